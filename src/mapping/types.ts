@@ -1,0 +1,52 @@
+import type { Readable, Writable } from 'node:stream';
+import type { FieldError, RecordKind } from '../schemas.js';
+
+export type FormatName = 'csv' | 'xml' | 'json' | 'ndjson';
+
+/** Context the pipeline hands to a mapping for one file (available to expressions as $merchant etc.). */
+export interface MappingContext {
+  merchant: string;
+  channel: string;
+  fileName: string;
+}
+
+/** One record read from an input file and mapped to canonical shape (not yet schema-validated). */
+export interface MappedRecord {
+  /** 1-based index of the record in the file. */
+  recordNo: number;
+  /** 1-based line where the record starts (CSV, NDJSON; XML when known), else undefined. */
+  line?: number;
+  /** The mapped canonical record; undefined when mapping failed. Never contains `id`/`source`. */
+  value?: Record<string, unknown>;
+  /** Mapping and coercion errors (path = canonical field path, e.g. `lines[1].quantity`). */
+  errors: FieldError[];
+}
+
+export interface InputMapping {
+  readonly name: string;
+  /** Absolute path of the mapping file, for error messages. */
+  readonly file: string;
+  readonly direction: 'input';
+  readonly kind: RecordKind;
+  readonly format: FormatName;
+  /**
+   * Streams the records of one file. Whole-file problems (not well-formed XML/JSON, invalid UTF-8,
+   * a CSV header that lacks the mapped columns, an empty file) throw a ContentError with a line
+   * number where known. Memory stays flat for CSV and NDJSON however large the file.
+   */
+  read(input: Readable, ctx: MappingContext): AsyncIterable<MappedRecord>;
+}
+
+export interface OutputMapping {
+  readonly name: string;
+  readonly file: string;
+  readonly direction: 'output';
+  readonly kind: RecordKind;
+  readonly format: FormatName;
+  /** File extension for rendered files, without the dot (csv, xml, json, ndjson). */
+  readonly extension: string;
+  /** Renders canonical records into one file's bytes. Deterministic: same records, same bytes. */
+  render(records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, out: Writable): Promise<void>;
+}
+
+export type Mapping = InputMapping | OutputMapping;

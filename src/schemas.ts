@@ -1,0 +1,102 @@
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
+import addFormatsModule from 'ajv-formats';
+
+/** The schemas/ folder of the installed package (works from src/ under vitest and from dist/). */
+export const SCHEMAS_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
+
+export type RecordKind = 'order' | 'stock' | 'shipment' | 'product';
+export const RECORD_KINDS: readonly RecordKind[] = ['order', 'stock', 'shipment', 'product'];
+
+export interface FieldError {
+  /** Field path in the record, e.g. `lines[0].quantity` (empty for the record as a whole). */
+  path: string;
+  message: string;
+}
+
+// ajv-formats is CommonJS; under NodeNext its default export is the module object.
+const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
+
+function newAjv(): Ajv2020 {
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  addFormats(ajv);
+  // Editor-only keywords that appear in our config/mapping schemas.
+  ajv.addKeyword({ keyword: 'x-secret' });
+  ajv.addKeyword({ keyword: 'markdownDescription' });
+  return ajv;
+}
+
+let shared: Ajv2020 | undefined;
+const compiled = new Map<string, ValidateFunction>();
+
+export function loadSchema(fileName: string): Record<string, unknown> {
+  return JSON.parse(readFileSync(SCHEMAS_DIR + fileName, 'utf8')) as Record<string, unknown>;
+}
+
+/** Compiled validator for `schemas/<fileName>`, cached for the life of the process. */
+export function validatorFor(fileName: string): ValidateFunction {
+  let fn = compiled.get(fileName);
+  if (!fn) {
+    shared ??= newAjv();
+    fn = shared.compile(loadSchema(fileName));
+    compiled.set(fileName, fn);
+  }
+  return fn;
+}
+
+/** `/lines/0/quantity` -> `lines[0].quantity` */
+export function pointerToPath(pointer: string): string {
+  if (!pointer) return '';
+  return pointer
+    .split('/')
+    .slice(1)
+    .map((p) => p.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
+}
+
+/** Turns ajv's errors into one plain message per field, most specific first, without allOf noise. */
+export function formatAjvErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
+  const out: FieldError[] = [];
+  const seen = new Set<string>();
+  for (const e of errors ?? []) {
+    let path = pointerToPath(e.instancePath);
+    let message: string;
+    switch (e.keyword) {
+      case 'required': {
+        const missing = (e.params as { missingProperty: string }).missingProperty;
+        path = path ? `${path}.${missing}` : missing;
+        message = 'is required but missing';
+        break;
+      }
+      case 'additionalProperties':
+        path = path ? `${path}.${(e.params as { additionalProperty: string }).additionalProperty}` : (e.params as { additionalProperty: string }).additionalProperty;
+        message = 'is not a known field';
+        break;
+      case 'pattern':
+        message = `${e.parentSchema && typeof e.parentSchema === 'object' && 'description' in e.parentSchema ? String(e.parentSchema.description) : `must match ${(e.params as { pattern: string }).pattern}`}`;
+        message = `is not valid: ${message}`;
+        break;
+      case 'enum':
+        message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+        break;
+      case 'allOf':
+      case 'if':
+        continue;
+      default:
+        message = e.message ?? e.keyword;
+    }
+    const key = `${path}\u0000${message}`;
+    if (seen.has(key)) continue;
+    seen.add(key);
+    out.push({ path, message });
+  }
+  return out;
+}
+
+/** Validates one canonical record; returns no errors when it is valid. */
+export function validateRecord(kind: RecordKind, value: unknown): FieldError[] {
+  const validate = validatorFor(`${kind}.schema.json`);
+  if (validate(value)) return [];
+  return formatAjvErrors(validate.errors);
+}
