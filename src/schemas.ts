@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
@@ -15,11 +15,14 @@ export interface FieldError {
   message: string;
 }
 
-// ajv-formats is CommonJS; under NodeNext its default export is the module object.
-const addFormats = (addFormatsModule as unknown as { default: typeof addFormatsModule }).default ?? addFormatsModule;
+// ajv-formats is CommonJS; under NodeNext its default import is the module object, whose
+// `default` property is the plugin function.
+type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
+const addFormats: FormatsPlugin =
+  (addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? (addFormatsModule as unknown as FormatsPlugin);
 
 function newAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, strictRequired: false });
   addFormats(ajv);
   // Editor-only keywords that appear in our config/mapping schemas.
   ajv.addKeyword({ keyword: 'x-secret' });
@@ -34,12 +37,23 @@ export function loadSchema(fileName: string): Record<string, unknown> {
   return JSON.parse(readFileSync(SCHEMAS_DIR + fileName, 'utf8')) as Record<string, unknown>;
 }
 
+/** One ajv instance that knows every schema in schemas/, so `$ref`s between them resolve. */
+function registry(): Ajv2020 {
+  if (!shared) {
+    const ajv = newAjv();
+    for (const file of readdirSync(SCHEMAS_DIR).filter((f) => f.endsWith('.schema.json'))) ajv.addSchema(loadSchema(file));
+    shared = ajv;
+  }
+  return shared;
+}
+
 /** Compiled validator for `schemas/<fileName>`, cached for the life of the process. */
 export function validatorFor(fileName: string): ValidateFunction {
   let fn = compiled.get(fileName);
   if (!fn) {
-    shared ??= newAjv();
-    fn = shared.compile(loadSchema(fileName));
+    const id = loadSchema(fileName).$id;
+    const ajv = registry();
+    fn = (typeof id === 'string' ? ajv.getSchema(id) : undefined) ?? ajv.compile(loadSchema(fileName));
     compiled.set(fileName, fn);
   }
   return fn;
@@ -80,6 +94,12 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined): Field
       case 'enum':
         message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
         break;
+      case 'discriminator': {
+        const params = e.params as { tag?: string; tagValue?: unknown };
+        path = path ? `${path}.${params.tag ?? 'type'}` : (params.tag ?? 'type');
+        message = `${JSON.stringify(params.tagValue)} is not a known type`;
+        break;
+      }
       case 'allOf':
       case 'if':
         continue;

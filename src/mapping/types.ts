@@ -45,7 +45,10 @@ export interface OutputMapping {
   readonly format: FormatName;
   /** File extension for rendered files, without the dot (csv, xml, json, ndjson). */
   readonly extension: string;
-  /** Renders canonical records into one file's bytes. Deterministic: same records, same bytes. */
+  /**
+   * Renders canonical records into one file's bytes. Deterministic: same records, same bytes.
+   * Writes with back-pressure and does not end `out` (the caller fsyncs/closes/renames it).
+   */
   render(records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, out: Writable): Promise<void>;
 }
 

@@ -52,6 +52,8 @@ export interface FileSource {
   settle(file: ReadyFile, settlement: Settlement): Promise<SettleResult>;
   /** Gives a file back untouched (transport or ledger failure): a later poll offers it again. */
   release(file: ReadyFile): Promise<void>;
+  /** Files seen but not yet complete: `wharf once` keeps looking while there are any. */
+  readonly pending: number;
   /** Optional change notifications (folder watcher): the daemon polls early when this fires. */
   onChange?(listener: () => void): void;
   close(): Promise<void>;

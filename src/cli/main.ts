@@ -1,0 +1,204 @@
+import { Command } from 'commander';
+import { describeError } from '../errors.js';
+import { listMappingNames, loadMapping } from '../mapping/index.js';
+import { Gateway } from '../daemon/gateway.js';
+import { findChannel } from '../config/load.js';
+import { testSftpConnection, fetchHostKeyFingerprint } from '../sources/sftp/index.js';
+import { CliExit, EXIT, cliLogger, config, print, store, type GlobalOptions } from './context.js';
+import { mapCommand, validateCommand, type PreviewOptions } from './preview.js';
+import { renderStatus } from './status.js';
+import { retryFiles } from './retry.js';
+import { testFolder } from './folder-check.js';
+
+const program = new Command();
+program
+  .name('wharf')
+  .description('File-driven EDI/SFTP batch gateway for e-commerce fulfilment.')
+  .option('-c, --config <file>', 'config file (default: $WHARF_CONFIG or config/wharf.yaml)')
+  .option('-v, --verbose', 'debug logging on stderr')
+  .showHelpAfterError();
+
+const globals = (): GlobalOptions => program.opts<GlobalOptions>();
+
+program
+  .command('run')
+  .description('run the daemon: every channel and delivery, until SIGTERM/SIGINT (finishes in-flight work)')
+  .action(async () => {
+    const cfg = config(globals());
+    const logger = cliLogger(globals(), cfg.logLevel);
+    const ledger = await store(cfg);
+    const gateway = new Gateway(cfg, ledger, logger);
+    const stop = (signal: string) => {
+      logger.info(`received ${signal}: finishing in-flight work, then stopping`);
+      gateway.stop();
+    };
+    process.once('SIGTERM', () => stop('SIGTERM'));
+    process.once('SIGINT', () => stop('SIGINT'));
+    await gateway.run();
+    await ledger.close();
+  });
+
+program
+  .command('once')
+  .description('one pass: poll every channel once, process all complete files, make all due deliveries, exit')
+  .action(async () => {
+    const cfg = config(globals());
+    const logger = cliLogger(globals(), cfg.logLevel);
+    const ledger = await store(cfg);
+    const t = await new Gateway(cfg, ledger, logger).once();
+    await ledger.close();
+    print(`files: ${t.files} (${t.imported} imported, ${t.partial} partially imported, ${t.duplicates} duplicate, ${t.quarantined} quarantined)`);
+    print(`orders: ${t.newOrders} new, ${t.cancellations} cancelled; deliveries: ${t.deliveries.delivered} written, ${t.deliveries.unchanged} already present, ${t.deliveries.failed} failed`);
+    for (const e of t.channelErrors) print(`channel ${e.channel}: ${e.error}`);
+  });
+
+program
+  .command('validate <file>')
+  .description('parse, map and validate one file; print every error with record, line and field')
+  .requiredOption('-m, --mapping <name>', 'input mapping name (file in mappings/ without .yaml)')
+  .option('--mappings <dir>', 'mappings folder (default: from the config, else ./mappings)')
+  .option('--json', 'machine-readable output')
+  .action(async (file: string, o: PreviewOptions) => {
+    process.exitCode = await validateCommand(file, { ...globals(), ...o });
+  });
+
+program
+  .command('map <file>')
+  .description("print the canonical records a file becomes (an integrator's preview)")
+  .requiredOption('-m, --mapping <name>', 'input mapping name')
+  .option('--mappings <dir>', 'mappings folder (default: from the config, else ./mappings)')
+  .option('--merchant <id>', 'merchant id to put into the records', 'preview')
+  .option('--channel <id>', 'channel id to put into the records', 'preview')
+  .action(async (file: string, o: PreviewOptions) => {
+    process.exitCode = await mapCommand(file, { ...globals(), ...o });
+  });
+
+program
+  .command('check')
+  .description('validate the config and compile every mapping it names')
+  .action(async () => {
+    const cfg = config(globals());
+    print(`config ${cfg.file}: valid (${cfg.channels.length} channel(s), ledger ${cfg.ledger.driver})`);
+    const names = new Set<string>(cfg.channels.flatMap((c) => c.config.files.map((f) => f.mapping)));
+    if (cfg.warehouseOrders.mapping) names.add(cfg.warehouseOrders.mapping);
+    let ok = true;
+    for (const name of [...names].sort()) {
+      try {
+        const m = await loadMapping(name, cfg.mappingsDir);
+        print(`mapping ${name}: ok (${m.direction} ${m.kind}, ${m.format})`);
+      } catch (err) {
+        ok = false;
+        print(`mapping ${name}: ERROR ${describeError(err)}`);
+      }
+    }
+    const unused = listMappingNames(cfg.mappingsDir).filter((n) => !names.has(n));
+    if (unused.length > 0) print(`not used by this config: ${unused.join(', ')}`);
+    process.exitCode = ok ? EXIT.ok : EXIT.failed;
+  });
+
+program
+  .command('status')
+  .description('ledger summary: per channel last run and counts, quarantined files, pending deliveries')
+  .option('--json', 'machine-readable output')
+  .action(async (o: { json?: boolean }) => {
+    const cfg = config(globals());
+    const ledger = await store(cfg);
+    renderStatus(cfg, await ledger.summary(), Boolean(o.json));
+    await ledger.close();
+  });
+
+program
+  .command('retry [ids...]')
+  .description('re-run quarantined files (file ids) or failed deliveries (d<id>) after fixing them')
+  .option('--all', 'every quarantined file and failed delivery')
+  .action(async (ids: string[], o: { all?: boolean }) => {
+    if (!o.all && ids.length === 0) throw new CliExit(EXIT.setup, 'wharf: name ids to retry (see `wharf status`) or pass --all');
+    const cfg = config(globals());
+    const logger = cliLogger(globals(), cfg.logLevel);
+    const ledger = await store(cfg);
+    let ok = true;
+    try {
+      const bad = ids.filter((id) => !/^d?\d+$/.test(id));
+      if (bad.length > 0) throw new CliExit(EXIT.setup, `wharf: not an id: ${bad.join(', ')} (file ids are numbers, deliveries d<number>)`);
+      const quarantined = await ledger.listQuarantined();
+      const fileIds = ids.filter((i) => !i.startsWith('d')).map(Number);
+      const rows = o.all ? quarantined : quarantined.filter((r) => fileIds.includes(r.id));
+      for (const id of fileIds.filter((i) => !rows.some((r) => r.id === i))) {
+        ok = false;
+        print(`${id}: no quarantined file with that id (see \`wharf status\`)`);
+      }
+      ok = (await retryFiles(cfg, ledger, rows, logger)) && ok;
+      const deliveryIds = ids.filter((i) => i.startsWith('d')).map((i) => Number(i.slice(1)));
+      const requeued = await ledger.requeueFailedDeliveries(o.all ? 'all' : deliveryIds);
+      if (o.all || deliveryIds.length > 0) print(`deliveries queued again: ${requeued}${requeued > 0 ? ' (the daemon, or `wharf once`, delivers them)' : ''}`);
+      if (!o.all && requeued < deliveryIds.length) ok = false;
+      if (rows.length > 0 || requeued > 0) {
+        // Deliver what the retry produced right away, as `once` would.
+        const { OrderDelivery } = await import('../pipeline/deliver.js');
+        const { FolderDestination } = await import('../destinations/folder/destination.js');
+        const d = await new OrderDelivery(ledger, {
+          destinationFor: (m) => new FolderDestination(cfg.warehouseOrders.path.replaceAll('{merchant}', m)),
+          mapping: cfg.warehouseOrders.mapping, mappingsDir: cfg.mappingsDir, maxBackoffMs: cfg.delivery.maxBackoffMs,
+        }, logger).deliverDue();
+        print(`deliveries: ${d.delivered} written, ${d.unchanged} already present, ${d.failed} failed`);
+      }
+    } finally {
+      await ledger.close();
+    }
+    process.exitCode = ok ? EXIT.ok : EXIT.failed;
+  });
+
+program
+  .command('test-connection <channel>')
+  .description('reach the channel, authenticate, check permissions, and explain any failure in plain words')
+  .action(async (name: string) => {
+    const cfg = config(globals());
+    const entry = findChannel(cfg, name);
+    const logger = cliLogger(globals(), 'warn');
+    const result = entry.config.type === 'sftp' ? await testSftpConnection(entry.config, logger, { channel: entry.key }) : await testFolder(entry.config);
+    for (const s of result.steps) print(`${s.ok ? 'ok  ' : 'FAIL'} ${s.step}: ${s.detail}`);
+    print(result.ok ? `${entry.key}: connection ok` : `${entry.key}: connection FAILED`);
+    process.exitCode = result.ok ? EXIT.ok : EXIT.failed;
+  });
+
+program
+  .command('trust-host <channel>')
+  .description("fetch and print an SFTP server's host key fingerprint, to pin as hostKey")
+  .action(async (name: string) => {
+    const cfg = config(globals());
+    const entry = findChannel(cfg, name);
+    if (entry.config.type !== 'sftp') throw new CliExit(EXIT.setup, `wharf: ${entry.key} is a ${entry.config.type} channel; trust-host is for SFTP channels`);
+    const { fingerprint, keyType } = await fetchHostKeyFingerprint(entry.config.host, entry.config.port ?? 22, (entry.config.connectTimeout ?? 20) * 1000);
+    print(`${entry.config.host}:${entry.config.port ?? 22} offers a ${keyType} host key with fingerprint`);
+    print(`  ${fingerprint}`);
+    print('Check it with the server\'s administrator (for example `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub` on the server), then pin it in the channel:');
+    print(`  hostKey: "${fingerprint}"`);
+    if (entry.config.hostKey && entry.config.hostKey !== fingerprint) print(`NOTE: the config currently pins ${entry.config.hostKey}, which does NOT match.`);
+  });
+
+program
+  .command('sync <channel>')
+  .argument('[job]', 'orders | products | stock | shipments', 'orders')
+  .description('run one channel job now (orders: one look at the channel and everything ready in it)')
+  .action(async (name: string, job: string) => {
+    const cfg = config(globals());
+    const entry = findChannel(cfg, name);
+    if (job !== 'orders') throw new CliExit(EXIT.setup, `wharf: ${entry.key} is a ${entry.config.type} channel; it only has the orders job (products, stock and shipments belong to webshop channels)`);
+    const logger = cliLogger(globals(), cfg.logLevel);
+    const ledger = await store(cfg);
+    const only = { ...cfg, channels: [entry] };
+    const t = await new Gateway(only, ledger, logger).once();
+    await ledger.close();
+    print(`${entry.key}: ${t.files} file(s): ${t.imported} imported, ${t.partial} partial, ${t.duplicates} duplicate, ${t.quarantined} quarantined; ${t.newOrders} new orders, ${t.deliveries.delivered} delivered`);
+    process.exitCode = t.channelErrors.length > 0 ? EXIT.failed : EXIT.ok;
+  });
+
+program.parseAsync(process.argv).catch((err: unknown) => {
+  if (err instanceof CliExit) {
+    if (err.message) process.stderr.write(`${err.message}\n`);
+    process.exitCode = err.exitCode;
+    return;
+  }
+  process.stderr.write(`wharf: ${describeError(err)}\n`);
+  process.exitCode = EXIT.setup;
+});

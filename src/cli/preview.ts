@@ -1,0 +1,98 @@
+import { createReadStream, existsSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { WharfError, describeError } from '../errors.js';
+import { configPathFrom, loadConfig } from '../config/load.js';
+import { loadMapping } from '../mapping/index.js';
+import type { InputMapping } from '../mapping/types.js';
+import { checkRecord } from '../pipeline/records.js';
+import { describeEntry, type ErrorEntry } from '../pipeline/report.js';
+import { CliExit, EXIT, print, type GlobalOptions } from './context.js';
+
+export interface PreviewOptions extends GlobalOptions {
+  mapping: string;
+  mappings?: string;
+  merchant?: string;
+  channel?: string;
+  json?: boolean;
+}
+
+/** Where mappings live: --mappings, else the config's folder, else ./mappings. */
+function mappingsDir(opts: PreviewOptions): string {
+  if (opts.mappings) return path.resolve(opts.mappings);
+  const file = configPathFrom(opts.config);
+  if (existsSync(file)) {
+    try {
+      return loadConfig(file).mappingsDir;
+    } catch {
+      // A broken config must not stop an integrator from previewing a mapping.
+    }
+  }
+  return path.resolve('mappings');
+}
+
+async function inputMapping(opts: PreviewOptions): Promise<InputMapping> {
+  try {
+    const m = await loadMapping(opts.mapping, mappingsDir(opts));
+    if (m.direction !== 'input') throw new WharfError('USAGE', `${opts.mapping} is an output mapping; validate and map take input mappings`);
+    return m;
+  } catch (err) {
+    throw new CliExit(EXIT.setup, `wharf: ${describeError(err)}`);
+  }
+}
+
+function openFile(file: string) {
+  if (!existsSync(file) || !statSync(file).isFile()) throw new CliExit(EXIT.setup, `wharf: no such file: ${file}`);
+  return createReadStream(file);
+}
+
+/** Runs one file through parse -> map -> validate, calling back per record. Returns the error entries. */
+async function walk(file: string, opts: PreviewOptions, onValid: (rec: Record<string, unknown>) => void): Promise<{ read: number; invalid: number; errors: ErrorEntry[] }> {
+  const mapping = await inputMapping(opts);
+  const input = openFile(file);
+  const merchant = opts.merchant ?? 'preview';
+  const channel = opts.channel ?? 'preview';
+  const errors: ErrorEntry[] = [];
+  let read = 0;
+  let invalid = 0;
+  const p = { merchant, channel, sourceType: 'file', fileName: path.basename(file), receivedAt: new Date(statSync(file).mtimeMs).toISOString() };
+  try {
+    for await (const rec of mapping.read(input, { merchant, channel, fileName: p.fileName })) {
+      read++;
+      const { canonical, problems } = checkRecord(mapping.kind, rec, p);
+      if (canonical) onValid(canonical);
+      else {
+        invalid++;
+        for (const e of problems) errors.push({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), field: e.path, message: e.message });
+      }
+    }
+  } catch (err) {
+    const d = err instanceof WharfError ? err.details : {};
+    errors.push({ ...(d.record !== undefined ? { record: d.record } : {}), ...(d.line !== undefined ? { line: d.line } : {}), message: describeError(err) });
+    invalid++;
+  }
+  return { read, invalid, errors };
+}
+
+export async function validateCommand(file: string, opts: PreviewOptions): Promise<number> {
+  const { read, invalid, errors } = await walk(file, opts, () => undefined);
+  if (opts.json) {
+    print(JSON.stringify({ file, mapping: opts.mapping, valid: errors.length === 0, records: read, invalid, errors }, null, 2));
+  } else {
+    for (const e of errors) print(`${path.basename(file)}: ${describeEntry(e)}`);
+    print(errors.length === 0 ? `${file}: valid (${read} record${read === 1 ? '' : 's'})` : `${file}: INVALID: ${invalid} of ${read} record(s) have errors (${errors.length} error(s))`);
+  }
+  return errors.length === 0 ? EXIT.ok : EXIT.failed;
+}
+
+export async function mapCommand(file: string, opts: PreviewOptions): Promise<number> {
+  // Streams the JSON array so a large file previews without holding every record.
+  let first = true;
+  process.stdout.write('[');
+  const { errors } = await walk(file, opts, (rec) => {
+    process.stdout.write(`${first ? '\n' : ',\n'}${JSON.stringify(rec, null, 2).replace(/^/gm, '  ')}`);
+    first = false;
+  });
+  process.stdout.write(first ? ']\n' : '\n]\n');
+  for (const e of errors) process.stderr.write(`${path.basename(file)}: ${describeEntry(e)}\n`);
+  return errors.length === 0 ? EXIT.ok : EXIT.failed;
+}

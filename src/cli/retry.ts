@@ -1,0 +1,79 @@
+import { createReadStream, promises as fs } from 'node:fs';
+import type { Logger } from '../log.js';
+import { describeError } from '../errors.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { FileRow, Store } from '../ledger/store.js';
+import { processFile } from '../pipeline/intake.js';
+import { writeFileAtomic } from '../destinations/folder/atomic.js';
+import type { FileSource, ReadyFile, Settlement, SettleResult } from '../sources/types.js';
+import { compileRules, mappingFor } from '../sources/pattern.js';
+import { print } from './context.js';
+
+/**
+ * The source of a retry: the quarantined copy itself. Imported means done, so the copy and its report
+ * are removed; quarantined again means the report is rewritten in place next to the same copy.
+ */
+class QuarantineSource implements FileSource {
+  readonly kind: string;
+  readonly pending = 0;
+  constructor(readonly merchant: string, readonly channel: string, kind: string) {
+    this.kind = kind;
+  }
+  async open(): Promise<void> {}
+  async poll(): Promise<ReadyFile[]> {
+    return [];
+  }
+  async settle(file: ReadyFile, s: Settlement): Promise<SettleResult> {
+    const reportPath = `${file.localPath}.errors.json`;
+    if (s.outcome === 'quarantined') {
+      await writeFileAtomic(reportPath, Buffer.from(s.reportJson));
+      return { movedTo: file.localPath, reportPath };
+    }
+    await fs.rm(reportPath, { force: true });
+    await fs.rm(file.localPath, { force: true });
+    return {};
+  }
+  async release(): Promise<void> {}
+  async close(): Promise<void> {}
+}
+
+export async function retryFiles(cfg: LoadedConfig, store: Store, rows: FileRow[], logger: Logger): Promise<boolean> {
+  let ok = true;
+  for (const row of rows) {
+    const entry = cfg.channels.find((c) => c.merchant === row.merchant && c.channel === row.channel);
+    if (!entry) {
+      print(`${row.id} ${row.name}: channel ${row.merchant}/${row.channel} is no longer in the config; skipped`);
+      ok = false;
+      continue;
+    }
+    const local = row.quarantinePath;
+    const st = local ? await fs.stat(local).catch(() => undefined) : undefined;
+    if (!local || !st) {
+      print(`${row.id} ${row.name}: the quarantined copy is gone (${local ?? 'never moved'}); drop the file into the channel again instead`);
+      ok = false;
+      continue;
+    }
+    const source = new QuarantineSource(row.merchant, row.channel, entry.config.type);
+    const file: ReadyFile = {
+      merchant: row.merchant, channel: row.channel, name: row.name, origin: local, size: st.size, mtimeMs: st.mtimeMs,
+      // The mapping the file was read with, unless the channel's rules now choose another.
+      mapping: mappingFor(compileRules(entry.config.files), row.name) ?? row.mapping,
+      localPath: local,
+      open: () => createReadStream(local),
+    };
+    try {
+      const result = await processFile(file, source, { onInvalid: entry.onInvalid, maxFileSize: entry.maxFileSize }, { store, mappingsDir: cfg.mappingsDir, logger });
+      await store.markRetried(row.id);
+      if (result.status === 'imported' || result.status === 'duplicate') {
+        print(`${row.id} ${row.name}: ${result.status} (file ${result.fileId}: ${result.newRecords} new, ${result.cancellations} cancelled, ${result.duplicates} duplicate)`);
+      } else {
+        ok = false;
+        print(`${row.id} ${row.name}: still invalid, now file ${result.fileId}: ${result.summary ?? ''}`);
+      }
+    } catch (err) {
+      ok = false;
+      print(`${row.id} ${row.name}: retry failed: ${describeError(err)}`);
+    }
+  }
+  return ok;
+}

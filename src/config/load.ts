@@ -1,0 +1,135 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseDocument } from 'yaml';
+import { WharfError } from '../errors.js';
+import { formatAjvErrors, validatorFor } from '../schemas.js';
+import { resolveReferences } from './secrets.js';
+import { configDefaults, type ChannelConfig, type FolderChannelConfig, type WharfConfig } from './types.js';
+import type { SftpChannelConfig } from '../sources/sftp/config.js';
+
+export const DEFAULT_CONFIG_PATH = 'config/wharf.yaml';
+
+/** A channel with its identity and every path made absolute. */
+export interface ChannelEntry {
+  merchant: string;
+  channel: string;
+  /** `merchant/channel`, for logs and the ledger. */
+  key: string;
+  config: ChannelConfig;
+  quarantineDir: string;
+  onInvalid: 'rejectFile' | 'acceptValid';
+  maxFileSize: number;
+}
+
+export interface LoadedConfig {
+  file: string;
+  dir: string;
+  raw: WharfConfig;
+  mappingsDir: string;
+  dataDir: string;
+  ledger: { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string };
+  logLevel: string;
+  delivery: { intervalMs: number; maxBackoffMs: number };
+  warehouseOrders: { path: string; mapping?: string };
+  channels: ChannelEntry[];
+}
+
+export function configPathFrom(option: string | undefined): string {
+  return path.resolve(option ?? process.env.WHARF_CONFIG ?? DEFAULT_CONFIG_PATH);
+}
+
+/** Reads, resolves and validates the config. Every problem is a CONFIG_* WharfError naming the key path. */
+export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new WharfError('CONFIG_INVALID', `cannot read the config file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, {
+      where: file,
+      hint: 'pass --config FILE or set WHARF_CONFIG',
+    });
+  }
+  const doc = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0]!;
+    const line = e.linePos?.[0]?.line;
+    throw new WharfError('CONFIG_INVALID', `the config is not valid YAML: ${e.message.split('\n')[0]}`, { where: file, line });
+  }
+  const dir = path.dirname(file);
+  // Validate the shape before resolving secrets, so a typo is reported even when a secret is missing.
+  const shapeOnly = doc.toJS() as unknown;
+  checkSchema(shapeOnly, file);
+  const raw = resolveReferences(shapeOnly, dir, env) as WharfConfig;
+  return normalise(raw, file, dir);
+}
+
+function checkSchema(value: unknown, file: string): void {
+  const validate = validatorFor('config.schema.json');
+  if (validate(value)) return;
+  const problems = formatAjvErrors(validate.errors);
+  const lines = problems.map((p) => `  - ${p.path || '(top level)'}: ${p.message}`);
+  throw new WharfError('CONFIG_INVALID', `the config has ${problems.length} problem(s):\n${lines.join('\n')}`, {
+    where: file,
+    field: problems[0]?.path,
+    hint: 'see docs/config.md or the descriptions in schemas/config.schema.json',
+  });
+}
+
+function normalise(raw: WharfConfig, file: string, dir: string): LoadedConfig {
+  const abs = (p: string) => path.resolve(dir, p);
+  const dataDir = abs(raw.dataDir ?? configDefaults.dataDir);
+  const driver = raw.ledger?.driver ?? configDefaults.ledger.driver;
+  let ledger: LoadedConfig['ledger'];
+  if (driver === 'postgres') {
+    if (!raw.ledger?.url) throw new WharfError('CONFIG_INVALID', 'ledger.url is required with driver: postgres', { where: file, field: 'ledger.url', hint: 'e.g. url: ${WHARF_DATABASE_URL}' });
+    ledger = { driver: 'postgres', url: raw.ledger.url };
+  } else {
+    ledger = { driver: 'sqlite', path: abs(raw.ledger?.path ?? configDefaults.ledger.path) };
+  }
+  const channels: ChannelEntry[] = [];
+  for (const [merchant, m] of Object.entries(raw.merchants)) {
+    for (const [channel, c] of Object.entries(m.channels)) {
+      channels.push(channelEntry(merchant, channel, c, abs, dataDir));
+    }
+  }
+  return {
+    file,
+    dir,
+    raw,
+    mappingsDir: abs(raw.mappings ?? configDefaults.mappings),
+    dataDir,
+    ledger,
+    logLevel: raw.log?.level ?? configDefaults.logLevel,
+    delivery: {
+      intervalMs: (raw.delivery?.interval ?? configDefaults.delivery.interval) * 1000,
+      maxBackoffMs: (raw.delivery?.maxBackoff ?? configDefaults.delivery.maxBackoff) * 1000,
+    },
+    warehouseOrders: { path: abs(raw.warehouse.orders.path), mapping: raw.warehouse.orders.mapping },
+    channels,
+  };
+}
+
+function channelEntry(merchant: string, channel: string, c: ChannelConfig, abs: (p: string) => string, dataDir: string): ChannelEntry {
+  const base = { merchant, channel, key: `${merchant}/${channel}`, onInvalid: c.onInvalid ?? configDefaults.folder.onInvalid };
+  if (c.type === 'folder') {
+    const inbox = abs(c.path);
+    const config: FolderChannelConfig = {
+      ...c,
+      path: inbox,
+      archiveDir: c.archiveDir ? abs(c.archiveDir) : path.join(inbox, 'archive'),
+      quarantineDir: c.quarantineDir ? abs(c.quarantineDir) : path.join(inbox, 'quarantine'),
+    };
+    return { ...base, config, quarantineDir: config.quarantineDir!, maxFileSize: c.maxFileSize ?? configDefaults.folder.maxFileSize };
+  }
+  const sftp: SftpChannelConfig = c;
+  const quarantineDir = sftp.quarantineDir ? abs(sftp.quarantineDir) : path.join(dataDir, 'quarantine', merchant, channel);
+  return { ...base, config: { ...sftp, quarantineDir }, quarantineDir, maxFileSize: sftp.maxFileSize ?? 100 * 1024 * 1024 };
+}
+
+export function findChannel(config: LoadedConfig, name: string): ChannelEntry {
+  const found = config.channels.filter((c) => c.key === name || c.channel === name);
+  if (found.length === 1) return found[0]!;
+  const known = config.channels.map((c) => c.key).join(', ');
+  if (found.length > 1) throw new WharfError('USAGE', `channel name ${name} is ambiguous; write it as merchant/channel`, { hint: `known: ${known}` });
+  throw new WharfError('NOT_FOUND', `no channel named ${name} in the config`, { hint: `known channels: ${known}` });
+}

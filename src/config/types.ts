@@ -1,0 +1,75 @@
+import type { SftpChannelConfig } from '../sources/sftp/config.js';
+
+/**
+ * The config as written in wharf.yaml (after `${ENV}`/`file:` references are resolved). These types
+ * mirror schemas/config.schema.json and schemas/channel-*.schema.json; test/config keeps the key
+ * lists below and the schemas in step, so the two cannot drift apart silently.
+ */
+export interface WharfConfig {
+  $schema?: string;
+  ledger?: { driver?: 'sqlite' | 'postgres'; path?: string; url?: string };
+  mappings?: string;
+  dataDir?: string;
+  log?: { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
+  delivery?: { interval?: number; maxBackoff?: number };
+  warehouse: { orders: OrderDestinationConfig };
+  merchants: Record<string, MerchantConfig>;
+}
+
+export interface MerchantConfig {
+  name?: string;
+  channels: Record<string, ChannelConfig>;
+}
+
+export type ChannelConfig = FolderChannelConfig | SftpChannelConfig;
+
+export interface FileRule {
+  pattern: string;
+  mapping: string;
+}
+
+export interface FolderChannelConfig {
+  type: 'folder';
+  path: string;
+  files: FileRule[];
+  afterImport?: 'archive' | 'delete' | 'keep';
+  archiveDir?: string;
+  quarantineDir?: string;
+  onInvalid?: 'rejectFile' | 'acceptValid';
+  minAge?: number;
+  pollInterval?: number;
+  watch?: boolean;
+  doneFiles?: boolean | { suffix?: string };
+  maxFilesPerPoll?: number;
+  maxFileSize?: number;
+}
+
+export const folderConfigKeys = {
+  type: true, path: true, files: true, afterImport: true, archiveDir: true, quarantineDir: true, onInvalid: true,
+  minAge: true, pollInterval: true, watch: true, doneFiles: true, maxFilesPerPoll: true, maxFileSize: true,
+} as const satisfies Record<keyof FolderChannelConfig, true>;
+
+export interface OrderDestinationConfig {
+  type?: 'folder';
+  path: string;
+  mapping?: string;
+}
+
+/** Every default of the top level, in one place (the schema's `default`s say the same). */
+export const configDefaults = {
+  ledger: { driver: 'sqlite', path: '../var/wharf.sqlite' },
+  mappings: '../mappings',
+  dataDir: '../var',
+  logLevel: 'info',
+  delivery: { interval: 5, maxBackoff: 600 },
+  folder: {
+    afterImport: 'archive',
+    onInvalid: 'rejectFile',
+    minAge: 2,
+    pollInterval: 10,
+    watch: true,
+    doneFileSuffix: '.done',
+    maxFilesPerPoll: 500,
+    maxFileSize: 100 * 1024 * 1024,
+  },
+} as const;

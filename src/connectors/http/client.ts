@@ -1,0 +1,249 @@
+import { TransportError, WharfError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { backoffDelay, defaultRetryPolicy, parseRetryAfter, sleep as defaultSleep, type RetryPolicy } from './backoff.js';
+import { networkError, platformMessage, RetryableResponse, scrub, statusError, type Explainer } from './errors.js';
+import type { RateLimiter } from './limiter.js';
+
+/**
+ * The one request helper every connector uses: per-attempt timeout, retries with back-off and full
+ * jitter on network errors, 429 and 5xx (honouring Retry-After), a shared rate limiter, and plain
+ * errors for the rest. Logs carry method, host+path (never the query), status and attempt; never a
+ * header, a body or a credential.
+ */
+
+/** Knobs that tests and the daemon may tune; none of them is part of a channel's config file. */
+export interface HttpTuning extends Partial<RetryPolicy> {
+  /** Per-attempt timeout in ms (covers reading the body). */
+  timeoutMs?: number;
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
+}
+
+export interface HttpAuth {
+  /** Headers for one attempt (may fetch or reuse a token). */
+  headers(signal?: AbortSignal): Promise<Record<string, string>> | Record<string, string>;
+  /** On a 401: renew the credentials; true = send the request once more. */
+  renew?(): Promise<boolean>;
+}
+
+export interface HttpClientOptions {
+  /** Connector name for logs and messages, e.g. `woocommerce`. */
+  connector: string;
+  baseUrl: string;
+  logger: Logger;
+  auth?: HttpAuth;
+  limiter?: RateLimiter;
+  /** Values that must never appear in a message (credentials); scrubbed from platform error texts. */
+  secrets?: readonly string[];
+  /** Platform-specific plain words for 4xx answers. */
+  explain?: Explainer;
+  /** Called with every response (headers only), e.g. to read rate-limit headers. */
+  onResponse?: (res: Response) => void;
+  tuning?: HttpTuning;
+  /** Headers sent with every request (Accept, version headers). */
+  headers?: Record<string, string>;
+}
+
+export type QueryValue = string | number | boolean | undefined | null | readonly (string | number)[];
+
+export interface RequestSpec {
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  /** Relative to the base URL (`/orders`), or an absolute URL. */
+  path: string;
+  /** Arrays become repeated keys (`filter[sites][]=a&filter[sites][]=b`); undefined/null are left out. */
+  query?: Record<string, QueryValue>;
+  json?: unknown;
+  form?: Record<string, string>;
+  headers?: Record<string, string>;
+  /** How to read the body; default json (an empty body is null). */
+  as?: 'json' | 'text';
+  /** Skip the auth headers (the token endpoint itself). */
+  noAuth?: boolean;
+  /** Inspects a 2xx response; may throw RetryableResponse (retried) or any WharfError (not retried). */
+  check?: (res: HttpResponse) => void;
+  /** Overrides the attempts for this request (test-connection uses 1 to answer fast). */
+  maxAttempts?: number;
+  signal?: AbortSignal;
+}
+
+export interface HttpResponse<T = unknown> {
+  status: number;
+  headers: Headers;
+  body: T;
+  /** `METHOD host/path`, safe to log. */
+  where: string;
+}
+
+export class HttpClient {
+  readonly connector: string;
+  readonly baseUrl: string;
+  readonly logger: Logger;
+  private readonly policy: RetryPolicy;
+  private readonly timeoutMs: number;
+  private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  private readonly random: () => number;
+  private readonly now: () => number;
+
+  constructor(private readonly o: HttpClientOptions) {
+    this.connector = o.connector;
+    this.baseUrl = o.baseUrl.replace(/\/+$/, '');
+    this.logger = o.logger;
+    const t = o.tuning ?? {};
+    this.policy = {
+      maxAttempts: t.maxAttempts ?? defaultRetryPolicy.maxAttempts,
+      baseDelayMs: t.baseDelayMs ?? defaultRetryPolicy.baseDelayMs,
+      maxDelayMs: t.maxDelayMs ?? defaultRetryPolicy.maxDelayMs,
+      maxTotalWaitMs: t.maxTotalWaitMs ?? defaultRetryPolicy.maxTotalWaitMs,
+    };
+    this.timeoutMs = t.timeoutMs ?? 30_000;
+    this.sleep = t.sleep ?? defaultSleep;
+    this.random = t.random ?? Math.random;
+    this.now = t.now ?? Date.now;
+  }
+
+  get limiter(): RateLimiter | undefined {
+    return this.o.limiter;
+  }
+
+  /** Builds the full URL of a request (exported for pagers that follow absolute `next` links). */
+  url(path: string, query?: Record<string, QueryValue>): URL {
+    const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(this.baseUrl + (path.startsWith('/') ? path : `/${path}`));
+    for (const [k, v] of Object.entries(query ?? {})) {
+      if (v === undefined || v === null) continue;
+      if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, String(item));
+      else url.searchParams.append(k, String(v));
+    }
+    return url;
+  }
+
+  async request<T = unknown>(spec: RequestSpec): Promise<HttpResponse<T>> {
+    const method = spec.method ?? 'GET';
+    const url = this.url(spec.path, spec.query);
+    const where = `${method} ${url.host}${url.pathname}`;
+    const log = this.logger.child({ connector: this.connector, method, host: url.host, path: url.pathname });
+    const maxAttempts = Math.max(1, spec.maxAttempts ?? this.policy.maxAttempts);
+    let waited = 0;
+    let renewed = false;
+    let last: WharfError | undefined;
+
+    for (let attempt = 1; ; attempt++) {
+      await this.o.limiter?.take(spec.signal);
+      const started = this.now();
+      let delayHint: number | undefined;
+      try {
+        const res = await this.once<T>(method, url, where, spec);
+        log.debug({ status: res.status, attempt, ms: this.now() - started }, 'http ok');
+        return res;
+      } catch (err) {
+        if (spec.signal?.aborted) throw spec.signal.reason;
+        if (err instanceof Unauthorized) {
+          if (!renewed && this.o.auth?.renew && (await this.o.auth.renew())) {
+            renewed = true;
+            log.info({ status: 401, attempt }, 'http credentials renewed; sending once more');
+            attempt--;
+            continue;
+          }
+          log.warn({ status: 401, attempt }, 'http refused: authentication failed');
+          throw err.error;
+        }
+        const e = err instanceof WharfError ? err : networkError(this.connector, where, url.host, err, this.timeoutMs);
+        if (!e.retryable) {
+          log.warn({ status: err instanceof HttpStatus ? err.status : undefined, attempt, code: e.code }, 'http refused');
+          throw e instanceof HttpStatus ? e.error : e;
+        }
+        last = e instanceof HttpStatus ? e.error : e;
+        delayHint = e instanceof HttpStatus ? e.retryAfterMs : e instanceof RetryableResponse ? e.retryAfterMs : undefined;
+        const status = e instanceof HttpStatus ? e.status : undefined;
+        if (attempt >= maxAttempts) {
+          log.warn({ status, attempt, err: last.message }, 'http giving up');
+          throw this.givingUp(last, attempt, where);
+        }
+        const delay = Math.max(delayHint ?? 0, backoffDelay(attempt, this.policy, this.random));
+        if (waited + delay > this.policy.maxTotalWaitMs) {
+          log.warn({ status, attempt, retryInMs: delay, waitedMs: waited }, 'http giving up: wait budget spent');
+          throw this.givingUp(last, attempt, where, delay);
+        }
+        log.info({ status, attempt, retryInMs: delay, reason: last.message }, 'http retrying');
+        waited += delay;
+        await this.sleep(delay, spec.signal);
+      }
+    }
+  }
+
+  private givingUp(last: WharfError, attempts: number, where: string, nextDelay?: number): TransportError {
+    const extra = nextDelay !== undefined ? `; the server asked to wait ${Math.ceil(nextDelay / 1000)} s more, beyond the retry budget` : '';
+    return new TransportError(`${last.message} (gave up after ${attempts} attempt${attempts > 1 ? 's' : ''}${extra})`, { where, hint: 'Wharf tries again on the next scheduled run' }, last);
+  }
+
+  /** One attempt: send, read the body within the timeout, classify the status. */
+  private async once<T>(method: string, url: URL, where: string, spec: RequestSpec): Promise<HttpResponse<T>> {
+    const timeout = AbortSignal.timeout(this.timeoutMs);
+    const signal = spec.signal ? AbortSignal.any([timeout, spec.signal]) : timeout;
+    const headers: Record<string, string> = { 'user-agent': 'wharf', ...this.o.headers, ...spec.headers };
+    if (!spec.noAuth && this.o.auth) Object.assign(headers, await this.o.auth.headers(signal));
+    let body: string | undefined;
+    if (spec.json !== undefined) {
+      body = JSON.stringify(spec.json);
+      headers['content-type'] ??= 'application/json';
+    } else if (spec.form) {
+      body = new URLSearchParams(spec.form).toString();
+      headers['content-type'] = 'application/x-www-form-urlencoded';
+    }
+    const res = await fetch(url, { method, headers, body, signal, redirect: 'follow' });
+    this.o.onResponse?.(res);
+    const text = await res.text();
+    let parsed: unknown = text;
+    let json: unknown;
+    const looksJson = /json/i.test(res.headers.get('content-type') ?? '') || /^\s*[[{]/.test(text);
+    if (looksJson && text.trim() !== '') {
+      try {
+        json = JSON.parse(text);
+      } catch {
+        json = undefined;
+      }
+    }
+    if (res.status >= 200 && res.status < 300) {
+      if ((spec.as ?? 'json') === 'json') {
+        if (text.trim() === '') parsed = null;
+        else if (json === undefined) {
+          throw new WharfError('TRANSPORT_FAILED', `${this.connector}: expected JSON from ${url.host}${url.pathname} but got ${describeBody(res, text)}`, {
+            where,
+            hint: 'the URL probably points at a web page instead of the API; check the URL in the channel config',
+          }, { retryable: false });
+        } else parsed = json;
+      }
+      const out: HttpResponse<T> = { status: res.status, headers: res.headers, body: parsed as T, where };
+      spec.check?.(out);
+      return out;
+    }
+    const failed = { status: res.status, where, body: json, platformMessage: scrub(platformMessage(json, text), this.o.secrets ?? []) };
+    if (res.status === 401) throw new Unauthorized(statusError(this.connector, failed, this.o.explain));
+    const retryable = res.status === 429 || res.status === 408 || (res.status >= 500 && res.status !== 501);
+    if (retryable) {
+      const what = res.status === 429 ? 'rate limited (HTTP 429)' : `server error (HTTP ${res.status})`;
+      const said = failed.platformMessage ? `: ${failed.platformMessage}` : '';
+      throw new HttpStatus(res.status, new TransportError(`${this.connector}: ${what} at ${url.host}${url.pathname}${said}`, { where }), parseRetryAfter(res.headers.get('retry-after'), this.now()));
+    }
+    throw new HttpStatus(res.status, statusError(this.connector, failed, this.o.explain));
+  }
+}
+
+function describeBody(res: Response, text: string): string {
+  const type = res.headers.get('content-type')?.split(';')[0] ?? 'no content type';
+  return /^\s*</.test(text) ? `an HTML page (${type})` : `${type}`;
+}
+
+/** Internal: a 401, kept apart so the loop can renew credentials once. */
+class Unauthorized extends Error {
+  constructor(readonly error: WharfError) {
+    super(error.message);
+  }
+}
+
+/** Internal: a non-2xx status with the error to surface and, for 429/503, the server's Retry-After. */
+class HttpStatus extends WharfError {
+  constructor(readonly status: number, readonly error: WharfError, readonly retryAfterMs?: number) {
+    super(error.code, error.message, error.details, { retryable: error.retryable });
+  }
+}

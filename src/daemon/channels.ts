@@ -1,0 +1,35 @@
+import path from 'node:path';
+import type { Logger } from '../log.js';
+import type { ChannelEntry, LoadedConfig } from '../config/load.js';
+import type { Store } from '../ledger/store.js';
+import { FolderSource } from '../sources/folder/source.js';
+import { createSftpChannel } from '../sources/sftp/index.js';
+import type { FileSource } from '../sources/types.js';
+
+export interface OpenChannel {
+  entry: ChannelEntry;
+  source: FileSource;
+  /** Milliseconds between full looks when nothing is pending. */
+  pollIntervalMs: number;
+  close(): Promise<void>;
+}
+
+/** Builds the transport of each configured channel. */
+export function buildChannel(config: LoadedConfig, entry: ChannelEntry, store: Store, logger: Logger): OpenChannel {
+  const c = entry.config;
+  if (c.type === 'folder') {
+    const source = new FolderSource({ merchant: entry.merchant, channel: entry.channel, config: c, logger });
+    return { entry, source, pollIntervalMs: (c.pollInterval ?? 10) * 1000, close: () => source.close() };
+  }
+  const scope = `sftp:${entry.key}`;
+  const sftp = createSftpChannel({
+    config: c,
+    merchant: entry.merchant,
+    channel: entry.channel,
+    stagingDir: path.join(config.dataDir, 'staging', entry.merchant, entry.channel),
+    quarantineDir: entry.quarantineDir,
+    logger,
+    seen: { has: (key) => store.hasSeen(scope, key), add: (key) => store.addSeen(scope, key) },
+  });
+  return { entry, source: sftp.source, pollIntervalMs: sftp.source.pollIntervalMs, close: () => sftp.close() };
+}

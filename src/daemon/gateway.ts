@@ -1,0 +1,201 @@
+import { setTimeout as delay } from 'node:timers/promises';
+import type { Logger } from '../log.js';
+import { describeError } from '../errors.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { Store } from '../ledger/store.js';
+import { FolderDestination } from '../destinations/folder/destination.js';
+import { OrderDelivery, type DeliveryResult } from '../pipeline/deliver.js';
+import { processFile, type IntakeResult } from '../pipeline/intake.js';
+import type { FileDestination } from '../sources/types.js';
+import { buildChannel, type OpenChannel } from './channels.js';
+
+export interface PassTotals {
+  files: number;
+  imported: number;
+  duplicates: number;
+  quarantined: number;
+  partial: number;
+  newOrders: number;
+  cancellations: number;
+  deliveries: DeliveryResult;
+  channelErrors: { channel: string; error: string }[];
+}
+
+/**
+ * The running gateway: every channel's source, the intake pipeline and the warehouse delivery.
+ * `once()` is one full pass; `run()` loops until stopped and finishes in-flight work on stop.
+ */
+export class Gateway {
+  private readonly channels: OpenChannel[];
+  private readonly delivery: OrderDelivery;
+  private readonly destinations = new Map<string, FileDestination>();
+  private stopping = false;
+  private readonly wakes = new Map<OpenChannel, () => void>();
+  private deliveryWake: (() => void) | undefined;
+
+  constructor(private readonly config: LoadedConfig, private readonly store: Store, private readonly logger: Logger) {
+    this.channels = config.channels.map((entry) => buildChannel(config, entry, store, logger));
+    this.delivery = new OrderDelivery(
+      store,
+      {
+        destinationFor: (merchant) => this.destinationFor(merchant),
+        mapping: config.warehouseOrders.mapping,
+        mappingsDir: config.mappingsDir,
+        maxBackoffMs: config.delivery.maxBackoffMs,
+      },
+      logger.child({ destination: 'warehouse.orders' }),
+    );
+  }
+
+  private destinationFor(merchant: string): FileDestination {
+    const dir = this.config.warehouseOrders.path.replaceAll('{merchant}', merchant);
+    let d = this.destinations.get(dir);
+    if (!d) {
+      d = new FolderDestination(dir);
+      this.destinations.set(dir, d);
+    }
+    return d;
+  }
+
+  /** One pass: every source until nothing is pending, then every due delivery. */
+  async once(): Promise<PassTotals> {
+    const totals = emptyTotals();
+    await Promise.all(this.channels.map((ch) => this.openChannel(ch, totals)));
+    for (const ch of this.channels) {
+      if (totals.channelErrors.some((e) => e.channel === ch.entry.key)) continue;
+      // Completeness needs two looks and a minimum age, so a pass looks until nothing is pending.
+      const deadline = Date.now() + 10 * 60_000;
+      for (;;) {
+        const processed = await this.pollChannel(ch, totals);
+        if (processed === undefined) break;
+        if (processed === 0 && ch.source.pending === 0) break;
+        if (Date.now() > deadline) break;
+        if (processed === 0) await delay(Math.min(500, ch.pollIntervalMs));
+      }
+    }
+    totals.deliveries = await this.delivery.deliverDue();
+    await this.close();
+    return totals;
+  }
+
+  /** The daemon: loops until `stop()`. */
+  async run(): Promise<void> {
+    const totals = emptyTotals();
+    await Promise.all(this.channels.map((ch) => this.openChannel(ch, totals)));
+    for (const ch of this.channels) ch.source.onChange?.(() => this.wakes.get(ch)?.());
+    this.logger.info({ channels: this.channels.map((c) => c.entry.key) }, `wharf is running: ${this.channels.length} channel(s)`);
+    const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop()];
+    await Promise.all(loops);
+    await this.close();
+    this.logger.info('wharf stopped cleanly');
+  }
+
+  stop(): void {
+    if (this.stopping) return;
+    this.stopping = true;
+    for (const wake of this.wakes.values()) wake();
+    this.deliveryWake?.();
+  }
+
+  private async openChannel(ch: OpenChannel, totals: PassTotals): Promise<void> {
+    try {
+      await ch.source.open();
+    } catch (err) {
+      const error = describeError(err);
+      totals.channelErrors.push({ channel: ch.entry.key, error });
+      await this.store.recordPoll(ch.entry.merchant, ch.entry.channel, { ok: false, error });
+      this.logger.error({ merchant: ch.entry.merchant, channel: ch.entry.channel }, `cannot open channel: ${error}`);
+    }
+  }
+
+  /** One look at a channel and every ready file through intake. Returns files processed, or undefined on a channel error. */
+  private async pollChannel(ch: OpenChannel, totals?: PassTotals): Promise<number | undefined> {
+    const { merchant, channel } = ch.entry;
+    let files;
+    try {
+      files = await ch.source.poll();
+    } catch (err) {
+      const error = describeError(err);
+      await this.store.recordPoll(merchant, channel, { ok: false, error });
+      this.logger.warn({ merchant, channel }, `poll failed: ${error}`);
+      totals?.channelErrors.push({ channel: ch.entry.key, error });
+      return undefined;
+    }
+    let processed = 0;
+    for (const file of files) {
+      if (this.stopping) {
+        await ch.source.release(file);
+        continue;
+      }
+      try {
+        const result = await processFile(file, ch.source, { onInvalid: ch.entry.onInvalid, maxFileSize: ch.entry.maxFileSize }, {
+          store: this.store,
+          mappingsDir: this.config.mappingsDir,
+          logger: this.logger,
+        });
+        processed++;
+        if (totals) count(totals, result);
+        if (result.newRecords > 0 || result.cancellations > 0) this.deliveryWake?.();
+      } catch (err) {
+        this.logger.error({ merchant, channel, file: file.name }, `could not process the file; it stays in place and is tried again: ${describeError(err)}`);
+      }
+    }
+    await this.store.recordPoll(merchant, channel, { ok: true, inFlight: ch.source.pending });
+    return processed;
+  }
+
+  private async channelLoop(ch: OpenChannel): Promise<void> {
+    let failures = 0;
+    while (!this.stopping) {
+      const processed = await this.pollChannel(ch);
+      failures = processed === undefined ? failures + 1 : 0;
+      if (this.stopping) break;
+      // While files are settling, look again soon; otherwise wait for the rescan or a watcher event.
+      const wait = failures > 0 ? Math.min(60_000, 1000 * 2 ** failures) : ch.source.pending > 0 || (processed ?? 0) > 0 ? 250 : ch.pollIntervalMs;
+      await this.sleep(wait, (w) => this.wakes.set(ch, w));
+    }
+  }
+
+  private async deliveryLoop(): Promise<void> {
+    while (!this.stopping) {
+      try {
+        await this.delivery.deliverDue();
+      } catch (err) {
+        this.logger.error(`delivery pass failed: ${describeError(err)}`);
+      }
+      if (this.stopping) break;
+      await this.sleep(this.config.delivery.intervalMs, (w) => (this.deliveryWake = w));
+    }
+    // Deliver what the last intakes committed before stopping.
+    await this.delivery.deliverDue().catch(() => undefined);
+  }
+
+  /** Waits `ms` or until woken (file event, new records, stop). */
+  private sleep(ms: number, register: (wake: () => void) => void): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      register(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  private async close(): Promise<void> {
+    await Promise.all(this.channels.map((ch) => ch.close().catch(() => undefined)));
+  }
+}
+
+function emptyTotals(): PassTotals {
+  return { files: 0, imported: 0, duplicates: 0, quarantined: 0, partial: 0, newOrders: 0, cancellations: 0, deliveries: { delivered: 0, unchanged: 0, failed: 0 }, channelErrors: [] };
+}
+
+function count(t: PassTotals, r: IntakeResult): void {
+  t.files++;
+  if (r.status === 'imported') t.imported++;
+  else if (r.status === 'duplicate') t.duplicates++;
+  else if (r.status === 'quarantined') t.quarantined++;
+  else t.partial++;
+  t.newOrders += r.newRecords;
+  t.cancellations += r.cancellations;
+}

@@ -1,0 +1,26 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { assertSafeName } from '../../sources/names.js';
+import type { FileDestination } from '../../sources/types.js';
+import { deliverFile } from './atomic.js';
+
+/** A local folder written atomically, never overwriting a different file (see atomic.ts). */
+export class FolderDestination implements FileDestination {
+  readonly kind = 'folder';
+  readonly describe: string;
+
+  constructor(private readonly dir: string) {
+    this.describe = `folder ${dir}`;
+  }
+
+  async open(): Promise<void> {
+    await fs.mkdir(this.dir, { recursive: true });
+  }
+
+  write(name: string, data: Buffer): Promise<'written' | 'unchanged'> {
+    assertSafeName(name, this.dir);
+    return deliverFile(path.join(this.dir, name), data);
+  }
+
+  async close(): Promise<void> {}
+}

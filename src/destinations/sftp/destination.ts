@@ -1,0 +1,101 @@
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { WharfError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import { assertSafeName } from '../../sources/names.js';
+import type { FileDestination } from '../../sources/types.js';
+import { normaliseRemoteDir, resolveSftpConnection, type SftpConnectionConfig } from '../../sources/sftp/config.js';
+import { SftpConnection } from '../../sources/sftp/connection.js';
+
+export interface SftpDestinationOptions {
+  /** Connection fields of the channel (an SftpChannelConfig works as is). */
+  config: SftpConnectionConfig;
+  /** Remote directory the files go into (created if missing). */
+  directory: string;
+  logger: Logger;
+  channel?: string;
+  merchant?: string;
+  /** Share the channel's connection with its source; a passed connection is not closed by `close()`. */
+  connection?: SftpConnection;
+  backoff?: { initialMs?: number; maxMs?: number };
+}
+
+/**
+ * Delivers files to an SFTP directory atomically: the bytes go to `.<name>.<random>.tmp` (a dot-name
+ * that readers ignore), are fsynced where the server offers `fsync@openssh.com`, and are renamed into
+ * place with `posix-rename@openssh.com`. A reader polling the directory sees no file or the whole file.
+ * Unlike Redpanda Connect's SFTP writer we never truncate and rewrite the final name.
+ */
+export class SftpDestination implements FileDestination {
+  readonly kind = 'sftp';
+  readonly describe: string;
+  readonly directory: string;
+  readonly connection: SftpConnection;
+  private readonly ownsConnection: boolean;
+  private readonly logger: Logger;
+  private warnedNoPosixRename = false;
+
+  constructor(options: SftpDestinationOptions) {
+    const settings = resolveSftpConnection(options.config, options.channel ?? 'sftp destination');
+    this.directory = normaliseRemoteDir(options.directory);
+    this.describe = `sftp://${settings.username}@${settings.host}:${settings.port}${this.directory.startsWith('/') ? '' : '/'}${this.directory}`;
+    this.logger = options.logger.child({ destination: 'sftp', channel: options.channel, merchant: options.merchant, directory: this.directory });
+    this.ownsConnection = !options.connection;
+    this.connection =
+      options.connection ?? new SftpConnection({ settings, logger: options.logger, channel: options.channel, merchant: options.merchant, backoff: options.backoff });
+  }
+
+  async open(): Promise<void> {
+    await this.connection.connect();
+  }
+
+  async close(): Promise<void> {
+    if (this.ownsConnection) await this.connection.close();
+  }
+
+  async write(name: string, data: Buffer): Promise<'written' | 'unchanged'> {
+    assertSafeName(name, this.describe);
+    const target = path.posix.join(this.directory, name);
+    const existing = await this.connection.statIfExists(target);
+    if (existing) return this.compare(target, name, existing.size, data);
+
+    await this.connection.mkdirp(this.directory);
+    const tmp = path.posix.join(this.directory, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
+    let placed = false;
+    try {
+      await this.connection.writeNewFile(tmp, data);
+      // posix-rename replaces a target, so look once more right before it (another writer, a
+      // re-delivery racing us); the window left is one round trip.
+      const raced = await this.connection.statIfExists(target);
+      if (raced) return await this.compare(target, name, raced.size, data);
+      if (await this.connection.posixRename(tmp, target)) {
+        placed = true;
+      } else {
+        if (!this.warnedNoPosixRename) {
+          this.warnedNoPosixRename = true;
+          this.logger.warn('sftp server lacks posix-rename@openssh.com; using plain rename (still atomic on most servers, but it fails instead of replacing)');
+        }
+        try {
+          await this.connection.rename(tmp, target);
+          placed = true;
+        } catch (err) {
+          const now = await this.connection.statIfExists(target);
+          if (now) return await this.compare(target, name, now.size, data);
+          throw err;
+        }
+      }
+    } finally {
+      if (!placed) await this.connection.unlinkIfExists(tmp).catch(() => undefined);
+    }
+    this.logger.info({ file: target, bytes: data.length }, 'sftp file delivered');
+    return 'written';
+  }
+
+  private async compare(target: string, name: string, size: number, data: Buffer): Promise<'unchanged'> {
+    if (size === data.length && (await this.connection.readFile(target)).equals(data)) return 'unchanged';
+    throw new WharfError('DELIVERY_CONFLICT', `a different file named ${name} already exists on the SFTP server`, {
+      where: `${this.describe}/${name}`,
+      hint: 'the receiver has not picked up (or has changed) an earlier file of that name; move it away on the server, then `wharf retry`',
+    });
+  }
+}

@@ -1,0 +1,8 @@
+export { decodeStream, readText, decoderLabel, firstInvalidUtf8, lineAt, ENCODINGS } from './decode.js';
+export { readCsv, type CsvReadOptions, type CsvRow } from './csv.js';
+export {
+  readXmlRecords, parseXmlRecords, assertNoDoctype, decodeXmlEntities, XML_ATTR_PREFIX, XML_TEXT_KEY,
+  type XmlReadOptions, type SourceRecord,
+} from './xml.js';
+export { readJsonRecords, parseJsonRecords, readNdjson, type JsonReadOptions, type NdjsonRecord } from './json.js';
+export { CsvWriter, buildXml, jsonText, ndjsonLine, writeChunk, type CsvWriteOptions, type XmlWriteOptions } from './writers.js';

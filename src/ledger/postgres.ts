@@ -1,0 +1,478 @@
+import pg from 'pg';
+import { WharfError } from '../errors.js';
+import type {
+  FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, OutboxRow, RecordOutcome, Store, StoredRecord,
+} from './store.js';
+import { SCHEMA_SQL, WAREHOUSE_ORDERS, contentHash, decideOrder } from './sql.js';
+import { Mutex } from './mutex.js';
+import { buildSummary, toFileRow, toOutboxRow } from './sqlite.js';
+
+type Row = Record<string, unknown>;
+type Queryable = Pick<pg.PoolClient, 'query'>;
+const now = () => new Date().toISOString();
+
+/** Key of the advisory lock that serialises schema creation across instances (any constant works). */
+const MIGRATION_LOCK = 0x5768_6172_66; // "Wharf"
+
+export interface PostgresStoreOptions {
+  /** Pool size (default 10). An open intake holds one connection for its whole duration. */
+  max?: number;
+  /** Connect timeout in ms (default 10 s): a server that does not answer fails the call instead of hanging. */
+  connectTimeoutMs?: number;
+  /**
+   * How long `dueDeliveries` claims the rows it returns (default 5 minutes). While claimed, another
+   * instance's `dueDeliveries` skips them; `markDelivered` / `markDeliveryFailed` end the claim. If the
+   * instance dies mid-delivery, the rows come back once the claim expires. 0 turns claiming off
+   * (plain read, exactly like SQLite).
+   */
+  claimMs?: number;
+}
+
+/**
+ * The shared ledger for several instances: the same tables and the same rules as SqliteStore, on a
+ * pg.Pool. An intake holds one pooled connection inside BEGIN … COMMIT across awaits; every other call
+ * takes any free connection. Instances coordinate through row locks and the outbox UNIQUE constraint.
+ */
+export class PostgresStore implements Store {
+  readonly kind = 'postgres' as const;
+  /** One intake per store at a time (the Store contract), like SqliteStore: a second one waits. */
+  private readonly intakeMutex = new Mutex();
+  private readonly claimMs: number;
+  private closed = false;
+
+  private constructor(private readonly pool: pg.Pool, private readonly where: string, claimMs: number) {
+    this.claimMs = claimMs;
+  }
+
+  /** Connects, creates the schema if missing (once, under an advisory lock) and returns the store. */
+  static async connect(url: string, options: PostgresStoreOptions = {}): Promise<PostgresStore> {
+    const where = redactUrl(url);
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: options.max ?? 10,
+      connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+      keepAlive: true,
+      application_name: 'wharf',
+    });
+    // An idle connection that dies emits 'error' on the pool; unhandled, it would crash the daemon.
+    // The next query gets a fresh connection (or fails, and that failure is reported).
+    pool.on('error', () => undefined);
+    const store = new PostgresStore(pool, where, options.claimMs ?? 5 * 60_000);
+    try {
+      await store.withClient(async (c) => {
+        await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
+        try {
+          await c.query(SCHEMA_SQL('BIGSERIAL PRIMARY KEY'));
+        } finally {
+          await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
+        }
+      });
+    } catch (err) {
+      await pool.end().catch(() => undefined);
+      throw ledgerError(err, 'cannot open the PostgreSQL ledger', where);
+    }
+    return store;
+  }
+
+  // ---- plumbing -------------------------------------------------------------------------------
+
+  private async query(sql: string, params: unknown[] = []): Promise<pg.QueryResult<Row>> {
+    try {
+      return await this.pool.query<Row>(sql, params);
+    } catch (err) {
+      throw ledgerError(err, 'ledger query failed', this.where);
+    }
+  }
+
+  /** Runs `fn` on one pooled connection; a connection that failed is destroyed, not reused. */
+  private async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (err) {
+      throw ledgerError(err, 'cannot connect to the PostgreSQL ledger', this.where);
+    }
+    const onError = () => undefined; // errors while checked out surface through the pending query
+    client.on('error', onError);
+    let broken: Error | undefined;
+    try {
+      return await fn(client);
+    } catch (err) {
+      if (isConnectionError(err)) broken = err as Error;
+      throw err;
+    } finally {
+      client.off('error', onError);
+      client.release(broken);
+    }
+  }
+
+  /** BEGIN … COMMIT on one connection; ROLLBACK on any error. */
+  private async transaction<T>(fn: (c: pg.PoolClient) => Promise<T>, begin = 'BEGIN'): Promise<T> {
+    try {
+      return await this.withClient(async (c) => {
+        await c.query(begin);
+        try {
+          const result = await fn(c);
+          await c.query('COMMIT');
+          return result;
+        } catch (err) {
+          await c.query('ROLLBACK').catch(() => undefined);
+          throw err;
+        }
+      });
+    } catch (err) {
+      throw ledgerError(err, 'ledger transaction failed', this.where);
+    }
+  }
+
+  private async insertFile(
+    c: Queryable, info: FileInfo, status: FileStatus,
+    extra: { error?: string | null; quarantinePath?: string | null; originalId?: number; invalid?: number } = {},
+  ): Promise<number> {
+    const res = await c.query(
+      `INSERT INTO files (merchant, channel, name, origin, size, sha256, mapping, trace_id, status, error, quarantine_path, original_id, invalid, received_at)
+       VALUES ($1,$2,$3,$4,$5,$6,$7,$8,$9,$10,$11,$12,$13,$14) RETURNING id`,
+      [info.merchant, info.channel, info.name, info.origin, info.size, info.sha256, info.mapping, info.traceId, status,
+        extra.error ?? null, extra.quarantinePath ?? null, extra.originalId ?? null, extra.invalid ?? 0, now()],
+    );
+    return Number((res.rows[0] as Row).id);
+  }
+
+  // ---- files ----------------------------------------------------------------------------------
+
+  async findImportedFile(merchant: string, channel: string, sha256: string): Promise<FileRow | undefined> {
+    const res = await this.query(
+      `SELECT * FROM files WHERE merchant = $1 AND channel = $2 AND sha256 = $3 AND status IN ('imported','partial') ORDER BY id LIMIT 1`,
+      [merchant, channel, sha256],
+    );
+    return res.rows[0] ? toFileRow(res.rows[0]) : undefined;
+  }
+
+  async recordDuplicateFile(info: FileInfo, originalId: number): Promise<number> {
+    try {
+      return await this.insertFile(this.pool, info, 'duplicate', { originalId });
+    } catch (err) {
+      throw ledgerError(err, 'cannot record a duplicate file', this.where);
+    }
+  }
+
+  async recordQuarantinedFile(info: FileInfo, error: string, quarantinePath: string | null, invalid: number): Promise<number> {
+    try {
+      return await this.insertFile(this.pool, info, 'quarantined', { error, quarantinePath, invalid });
+    } catch (err) {
+      throw ledgerError(err, 'cannot record a quarantined file', this.where);
+    }
+  }
+
+  async beginIntake(info: FileInfo): Promise<IntakeTx> {
+    const releaseMutex = await this.intakeMutex.acquire();
+    let client: pg.PoolClient;
+    try {
+      if (this.closed) throw new Error('the ledger is closed');
+      client = await this.pool.connect();
+    } catch (err) {
+      releaseMutex();
+      throw ledgerError(err, 'cannot start a ledger transaction', this.where);
+    }
+    let broken: Error | undefined; // set when the connection itself failed: it must not go back to the pool
+    let failed: unknown; // set when any statement failed: PostgreSQL has aborted the transaction
+    const onError = (err: Error) => { broken = err; };
+    client.on('error', onError);
+    let open = true;
+    const finish = async (sql: 'COMMIT' | 'ROLLBACK') => {
+      open = false;
+      try {
+        if (broken) {
+          if (sql === 'COMMIT') throw broken;
+        } else {
+          await client.query(sql);
+        }
+      } catch (err) {
+        // Whatever state the session is in now, it must not go back to the pool: destroy it. (A failed
+        // COMMIT has ended the transaction server-side; a lost connection has too.)
+        broken = err as Error;
+        if (sql === 'COMMIT') throw err;
+      } finally {
+        client.off('error', onError);
+        client.release(broken);
+        releaseMutex();
+      }
+    };
+    const q = async (sql: string, params: unknown[]): Promise<pg.QueryResult<Row>> => {
+      if (!open) throw new WharfError('LEDGER_FAILED', 'intake transaction already finished');
+      if (failed) throw new WharfError('LEDGER_FAILED', 'the intake transaction failed earlier and must be rolled back', {}, { retryable: isRetryableError(failed) });
+      try {
+        return await client.query<Row>(sql, params);
+      } catch (err) {
+        failed = err;
+        if (isConnectionError(err)) broken = err as Error;
+        throw ledgerError(err, 'ledger intake failed', this.where);
+      }
+    };
+
+    let fileId: number;
+    try {
+      await client.query('BEGIN');
+      fileId = await this.insertFile(client, info, 'imported');
+    } catch (err) {
+      if (isConnectionError(err)) broken = err as Error;
+      await finish('ROLLBACK');
+      throw ledgerError(err, 'cannot start a ledger transaction', this.where);
+    }
+
+    const lockRecord = (id: string) =>
+      q('SELECT status, hash FROM records WHERE id = $1 FOR UPDATE', [id]).then((r) => r.rows[0] as { status: string | null; hash: string } | undefined);
+    /** INSERT unless another transaction got there first; true when this one inserted it. */
+    const insertRecord = async (rec: StoredRecord, status: string | null, hash: string, body: string, t: string) =>
+      (await q(
+        `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at)
+         VALUES ($1,$2,$3,$4,$5,1,$6,$7,$8,$9,$10,$11) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [rec.id, rec.kind, rec.merchant, rec.channel, status, hash, body, fileId, rec.recordNo, t, t],
+      )).rowCount === 1;
+    const insertDuplicate = (id: string, changed: boolean, t: string) =>
+      q('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES ($1,$2,$3,$4)', [id, fileId, changed ? 1 : 0, t]);
+    const enqueue = (rec: StoredRecord, action: 'order' | 'cancel', body: string, t: string) =>
+      q(
+        `INSERT INTO outbox (destination, record_id, merchant, action, body, status, next_attempt_at, created_at)
+         VALUES ($1,$2,$3,$4,$5,'pending',$6,$7) ON CONFLICT (destination, record_id, action) DO NOTHING`,
+        [WAREHOUSE_ORDERS, rec.id, rec.merchant, action, body, t, t],
+      );
+
+    const addRecord = async (rec: StoredRecord): Promise<RecordOutcome> => {
+      const body = JSON.stringify(rec.body);
+      const hash = contentHash(rec.body);
+      const status = typeof rec.body.status === 'string' ? rec.body.status : null;
+      // Read-and-lock the record; if it does not exist yet, try to insert it. An INSERT that meets a
+      // row another instance inserted waits for that instance's commit (or rollback) and then does
+      // nothing; the next loop reads (and locks) the committed row. So exactly one instance sees it
+      // as new, and whoever comes second decides against the committed state.
+      for (let attempt = 0; attempt < 3; attempt++) {
+        const existing = await lockRecord(rec.id);
+        const t = now();
+        if (rec.kind !== 'order') {
+          if (existing) {
+            await insertDuplicate(rec.id, existing.hash !== hash, t);
+            return 'duplicate';
+          }
+          if (await insertRecord(rec, status, hash, body, t)) return 'stored';
+          continue;
+        }
+        const decision = decideOrder(existing, status ?? 'open');
+        switch (decision) {
+          case 'new':
+          case 'stored':
+            if (!(await insertRecord(rec, status ?? 'open', hash, body, t))) continue;
+            if (decision === 'new') await enqueue(rec, 'order', body, t);
+            return decision;
+          case 'cancellation':
+            await q('UPDATE records SET status = $1, version = version + 1, hash = $2, body = $3, file_id = $4, record_no = $5, updated_at = $6 WHERE id = $7',
+              ['cancelled', hash, body, fileId, rec.recordNo, t, rec.id]);
+            await enqueue(rec, 'cancel', body, t);
+            return 'cancellation';
+          default:
+            await insertDuplicate(rec.id, existing!.hash !== hash, t);
+            return 'duplicate';
+        }
+      }
+      // Only reachable if the row keeps appearing and disappearing (inserted, then deleted): no code does that.
+      failed = new Error(`record ${rec.id} changed concurrently`);
+      throw new WharfError('LEDGER_FAILED', `record ${rec.id} changed concurrently; the file will be processed again`, {}, { retryable: true });
+    };
+
+    return {
+      fileId,
+      addRecord,
+      commit: async (result) => {
+        try {
+          await q('UPDATE files SET status = $1, records = $2, duplicates = $3, invalid = $4, error = $5, quarantine_path = $6 WHERE id = $7',
+            [result.status, result.records, result.duplicates, result.invalid, result.error ?? null, result.quarantinePath ?? null, fileId]);
+        } catch (err) {
+          if (open) await finish('ROLLBACK');
+          throw err instanceof WharfError ? err : ledgerError(err, 'cannot commit the intake', this.where);
+        }
+        try {
+          await finish('COMMIT');
+        } catch (err) {
+          throw ledgerError(err, 'cannot commit the intake', this.where);
+        }
+      },
+      rollback: async () => {
+        if (open) await finish('ROLLBACK');
+      },
+    };
+  }
+
+  async getFile(id: number): Promise<FileRow | undefined> {
+    const res = await this.query('SELECT * FROM files WHERE id = $1', [id]);
+    return res.rows[0] ? toFileRow(res.rows[0]) : undefined;
+  }
+
+  async listQuarantined(): Promise<FileRow[]> {
+    const res = await this.query(`SELECT * FROM files WHERE status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL) ORDER BY id`);
+    return res.rows.map(toFileRow);
+  }
+
+  async setQuarantinePath(id: number, quarantinePath: string | null): Promise<void> {
+    await this.query('UPDATE files SET quarantine_path = $1 WHERE id = $2', [quarantinePath, id]);
+  }
+
+  async markRetried(id: number): Promise<void> {
+    await this.query(`UPDATE files SET status = CASE WHEN status = 'quarantined' THEN 'retried' ELSE status END, quarantine_path = NULL WHERE id = $1`, [id]);
+  }
+
+  // ---- outbox ---------------------------------------------------------------------------------
+
+  async dueDeliveries(destination: string, limit: number, at = new Date()): Promise<OutboxRow[]> {
+    // Timestamps are ISO-8601 UTC text (shared schema); compare them bytewise, whatever the database collation.
+    if (this.claimMs <= 0) {
+      const res = await this.query(
+        `SELECT * FROM outbox WHERE destination = $1 AND status = 'pending' AND next_attempt_at COLLATE "C" <= $2 ORDER BY id LIMIT $3`,
+        [destination, at.toISOString(), limit],
+      );
+      return res.rows.map(toOutboxRow);
+    }
+    // Claim: move the rows' next attempt to the end of the claim, skipping rows another instance is
+    // claiming right now. Another instance will not see them until the claim expires.
+    const res = await this.query(
+      `UPDATE outbox SET next_attempt_at = $4 WHERE id IN (
+         SELECT id FROM outbox WHERE destination = $1 AND status = 'pending' AND next_attempt_at COLLATE "C" <= $2
+         ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING *`,
+      [destination, at.toISOString(), limit, new Date(at.getTime() + this.claimMs).toISOString()],
+    );
+    return res.rows.map(toOutboxRow).sort((a, b) => a.id - b.id);
+  }
+
+  async markDelivered(ids: number[], fileName: string): Promise<void> {
+    if (ids.length === 0) return;
+    await this.query(
+      `UPDATE outbox SET status = 'delivered', delivered_at = $1, file_name = $2, attempts = attempts + 1, last_error = NULL WHERE id = ANY($3::bigint[])`,
+      [now(), fileName, ids],
+    );
+  }
+
+  async markDeliveryFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
+    if (retryAt) {
+      await this.query('UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3', [error, retryAt.toISOString(), id]);
+    } else {
+      await this.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $1, status = 'failed' WHERE id = $2`, [error, id]);
+    }
+  }
+
+  async requeueFailedDeliveries(ids: number[] | 'all'): Promise<number> {
+    const t = now();
+    if (ids === 'all') return (await this.query(`UPDATE outbox SET status = 'pending', next_attempt_at = $1 WHERE status = 'failed'`, [t])).rowCount ?? 0;
+    if (ids.length === 0) return 0;
+    return (await this.query(`UPDATE outbox SET status = 'pending', next_attempt_at = $1 WHERE status = 'failed' AND id = ANY($2::bigint[])`, [t, ids])).rowCount ?? 0;
+  }
+
+  // ---- transport bookkeeping ------------------------------------------------------------------
+
+  async recordPoll(merchant: string, channel: string, result: { ok: true; inFlight?: number } | { ok: false; error: string }): Promise<void> {
+    const t = now();
+    if (result.ok) {
+      await this.query(
+        `INSERT INTO channel_runs (merchant, channel, last_poll_at, last_ok_at, in_flight) VALUES ($1,$2,$3,$3,$4)
+         ON CONFLICT (merchant, channel) DO UPDATE SET last_poll_at = excluded.last_poll_at, last_ok_at = excluded.last_ok_at, in_flight = excluded.in_flight`,
+        [merchant, channel, t, result.inFlight ?? 0],
+      );
+    } else {
+      await this.query(
+        `INSERT INTO channel_runs (merchant, channel, last_poll_at, last_error, last_error_at) VALUES ($1,$2,$3,$4,$3)
+         ON CONFLICT (merchant, channel) DO UPDATE SET last_poll_at = excluded.last_poll_at, last_error = excluded.last_error, last_error_at = excluded.last_error_at`,
+        [merchant, channel, t, result.error],
+      );
+    }
+  }
+
+  async getCursor(key: string): Promise<string | undefined> {
+    const res = await this.query('SELECT value FROM cursors WHERE key = $1', [key]);
+    return res.rows[0] ? String(res.rows[0].value) : undefined;
+  }
+
+  async setCursor(key: string, value: string): Promise<void> {
+    await this.query(
+      'INSERT INTO cursors (key, value, updated_at) VALUES ($1,$2,$3) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at',
+      [key, value, now()],
+    );
+  }
+
+  async hasSeen(scope: string, key: string): Promise<boolean> {
+    return (await this.query('SELECT 1 FROM seen WHERE scope = $1 AND key = $2', [scope, key])).rows.length > 0;
+  }
+
+  async addSeen(scope: string, key: string): Promise<void> {
+    await this.query('INSERT INTO seen (scope, key, at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [scope, key, now()]);
+  }
+
+  async summary(): Promise<LedgerSummary> {
+    // One snapshot for all the counts, so they agree with each other.
+    return this.transaction(async (c) => {
+      const all = async (sql: string) => (await c.query<Row>(sql)).rows;
+      const runs = await all('SELECT * FROM channel_runs');
+      const fileCounts = await all('SELECT merchant, channel, status, COUNT(*) AS n, SUM(records) AS records FROM files GROUP BY merchant, channel, status');
+      const dupCounts = await all('SELECT r.merchant, r.channel, COUNT(*) AS n FROM duplicates d JOIN records r ON r.id = d.record_id GROUP BY r.merchant, r.channel');
+      const outbox = await all('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status');
+      const failed = (await all(`SELECT * FROM outbox WHERE status = 'failed' OR (status = 'pending' AND attempts > 0) ORDER BY id LIMIT 100`)).map(toOutboxRow);
+      const quarantined = (await all(`SELECT * FROM files WHERE status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL) ORDER BY id`)).map(toFileRow);
+      const dups = await all('SELECT d.record_id, f.name, d.at, d.changed FROM duplicates d JOIN files f ON f.id = d.file_id ORDER BY d.id DESC LIMIT 20');
+      return buildSummary(runs, fileCounts, dupCounts, outbox, failed, quarantined, dups);
+    }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+  async close(): Promise<void> {
+    // Like SqliteStore: an open intake finishes first.
+    await this.intakeMutex.run(async () => {
+      if (this.closed) return;
+      this.closed = true;
+      await this.pool.end();
+    });
+  }
+}
+
+// ---- errors ---------------------------------------------------------------------------------------
+
+const CONNECTION_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'EAI_AGAIN', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH']);
+
+/** The connection itself is gone or could not be made. */
+function isConnectionError(err: unknown): boolean {
+  const e = err as { code?: unknown; message?: unknown } | undefined;
+  const code = typeof e?.code === 'string' ? e.code : '';
+  if (CONNECTION_CODES.has(code) || code.startsWith('08') || code === '57P01' || code === '57P02' || code === '57P03') return true;
+  const message = typeof e?.message === 'string' ? e.message : '';
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection timeout/i.test(message);
+}
+
+/** Worth trying again later: connection trouble, deadlock, serialisation failure, server overload. */
+function isRetryableError(err: unknown): boolean {
+  if (err instanceof WharfError) return err.retryable;
+  const code = String((err as { code?: unknown } | undefined)?.code ?? '');
+  return isConnectionError(err) || code === '40001' || code === '40P01' || code === '55P03' || code === '53300' || code === '57014';
+}
+
+function ledgerError(err: unknown, what: string, where: string): WharfError {
+  if (err instanceof WharfError) return err;
+  const retryable = isRetryableError(err);
+  const message = err instanceof Error ? err.message : String(err);
+  const code = (err as { code?: unknown } | undefined)?.code;
+  const hint = isConnectionError(err)
+    ? 'check that PostgreSQL is running and reachable at the configured host and port; Wharf retries'
+    : code === '28P01' || code === '28000'
+      ? 'check the user name and password in the ledger URL'
+      : code === '3D000'
+        ? 'create the database named in the ledger URL'
+        : retryable
+          ? 'a transient database conflict; Wharf retries'
+          : 'see the PostgreSQL server log for details';
+  return new WharfError('LEDGER_FAILED', `${what}: ${message}`, { where, hint }, { retryable, cause: err });
+}
+
+/** `postgres://host:port/db`, without user, password or query (which may carry secrets). */
+export function redactUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    return `${u.protocol}//${u.host}${u.pathname}`;
+  } catch {
+    return 'postgres (unparseable ledger URL)';
+  }
+}

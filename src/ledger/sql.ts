@@ -1,0 +1,61 @@
+import { createHash } from 'node:crypto';
+
+/** Outbox destination of canonical orders: the warehouse order folder. */
+export const WAREHOUSE_ORDERS = 'warehouse.orders';
+
+/**
+ * Tables shared by both stores (written in the SQL both SQLite and PostgreSQL accept; the
+ * PostgreSQL store swaps the autoincrement column type). The UNIQUE constraint on the outbox is the
+ * last line of the exactly-once guarantee: one order delivery and one cancellation per record.
+ */
+export const SCHEMA_SQL = (autoId: string) => `
+CREATE TABLE IF NOT EXISTS files (
+  id ${autoId}, merchant TEXT NOT NULL, channel TEXT NOT NULL, name TEXT NOT NULL, origin TEXT NOT NULL,
+  size BIGINT NOT NULL, sha256 TEXT NOT NULL, mapping TEXT NOT NULL, trace_id TEXT NOT NULL, status TEXT NOT NULL,
+  records INTEGER NOT NULL DEFAULT 0, duplicates INTEGER NOT NULL DEFAULT 0, invalid INTEGER NOT NULL DEFAULT 0,
+  error TEXT, quarantine_path TEXT, original_id BIGINT, received_at TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS files_by_hash ON files (merchant, channel, sha256, status);
+CREATE INDEX IF NOT EXISTS files_by_status ON files (status);
+CREATE TABLE IF NOT EXISTS records (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, merchant TEXT NOT NULL, channel TEXT NOT NULL, status TEXT,
+  version INTEGER NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL, file_id BIGINT NOT NULL, record_no INTEGER NOT NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS duplicates (
+  id ${autoId}, record_id TEXT NOT NULL, file_id BIGINT NOT NULL, changed INTEGER NOT NULL, at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS outbox (
+  id ${autoId}, destination TEXT NOT NULL, record_id TEXT NOT NULL, merchant TEXT NOT NULL, action TEXT NOT NULL,
+  body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
+  next_attempt_at TEXT NOT NULL, file_name TEXT, created_at TEXT NOT NULL, delivered_at TEXT,
+  UNIQUE (destination, record_id, action)
+);
+CREATE INDEX IF NOT EXISTS outbox_due ON outbox (destination, status, next_attempt_at);
+CREATE TABLE IF NOT EXISTS channel_runs (
+  merchant TEXT NOT NULL, channel TEXT NOT NULL, last_poll_at TEXT, last_ok_at TEXT, last_error TEXT,
+  last_error_at TEXT, in_flight INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (merchant, channel)
+);
+CREATE TABLE IF NOT EXISTS cursors (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seen (scope TEXT NOT NULL, key TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (scope, key));
+`;
+
+/** Hash of a record's content without its provenance, to tell an identical re-send from a changed one. */
+export function contentHash(body: Record<string, unknown>): string {
+  const { source: _source, ...rest } = body;
+  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
+}
+
+/**
+ * The one rule for what an incoming order means given what the ledger knows (DESIGN rule 5):
+ * first sight of an open order is new; an open order seen again cancelled is a cancellation;
+ * everything else is a duplicate (logged and counted, never sent twice).
+ */
+export function decideOrder(
+  existing: { status: string | null } | undefined,
+  incomingStatus: string,
+): 'new' | 'stored' | 'cancellation' | 'duplicate' {
+  if (!existing) return incomingStatus === 'cancelled' ? 'stored' : 'new';
+  if (existing.status !== 'cancelled' && incomingStatus === 'cancelled') return 'cancellation';
+  return 'duplicate';
+}

@@ -1,0 +1,312 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import Database from 'better-sqlite3';
+import { WharfError } from '../errors.js';
+import type {
+  ChannelStatus, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, OutboxRow, RecordOutcome, Store, StoredRecord,
+} from './store.js';
+import { SCHEMA_SQL, WAREHOUSE_ORDERS, contentHash, decideOrder } from './sql.js';
+import { Mutex } from './mutex.js';
+
+type Row = Record<string, unknown>;
+const now = () => new Date().toISOString();
+
+/**
+ * The embedded ledger: one SQLite file in WAL mode. better-sqlite3 is synchronous, so an intake that
+ * streams a large file keeps one explicit transaction open across awaits; the mutex makes every other
+ * call of this process wait for it instead of slipping into that transaction.
+ */
+export class SqliteStore implements Store {
+  readonly kind = 'sqlite' as const;
+  private readonly db: Database.Database;
+  private readonly mutex = new Mutex();
+
+  constructor(file: string) {
+    mkdirSync(path.dirname(file), { recursive: true });
+    try {
+      this.db = new Database(file);
+      this.db.pragma('journal_mode = WAL');
+      // NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS crash may lose the last one.
+      this.db.pragma('synchronous = NORMAL');
+      this.db.pragma('busy_timeout = 10000');
+      this.db.exec(SCHEMA_SQL('INTEGER PRIMARY KEY'));
+    } catch (err) {
+      throw new WharfError('LEDGER_FAILED', `cannot open the SQLite ledger: ${(err as Error).message}`, {
+        where: file,
+        hint: 'check that the folder is writable and that no other program holds the file',
+      });
+    }
+  }
+
+  private run<T>(fn: () => T): Promise<T> {
+    return this.mutex.run(async () => fn());
+  }
+
+  findImportedFile(merchant: string, channel: string, sha256: string): Promise<FileRow | undefined> {
+    return this.run(() => {
+      const row = this.db
+        .prepare(`SELECT * FROM files WHERE merchant = ? AND channel = ? AND sha256 = ? AND status IN ('imported','partial') ORDER BY id LIMIT 1`)
+        .get(merchant, channel, sha256) as Row | undefined;
+      return row ? toFileRow(row) : undefined;
+    });
+  }
+
+  private insertFile(info: FileInfo, status: FileStatus, extra: { error?: string | null; quarantinePath?: string | null; originalId?: number; invalid?: number } = {}): number {
+    const res = this.db
+      .prepare(
+        `INSERT INTO files (merchant, channel, name, origin, size, sha256, mapping, trace_id, status, error, quarantine_path, original_id, invalid, received_at)
+         VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)`,
+      )
+      .run(info.merchant, info.channel, info.name, info.origin, info.size, info.sha256, info.mapping, info.traceId, status,
+        extra.error ?? null, extra.quarantinePath ?? null, extra.originalId ?? null, extra.invalid ?? 0, now());
+    return Number(res.lastInsertRowid);
+  }
+
+  recordDuplicateFile(info: FileInfo, originalId: number): Promise<number> {
+    return this.run(() => this.insertFile(info, 'duplicate', { originalId }));
+  }
+
+  recordQuarantinedFile(info: FileInfo, error: string, quarantinePath: string | null, invalid: number): Promise<number> {
+    return this.run(() => this.insertFile(info, 'quarantined', { error, quarantinePath, invalid }));
+  }
+
+  async beginIntake(info: FileInfo): Promise<IntakeTx> {
+    const release = await this.mutex.acquire();
+    let open = true;
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+    } catch (err) {
+      release();
+      throw new WharfError('LEDGER_FAILED', `cannot start a ledger transaction: ${(err as Error).message}`, {}, { retryable: true });
+    }
+    const db = this.db;
+    const fileId = this.insertFile(info, 'imported');
+    const getRecord = db.prepare('SELECT status, hash, version FROM records WHERE id = ?');
+    const insertRecord = db.prepare(
+      `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at)
+       VALUES (?,?,?,?,?,1,?,?,?,?,?,?)`,
+    );
+    const updateRecord = db.prepare('UPDATE records SET status = ?, version = version + 1, hash = ?, body = ?, file_id = ?, record_no = ?, updated_at = ? WHERE id = ?');
+    const insertDuplicate = db.prepare('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES (?,?,?,?)');
+    const enqueue = db.prepare(
+      `INSERT INTO outbox (destination, record_id, merchant, action, body, status, next_attempt_at, created_at)
+       VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT (destination, record_id, action) DO NOTHING`,
+    );
+    const finish = (sql: 'COMMIT' | 'ROLLBACK') => {
+      if (!open) throw new Error('intake transaction already finished');
+      open = false;
+      try {
+        db.exec(sql);
+      } finally {
+        release();
+      }
+    };
+    return {
+      fileId,
+      addRecord: async (rec: StoredRecord): Promise<RecordOutcome> => {
+        const body = JSON.stringify(rec.body);
+        const hash = contentHash(rec.body);
+        const status = typeof rec.body.status === 'string' ? rec.body.status : null;
+        const existing = getRecord.get(rec.id) as { status: string | null; hash: string } | undefined;
+        const t = now();
+        if (rec.kind !== 'order') {
+          if (existing) {
+            insertDuplicate.run(rec.id, fileId, existing.hash === hash ? 0 : 1, t);
+            return 'duplicate';
+          }
+          insertRecord.run(rec.id, rec.kind, rec.merchant, rec.channel, status, hash, body, fileId, rec.recordNo, t, t);
+          return 'stored';
+        }
+        const decision = decideOrder(existing, status ?? 'open');
+        switch (decision) {
+          case 'new':
+          case 'stored':
+            insertRecord.run(rec.id, rec.kind, rec.merchant, rec.channel, status ?? 'open', hash, body, fileId, rec.recordNo, t, t);
+            if (decision === 'new') enqueue.run(WAREHOUSE_ORDERS, rec.id, rec.merchant, 'order', body, t, t);
+            return decision;
+          case 'cancellation':
+            updateRecord.run('cancelled', hash, body, fileId, rec.recordNo, t, rec.id);
+            enqueue.run(WAREHOUSE_ORDERS, rec.id, rec.merchant, 'cancel', body, t, t);
+            return 'cancellation';
+          default:
+            insertDuplicate.run(rec.id, fileId, existing!.hash === hash ? 0 : 1, t);
+            return 'duplicate';
+        }
+      },
+      commit: async (result) => {
+        db.prepare('UPDATE files SET status = ?, records = ?, duplicates = ?, invalid = ?, error = ?, quarantine_path = ? WHERE id = ?').run(
+          result.status, result.records, result.duplicates, result.invalid, result.error ?? null, result.quarantinePath ?? null, fileId,
+        );
+        finish('COMMIT');
+      },
+      rollback: async () => {
+        if (open) finish('ROLLBACK');
+      },
+    };
+  }
+
+  getFile(id: number): Promise<FileRow | undefined> {
+    return this.run(() => {
+      const row = this.db.prepare('SELECT * FROM files WHERE id = ?').get(id) as Row | undefined;
+      return row ? toFileRow(row) : undefined;
+    });
+  }
+
+  listQuarantined(): Promise<FileRow[]> {
+    return this.run(() =>
+      (this.db.prepare(`SELECT * FROM files WHERE status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL) ORDER BY id`).all() as Row[]).map(toFileRow),
+    );
+  }
+
+  setQuarantinePath(id: number, quarantinePath: string | null): Promise<void> {
+    return this.run(() => {
+      this.db.prepare('UPDATE files SET quarantine_path = ? WHERE id = ?').run(quarantinePath, id);
+    });
+  }
+
+  markRetried(id: number): Promise<void> {
+    return this.run(() => {
+      // A partially accepted file keeps its 'partial' status for the records it brought; only its
+      // quarantine entry is cleared.
+      this.db.prepare(`UPDATE files SET status = CASE WHEN status = 'quarantined' THEN 'retried' ELSE status END, quarantine_path = NULL WHERE id = ?`).run(id);
+    });
+  }
+
+  dueDeliveries(destination: string, limit: number, at = new Date()): Promise<OutboxRow[]> {
+    return this.run(() =>
+      (this.db
+        .prepare(`SELECT * FROM outbox WHERE destination = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`)
+        .all(destination, at.toISOString(), limit) as Row[]).map(toOutboxRow),
+    );
+  }
+
+  markDelivered(ids: number[], fileName: string): Promise<void> {
+    return this.run(() => {
+      const stmt = this.db.prepare(`UPDATE outbox SET status = 'delivered', delivered_at = ?, file_name = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`);
+      const t = now();
+      this.db.transaction(() => ids.forEach((id) => stmt.run(t, fileName, id)))();
+    });
+  }
+
+  markDeliveryFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
+    return this.run(() => {
+      if (retryAt) {
+        this.db.prepare('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?').run(error, retryAt.toISOString(), id);
+      } else {
+        this.db.prepare(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = 'failed' WHERE id = ?`).run(error, id);
+      }
+    });
+  }
+
+  requeueFailedDeliveries(ids: number[] | 'all'): Promise<number> {
+    return this.run(() => {
+      const t = now();
+      if (ids === 'all') return this.db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE status = 'failed'`).run(t).changes;
+      const stmt = this.db.prepare(`UPDATE outbox SET status = 'pending', next_attempt_at = ? WHERE status = 'failed' AND id = ?`);
+      return this.db.transaction(() => ids.reduce((n, id) => n + stmt.run(t, id).changes, 0))();
+    });
+  }
+
+  recordPoll(merchant: string, channel: string, result: { ok: true; inFlight?: number } | { ok: false; error: string }): Promise<void> {
+    return this.run(() => {
+      const t = now();
+      this.db.prepare('INSERT INTO channel_runs (merchant, channel) VALUES (?, ?) ON CONFLICT DO NOTHING').run(merchant, channel);
+      if (result.ok) {
+        this.db.prepare('UPDATE channel_runs SET last_poll_at = ?, last_ok_at = ?, in_flight = ? WHERE merchant = ? AND channel = ?').run(t, t, result.inFlight ?? 0, merchant, channel);
+      } else {
+        this.db.prepare('UPDATE channel_runs SET last_poll_at = ?, last_error = ?, last_error_at = ? WHERE merchant = ? AND channel = ?').run(t, result.error, t, merchant, channel);
+      }
+    });
+  }
+
+  getCursor(key: string): Promise<string | undefined> {
+    return this.run(() => (this.db.prepare('SELECT value FROM cursors WHERE key = ?').get(key) as { value: string } | undefined)?.value);
+  }
+
+  setCursor(key: string, value: string): Promise<void> {
+    return this.run(() => {
+      this.db.prepare('INSERT INTO cursors (key, value, updated_at) VALUES (?,?,?) ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at').run(key, value, now());
+    });
+  }
+
+  hasSeen(scope: string, key: string): Promise<boolean> {
+    return this.run(() => this.db.prepare('SELECT 1 FROM seen WHERE scope = ? AND key = ?').get(scope, key) !== undefined);
+  }
+
+  addSeen(scope: string, key: string): Promise<void> {
+    return this.run(() => {
+      this.db.prepare('INSERT INTO seen (scope, key, at) VALUES (?,?,?) ON CONFLICT DO NOTHING').run(scope, key, now());
+    });
+  }
+
+  summary(): Promise<LedgerSummary> {
+    return this.run(() => {
+      const runs = this.db.prepare('SELECT * FROM channel_runs').all() as Row[];
+      const fileCounts = this.db.prepare('SELECT merchant, channel, status, COUNT(*) AS n, SUM(records) AS records FROM files GROUP BY merchant, channel, status').all() as Row[];
+      const dupCounts = this.db.prepare('SELECT r.merchant, r.channel, COUNT(*) AS n FROM duplicates d JOIN records r ON r.id = d.record_id GROUP BY r.merchant, r.channel').all() as Row[];
+      const outbox = this.db.prepare('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status').all() as Row[];
+      const failed = (this.db.prepare(`SELECT * FROM outbox WHERE status = 'failed' OR (status = 'pending' AND attempts > 0) ORDER BY id LIMIT 100`).all() as Row[]).map(toOutboxRow);
+      const quarantined = (this.db.prepare(`SELECT * FROM files WHERE status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL) ORDER BY id`).all() as Row[]).map(toFileRow);
+      const dups = this.db.prepare('SELECT d.record_id, f.name, d.at, d.changed FROM duplicates d JOIN files f ON f.id = d.file_id ORDER BY d.id DESC LIMIT 20').all() as Row[];
+      return buildSummary(runs, fileCounts, dupCounts, outbox, failed, quarantined, dups);
+    });
+  }
+
+  async close(): Promise<void> {
+    await this.mutex.run(async () => this.db.close());
+  }
+}
+
+export function toFileRow(r: Row): FileRow {
+  return {
+    id: Number(r.id), merchant: String(r.merchant), channel: String(r.channel), name: String(r.name), origin: String(r.origin),
+    size: Number(r.size), sha256: String(r.sha256), mapping: String(r.mapping), traceId: String(r.trace_id),
+    status: r.status as FileStatus, records: Number(r.records), duplicates: Number(r.duplicates), invalid: Number(r.invalid),
+    error: (r.error as string | null) ?? null, quarantinePath: (r.quarantine_path as string | null) ?? null, receivedAt: String(r.received_at),
+  };
+}
+
+export function toOutboxRow(r: Row): OutboxRow {
+  return {
+    id: Number(r.id), destination: String(r.destination), recordId: String(r.record_id), merchant: String(r.merchant),
+    action: r.action as OutboxRow['action'], attempts: Number(r.attempts), status: r.status as OutboxRow['status'],
+    lastError: (r.last_error as string | null) ?? null, body: JSON.parse(String(r.body)) as Record<string, unknown>,
+  };
+}
+
+/** Shapes raw aggregate rows (same column names in both stores) into the status summary. */
+export function buildSummary(runs: Row[], fileCounts: Row[], dupCounts: Row[], outbox: Row[], failed: OutboxRow[], quarantined: FileRow[], dups: Row[]): LedgerSummary {
+  const channels = new Map<string, ChannelStatus>();
+  const get = (merchant: string, channel: string): ChannelStatus => {
+    const key = `${merchant}/${channel}`;
+    let c = channels.get(key);
+    if (!c) {
+      c = { merchant, channel, lastPollAt: null, lastOkAt: null, lastError: null, lastErrorAt: null, inFlight: 0,
+        files: { imported: 0, partial: 0, duplicate: 0, quarantined: 0, retried: 0 }, records: 0, duplicateRecords: 0 };
+      channels.set(key, c);
+    }
+    return c;
+  };
+  for (const r of runs) {
+    const c = get(String(r.merchant), String(r.channel));
+    c.lastPollAt = (r.last_poll_at as string | null) ?? null;
+    c.lastOkAt = (r.last_ok_at as string | null) ?? null;
+    c.lastError = (r.last_error as string | null) ?? null;
+    c.lastErrorAt = (r.last_error_at as string | null) ?? null;
+    c.inFlight = Number(r.in_flight ?? 0);
+  }
+  for (const r of fileCounts) {
+    const c = get(String(r.merchant), String(r.channel));
+    c.files[r.status as FileStatus] = Number(r.n);
+    if (r.status === 'imported' || r.status === 'partial') c.records += Number(r.records ?? 0);
+  }
+  for (const r of dupCounts) get(String(r.merchant), String(r.channel)).duplicateRecords = Number(r.n);
+  const count = (s: string) => Number(outbox.find((r) => r.status === s)?.n ?? 0);
+  return {
+    channels: [...channels.values()].sort((a, b) => `${a.merchant}/${a.channel}`.localeCompare(`${b.merchant}/${b.channel}`)),
+    quarantined,
+    outbox: { pending: count('pending'), failed: count('failed'), delivered: count('delivered') },
+    failedDeliveries: failed,
+    recentDuplicates: dups.map((d) => ({ recordId: String(d.record_id), fileName: String(d.name), at: String(d.at), changed: Number(d.changed) === 1 })),
+  };
+}

@@ -1,0 +1,131 @@
+import type { RecordKind } from '../schemas.js';
+
+/**
+ * The ledger: the durable memory of what came in (files and their content hashes), what it became
+ * (canonical records), and what is still owed to a destination (the outbox). Two implementations:
+ * SQLite (default, one instance) and PostgreSQL (several instances). Everything is async so both fit.
+ */
+
+export type FileStatus = 'imported' | 'partial' | 'duplicate' | 'quarantined' | 'retried';
+
+export interface FileInfo {
+  merchant: string;
+  channel: string;
+  name: string;
+  origin: string;
+  size: number;
+  sha256: string;
+  mapping: string;
+  traceId: string;
+}
+
+export interface FileRow extends FileInfo {
+  id: number;
+  status: FileStatus;
+  records: number;
+  duplicates: number;
+  invalid: number;
+  error: string | null;
+  quarantinePath: string | null;
+  receivedAt: string;
+}
+
+/** What happened to one canonical record when it was added. */
+export type RecordOutcome =
+  | 'new' // first time seen: stored, and a delivery is owed (for open orders)
+  | 'cancellation' // an order already known as open came again cancelled: a cancellation is owed
+  | 'duplicate' // already known, nothing to send
+  | 'stored'; // stored but nothing to send (an order cancelled before it was ever sent)
+
+export interface StoredRecord {
+  kind: RecordKind;
+  id: string;
+  merchant: string;
+  channel: string;
+  /** The canonical record itself. */
+  body: Record<string, unknown>;
+  recordNo: number;
+}
+
+/** One open intake: everything added here is committed (or discarded) together with the file's status. */
+export interface IntakeTx {
+  readonly fileId: number;
+  addRecord(rec: StoredRecord): Promise<RecordOutcome>;
+  /** Commits the records, the outbox rows and the file's final status in one transaction. */
+  commit(result: { status: 'imported' | 'partial'; records: number; duplicates: number; invalid: number; error?: string; quarantinePath?: string }): Promise<void>;
+  /** Discards everything added; the file row is kept only if `keepFile` says what became of it. */
+  rollback(): Promise<void>;
+}
+
+export type OutboxAction = 'order' | 'cancel';
+
+export interface OutboxRow {
+  id: number;
+  destination: string;
+  recordId: string;
+  merchant: string;
+  action: OutboxAction;
+  attempts: number;
+  status: 'pending' | 'delivered' | 'failed';
+  lastError: string | null;
+  /** The record's canonical body at the time the delivery was queued. */
+  body: Record<string, unknown>;
+}
+
+export interface ChannelStatus {
+  merchant: string;
+  channel: string;
+  lastPollAt: string | null;
+  lastOkAt: string | null;
+  lastError: string | null;
+  lastErrorAt: string | null;
+  inFlight: number;
+  files: Record<FileStatus, number>;
+  records: number;
+  duplicateRecords: number;
+}
+
+export interface LedgerSummary {
+  channels: ChannelStatus[];
+  quarantined: FileRow[];
+  outbox: { pending: number; failed: number; delivered: number };
+  failedDeliveries: OutboxRow[];
+  recentDuplicates: { recordId: string; fileName: string; at: string; changed: boolean }[];
+}
+
+export interface Store {
+  readonly kind: 'sqlite' | 'postgres';
+  /** The file already imported with this content, if any (quarantined ones do not count: they may be fixed). */
+  findImportedFile(merchant: string, channel: string, sha256: string): Promise<FileRow | undefined>;
+  /** Records a re-dropped file whose content was already imported. */
+  recordDuplicateFile(info: FileInfo, originalId: number): Promise<number>;
+  /** Records a file that was quarantined as a whole (parse error, size limit, or rejectFile). */
+  recordQuarantinedFile(info: FileInfo, error: string, quarantinePath: string | null, invalid: number): Promise<number>;
+  /** Opens the intake transaction for one file. Only one may be open per store at a time. */
+  beginIntake(info: FileInfo): Promise<IntakeTx>;
+  getFile(id: number): Promise<FileRow | undefined>;
+  listQuarantined(): Promise<FileRow[]>;
+  /** Where a partially accepted file's quarantined copy went (set after the source moved it). */
+  setQuarantinePath(id: number, quarantinePath: string | null): Promise<void>;
+  /** Marks a quarantined file as handled by `wharf retry` (the retry itself is a new file row). */
+  markRetried(id: number): Promise<void>;
+
+  /** Deliveries owed to a destination that are due now, oldest first. */
+  dueDeliveries(destination: string, limit: number, now?: Date): Promise<OutboxRow[]>;
+  markDelivered(ids: number[], fileName: string): Promise<void>;
+  /** A failed attempt: retryable ones come back at `retryAt`, others become `failed` until `wharf retry`. */
+  markDeliveryFailed(id: number, error: string, retryAt: Date | null): Promise<void>;
+  /** Puts failed deliveries back in the queue; returns how many. */
+  requeueFailedDeliveries(ids: number[] | 'all'): Promise<number>;
+
+  /** Transport bookkeeping for `wharf status`. */
+  recordPoll(merchant: string, channel: string, result: { ok: true; inFlight?: number } | { ok: false; error: string }): Promise<void>;
+  /** Per-channel keys the transports remember (SFTP `keep`, API cursors). */
+  getCursor(key: string): Promise<string | undefined>;
+  setCursor(key: string, value: string): Promise<void>;
+  hasSeen(scope: string, key: string): Promise<boolean>;
+  addSeen(scope: string, key: string): Promise<void>;
+
+  summary(): Promise<LedgerSummary>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,94 @@
+/**
+ * Source paths compiled to closures once, at load time: the per-record cost of `shipping.first_name`
+ * is two property reads, never a string split (DESIGN.md "Performance").
+ */
+export type Getter = (src: unknown) => unknown;
+
+type Seg = string | number;
+
+/** `a.b[0].c` → ['a', 'b', 0, 'c']. Throws on an empty segment. */
+export function parsePath(path: string): Seg[] {
+  const out: Seg[] = [];
+  for (const part of path.split('.')) {
+    const m = /^([^[\]]*)((?:\[\d+\])*)$/.exec(part);
+    if (!m || (m[1] === '' && m[2] === '')) throw new Error(`"${path}" is not a valid path (empty or malformed segment)`);
+    if (m[1] !== '') out.push(m[1]!);
+    for (const idx of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(idx[1]));
+  }
+  return out;
+}
+
+export function step(v: unknown, seg: Seg): unknown {
+  if (v === null || typeof v !== 'object') return undefined;
+  if (typeof seg === 'number') return Array.isArray(v) ? v[seg] : seg === 0 ? v : undefined;
+  // Walking through a list by name takes its first element (an XML element that repeated once too often).
+  if (Array.isArray(v)) return v.length ? step(v[0], seg) : undefined;
+  return (v as Record<string, unknown>)[seg];
+}
+
+/** Compiles a dotted path over objects (JSON, XML, NDJSON records). */
+export function objectGetter(path: string): Getter {
+  const segs = parsePath(path);
+  if (segs.every((s) => typeof s === 'string')) {
+    // Plain property reads; lists on the way (an XML element that repeated) fall back to step().
+    const keys = segs as string[];
+    const get1 = (o: unknown, k: string): unknown => {
+      if (o === null || typeof o !== 'object') return undefined;
+      const v = (o as Record<string, unknown>)[k];
+      return v === undefined && Array.isArray(o) ? step(o, k) : v;
+    };
+    if (keys.length === 1) {
+      const a = keys[0]!;
+      return (o) => get1(o, a);
+    }
+    if (keys.length === 2) {
+      const [a, b] = keys as [string, string];
+      return (o) => get1(get1(o, a), b);
+    }
+    if (keys.length === 3) {
+      const [a, b, c] = keys as [string, string, string];
+      return (o) => get1(get1(get1(o, a), b), c);
+    }
+  }
+  return (o) => {
+    let v = o;
+    for (let i = 0; i < segs.length && v !== undefined; i++) v = step(v, segs[i]!);
+    return v;
+  };
+}
+
+/**
+ * The same read as objectGetter, as a JavaScript expression over `src` for generated code (uses the
+ * variables `t` and `step`). Keys are embedded with JSON.stringify only.
+ */
+export function objectPathCode(path: string): string {
+  const parts = parsePath(path).map((seg) =>
+    typeof seg === 'number'
+      ? `t = step(t, ${seg})`
+      : `t = (t !== null && typeof t === 'object') ? (Array.isArray(t) ? step(t, ${JSON.stringify(seg)}) : t[${JSON.stringify(seg)}]) : undefined`,
+  );
+  return `(t = src, ${parts.join(', ')}, t)`;
+}
+
+/** Finds a column by name: exact first, then ignoring case and surrounding spaces. */
+export function columnIndex(columns: readonly string[], name: string): number {
+  const exact = columns.indexOf(name);
+  if (exact !== -1) return exact;
+  const want = name.trim().toLowerCase();
+  return columns.findIndex((c) => c.trim().toLowerCase() === want);
+}
+
+/** A getter for one cell of a CSV row (an array of strings). */
+export function cellGetter(index: number): Getter {
+  return (row) => (row as string[])[index];
+}
+
+/** Turns a CSV row into `{ column: cell }`, the input of JSONata expressions over CSV. */
+export function rowObject(columns: readonly string[]): (row: unknown) => Record<string, string | undefined> {
+  return (row) => {
+    const cells = row as string[];
+    const o: Record<string, string | undefined> = {};
+    for (let i = 0; i < columns.length; i++) if (!(columns[i]! in o)) o[columns[i]!] = cells[i];
+    return o;
+  };
+}

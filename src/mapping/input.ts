@@ -1,0 +1,181 @@
+import type { Readable } from 'node:stream';
+import { ContentError } from '../errors.js';
+import { readCsv, type CsvReadOptions } from '../formats/csv.js';
+import { readJsonRecords, readNdjson } from '../formats/json.js';
+import { readXmlRecords } from '../formats/xml.js';
+import type { RecordKind } from '../schemas.js';
+import { cellGetter, columnIndex, objectGetter, objectPathCode, rowObject, type Getter } from './accessors.js';
+import type { ScopePlan } from './fields.js';
+import { RecordMapper, type Binder, type RecordCtx } from './runtime.js';
+import type { FormatName, InputMapping, MappedRecord, MappingContext } from './types.js';
+
+export interface InputSettings {
+  name: string;
+  file: string;
+  kind: RecordKind;
+  format: FormatName;
+  scope: ScopePlan;
+  /** Source paths the fields read (CSV: the columns the header must have). */
+  sources: string[];
+  groupBy?: string;
+  csv?: CsvReadOptions;
+  xml?: { record: string; arrays: string[]; encoding?: string };
+  json?: { record: string; encoding?: string };
+  encoding?: string;
+}
+
+interface SourceItem {
+  line?: number;
+  data: unknown;
+  error?: string;
+}
+
+const objectBinder: Binder = { getter: objectGetter, code: objectPathCode, exprInput: (s) => s };
+
+/** A compiled input mapping: reads one file and yields its mapped records. */
+export class CompiledInputMapping implements InputMapping {
+  readonly direction = 'input' as const;
+  readonly name: string;
+  readonly file: string;
+  readonly kind: RecordKind;
+  readonly format: FormatName;
+  /** The mapper for object sources (JSON, NDJSON, XML), bound once. */
+  private objectMapper?: RecordMapper;
+
+  constructor(private readonly s: InputSettings) {
+    this.name = s.name;
+    this.file = s.file;
+    this.kind = s.kind;
+    this.format = s.format;
+    if (s.format !== 'csv') this.objectMapper = new RecordMapper(s.scope, objectBinder);
+  }
+
+  read(input: Readable, ctx: MappingContext): AsyncIterable<MappedRecord> {
+    const s = this.s;
+    switch (s.format) {
+      case 'csv':
+        return this.readCsvFile(input, ctx);
+      case 'ndjson':
+        return this.records(readNdjson(input, { encoding: s.encoding }), ctx, this.objectMapper!, objectGetter, s.groupBy);
+      case 'json':
+        return this.fromPromise(readJsonRecords(input, { record: s.json!.record, encoding: s.json!.encoding }), ctx);
+      case 'xml':
+        return this.fromPromise(readXmlRecords(input, s.xml!), ctx);
+    }
+  }
+
+  private async *fromPromise(items: Promise<SourceItem[]>, ctx: MappingContext): AsyncGenerator<MappedRecord> {
+    yield* this.records(await items, ctx, this.objectMapper!, objectGetter, this.s.groupBy);
+  }
+
+  private async *readCsvFile(input: Readable, ctx: MappingContext): AsyncGenerator<MappedRecord> {
+    const s = this.s;
+    let mapper: RecordMapper | undefined;
+    let getter: (path: string) => Getter = objectGetter;
+    const rows = readCsv(input, s.csv ?? {}, (columns, line) => {
+      this.checkHeader(columns, line);
+      getter = (path) => cellGetter(columnIndex(columns, path));
+      const cell = (path: string) => {
+        const i = columnIndex(columns, path);
+        return i < 0 ? 'undefined' : `src[${i}]`;
+      };
+      mapper = new RecordMapper(s.scope, { getter, code: cell, exprInput: rowObject(columns) });
+    });
+    const items = (async function* () {
+      for await (const row of rows) yield { line: row.line, data: row.cells } as SourceItem;
+    })();
+    // The header callback runs before the first row, so the mapper exists by the time records() needs it.
+    yield* this.records(items, ctx, () => mapper!, (p) => getter(p), s.groupBy);
+  }
+
+  private checkHeader(columns: string[], line: number): void {
+    const needed = [...new Set([...this.s.sources, ...(this.s.groupBy ? [this.s.groupBy] : [])])];
+    const missing = needed.filter((n) => columnIndex(columns, n) === -1);
+    if (missing.length === 0) return;
+    const delimiter = this.s.csv?.delimiter ?? ',';
+    let hint = 'check the column names in the mapping against the file, or set csv.columns for a file without a header';
+    if (columns.length === 1) {
+      const other = [';', ',', '\t', '|'].find((d) => d !== delimiter && columns[0]!.includes(d));
+      if (other) hint = `the header is one single column: did you mean delimiter '${other === '\t' ? '\\t' : other}'? (the mapping says '${delimiter === '\t' ? '\\t' : delimiter}')`;
+    }
+    const shown = columns.slice(0, 40).map((c) => JSON.stringify(c)).join(', ') + (columns.length > 40 ? ', …' : '');
+    throw new ContentError(
+      'PARSE_FAILED',
+      `the CSV header lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} used by mapping ${this.name}; found: ${shown}`,
+      { line: line || 1, hint },
+    );
+  }
+
+  /** Groups consecutive items by key (when `groupBy` is set) and maps each record. */
+  private async *records(
+    source: AsyncIterable<SourceItem> | Iterable<SourceItem>,
+    ctx: MappingContext,
+    mapperOf: RecordMapper | (() => RecordMapper),
+    getterOf: (path: string) => Getter,
+    groupBy: string | undefined,
+  ): AsyncGenerator<MappedRecord> {
+    const resolve = typeof mapperOf === 'function' ? mapperOf : () => mapperOf;
+    let recordNo = 0;
+    let keyOf: Getter | undefined;
+    const firstLine = new Map<string, number | undefined>();
+    let group: { key: string; line?: number; rows: unknown[]; repeatOf?: number | null } | undefined;
+
+    const emit = async (line: number | undefined, rec: RecordCtx, extra?: MappedRecord['errors']): Promise<MappedRecord> => {
+      const mapper = resolve();
+      const result = mapper.hasExpr ? await mapper.mapAsync(rec, this.bindings(mapper, rec, ctx, groupBy !== undefined)) : mapper.mapSync(rec);
+      recordNo++;
+      if (extra?.length) return { recordNo, line, errors: [...extra, ...result.errors] };
+      return { recordNo, line, value: result.value, errors: result.errors };
+    };
+    const flush = async (): Promise<MappedRecord | undefined> => {
+      if (!group) return undefined;
+      const g = group;
+      group = undefined;
+      const extra = g.repeatOf !== undefined
+        ? [{ path: '', message: `the rows of ${JSON.stringify(g.key)} (${groupBy}) are not adjacent: they also appear in the record starting at line ${g.repeatOf ?? '?'}; rows of one record must follow each other` }]
+        : undefined;
+      return emit(g.line, { first: g.rows[0], rows: g.rows }, extra);
+    };
+
+    for await (const item of source) {
+      if (item.error !== undefined) {
+        const done = await flush();
+        if (done) yield done;
+        recordNo++;
+        yield { recordNo, line: item.line, errors: [{ path: '', message: item.error }] };
+        continue;
+      }
+      if (groupBy === undefined) {
+        yield await emit(item.line, { first: item.data, rows: [item.data] });
+        continue;
+      }
+      keyOf ??= getterOf(groupBy);
+      const raw = keyOf(item.data);
+      const key = raw === undefined || raw === null ? '' : String(raw).trim();
+      if (group && key !== '' && key === group.key) {
+        group.rows.push(item.data);
+        continue;
+      }
+      const done = await flush();
+      if (done) yield done;
+      group = { key, line: item.line, rows: [item.data] };
+      if (key !== '') {
+        if (firstLine.has(key)) group.repeatOf = firstLine.get(key) ?? null;
+        else firstLine.set(key, item.line);
+      }
+    }
+    const done = await flush();
+    if (done) yield done;
+  }
+
+  private bindings(mapper: RecordMapper, rec: RecordCtx, ctx: MappingContext, grouped: boolean): Record<string, unknown> {
+    const out: Record<string, unknown> = {
+      merchant: ctx.merchant,
+      channel: ctx.channel,
+      fileName: ctx.fileName,
+      record: mapper.exprInput(rec.first),
+    };
+    if (grouped) out.rows = rec.rows.map((r) => mapper.exprInput(r));
+    return out;
+  }
+}

@@ -1,0 +1,256 @@
+import type { Writable } from 'node:stream';
+import jsonata from 'jsonata';
+import { IANAZone } from 'luxon';
+import { CsvWriter, buildXml, jsonText, ndjsonLine, writeChunk, type CsvWriteOptions } from '../formats/writers.js';
+import type { RecordKind } from '../schemas.js';
+import { objectGetter, type Getter } from './accessors.js';
+import type { ValueType } from './canonical.js';
+import { outputFormatter } from './coerce.js';
+import { buildLookup, type LookupSpec, type LookupTable } from './lookups.js';
+import type { MappingProblem } from './problems.js';
+import type { FormatName, OutputMapping } from './types.js';
+
+/** An output column/element spec as written in a mapping file. */
+export interface OutValueDoc {
+  description?: string;
+  path?: string;
+  expr?: string;
+  value?: string | number | boolean;
+  default?: string | number | boolean;
+  type?: ValueType;
+  pattern?: string;
+  timezone?: string;
+  decimalSeparator?: '.' | ',';
+  upper?: boolean;
+  lower?: boolean;
+  lookup?: string | Record<string, unknown>;
+  lookupMissing?: 'error' | 'keep' | 'default';
+}
+export interface OutListDoc {
+  description?: string;
+  each: string;
+  as?: string;
+  fields: Record<string, OutDoc>;
+}
+export type OutDoc = string | OutValueDoc | OutListDoc;
+
+export interface OutputSettings {
+  name: string;
+  file: string;
+  kind: RecordKind;
+  format: FormatName;
+  each?: string;
+  as?: string;
+  /** CSV: column name → spec (in order). */
+  columns?: Record<string, OutDoc>;
+  /** XML/JSON/NDJSON: target path → spec; absent for JSON/NDJSON means "the canonical record as is". */
+  fields?: Record<string, OutDoc>;
+  csv?: CsvWriteOptions;
+  xml?: { root: string; record: string; declaration?: boolean };
+  json?: { root?: string };
+  lookups: Map<string, LookupTable>;
+  problem: MappingProblem;
+}
+
+/** Reads a value for the current record and list element; a string, or undefined when absent. */
+type Cell = (record: Record<string, unknown>, element: unknown, bindings: Record<string, unknown>) => string | undefined | Promise<string | undefined>;
+
+type OutNode =
+  | { kind: 'value'; target: string[]; cell: Cell }
+  | { kind: 'list'; target: string[]; each: (record: Record<string, unknown>, element: unknown) => unknown; nodes: OutNode[] };
+
+/** Singular of a list name for `line.` paths: lines → line, components → component. */
+export function singular(each: string): string {
+  const last = each.split('.').pop()!;
+  if (last.endsWith('ies')) return `${last.slice(0, -3)}y`;
+  return last.endsWith('s') ? last.slice(0, -1) : last;
+}
+
+export class CompiledOutputMapping implements OutputMapping {
+  readonly direction = 'output' as const;
+  readonly name: string;
+  readonly file: string;
+  readonly kind: RecordKind;
+  readonly format: FormatName;
+  readonly extension: string;
+  private readonly columns: { name: string; cell: Cell }[] = [];
+  private readonly nodes: OutNode[] = [];
+  private readonly each?: Getter;
+
+  constructor(private readonly s: OutputSettings) {
+    this.name = s.name;
+    this.file = s.file;
+    this.kind = s.kind;
+    this.format = s.format;
+    this.extension = s.format;
+    const as = s.as ?? (s.each ? singular(s.each) : undefined);
+    if (s.format === 'csv') {
+      if (!s.columns || Object.keys(s.columns).length === 0) throw s.problem('columns', 'a CSV output mapping needs columns: (column name → canonical field)');
+      if (s.each) this.each = objectGetter(s.each);
+      for (const [name, doc] of Object.entries(s.columns)) {
+        if (typeof doc === 'object' && 'each' in doc) throw s.problem(`columns.${name}`, 'a CSV column holds one value; use each: at the top level for one row per line');
+        this.columns.push({ name, cell: this.cell(doc, `columns.${name}`, as) });
+      }
+    } else {
+      if (s.each) throw s.problem('each', `only CSV output mappings have each:; for ${s.format} put each: inside fields`);
+      if (s.fields) this.nodes = this.compileNodes(s.fields, 'fields', undefined);
+      else if (s.format === 'xml') throw s.problem('fields', 'an XML output mapping needs fields: (element path → canonical field)');
+    }
+  }
+
+  private compileNodes(fields: Record<string, OutDoc>, where: string, as: string | undefined): OutNode[] {
+    return Object.entries(fields).map(([key, doc]): OutNode => {
+      const target = key.split('.');
+      if (target.some((t) => t === '')) throw this.s.problem(`${where}.${key}`, `"${key}" is not a valid element path`);
+      if (typeof doc === 'object' && 'each' in doc) {
+        const innerAs = doc.as ?? singular(doc.each);
+        const each = this.sourceGetter(doc.each, as);
+        return { kind: 'list', target, each, nodes: this.compileNodes(doc.fields, `${where}.${key}.fields`, innerAs) };
+      }
+      return { kind: 'value', target, cell: this.cell(doc, `${where}.${key}`, as) };
+    });
+  }
+
+  /** `order.x` and plain `x` read the record; `line.x` (the `as` name) reads the current list element. */
+  private sourceGetter(path: string, as: string | undefined): (record: Record<string, unknown>, element: unknown) => unknown {
+    const segs = path.split('.');
+    if (as && segs[0] === as) {
+      if (segs.length === 1) return (_r, e) => e;
+      const g = objectGetter(segs.slice(1).join('.'));
+      return (_r, e) => g(e);
+    }
+    const rest = segs[0] === this.kind && segs.length > 1 ? segs.slice(1).join('.') : path;
+    const g = objectGetter(rest);
+    return (r) => g(r);
+  }
+
+  private cell(doc: OutDoc, where: string, as: string | undefined): Cell {
+    const spec: OutValueDoc = typeof doc === 'string' ? { path: doc } : (doc as OutValueDoc);
+    const problem = this.s.problem;
+    const given = (['path', 'expr', 'value'] as const).filter((k) => spec[k] !== undefined);
+    if (given.length !== 1) throw problem(where, given.length ? `use only one of path, expr and value (found ${given.join(', ')})` : 'needs a path (canonical field), an expr or a value');
+    if (spec.timezone !== undefined && !IANAZone.isValidZone(spec.timezone)) throw problem(`${where}.timezone`, `"${spec.timezone}" is not an IANA time zone`);
+    if (spec.pattern !== undefined && spec.type !== 'date') throw problem(`${where}.pattern`, 'only applies to type: date');
+    const format = outputFormatter({ type: spec.type ?? (spec.decimalSeparator ? 'decimal' : 'string'), pattern: spec.pattern, timezone: spec.timezone, decimalSeparator: spec.decimalSeparator });
+    let table: LookupTable | undefined;
+    if (typeof spec.lookup === 'string') {
+      table = this.s.lookups.get(spec.lookup);
+      if (!table) throw problem(`${where}.lookup`, `no lookup named "${spec.lookup}"`);
+    } else if (spec.lookup) {
+      table = buildLookup(where, { values: spec.lookup } as LookupSpec, this.s.file, `${where}.lookup`, problem);
+    }
+    const missing = spec.lookupMissing ?? 'keep';
+    const fallback = spec.default === undefined ? undefined : String(spec.default);
+    const finish = (v: unknown): string | undefined => {
+      if (v === undefined || v === null || v === '') return fallback;
+      let s: string;
+      if (table) {
+        const hit = table.get(String(v));
+        if (hit === undefined) {
+          if (missing === 'error') throw new Error(`${where}: no entry for ${JSON.stringify(String(v))} in lookup "${table.name}"`);
+          if (missing === 'default') return fallback;
+          s = format(v);
+        } else s = String(hit);
+      } else s = format(v);
+      return spec.upper ? s.toUpperCase() : spec.lower ? s.toLowerCase() : s;
+    };
+    if (spec.value !== undefined) {
+      const c = finish(spec.value);
+      return () => c;
+    }
+    if (spec.expr !== undefined) {
+      let expr: jsonata.Expression;
+      try {
+        expr = jsonata(spec.expr);
+      } catch (err) {
+        const e = err as { message?: string; position?: number };
+        throw problem(`${where}.expr`, `JSONata syntax error${e.position !== undefined ? ` at position ${e.position}` : ''}: ${e.message}`);
+      }
+      return async (record, element, bindings) => {
+        const v: unknown = await expr.evaluate(record, as ? { ...bindings, [as]: element } : bindings);
+        return finish(Array.isArray(v) ? v.join(' ') : v);
+      };
+    }
+    const get = this.sourceGetter(spec.path!, as);
+    return (record, element) => finish(get(record, element));
+  }
+
+  async render(records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, out: Writable): Promise<void> {
+    const bindings = {};
+    switch (this.format) {
+      case 'csv': {
+        const writer = new CsvWriter(this.columns.map((c) => c.name), this.s.csv);
+        await writeChunk(out, writer.head());
+        for await (const record of records) {
+          const elements = this.each ? listOf(this.each(record)) : [undefined];
+          if (elements.length === 0) elements.push(undefined);
+          const rows: string[][] = [];
+          for (const el of elements) {
+            const row: string[] = [];
+            for (const c of this.columns) row.push((await c.cell(record, el, bindings)) ?? '');
+            rows.push(row);
+          }
+          await writeChunk(out, writer.rows(rows));
+        }
+        return;
+      }
+      case 'ndjson':
+        for await (const record of records) await writeChunk(out, ndjsonLine(await this.shape(record, bindings)));
+        return;
+      case 'json': {
+        const root = this.s.json?.root;
+        const indent = root ? '    ' : '  ';
+        let n = 0;
+        await writeChunk(out, root ? `{\n  ${JSON.stringify(root)}: [` : '[');
+        for await (const record of records) {
+          const text = JSON.stringify(await this.shape(record, bindings), null, 2).replace(/\n/g, `\n${indent}`);
+          await writeChunk(out, `${n++ ? ',' : ''}\n${indent}${text}`);
+        }
+        const close = n ? `\n${root ? '  ' : ''}]` : ']';
+        await writeChunk(out, root ? `${close}\n}\n` : `${close}\n`);
+        return;
+      }
+      case 'xml': {
+        const all: Record<string, unknown>[] = [];
+        for await (const record of records) all.push(await this.shape(record, bindings));
+        await writeChunk(out, buildXml(all, { root: this.s.xml!.root, record: this.s.xml!.record, declaration: this.s.xml!.declaration }));
+        return;
+      }
+    }
+  }
+
+  /** The output object of one record (the canonical record itself when no fields are mapped). */
+  private async shape(record: Record<string, unknown>, bindings: Record<string, unknown>): Promise<Record<string, unknown>> {
+    if (!this.s.fields) return record;
+    return build(this.nodes, record, undefined, bindings);
+  }
+}
+
+async function build(nodes: OutNode[], record: Record<string, unknown>, element: unknown, bindings: Record<string, unknown>): Promise<Record<string, unknown>> {
+  const o: Record<string, unknown> = {};
+  for (const n of nodes) {
+    let v: unknown;
+    if (n.kind === 'value') {
+      v = await n.cell(record, element, bindings);
+    } else {
+      const items = listOf(n.each(record, element));
+      const arr: Record<string, unknown>[] = [];
+      for (const it of items) arr.push(await build(n.nodes, record, it, bindings));
+      v = arr.length ? arr : undefined;
+    }
+    if (v === undefined) continue;
+    let cur = o;
+    for (let i = 0; i < n.target.length - 1; i++) {
+      const k = n.target[i]!;
+      if (cur[k] === undefined || typeof cur[k] !== 'object') cur[k] = {};
+      cur = cur[k] as Record<string, unknown>;
+    }
+    cur[n.target[n.target.length - 1]!] = v;
+  }
+  return o;
+}
+
+function listOf(v: unknown): unknown[] {
+  if (v === undefined || v === null) return [];
+  return Array.isArray(v) ? v : [v];
+}

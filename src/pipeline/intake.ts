@@ -1,0 +1,172 @@
+import { randomBytes } from 'node:crypto';
+import type { Logger } from '../log.js';
+import { ContentError, WharfError, describeError } from '../errors.js';
+import { loadMapping } from '../mapping/index.js';
+import type { InputMapping } from '../mapping/types.js';
+import type { FileInfo, Store } from '../ledger/store.js';
+import type { FileSource, ReadyFile } from '../sources/types.js';
+import { sha256File } from './hash.js';
+import { checkRecord, recordKey } from './records.js';
+import { MAX_REPORTED_ERRORS, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
+
+export interface IntakePolicy {
+  onInvalid: 'rejectFile' | 'acceptValid';
+  maxFileSize: number;
+}
+
+export interface IntakeDeps {
+  store: Store;
+  mappingsDir: string;
+  logger: Logger;
+}
+
+export interface IntakeResult {
+  status: 'imported' | 'partial' | 'duplicate' | 'quarantined';
+  fileId: number;
+  traceId: string;
+  records: number;
+  newRecords: number;
+  cancellations: number;
+  duplicates: number;
+  invalid: number;
+  summary?: string;
+  quarantinedAt?: string;
+}
+
+/**
+ * One file through intake -> parse -> map -> validate -> ledger, then settled on its source.
+ * Content problems end in quarantine with a report; anything else (ledger, disk, transport) releases
+ * the file untouched and is rethrown, so the caller retries it later. The source file is archived or
+ * moved only after the ledger commit (DESIGN rule 3).
+ */
+export async function processFile(file: ReadyFile, source: FileSource, policy: IntakePolicy, deps: IntakeDeps): Promise<IntakeResult> {
+  const traceId = randomBytes(6).toString('hex');
+  const log = deps.logger.child({ trace: traceId, merchant: file.merchant, channel: file.channel, file: file.name });
+  const receivedAt = new Date().toISOString();
+  const base = { traceId, records: 0, newRecords: 0, cancellations: 0, duplicates: 0, invalid: 0 };
+  let info: FileInfo = { merchant: file.merchant, channel: file.channel, name: file.name, origin: file.origin, size: file.size, sha256: '', mapping: file.mapping, traceId };
+
+  const quarantineWhole = async (err: unknown, records = 0): Promise<IntakeResult> => {
+    const entry: ErrorEntry = { message: describeError(err) };
+    if (err instanceof WharfError) {
+      if (err.details.record !== undefined) entry.record = err.details.record;
+      if (err.details.line !== undefined) entry.line = err.details.line;
+      if (err.details.field !== undefined) entry.field = err.details.field;
+    }
+    const report = buildReport(file, info, receivedAt, 'rejected', records, records, 0, [entry], 0);
+    return quarantine(report, 0);
+  };
+
+  const quarantine = async (report: ErrorReport, fileIdIfPartial: number): Promise<IntakeResult> => {
+    const settled = await source.settle(file, { outcome: 'quarantined', reportJson: `${JSON.stringify(report, null, 2)}\n` });
+    let fileId = fileIdIfPartial;
+    if (!fileIdIfPartial) {
+      fileId = await deps.store.recordQuarantinedFile(info, report.summary, settled.movedTo ?? null, report.recordsInvalid);
+    } else {
+      await deps.store.setQuarantinePath(fileId, settled.movedTo ?? null);
+    }
+    log.warn({ fileId, quarantinedAt: settled.movedTo, report: settled.reportPath }, `quarantined: ${report.summary}`);
+    return { ...base, status: report.outcome === 'partial' ? 'partial' : 'quarantined', fileId, records: report.recordsRead, invalid: report.recordsInvalid, newRecords: report.recordsImported, summary: report.summary, quarantinedAt: settled.movedTo };
+  };
+
+  try {
+    if (file.size > policy.maxFileSize) {
+      return await quarantineWhole(new ContentError('FILE_TOO_LARGE', `the file is ${file.size} bytes, more than this channel's limit of ${policy.maxFileSize}`, {
+        hint: 'split the file, or raise maxFileSize for this channel',
+      }));
+    }
+    if (file.size === 0) {
+      return await quarantineWhole(new ContentError('FILE_EMPTY', 'the file is empty', { hint: 'upload the file again; it may have been cut off' }));
+    }
+    info = { ...info, sha256: await sha256File(file.localPath) };
+    const earlier = await deps.store.findImportedFile(file.merchant, file.channel, info.sha256);
+    if (earlier) {
+      const fileId = await deps.store.recordDuplicateFile(info, earlier.id);
+      await source.settle(file, { outcome: 'duplicate' });
+      log.info({ fileId, original: earlier.id }, `duplicate file: same content as file ${earlier.id} (${earlier.name}, ${earlier.receivedAt}); nothing sent again`);
+      return { ...base, status: 'duplicate', fileId };
+    }
+
+    let mapping: InputMapping;
+    try {
+      const m = await loadMapping(file.mapping, deps.mappingsDir);
+      if (m.direction !== 'input') throw new WharfError('MAPPING_INVALID', `mapping ${file.mapping} is an output mapping; a channel needs an input mapping`, { where: m.file });
+      mapping = m;
+    } catch (err) {
+      return await quarantineWhole(err);
+    }
+
+    log.debug({ mapping: mapping.name, sha256: info.sha256 }, 'reading');
+    const tx = await deps.store.beginIntake(info);
+    const errors: ErrorEntry[] = [];
+    let moreErrors = 0;
+    let read = 0, invalid = 0, imported = 0, duplicates = 0, fresh = 0, cancellations = 0;
+    const provenance = { merchant: file.merchant, channel: file.channel, sourceType: source.kind, fileName: file.name, receivedAt };
+    const addError = (e: ErrorEntry) => (errors.length < MAX_REPORTED_ERRORS ? errors.push(e) : moreErrors++);
+    try {
+      for await (const rec of mapping.read(file.open(), { merchant: file.merchant, channel: file.channel, fileName: file.name })) {
+        read++;
+        const { canonical, problems } = checkRecord(mapping.kind, rec, provenance);
+        if (!canonical) {
+          invalid++;
+          const externalId = typeof rec.value?.externalId === 'string' ? rec.value.externalId : undefined;
+          for (const p of problems) addError({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), ...(externalId ? { externalId } : {}), field: p.path, message: p.message });
+          continue;
+        }
+        // With rejectFile the first invalid record decides the file's fate; keep reading only to report.
+        if (invalid > 0 && policy.onInvalid === 'rejectFile') continue;
+        const outcome = await tx.addRecord({ kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: file.merchant, channel: file.channel, body: canonical, recordNo: rec.recordNo });
+        imported++;
+        if (outcome === 'duplicate') {
+          duplicates++;
+          log.info({ record: rec.recordNo, id: canonical.id ?? recordKey(mapping.kind, canonical) }, 'duplicate record: already in the ledger; not sent again');
+        } else if (outcome === 'cancellation') cancellations++;
+        else if (outcome === 'new') fresh++;
+      }
+      if (read === 0) throw new ContentError('FILE_EMPTY', 'the file contains no records', { hint: 'check that the file is complete and matches the mapping' });
+    } catch (err) {
+      await tx.rollback();
+      if (err instanceof WharfError && !err.retryable) return await quarantineWhole(err, read);
+      throw err;
+    }
+
+    if (invalid > 0 && (policy.onInvalid === 'rejectFile' || imported === 0)) {
+      await tx.rollback();
+      const report = buildReport(file, info, receivedAt, 'rejected', read, invalid, 0, errors, moreErrors);
+      return await quarantine(report, 0);
+    }
+    if (invalid > 0) {
+      const report = buildReport(file, info, receivedAt, 'partial', read, invalid, imported, errors, moreErrors);
+      await tx.commit({ status: 'partial', records: imported, duplicates, invalid, error: report.summary });
+      const result = await quarantine(report, tx.fileId);
+      return { ...result, newRecords: fresh, cancellations, duplicates };
+    }
+    await tx.commit({ status: 'imported', records: imported, duplicates, invalid: 0 });
+    await source.settle(file, { outcome: 'imported' });
+    log.info({ fileId: tx.fileId, records: read, new: fresh, cancellations, duplicates }, `imported ${file.name}: ${fresh} new, ${cancellations} cancelled, ${duplicates} duplicate`);
+    return { ...base, status: 'imported', fileId: tx.fileId, records: read, newRecords: fresh, cancellations, duplicates };
+  } catch (err) {
+    await source.release(file).catch(() => undefined);
+    throw err;
+  }
+}
+
+function buildReport(file: ReadyFile, info: FileInfo, receivedAt: string, outcome: ErrorReport['outcome'], read: number, invalid: number, imported: number, errors: ErrorEntry[], more: number): ErrorReport {
+  return {
+    file: file.name,
+    origin: file.origin,
+    merchant: file.merchant,
+    channel: file.channel,
+    mapping: file.mapping,
+    trace: info.traceId,
+    receivedAt,
+    outcome,
+    summary: summarise(file.name, outcome, read, invalid, errors, more),
+    recordsRead: read,
+    recordsInvalid: invalid,
+    recordsImported: imported,
+    errors,
+    moreErrors: more,
+    hint: reportHint(outcome),
+  };
+}

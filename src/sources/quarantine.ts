@@ -1,0 +1,45 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { writeFileAtomic } from '../destinations/folder/atomic.js';
+
+/**
+ * Puts a bad file into a quarantine folder next to its error report `<name>.errors.json`.
+ * `move` renames the original (same file system); otherwise it is copied (e.g. a staged SFTP
+ * download). An existing quarantined file of the same name is never overwritten: the new one gets
+ * a numbered name instead.
+ */
+export async function writeQuarantine(
+  dir: string,
+  name: string,
+  fromPath: string,
+  reportJson: string,
+  move: boolean,
+): Promise<{ filePath: string; reportPath: string }> {
+  await fs.mkdir(dir, { recursive: true });
+  let target = path.join(dir, name);
+  for (let n = 1; await exists(target); n++) target = path.join(dir, `${name}.${n}`);
+  // The report first: a quarantined file without its report would be a silent failure.
+  const reportPath = `${target}.errors.json`;
+  await writeFileAtomic(reportPath, Buffer.from(reportJson));
+  if (move) {
+    try {
+      await fs.rename(fromPath, target);
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EXDEV') throw err;
+      await fs.copyFile(fromPath, target);
+      await fs.unlink(fromPath);
+    }
+  } else {
+    await fs.copyFile(fromPath, target);
+  }
+  return { filePath: target, reportPath };
+}
+
+async function exists(p: string): Promise<boolean> {
+  try {
+    await fs.lstat(p);
+    return true;
+  } catch {
+    return false;
+  }
+}
