@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { describeError } from '../errors.js';
 import { listMappingNames, loadMapping } from '../mapping/index.js';
-import { Gateway } from '../daemon/gateway.js';
+import { Gateway, createOrderDelivery } from '../daemon/gateway.js';
 import { findChannel } from '../config/load.js';
 import { testSftpConnection, fetchHostKeyFingerprint } from '../sources/sftp/index.js';
 import { CliExit, EXIT, cliLogger, config, print, store, type GlobalOptions } from './context.js';
@@ -134,12 +134,7 @@ program
       if (!o.all && requeued < deliveryIds.length) ok = false;
       if (rows.length > 0 || requeued > 0) {
         // Deliver what the retry produced right away, as `once` would.
-        const { OrderDelivery } = await import('../pipeline/deliver.js');
-        const { FolderDestination } = await import('../destinations/folder/destination.js');
-        const d = await new OrderDelivery(ledger, {
-          destinationFor: (m) => new FolderDestination(cfg.warehouseOrders.path.replaceAll('{merchant}', m)),
-          mapping: cfg.warehouseOrders.mapping, mappingsDir: cfg.mappingsDir, maxBackoffMs: cfg.delivery.maxBackoffMs,
-        }, logger).deliverDue();
+        const d = await createOrderDelivery(cfg, ledger, logger).deliverDue();
         print(`deliveries: ${d.delivered} written, ${d.unchanged} already present, ${d.failed} failed`);
       }
     } finally {

@@ -30,7 +30,7 @@ export interface LoadedConfig {
   ledger: { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string };
   logLevel: string;
   delivery: { intervalMs: number; maxBackoffMs: number };
-  warehouseOrders: { path: string; mapping?: string };
+  warehouseOrders: { path: string; mapping?: string; batch: 'order' | 'file' };
   channels: ChannelEntry[];
 }
 
@@ -104,7 +104,7 @@ function normalise(raw: WharfConfig, file: string, dir: string): LoadedConfig {
       intervalMs: (raw.delivery?.interval ?? configDefaults.delivery.interval) * 1000,
       maxBackoffMs: (raw.delivery?.maxBackoff ?? configDefaults.delivery.maxBackoff) * 1000,
     },
-    warehouseOrders: { path: abs(raw.warehouse.orders.path), mapping: raw.warehouse.orders.mapping },
+    warehouseOrders: { path: abs(raw.warehouse.orders.path), mapping: raw.warehouse.orders.mapping, batch: raw.warehouse.orders.batch ?? 'order' },
     channels,
   };
 }

@@ -53,6 +53,7 @@ export interface OrderDestinationConfig {
   type?: 'folder';
   path: string;
   mapping?: string;
+  batch?: 'order' | 'file';
 }
 
 /** Every default of the top level, in one place (the schema's `default`s say the same). */

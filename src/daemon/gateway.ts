@@ -35,20 +35,11 @@ export class Gateway {
 
   constructor(private readonly config: LoadedConfig, private readonly store: Store, private readonly logger: Logger) {
     this.channels = config.channels.map((entry) => buildChannel(config, entry, store, logger));
-    this.delivery = new OrderDelivery(
-      store,
-      {
-        destinationFor: (merchant) => this.destinationFor(merchant),
-        mapping: config.warehouseOrders.mapping,
-        mappingsDir: config.mappingsDir,
-        maxBackoffMs: config.delivery.maxBackoffMs,
-      },
-      logger.child({ destination: 'warehouse.orders' }),
-    );
+    this.delivery = createOrderDelivery(config, store, logger, (merchant) => this.destinationFor(merchant));
   }
 
   private destinationFor(merchant: string): FileDestination {
-    const dir = this.config.warehouseOrders.path.replaceAll('{merchant}', merchant);
+    const dir = warehouseDir(this.config, merchant);
     let d = this.destinations.get(dir);
     if (!d) {
       d = new FolderDestination(dir);
@@ -198,4 +189,29 @@ function count(t: PassTotals, r: IntakeResult): void {
   else t.partial++;
   t.newOrders += r.newRecords;
   t.cancellations += r.cancellations;
+}
+
+/** The warehouse order folder of one merchant (`{merchant}` in the configured path). */
+export function warehouseDir(config: LoadedConfig, merchant: string): string {
+  return config.warehouseOrders.path.replaceAll('{merchant}', merchant);
+}
+
+/** The warehouse-orders delivery as the config describes it. */
+export function createOrderDelivery(
+  config: LoadedConfig,
+  store: Store,
+  logger: Logger,
+  destinationFor: (merchant: string) => FileDestination = (m) => new FolderDestination(warehouseDir(config, m)),
+): OrderDelivery {
+  return new OrderDelivery(
+    store,
+    {
+      destinationFor,
+      mapping: config.warehouseOrders.mapping,
+      batch: config.warehouseOrders.batch,
+      mappingsDir: config.mappingsDir,
+      maxBackoffMs: config.delivery.maxBackoffMs,
+    },
+    logger.child({ destination: 'warehouse.orders' }),
+  );
 }

@@ -13,6 +13,8 @@ const now = () => new Date().toISOString();
 
 /** Key of the advisory lock that serialises schema creation across instances (any constant works). */
 const MIGRATION_LOCK = 0x5768_6172_66; // "Wharf"
+/** First key of the (int, int) advisory locks that serialise batch claims per destination. */
+const BATCH_LOCK_CLASS = 0x5768_6172; // "Whar"
 
 export interface PostgresStoreOptions {
   /** Pool size (default 10). An open intake holds one connection for its whole duration. */
@@ -233,9 +235,9 @@ export class PostgresStore implements Store {
       q('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES ($1,$2,$3,$4)', [id, fileId, changed ? 1 : 0, t]);
     const enqueue = (rec: StoredRecord, action: 'order' | 'cancel', body: string, t: string) =>
       q(
-        `INSERT INTO outbox (destination, record_id, merchant, action, body, status, next_attempt_at, created_at)
-         VALUES ($1,$2,$3,$4,$5,'pending',$6,$7) ON CONFLICT (destination, record_id, action) DO NOTHING`,
-        [WAREHOUSE_ORDERS, rec.id, rec.merchant, action, body, t, t],
+        `INSERT INTO outbox (destination, record_id, merchant, action, body, status, next_attempt_at, created_at, file_id)
+         VALUES ($1,$2,$3,$4,$5,'pending',$6,$7,$8) ON CONFLICT (destination, record_id, action) DO NOTHING`,
+        [WAREHOUSE_ORDERS, rec.id, rec.merchant, action, body, t, t, fileId],
       );
 
     const addRecord = async (rec: StoredRecord): Promise<RecordOutcome> => {
@@ -341,6 +343,39 @@ export class PostgresStore implements Store {
       [destination, at.toISOString(), limit, new Date(at.getTime() + this.claimMs).toISOString()],
     );
     return res.rows.map(toOutboxRow).sort((a, b) => a.id - b.id);
+  }
+
+  async nextBatchFile(destination: string, at = new Date()): Promise<number | undefined> {
+    const due = `destination = $1 AND status = 'pending' AND next_attempt_at COLLATE "C" <= $2`;
+    if (this.claimMs <= 0) {
+      const res = await this.query(`SELECT MIN(file_id) AS f FROM outbox WHERE ${due}`, [destination, at.toISOString()]);
+      const f = res.rows[0]?.f;
+      return f === null || f === undefined ? undefined : Number(f);
+    }
+    // Claim the whole file's batch (every pending row it queued) for claimMs, so that another instance
+    // does not render the same batch at the same time. Claims on one destination are serialised by a
+    // transaction-scoped advisory lock: one short transaction, whoever comes second sees the claim.
+    return this.transaction(async (c) => {
+      await c.query('SELECT pg_advisory_xact_lock($1, hashtext($2))', [BATCH_LOCK_CLASS, destination]);
+      const res = await c.query<Row>(`SELECT MIN(file_id) AS f FROM outbox WHERE ${due}`, [destination, at.toISOString()]);
+      const f = res.rows[0]?.f;
+      if (f === null || f === undefined) return undefined;
+      const until = new Date(at.getTime() + this.claimMs).toISOString();
+      await c.query(
+        `UPDATE outbox SET next_attempt_at = CASE WHEN next_attempt_at COLLATE "C" < $3 THEN $3 ELSE next_attempt_at END
+         WHERE destination = $1 AND status = 'pending' AND file_id = $2`,
+        [destination, f, until],
+      );
+      return Number(f);
+    });
+  }
+
+  async batchPage(destination: string, fileId: number, afterId: number, limit: number): Promise<OutboxRow[]> {
+    const res = await this.query(
+      `SELECT * FROM outbox WHERE destination = $1 AND status = 'pending' AND file_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
+      [destination, fileId, afterId, limit],
+    );
+    return res.rows.map(toOutboxRow);
   }
 
   async markDelivered(ids: number[], fileName: string): Promise<void> {

@@ -28,10 +28,11 @@ CREATE TABLE IF NOT EXISTS duplicates (
 CREATE TABLE IF NOT EXISTS outbox (
   id ${autoId}, destination TEXT NOT NULL, record_id TEXT NOT NULL, merchant TEXT NOT NULL, action TEXT NOT NULL,
   body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
-  next_attempt_at TEXT NOT NULL, file_name TEXT, created_at TEXT NOT NULL, delivered_at TEXT,
+  next_attempt_at TEXT NOT NULL, file_name TEXT, created_at TEXT NOT NULL, delivered_at TEXT, file_id BIGINT,
   UNIQUE (destination, record_id, action)
 );
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (destination, status, next_attempt_at);
+CREATE INDEX IF NOT EXISTS outbox_by_file ON outbox (destination, status, file_id, id);
 CREATE TABLE IF NOT EXISTS channel_runs (
   merchant TEXT NOT NULL, channel TEXT NOT NULL, last_poll_at TEXT, last_ok_at TEXT, last_error TEXT,
   last_error_at TEXT, in_flight INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (merchant, channel)

@@ -89,8 +89,8 @@ export class SqliteStore implements Store {
     const updateRecord = db.prepare('UPDATE records SET status = ?, version = version + 1, hash = ?, body = ?, file_id = ?, record_no = ?, updated_at = ? WHERE id = ?');
     const insertDuplicate = db.prepare('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES (?,?,?,?)');
     const enqueue = db.prepare(
-      `INSERT INTO outbox (destination, record_id, merchant, action, body, status, next_attempt_at, created_at)
-       VALUES (?,?,?,?,?,'pending',?,?) ON CONFLICT (destination, record_id, action) DO NOTHING`,
+      `INSERT INTO outbox (destination, record_id, merchant, action, body, status, next_attempt_at, created_at, file_id)
+       VALUES (?,?,?,?,?,'pending',?,?,?) ON CONFLICT (destination, record_id, action) DO NOTHING`,
     );
     const finish = (sql: 'COMMIT' | 'ROLLBACK') => {
       if (!open) throw new Error('intake transaction already finished');
@@ -122,11 +122,11 @@ export class SqliteStore implements Store {
           case 'new':
           case 'stored':
             insertRecord.run(rec.id, rec.kind, rec.merchant, rec.channel, status ?? 'open', hash, body, fileId, rec.recordNo, t, t);
-            if (decision === 'new') enqueue.run(WAREHOUSE_ORDERS, rec.id, rec.merchant, 'order', body, t, t);
+            if (decision === 'new') enqueue.run(WAREHOUSE_ORDERS, rec.id, rec.merchant, 'order', body, t, t, fileId);
             return decision;
           case 'cancellation':
             updateRecord.run('cancelled', hash, body, fileId, rec.recordNo, t, rec.id);
-            enqueue.run(WAREHOUSE_ORDERS, rec.id, rec.merchant, 'cancel', body, t, t);
+            enqueue.run(WAREHOUSE_ORDERS, rec.id, rec.merchant, 'cancel', body, t, t, fileId);
             return 'cancellation';
           default:
             insertDuplicate.run(rec.id, fileId, existing!.hash === hash ? 0 : 1, t);
@@ -177,6 +177,23 @@ export class SqliteStore implements Store {
       (this.db
         .prepare(`SELECT * FROM outbox WHERE destination = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`)
         .all(destination, at.toISOString(), limit) as Row[]).map(toOutboxRow),
+    );
+  }
+
+  nextBatchFile(destination: string, at = new Date()): Promise<number | undefined> {
+    return this.run(() => {
+      const row = this.db
+        .prepare(`SELECT MIN(file_id) AS f FROM outbox WHERE destination = ? AND status = 'pending' AND next_attempt_at <= ?`)
+        .get(destination, at.toISOString()) as { f: number | null } | undefined;
+      return row?.f ?? undefined;
+    });
+  }
+
+  batchPage(destination: string, fileId: number, afterId: number, limit: number): Promise<OutboxRow[]> {
+    return this.run(() =>
+      (this.db
+        .prepare(`SELECT * FROM outbox WHERE destination = ? AND status = 'pending' AND file_id = ? AND id > ? ORDER BY id LIMIT ?`)
+        .all(destination, fileId, afterId, limit) as Row[]).map(toOutboxRow),
     );
   }
 
@@ -270,7 +287,7 @@ export function toOutboxRow(r: Row): OutboxRow {
   return {
     id: Number(r.id), destination: String(r.destination), recordId: String(r.record_id), merchant: String(r.merchant),
     action: r.action as OutboxRow['action'], attempts: Number(r.attempts), status: r.status as OutboxRow['status'],
-    lastError: (r.last_error as string | null) ?? null, body: JSON.parse(String(r.body)) as Record<string, unknown>,
+    lastError: (r.last_error as string | null) ?? null, fileId: r.file_id === null || r.file_id === undefined ? null : Number(r.file_id), body: JSON.parse(String(r.body)) as Record<string, unknown>,
   };
 }
 

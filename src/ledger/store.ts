@@ -68,6 +68,8 @@ export interface OutboxRow {
   attempts: number;
   status: 'pending' | 'delivered' | 'failed';
   lastError: string | null;
+  /** The intake file whose commit queued this delivery (batch-per-file output groups by it). */
+  fileId: number | null;
   /** The record's canonical body at the time the delivery was queued. */
   body: Record<string, unknown>;
 }
@@ -112,6 +114,10 @@ export interface Store {
 
   /** Deliveries owed to a destination that are due now, oldest first. */
   dueDeliveries(destination: string, limit: number, now?: Date): Promise<OutboxRow[]>;
+  /** Batch-per-file output: the oldest intake file with due deliveries to this destination. */
+  nextBatchFile(destination: string, now?: Date): Promise<number | undefined>;
+  /** Batch-per-file output: the pending deliveries queued by one intake file, by id, after `afterId`. */
+  batchPage(destination: string, fileId: number, afterId: number, limit: number): Promise<OutboxRow[]>;
   markDelivered(ids: number[], fileName: string): Promise<void>;
   /** A failed attempt: retryable ones come back at `retryAt`, others become `failed` until `wharf retry`. */
   markDeliveryFailed(id: number, error: string, retryAt: Date | null): Promise<void>;

@@ -1,3 +1,4 @@
+import { once } from 'node:events';
 import { Writable } from 'node:stream';
 import type { Logger } from '../log.js';
 import { WharfError, describeError, isRetryable } from '../errors.js';
@@ -14,6 +15,8 @@ export interface OrderOutputOptions {
   destinationFor(merchant: string): FileDestination;
   /** Output mapping name, or undefined for canonical JSON. */
   mapping?: string;
+  /** order: one file per order (default). file: one file per intake file, holding all its orders. */
+  batch?: 'order' | 'file';
   mappingsDir: string;
   maxBackoffMs: number;
 }
@@ -37,6 +40,7 @@ export class OrderDelivery {
   constructor(private readonly store: Store, private readonly opts: OrderOutputOptions, private readonly logger: Logger) {}
 
   async deliverDue(batch = 200): Promise<DeliveryResult> {
+    if (this.opts.batch === 'file') return this.deliverBatches();
     const result: DeliveryResult = { delivered: 0, unchanged: 0, failed: 0 };
     for (;;) {
       const rows = await this.store.dueDeliveries(WAREHOUSE_ORDERS, batch);
@@ -73,6 +77,73 @@ export class OrderDelivery {
         log.error({ fileName: name }, `delivery failed and needs attention (wharf retry after fixing): ${message}`);
       }
       return 'failed';
+    }
+  }
+
+  /**
+   * Batch-per-file output: every delivery queued by one intake file goes into one file, streamed from
+   * the ledger page by page (memory stays flat for a file of a million lines). The set of rows a file
+   * queued is fixed at its commit, so a re-delivery after a crash renders the same bytes again.
+   */
+  private async deliverBatches(): Promise<DeliveryResult> {
+    const result: DeliveryResult = { delivered: 0, unchanged: 0, failed: 0 };
+    const failedFiles = new Set<number>();
+    for (;;) {
+      const fileId = await this.store.nextBatchFile(WAREHOUSE_ORDERS);
+      if (fileId === undefined || failedFiles.has(fileId)) return result;
+      const [first] = await this.store.batchPage(WAREHOUSE_ORDERS, fileId, 0, 1);
+      if (!first) return result;
+      const log = this.logger.child({ batchOf: fileId, merchant: first.merchant });
+      const ids: number[] = [];
+      let name = '';
+      try {
+        const mapping = await this.outputMapping();
+        name = `${String(first.body.merchant)}-${String(first.body.channel)}-${fileId}.${mapping?.extension ?? 'ndjson'}`;
+        const dest = this.opts.destinationFor(first.merchant);
+        if (!dest.writeStream) throw new WharfError('USAGE', `${dest.describe} cannot take batch files`, { hint: 'use batch: order for this destination' });
+        const rows = this.rowsOf(fileId, ids);
+        const written = await dest.writeStream(name, async (out) => {
+          if (mapping) {
+            await mapping.render(rows, out);
+            return;
+          }
+          for await (const body of rows) {
+            if (!out.write(`${JSON.stringify(body)}\n`)) await once(out, 'drain');
+          }
+        });
+        await this.store.markDelivered(ids, name);
+        result[written === 'written' ? 'delivered' : 'unchanged'] += ids.length;
+        log.info({ fileName: name, orders: ids.length }, written === 'written' ? `delivered batch ${name} (${ids.length} orders)` : `already delivered ${name}`);
+      } catch (err) {
+        failedFiles.add(fileId);
+        const retryable = isRetryable(err) || !(err instanceof WharfError);
+        const message = describeError(err);
+        const retryAt = retryable ? new Date(Date.now() + backoffMs(first.attempts + 1, this.opts.maxBackoffMs)) : null;
+        // Every row of the batch shares the fate of the batch.
+        let after = 0;
+        for (;;) {
+          const page = await this.store.batchPage(WAREHOUSE_ORDERS, fileId, after, 1000);
+          if (page.length === 0) break;
+          for (const row of page) await this.store.markDeliveryFailed(row.id, message, retryAt);
+          after = page[page.length - 1]!.id;
+        }
+        result.failed++;
+        log.warn({ fileName: name }, `batch delivery failed${retryable ? ', will retry' : ' and needs attention'}: ${message}`);
+      }
+    }
+  }
+
+  /** The canonical bodies a file queued, page by page; collects their outbox ids for the final mark. */
+  private async *rowsOf(fileId: number, ids: number[]): AsyncGenerator<Record<string, unknown>> {
+    let after = 0;
+    for (;;) {
+      const page = await this.store.batchPage(WAREHOUSE_ORDERS, fileId, after, 1000);
+      if (page.length === 0) return;
+      for (const row of page) {
+        ids.push(row.id);
+        yield row.body;
+      }
+      after = page[page.length - 1]!.id;
     }
   }
 

@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import type { Readable } from 'node:stream';
 
 /**
@@ -71,5 +72,7 @@ export interface FileDestination {
    * throws a DELIVERY_CONFLICT WharfError and leaves the existing file alone.
    */
   write(name: string, data: Buffer): Promise<'written' | 'unchanged'>;
+  /** Same contract as `write`, for outputs too large for memory: `produce` streams the bytes. */
+  writeStream?(name: string, produce: (out: Writable) => Promise<void>): Promise<'written' | 'unchanged'>;
   close(): Promise<void>;
 }

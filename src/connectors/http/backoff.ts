@@ -5,8 +5,10 @@
  */
 
 export interface RetryPolicy {
-  /** Attempts in total, the first one included. */
+  /** Attempts in total when requests fail (network errors, timeouts, 5xx), the first one included. */
   maxAttempts: number;
+  /** Answers "slow down" (429, Shopify THROTTLED) tolerated per request; their waits count against maxTotalWaitMs. */
+  maxThrottledAttempts: number;
   /** Back-off before the second attempt (the cap of its random delay), in ms. */
   baseDelayMs: number;
   /** Largest back-off between two attempts, in ms (a longer `Retry-After` is still honoured). */
@@ -17,6 +19,7 @@ export interface RetryPolicy {
 
 export const defaultRetryPolicy: RetryPolicy = {
   maxAttempts: 6,
+  maxThrottledAttempts: 30,
   baseDelayMs: 500,
   maxDelayMs: 30_000,
   maxTotalWaitMs: 120_000,

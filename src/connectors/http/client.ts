@@ -95,6 +95,7 @@ export class HttpClient {
       baseDelayMs: t.baseDelayMs ?? defaultRetryPolicy.baseDelayMs,
       maxDelayMs: t.maxDelayMs ?? defaultRetryPolicy.maxDelayMs,
       maxTotalWaitMs: t.maxTotalWaitMs ?? defaultRetryPolicy.maxTotalWaitMs,
+      maxThrottledAttempts: t.maxThrottledAttempts ?? defaultRetryPolicy.maxThrottledAttempts,
     };
     this.timeoutMs = t.timeoutMs ?? 30_000;
     this.sleep = t.sleep ?? defaultSleep;
@@ -126,6 +127,10 @@ export class HttpClient {
     let waited = 0;
     let renewed = false;
     let last: WharfError | undefined;
+    // 429s are the server pacing us, not failing: they are bounded by the wait budget and their own
+    // larger count, not by maxAttempts (which bounds errors: network, timeouts, 5xx).
+    let failures = 0;
+    let throttled = 0;
 
     for (let attempt = 1; ; attempt++) {
       await this.o.limiter?.take(spec.signal);
@@ -155,11 +160,14 @@ export class HttpClient {
         last = e instanceof HttpStatus ? e.error : e;
         delayHint = e instanceof HttpStatus ? e.retryAfterMs : e instanceof RetryableResponse ? e.retryAfterMs : undefined;
         const status = e instanceof HttpStatus ? e.status : undefined;
-        if (attempt >= maxAttempts) {
+        const isThrottle = status === 429 || e instanceof RetryableResponse;
+        if (isThrottle) throttled++;
+        else failures++;
+        if (failures >= maxAttempts || throttled >= this.policy.maxThrottledAttempts) {
           log.warn({ status, attempt, err: last.message }, 'http giving up');
           throw this.givingUp(last, attempt, where);
         }
-        const delay = Math.max(delayHint ?? 0, backoffDelay(attempt, this.policy, this.random));
+        const delay = Math.max(delayHint ?? 0, backoffDelay(isThrottle ? throttled : failures, this.policy, this.random));
         if (waited + delay > this.policy.maxTotalWaitMs) {
           log.warn({ status, attempt, retryInMs: delay, waitedMs: waited }, 'http giving up: wait budget spent');
           throw this.givingUp(last, attempt, where, delay);

@@ -1,6 +1,7 @@
-import { promises as fs } from 'node:fs';
+import type { Writable } from 'node:stream';
+import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { WharfError } from '../../errors.js';
 
 /**
@@ -58,4 +59,48 @@ export async function deliverFile(target: string, data: Buffer): Promise<'writte
   await fs.mkdir(path.dirname(target), { recursive: true });
   await writeFileAtomic(target, data);
   return 'written';
+}
+
+/**
+ * The streaming form of `deliverFile`, for outputs too large to hold in memory: `produce` writes
+ * into a temporary dot-file, which is fsynced and then renamed into place; an existing file of that
+ * name must have identical bytes (compared by hash, streamed), else it is a conflict.
+ */
+export async function deliverStream(target: string, produce: (out: Writable) => Promise<void>): Promise<'written' | 'unchanged'> {
+  const dir = path.dirname(target);
+  await fs.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
+  const out = createWriteStream(tmp, { flags: 'wx' });
+  try {
+    await produce(out);
+    await new Promise<void>((resolve, reject) => out.end((err?: Error | null) => (err ? reject(err) : resolve())));
+    const handle = await fs.open(tmp, 'r+');
+    try {
+      await handle.sync();
+    } finally {
+      await handle.close();
+    }
+    if (await fs.lstat(target).then(() => true, () => false)) {
+      const [a, b] = await Promise.all([hashFile(tmp), hashFile(target)]);
+      await fs.rm(tmp, { force: true });
+      if (a === b) return 'unchanged';
+      throw new WharfError('DELIVERY_CONFLICT', `a different file named ${path.basename(target)} already exists`, {
+        where: target,
+        hint: 'the warehouse has not picked up (or changed) an earlier file of that name; move it away, then `wharf retry`',
+      });
+    }
+    await fs.rename(tmp, target);
+    await syncDir(dir);
+    return 'written';
+  } catch (err) {
+    out.destroy();
+    await fs.rm(tmp, { force: true });
+    throw err;
+  }
+}
+
+async function hashFile(file: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }

@@ -1,8 +1,9 @@
+import type { Writable } from 'node:stream';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { assertSafeName } from '../../sources/names.js';
 import type { FileDestination } from '../../sources/types.js';
-import { deliverFile } from './atomic.js';
+import { deliverFile, deliverStream } from './atomic.js';
 
 /** A local folder written atomically, never overwriting a different file (see atomic.ts). */
 export class FolderDestination implements FileDestination {
@@ -20,6 +21,11 @@ export class FolderDestination implements FileDestination {
   write(name: string, data: Buffer): Promise<'written' | 'unchanged'> {
     assertSafeName(name, this.dir);
     return deliverFile(path.join(this.dir, name), data);
+  }
+
+  writeStream(name: string, produce: (out: Writable) => Promise<void>): Promise<'written' | 'unchanged'> {
+    assertSafeName(name, this.dir);
+    return deliverStream(path.join(this.dir, name), produce);
   }
 
   async close(): Promise<void> {}

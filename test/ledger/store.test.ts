@@ -1,0 +1,581 @@
+/**
+ * One conformance suite for both ledgers (DESIGN Guarantees 1, 3, 5): the same calls must have the same
+ * outcomes on SQLite (temp dir) and PostgreSQL (a fresh schema per test, see test/helpers/pg.ts).
+ * PostgreSQL additionally gets the several-instances cases: two stores with their own pools racing.
+ *
+ * Note on `dueDeliveries`: PostgresStore claims the rows it returns (they are not due again for the
+ * claim period unless marked), SQLite just reads. The shared tests therefore never rely on reading the
+ * same due rows twice; they count the outbox through `summary()` and look far enough ahead in time.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WharfError } from '../../src/errors.js';
+import { PostgresStore } from '../../src/ledger/postgres.js';
+import { WAREHOUSE_ORDERS } from '../../src/ledger/sql.js';
+import { SqliteStore } from '../../src/ledger/sqlite.js';
+import type { FileInfo, IntakeTx, RecordOutcome, Store, StoredRecord } from '../../src/ledger/store.js';
+import { createPgSchema, waitForLockWait, PG_TEST_URL, type PgTestSchema } from '../helpers/pg.js';
+
+interface Harness {
+  /** Opens a store on this test's database (again: a restart, or a second instance). */
+  open(): Promise<Store>;
+  cleanup(): Promise<void>;
+}
+
+interface Backend {
+  name: 'sqlite' | 'postgres';
+  create(): Promise<Harness>;
+}
+
+const backends: Backend[] = [
+  {
+    name: 'sqlite',
+    async create() {
+      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-ledger-'));
+      const file = path.join(dir, 'var', 'ledger.db');
+      return {
+        open: async () => new SqliteStore(file),
+        cleanup: () => fs.rm(dir, { recursive: true, force: true }),
+      };
+    },
+  },
+  {
+    name: 'postgres',
+    async create() {
+      const schema = await createPgSchema();
+      return { open: () => PostgresStore.connect(schema.url), cleanup: () => schema.drop() };
+    },
+  },
+];
+
+// ---- builders -------------------------------------------------------------------------------------
+
+let fileNo = 0;
+function fileInfo(over: Partial<FileInfo> = {}): FileInfo {
+  fileNo++;
+  return {
+    merchant: 'acme', channel: 'shop', name: `orders-${fileNo}.csv`, origin: 'folder:/in', size: 1234,
+    sha256: `${fileNo}`.padStart(64, 'f'), mapping: 'acme-orders', traceId: `trace${fileNo}`, ...over,
+  };
+}
+
+function order(externalId: string, status: 'open' | 'cancelled' = 'open', extra: Record<string, unknown> = {}): StoredRecord {
+  const id = `acme:shop:${externalId}`;
+  return {
+    kind: 'order', id, merchant: 'acme', channel: 'shop', recordNo: 1,
+    body: {
+      id, merchant: 'acme', channel: 'shop', externalId, status, createdAt: '2024-05-01T10:00:00+02:00',
+      shipTo: { name: 'Ann', street: 'Main', postalCode: '01234', city: 'Town', country: 'NL' },
+      lines: [{ sku: 'SKU-1', quantity: 1 }],
+      source: { type: 'folder', name: `orders-${fileNo}.csv`, record: 1, receivedAt: new Date().toISOString() },
+      ...extra,
+    },
+  };
+}
+
+function stock(sku: string, quantity: number): StoredRecord {
+  return { kind: 'stock', id: `acme:stock:${sku}`, merchant: 'acme', channel: 'wms', recordNo: 1, body: { merchant: 'acme', sku, quantity } };
+}
+
+/** One file through an intake transaction, committed. */
+async function importFile(store: Store, records: StoredRecord[], info = fileInfo()): Promise<{ fileId: number; outcomes: RecordOutcome[] }> {
+  const tx = await store.beginIntake(info);
+  const outcomes: RecordOutcome[] = [];
+  try {
+    for (const r of records) outcomes.push(await tx.addRecord(r));
+    await tx.commit({ status: 'imported', records: records.length, duplicates: outcomes.filter((o) => o === 'duplicate').length, invalid: 0 });
+  } catch (err) {
+    await tx.rollback();
+    throw err;
+  }
+  return { fileId: tx.fileId, outcomes };
+}
+
+const FAR = () => new Date(Date.now() + 24 * 3600_000);
+const outboxCounts = async (store: Store) => (await store.summary()).outbox;
+
+// ---- the conformance suite ------------------------------------------------------------------------
+
+describe.each(backends)('ledger store conformance: $name', (backend) => {
+  let h: Harness;
+  let store: Store;
+  const opened: Store[] = [];
+  const intakes: IntakeTx[] = [];
+  /** Registers an intake so that a failing test still rolls it back (close() waits for open intakes). */
+  const track = (tx: IntakeTx) => (intakes.push(tx), tx);
+  const open = async () => {
+    const s = await h.open();
+    opened.push(s);
+    return s;
+  };
+
+  beforeEach(async () => {
+    h = await backend.create();
+    store = await open();
+  });
+  afterEach(async () => {
+    for (const tx of intakes.splice(0)) await tx.rollback().catch(() => undefined);
+    for (const s of opened.splice(0)) await s.close().catch(() => undefined);
+    await h?.cleanup();
+  });
+
+  it('reports its kind', () => {
+    expect(store.kind).toBe(backend.name);
+  });
+
+  it('a new open order is stored and one delivery to the warehouse is owed', async () => {
+    const o = order('1001');
+    const { fileId, outcomes } = await importFile(store, [o]);
+    expect(outcomes).toEqual(['new']);
+    expect(await outboxCounts(store)).toEqual({ pending: 1, failed: 0, delivered: 0 });
+    const due = await store.dueDeliveries(WAREHOUSE_ORDERS, 10);
+    expect(due).toHaveLength(1);
+    expect(due[0]).toMatchObject({ destination: WAREHOUSE_ORDERS, recordId: o.id, merchant: 'acme', action: 'order', attempts: 0, status: 'pending', lastError: null });
+    expect(due[0]!.body).toEqual(o.body);
+    expect(typeof due[0]!.id).toBe('number');
+    const f = await store.getFile(fileId);
+    expect(f).toMatchObject({ id: fileId, status: 'imported', records: 1, duplicates: 0, invalid: 0, merchant: 'acme', channel: 'shop', size: 1234, error: null, quarantinePath: null });
+    expect(typeof f!.size).toBe('number');
+  });
+
+  it('the same order again is a duplicate: a duplicates row, no second delivery', async () => {
+    await importFile(store, [order('1001')]);
+    const second = fileInfo({ name: 'again.csv' });
+    // Same content, different provenance (receivedAt): an identical re-send, not a change.
+    const { outcomes } = await importFile(store, [order('1001', 'open', { source: { type: 'folder', name: 'again.csv', record: 7, receivedAt: '2030-01-01T00:00:00Z' } })], second);
+    expect(outcomes).toEqual(['duplicate']);
+    const { outcomes: changed } = await importFile(store, [order('1001', 'open', { note: 'leave at the door' })], fileInfo({ name: 'changed.csv' }));
+    expect(changed).toEqual(['duplicate']);
+
+    const s = await store.summary();
+    expect(s.outbox).toEqual({ pending: 1, failed: 0, delivered: 0 });
+    expect(s.recentDuplicates.map((d) => [d.recordId, d.fileName, d.changed])).toEqual([
+      ['acme:shop:1001', 'changed.csv', true],
+      ['acme:shop:1001', 'again.csv', false],
+    ]);
+    expect(s.channels.find((c) => c.channel === 'shop')?.duplicateRecords).toBe(2);
+    expect(await store.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR())).toHaveLength(1);
+  });
+
+  it('the same order twice within one file: new, then duplicate', async () => {
+    const { outcomes } = await importFile(store, [order('1'), order('1')]);
+    expect(outcomes).toEqual(['new', 'duplicate']);
+    expect((await outboxCounts(store)).pending).toBe(1);
+  });
+
+  it('an open order seen again cancelled owes a cancellation; later copies are duplicates', async () => {
+    await importFile(store, [order('2001')]);
+    expect((await importFile(store, [order('2001', 'cancelled')])).outcomes).toEqual(['cancellation']);
+    expect((await importFile(store, [order('2001', 'cancelled')])).outcomes).toEqual(['duplicate']);
+    expect((await importFile(store, [order('2001', 'open')])).outcomes).toEqual(['duplicate']);
+    const due = await store.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR());
+    expect(due.map((r) => r.action)).toEqual(['order', 'cancel']);
+    expect(due[1]!.body.status).toBe('cancelled');
+    expect(due[0]!.id).toBeLessThan(due[1]!.id);
+    expect((await outboxCounts(store)).pending).toBe(2);
+  });
+
+  it('an order first seen cancelled is stored and nothing is owed, not even when it comes back open', async () => {
+    expect((await importFile(store, [order('3001', 'cancelled')])).outcomes).toEqual(['stored']);
+    expect((await importFile(store, [order('3001', 'open')])).outcomes).toEqual(['duplicate']);
+    expect(await outboxCounts(store)).toEqual({ pending: 0, failed: 0, delivered: 0 });
+    expect(await store.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR())).toEqual([]);
+  });
+
+  it('non-order records are stored once and never owe a delivery', async () => {
+    expect((await importFile(store, [stock('A', 5)])).outcomes).toEqual(['stored']);
+    expect((await importFile(store, [stock('A', 5), stock('A', 6)])).outcomes).toEqual(['duplicate', 'duplicate']);
+    const s = await store.summary();
+    expect(s.outbox.pending).toBe(0);
+    expect(s.recentDuplicates.map((d) => d.changed)).toEqual([true, false]);
+  });
+
+  it('rollback discards the records, the outbox rows and the file row', async () => {
+    const info = fileInfo();
+    const tx = track(await store.beginIntake(info));
+    expect(await tx.addRecord(order('4001'))).toBe('new');
+    await tx.rollback();
+    await tx.rollback(); // a second rollback is harmless
+    expect(await store.getFile(tx.fileId)).toBeUndefined();
+    expect(await store.findImportedFile(info.merchant, info.channel, info.sha256)).toBeUndefined();
+    const s = await store.summary();
+    expect(s.outbox).toEqual({ pending: 0, failed: 0, delivered: 0 });
+    expect(s.channels).toEqual([]);
+    // The record is gone too: the same order is new again (and the store is usable after a rollback).
+    expect((await importFile(store, [order('4001')], info)).outcomes).toEqual(['new']);
+    expect((await outboxCounts(store)).pending).toBe(1);
+  });
+
+  it('findImportedFile finds imported and partial files only, per merchant and channel', async () => {
+    const imported = fileInfo({ sha256: 'a'.repeat(64) });
+    const { fileId } = await importFile(store, [order('5001')], imported);
+    const q = fileInfo({ sha256: 'b'.repeat(64) });
+    const qId = await store.recordQuarantinedFile(q, 'line 3: bad date', '/q/orders.csv', 2);
+
+    expect((await store.findImportedFile('acme', 'shop', 'a'.repeat(64)))?.id).toBe(fileId);
+    expect(await store.findImportedFile('acme', 'shop', 'b'.repeat(64))).toBeUndefined();
+    expect(await store.findImportedFile('acme', 'other', 'a'.repeat(64))).toBeUndefined();
+    expect(await store.findImportedFile('other', 'shop', 'a'.repeat(64))).toBeUndefined();
+
+    const dupId = await store.recordDuplicateFile(fileInfo({ sha256: 'a'.repeat(64), name: 'again.csv' }), fileId);
+    expect(dupId).not.toBe(fileId);
+    expect((await store.getFile(dupId))?.status).toBe('duplicate');
+    expect((await store.findImportedFile('acme', 'shop', 'a'.repeat(64)))?.id).toBe(fileId);
+
+    const listed = await store.listQuarantined();
+    expect(listed.map((f) => [f.id, f.status, f.error, f.quarantinePath, f.invalid])).toEqual([[qId, 'quarantined', 'line 3: bad date', '/q/orders.csv', 2]]);
+    await store.markRetried(qId);
+    expect((await store.getFile(qId))?.status).toBe('retried');
+    expect(await store.listQuarantined()).toEqual([]);
+  });
+
+  it('a partial file counts as imported, is listed while its quarantined copy exists, and keeps its status when retried', async () => {
+    const info = fileInfo({ sha256: 'c'.repeat(64) });
+    const tx = track(await store.beginIntake(info));
+    await tx.addRecord(order('6001'));
+    await tx.commit({ status: 'partial', records: 2, duplicates: 0, invalid: 1, error: '1 invalid record' });
+    expect((await store.findImportedFile('acme', 'shop', 'c'.repeat(64)))?.status).toBe('partial');
+    expect(await store.listQuarantined()).toEqual([]);
+    await store.setQuarantinePath(tx.fileId, '/q/partial.csv');
+    expect((await store.listQuarantined()).map((f) => [f.id, f.quarantinePath, f.invalid, f.error])).toEqual([[tx.fileId, '/q/partial.csv', 1, '1 invalid record']]);
+    await store.markRetried(tx.fileId);
+    expect(await store.getFile(tx.fileId)).toMatchObject({ status: 'partial', quarantinePath: null });
+    expect(await store.listQuarantined()).toEqual([]);
+  });
+
+  it('delivery lifecycle: delivered, retry later, failed until requeued', async () => {
+    await importFile(store, [order('x'), order('y'), order('z')]);
+    const t0 = new Date();
+    const at = (ms: number) => new Date(t0.getTime() + ms);
+    const due = await store.dueDeliveries(WAREHOUSE_ORDERS, 10, t0);
+    expect(due.map((r) => r.recordId)).toEqual(['acme:shop:x', 'acme:shop:y', 'acme:shop:z']);
+    const [x, y, z] = due as [typeof due[0], typeof due[0], typeof due[0]];
+
+    await store.markDelivered([x.id], 'acme-shop-x.json');
+    await store.markDeliveryFailed(y.id, 'warehouse share offline', at(60_000));
+    await store.markDeliveryFailed(z.id, 'mapping cannot render', null);
+
+    expect(await store.dueDeliveries(WAREHOUSE_ORDERS, 10, at(30_000))).toEqual([]);
+    const retried = await store.dueDeliveries(WAREHOUSE_ORDERS, 10, at(61_000));
+    expect(retried.map((r) => [r.recordId, r.attempts, r.lastError, r.status])).toEqual([['acme:shop:y', 1, 'warehouse share offline', 'pending']]);
+
+    let s = await store.summary();
+    expect(s.outbox).toEqual({ pending: 1, failed: 1, delivered: 1 });
+    expect(s.failedDeliveries.map((r) => [r.recordId, r.status, r.attempts])).toEqual([
+      ['acme:shop:y', 'pending', 1],
+      ['acme:shop:z', 'failed', 1],
+    ]);
+
+    // Only failed rows are requeued: x is delivered and stays so.
+    expect(await store.requeueFailedDeliveries([z.id, x.id])).toBe(1);
+    expect(await store.requeueFailedDeliveries('all')).toBe(0);
+    const again = await store.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR());
+    expect(again.map((r) => r.recordId)).toEqual(['acme:shop:y', 'acme:shop:z']);
+    await store.markDelivered(again.map((r) => r.id), 'batch.json');
+    expect(await store.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR())).toEqual([]);
+    s = await store.summary();
+    expect(s.outbox).toEqual({ pending: 0, failed: 0, delivered: 3 });
+    expect(s.failedDeliveries).toEqual([]);
+  });
+
+  it("requeue 'all' puts every failed delivery back", async () => {
+    await importFile(store, [order('a'), order('b')]);
+    const due = await store.dueDeliveries(WAREHOUSE_ORDERS, 10);
+    for (const r of due) await store.markDeliveryFailed(r.id, 'permission denied', null);
+    expect((await outboxCounts(store)).failed).toBe(2);
+    expect(await store.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR())).toEqual([]);
+    expect(await store.requeueFailedDeliveries('all')).toBe(2);
+    expect((await store.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR())).map((r) => [r.recordId, r.attempts])).toEqual([['acme:shop:a', 1], ['acme:shop:b', 1]]);
+  });
+
+  it('dueDeliveries honours the limit (oldest first) and the destination', async () => {
+    await importFile(store, [order('1'), order('2'), order('3')]);
+    expect(await store.dueDeliveries('merchant.stock', 10, FAR())).toEqual([]);
+    expect((await store.dueDeliveries(WAREHOUSE_ORDERS, 2)).map((r) => r.recordId)).toEqual(['acme:shop:1', 'acme:shop:2']);
+  });
+
+  it('cursors and seen keys', async () => {
+    expect(await store.getCursor('shopify:acme')).toBeUndefined();
+    await store.setCursor('shopify:acme', 'abc');
+    await store.setCursor('shopify:acme', 'def');
+    await store.setCursor('woo:acme', '2024-01-01');
+    expect(await store.getCursor('shopify:acme')).toBe('def');
+    expect(await store.getCursor('woo:acme')).toBe('2024-01-01');
+
+    expect(await store.hasSeen('sftp:acme', 'orders-1.csv')).toBe(false);
+    await store.addSeen('sftp:acme', 'orders-1.csv');
+    await store.addSeen('sftp:acme', 'orders-1.csv');
+    expect(await store.hasSeen('sftp:acme', 'orders-1.csv')).toBe(true);
+    expect(await store.hasSeen('sftp:other', 'orders-1.csv')).toBe(false);
+    expect(await store.hasSeen('sftp:acme', 'orders-2.csv')).toBe(false);
+  });
+
+  it('summary: per-channel polls, file counts, records, duplicates, quarantine', async () => {
+    await store.recordPoll('acme', 'shop', { ok: false, error: 'ECONNREFUSED' });
+    await store.recordPoll('acme', 'shop', { ok: true, inFlight: 2 });
+    await store.recordPoll('beta', 'sftp', { ok: false, error: 'auth failed' });
+    const a = await importFile(store, [order('1'), order('2'), order('1')], fileInfo({ sha256: 'd'.repeat(64) }));
+    await importFile(store, [order('3')]);
+    await store.recordDuplicateFile(fileInfo({ sha256: 'd'.repeat(64) }), a.fileId);
+    await store.recordQuarantinedFile(fileInfo({ merchant: 'beta', channel: 'sftp' }), 'not CSV', null, 0);
+
+    const s = await store.summary();
+    expect(s.channels.map((c) => `${c.merchant}/${c.channel}`)).toEqual(['acme/shop', 'beta/sftp']);
+    const [acme, beta] = s.channels as [typeof s.channels[0], typeof s.channels[0]];
+    expect(acme.files).toEqual({ imported: 2, partial: 0, duplicate: 1, quarantined: 0, retried: 0 });
+    expect(acme.records).toBe(4); // 3 + 1 records read from the imported files
+    expect(acme.duplicateRecords).toBe(1);
+    expect(acme.inFlight).toBe(2);
+    expect(acme.lastOkAt).not.toBeNull();
+    expect(acme.lastPollAt).toBe(acme.lastOkAt);
+    expect(acme.lastError).toBe('ECONNREFUSED'); // kept for the operator; lastOkAt tells it is over
+    expect(beta).toMatchObject({ lastError: 'auth failed', lastOkAt: null, inFlight: 0, records: 0 });
+    expect(beta.files.quarantined).toBe(1);
+    expect(s.quarantined.map((f) => f.error)).toEqual(['not CSV']);
+    expect(s.outbox).toEqual({ pending: 3, failed: 0, delivered: 0 });
+    expect(s.recentDuplicates).toHaveLength(1);
+  });
+
+  it('a restart (close, reopen the same database) keeps everything and re-imports nothing', async () => {
+    const info = fileInfo({ sha256: 'e'.repeat(64) });
+    await importFile(store, [order('r1'), order('r2', 'cancelled')], info);
+    await store.setCursor('k', 'v');
+    await store.addSeen('s', 'k');
+    await store.recordPoll('acme', 'shop', { ok: true });
+    const [first] = await store.dueDeliveries(WAREHOUSE_ORDERS, 10);
+    await store.markDeliveryFailed(first!.id, 'offline', null);
+    const before = await store.summary();
+    await store.close();
+
+    const reopened = await open();
+    expect(await reopened.summary()).toEqual(before);
+    expect((await reopened.findImportedFile('acme', 'shop', 'e'.repeat(64)))?.name).toBe(info.name);
+    expect(await reopened.getCursor('k')).toBe('v');
+    expect(await reopened.hasSeen('s', 'k')).toBe(true);
+    expect((await importFile(reopened, [order('r1'), order('r2', 'cancelled'), order('r3')])).outcomes).toEqual(['duplicate', 'duplicate', 'new']);
+    expect(await reopened.requeueFailedDeliveries('all')).toBe(1);
+    expect((await reopened.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR())).map((r) => r.recordId)).toEqual(['acme:shop:r1', 'acme:shop:r3']);
+  });
+
+  it('a second intake waits for the open one (one intake per store at a time)', async () => {
+    const tx1 = track(await store.beginIntake(fileInfo()));
+    await tx1.addRecord(order('w1'));
+    let secondOpen = false;
+    const p2 = store.beginIntake(fileInfo()).then((tx) => {
+      track(tx);
+      secondOpen = true;
+      return tx;
+    });
+    await new Promise((r) => setImmediate(r));
+    expect(secondOpen).toBe(false);
+    await tx1.commit({ status: 'imported', records: 1, duplicates: 0, invalid: 0 });
+    const tx2 = await p2;
+    expect(await tx2.addRecord(order('w1'))).toBe('duplicate');
+    await tx2.commit({ status: 'imported', records: 1, duplicates: 1, invalid: 0 });
+  });
+
+  it('a finished intake refuses a second commit', async () => {
+    const tx = track(await store.beginIntake(fileInfo()));
+    await tx.commit({ status: 'imported', records: 0, duplicates: 0, invalid: 0 });
+    await expect(tx.commit({ status: 'imported', records: 0, duplicates: 0, invalid: 0 })).rejects.toThrow(/already finished/);
+    await tx.rollback(); // harmless after a commit
+    expect((await store.getFile(tx.fileId))?.status).toBe('imported');
+  });
+});
+
+// ---- PostgreSQL: several instances, connection trouble ------------------------------------------
+
+describe('PostgresStore: several instances on one database', () => {
+  let schema: PgTestSchema;
+  const stores: PostgresStore[] = [];
+  const open: IntakeTx[] = [];
+  /** Registers an intake so that a failing test still rolls it back (close() waits for open intakes). */
+  const track = (tx: IntakeTx) => (open.push(tx), tx);
+  const connect = async (options?: Parameters<typeof PostgresStore.connect>[1]) => {
+    const s = await PostgresStore.connect(schema.url, options);
+    stores.push(s);
+    return s;
+  };
+
+  beforeEach(async () => {
+    schema = await createPgSchema();
+  });
+  afterEach(async () => {
+    for (const tx of open.splice(0)) await tx.rollback().catch(() => undefined);
+    for (const s of stores.splice(0)) await s.close().catch(() => undefined);
+    await schema?.drop();
+  });
+
+  it('creates the schema once when several instances start at the same time', async () => {
+    const all = await Promise.all([connect(), connect(), connect(), connect()]);
+    expect(all).toHaveLength(4);
+    const tables = await schema.query<{ table_name: string }>(
+      'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema.schema]);
+    expect(tables.map((t) => t.table_name)).toEqual(['channel_runs', 'cursors', 'duplicates', 'files', 'outbox', 'records', 'seen']);
+  });
+
+  it('two instances importing the same order: the second waits for the first and sees a duplicate', async () => {
+    const [a, b] = await Promise.all([connect(), connect()]);
+    const txA = track(await a.beginIntake(fileInfo()));
+    const txB = track(await b.beginIntake(fileInfo()));
+    expect(await txA.addRecord(order('c1'))).toBe('new');
+    const pB = txB.addRecord(order('c1'));
+    await waitForLockWait(schema.schema); // B is blocked on A's uncommitted row
+    await txA.commit({ status: 'imported', records: 1, duplicates: 0, invalid: 0 });
+    expect(await pB).toBe('duplicate');
+    await txB.commit({ status: 'imported', records: 1, duplicates: 1, invalid: 0 });
+    const rows = await schema.query<{ action: string }>('SELECT action FROM outbox');
+    expect(rows).toEqual([{ action: 'order' }]);
+  });
+
+  it('when the first instance rolls back, the waiting one gets the order as new', async () => {
+    const [a, b] = await Promise.all([connect(), connect()]);
+    const txA = track(await a.beginIntake(fileInfo()));
+    const txB = track(await b.beginIntake(fileInfo()));
+    expect(await txA.addRecord(order('c2'))).toBe('new');
+    const pB = txB.addRecord(order('c2'));
+    await waitForLockWait(schema.schema);
+    await txA.rollback();
+    expect(await pB).toBe('new');
+    await txB.commit({ status: 'imported', records: 1, duplicates: 0, invalid: 0 });
+    expect(await schema.query('SELECT record_id FROM outbox')).toEqual([{ record_id: 'acme:shop:c2' }]);
+  });
+
+  it('racing imports of the same 30 orders: each is new exactly once', async () => {
+    const [a, b] = await Promise.all([connect(), connect()]);
+    const orders = Array.from({ length: 30 }, (_, i) => order(`race${i}`));
+    const [ra, rb] = await Promise.all([importFile(a, orders), importFile(b, orders)]);
+    for (let i = 0; i < orders.length; i++) {
+      expect([ra.outcomes[i], rb.outcomes[i]].sort()).toEqual(['duplicate', 'new']);
+    }
+    expect(Number((await schema.query<{ n: string }>('SELECT count(*) AS n FROM outbox'))[0]!.n)).toBe(30);
+  });
+
+  it('two instances cancelling the same open order: the second waits and sees a duplicate', async () => {
+    const [a, b] = await Promise.all([connect(), connect()]);
+    await importFile(a, [order('c4')]);
+    const txA = track(await a.beginIntake(fileInfo()));
+    const txB = track(await b.beginIntake(fileInfo()));
+    expect(await txA.addRecord(order('c4', 'cancelled'))).toBe('cancellation');
+    const pB = txB.addRecord(order('c4', 'cancelled'));
+    await waitForLockWait(schema.schema);
+    await txA.commit({ status: 'imported', records: 1, duplicates: 0, invalid: 0 });
+    expect(await pB).toBe('duplicate');
+    await txB.commit({ status: 'imported', records: 1, duplicates: 1, invalid: 0 });
+    expect((await schema.query<{ action: string }>('SELECT action FROM outbox ORDER BY id')).map((r) => r.action)).toEqual(['order', 'cancel']);
+  });
+
+  it('racing cancellations of the same open order: one cancellation, one duplicate', async () => {
+    const [a, b] = await Promise.all([connect(), connect()]);
+    await importFile(a, [order('c3')]);
+    const [ra, rb] = await Promise.all([importFile(a, [order('c3', 'cancelled')]), importFile(b, [order('c3', 'cancelled')])]);
+    expect([ra.outcomes[0], rb.outcomes[0]].sort()).toEqual(['cancellation', 'duplicate']);
+    expect((await schema.query<{ action: string }>('SELECT action FROM outbox ORDER BY id')).map((r) => r.action)).toEqual(['order', 'cancel']);
+  });
+
+  it('a deadlock between two instances fails one intake as retryable; after a rollback the retry succeeds', async () => {
+    const [a, b] = await Promise.all([connect(), connect()]);
+    const txA = track(await a.beginIntake(fileInfo()));
+    const txB = track(await b.beginIntake(fileInfo()));
+    expect(await txA.addRecord(order('d1'))).toBe('new');
+    expect(await txB.addRecord(order('d2'))).toBe('new');
+    const results = await Promise.allSettled([txA.addRecord(order('d2')), txB.addRecord(order('d1'))]);
+    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
+    expect(rejected).toHaveLength(1);
+    const err = rejected[0]!.reason as WharfError;
+    expect(err).toBeInstanceOf(WharfError);
+    expect(err.code).toBe('LEDGER_FAILED');
+    expect(err.retryable).toBe(true);
+    const loser = results[0]!.status === 'rejected' ? txA : txB;
+    const winner = loser === txA ? txB : txA;
+    // The loser's transaction is aborted: it cannot commit, only roll back.
+    await expect(loser.commit({ status: 'imported', records: 2, duplicates: 0, invalid: 0 })).rejects.toMatchObject({ code: 'LEDGER_FAILED' });
+    await loser.rollback();
+    await winner.commit({ status: 'imported', records: 2, duplicates: 0, invalid: 0 });
+    // The loser's file is processed again: everything is already there.
+    const retry = await importFile(loser === txA ? a : b, [order('d1'), order('d2')]);
+    expect(retry.outcomes).toEqual(['duplicate', 'duplicate']);
+    expect(Number((await schema.query<{ n: string }>('SELECT count(*) AS n FROM outbox'))[0]!.n)).toBe(2);
+    expect(await schema.query(`SELECT id FROM files WHERE id = $1`, [loser.fileId])).toEqual([]);
+  });
+
+  it('dueDeliveries claims rows: two instances never get the same delivery; a dead claim expires', async () => {
+    const [a, b] = await Promise.all([connect(), connect()]);
+    await importFile(a, Array.from({ length: 20 }, (_, i) => order(`q${i}`)));
+    const t0 = new Date();
+    const [da, db] = await Promise.all([a.dueDeliveries(WAREHOUSE_ORDERS, 12, t0), b.dueDeliveries(WAREHOUSE_ORDERS, 12, t0)]);
+    const ids = [...da, ...db].map((r) => r.id);
+    expect(ids).toHaveLength(20);
+    expect(new Set(ids).size).toBe(20);
+    expect(da.map((r) => r.id)).toEqual([...da.map((r) => r.id)].sort((x, y) => x - y));
+    // Delivered rows are done; the instance that held the others "dies" and its claim runs out.
+    await a.markDelivered(da.map((r) => r.id), 'f');
+    expect(await b.dueDeliveries(WAREHOUSE_ORDERS, 100, new Date(t0.getTime() + 60_000))).toEqual([]);
+    const later = await b.dueDeliveries(WAREHOUSE_ORDERS, 100, new Date(t0.getTime() + 6 * 60_000));
+    expect(later.map((r) => r.id).sort((x, y) => x - y)).toEqual(db.map((r) => r.id));
+  });
+
+  it('with claimMs 0 dueDeliveries is a plain read, like SQLite', async () => {
+    const s = await connect({ claimMs: 0 });
+    await importFile(s, [order('p1')]);
+    expect(await s.dueDeliveries(WAREHOUSE_ORDERS, 10)).toHaveLength(1);
+    expect(await s.dueDeliveries(WAREHOUSE_ORDERS, 10)).toHaveLength(1);
+  });
+
+  it('other calls go on while an intake holds its own connection', async () => {
+    const s = await connect();
+    const tx = track(await s.beginIntake(fileInfo()));
+    await tx.addRecord(order('h1'));
+    await s.setCursor('k', 'v'); // would wait forever if it queued behind the intake
+    expect(await s.getCursor('k')).toBe('v');
+    expect((await s.summary()).outbox.pending).toBe(0); // uncommitted work is invisible
+    await tx.commit({ status: 'imported', records: 1, duplicates: 0, invalid: 0 });
+    expect((await s.summary()).outbox.pending).toBe(1);
+  });
+
+  it('a connection killed mid-intake fails as retryable, and the store recovers with a fresh connection', async () => {
+    const s = await connect({ max: 1 });
+    const tx = track(await s.beginIntake(fileInfo()));
+    await tx.addRecord(order('k1'));
+    const killed = await schema.query<{ ok: boolean }>(
+      `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle in transaction'`, [schema.schema]);
+    expect(killed).toEqual([{ ok: true }]);
+    const err = await tx.addRecord(order('k2')).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WharfError);
+    expect((err as WharfError).retryable).toBe(true);
+    await tx.rollback();
+    // With a pool of one, this only works if the dead connection was discarded rather than reused.
+    expect((await importFile(s, [order('k1')])).outcomes).toEqual(['new']);
+  });
+
+  it('an unreachable server is a retryable LEDGER_FAILED that never shows the password', async () => {
+    const url = 'postgres://wharf:s3cr3t-pw@127.0.0.1:1/test?sslmode=disable';
+    const err = await PostgresStore.connect(url, { connectTimeoutMs: 2000 }).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WharfError);
+    const e = err as WharfError;
+    expect(e.code).toBe('LEDGER_FAILED');
+    expect(e.retryable).toBe(true);
+    expect(e.details.hint).toMatch(/running and reachable/);
+    expect(e.details.where).toBe('postgres://127.0.0.1:1/test');
+    expect(`${e.message} ${JSON.stringify(e.details)} ${e.stack}`).not.toContain('s3cr3t');
+  });
+
+  it('a missing database is a LEDGER_FAILED that is not retried, with a hint', async () => {
+    const u = new URL(PG_TEST_URL);
+    u.pathname = '/wharf_no_such_db';
+    const err = (await PostgresStore.connect(u.toString()).catch((e: unknown) => e)) as WharfError;
+    expect(err).toBeInstanceOf(WharfError);
+    expect(err.code).toBe('LEDGER_FAILED');
+    expect(err.retryable).toBe(false);
+    expect(err.details.hint).toMatch(/create the database/);
+  });
+
+  it('a closed store refuses new intakes', async () => {
+    const s = await connect();
+    await s.close();
+    await expect(s.beginIntake(fileInfo())).rejects.toMatchObject({ code: 'LEDGER_FAILED' });
+    await expect(s.getCursor('k')).rejects.toMatchObject({ code: 'LEDGER_FAILED' });
+  });
+});
