@@ -49,7 +49,9 @@ program
     await ledger.close();
     print(`files: ${t.files} (${t.imported} imported, ${t.partial} partially imported, ${t.duplicates} duplicate, ${t.quarantined} quarantined)`);
     print(`orders: ${t.newOrders} new, ${t.cancellations} cancelled; deliveries: ${t.deliveries.delivered} written, ${t.deliveries.unchanged} already present, ${t.deliveries.failed} failed`);
-    for (const e of t.channelErrors) print(`channel ${e.channel}: ${e.error}`);
+    for (const e of t.channelErrors) print(`channel ${e.channel} FAILED: ${e.error}`);
+    // Bad files are reported, not fatal; a channel that could not be reached is.
+    process.exitCode = t.channelErrors.length > 0 ? EXIT.failed : EXIT.ok;
   });
 
 program

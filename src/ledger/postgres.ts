@@ -387,10 +387,13 @@ export class PostgresStore implements Store {
   }
 
   async markDeliveryFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
+    // Only a pending row can fail. With several instances, one may report a failure for a row another
+    // one has delivered meanwhile (e.g. after its claim expired); turning that row into 'failed' would
+    // let `wharf retry` send it a second time. (SqliteStore has no such guard; one instance never races.)
     if (retryAt) {
-      await this.query('UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3', [error, retryAt.toISOString(), id]);
+      await this.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3 AND status = 'pending'`, [error, retryAt.toISOString(), id]);
     } else {
-      await this.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $1, status = 'failed' WHERE id = $2`, [error, id]);
+      await this.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $1, status = 'failed' WHERE id = $2 AND status = 'pending'`, [error, id]);
     }
   }
 

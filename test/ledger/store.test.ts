@@ -296,6 +296,41 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
     expect((await store.dueDeliveries(WAREHOUSE_ORDERS, 2)).map((r) => r.recordId)).toEqual(['acme:shop:1', 'acme:shop:2']);
   });
 
+  it('outbox rows carry the intake file that queued them', async () => {
+    const { fileId } = await importFile(store, [order('f1')]);
+    const [row] = await store.dueDeliveries(WAREHOUSE_ORDERS, 10);
+    expect(row?.fileId).toBe(fileId);
+  });
+
+  it('batch per file: oldest due file first, its pending rows page by page, then the next file', async () => {
+    expect(await store.nextBatchFile(WAREHOUSE_ORDERS)).toBeUndefined();
+    const f1 = await importFile(store, [order('b1'), order('b2'), order('b3'), stock('S', 1)]);
+    const f2 = await importFile(store, [order('b4'), order('b1', 'cancelled')]);
+    await importFile(store, [order('b1')]); // only a duplicate: queues nothing, so it is no batch
+
+    expect(await store.nextBatchFile('merchant.stock')).toBeUndefined();
+    const first = await store.nextBatchFile(WAREHOUSE_ORDERS);
+    expect(first).toBe(f1.fileId);
+    const page1 = await store.batchPage(WAREHOUSE_ORDERS, first!, 0, 2);
+    expect(page1.map((r) => r.recordId)).toEqual(['acme:shop:b1', 'acme:shop:b2']);
+    const page2 = await store.batchPage(WAREHOUSE_ORDERS, first!, page1[1]!.id, 2);
+    expect(page2.map((r) => r.recordId)).toEqual(['acme:shop:b3']);
+    expect(await store.batchPage(WAREHOUSE_ORDERS, first!, page2[0]!.id, 2)).toEqual([]);
+    expect(await store.batchPage('merchant.stock', first!, 0, 10)).toEqual([]);
+    await store.markDelivered([...page1, ...page2].map((r) => r.id), 'acme-shop-1.ndjson');
+    expect(await store.batchPage(WAREHOUSE_ORDERS, first!, 0, 10)).toEqual([]); // delivered rows are no longer pending
+
+    const second = await store.nextBatchFile(WAREHOUSE_ORDERS);
+    expect(second).toBe(f2.fileId);
+    const rows = await store.batchPage(WAREHOUSE_ORDERS, second!, 0, 10);
+    expect(rows.map((r) => [r.recordId, r.action])).toEqual([['acme:shop:b4', 'order'], ['acme:shop:b1', 'cancel']]);
+    // The batch fails as a whole and is retried later: not due before then.
+    const t0 = new Date();
+    for (const r of rows) await store.markDeliveryFailed(r.id, 'share offline', new Date(t0.getTime() + 60_000));
+    expect(await store.nextBatchFile(WAREHOUSE_ORDERS, new Date(t0.getTime() + 30_000))).toBeUndefined();
+    expect(await store.nextBatchFile(WAREHOUSE_ORDERS, new Date(t0.getTime() + 61_000))).toBe(f2.fileId);
+  });
+
   it('cursors and seen keys', async () => {
     expect(await store.getCursor('shopify:acme')).toBeUndefined();
     await store.setCursor('shopify:acme', 'abc');
@@ -515,6 +550,29 @@ describe('PostgresStore: several instances on one database', () => {
     expect(await b.dueDeliveries(WAREHOUSE_ORDERS, 100, new Date(t0.getTime() + 60_000))).toEqual([]);
     const later = await b.dueDeliveries(WAREHOUSE_ORDERS, 100, new Date(t0.getTime() + 6 * 60_000));
     expect(later.map((r) => r.id).sort((x, y) => x - y)).toEqual(db.map((r) => r.id));
+  });
+
+  it('nextBatchFile claims a whole batch: two instances take different files; a dead claim expires', async () => {
+    const [a, b] = await Promise.all([connect(), connect()]);
+    const f1 = await importFile(a, [order('n1'), order('n2')]);
+    const f2 = await importFile(a, [order('n3')]);
+    const t0 = new Date();
+    const got = await Promise.all([a.nextBatchFile(WAREHOUSE_ORDERS, t0), b.nextBatchFile(WAREHOUSE_ORDERS, t0)]);
+    expect([...got].sort()).toEqual([f1.fileId, f2.fileId].sort());
+    expect(await a.nextBatchFile(WAREHOUSE_ORDERS, new Date(t0.getTime() + 60_000))).toBeUndefined();
+    // The claimed rows can still be read page by page by their claimant.
+    expect((await a.batchPage(WAREHOUSE_ORDERS, f1.fileId, 0, 10)).map((r) => r.recordId)).toEqual(['acme:shop:n1', 'acme:shop:n2']);
+    expect(await b.nextBatchFile(WAREHOUSE_ORDERS, new Date(t0.getTime() + 6 * 60_000))).toBe(f1.fileId);
+  });
+
+  it('a failure reported for a row another instance delivered leaves it delivered', async () => {
+    const [a, b] = await Promise.all([connect(), connect()]);
+    await importFile(a, [order('g1')]);
+    const [row] = await a.dueDeliveries(WAREHOUSE_ORDERS, 10);
+    await b.markDelivered([row!.id], 'acme-shop-g1.json');
+    await a.markDeliveryFailed(row!.id, 'conflict', null);
+    expect(await a.requeueFailedDeliveries('all')).toBe(0);
+    expect((await a.summary()).outbox).toEqual({ pending: 0, failed: 0, delivered: 1 });
   });
 
   it('with claimMs 0 dueDeliveries is a plain read, like SQLite', async () => {

@@ -57,10 +57,11 @@ describe('mapping file errors name the file and the field', () => {
 describe('loadMapping', () => {
   it('compiles every mapping in mappings/', async () => {
     const names = listMappingNames(MAPPINGS);
-    expect(names).toEqual([
+    // Connectors add their own mappings; these are the core's, and every mapping present must compile.
+    expect(names).toEqual(expect.arrayContaining([
       'demo-orders-csv', 'demo-orders-json', 'demo-orders-xml', 'merchant-shipments-csv', 'merchant-stock-csv',
       'warehouse-orders-csv', 'warehouse-shipments-csv', 'warehouse-stock-csv',
-    ]);
+    ]));
     for (const n of names) {
       const m = await loadMapping(n, MAPPINGS);
       expect(m.name).toBe(n);

@@ -75,13 +75,13 @@ export async function graphql<T>(ctx: ShopifyContext, operationName: string, que
     signal: ctx.signal,
     maxAttempts: opts.maxAttempts,
     check: (r) => {
-      const body = r.body;
+      const body = r.body as GraphqlBody<T> | null;
       const cost = body?.extensions?.cost;
       if (cost?.throttleStatus) {
         ctx.bucket = { maximum: cost.throttleStatus.maximumAvailable, available: cost.throttleStatus.currentlyAvailable, restoreRate: cost.throttleStatus.restoreRate, at: ctx.now() };
       }
       if (cost?.requestedQueryCost !== undefined) ctx.costs.set(operationName, cost.requestedQueryCost);
-      const errors = Array.isArray(body?.errors) ? body.errors : typeof body?.errors === 'string' ? [{ message: body.errors }] : [];
+      const errors: GraphqlError[] = Array.isArray(body?.errors) ? body.errors : typeof body?.errors === "string" ? [{ message: body.errors }] : [];
       if (errors.length === 0) return;
       if (errors.some((e) => e.extensions?.code === 'THROTTLED' || e.message === 'Throttled')) {
         throw new RetryableResponse('shopify: query throttled (cost bucket empty)', refillWait(ctx, cost?.requestedQueryCost), r.where);

@@ -72,6 +72,7 @@ export const sftpConfigDefaults = {
   maxFilesPerPoll: 500,
   maxFileSize: 100 * 1024 * 1024,
   concurrency: 4,
+  onInvalid: 'rejectFile',
 } as const;
 
 /**

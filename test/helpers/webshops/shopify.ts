@@ -1,0 +1,194 @@
+import { TestServer, type Reply, type SeenRequest } from './server.js';
+
+/**
+ * The Shopify Admin GraphQL API as documented, for the operations Wharf sends (dispatched on the
+ * operation name; a real server parses the document, this one trusts the name and reads the variables):
+ * X-Shopify-Access-Token with access scopes, `/admin/api/<version>/graphql.json`, the orders search
+ * syntax Wharf uses (updated_at:>='…', financial_status, fulfillment_status, status:cancelled),
+ * sortKey UPDATED_AT, cursor paging, the cost-based leaky bucket with THROTTLED answers and
+ * `extensions.cost.throttleStatus`, ACCESS_DENIED for a missing scope.
+ */
+
+export interface ShopifyState {
+  tokens: Map<string, string[]>;
+  versions: string[];
+  orders: Record<string, unknown>[];
+  variants: Record<string, unknown>[];
+  components: Map<string, { quantity: number; productVariant: { id: string; sku: string; barcode?: string } }[]>;
+  locations: { id: string; name: string; isActive: boolean }[];
+  bucket: { maximum: number; available: number; restoreRate: number; at: number };
+  /** requestedQueryCost of an operation. */
+  cost: (op: string, vars: Record<string, unknown>) => number;
+}
+
+export function shopifyServer(state: Partial<ShopifyState> = {}): TestServer & { state: ShopifyState } {
+  const s: ShopifyState = {
+    tokens: new Map(),
+    versions: ['2025-04', '2025-07', '2025-10'],
+    orders: [],
+    variants: [],
+    components: new Map(),
+    locations: [],
+    bucket: { maximum: 1000, available: 1000, restoreRate: 50, at: Date.now() },
+    cost: (op, vars) => (op === 'WharfOrders' ? 2 + Number(vars.first) * (1 + Number(vars.lineItems)) : op === 'WharfVariants' ? 2 + Number(vars.first) * 2 : 2),
+    ...state,
+  };
+  const server = new TestServer((req) => handle(s, req)) as TestServer & { state: ShopifyState };
+  server.state = s;
+  return server;
+}
+
+const SCOPE_OF: Record<string, string> = {
+  WharfOrders: 'read_orders',
+  WharfOrderLineItems: 'read_orders',
+  WharfVariants: 'read_products',
+  WharfVariantComponents: 'read_products',
+  WharfLocation: 'read_locations',
+};
+
+function handle(s: ShopifyState, req: SeenRequest): Reply {
+  const m = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(req.path);
+  if (!m || !s.versions.includes(m[1]!) || req.method !== 'POST') return { status: 404, body: { errors: 'Not Found' } };
+  const token = req.headers['x-shopify-access-token'];
+  const scopes = typeof token === 'string' ? s.tokens.get(token) : undefined;
+  if (!scopes) return { status: 401, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } };
+  const { query, variables = {}, operationName } = JSON.parse(req.body || '{}') as { query?: string; variables?: Record<string, unknown>; operationName?: string };
+  const op = operationName ?? /^\s*query\s+(\w+)/.exec(query ?? '')?.[1] ?? '';
+  const headers = { 'x-shopify-api-version': m[1]! };
+
+  const need = SCOPE_OF[op];
+  const has = (h: string) => scopes.includes(h) || scopes.includes(h.replace(/^read_/, 'write_'));
+  if (need && !has(need)) {
+    return { status: 200, headers, body: { data: null, errors: [{ message: `Access denied for ${op}. Required access: \`${need}\` access scope.`, extensions: { code: 'ACCESS_DENIED', requiredAccess: `\`${need}\` access scope.` } }] } };
+  }
+
+  // Leaky bucket: refill, then charge the requested cost or refuse.
+  const b = s.bucket;
+  const now = Date.now();
+  b.available = Math.min(b.maximum, b.available + ((now - b.at) / 1000) * b.restoreRate);
+  b.at = now;
+  const cost = s.cost(op, variables);
+  const status = () => ({ maximumAvailable: b.maximum, currentlyAvailable: Math.floor(b.available), restoreRate: b.restoreRate });
+  if (b.available < cost) {
+    return { status: 200, headers, body: { errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }], extensions: { cost: { requestedQueryCost: cost, actualQueryCost: null, throttleStatus: status() } } } };
+  }
+  b.available -= cost;
+  const data = run(s, op, variables, scopes);
+  if (!data) return { status: 200, headers, body: { errors: [{ message: `Unknown operation ${op}` }] } };
+  return { status: 200, headers, body: { data, extensions: { cost: { requestedQueryCost: cost, actualQueryCost: cost, throttleStatus: status() } } } };
+}
+
+function run(s: ShopifyState, op: string, v: Record<string, unknown>, scopes: string[]): Record<string, unknown> | undefined {
+  switch (op) {
+    case 'WharfTestConnection':
+      return { shop: { name: 'Acme Store', myshopifyDomain: 'acme.myshopify.com' }, currentAppInstallation: { accessScopes: scopes.map((handle) => ({ handle })) } };
+    case 'WharfOrders': {
+      const list = searchOrders(s.orders, String(v.query ?? ''));
+      const page = connection(list, Number(v.first), v.after as string | null);
+      return { orders: { ...page, nodes: page.nodes.map((o) => withLineItems(o, Number(v.lineItems), null)) } };
+    }
+    case 'WharfOrderLineItems': {
+      const o = s.orders.find((x) => x.id === v.id);
+      return { order: o ? { lineItems: withLineItems(o, 250, v.after as string | null).lineItems } : null };
+    }
+    case 'WharfVariants':
+      return { productVariants: connection(s.variants, Number(v.first), v.after as string | null) };
+    case 'WharfVariantComponents':
+      return { productVariant: { productVariantComponents: { nodes: s.components.get(String(v.id)) ?? [] } } };
+    case 'WharfLocation':
+      return { location: s.locations.find((l) => l.id === v.id) ?? null };
+    default:
+      return undefined;
+  }
+}
+
+function searchOrders(orders: Record<string, unknown>[], q: string): Record<string, unknown>[] {
+  let out = [...orders];
+  for (const term of q.match(/\S+:(?:'[^']*'|\S+)/g) ?? []) {
+    const [, field, op, raw] = /^(\w+):(>=|<=|>|<)?'?([^']*)'?$/.exec(term) ?? [];
+    if (field === 'updated_at') {
+      const t = Date.parse(raw!);
+      out = out.filter((o) => {
+        const u = Date.parse(String(o.updatedAt));
+        return op === '>=' ? u >= t : op === '>' ? u > t : op === '<' ? u < t : op === '<=' ? u <= t : u === t;
+      });
+    } else if (field === 'financial_status') out = out.filter((o) => String(o.displayFinancialStatus).toLowerCase() === raw);
+    else if (field === 'fulfillment_status') out = out.filter((o) => String(o.displayFulfillmentStatus).toLowerCase() === raw);
+    else if (field === 'status' && raw === 'cancelled') out = out.filter((o) => o.cancelledAt);
+    else if (field === 'status' && raw === 'open') out = out.filter((o) => !o.cancelledAt && !o.closed);
+  }
+  return out.sort((a, b) => Date.parse(String(a.updatedAt)) - Date.parse(String(b.updatedAt)) || String(a.id).localeCompare(String(b.id)));
+}
+
+const cursorOf = (i: number) => Buffer.from(`i:${i}`).toString('base64');
+const indexOf = (c: string | null | undefined) => (c ? Number(Buffer.from(c, 'base64').toString().slice(2)) + 1 : 0);
+
+function connection<T>(all: T[], first: number, after: string | null): { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: T[] } {
+  const start = indexOf(after);
+  const nodes = all.slice(start, start + first);
+  return { pageInfo: { hasNextPage: start + first < all.length, endCursor: nodes.length ? cursorOf(start + nodes.length - 1) : null }, nodes };
+}
+
+function withLineItems(o: Record<string, unknown>, first: number, after: string | null): Record<string, unknown> {
+  const all = (o.allLineItems as unknown[]) ?? [];
+  const { allLineItems: _all, ...rest } = o;
+  return { ...rest, lineItems: connection(all, first, after) };
+}
+
+const money = (amount: string) => ({ shopMoney: { amount, currencyCode: 'EUR' } });
+
+/** A realistic paid, unfulfilled order (the node shape of Wharf's orders query), Dutch by default. */
+export function shopifyOrder(o: {
+  n: number;
+  updatedAt: string;
+  createdAt?: string;
+  financial?: string;
+  fulfillment?: string;
+  cancelledAt?: string;
+  lines?: { sku: string | null; qty: number; price: string; barcode?: string }[];
+  address1?: string;
+  country?: string;
+}): Record<string, unknown> {
+  const lines = o.lines ?? [{ sku: `SKU-${o.n}`, qty: 1, price: '24.95' }];
+  const total = lines.reduce((n, l) => n + l.qty * Number(l.price), 0) + 4.95;
+  const address = {
+    name: 'Daan Jansen', firstName: 'Daan', lastName: 'Jansen', company: null, address1: o.address1 ?? 'Oudegracht 158 bis', address2: '',
+    city: 'Utrecht', province: null, provinceCode: null, zip: '3511 AZ', country: 'Netherlands', countryCodeV2: o.country ?? 'NL', phone: '+31 30 555 0199',
+  };
+  return {
+    id: `gid://shopify/Order/${5000000 + o.n}`,
+    legacyResourceId: String(5000000 + o.n),
+    name: `#${1000 + o.n}`,
+    createdAt: o.createdAt ?? o.updatedAt,
+    updatedAt: o.updatedAt,
+    processedAt: o.createdAt ?? o.updatedAt,
+    cancelledAt: o.cancelledAt ?? null,
+    cancelReason: o.cancelledAt ? 'CUSTOMER' : null,
+    displayFinancialStatus: o.financial ?? (o.cancelledAt ? 'REFUNDED' : 'PAID'),
+    displayFulfillmentStatus: o.fulfillment ?? 'UNFULFILLED',
+    email: 'daan@example.nl',
+    phone: null,
+    note: o.n % 2 ? 'Graag na 17:00 bezorgen' : null,
+    currencyCode: 'EUR',
+    shippingAddress: address,
+    billingAddress: address,
+    shippingLine: { title: 'PostNL', code: 'PostNL', carrierIdentifier: null, source: 'shopify' },
+    totalPriceSet: money(total.toFixed(2)),
+    totalShippingPriceSet: money('4.95'),
+    totalTaxSet: money((total - total / 1.21).toFixed(2)),
+    totalDiscountsSet: money('0.0'),
+    allLineItems: lines.map((l, i) => ({
+      id: `gid://shopify/LineItem/${(5000000 + o.n) * 100 + i}`,
+      sku: l.sku,
+      name: `Product ${l.sku ?? i}`,
+      title: `Product ${l.sku ?? i}`,
+      quantity: l.qty,
+      currentQuantity: l.qty,
+      unfulfilledQuantity: l.qty,
+      requiresShipping: true,
+      variant: l.sku === null ? null : { id: `gid://shopify/ProductVariant/${700 + i}`, sku: l.sku, barcode: l.barcode ?? null },
+      originalUnitPriceSet: money(l.price),
+      discountedUnitPriceSet: money(l.price),
+    })),
+  };
+}

@@ -1,0 +1,116 @@
+import { promises as fs } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startSshd, type Sshd } from '../helpers/sshd.js';
+import { REPO, wharf } from '../helpers/cli.js';
+import { tempDir } from './fixture.js';
+
+/**
+ * The SFTP channel end to end through the real CLI: a real OpenSSH server, the compiled `wharf`
+ * binary, a real SQLite ledger and real folders.
+ */
+describe('SFTP channel through the CLI', () => {
+  let sshd: Sshd;
+  let work: string;
+  let config: string;
+  let inbox: string;
+
+  const writeConfig = async (hostKey: string, extra = '') => {
+    await fs.writeFile(
+      config,
+      `ledger: { path: ${work}/wharf.sqlite }
+mappings: ${path.join(REPO, 'mappings')}
+dataDir: ${work}/var
+warehouse:
+  orders: { path: ${work}/warehouse }
+merchants:
+  acme:
+    channels:
+      sftp:
+        type: sftp
+        host: 127.0.0.1
+        port: ${sshd.port}
+        username: ${sshd.username}
+        privateKey: file:${work}/client_key
+        hostKey: "${hostKey}"
+        paths: [${inbox}]
+        files: [{ pattern: "*.csv", mapping: demo-orders-csv }]
+        minAge: 0
+        connectTimeout: 5
+${extra}`,
+    );
+  };
+
+  beforeAll(async () => {
+    sshd = await startSshd();
+    work = await tempDir('wharf-sftp-cli-');
+    inbox = path.join(sshd.root, 'acme', 'out');
+    await fs.mkdir(inbox, { recursive: true });
+    await fs.writeFile(path.join(work, 'client_key'), sshd.clientKey, { mode: 0o600 });
+    config = path.join(work, 'wharf.yaml');
+  });
+  afterAll(async () => {
+    await sshd?.cleanup();
+  });
+
+  it('refuses a server whose host key does not match the pin, transferring nothing', async () => {
+    await writeConfig('SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    await fs.copyFile(path.join(REPO, 'samples/orders-semicolon.csv'), path.join(inbox, 'orders.csv'));
+    const r = await wharf(['once', '--config', config]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain(sshd.hostKeyFingerprint); // the offered key is shown to the user
+    expect(r.stdout).toMatch(/trust-host/);
+    expect(await fs.readdir(inbox)).toEqual(['orders.csv']);
+    expect(await fs.readdir(path.join(work, 'warehouse')).catch(() => [])).toEqual([]);
+  });
+
+  it('trust-host prints the fingerprint ssh-keygen shows', async () => {
+    const r = await wharf(['trust-host', 'acme/sftp', '--config', config]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(`hostKey: "${sshd.hostKeyFingerprint}"`);
+    expect(r.stdout).toContain('does NOT match');
+  });
+
+  it('pulls order files into canonical warehouse files and archives them on the server', async () => {
+    await writeConfig(sshd.hostKeyFingerprint);
+    const tc = await wharf(['test-connection', 'sftp', '--config', config]);
+    expect(tc.stdout).toContain('acme/sftp: connection ok');
+    expect(tc.code).toBe(0);
+
+    const r = await wharf(['once', '--config', config]);
+    expect(r.stderr).not.toContain('BEGIN OPENSSH PRIVATE KEY'); // secrets never logged
+    expect(r.code).toBe(0);
+    const files = (await fs.readdir(path.join(work, 'warehouse'))).sort();
+    expect(files).toEqual(['acme-sftp-WEB-10421.json', 'acme-sftp-WEB-10422.json', 'acme-sftp-WEB-10423.json', 'acme-sftp-WEB-10424.json', 'acme-sftp-WEB-10425.json']);
+    const order = JSON.parse(await fs.readFile(path.join(work, 'warehouse', 'acme-sftp-WEB-10423.json'), 'utf8')) as { id: string; source: { type: string }; lines: unknown[] };
+    expect(order.id).toBe('acme:sftp:WEB-10423');
+    expect(order.source.type).toBe('sftp');
+    expect(order.lines).toHaveLength(3);
+    expect(await fs.readdir(inbox)).toEqual(['archive']);
+    expect(await fs.readdir(path.join(inbox, 'archive'))).toEqual(['orders.csv']);
+
+    // The same content uploaded again under another name: recognised, nothing sent twice.
+    await fs.copyFile(path.join(REPO, 'samples/orders-semicolon.csv'), path.join(inbox, 'orders-again.csv'));
+    const again = await wharf(['once', '--config', config]);
+    expect(again.stdout).toContain('1 duplicate');
+    expect((await fs.readdir(path.join(work, 'warehouse'))).length).toBe(5);
+
+    const status = JSON.parse((await wharf(['status', '--json', '--config', config])).stdout) as { channels: { channel: string; type: string; lastOkAt: string | null; files: { imported: number; duplicate: number } }[] };
+    const ch = status.channels.find((c) => c.channel === 'sftp')!;
+    expect(ch.type).toBe('sftp');
+    expect(ch.lastOkAt).not.toBeNull();
+    expect(ch.files).toMatchObject({ imported: 1, duplicate: 1 });
+  });
+
+  it('quarantines a bad remote file locally with its report and moves it to the remote error folder', async () => {
+    await fs.copyFile(path.join(REPO, 'samples/broken/orders-broken.csv'), path.join(inbox, 'broken.csv'));
+    const r = await wharf(['once', '--config', config]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('1 quarantined');
+    const q = path.join(work, 'var', 'quarantine', 'acme', 'sftp');
+    expect((await fs.readdir(q)).sort()).toEqual(['broken.csv', 'broken.csv.errors.json']);
+    const report = JSON.parse(await fs.readFile(path.join(q, 'broken.csv.errors.json'), 'utf8')) as { errors: { field?: string }[] };
+    expect(report.errors.some((e) => e.field === 'lines[0].quantity')).toBe(true);
+    expect(await fs.readdir(path.join(inbox, 'error'))).toEqual(['broken.csv']);
+  });
+});
