@@ -295,3 +295,29 @@ export function table(rows) {
     if (k === 0) console.log('  ' + widths.map((w) => '-'.repeat(w)).join('  '));
   }
 }
+
+/**
+ * Compares two NDJSON files of canonical orders record by record, ignoring source.receivedAt (the
+ * only field that differs by design). Resolves { records, same, firstDiff }.
+ */
+export async function compareNdjson(a, b) {
+  const { createInterface } = await import('node:readline');
+  const { createReadStream } = await import('node:fs');
+  const norm = (line) => {
+    if (line === undefined) return undefined;
+    const o = JSON.parse(line);
+    if (o.source) delete o.source.receivedAt;
+    return JSON.stringify(o);
+  };
+  const ia = createInterface({ input: createReadStream(a), crlfDelay: Infinity })[Symbol.asyncIterator]();
+  const ib = createInterface({ input: createReadStream(b), crlfDelay: Infinity })[Symbol.asyncIterator]();
+  let records = 0;
+  for (;;) {
+    const [x, y] = await Promise.all([ia.next(), ib.next()]);
+    if (x.done && y.done) return { records, same: true };
+    const nx = norm(x.value);
+    const ny = norm(y.value);
+    if (nx !== ny) return { records, same: false, firstDiff: { record: records + 1, wharf: nx, bare: ny } };
+    records++;
+  }
+}

@@ -5,7 +5,7 @@ import { WharfError } from '../errors.js';
 import { formatAjvErrors, validatorFor } from '../schemas.js';
 import { resolveReferences } from './secrets.js';
 import { configDefaults, type ChannelConfig, type FolderChannelConfig, type WharfConfig } from './types.js';
-import type { SftpChannelConfig } from '../sources/sftp/config.js';
+import type { SftpChannelConfig, SftpConnectionConfig } from '../sources/sftp/config.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/wharf.yaml';
 
@@ -30,7 +30,7 @@ export interface LoadedConfig {
   ledger: { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string };
   logLevel: string;
   delivery: { intervalMs: number; maxBackoffMs: number };
-  warehouseOrders: { path: string; mapping?: string; batch: 'order' | 'file' };
+  warehouseOrders: { path: string; mapping?: string; batch: 'order' | 'file'; sftp?: SftpConnectionConfig };
   channels: ChannelEntry[];
 }
 
@@ -104,7 +104,13 @@ function normalise(raw: WharfConfig, file: string, dir: string): LoadedConfig {
       intervalMs: (raw.delivery?.interval ?? configDefaults.delivery.interval) * 1000,
       maxBackoffMs: (raw.delivery?.maxBackoff ?? configDefaults.delivery.maxBackoff) * 1000,
     },
-    warehouseOrders: { path: abs(raw.warehouse.orders.path), mapping: raw.warehouse.orders.mapping, batch: raw.warehouse.orders.batch ?? 'order' },
+    warehouseOrders: {
+      // A remote directory is taken as written; a local one is relative to the config file.
+      path: raw.warehouse.orders.type === 'sftp' ? raw.warehouse.orders.path : abs(raw.warehouse.orders.path),
+      mapping: raw.warehouse.orders.mapping,
+      batch: raw.warehouse.orders.batch ?? 'order',
+      ...(raw.warehouse.orders.type === 'sftp' ? { sftp: raw.warehouse.orders.sftp } : {}),
+    },
     channels,
   };
 }

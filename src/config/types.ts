@@ -1,4 +1,4 @@
-import type { SftpChannelConfig } from '../sources/sftp/config.js';
+import type { SftpChannelConfig, SftpConnectionConfig } from '../sources/sftp/config.js';
 
 /**
  * The config as written in wharf.yaml (after `${ENV}`/`file:` references are resolved). These types
@@ -50,7 +50,9 @@ export const folderConfigKeys = {
 } as const satisfies Record<keyof FolderChannelConfig, true>;
 
 export interface OrderDestinationConfig {
-  type?: 'folder';
+  type?: 'folder' | 'sftp';
+  /** Connection for type sftp. */
+  sftp?: SftpConnectionConfig;
   path: string;
   mapping?: string;
   batch?: 'order' | 'file';

@@ -4,6 +4,7 @@ import { describeError } from '../errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Store } from '../ledger/store.js';
 import { FolderDestination } from '../destinations/folder/destination.js';
+import { SftpDestination } from '../destinations/sftp/destination.js';
 import { OrderDelivery, type DeliveryResult } from '../pipeline/deliver.js';
 import { processFile, type IntakeResult } from '../pipeline/intake.js';
 import type { FileDestination } from '../sources/types.js';
@@ -42,7 +43,7 @@ export class Gateway {
     const dir = warehouseDir(this.config, merchant);
     let d = this.destinations.get(dir);
     if (!d) {
-      d = new FolderDestination(dir);
+      d = newWarehouseDestination(this.config, dir, this.logger);
       this.destinations.set(dir, d);
     }
     return d;
@@ -174,6 +175,7 @@ export class Gateway {
 
   private async close(): Promise<void> {
     await Promise.all(this.channels.map((ch) => ch.close().catch(() => undefined)));
+    await Promise.all([...this.destinations.values()].map((d) => d.close().catch(() => undefined)));
   }
 }
 
@@ -201,7 +203,7 @@ export function createOrderDelivery(
   config: LoadedConfig,
   store: Store,
   logger: Logger,
-  destinationFor: (merchant: string) => FileDestination = (m) => new FolderDestination(warehouseDir(config, m)),
+  destinationFor: (merchant: string) => FileDestination = (m) => newWarehouseDestination(config, warehouseDir(config, m), logger),
 ): OrderDelivery {
   return new OrderDelivery(
     store,
@@ -214,4 +216,10 @@ export function createOrderDelivery(
     },
     logger.child({ destination: 'warehouse.orders' }),
   );
+}
+
+/** The warehouse order destination for one folder: local, or on the warehouse's SFTP server. */
+export function newWarehouseDestination(config: LoadedConfig, dir: string, logger: Logger): FileDestination {
+  const sftp = config.warehouseOrders.sftp;
+  return sftp ? new SftpDestination({ config: sftp, directory: dir, logger, channel: 'warehouse.orders' }) : new FolderDestination(dir);
 }

@@ -86,7 +86,7 @@ export class PostgresStore implements Store {
     }
   }
 
-  /** Runs `fn` on one pooled connection; a connection that failed is destroyed, not reused. */
+  /** Runs `fn` on one pooled connection; after any failure the connection is destroyed, not reused. */
   private async withClient<T>(fn: (c: pg.PoolClient) => Promise<T>): Promise<T> {
     let client: pg.PoolClient;
     try {
@@ -100,7 +100,8 @@ export class PostgresStore implements Store {
     try {
       return await fn(client);
     } catch (err) {
-      if (isConnectionError(err)) broken = err as Error;
+      // After a failure the session may be dead or still inside a transaction: never hand it out again.
+      broken = err instanceof Error ? err : new Error(String(err));
       throw err;
     } finally {
       client.off('error', onError);
@@ -481,11 +482,16 @@ function isConnectionError(err: unknown): boolean {
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|connection timeout/i.test(message);
 }
 
-/** Worth trying again later: connection trouble, deadlock, serialisation failure, server overload. */
+/**
+ * Worth trying again later: connection trouble (class 08, network errnos), transaction rollbacks such
+ * as deadlocks and serialisation failures (40), lock timeouts (55P03), insufficient resources such as
+ * disk full or too many connections (53), cancelled statements and server shutdown (57). Everything
+ * else (bad data, permissions, a missing table or database, authentication) is not.
+ */
 function isRetryableError(err: unknown): boolean {
   if (err instanceof WharfError) return err.retryable;
   const code = String((err as { code?: unknown } | undefined)?.code ?? '');
-  return isConnectionError(err) || code === '40001' || code === '40P01' || code === '55P03' || code === '53300' || code === '57014';
+  return isConnectionError(err) || code.startsWith('40') || code === '55P03' || code.startsWith('53') || code.startsWith('57');
 }
 
 function ledgerError(err: unknown, what: string, where: string): WharfError {

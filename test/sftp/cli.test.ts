@@ -113,4 +113,38 @@ ${extra}`,
     expect(report.errors.some((e) => e.field === 'lines[0].quantity')).toBe(true);
     expect(await fs.readdir(path.join(inbox, 'error'))).toEqual(['broken.csv']);
   });
+
+  it('delivers canonical orders to a warehouse SFTP directory atomically', async () => {
+    const warehouseDir = path.join(sshd.root, 'wms', 'inbound');
+    const cfg2 = path.join(work, 'wharf-sftp-wms.yaml');
+    const dropDir = path.join(work, 'drop');
+    await fs.mkdir(dropDir, { recursive: true });
+    await fs.writeFile(
+      cfg2,
+      `ledger: { path: ${work}/wharf-wms.sqlite }
+mappings: ${path.join(REPO, 'mappings')}
+warehouse:
+  orders:
+    type: sftp
+    path: ${warehouseDir}
+    sftp: { host: 127.0.0.1, port: ${sshd.port}, username: ${sshd.username}, privateKey: "file:${work}/client_key", hostKey: "${sshd.hostKeyFingerprint}" }
+merchants:
+  shop:
+    channels:
+      drop: { type: folder, path: ${dropDir}, files: [{ pattern: "*.json", mapping: demo-orders-json }], minAge: 0, watch: false }
+`,
+    );
+    await fs.copyFile(path.join(REPO, 'samples/orders.json'), path.join(dropDir, 'orders.json'));
+    const r = await wharf(['once', '--config', cfg2]);
+    expect(r.code).toBe(0);
+    const names = (await fs.readdir(warehouseDir)).sort();
+    // An order that arrives already cancelled was never sent, so it has nothing to deliver.
+    const expected = (JSON.parse(await fs.readFile(path.join(REPO, 'test/expected/orders.json.records.json'), 'utf8')) as { externalId: string; status: string }[])
+      .filter((o) => o.status === 'open')
+      .map((o) => `shop-drop-${o.externalId}.json`)
+      .sort();
+    expect(names).toEqual(expected); // no temporary dot-files left behind
+    const first = JSON.parse(await fs.readFile(path.join(warehouseDir, names[0]!), 'utf8')) as { merchant: string };
+    expect(first.merchant).toBe('shop');
+  });
 });

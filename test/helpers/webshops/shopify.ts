@@ -19,6 +19,8 @@ export interface ShopifyState {
   bucket: { maximum: number; available: number; restoreRate: number; at: number };
   /** requestedQueryCost of an operation. */
   cost: (op: string, vars: Record<string, unknown>) => number;
+  /** How many THROTTLED answers were given. */
+  throttled: number;
 }
 
 export function shopifyServer(state: Partial<ShopifyState> = {}): TestServer & { state: ShopifyState } {
@@ -31,6 +33,7 @@ export function shopifyServer(state: Partial<ShopifyState> = {}): TestServer & {
     locations: [],
     bucket: { maximum: 1000, available: 1000, restoreRate: 50, at: Date.now() },
     cost: (op, vars) => (op === 'WharfOrders' ? 2 + Number(vars.first) * (1 + Number(vars.lineItems)) : op === 'WharfVariants' ? 2 + Number(vars.first) * 2 : 2),
+    throttled: 0,
     ...state,
   };
   const server = new TestServer((req) => handle(s, req)) as TestServer & { state: ShopifyState };
@@ -70,6 +73,7 @@ function handle(s: ShopifyState, req: SeenRequest): Reply {
   const cost = s.cost(op, variables);
   const status = () => ({ maximumAvailable: b.maximum, currentlyAvailable: Math.floor(b.available), restoreRate: b.restoreRate });
   if (b.available < cost) {
+    s.throttled++;
     return { status: 200, headers, body: { errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }], extensions: { cost: { requestedQueryCost: cost, actualQueryCost: null, throttleStatus: status() } } } };
   }
   b.available -= cost;
