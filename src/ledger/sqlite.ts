@@ -29,7 +29,7 @@ export class SqliteStore implements Store {
       // NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS crash may lose the last one.
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 10000');
-      this.db.exec(SCHEMA_SQL('INTEGER PRIMARY KEY'));
+      migrate(this.db);
     } catch (err) {
       throw new WharfError('LEDGER_FAILED', `cannot open the SQLite ledger: ${(err as Error).message}`, {
         where: file,
@@ -80,7 +80,14 @@ export class SqliteStore implements Store {
       throw new WharfError('LEDGER_FAILED', `cannot start a ledger transaction: ${(err as Error).message}`, {}, { retryable: true });
     }
     const db = this.db;
-    const fileId = this.insertFile(info, 'imported');
+    let fileId: number;
+    try {
+      fileId = this.insertFile(info, 'imported');
+    } catch (err) {
+      db.exec('ROLLBACK');
+      release();
+      throw ledgerError('cannot record the file', err);
+    }
     const getRecord = db.prepare('SELECT status, hash, version FROM records WHERE id = ?');
     const insertRecord = db.prepare(
       `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at)
@@ -97,6 +104,10 @@ export class SqliteStore implements Store {
       open = false;
       try {
         db.exec(sql);
+      } catch (err) {
+        // A failed COMMIT can leave the transaction open; end it so the next intake can begin.
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw ledgerError(`ledger ${sql} failed`, err);
       } finally {
         release();
       }
@@ -134,9 +145,14 @@ export class SqliteStore implements Store {
         }
       },
       commit: async (result) => {
-        db.prepare('UPDATE files SET status = ?, records = ?, duplicates = ?, invalid = ?, error = ?, quarantine_path = ? WHERE id = ?').run(
-          result.status, result.records, result.duplicates, result.invalid, result.error ?? null, result.quarantinePath ?? null, fileId,
-        );
+        try {
+          db.prepare('UPDATE files SET status = ?, records = ?, duplicates = ?, invalid = ?, error = ?, quarantine_path = ? WHERE id = ?').run(
+            result.status, result.records, result.duplicates, result.invalid, result.error ?? null, result.quarantinePath ?? null, fileId,
+          );
+        } catch (err) {
+          finish('ROLLBACK');
+          throw ledgerError('cannot record the file status', err);
+        }
         finish('COMMIT');
       },
       rollback: async () => {
@@ -326,4 +342,18 @@ export function buildSummary(runs: Row[], fileCounts: Row[], dupCounts: Row[], o
     failedDeliveries: failed,
     recentDuplicates: dups.map((d) => ({ recordId: String(d.record_id), fileName: String(d.name), at: String(d.at), changed: Number(d.changed) === 1 })),
   };
+}
+
+/** Creates the tables; adds columns that later versions introduced to an older ledger file. */
+function migrate(db: Database.Database): void {
+  const outboxColumns = db.prepare(`SELECT name FROM pragma_table_info('outbox')`).all() as { name: string }[];
+  if (outboxColumns.length > 0 && !outboxColumns.some((c) => c.name === 'file_id')) db.exec('ALTER TABLE outbox ADD COLUMN file_id BIGINT');
+  db.exec(SCHEMA_SQL('INTEGER PRIMARY KEY'));
+}
+
+function ledgerError(what: string, err: unknown): WharfError {
+  // SQLITE_BUSY/LOCKED/IOERR are passing conditions worth a retry; anything else needs a person.
+  const code = String((err as { code?: string }).code ?? '');
+  const retryable = /BUSY|LOCKED|IOERR|FULL/.test(code);
+  return new WharfError('LEDGER_FAILED', `${what}: ${(err as Error).message}`, { hint: 'check the ledger file, its folder and free disk space' }, { retryable, cause: err });
 }

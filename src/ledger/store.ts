@@ -53,7 +53,7 @@ export interface IntakeTx {
   addRecord(rec: StoredRecord): Promise<RecordOutcome>;
   /** Commits the records, the outbox rows and the file's final status in one transaction. */
   commit(result: { status: 'imported' | 'partial'; records: number; duplicates: number; invalid: number; error?: string; quarantinePath?: string }): Promise<void>;
-  /** Discards everything added; the file row is kept only if `keepFile` says what became of it. */
+  /** Discards everything added, the file row included. */
   rollback(): Promise<void>;
 }
 

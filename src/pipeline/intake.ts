@@ -126,7 +126,8 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
       if (read === 0) throw new ContentError('FILE_EMPTY', 'the file contains no records', { hint: 'check that the file is complete and matches the mapping' });
     } catch (err) {
       await tx.rollback();
-      if (err instanceof WharfError && !err.retryable) return await quarantineWhole(err, read);
+      // Only the content's own faults quarantine a file; a ledger or disk failure leaves it for a retry.
+      if (err instanceof ContentError) return await quarantineWhole(err, read);
       throw err;
     }
 

@@ -253,7 +253,7 @@ export class Workspace {
       afterImport: o.afterImport ?? 'archive',
       onInvalid: o.onInvalid ?? 'rejectFile',
       minAge: o.minAge ?? 0.2,
-      pollInterval: o.pollInterval ?? 0.5,
+      pollInterval: o.pollInterval ?? 0.25,
     };
     if (o.maxFileSize !== undefined) channel.maxFileSize = o.maxFileSize;
     if (o.watch !== undefined) channel.watch = o.watch;

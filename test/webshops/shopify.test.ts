@@ -13,6 +13,7 @@ const TOKEN = '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';
 const ALL_SCOPES = ['read_orders', 'read_products', 'write_inventory', 'read_locations', 'write_merchant_managed_fulfillment_orders', 'read_all_orders'];
 const T0 = Date.parse('2026-03-01T10:00:00Z');
 const at = (s: number) => new Date(T0 + s * 1000).toISOString().replace('.000Z', 'Z');
+const iso = (s: number) => new Date(T0 + s * 1000).toISOString();
 
 let server: ReturnType<typeof shopifyServer>;
 
@@ -26,7 +27,8 @@ const names = (pages: { records: unknown[] }[]) => pages.flatMap((p) => p.record
 const ops = (name: string) => server.requests.filter((r) => r.body.includes(`"operationName":"${name}"`));
 
 beforeEach(async () => {
-  server = await shopifyServer({ tokens: new Map([[TOKEN, ALL_SCOPES]]) }).start();
+  // A generous bucket by default; the throttling test sets a tight one.
+  server = await shopifyServer({ tokens: new Map([[TOKEN, ALL_SCOPES]]), bucket: { maximum: 2000, available: 2000, restoreRate: 100_000, at: Date.now() } }).start();
 });
 afterEach(async () => server.stop());
 
@@ -64,7 +66,7 @@ describe('Shopify order pull', () => {
     const bigOrder = pages.at(-1)!.records.at(-1) as { lineItems: { nodes: unknown[] } };
     expect(bigOrder.lineItems.nodes).toHaveLength(40); // 30 in the page + 10 from the extra query
     expect(ops('WharfOrderLineItems')).toHaveLength(1);
-    expect(pages.map((p) => p.cursor)).toEqual([at(25), at(50), at(63)]);
+    expect(pages.map((p) => p.cursor)).toEqual([iso(25), iso(50), iso(63)]);
     const vars = JSON.parse(ops('WharfOrders')[0]!.body).variables;
     expect(vars).toMatchObject({ first: 25, lineItems: 30, query: 'financial_status:paid fulfillment_status:unfulfilled' });
     expect(server.requests[0]!.path).toBe('/admin/api/2025-07/graphql.json');
@@ -86,7 +88,7 @@ describe('Shopify order pull', () => {
     expect(q).toBe(`updated_at:>='${at(2700)}' financial_status:paid fulfillment_status:unfulfilled`);
     expect(JSON.parse(ops('WharfOrders').at(-1)!.body).variables.query).toBe(`updated_at:>='${at(2700)}' status:cancelled`);
     const { orders, problems } = await mapOrders('shopify.order', run2.flatMap((p) => p.records));
-    expect(problems).toEqual([]);
+    expect(problems, JSON.stringify(problems)).toEqual([]);
     expect(orders.find((o) => o.orderNumber === '#1001')).toMatchObject({ status: 'cancelled' });
     expect(run2.at(-1)!.cursor).toBe(new Date(T0 + 3_500_000).toISOString());
   });
@@ -150,7 +152,7 @@ describe('Shopify products', () => {
     server.state.components.set('gid://shopify/ProductVariant/2', [{ quantity: 2, productVariant: { id: 'gid://shopify/ProductVariant/1', sku: 'MUG-01' } }]);
     const records = (await collect(pullProducts(ctx()))).flatMap((p) => p.records);
     const { products, problems } = await mapProducts('shopify.product', records);
-    expect(problems).toEqual([]);
+    expect(problems, JSON.stringify(problems)).toEqual([]);
     expect(products).toEqual([
       { merchant: 'acme', channel: 'shop', sku: 'MUG-01', ean: '08712345678906', name: 'Mug', externalId: '10', variantId: '1' },
       { merchant: 'acme', channel: 'shop', sku: 'GIFT-SET', name: 'Gift set', externalId: '11', variantId: '2', components: [{ sku: 'MUG-01', quantity: 2 }] },
@@ -191,7 +193,7 @@ describe('Shopify order mapping', () => {
     server.state.orders.push(shopifyOrder({ n: 2, updatedAt: at(2), address1: '10 Downing Street', country: 'GB' }));
     const records = (await collect(pullOrders(ctx(), undefined))).flatMap((p) => p.records);
     const { orders, problems } = await mapOrders('shopify.order', records);
-    expect(problems).toEqual([]);
+    expect(problems, JSON.stringify(problems)).toEqual([]);
     expect(orders[0]).toMatchObject({
       externalId: '5000001', orderNumber: '#1001', currency: 'EUR', status: 'open',
       shipTo: { name: 'Daan Jansen', street: 'Oudegracht', houseNumber: '158', houseNumberSuffix: 'bis', postalCode: '3511 AZ', city: 'Utrecht', country: 'NL' },
