@@ -192,6 +192,7 @@ export async function writeConfig(dir, { channel, batch = 'order', logLevel = 'i
     warehouse: { orders: { path: path.join(dir, 'warehouse'), batch } },
     merchants: { bench: { name: 'Benchmark merchant', channels: { in: channel } } },
   };
+  await fs.mkdir(dir, { recursive: true });
   const file = path.join(dir, 'wharf.yaml');
   await fs.writeFile(file, `${JSON.stringify(cfg, null, 2)}\n`);
   return file;

@@ -2,7 +2,9 @@ import { Command } from 'commander';
 import { describeError } from '../errors.js';
 import { listMappingNames, loadMapping } from '../mapping/index.js';
 import { Gateway, createOrderDelivery } from '../daemon/gateway.js';
-import { findChannel } from '../config/load.js';
+import { channelMappings, findChannel } from '../config/load.js';
+import { CONNECTORS, isApiChannelType } from '../daemon/connectors.js';
+import { connectorFor, runApiJob, type JobProgress } from '../daemon/api-channel.js';
 import { testSftpConnection, fetchHostKeyFingerprint } from '../sources/sftp/index.js';
 import { CliExit, EXIT, cliLogger, config, print, store, type GlobalOptions } from './context.js';
 import { mapCommand, validateCommand, type PreviewOptions } from './preview.js';
@@ -81,7 +83,7 @@ program
   .action(async () => {
     const cfg = config(globals());
     print(`config ${cfg.file}: valid (${cfg.channels.length} channel(s), ledger ${cfg.ledger.driver})`);
-    const names = new Set<string>(cfg.channels.flatMap((c) => c.config.files.map((f) => f.mapping)));
+    const names = new Set<string>(cfg.channels.flatMap((c) => channelMappings(c, (t) => CONNECTORS[t]?.mappings)));
     if (cfg.warehouseOrders.mapping) names.add(cfg.warehouseOrders.mapping);
     let ok = true;
     for (const name of [...names].sort()) {
@@ -152,7 +154,11 @@ program
     const cfg = config(globals());
     const entry = findChannel(cfg, name);
     const logger = cliLogger(globals(), 'warn');
-    const result = entry.config.type === 'sftp' ? await testSftpConnection(entry.config, logger, { channel: entry.key }) : await testFolder(entry.config);
+    const c = entry.config;
+    const result =
+      c.type === 'sftp' ? await testSftpConnection(c, logger, { channel: entry.key })
+        : c.type === 'folder' ? await testFolder(c)
+          : await connectorFor(entry).connector.testConnection(c, logger);
     for (const s of result.steps) print(`${s.ok ? 'ok  ' : 'FAIL'} ${s.step}: ${s.detail}`);
     print(result.ok ? `${entry.key}: connection ok` : `${entry.key}: connection FAILED`);
     process.exitCode = result.ok ? EXIT.ok : EXIT.failed;
@@ -180,8 +186,26 @@ program
   .action(async (name: string, job: string) => {
     const cfg = config(globals());
     const entry = findChannel(cfg, name);
-    if (job !== 'orders') throw new CliExit(EXIT.setup, `wharf: ${entry.key} is a ${entry.config.type} channel; it only has the orders job (products, stock and shipments belong to webshop channels)`);
     const logger = cliLogger(globals(), cfg.logLevel);
+    if (isApiChannelType(entry.config.type)) {
+      if (job !== 'orders' && job !== 'products') throw new CliExit(EXIT.setup, `wharf: ${job} is not a pull job; use orders or products (stock and shipment pushes run on their schedules)`);
+      const ledger = await store(cfg);
+      try {
+        const progress = progressLine(`${entry.key} ${job}`);
+        const r = await runApiJob(cfg, entry, job, ledger, logger, progress.update);
+        progress.done();
+        const d = await createOrderDelivery(cfg, ledger, logger).deliverDue();
+        const fresh = r.results.reduce((n, x) => n + x.newRecords, 0);
+        const quarantined = r.results.filter((x) => x.status === 'quarantined' || x.status === 'partial').length;
+        print(`${entry.key} ${job}: ${r.records} record(s) in ${r.pages} page(s): ${fresh} new, ${quarantined} page(s) with invalid records quarantined; ${d.delivered} delivered`);
+      } catch (err) {
+        throw new CliExit(EXIT.failed, `wharf: ${entry.key} ${job} failed: ${describeError(err)}`);
+      } finally {
+        await ledger.close();
+      }
+      return;
+    }
+    if (job !== 'orders') throw new CliExit(EXIT.setup, `wharf: ${entry.key} is a ${entry.config.type} channel; it only has the orders job (products, stock and shipments belong to webshop channels)`);
     const ledger = await store(cfg);
     const only = { ...cfg, channels: [entry] };
     const t = await new Gateway(only, ledger, logger).once();
@@ -189,6 +213,19 @@ program
     print(`${entry.key}: ${t.files} file(s): ${t.imported} imported, ${t.partial} partial, ${t.duplicates} duplicate, ${t.quarantined} quarantined; ${t.newOrders} new orders, ${t.deliveries.delivered} delivered`);
     process.exitCode = t.channelErrors.length > 0 ? EXIT.failed : EXIT.ok;
   });
+
+/** A one-line progress indicator on a terminal (nothing when stderr is not a TTY, e.g. in logs). */
+function progressLine(label: string): { update: (p: JobProgress) => void; done: () => void } {
+  if (!process.stderr.isTTY) return { update: () => undefined, done: () => undefined };
+  const started = Date.now();
+  return {
+    update: (p) => {
+      const secs = (Date.now() - started) / 1000;
+      process.stderr.write(`\r${label}: page ${p.pages}, ${p.records} records, ${(p.records / Math.max(secs, 0.001)).toFixed(0)}/s   `);
+    },
+    done: () => process.stderr.write('\n'),
+  };
+}
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliExit) {

@@ -57,7 +57,7 @@ export async function retryFiles(cfg: LoadedConfig, store: Store, rows: FileRow[
     const file: ReadyFile = {
       merchant: row.merchant, channel: row.channel, name: row.name, origin: local, size: st.size, mtimeMs: st.mtimeMs,
       // The mapping the file was read with, unless the channel's rules now choose another.
-      mapping: mappingFor(compileRules(entry.config.files), row.name) ?? row.mapping,
+      mapping: ('files' in entry.config ? mappingFor(compileRules(entry.config.files), row.name) : undefined) ?? row.mapping,
       localPath: local,
       open: () => createReadStream(local),
     };

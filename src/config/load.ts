@@ -5,7 +5,7 @@ import { WharfError } from '../errors.js';
 import { formatAjvErrors, validatorFor } from '../schemas.js';
 import { resolveReferences } from './secrets.js';
 import { configDefaults, type ChannelConfig, type FolderChannelConfig, type WharfConfig } from './types.js';
-import type { SftpChannelConfig, SftpConnectionConfig } from '../sources/sftp/config.js';
+import type { SftpConnectionConfig } from '../sources/sftp/config.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/wharf.yaml';
 
@@ -29,6 +29,7 @@ export interface LoadedConfig {
   dataDir: string;
   ledger: { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string };
   logLevel: string;
+  timezone: string;
   delivery: { intervalMs: number; maxBackoffMs: number };
   warehouseOrders: { path: string; mapping?: string; batch: 'order' | 'file'; sftp?: SftpConnectionConfig };
   channels: ChannelEntry[];
@@ -100,6 +101,7 @@ function normalise(raw: WharfConfig, file: string, dir: string): LoadedConfig {
     dataDir,
     ledger,
     logLevel: raw.log?.level ?? configDefaults.logLevel,
+    timezone: checkTimezone(raw.schedule?.timezone ?? 'UTC', file),
     delivery: {
       intervalMs: (raw.delivery?.interval ?? configDefaults.delivery.interval) * 1000,
       maxBackoffMs: (raw.delivery?.maxBackoff ?? configDefaults.delivery.maxBackoff) * 1000,
@@ -127,9 +129,20 @@ function channelEntry(merchant: string, channel: string, c: ChannelConfig, abs: 
     };
     return { ...base, config, quarantineDir: config.quarantineDir!, maxFileSize: c.maxFileSize ?? configDefaults.folder.maxFileSize };
   }
-  const sftp: SftpChannelConfig = c;
-  const quarantineDir = sftp.quarantineDir ? abs(sftp.quarantineDir) : path.join(dataDir, 'quarantine', merchant, channel);
-  return { ...base, config: { ...sftp, quarantineDir }, quarantineDir, maxFileSize: sftp.maxFileSize ?? 100 * 1024 * 1024 };
+  const quarantineDir = c.quarantineDir ? abs(c.quarantineDir) : path.join(dataDir, 'quarantine', merchant, channel);
+  if (c.type === 'sftp') {
+    return { ...base, config: { ...c, quarantineDir }, quarantineDir, maxFileSize: c.maxFileSize ?? 100 * 1024 * 1024 };
+  }
+  // One bad order must not hold up a whole API page: API channels accept the valid orders by default.
+  return { ...base, onInvalid: c.onInvalid ?? 'acceptValid', config: { ...c, quarantineDir }, quarantineDir, maxFileSize: 256 * 1024 * 1024 };
+}
+
+/** The mapping names a channel uses (for `wharf check`). */
+export function channelMappings(entry: ChannelEntry, defaults: (type: string) => { orders: string; products: string } | undefined): string[] {
+  const c = entry.config;
+  if (c.type === 'folder' || c.type === 'sftp') return c.files.map((f) => f.mapping);
+  const d = defaults(c.type);
+  return [c.mappings?.orders ?? d?.orders, c.mappings?.products ?? d?.products].filter((m): m is string => Boolean(m));
 }
 
 export function findChannel(config: LoadedConfig, name: string): ChannelEntry {
@@ -138,4 +151,13 @@ export function findChannel(config: LoadedConfig, name: string): ChannelEntry {
   const known = config.channels.map((c) => c.key).join(', ');
   if (found.length > 1) throw new WharfError('USAGE', `channel name ${name} is ambiguous; write it as merchant/channel`, { hint: `known: ${known}` });
   throw new WharfError('NOT_FOUND', `no channel named ${name} in the config`, { hint: `known channels: ${known}` });
+}
+
+function checkTimezone(tz: string, file: string): string {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: tz });
+    return tz;
+  } catch {
+    throw new WharfError('CONFIG_INVALID', `schedule.timezone ${JSON.stringify(tz)} is not an IANA time zone`, { where: file, field: 'schedule.timezone', hint: 'e.g. Europe/Amsterdam or UTC' });
+  }
 }

@@ -1,4 +1,5 @@
 import type { SftpChannelConfig, SftpConnectionConfig } from '../sources/sftp/config.js';
+import type { CommonChannelConfig } from '../connectors/types.js';
 
 /**
  * The config as written in wharf.yaml (after `${ENV}`/`file:` references are resolved). These types
@@ -12,6 +13,7 @@ export interface WharfConfig {
   dataDir?: string;
   log?: { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   delivery?: { interval?: number; maxBackoff?: number };
+  schedule?: { timezone?: string };
   warehouse: { orders: OrderDestinationConfig };
   merchants: Record<string, MerchantConfig>;
 }
@@ -21,7 +23,20 @@ export interface MerchantConfig {
   channels: Record<string, ChannelConfig>;
 }
 
-export type ChannelConfig = FolderChannelConfig | SftpChannelConfig;
+export type ChannelConfig = FolderChannelConfig | SftpChannelConfig | ApiChannelConfig;
+
+/** The webshop/marketplace platforms (one connector each in src/connectors/). */
+export type ApiChannelType = 'woocommerce' | 'shopify' | 'lightspeed' | 'bol' | 'retailcrm';
+
+/**
+ * A webshop/marketplace channel: the fields every platform shares; each platform's own fields are
+ * checked by its schema (schemas/channel-<platform>.schema.json) and typed in its connector folder.
+ */
+export interface ApiChannelConfig extends CommonChannelConfig {
+  type: ApiChannelType;
+  onInvalid?: 'rejectFile' | 'acceptValid';
+  quarantineDir?: string;
+}
 
 export interface FileRule {
   pattern: string;

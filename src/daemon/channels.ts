@@ -21,6 +21,7 @@ export function buildChannel(config: LoadedConfig, entry: ChannelEntry, store: S
     const source = new FolderSource({ merchant: entry.merchant, channel: entry.channel, config: c, logger });
     return { entry, source, pollIntervalMs: (c.pollInterval ?? 10) * 1000, close: () => source.close() };
   }
+  if (c.type !== 'sftp') throw new Error(`${entry.key}: ${c.type} channels are scheduled jobs, not file sources`);
   const scope = `sftp:${entry.key}`;
   const sftp = createSftpChannel({
     config: c,

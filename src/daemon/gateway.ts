@@ -9,6 +9,14 @@ import { OrderDelivery, type DeliveryResult } from '../pipeline/deliver.js';
 import { processFile, type IntakeResult } from '../pipeline/intake.js';
 import type { FileDestination } from '../sources/types.js';
 import { buildChannel, type OpenChannel } from './channels.js';
+import { runApiJob, type ApiJob } from './api-channel.js';
+import { isApiChannelType } from './connectors.js';
+import { Scheduler } from '../schedule/cron.js';
+import type { ApiChannelConfig } from '../config/types.js';
+import type { ChannelEntry } from '../config/load.js';
+
+/** Defaults of every API channel's schedules (the channel schemas document the same). */
+const DEFAULT_SCHEDULES = { orders: '*/5 * * * *', products: '0 * * * *' } as const;
 
 export interface PassTotals {
   files: number;
@@ -28,14 +36,21 @@ export interface PassTotals {
  */
 export class Gateway {
   private readonly channels: OpenChannel[];
+  /** Webshop/marketplace channels: pulled on their cron schedules, not polled. */
+  private readonly apiChannels: ChannelEntry[];
+  private readonly scheduler: Scheduler;
   private readonly delivery: OrderDelivery;
   private readonly destinations = new Map<string, FileDestination>();
   private stopping = false;
   private readonly wakes = new Map<OpenChannel, () => void>();
   private deliveryWake: (() => void) | undefined;
+  private markStopped!: () => void;
+  private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
 
   constructor(private readonly config: LoadedConfig, private readonly store: Store, private readonly logger: Logger) {
-    this.channels = config.channels.map((entry) => buildChannel(config, entry, store, logger));
+    this.channels = config.channels.filter((e) => !isApiChannelType(e.config.type)).map((entry) => buildChannel(config, entry, store, logger));
+    this.apiChannels = config.channels.filter((e) => isApiChannelType(e.config.type));
+    this.scheduler = new Scheduler(config.timezone, logger);
     this.delivery = createOrderDelivery(config, store, logger, (merchant) => this.destinationFor(merchant));
   }
 
@@ -65,9 +80,30 @@ export class Gateway {
         if (processed === 0) await delay(Math.min(500, ch.pollIntervalMs));
       }
     }
+    for (const entry of this.apiChannels) {
+      for (const job of ['orders', 'products'] as const) {
+        const ok = await this.apiJob(entry, job, totals);
+        if (!ok) break;
+      }
+    }
     totals.deliveries = await this.delivery.deliverDue();
     await this.close();
     return totals;
+  }
+
+  /** One API job; errors are logged and counted, never thrown (one channel never stops another). */
+  private async apiJob(entry: ChannelEntry, job: ApiJob, totals?: PassTotals): Promise<boolean> {
+    try {
+      const r = await runApiJob(this.config, entry, job, this.store, this.logger);
+      if (totals) r.results.forEach((x) => count(totals, x));
+      if (r.results.some((x) => x.newRecords > 0 || x.cancellations > 0)) this.deliveryWake?.();
+      return true;
+    } catch (err) {
+      const error = describeError(err);
+      totals?.channelErrors.push({ channel: entry.key, error });
+      this.logger.error({ merchant: entry.merchant, channel: entry.channel, job }, `${job} pull failed: ${error}`);
+      return false;
+    }
   }
 
   /** The daemon: loops until `stop()`. */
@@ -76,7 +112,12 @@ export class Gateway {
     await Promise.all(this.channels.map((ch) => this.openChannel(ch, totals)));
     for (const ch of this.channels) ch.source.onChange?.(() => this.wakes.get(ch)?.());
     this.logger.info({ channels: this.channels.map((c) => c.entry.key) }, `wharf is running: ${this.channels.length} channel(s)`);
-    const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop()];
+    for (const entry of this.apiChannels) {
+      const c = entry.config as ApiChannelConfig;
+      this.scheduler.add(`${entry.key} orders`, c.schedules?.orders ?? DEFAULT_SCHEDULES.orders, () => this.apiJob(entry, 'orders'));
+      this.scheduler.add(`${entry.key} products`, c.schedules?.products ?? DEFAULT_SCHEDULES.products, () => this.apiJob(entry, 'products'));
+    }
+    const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop(), this.stopped.then(() => this.scheduler.stop())];
     await Promise.all(loops);
     await this.close();
     this.logger.info('wharf stopped cleanly');
@@ -85,6 +126,7 @@ export class Gateway {
   stop(): void {
     if (this.stopping) return;
     this.stopping = true;
+    this.markStopped();
     for (const wake of this.wakes.values()) wake();
     this.deliveryWake?.();
   }

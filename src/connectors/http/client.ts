@@ -109,7 +109,7 @@ export class HttpClient {
 
   /** Builds the full URL of a request (exported for pagers that follow absolute `next` links). */
   url(path: string, query?: Record<string, QueryValue>): URL {
-    const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(this.baseUrl + (path.startsWith('/') ? path : `/${path}`));
+    const url = /^https?:\/\//i.test(path) ? new URL(path) : new URL(this.baseUrl + (path === '' || path.startsWith('/') ? path : `/${path}`));
     for (const [k, v] of Object.entries(query ?? {})) {
       if (v === undefined || v === null) continue;
       if (Array.isArray(v)) for (const item of v) url.searchParams.append(k, String(item));

@@ -1,0 +1,232 @@
+#!/usr/bin/env node
+// Wharf benchmarks (DESIGN.md "Performance — what we measure"). Figures only: nothing here asserts a
+// timing. Every variant runs in its own child process (bench/worker-*.js), which reports its own peak
+// RSS, and every benchmark measures its baseline in the same run.
+//
+//   npm run bench                 build, then all benchmarks
+//   node bench/run.js large       one (large | many-files | sftp), after `npx tsc -p .`
+//
+// Sizes: BENCH_LINES (large, default 1,000,000), BENCH_FILES (many-files, 10,000),
+// BENCH_SFTP_FILES (sftp, 2,000). BENCH_KEEP=1 keeps the temp folders. See docs/benchmarks.md.
+import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import {
+  ROOT, compareNdjson, countFiles, envInt, fmt, runWorker, table, tempDir, waitUntil, writeConfig, writeOrderFiles, writeOrdersCsv,
+} from './lib.js';
+import { startSshd } from './sshd.js';
+
+const BENCHES = { large, 'many-files': manyFiles, sftp };
+
+async function main() {
+  const names = process.argv.slice(2);
+  for (const n of names) if (!BENCHES[n]) throw new Error(`unknown benchmark ${n}; known: ${Object.keys(BENCHES).join(', ')}`);
+  if (!existsSync(path.join(ROOT, 'dist', 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npx tsc -p .` (or `npm run bench`) first');
+  console.log(`Wharf benchmarks — ${new Date().toISOString()} — node ${process.version}, ${os.cpus().length} vCPU (${os.cpus()[0]?.model ?? '?'}), ${fmt.int(os.totalmem() / 2 ** 30)} GiB RAM`);
+  for (const name of names.length > 0 ? names : Object.keys(BENCHES)) {
+    console.log(`\n== ${name}   (load average ${os.loadavg().map((l) => l.toFixed(2)).join(" ")})`);
+    await BENCHES[name]();
+  }
+}
+
+// ------------------------------------------------------------------------------------------ large
+
+async function large() {
+  const lines = envInt('BENCH_LINES', 1_000_000);
+  const quarter = Math.max(1, Math.round(lines / 4));
+  const t = tempDir('large');
+  try {
+    const data = path.join(t.dir, 'data');
+    await fs.mkdir(data);
+    const full = path.join(data, `orders-${lines}.csv`);
+    const small = path.join(data, `orders-${quarter}.csv`);
+    process.stdout.write(`  generating ${fmt.int(lines)} + ${fmt.int(quarter)} lines … `);
+    const gen = await writeOrdersCsv(full, lines);
+    const genSmall = await writeOrdersCsv(small, quarter, 43);
+    console.log(`${fmt.int(gen.orders)} orders, ${fmt.num(gen.bytes / 1e6)} MB`);
+
+    const bare = await runWorker('worker-large-bare.js', [full, path.join(t.dir, 'bare.ndjson')]);
+    if (bare.invalid > 0) console.log(`  WARNING: the bare loop found ${bare.invalid} invalid orders`);
+    const wharf = await wharfOnceOnFile(t.dir, 'full', full);
+    const wharfQ = await wharfOnceOnFile(t.dir, 'quarter', small);
+
+    const thr = (r, n, bytes) => ({ lps: n / (r.elapsedMs / 1000), mbps: bytes / 1e6 / (r.elapsedMs / 1000) });
+    const b = thr(bare, lines, gen.bytes);
+    const w = thr(wharf, lines, gen.bytes);
+    const q = thr(wharfQ, quarter, genSmall.bytes);
+    table([
+      ['variant', 'lines', 'time', 'lines/s', 'MB/s', 'peak RSS'],
+      ['bare limit (csv-parse → map → ajv → NDJSON)', fmt.int(lines), fmt.s(bare.elapsedMs), fmt.int(b.lps), fmt.num(b.mbps), fmt.mb(bare.maxRssKb)],
+      ['wharf once (batch: file)', fmt.int(lines), fmt.s(wharf.elapsedMs), fmt.int(w.lps), fmt.num(w.mbps), fmt.mb(wharf.maxRssKb)],
+      ['wharf once, 1/4 size', fmt.int(quarter), fmt.s(wharfQ.elapsedMs), fmt.int(q.lps), fmt.num(q.mbps), fmt.mb(wharfQ.maxRssKb)],
+    ]);
+    console.log(`  ratio wharf/bare throughput: ${(w.lps / b.lps).toFixed(2)}  (aim ≥ 0.5)`);
+    console.log(`  peak RSS wharf full/quarter size: ${(wharf.maxRssKb / wharfQ.maxRssKb).toFixed(2)}  (1.00 = flat; the input is 4× larger)`);
+    console.log(`  CPU wharf: ${fmt.s(wharf.userMs)} user + ${fmt.s(wharf.systemMs)} sys; bare: ${fmt.s(bare.userMs)} user + ${fmt.s(bare.systemMs)} sys`);
+    const same = await compareNdjson(wharf.output, path.join(t.dir, 'bare.ndjson'));
+    console.log(same.same
+      ? `  check: Wharf's NDJSON and the bare loop's are identical (${fmt.int(same.records)} orders, ignoring source.receivedAt)`
+      : `  check: OUTPUTS DIFFER at order ${same.firstDiff.record}:\n    wharf ${same.firstDiff.wharf}\n    bare  ${same.firstDiff.bare}`);
+  } finally {
+    t.cleanup();
+  }
+}
+
+/** A fresh Wharf setup (folder channel, batch: file, own ledger) and `wharf once` on one file. */
+async function wharfOnceOnFile(base, label, file) {
+  const dir = path.join(base, `wharf-${label}`);
+  const inbox = path.join(dir, 'inbox');
+  await fs.mkdir(inbox, { recursive: true });
+  await fs.link(file, path.join(inbox, path.basename(file))); // same bytes, no copy; archive moves the link
+  const config = await writeConfig(dir, {
+    batch: 'file',
+    channel: {
+      type: 'folder', path: inbox, files: [{ pattern: '*.csv', mapping: 'demo-orders-csv' }],
+      minAge: 0, pollInterval: 0.1, watch: false, afterImport: 'archive',
+      maxFileSize: 8 * 1024 ** 3, // the default 100 MiB would quarantine a file of a million lines
+    },
+  });
+  const r = await runWorker('worker-wharf.js', ['once', '--config', config], { stderrFile: path.join(dir, 'wharf.log') });
+  const outs = (await fs.readdir(path.join(dir, 'warehouse'))).filter((n) => n.endsWith('.ndjson'));
+  if (outs.length !== 1) throw new Error(`expected one NDJSON file from wharf once, found ${outs.length}: ${r.stdout}`);
+  return { ...r, output: path.join(dir, 'warehouse', outs[0]) };
+}
+
+// ------------------------------------------------------------------------------------- many-files
+
+async function manyFiles() {
+  const n = envInt('BENCH_FILES', 10_000);
+  const timeoutMs = Math.max(300_000, n * 100);
+  const t = tempDir('many');
+  try {
+    process.stdout.write(`  generating 2 × ${fmt.int(n)} single-order files … `);
+    const dropW = path.join(t.dir, 'drop-wharf');
+    const dropB = path.join(t.dir, 'drop-bare');
+    const gen = await writeOrderFiles(dropW, n);
+    await writeOrderFiles(dropB, n);
+    console.log(`${fmt.num(gen.bytes / 1e6)} MB each`);
+
+    // Wharf: the real daemon (`wharf run`) watching the inbox; files are dropped while it runs.
+    const wDir = path.join(t.dir, 'wharf');
+    const wInbox = path.join(wDir, 'inbox');
+    const wOut = path.join(wDir, 'warehouse');
+    await fs.mkdir(wInbox, { recursive: true });
+    const config = await writeConfig(wDir, {
+      batch: 'order',
+      channel: { type: 'folder', path: wInbox, files: [{ pattern: '*.csv', mapping: 'demo-orders-csv' }], minAge: 0, pollInterval: 0.2 },
+    });
+    const log = path.join(wDir, 'wharf.log');
+    const wharf = await runWorker('worker-wharf.js', ['run', '--config', config], {
+      stderrFile: log,
+      hooks: {
+        onStart: async (child, exited) => {
+          await Promise.race([waitUntil(() => readFileSync(log, 'utf8').includes('wharf is running'), { everyMs: 20, timeoutMs: 30_000, what: 'wharf run to start' }), exited.then(() => { throw new Error('wharf run exited early'); })]);
+          return dropAndWait(child, dropW, wInbox, wOut, n, timeoutMs);
+        },
+      },
+    });
+
+    // Bare: the same per-file work in a loop, no ledger.
+    const bDir = path.join(t.dir, 'bare');
+    const bInbox = path.join(bDir, 'inbox');
+    const bOut = path.join(bDir, 'warehouse');
+    await fs.mkdir(bInbox, { recursive: true });
+    const bare = await runWorker('worker-many-bare.js', [bInbox, bOut, String(n)], {
+      hooks: {
+        onStart: async (child) => {
+          await new Promise((resolve) => child.stdout.once('data', resolve));
+          return dropAndWait(child, dropB, bInbox, bOut, n, timeoutMs);
+        },
+      },
+    });
+
+    const fps = (r) => n / (r.hook.ms / 1000);
+    table([
+      ['variant', 'files', 'time (drop → last output)', 'files/s', 'peak RSS'],
+      ['bare loop (read → parse → map → ajv → atomic write)', fmt.int(n), fmt.s(bare.hook.ms), fmt.num(fps(bare)), fmt.mb(bare.maxRssKb)],
+      ['wharf run (folder channel, batch: order)', fmt.int(n), fmt.s(wharf.hook.ms), fmt.num(fps(wharf)), fmt.mb(wharf.maxRssKb)],
+    ]);
+    console.log(`  ratio wharf/bare throughput: ${(fps(wharf) / fps(bare)).toFixed(2)}`);
+    console.log(`  CPU wharf: ${fmt.s(wharf.userMs)} user + ${fmt.s(wharf.systemMs)} sys; bare: ${fmt.s(bare.userMs)} user + ${fmt.s(bare.systemMs)} sys`);
+    const diff = await compareOrderFolders(wOut, bOut);
+    console.log(diff ? `  check: OUTPUTS DIFFER: ${diff}` : `  check: every one of the ${fmt.int(n)} canonical files is identical in both (ignoring source.receivedAt)`);
+  } finally {
+    t.cleanup();
+  }
+}
+
+/** Moves every file of `from` into the watched inbox, waits until `n` outputs exist, then SIGTERMs the child. */
+async function dropAndWait(child, from, inbox, out, n, timeoutMs) {
+  const names = (await fs.readdir(from)).sort();
+  const start = performance.now();
+  for (const name of names) await fs.rename(path.join(from, name), path.join(inbox, name));
+  const dropMs = performance.now() - start;
+  const doneAt = await waitUntil(async () => (await countFiles(out, '.json')) >= n, { everyMs: 100, timeoutMs, what: `${n} canonical files in ${out}` });
+  child.kill('SIGTERM');
+  return { ms: doneAt - start, dropMs };
+}
+
+async function compareOrderFolders(a, b) {
+  const names = (await fs.readdir(a)).filter((x) => x.endsWith('.json')).sort();
+  const other = (await fs.readdir(b)).filter((x) => x.endsWith('.json')).sort();
+  if (names.join('\n') !== other.join('\n')) return `file names differ (${names.length} vs ${other.length})`;
+  for (const name of names) {
+    const [x, y] = await Promise.all([fs.readFile(path.join(a, name), 'utf8'), fs.readFile(path.join(b, name), 'utf8')]);
+    const norm = (s) => {
+      const o = JSON.parse(s);
+      delete o.source.receivedAt;
+      return JSON.stringify(o);
+    };
+    if (norm(x) !== norm(y)) return `${name}\n    wharf ${norm(x)}\n    bare  ${norm(y)}`;
+  }
+  return undefined;
+}
+
+// ------------------------------------------------------------------------------------------- sftp
+
+async function sftp() {
+  const n = envInt('BENCH_SFTP_FILES', 2_000);
+  const t = tempDir('sftp');
+  let sshd;
+  try {
+    sshd = await startSshd(path.join(t.dir, 'sshd'));
+    const remote = path.join(sshd.root, 'outbox');
+    process.stdout.write(`  sshd on 127.0.0.1:${sshd.port}; generating ${fmt.int(n)} order files on it … `);
+    const gen = await writeOrderFiles(remote, n, 11);
+    console.log(`${fmt.num(gen.bytes / 1e6)} MB`);
+
+    // Wharf: `wharf once` on an SFTP channel; afterImport keep, so rclone can pull the same files.
+    const wDir = path.join(t.dir, 'wharf');
+    const config = await writeConfig(wDir, {
+      batch: 'order',
+      channel: {
+        type: 'sftp', host: sshd.host, port: sshd.port, username: sshd.username, privateKey: `file:${sshd.clientKeyPath}`,
+        hostKey: sshd.fingerprint, paths: [remote], files: [{ pattern: '*.csv', mapping: 'demo-orders-csv' }],
+        minAge: 0, pollInterval: 0.1, afterImport: 'keep',
+      },
+    });
+    const wharf = await runWorker('worker-wharf.js', ['once', '--config', config], { stderrFile: path.join(wDir, 'wharf.log') });
+    const delivered = await countFiles(path.join(wDir, 'warehouse'), '.json');
+
+    const local = path.join(t.dir, 'rclone');
+    const rclone = await runWorker('worker-rclone.js', [sshd.host, String(sshd.port), sshd.username, sshd.clientKeyPath, sshd.knownHosts, remote, local]);
+    const copied = await countFiles(local, '.csv');
+
+    table([
+      ['variant', 'files', 'time', 'files/s', 'peak RSS'],
+      ['rclone copy (download only)', fmt.int(copied), fmt.s(rclone.elapsedMs), fmt.num(copied / (rclone.elapsedMs / 1000)), fmt.mb(rclone.rcloneRssKb)],
+      ['wharf once (download → ledger → canonical files)', fmt.int(delivered), fmt.s(wharf.elapsedMs), fmt.num(delivered / (wharf.elapsedMs / 1000)), fmt.mb(wharf.maxRssKb)],
+    ]);
+    console.log(`  ratio wharf/rclone time: ${(wharf.elapsedMs / rclone.elapsedMs).toFixed(2)} (throughput ratio ${(rclone.elapsedMs / wharf.elapsedMs).toFixed(2)})`);
+    console.log(`  rclone peak RSS by ${rclone.rssMethod}; wharf: ${wharf.stdout.trim().split('\n').join(' | ')}`);
+    if (delivered !== n || copied !== n) console.log(`  WARNING: expected ${n} files each, wharf delivered ${delivered}, rclone copied ${copied}`);
+  } finally {
+    await sshd?.stop();
+    t.cleanup();
+  }
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.stack ?? err.message : err);
+  process.exitCode = 1;
+});

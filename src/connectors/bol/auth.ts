@@ -1,0 +1,73 @@
+import { WharfError } from '../../errors.js';
+import { HttpClient, type HttpAuth, type HttpTuning } from '../http/client.js';
+import type { Explainer } from '../http/errors.js';
+import type { Logger } from '../../log.js';
+import { secretsOf } from '../http/config.js';
+import { bolDefaults, bolSecretKeys, type BolConfig } from './config.js';
+
+/**
+ * OAuth2 client credentials at login.bol.com: one token for every request of the channel, reused until
+ * shortly before `expires_in` runs out, fetched again when the API answers 401 (once per request).
+ * https://api.bol.com/retailer/public/Retailer-API/authentication.html
+ */
+export class BolTokenAuth implements HttpAuth {
+  private token?: { value: string; expiresAt: number };
+  private pending?: Promise<string>;
+  private readonly client: HttpClient;
+
+  constructor(private readonly config: BolConfig, logger: Logger, tuning: HttpTuning, private readonly now: () => number = Date.now) {
+    this.client = new HttpClient({
+      connector: 'bol',
+      baseUrl: config.tokenUrl ?? bolDefaults.tokenUrl,
+      logger,
+      secrets: secretsOf(config, bolSecretKeys),
+      tuning,
+      explain: (r) =>
+        r.status === 400 || r.status === 401 || r.status === 403
+          ? { code: 'AUTH_FAILED', message: 'login.bol.com refused the client id/secret', hint: 'copy the client ID and secret of a Retailer API credential (Seller Dashboard > Settings > API settings) again' }
+          : undefined,
+      headers: { accept: 'application/json' },
+    });
+  }
+
+  async headers(): Promise<Record<string, string>> {
+    return { authorization: `Bearer ${await this.get()}` };
+  }
+
+  async renew(): Promise<boolean> {
+    this.token = undefined;
+    await this.get();
+    return true;
+  }
+
+  /** The cached token, or a new one (concurrent callers share one token request). */
+  get(): Promise<string> {
+    if (this.token && this.now() < this.token.expiresAt) return Promise.resolve(this.token.value);
+    this.pending ??= this.fetchToken().finally(() => {
+      this.pending = undefined;
+    });
+    return this.pending;
+  }
+
+  private async fetchToken(): Promise<string> {
+    const basic = Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString('base64');
+    const res = await this.client.request<{ access_token?: string; expires_in?: number }>({
+      method: 'POST',
+      path: '',
+      query: { grant_type: 'client_credentials' },
+      headers: { authorization: `Basic ${basic}` },
+    });
+    const value = res.body?.access_token;
+    if (!value) throw new WharfError('AUTH_FAILED', 'bol: login.bol.com answered without an access token', { where: res.where }, { retryable: false });
+    const lifetime = Math.max(0, (res.body?.expires_in ?? 300) - bolDefaults.tokenMarginSeconds);
+    this.token = { value, expiresAt: this.now() + lifetime * 1000 };
+    return value;
+  }
+}
+
+export const bolExplain: Explainer = (r) => {
+  if (r.status === 401) return { code: 'AUTH_FAILED', message: 'the Retailer API refused the access token, also a fresh one', hint: 'are these Retailer API credentials (not Advertising API)? Is the seller account active?' };
+  if (r.status === 403) return { code: 'AUTH_FAILED', message: 'the seller account may not use this endpoint' };
+  if (r.status === 406 || r.status === 415) return { message: 'bol does not accept the API version Wharf asked for (v10)' };
+  return undefined;
+};

@@ -1,0 +1,35 @@
+import { HttpClient } from '../http/client.js';
+import { cursorSettingsOf, limiterOf, secretsOf, tuningOf } from '../http/config.js';
+import type { CursorSettings } from '../http/pager.js';
+import type { ConnectorOptions } from '../types.js';
+import { bolExplain, BolTokenAuth } from './auth.js';
+import { bolApiRoot, bolDefaults, bolSecretKeys, type BolConfig } from './config.js';
+
+export interface BolContext {
+  config: BolConfig;
+  http: HttpClient;
+  auth: BolTokenAuth;
+  cursor: CursorSettings;
+  signal?: AbortSignal;
+  now: () => number;
+  sleep: (ms: number) => Promise<void>;
+}
+
+export function createBolContext(config: BolConfig, options: ConnectorOptions): BolContext {
+  const tuning = tuningOf(config, options);
+  const now = options.http?.now ?? options.now ?? Date.now;
+  const auth = new BolTokenAuth(config, options.logger, tuning, now);
+  const http = new HttpClient({
+    connector: 'bol',
+    baseUrl: bolApiRoot(config),
+    logger: options.logger,
+    auth,
+    limiter: limiterOf(config, bolDefaults.rateLimit, options),
+    secrets: secretsOf(config, bolSecretKeys),
+    explain: bolExplain,
+    tuning,
+    headers: { accept: bolDefaults.mediaType },
+  });
+  const sleep = options.http?.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
+  return { config, http, auth, cursor: cursorSettingsOf(config), signal: options.signal, now, sleep };
+}

@@ -1,0 +1,56 @@
+import { paginate, pullWithCursor, type OrderStream } from '../http/pager.js';
+import type { OrderPage } from '../types.js';
+import { lightspeedDefaults } from './config.js';
+import { lsRequest, type LightspeedContext } from './context.js';
+
+/**
+ * Orders in the configured "ready" statuses updated since the cursor minus the overlap (one query per
+ * status, `limit=250`, pages until a short one), each with its order products fetched from
+ * `/orders/{id}/products.json` and added as `orderProducts`; then the cancelled ones.
+ * https://developers.lightspeedhq.com/ecom/endpoints/order/ — the filter names (status,
+ * updated_at_min) and paging follow the documented conventions of the API but are unverified
+ * against a live shop (DESIGN.md). The order of results is not documented, so the cursor moves
+ * only when a query is complete.
+ */
+export function pullOrders(ctx: LightspeedContext, cursor: string | undefined): AsyncIterable<OrderPage> {
+  const c = ctx.config;
+  const streams: OrderStream[] = [];
+  for (const s of c.orderStatuses ?? lightspeedDefaults.orderStatuses) streams.push(orderStream(ctx, s, false));
+  for (const s of c.cancelledStatuses ?? lightspeedDefaults.cancelledStatuses) streams.push(orderStream(ctx, s, true));
+  return pullWithCursor(streams, cursor, ctx.cursor);
+}
+
+interface LsOrder {
+  id: number;
+  updatedAt?: string;
+  orderProducts?: unknown[];
+}
+
+function orderStream(ctx: LightspeedContext, status: string, onlyIncremental: boolean): OrderStream {
+  return {
+    name: status,
+    sorted: false,
+    onlyIncremental,
+    modifiedAt: (r) => ((r as LsOrder).updatedAt ? Date.parse((r as LsOrder).updatedAt!) : undefined),
+    pages: (since) =>
+      paginate(1, async (page) => {
+        const res = await lsRequest<{ orders?: LsOrder[] }>(ctx, {
+          path: '/orders.json',
+          query: { status, updated_at_min: since?.toISOString().replace(/\.\d{3}Z$/, '+00:00'), limit: lightspeedDefaults.pageSize, page },
+        });
+        const orders = res.body?.orders ?? [];
+        for (const o of orders) o.orderProducts = await orderProducts(ctx, o.id);
+        return { records: orders, next: orders.length >= lightspeedDefaults.pageSize ? page + 1 : undefined };
+      }),
+  };
+}
+
+async function orderProducts(ctx: LightspeedContext, id: number): Promise<unknown[]> {
+  const out: unknown[] = [];
+  for await (const page of paginate(1, async (page) => {
+    const res = await lsRequest<{ orderProducts?: unknown[] }>(ctx, { path: `/orders/${encodeURIComponent(String(id))}/products.json`, query: { limit: lightspeedDefaults.pageSize, page } });
+    const items = res.body?.orderProducts ?? [];
+    return { records: items, next: items.length >= lightspeedDefaults.pageSize ? page + 1 : undefined };
+  })) out.push(...page);
+  return out;
+}

@@ -1,0 +1,134 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { loadSchema } from '../../src/schemas.js';
+import { bolConfigKeys, bolDefaults, createBolContext, parseBolConfig, pullOrders, pullProducts, testConnection, BOL_SCHEMA_FILE, type BolConfig } from '../../src/connectors/bol/index.js';
+import { captureLogger, collect, fastHttp } from '../helpers/webshops/server.js';
+import { bolOrder, bolServer } from '../helpers/webshops/bol.js';
+import { mapOrders, mapProducts } from '../helpers/webshops/mapping.js';
+
+const ID = 'e5d0c8a2-6f4b-4a51-9d3e-1f2a3b4c5d6e';
+const SECRET = 'Zm9vYmFyLXNlY3JldC12YWx1ZS1mb3ItdGVzdHMtb25seQ';
+const NOW = Date.parse('2026-03-01T12:00:00Z');
+const ago = (min: number) => new Date(NOW - min * 60_000).toISOString().replace('.000Z', '+00:00');
+
+let server: ReturnType<typeof bolServer>;
+const config = (over: Partial<BolConfig> = {}) => parseBolConfig({ type: 'bol', clientId: ID, clientSecret: SECRET, baseUrl: server.url, tokenUrl: `${server.url}/token`, exportPollInterval: 0.01, ...over });
+const ctx = (over: Partial<BolConfig> = {}, logger = silentLogger()) => createBolContext(config(over), { logger, http: { ...fastHttp, now: () => NOW } });
+const orderIds = (pages: { records: unknown[] }[]) => pages.flatMap((p) => p.records.map((r) => (r as { orderId: string }).orderId));
+
+beforeEach(async () => {
+  server = await bolServer({ clientId: ID, clientSecret: SECRET, now: () => NOW }).start();
+});
+afterEach(async () => server.stop());
+
+describe('bol config', () => {
+  it('schema and type agree', () => {
+    const schema = loadSchema(BOL_SCHEMA_FILE) as { properties: Record<string, { default?: unknown }> };
+    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(bolConfigKeys).sort());
+    for (const [k, v] of Object.entries(schema.properties)) if ('default' in v) expect(v.default, k).toEqual((bolDefaults as Record<string, unknown>)[k]);
+  });
+});
+
+describe('bol order pull', () => {
+  it('pulls all open FBR orders, 50 a page until an empty page, each with its details, on one cached token', async () => {
+    for (let i = 1; i <= 120; i++) server.state.orders.push(bolOrder({ id: `A${1000 + i}`, changed: ago(600 - i) }));
+    server.state.orders.push(bolOrder({ id: 'SHIPPED1', changed: ago(5) }));
+    (server.state.orders.at(-1)!.orderItems as { quantityShipped: number }[])[0]!.quantityShipped = 1;
+    const pages = await collect(pullOrders(ctx(), undefined));
+    expect(orderIds(pages)).toHaveLength(120);
+    expect(pages.filter((p) => p.records.length).map((p) => p.records.length)).toEqual([50, 50, 20]);
+    expect(server.hits('/retailer/orders', 200).filter((r) => r.path === '/retailer/orders')).toHaveLength(4); // 3 pages + the empty one
+    expect(server.hits('/token')).toHaveLength(1);
+    expect(server.hits('/retailer/orders')[0]!.query.get('fulfilment-method')).toBe('FBR');
+    expect(server.hits('/retailer/orders')[0]!.query.get('status')).toBe('OPEN');
+    expect(pages.at(-1)!.cursor).toBe(new Date(Date.parse(ago(480))).toISOString());
+  });
+
+  it('on later pulls fetches details only for changed orders, and passes recent cancellations', async () => {
+    server.state.orders.push(bolOrder({ id: 'OLD', changed: ago(200) }), bolOrder({ id: 'EDGE', changed: ago(30) }), bolOrder({ id: 'GONE', changed: ago(10), cancelled: true }));
+    const cursor = new Date(Date.parse(ago(30))).toISOString();
+    const pages = await collect(pullOrders(ctx(), cursor));
+    expect(orderIds(pages).sort()).toEqual(['EDGE', 'GONE']); // EDGE sits exactly on the cursor
+    expect(server.hits('/retailer/orders/OLD')).toHaveLength(0);
+    const all = server.hits('/retailer/orders').find((r) => r.query.get('status') === 'ALL')!;
+    expect(all.query.get('change-interval-minute')).toBe('35'); // 30 min + 5 min overlap
+    const { orders, problems } = await mapOrders('bol.order', pages.flatMap((p) => p.records));
+    expect(problems).toEqual([]);
+    expect(orders.find((o) => o.externalId === 'GONE')).toMatchObject({ status: 'cancelled' });
+  });
+
+  it('asks day by day when the last pull is more than an hour ago', async () => {
+    server.state.orders.push(bolOrder({ id: 'X', changed: ago(60 * 30), cancelled: true }));
+    const pages = await collect(pullOrders(ctx(), new Date(NOW - 2 * 86_400_000).toISOString()));
+    expect(orderIds(pages)).toEqual(['X']);
+    const days = server.hits('/retailer/orders').filter((r) => r.query.get('status') === 'ALL').map((r) => r.query.get('latest-change-date'));
+    expect([...new Set(days)]).toEqual(['2026-02-27', '2026-02-28', '2026-03-01']);
+  });
+
+  it('fetches a new token once when the API refuses the cached one', async () => {
+    server.state.orders.push(bolOrder({ id: 'A1', changed: ago(1) }));
+    const c = ctx();
+    await collect(pullOrders(c, undefined));
+    server.revokeTokens();
+    expect(orderIds(await collect(pullOrders(c, undefined)))).toEqual(['A1']);
+    expect(server.hits('/token')).toHaveLength(2);
+  });
+
+  it('rides out 429 with Retry-After and 503', async () => {
+    for (let i = 1; i <= 3; i++) server.state.orders.push(bolOrder({ id: `B${i}`, changed: ago(i) }));
+    server.failNext(6, { status: 429, retryAfter: '0', pathIncludes: '/retailer/orders', body: { title: 'Too Many Requests', status: 429 } });
+    server.failNext(1, { status: 503, pathIncludes: '/retailer/orders/B2' });
+    expect(orderIds(await collect(pullOrders(ctx(), undefined))).sort()).toEqual(['B1', 'B2', 'B3']);
+  });
+
+  it('bad client credentials give AUTH_FAILED, yield nothing, and no secret is logged', async () => {
+    const cap = captureLogger();
+    server.state.orders.push(bolOrder({ id: 'A1', changed: ago(1) }));
+    const yielded: unknown[] = [];
+    const err = await (async () => {
+      for await (const p of pullOrders(ctx({ clientSecret: 'wrong-secret-123' }, cap.logger), undefined)) yielded.push(p);
+    })().catch((e: unknown) => e);
+    expect(yielded).toEqual([]);
+    expect(err).toMatchObject({ code: 'AUTH_FAILED', retryable: false, message: expect.stringMatching(/refused the client id\/secret/) });
+    await collect(pullOrders(ctx({}, cap.logger), undefined));
+    const text = cap.text();
+    expect(text).toContain('/retailer/orders');
+    for (const s of [ID, SECRET, 'wrong-secret-123', 'tok-']) expect(text).not.toContain(s);
+  });
+});
+
+describe('bol products, test-connection, mapping', () => {
+  it('reads the offer export once it is ready', async () => {
+    server.state.offersCsv = 'offerId,ean,conditionName,conditionCategory,conditionComment,bundlePricesPrice,fulfilmentDeliveryCode,stockAmount,onHoldByRetailer,fulfilmentType,mutationDateTime,referenceCode,correctedStock\n'
+      + 'o-1,0871234567890,NEW,NEW,,12.99,1-2d,5,false,FBR,2026-02-01 10:00:00.0 +01:00,MOK-01,5\n'
+      + 'o-2,8712345678906,NEW,NEW,,9.99,1-2d,0,false,FBR,2026-02-01 10:00:00.0 +01:00,,0\n';
+    const records = (await collect(pullProducts(ctx()))).flatMap((p) => p.records);
+    expect(server.hits('/shared/process-status/')).toHaveLength(3);
+    const { products, problems } = await mapProducts('bol.product', records);
+    expect(problems).toEqual([]);
+    expect(products).toEqual([
+      { merchant: 'acme', channel: 'shop', sku: 'MOK-01', ean: '0871234567890', externalId: 'o-1' },
+      { merchant: 'acme', channel: 'shop', sku: '8712345678906', ean: '8712345678906', externalId: 'o-2' },
+    ]);
+  });
+
+  it('test-connection explains refused credentials', async () => {
+    expect((await testConnection(config(), silentLogger(), fastHttp)).ok).toBe(true);
+    const bad = await testConnection(config({ clientSecret: 'nope-nope' }), silentLogger(), fastHttp);
+    expect(bad.steps[0]).toMatchObject({ step: 'token', ok: false, detail: expect.stringMatching(/refused the client id\/secret/) });
+    expect(bad.steps).toHaveLength(1);
+  });
+
+  it('maps orders with house number extension and pickup point to valid canonical orders', async () => {
+    server.state.orders.push(bolOrder({ id: 'P1', changed: ago(1), pickupPoint: true, lines: [{ ean: '8712345678906', qty: 2, price: 12.5, reference: 'MOK-01' }, { ean: '0871234567890', qty: 1, price: 3.1 }] }));
+    const { orders, problems } = await mapOrders('bol.order', (await collect(pullOrders(ctx(), undefined))).flatMap((p) => p.records));
+    expect(problems).toEqual([]);
+    expect(orders[0]).toMatchObject({
+      externalId: 'P1', currency: 'EUR', status: 'open',
+      shipTo: { name: 'Eva Bakker', street: 'Kerkstraat', houseNumber: '12', houseNumberSuffix: 'A', postalCode: '3581 BD', country: 'NL' },
+      shipping: { method: 'PICKUP_POINT', pickupPoint: { id: 'PostNL punt: Primera Utrecht', name: 'PostNL punt: Primera Utrecht' } },
+      lines: [{ sku: 'MOK-01', ean: '8712345678906', quantity: 2, unitPrice: '12.5' }, { sku: '0871234567890', ean: '0871234567890', quantity: 1 }],
+      totals: { total: '28.10' },
+    });
+  });
+});
