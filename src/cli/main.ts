@@ -81,7 +81,13 @@ program
   .command('check')
   .description('validate the config and compile every mapping it names')
   .action(async () => {
-    const cfg = config(globals());
+    let cfg;
+    try {
+      cfg = config(globals());
+    } catch (err) {
+      // For `check` an invalid config is the finding itself: exit 1, like an invalid mapping.
+      throw err instanceof CliExit ? new CliExit(EXIT.failed, err.message) : err;
+    }
     print(`config ${cfg.file}: valid (${cfg.channels.length} channel(s), ledger ${cfg.ledger.driver})`);
     const names = new Set<string>(cfg.channels.flatMap((c) => channelMappings(c, (t) => CONNECTORS[t]?.mappings)));
     if (cfg.warehouseOrders.mapping) names.add(cfg.warehouseOrders.mapping);
@@ -226,6 +232,12 @@ function progressLine(label: string): { update: (p: JobProgress) => void; done: 
     done: () => process.stderr.write('\n'),
   };
 }
+
+// `wharf map … | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   if (err instanceof CliExit) {

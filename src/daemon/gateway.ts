@@ -119,6 +119,8 @@ export class Gateway {
     }
     const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop(), this.stopped.then(() => this.scheduler.stop())];
     await Promise.all(loops);
+    // Every loop has finished its last file: deliver what those last intakes committed.
+    await this.delivery.deliverDue().catch((err: unknown) => this.logger.error(`final delivery pass failed; pending deliveries go out at the next start: ${describeError(err)}`));
     await this.close();
     this.logger.info('wharf stopped cleanly');
   }
@@ -200,8 +202,6 @@ export class Gateway {
       if (this.stopping) break;
       await this.sleep(this.config.delivery.intervalMs, (w) => (this.deliveryWake = w));
     }
-    // Deliver what the last intakes committed before stopping.
-    await this.delivery.deliverDue().catch(() => undefined);
   }
 
   /** Waits `ms` or until woken (file event, new records, stop). */

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { parse, type Parser } from 'csv-parse';
+import { CsvError, parse, type Parser } from 'csv-parse';
 import { ContentError, WharfError } from '../errors.js';
 import { decodeStream } from './decode.js';
 
@@ -96,7 +96,8 @@ export async function* readCsv(
 function asContentError(err: unknown): unknown {
   if (err instanceof WharfError) return err;
   const e = err as { code?: string; message?: string; lines?: number };
-  if (typeof e?.code === 'string' && e.code.startsWith('CSV_')) {
+  // Every csv-parse error is about the file's content (its codes are not all prefixed CSV_).
+  if (err instanceof CsvError || (typeof e?.code === 'string' && e.code.startsWith('CSV_'))) {
     // csv-parse messages end with a list of the options; keep the first sentence.
     const message = String(e.message ?? 'not valid CSV').split(/ instead of | at line \d+/)[0];
     return new ContentError('PARSE_FAILED', `not valid CSV at line ${e.lines}: ${message}`, {

@@ -12,8 +12,8 @@ const NOW = Date.parse('2026-03-01T12:00:00Z');
 const ago = (min: number) => new Date(NOW - min * 60_000).toISOString().replace('.000Z', '+00:00');
 
 let server: ReturnType<typeof bolServer>;
-const config = (over: Partial<BolConfig> = {}) => parseBolConfig({ type: 'bol', clientId: ID, clientSecret: SECRET, baseUrl: server.url, tokenUrl: `${server.url}/token`, exportPollInterval: 0.01, ...over });
-const ctx = (over: Partial<BolConfig> = {}, logger = silentLogger()) => createBolContext(config(over), { logger, http: { ...fastHttp, now: () => NOW } });
+const config = (over: Partial<BolConfig> = {}) => parseBolConfig({ type: 'bol', clientId: ID, clientSecret: SECRET, baseUrl: server.url, tokenUrl: `${server.url}/token`, exportPollInterval: 0.01, rateLimit: { requestsPerSecond: 1000, burst: 100 }, ...over });
+const ctx = (over: Partial<BolConfig> = {}, logger = silentLogger()) => createBolContext(config(over), { logger, http: fastHttp, now: () => NOW });
 const orderIds = (pages: { records: unknown[] }[]) => pages.flatMap((p) => p.records.map((r) => (r as { orderId: string }).orderId));
 
 beforeEach(async () => {

@@ -17,8 +17,10 @@ export interface BolContext {
 
 export function createBolContext(config: BolConfig, options: ConnectorOptions): BolContext {
   const tuning = tuningOf(config, options);
-  const now = options.http?.now ?? options.now ?? Date.now;
-  const auth = new BolTokenAuth(config, options.logger, tuning, now);
+  // `options.now` is the business clock (which orders changed "in the last N minutes");
+  // token lifetimes and the rate limiter follow the HTTP clock.
+  const now = options.now ?? Date.now;
+  const auth = new BolTokenAuth(config, options.logger, tuning, options.http?.now ?? Date.now);
   const http = new HttpClient({
     connector: 'bol',
     baseUrl: bolApiRoot(config),

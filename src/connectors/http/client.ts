@@ -43,6 +43,11 @@ export interface HttpClientOptions {
   tuning?: HttpTuning;
   /** Headers sent with every request (Accept, version headers). */
   headers?: Record<string, string>;
+  /**
+   * Statuses that mean "slow down" rather than "failed" (default 429; RetailCRM also answers 503 when
+   * a key exceeds its rate). They pause the whole channel and count against the throttle allowance.
+   */
+  throttleStatuses?: readonly number[];
 }
 
 export type QueryValue = string | number | boolean | undefined | null | readonly (string | number)[];
@@ -160,7 +165,7 @@ export class HttpClient {
         last = e instanceof HttpStatus ? e.error : e;
         delayHint = e instanceof HttpStatus ? e.retryAfterMs : e instanceof RetryableResponse ? e.retryAfterMs : undefined;
         const status = e instanceof HttpStatus ? e.status : undefined;
-        const isThrottle = status === 429 || e instanceof RetryableResponse;
+        const isThrottle = (status !== undefined && (this.o.throttleStatuses ?? [429]).includes(status)) || e instanceof RetryableResponse;
         if (isThrottle) throttled++;
         else failures++;
         if (failures >= maxAttempts || throttled >= this.policy.maxThrottledAttempts) {
@@ -173,6 +178,8 @@ export class HttpClient {
           throw this.givingUp(last, attempt, where, delay);
         }
         log.info({ status, attempt, retryInMs: delay, reason: last.message }, 'http retrying');
+        // A "slow down" holds every request of the channel, not just this one.
+        if (isThrottle) this.o.limiter?.pauseUntil(this.now() + delay);
         waited += delay;
         await this.sleep(delay, spec.signal);
       }

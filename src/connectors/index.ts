@@ -1,0 +1,89 @@
+import type { Logger } from '../log.js';
+import { WharfError } from '../errors.js';
+import type { HttpTuning } from './http/client.js';
+import { commonDefaults } from './http/config.js';
+import type { CommonChannelConfig, ConnectorOptions, OrderPage, ProductPage, TestResult } from './types.js';
+import * as woocommerce from './woocommerce/index.js';
+import * as shopify from './shopify/index.js';
+import * as lightspeed from './lightspeed/index.js';
+import * as bol from './bol/index.js';
+import * as retailcrm from './retailcrm/index.js';
+
+/**
+ * The webshop and marketplace connectors behind one shape. Each platform folder exports the same
+ * operations with its own config and context types; `openConnector` binds one channel's config to
+ * them so the daemon, the scheduler and the CLI never branch on the platform.
+ */
+
+export type { OrderPage, ProductPage, TestResult, TestStep, ConnectorOptions } from './types.js';
+
+export interface ConnectorModule<C extends CommonChannelConfig, X> {
+  schemaFile: string;
+  parseConfig(raw: unknown, where?: string): C;
+  createContext(config: C, options: ConnectorOptions): X;
+  pullOrders(ctx: X, cursor: string | undefined): AsyncIterable<OrderPage>;
+  pullProducts(ctx: X): AsyncIterable<ProductPage>;
+  testConnection(config: C, logger: Logger, http?: HttpTuning): Promise<TestResult>;
+  defaults: { mappings: { orders: string; products: string } };
+}
+
+export const connectors = {
+  woocommerce: { schemaFile: woocommerce.WOO_SCHEMA_FILE, parseConfig: woocommerce.parseWooConfig, createContext: woocommerce.createWooContext, pullOrders: woocommerce.pullOrders, pullProducts: woocommerce.pullProducts, testConnection: woocommerce.testConnection, defaults: woocommerce.wooDefaults },
+  shopify: { schemaFile: shopify.SHOPIFY_SCHEMA_FILE, parseConfig: shopify.parseShopifyConfig, createContext: shopify.createShopifyContext, pullOrders: shopify.pullOrders, pullProducts: shopify.pullProducts, testConnection: shopify.testConnection, defaults: shopify.shopifyDefaults },
+  lightspeed: { schemaFile: lightspeed.LIGHTSPEED_SCHEMA_FILE, parseConfig: lightspeed.parseLightspeedConfig, createContext: lightspeed.createLightspeedContext, pullOrders: lightspeed.pullOrders, pullProducts: lightspeed.pullProducts, testConnection: lightspeed.testConnection, defaults: lightspeed.lightspeedDefaults },
+  bol: { schemaFile: bol.BOL_SCHEMA_FILE, parseConfig: bol.parseBolConfig, createContext: bol.createBolContext, pullOrders: bol.pullOrders, pullProducts: bol.pullProducts, testConnection: bol.testConnection, defaults: bol.bolDefaults },
+  retailcrm: { schemaFile: retailcrm.RETAILCRM_SCHEMA_FILE, parseConfig: retailcrm.parseRetailcrmConfig, createContext: retailcrm.createRetailcrmContext, pullOrders: retailcrm.pullOrders, pullProducts: retailcrm.pullProducts, testConnection: retailcrm.testConnection, defaults: retailcrm.retailcrmDefaults },
+} as const satisfies {
+  woocommerce: ConnectorModule<woocommerce.WooConfig, woocommerce.WooContext>;
+  shopify: ConnectorModule<shopify.ShopifyConfig, shopify.ShopifyContext>;
+  lightspeed: ConnectorModule<lightspeed.LightspeedConfig, lightspeed.LightspeedContext>;
+  bol: ConnectorModule<bol.BolConfig, bol.BolContext>;
+  retailcrm: ConnectorModule<retailcrm.RetailcrmConfig, retailcrm.RetailcrmContext>;
+};
+
+export type Platform = keyof typeof connectors;
+export const PLATFORMS = Object.keys(connectors) as Platform[];
+
+export function isPlatform(type: unknown): type is Platform {
+  return typeof type === 'string' && Object.hasOwn(connectors, type);
+}
+
+/** One channel's connector with its config applied: what the daemon, scheduler and CLI use. */
+export interface ChannelConnector {
+  readonly type: Platform;
+  /** Mapping names for this channel's records (config `mappings`, else `<platform>.order|product`). */
+  readonly mappings: { orders: string; products: string };
+  /** Cron expressions (config `schedules`, else every 5 minutes / hourly). */
+  readonly schedules: { orders: string; products: string };
+  /** Pages of raw order records; pass the cursor stored after the last committed page ('' or undefined the first time). */
+  pullOrders(cursor: string | undefined): AsyncIterable<OrderPage>;
+  pullProducts(): AsyncIterable<ProductPage>;
+  testConnection(): Promise<TestResult>;
+}
+
+/**
+ * Validates a channel config (`type` picks the platform; CONFIG_INVALID lists every problem) and
+ * binds it. Create one per channel and keep it: it holds the channel's rate limiter, the Shopify cost
+ * bucket and the bol token.
+ */
+export function openConnector(raw: unknown, options: ConnectorOptions, where?: string): ChannelConnector {
+  const type = (raw as { type?: unknown } | null)?.type;
+  if (!isPlatform(type)) {
+    throw new WharfError('CONFIG_INVALID', `unknown webshop channel type ${JSON.stringify(type)}; known: ${PLATFORMS.join(', ')}`, { where, field: 'type' });
+  }
+  return bind(connectors[type] as unknown as ConnectorModule<CommonChannelConfig, unknown>, type, raw, options, where);
+}
+
+function bind<C extends CommonChannelConfig, X>(m: ConnectorModule<C, X>, type: Platform, raw: unknown, options: ConnectorOptions, where?: string): ChannelConnector {
+  const config = m.parseConfig(raw, where);
+  let ctx: X | undefined;
+  const context = () => (ctx ??= m.createContext(config, options));
+  return {
+    type,
+    mappings: { orders: config.mappings?.orders ?? m.defaults.mappings.orders, products: config.mappings?.products ?? m.defaults.mappings.products },
+    schedules: { orders: config.schedules?.orders ?? commonDefaults.schedules.orders, products: config.schedules?.products ?? commonDefaults.schedules.products },
+    pullOrders: (cursor) => m.pullOrders(context(), cursor),
+    pullProducts: () => m.pullProducts(context()),
+    testConnection: () => m.testConnection(config, options.logger, options.http),
+  };
+}
