@@ -3,8 +3,8 @@ import { describeError } from '../errors.js';
 import { listMappingNames, loadMapping } from '../mapping/index.js';
 import { Gateway, createOrderDelivery } from '../daemon/gateway.js';
 import { channelMappings, findChannel } from '../config/load.js';
-import { CONNECTORS, isApiChannelType } from '../daemon/connectors.js';
-import { connectorFor, runApiJob, type JobProgress } from '../daemon/api-channel.js';
+import { connectorOf, isApiChannelType, platformMappings } from '../daemon/connectors.js';
+import { runApiJob, type JobProgress } from '../daemon/api-channel.js';
 import { testSftpConnection, fetchHostKeyFingerprint } from '../sources/sftp/index.js';
 import { CliExit, EXIT, cliLogger, config, print, store, type GlobalOptions } from './context.js';
 import { mapCommand, validateCommand, type PreviewOptions } from './preview.js';
@@ -89,7 +89,7 @@ program
       throw err instanceof CliExit ? new CliExit(EXIT.failed, err.message) : err;
     }
     print(`config ${cfg.file}: valid (${cfg.channels.length} channel(s), ledger ${cfg.ledger.driver})`);
-    const names = new Set<string>(cfg.channels.flatMap((c) => channelMappings(c, (t) => CONNECTORS[t]?.mappings)));
+    const names = new Set<string>(cfg.channels.flatMap((c) => channelMappings(c, platformMappings)));
     if (cfg.warehouseOrders.mapping) names.add(cfg.warehouseOrders.mapping);
     let ok = true;
     for (const name of [...names].sort()) {
@@ -164,7 +164,7 @@ program
     const result =
       c.type === 'sftp' ? await testSftpConnection(c, logger, { channel: entry.key })
         : c.type === 'folder' ? await testFolder(c)
-          : await connectorFor(entry).connector.testConnection(c, logger);
+          : await connectorOf(entry, logger).testConnection();
     for (const s of result.steps) print(`${s.ok ? 'ok  ' : 'FAIL'} ${s.step}: ${s.detail}`);
     print(result.ok ? `${entry.key}: connection ok` : `${entry.key}: connection FAILED`);
     process.exitCode = result.ok ? EXIT.ok : EXIT.failed;
@@ -198,7 +198,7 @@ program
       const ledger = await store(cfg);
       try {
         const progress = progressLine(`${entry.key} ${job}`);
-        const r = await runApiJob(cfg, entry, job, ledger, logger, progress.update);
+        const r = await runApiJob(cfg, entry, connectorOf(entry, logger), job, ledger, logger, progress.update);
         progress.done();
         const d = await createOrderDelivery(cfg, ledger, logger).deliverDue();
         const fresh = r.results.reduce((n, x) => n + x.newRecords, 0);

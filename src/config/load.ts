@@ -4,6 +4,7 @@ import { parseDocument } from 'yaml';
 import { WharfError } from '../errors.js';
 import { formatAjvErrors, validatorFor } from '../schemas.js';
 import { resolveReferences } from './secrets.js';
+import { assertCron } from '../schedule/cron.js';
 import { configDefaults, type ChannelConfig, type FolderChannelConfig, type WharfConfig } from './types.js';
 import type { SftpConnectionConfig } from '../sources/sftp/config.js';
 
@@ -57,10 +58,10 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
     throw new WharfError('CONFIG_INVALID', `the config is not valid YAML: ${e.message.split('\n')[0]}`, { where: file, line });
   }
   const dir = path.dirname(file);
-  // Validate the shape before resolving secrets, so a typo is reported even when a secret is missing.
-  const shapeOnly = doc.toJS() as unknown;
-  checkSchema(shapeOnly, file);
-  const raw = resolveReferences(shapeOnly, dir, env) as WharfConfig;
+  // References are resolved first so that the schema checks the real values (a key's format, say);
+  // schema messages name fields and patterns, never values, so no secret reaches an error.
+  const raw = resolveReferences(doc.toJS() as unknown, dir, env) as WharfConfig;
+  checkSchema(raw, file);
   return normalise(raw, file, dir);
 }
 
@@ -132,6 +133,10 @@ function channelEntry(merchant: string, channel: string, c: ChannelConfig, abs: 
   const quarantineDir = c.quarantineDir ? abs(c.quarantineDir) : path.join(dataDir, 'quarantine', merchant, channel);
   if (c.type === 'sftp') {
     return { ...base, config: { ...c, quarantineDir }, quarantineDir, maxFileSize: c.maxFileSize ?? 100 * 1024 * 1024 };
+  }
+  for (const job of ['orders', 'products'] as const) {
+    const expr = c.schedules?.[job];
+    if (expr) assertCron(expr, `merchants.${merchant}.channels.${channel}.schedules.${job}`);
   }
   // One bad order must not hold up a whole API page: API channels accept the valid orders by default.
   return { ...base, onInvalid: c.onInvalid ?? 'acceptValid', config: { ...c, quarantineDir }, quarantineDir, maxFileSize: 256 * 1024 * 1024 };

@@ -34,8 +34,6 @@ export type ApiChannelType = 'woocommerce' | 'shopify' | 'lightspeed' | 'bol' | 
  */
 export interface ApiChannelConfig extends CommonChannelConfig {
   type: ApiChannelType;
-  onInvalid?: 'rejectFile' | 'acceptValid';
-  quarantineDir?: string;
 }
 
 export interface FileRule {

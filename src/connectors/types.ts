@@ -56,4 +56,8 @@ export interface CommonChannelConfig {
   mappings?: { orders?: string; products?: string };
   /** Replaces the platform's API address (tests, proxies). */
   baseUrl?: string;
+  /** Pipeline policy for a page with invalid records (the gateway's, not the connector's). */
+  onInvalid?: 'rejectFile' | 'acceptValid';
+  /** Local quarantine folder for such pages (resolved by the config loader). */
+  quarantineDir?: string;
 }

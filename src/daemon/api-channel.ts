@@ -2,14 +2,13 @@ import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
-import type { ApiChannelConfig } from '../config/types.js';
 import type { ChannelEntry, LoadedConfig } from '../config/load.js';
 import type { Store } from '../ledger/store.js';
 import { writeFileAtomic } from '../destinations/folder/atomic.js';
 import { processFile, type IntakeResult } from '../pipeline/intake.js';
 import { writeQuarantine } from '../sources/quarantine.js';
 import type { FileSource, ReadyFile, SettleResult, Settlement } from '../sources/types.js';
-import { CONNECTORS, type Connector } from './connectors.js';
+import type { ChannelConnector } from '../connectors/index.js';
 
 export type ApiJob = 'orders' | 'products';
 
@@ -48,13 +47,6 @@ class StagedPageSource implements FileSource {
   async close(): Promise<void> {}
 }
 
-export function connectorFor(entry: ChannelEntry): { connector: Connector; config: ApiChannelConfig } {
-  const c = entry.config as ApiChannelConfig;
-  const connector = CONNECTORS[c.type];
-  if (!connector) throw new Error(`no connector for channel type ${c.type}`);
-  return { connector, config: c };
-}
-
 /**
  * Runs one job of one API channel: pulls page by page, each page through the pipeline, and for
  * orders advances the cursor in the ledger only after the page's records are committed. A crash or a
@@ -64,24 +56,22 @@ export function connectorFor(entry: ChannelEntry): { connector: Connector; confi
 export async function runApiJob(
   cfg: LoadedConfig,
   entry: ChannelEntry,
+  connector: ChannelConnector,
   job: ApiJob,
   store: Store,
   logger: Logger,
   onProgress?: (p: JobProgress) => void,
-  signal?: AbortSignal,
 ): Promise<JobResult> {
-  const { connector, config } = connectorFor(entry);
   const log = logger.child({ merchant: entry.merchant, channel: entry.channel, job });
   const stagingDir = path.join(cfg.dataDir, 'staging', entry.merchant, entry.channel);
   await fs.mkdir(stagingDir, { recursive: true });
-  const source = new StagedPageSource(config.type, entry.merchant, entry.channel, entry.quarantineDir);
-  const mapping = job === 'orders' ? (config.mappings?.orders ?? connector.mappings.orders) : (config.mappings?.products ?? connector.mappings.products);
+  const source = new StagedPageSource(connector.type, entry.merchant, entry.channel, entry.quarantineDir);
+  const mapping = connector.mappings[job];
   const cursorKey = `${job}:${entry.key}`;
-  const options = { logger: log, ...(signal ? { signal } : {}) };
   const progress: JobResult = { pages: 0, records: 0, results: [] };
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
 
-  const pages = job === 'orders' ? connector.pullOrders(config, options, await store.getCursor(cursorKey)) : connector.pullProducts(config, options);
+  const pages = job === 'orders' ? connector.pullOrders(await store.getCursor(cursorKey)) : connector.pullProducts();
   try {
     for await (const page of pages) {
       progress.pages++;
@@ -91,7 +81,7 @@ export async function runApiJob(
         await writeFileAtomic(staged, Buffer.from(JSON.stringify({ records: page.records })));
         const st = await fs.stat(staged);
         const file: ReadyFile = {
-          merchant: entry.merchant, channel: entry.channel, name, origin: `${config.type} ${job} page ${progress.pages}`,
+          merchant: entry.merchant, channel: entry.channel, name, origin: `${connector.type} ${job} page ${progress.pages}`,
           size: st.size, mtimeMs: st.mtimeMs, mapping, localPath: staged, open: () => createReadStream(staged),
         };
         progress.results.push(await processFile(file, source, { onInvalid: entry.onInvalid, maxFileSize: entry.maxFileSize }, { store, mappingsDir: cfg.mappingsDir, logger }));

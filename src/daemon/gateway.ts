@@ -10,13 +10,11 @@ import { processFile, type IntakeResult } from '../pipeline/intake.js';
 import type { FileDestination } from '../sources/types.js';
 import { buildChannel, type OpenChannel } from './channels.js';
 import { runApiJob, type ApiJob } from './api-channel.js';
-import { isApiChannelType } from './connectors.js';
+import { connectorOf, isApiChannelType } from './connectors.js';
+import type { ChannelConnector } from '../connectors/index.js';
 import { Scheduler } from '../schedule/cron.js';
-import type { ApiChannelConfig } from '../config/types.js';
 import type { ChannelEntry } from '../config/load.js';
 
-/** Defaults of every API channel's schedules (the channel schemas document the same). */
-const DEFAULT_SCHEDULES = { orders: '*/5 * * * *', products: '0 * * * *' } as const;
 
 export interface PassTotals {
   files: number;
@@ -37,7 +35,7 @@ export interface PassTotals {
 export class Gateway {
   private readonly channels: OpenChannel[];
   /** Webshop/marketplace channels: pulled on their cron schedules, not polled. */
-  private readonly apiChannels: ChannelEntry[];
+  private readonly apiChannels: { entry: ChannelEntry; connector: ChannelConnector }[];
   private readonly scheduler: Scheduler;
   private readonly delivery: OrderDelivery;
   private readonly destinations = new Map<string, FileDestination>();
@@ -49,7 +47,7 @@ export class Gateway {
 
   constructor(private readonly config: LoadedConfig, private readonly store: Store, private readonly logger: Logger) {
     this.channels = config.channels.filter((e) => !isApiChannelType(e.config.type)).map((entry) => buildChannel(config, entry, store, logger));
-    this.apiChannels = config.channels.filter((e) => isApiChannelType(e.config.type));
+    this.apiChannels = config.channels.filter((e) => isApiChannelType(e.config.type)).map((entry) => ({ entry, connector: connectorOf(entry, logger) }));
     this.scheduler = new Scheduler(config.timezone, logger);
     this.delivery = createOrderDelivery(config, store, logger, (merchant) => this.destinationFor(merchant));
   }
@@ -80,9 +78,9 @@ export class Gateway {
         if (processed === 0) await delay(Math.min(500, ch.pollIntervalMs));
       }
     }
-    for (const entry of this.apiChannels) {
+    for (const api of this.apiChannels) {
       for (const job of ['orders', 'products'] as const) {
-        const ok = await this.apiJob(entry, job, totals);
+        const ok = await this.apiJob(api, job, totals);
         if (!ok) break;
       }
     }
@@ -92,9 +90,9 @@ export class Gateway {
   }
 
   /** One API job; errors are logged and counted, never thrown (one channel never stops another). */
-  private async apiJob(entry: ChannelEntry, job: ApiJob, totals?: PassTotals): Promise<boolean> {
+  private async apiJob({ entry, connector }: { entry: ChannelEntry; connector: ChannelConnector }, job: ApiJob, totals?: PassTotals): Promise<boolean> {
     try {
-      const r = await runApiJob(this.config, entry, job, this.store, this.logger);
+      const r = await runApiJob(this.config, entry, connector, job, this.store, this.logger);
       if (totals) r.results.forEach((x) => count(totals, x));
       if (r.results.some((x) => x.newRecords > 0 || x.cancellations > 0)) this.deliveryWake?.();
       return true;
@@ -112,10 +110,9 @@ export class Gateway {
     await Promise.all(this.channels.map((ch) => this.openChannel(ch, totals)));
     for (const ch of this.channels) ch.source.onChange?.(() => this.wakes.get(ch)?.());
     this.logger.info({ channels: this.channels.map((c) => c.entry.key) }, `wharf is running: ${this.channels.length} channel(s)`);
-    for (const entry of this.apiChannels) {
-      const c = entry.config as ApiChannelConfig;
-      this.scheduler.add(`${entry.key} orders`, c.schedules?.orders ?? DEFAULT_SCHEDULES.orders, () => this.apiJob(entry, 'orders'));
-      this.scheduler.add(`${entry.key} products`, c.schedules?.products ?? DEFAULT_SCHEDULES.products, () => this.apiJob(entry, 'products'));
+    for (const api of this.apiChannels) {
+      this.scheduler.add(`${api.entry.key} orders`, api.connector.schedules.orders, () => this.apiJob(api, 'orders'));
+      this.scheduler.add(`${api.entry.key} products`, api.connector.schedules.products, () => this.apiJob(api, 'products'));
     }
     const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop(), this.stopped.then(() => this.scheduler.stop())];
     await Promise.all(loops);

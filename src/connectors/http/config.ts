@@ -13,7 +13,7 @@ export const commonDefaults = {
 
 /** The keys of CommonChannelConfig, for the type-vs-schema test of each platform. */
 export const commonConfigKeys = {
-  startDate: true, schedules: true, overlap: true, requestTimeout: true, rateLimit: true, mappings: true, baseUrl: true,
+  startDate: true, schedules: true, overlap: true, requestTimeout: true, rateLimit: true, mappings: true, baseUrl: true, onInvalid: true, quarantineDir: true,
 } as const satisfies Record<keyof CommonChannelConfig, true>;
 
 /**

@@ -1,0 +1,119 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { REPO, wharf } from '../helpers/cli.js';
+import { wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
+
+/**
+ * A WooCommerce channel end to end through the real CLI: a local server speaking the documented REST
+ * API (auth, paging headers, modified_after, 429/503), the compiled `wharf`, SQLite, real folders.
+ */
+const KEY = 'ck_1111111111111111111111111111111111111111';
+const SECRET = 'cs_2222222222222222222222222222222222222222';
+const T0 = Date.parse('2026-11-20T09:00:00Z');
+const at = (s: number) => new Date(T0 + s * 1000).toISOString();
+
+describe('WooCommerce channel through the CLI', () => {
+  let server: ReturnType<typeof wooServer>;
+  let work: string;
+  let config: string;
+  const env = { WOO_KEY: KEY, WOO_SECRET: SECRET };
+  const warehouse = () => fs.readdir(path.join(work, 'warehouse')).then((f) => f.sort(), () => [] as string[]);
+
+  beforeAll(async () => {
+    server = await wooServer({ keys: [{ key: KEY, secret: SECRET, permissions: 'read_write' }] }).start();
+    work = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-woo-cli-'));
+    config = path.join(work, 'wharf.yaml');
+    await fs.writeFile(
+      config,
+      `ledger: { path: ${work}/wharf.sqlite }
+mappings: ${path.join(REPO, 'mappings')}
+dataDir: ${work}/var
+schedule: { timezone: Europe/Amsterdam }
+warehouse:
+  orders: { path: ${work}/warehouse }
+merchants:
+  shop:
+    channels:
+      woo:
+        type: woocommerce
+        url: https://shop.example
+        baseUrl: ${server.url}/wp-json/wc/v3
+        consumerKey: \${WOO_KEY}
+        consumerSecret: \${WOO_SECRET}
+`,
+    );
+  });
+  afterAll(async () => {
+    await server.stop();
+    await fs.rm(work, { recursive: true, force: true });
+  });
+
+  it('test-connection passes with a read/write key', async () => {
+    const r = await wharf(['test-connection', 'shop/woo', '--config', config], { env });
+    expect(r.stdout).toContain('shop/woo: connection ok');
+    expect(r.code).toBe(0);
+  });
+
+  it('imports every processing order once over several runs, including one modified at the cursor', async () => {
+    for (let i = 1; i <= 150; i++) server.state.orders.push(wooOrder({ id: i, modified: at(i * 60) }));
+    server.state.orders.push(wooOrder({ id: 999, modified: at(10), status: 'pending' })); // not ready: never pulled
+    const first = await wharf(['sync', 'woo', 'orders', '--config', config], { env });
+    expect(first.code).toBe(0);
+    expect(first.stdout).toContain('150 new');
+    expect(await warehouse()).toHaveLength(150);
+
+    // The next run: new orders, and one modified exactly at the stored cursor.
+    server.state.orders.push(wooOrder({ id: 151, modified: at(150 * 60) }));
+    for (let i = 152; i <= 160; i++) server.state.orders.push(wooOrder({ id: i, modified: at(9000 + i) }));
+    const second = await wharf(['sync', 'woo', 'orders', '--config', config], { env });
+    expect(second.code).toBe(0);
+    const files = await warehouse();
+    expect(files).toHaveLength(160);
+    expect(files).toContain('shop-woo-151.json');
+    expect(files).not.toContain('shop-woo-999.json');
+
+    // A third run with nothing new: the overlap window re-reads recent orders, the ledger drops them.
+    const third = await wharf(['sync', 'woo', 'orders', '--config', config], { env });
+    expect(third.stdout).toContain('0 new');
+    expect(await warehouse()).toHaveLength(160);
+    const order = JSON.parse(await fs.readFile(path.join(work, 'warehouse', 'shop-woo-151.json'), 'utf8')) as { id: string; shipTo: { street: string; houseNumber: string; houseNumberSuffix: string } };
+    expect(order.id).toBe('shop:woo:151');
+    expect(order.shipTo).toMatchObject({ street: 'Keizersgracht', houseNumber: '221', houseNumberSuffix: 'B' });
+  });
+
+  it('sends a cancellation for an order already sent', async () => {
+    const o = server.state.orders.find((x) => x.id === 5)!;
+    o.status = 'cancelled';
+    o.date_modified_gmt = at(20_000).slice(0, 19);
+    o.date_modified = o.date_modified_gmt;
+    const r = await wharf(['once', '--config', config], { env });
+    expect(r.code).toBe(0);
+    const files = await warehouse();
+    expect(files.filter((f) => f.endsWith('.cancel.json'))).toEqual(['shop-woo-5.cancel.json']);
+  });
+
+  it('rides out a 429 storm and a 503', async () => {
+    server.state.orders.push(wooOrder({ id: 161, modified: at(30_000) }));
+    server.failNext(3, { status: 429, retryAfter: '1', pathIncludes: '/orders' });
+    server.failNext(1, { status: 503, pathIncludes: '/orders' });
+    const r = await wharf(['sync', 'woo', 'orders', '--config', config], { env, timeoutMs: 120_000 });
+    expect(r.code).toBe(0);
+    expect(await warehouse()).toContain('shop-woo-161.json');
+    expect(server.hits('/orders', 429).length).toBe(3);
+  });
+
+  it('a bad key gives a clear error, imports nothing, and never shows the secret', async () => {
+    server.state.orders.push(wooOrder({ id: 162, modified: at(40_000) }));
+    const bad = { WOO_KEY: KEY, WOO_SECRET: 'cs_wrong_wrong_wrong' };
+    const r = await wharf(['sync', 'woo', 'orders', '--config', config], { env: bad });
+    expect(r.code).toBe(1);
+    expect(r.stderr).toMatch(/rejected|invalid|AUTH/i);
+    expect(r.stdout + r.stderr).not.toContain('cs_wrong_wrong_wrong');
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+    expect(await warehouse()).not.toContain('shop-woo-162.json');
+    const status = JSON.parse((await wharf(['status', '--json', '--config', config], { env })).stdout) as { channels: { channel: string; lastError: string | null }[] };
+    expect(status.channels.find((c) => c.channel === 'woo')!.lastError).toBeTruthy();
+  });
+});
