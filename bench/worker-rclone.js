@@ -2,16 +2,16 @@
 // into a local folder, the host key pinned through a known_hosts file like Wharf pins its fingerprint.
 // rclone is not a Node process, so its peak RSS comes from GNU time (%M) when /usr/bin/time exists,
 // else from sampling /proc/<pid>/status VmHWM (a lower bound).
-// Usage: node bench/worker-rclone.js HOST PORT USER KEY_FILE KNOWN_HOSTS REMOTE_DIR LOCAL_DIR
+// Usage: node bench/worker-rclone.js HOST PORT USER KEY_FILE KNOWN_HOSTS REMOTE_DIR LOCAL_DIR [rclone flags…]
 import { spawn } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { report } from './lib.js';
 
-const [host, port, user, keyFile, knownHosts, remoteDir, localDir] = process.argv.slice(2);
+const [host, port, user, keyFile, knownHosts, remoteDir, localDir, ...extra] = process.argv.slice(2);
 const remote = `:sftp,host=${host},port=${port},user=${user},key_file=${keyFile}:${remoteDir}`;
-const args = ['copy', remote, localDir, '--sftp-known-hosts-file', knownHosts, '--stats', '0', '--log-level', 'NOTICE'];
+const args = ['copy', remote, localDir, '--sftp-known-hosts-file', knownHosts, '--stats', '0', '--log-level', 'NOTICE', ...extra];
 const useTime = existsSync('/usr/bin/time');
 const timeFile = path.join(os.tmpdir(), `wharf-bench-rclone-time-${process.pid}`);
 const started = performance.now();

@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { describeError } from '../errors.js';
 import { listMappingNames, loadMapping } from '../mapping/index.js';
-import { Gateway, createOrderDelivery } from '../daemon/gateway.js';
+import { Gateway, WarehouseDeliveries } from '../daemon/gateway.js';
 import { channelMappings, findChannel } from '../config/load.js';
 import { connectorOf, isApiChannelType, platformMappings } from '../daemon/connectors.js';
 import { runApiJob, type JobProgress } from '../daemon/api-channel.js';
@@ -144,7 +144,9 @@ program
       if (!o.all && requeued < deliveryIds.length) ok = false;
       if (rows.length > 0 || requeued > 0) {
         // Deliver what the retry produced right away, as `once` would.
-        const d = await createOrderDelivery(cfg, ledger, logger).deliverDue();
+        const deliveries = new WarehouseDeliveries(cfg, ledger, logger);
+        const d = await deliveries.deliverDue();
+        await deliveries.close();
         print(`deliveries: ${d.delivered} written, ${d.unchanged} already present, ${d.failed} failed`);
       }
     } finally {
@@ -200,7 +202,9 @@ program
         const progress = progressLine(`${entry.key} ${job}`);
         const r = await runApiJob(cfg, entry, connectorOf(entry, logger), job, ledger, logger, progress.update);
         progress.done();
-        const d = await createOrderDelivery(cfg, ledger, logger).deliverDue();
+        const deliveries = new WarehouseDeliveries(cfg, ledger, logger);
+        const d = await deliveries.deliverDue();
+        await deliveries.close();
         const fresh = r.results.reduce((n, x) => n + x.newRecords, 0);
         const quarantined = r.results.filter((x) => x.status === 'quarantined' || x.status === 'partial').length;
         print(`${entry.key} ${job}: ${r.records} record(s) in ${r.pages} page(s): ${fresh} new, ${quarantined} page(s) with invalid records quarantined; ${d.delivered} delivered`);

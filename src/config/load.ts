@@ -33,6 +33,7 @@ export interface LoadedConfig {
   timezone: string;
   delivery: { intervalMs: number; maxBackoffMs: number };
   warehouseOrders: { path: string; mapping?: string; batch: 'order' | 'file'; sftp?: SftpConnectionConfig };
+  warehouseProducts: { path: string; mapping?: string };
   channels: ChannelEntry[];
 }
 
@@ -114,8 +115,16 @@ function normalise(raw: WharfConfig, file: string, dir: string): LoadedConfig {
       batch: raw.warehouse.orders.batch ?? 'order',
       ...(raw.warehouse.orders.type === 'sftp' ? { sftp: raw.warehouse.orders.sftp } : {}),
     },
+    warehouseProducts: productsDestination(raw, abs),
     channels,
   };
+}
+
+function productsDestination(raw: WharfConfig, abs: (p: string) => string): LoadedConfig['warehouseProducts'] {
+  const remote = raw.warehouse.orders.type === 'sftp';
+  const given = raw.warehouse.products?.path;
+  const p = given ? (remote ? given : abs(given)) : (remote ? path.posix : path).join((remote ? path.posix : path).dirname(remote ? raw.warehouse.orders.path : abs(raw.warehouse.orders.path)), 'products');
+  return { path: p, ...(raw.warehouse.products?.mapping ? { mapping: raw.warehouse.products.mapping } : {}) };
 }
 
 function channelEntry(merchant: string, channel: string, c: ChannelConfig, abs: (p: string) => string, dataDir: string): ChannelEntry {

@@ -14,7 +14,7 @@ export interface WharfConfig {
   log?: { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   delivery?: { interval?: number; maxBackoff?: number };
   schedule?: { timezone?: string };
-  warehouse: { orders: OrderDestinationConfig };
+  warehouse: { orders: OrderDestinationConfig; products?: { path?: string; mapping?: string } };
   merchants: Record<string, MerchantConfig>;
 }
 

@@ -5,7 +5,8 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Store } from '../ledger/store.js';
 import { FolderDestination } from '../destinations/folder/destination.js';
 import { SftpDestination } from '../destinations/sftp/destination.js';
-import { OrderDelivery, type DeliveryResult } from '../pipeline/deliver.js';
+import { OutboxDelivery, type DeliveryResult } from '../pipeline/deliver.js';
+import { WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS } from '../ledger/sql.js';
 import { processFile, type IntakeResult } from '../pipeline/intake.js';
 import type { FileDestination } from '../sources/types.js';
 import { buildChannel, type OpenChannel } from './channels.js';
@@ -37,8 +38,7 @@ export class Gateway {
   /** Webshop/marketplace channels: pulled on their cron schedules, not polled. */
   private readonly apiChannels: { entry: ChannelEntry; connector: ChannelConnector }[];
   private readonly scheduler: Scheduler;
-  private readonly delivery: OrderDelivery;
-  private readonly destinations = new Map<string, FileDestination>();
+  private readonly delivery: WarehouseDeliveries;
   private stopping = false;
   private readonly wakes = new Map<OpenChannel, () => void>();
   private deliveryWake: (() => void) | undefined;
@@ -49,17 +49,7 @@ export class Gateway {
     this.channels = config.channels.filter((e) => !isApiChannelType(e.config.type)).map((entry) => buildChannel(config, entry, store, logger));
     this.apiChannels = config.channels.filter((e) => isApiChannelType(e.config.type)).map((entry) => ({ entry, connector: connectorOf(entry, logger) }));
     this.scheduler = new Scheduler(config.timezone, logger);
-    this.delivery = createOrderDelivery(config, store, logger, (merchant) => this.destinationFor(merchant));
-  }
-
-  private destinationFor(merchant: string): FileDestination {
-    const dir = warehouseDir(this.config, merchant);
-    let d = this.destinations.get(dir);
-    if (!d) {
-      d = newWarehouseDestination(this.config, dir, this.logger);
-      this.destinations.set(dir, d);
-    }
-    return d;
+    this.delivery = new WarehouseDeliveries(config, store, logger);
   }
 
   /** One pass: every source until nothing is pending, then every due delivery. */
@@ -214,7 +204,7 @@ export class Gateway {
 
   private async close(): Promise<void> {
     await Promise.all(this.channels.map((ch) => ch.close().catch(() => undefined)));
-    await Promise.all([...this.destinations.values()].map((d) => d.close().catch(() => undefined)));
+    await this.delivery.close();
   }
 }
 
@@ -232,33 +222,46 @@ function count(t: PassTotals, r: IntakeResult): void {
   t.cancellations += r.cancellations;
 }
 
-/** The warehouse order folder of one merchant (`{merchant}` in the configured path). */
-export function warehouseDir(config: LoadedConfig, merchant: string): string {
-  return config.warehouseOrders.path.replaceAll('{merchant}', merchant);
-}
+/** The warehouse deliveries: orders (and cancellations), and products from webshop catalogues. */
+export class WarehouseDeliveries {
+  private readonly destinations = new Map<string, FileDestination>();
+  readonly orders: OutboxDelivery;
+  readonly products: OutboxDelivery;
 
-/** The warehouse-orders delivery as the config describes it. */
-export function createOrderDelivery(
-  config: LoadedConfig,
-  store: Store,
-  logger: Logger,
-  destinationFor: (merchant: string) => FileDestination = (m) => newWarehouseDestination(config, warehouseDir(config, m), logger),
-): OrderDelivery {
-  return new OrderDelivery(
-    store,
-    {
-      destinationFor,
-      mapping: config.warehouseOrders.mapping,
-      batch: config.warehouseOrders.batch,
-      mappingsDir: config.mappingsDir,
-      maxBackoffMs: config.delivery.maxBackoffMs,
-    },
-    logger.child({ destination: 'warehouse.orders' }),
-  );
-}
+  constructor(private readonly config: LoadedConfig, store: Store, private readonly logger: Logger) {
+    const common = { mappingsDir: config.mappingsDir, maxBackoffMs: config.delivery.maxBackoffMs };
+    this.orders = new OutboxDelivery(
+      store,
+      { ...common, destinationFor: (m) => this.destination(config.warehouseOrders.path, m), mapping: config.warehouseOrders.mapping, batch: config.warehouseOrders.batch },
+      logger.child({ destination: WAREHOUSE_ORDERS }),
+    );
+    // A catalogue pull is one batch: one product file per pulled page, never one file per product.
+    this.products = new OutboxDelivery(
+      store,
+      { ...common, outbox: WAREHOUSE_PRODUCTS, batchLabel: 'products', destinationFor: (m) => this.destination(config.warehouseProducts.path, m), mapping: config.warehouseProducts.mapping, batch: 'file' },
+      logger.child({ destination: WAREHOUSE_PRODUCTS }),
+    );
+  }
 
-/** The warehouse order destination for one folder: local, or on the warehouse's SFTP server. */
-export function newWarehouseDestination(config: LoadedConfig, dir: string, logger: Logger): FileDestination {
-  const sftp = config.warehouseOrders.sftp;
-  return sftp ? new SftpDestination({ config: sftp, directory: dir, logger, channel: 'warehouse.orders' }) : new FolderDestination(dir);
+  async deliverDue(): Promise<DeliveryResult> {
+    const a = await this.orders.deliverDue();
+    const b = await this.products.deliverDue();
+    return { delivered: a.delivered + b.delivered, unchanged: a.unchanged + b.unchanged, failed: a.failed + b.failed };
+  }
+
+  /** One destination per folder (`{merchant}` in the configured path), local or on the warehouse's SFTP server. */
+  private destination(template: string, merchant: string): FileDestination {
+    const dir = template.replaceAll('{merchant}', merchant);
+    let d = this.destinations.get(dir);
+    if (!d) {
+      const sftp = this.config.warehouseOrders.sftp;
+      d = sftp ? new SftpDestination({ config: sftp, directory: dir, logger: this.logger, channel: 'warehouse' }) : new FolderDestination(dir);
+      this.destinations.set(dir, d);
+    }
+    return d;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.destinations.values()].map((d) => d.close().catch(() => undefined)));
+  }
 }

@@ -3,7 +3,7 @@ import { WharfError } from '../errors.js';
 import type {
   FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, OutboxRow, RecordOutcome, Store, StoredRecord,
 } from './store.js';
-import { SCHEMA_SQL, WAREHOUSE_ORDERS, contentHash, decideOrder } from './sql.js';
+import { SCHEMA_SQL, WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS, decideProduct, productDeliveryKey, contentHash, decideOrder } from './sql.js';
 import { Mutex } from './mutex.js';
 import { buildSummary, toFileRow, toOutboxRow } from './sqlite.js';
 
@@ -234,11 +234,11 @@ export class PostgresStore implements Store {
       )).rowCount === 1;
     const insertDuplicate = (id: string, changed: boolean, t: string) =>
       q('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES ($1,$2,$3,$4)', [id, fileId, changed ? 1 : 0, t]);
-    const enqueue = (rec: StoredRecord, action: 'order' | 'cancel', body: string, t: string) =>
+    const enqueue = (rec: StoredRecord, action: 'order' | 'cancel' | 'product', body: string, t: string, key = rec.id) =>
       q(
         `INSERT INTO outbox (destination, record_id, merchant, action, body, status, next_attempt_at, created_at, file_id)
          VALUES ($1,$2,$3,$4,$5,'pending',$6,$7,$8) ON CONFLICT (destination, record_id, action) DO NOTHING`,
-        [WAREHOUSE_ORDERS, rec.id, rec.merchant, action, body, t, t, fileId],
+        [action === 'product' ? WAREHOUSE_PRODUCTS : WAREHOUSE_ORDERS, key, rec.merchant, action, body, t, t, fileId],
       );
 
     const addRecord = async (rec: StoredRecord): Promise<RecordOutcome> => {
@@ -252,6 +252,20 @@ export class PostgresStore implements Store {
       for (let attempt = 0; attempt < 3; attempt++) {
         const existing = await lockRecord(rec.id);
         const t = now();
+        if (rec.kind === 'product') {
+          const decision = decideProduct(existing, hash);
+          if (decision === 'duplicate') {
+            await insertDuplicate(rec.id, false, t);
+            return 'duplicate';
+          }
+          if (decision === 'stored') {
+            if (!(await insertRecord(rec, null, hash, body, t))) continue;
+          } else {
+            await q('UPDATE records SET version = version + 1, hash = $1, body = $2, file_id = $3, record_no = $4, updated_at = $5 WHERE id = $6', [hash, body, fileId, rec.recordNo, t, rec.id]);
+          }
+          await enqueue(rec, 'product', body, t, productDeliveryKey(rec.id, hash));
+          return decision;
+        }
         if (rec.kind !== 'order') {
           if (existing) {
             await insertDuplicate(rec.id, existing.hash !== hash, t);
@@ -282,9 +296,18 @@ export class PostgresStore implements Store {
       throw new WharfError('LEDGER_FAILED', `record ${rec.id} changed concurrently; the file will be processed again`, {}, { retryable: true });
     };
 
+    const productSkuForEan = async (merchant: string, ean: string, exceptSku: string): Promise<string | undefined> => {
+      const r = await q(
+        `SELECT body::json->>'sku' AS sku FROM records WHERE kind = 'product' AND merchant = $1 AND body::json->>'ean' = $2 AND body::json->>'sku' <> $3 LIMIT 1`,
+        [merchant, ean, exceptSku],
+      );
+      return (r.rows[0] as { sku?: string } | undefined)?.sku;
+    };
+
     return {
       fileId,
       addRecord,
+      productSkuForEan,
       commit: async (result) => {
         try {
           await q('UPDATE files SET status = $1, records = $2, duplicates = $3, invalid = $4, error = $5, quarantine_path = $6 WHERE id = $7',

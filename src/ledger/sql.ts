@@ -2,6 +2,22 @@ import { createHash } from 'node:crypto';
 
 /** Outbox destination of canonical orders: the warehouse order folder. */
 export const WAREHOUSE_ORDERS = 'warehouse.orders';
+/** Outbox destination of canonical products (new or changed): the warehouse product folder. */
+export const WAREHOUSE_PRODUCTS = 'warehouse.products';
+
+/**
+ * A product is a catalogue entry, not an event: first sight stores it, a changed one replaces it,
+ * and both owe the warehouse a delivery; an unchanged one is a duplicate.
+ */
+export function decideProduct(existing: { hash: string } | undefined, hash: string): 'stored' | 'updated' | 'duplicate' {
+  if (!existing) return 'stored';
+  return existing.hash === hash ? 'duplicate' : 'updated';
+}
+
+/** The outbox key of one version of a product: each changed version is delivered once. */
+export function productDeliveryKey(recordId: string, hash: string): string {
+  return `${recordId}#${hash.slice(0, 16)}`;
+}
 
 /**
  * Tables shared by both stores (written in the SQL both SQLite and PostgreSQL accept; the

@@ -5,7 +5,7 @@ import { WharfError } from '../errors.js';
 import type {
   ChannelStatus, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, OutboxRow, RecordOutcome, Store, StoredRecord,
 } from './store.js';
-import { SCHEMA_SQL, WAREHOUSE_ORDERS, contentHash, decideOrder } from './sql.js';
+import { SCHEMA_SQL, WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS, contentHash, decideOrder, decideProduct, productDeliveryKey } from './sql.js';
 import { Mutex } from './mutex.js';
 
 type Row = Record<string, unknown>;
@@ -99,6 +99,9 @@ export class SqliteStore implements Store {
       `INSERT INTO outbox (destination, record_id, merchant, action, body, status, next_attempt_at, created_at, file_id)
        VALUES (?,?,?,?,?,'pending',?,?,?) ON CONFLICT (destination, record_id, action) DO NOTHING`,
     );
+    const findEan = db.prepare(
+      `SELECT json_extract(body, '$.sku') AS sku FROM records WHERE kind = 'product' AND merchant = ? AND json_extract(body, '$.ean') = ? AND json_extract(body, '$.sku') <> ? LIMIT 1`,
+    );
     const finish = (sql: 'COMMIT' | 'ROLLBACK') => {
       if (!open) throw new Error('intake transaction already finished');
       open = false;
@@ -120,6 +123,17 @@ export class SqliteStore implements Store {
         const status = typeof rec.body.status === 'string' ? rec.body.status : null;
         const existing = getRecord.get(rec.id) as { status: string | null; hash: string } | undefined;
         const t = now();
+        if (rec.kind === 'product') {
+          const decision = decideProduct(existing, hash);
+          if (decision === 'duplicate') {
+            insertDuplicate.run(rec.id, fileId, 0, t);
+            return 'duplicate';
+          }
+          if (decision === 'stored') insertRecord.run(rec.id, rec.kind, rec.merchant, rec.channel, null, hash, body, fileId, rec.recordNo, t, t);
+          else updateRecord.run(null, hash, body, fileId, rec.recordNo, t, rec.id);
+          enqueue.run(WAREHOUSE_PRODUCTS, productDeliveryKey(rec.id, hash), rec.merchant, 'product', body, t, t, fileId);
+          return decision;
+        }
         if (rec.kind !== 'order') {
           if (existing) {
             insertDuplicate.run(rec.id, fileId, existing.hash === hash ? 0 : 1, t);
@@ -143,6 +157,10 @@ export class SqliteStore implements Store {
             insertDuplicate.run(rec.id, fileId, existing!.hash === hash ? 0 : 1, t);
             return 'duplicate';
         }
+      },
+      productSkuForEan: async (merchant: string, ean: string, exceptSku: string) => {
+        const row = findEan.get(merchant, ean, exceptSku) as { sku: string } | undefined;
+        return row?.sku;
       },
       commit: async (result) => {
         try {

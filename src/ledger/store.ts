@@ -35,7 +35,8 @@ export type RecordOutcome =
   | 'new' // first time seen: stored, and a delivery is owed (for open orders)
   | 'cancellation' // an order already known as open came again cancelled: a cancellation is owed
   | 'duplicate' // already known, nothing to send
-  | 'stored'; // stored but nothing to send (an order cancelled before it was ever sent)
+  | 'stored' // stored; nothing to send for an order cancelled before it was sent, a delivery for a new product
+  | 'updated'; // a known product with changed content: replaced, and the new version is owed
 
 export interface StoredRecord {
   kind: RecordKind;
@@ -51,13 +52,15 @@ export interface StoredRecord {
 export interface IntakeTx {
   readonly fileId: number;
   addRecord(rec: StoredRecord): Promise<RecordOutcome>;
+  /** The SKU of another product of this merchant that already carries `ean` (a conflict), if any. */
+  productSkuForEan(merchant: string, ean: string, exceptSku: string): Promise<string | undefined>;
   /** Commits the records, the outbox rows and the file's final status in one transaction. */
   commit(result: { status: 'imported' | 'partial'; records: number; duplicates: number; invalid: number; error?: string; quarantinePath?: string }): Promise<void>;
   /** Discards everything added, the file row included. */
   rollback(): Promise<void>;
 }
 
-export type OutboxAction = 'order' | 'cancel';
+export type OutboxAction = 'order' | 'cancel' | 'product';
 
 export interface OutboxRow {
   id: number;

@@ -11,6 +11,10 @@ import type { FileDestination } from '../sources/types.js';
 import { sha256 } from './hash.js';
 
 export interface OrderOutputOptions {
+  /** The outbox this delivery empties (default: warehouse orders). */
+  outbox?: string;
+  /** Word in batch file names, e.g. `products` → `<merchant>-<channel>-products-<fileId>.ndjson`. */
+  batchLabel?: string;
   /** Destination folder per merchant (the config's `{merchant}` placeholder is resolved here). */
   destinationFor(merchant: string): FileDestination;
   /** Output mapping name, or undefined for canonical JSON. */
@@ -33,17 +37,21 @@ export interface DeliveryResult {
  * and only then marked delivered. A crash between the write and the mark means the next run writes
  * the same bytes again, which the destination recognises as 'unchanged': never a second order.
  */
-export class OrderDelivery {
+export class OutboxDelivery {
   private mapping: OutputMapping | undefined;
   private mappingLoaded = false;
 
-  constructor(private readonly store: Store, private readonly opts: OrderOutputOptions, private readonly logger: Logger) {}
+  private readonly outbox: string;
+
+  constructor(private readonly store: Store, private readonly opts: OrderOutputOptions, private readonly logger: Logger) {
+    this.outbox = opts.outbox ?? WAREHOUSE_ORDERS;
+  }
 
   async deliverDue(batch = 200): Promise<DeliveryResult> {
     if (this.opts.batch === 'file') return this.deliverBatches();
     const result: DeliveryResult = { delivered: 0, unchanged: 0, failed: 0 };
     for (;;) {
-      const rows = await this.store.dueDeliveries(WAREHOUSE_ORDERS, batch);
+      const rows = await this.store.dueDeliveries(this.outbox, batch);
       if (rows.length === 0) return result;
       for (const row of rows) {
         const outcome = await this.deliverOne(row);
@@ -89,16 +97,17 @@ export class OrderDelivery {
     const result: DeliveryResult = { delivered: 0, unchanged: 0, failed: 0 };
     const failedFiles = new Set<number>();
     for (;;) {
-      const fileId = await this.store.nextBatchFile(WAREHOUSE_ORDERS);
+      const fileId = await this.store.nextBatchFile(this.outbox);
       if (fileId === undefined || failedFiles.has(fileId)) return result;
-      const [first] = await this.store.batchPage(WAREHOUSE_ORDERS, fileId, 0, 1);
+      const [first] = await this.store.batchPage(this.outbox, fileId, 0, 1);
       if (!first) return result;
       const log = this.logger.child({ batchOf: fileId, merchant: first.merchant });
       const ids: number[] = [];
       let name = '';
       try {
         const mapping = await this.outputMapping();
-        name = `${String(first.body.merchant)}-${String(first.body.channel)}-${fileId}.${mapping?.extension ?? 'ndjson'}`;
+        const label = this.opts.batchLabel ? `${this.opts.batchLabel}-` : '';
+        name = `${String(first.body.merchant)}-${String(first.body.channel)}-${label}${fileId}.${mapping?.extension ?? 'ndjson'}`;
         const dest = this.opts.destinationFor(first.merchant);
         if (!dest.writeStream) throw new WharfError('USAGE', `${dest.describe} cannot take batch files`, { hint: 'use batch: order for this destination' });
         const rows = this.rowsOf(fileId, ids);
@@ -122,7 +131,7 @@ export class OrderDelivery {
         // Every row of the batch shares the fate of the batch.
         let after = 0;
         for (;;) {
-          const page = await this.store.batchPage(WAREHOUSE_ORDERS, fileId, after, 1000);
+          const page = await this.store.batchPage(this.outbox, fileId, after, 1000);
           if (page.length === 0) break;
           for (const row of page) await this.store.markDeliveryFailed(row.id, message, retryAt);
           after = page[page.length - 1]!.id;
@@ -137,7 +146,7 @@ export class OrderDelivery {
   private async *rowsOf(fileId: number, ids: number[]): AsyncGenerator<Record<string, unknown>> {
     let after = 0;
     for (;;) {
-      const page = await this.store.batchPage(WAREHOUSE_ORDERS, fileId, after, 1000);
+      const page = await this.store.batchPage(this.outbox, fileId, after, 1000);
       if (page.length === 0) return;
       for (const row of page) {
         ids.push(row.id);
@@ -150,8 +159,9 @@ export class OrderDelivery {
   private async outputMapping(): Promise<OutputMapping | undefined> {
     if (!this.mappingLoaded && this.opts.mapping) {
       const m = await loadMapping(this.opts.mapping, this.opts.mappingsDir);
-      if (m.direction !== 'output' || m.kind !== 'order') {
-        throw new WharfError('MAPPING_INVALID', `warehouse.orders.mapping ${this.opts.mapping} must be an output mapping of kind order`, { where: m.file });
+      const kind = this.outbox === WAREHOUSE_ORDERS ? 'order' : 'product';
+      if (m.direction !== 'output' || m.kind !== kind) {
+        throw new WharfError('MAPPING_INVALID', `${this.outbox}.mapping ${this.opts.mapping} must be an output mapping of kind ${kind}`, { where: m.file });
       }
       this.mapping = m;
     }

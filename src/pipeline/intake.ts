@@ -115,13 +115,22 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
         }
         // With rejectFile the first invalid record decides the file's fate; keep reading only to report.
         if (invalid > 0 && policy.onInvalid === 'rejectFile') continue;
+        if (mapping.kind === 'product' && typeof canonical.ean === 'string') {
+          // One EAN belongs to one SKU: a second SKU claiming it is reported, never guessed between.
+          const owner = await tx.productSkuForEan(file.merchant, canonical.ean, String(canonical.sku));
+          if (owner) {
+            invalid++;
+            addError({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), field: 'ean', message: `EAN ${canonical.ean} of SKU ${String(canonical.sku)} is already used by SKU ${owner}; correct the product data so that each EAN belongs to one SKU` });
+            continue;
+          }
+        }
         const outcome = await tx.addRecord({ kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: file.merchant, channel: file.channel, body: canonical, recordNo: rec.recordNo });
         imported++;
         if (outcome === 'duplicate') {
           duplicates++;
           log.info({ record: rec.recordNo, id: canonical.id ?? recordKey(mapping.kind, canonical) }, 'duplicate record: already in the ledger; not sent again');
         } else if (outcome === 'cancellation') cancellations++;
-        else if (outcome === 'new') fresh++;
+        else if (outcome === 'new' || outcome === 'updated' || (outcome === 'stored' && mapping.kind === 'product')) fresh++;
       }
       if (read === 0) throw new ContentError('FILE_EMPTY', 'the file contains no records', { hint: 'check that the file is complete and matches the mapping' });
     } catch (err) {

@@ -116,4 +116,43 @@ merchants:
     const status = JSON.parse((await wharf(['status', '--json', '--config', config], { env })).stdout) as { channels: { channel: string; lastError: string | null }[] };
     expect(status.channels.find((c) => c.channel === 'woo')!.lastError).toBeTruthy();
   });
+
+  it('pulls the catalogue into a product file for the warehouse and reports an EAN claimed by two SKUs', async () => {
+    server.state.products.push(
+      { id: 10, name: 'Mok', type: 'simple', sku: 'MOK-01', global_unique_id: '08712345678906' },
+      { id: 11, name: 'T-shirt', type: 'variable', sku: 'TS' },
+      { id: 13, name: 'Mok (dubbel)', type: 'simple', sku: 'MOK-02', global_unique_id: '08712345678906' },
+    );
+    server.state.variations.set(11, [
+      { id: 111, sku: 'TS-S', attributes: [{ name: 'Maat', option: 'S' }] },
+      { id: 112, sku: 'TS-M', attributes: [{ name: 'Maat', option: 'M' }] },
+    ]);
+    const r = await wharf(['sync', 'shop/woo', 'products', '--config', config], { env });
+    expect(r.code).toBe(0);
+    const dir = path.join(work, 'products');
+    const files = await fs.readdir(dir);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^shop-woo-products-\d+\.ndjson$/);
+    const products = (await fs.readFile(path.join(dir, files[0]!), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { sku: string; ean?: string });
+    expect(products.map((p) => p.sku).sort()).toEqual(['MOK-01', 'TS-M', 'TS-S']);
+    expect(products.find((p) => p.sku === 'MOK-01')!.ean).toBe('08712345678906'); // leading zero kept
+
+    // The conflict is reported in a quarantined page with its report, not guessed.
+    const q = path.join(work, 'var', 'quarantine', 'shop', 'woo');
+    const reports = (await fs.readdir(q)).filter((f) => f.endsWith('.errors.json'));
+    expect(reports).toHaveLength(1);
+    const report = JSON.parse(await fs.readFile(path.join(q, reports[0]!), 'utf8')) as { outcome: string; errors: { field: string; message: string }[] };
+    expect(report.outcome).toBe('partial');
+    expect(report.errors).toEqual([{ record: 4, field: 'ean', message: 'EAN 08712345678906 of SKU MOK-02 is already used by SKU MOK-01; correct the product data so that each EAN belongs to one SKU' }]);
+
+    // Unchanged on the next pull: nothing new for the warehouse; a changed name: one new file with that product.
+    await wharf(['sync', 'shop/woo', 'products', '--config', config], { env });
+    expect(await fs.readdir(dir)).toHaveLength(1);
+    server.state.products[0]!.name = 'Mok wit';
+    await wharf(['sync', 'shop/woo', 'products', '--config', config], { env });
+    const after = (await fs.readdir(dir)).sort();
+    expect(after).toHaveLength(2);
+    const changed = (await fs.readFile(path.join(dir, after[1]!), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { sku: string; name: string });
+    expect(changed).toEqual([expect.objectContaining({ sku: 'MOK-01', name: 'Mok wit' })]);
+  });
 });

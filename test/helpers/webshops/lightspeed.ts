@@ -91,7 +91,8 @@ export function lightspeedOrder(o: { id: number; updatedAt: string; status?: str
   products: Record<string, unknown>[];
 } {
   const lines = o.lines ?? [{ sku: `LS-${o.id}`, qty: 1, price: 34.95 }];
-  const total = lines.reduce((n, l) => n + l.qty * l.price, 0) + 6.95;
+  // Rounded to cents as the API sends it (a float sum would carry 41.900000000000006 into the JSON).
+  const total = Math.round((lines.reduce((n, l) => n + l.qty * l.price, 0) + 6.95) * 100) / 100;
   return {
     order: {
       id: o.id,
