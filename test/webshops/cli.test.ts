@@ -150,9 +150,10 @@ merchants:
     expect(await fs.readdir(dir)).toHaveLength(1);
     server.state.products[0]!.name = 'Mok wit';
     await wharf(['sync', 'shop/woo', 'products', '--config', config], { env });
-    const after = (await fs.readdir(dir)).sort();
+    const after = await fs.readdir(dir);
     expect(after).toHaveLength(2);
-    const changed = (await fs.readFile(path.join(dir, after[1]!), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { sku: string; name: string });
+    const fresh = after.find((f) => f !== files[0])!;
+    const changed = (await fs.readFile(path.join(dir, fresh), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { sku: string; name: string });
     expect(changed).toEqual([expect.objectContaining({ sku: 'MOK-01', name: 'Mok wit' })]);
   });
 });
