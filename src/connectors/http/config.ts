@@ -9,6 +9,8 @@ export const commonDefaults = {
   schedules: { orders: '*/5 * * * *', products: '0 * * * *' },
   overlap: 300,
   requestTimeout: 30,
+  /** A page with some invalid orders: import the valid ones, quarantine the page with a report (the config loader applies it). */
+  onInvalid: 'acceptValid',
 } as const;
 
 /** The keys of CommonChannelConfig, for the type-vs-schema test of each platform. */

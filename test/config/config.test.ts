@@ -1,0 +1,108 @@
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { configDefaults, folderConfigKeys } from '../../src/config/types.js';
+import { WharfError } from '../../src/errors.js';
+import { loadSchema } from '../../src/schemas.js';
+
+let dir: string;
+beforeAll(async () => {
+  dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-config-'));
+});
+afterAll(async () => fs.rm(dir, { recursive: true, force: true }));
+
+async function write(yaml: string): Promise<string> {
+  const file = path.join(dir, `c${Math.random().toString(36).slice(2)}.yaml`);
+  await fs.writeFile(file, yaml);
+  return file;
+}
+
+const base = (channel: string) => `warehouse:
+  orders: { path: out }
+merchants:
+  demo:
+    channels:
+      drop:
+${channel}`;
+
+function errorOf(fn: () => unknown): WharfError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof WharfError) return err;
+    throw err;
+  }
+  throw new Error('expected an error');
+}
+
+describe('config', () => {
+  it('the folder channel type and its defaults match the schema', () => {
+    const schema = loadSchema('channel-folder.schema.json') as { properties: Record<string, { default?: unknown }> };
+    expect(Object.keys(schema.properties).sort()).toEqual(Object.keys(folderConfigKeys).sort());
+    const d = configDefaults.folder;
+    expect(schema.properties.afterImport!.default).toBe(d.afterImport);
+    expect(schema.properties.onInvalid!.default).toBe(d.onInvalid);
+    expect(schema.properties.minAge!.default).toBe(d.minAge);
+    expect(schema.properties.pollInterval!.default).toBe(d.pollInterval);
+    expect(schema.properties.maxFilesPerPoll!.default).toBe(d.maxFilesPerPoll);
+    expect(schema.properties.maxFileSize!.default).toBe(d.maxFileSize);
+  });
+
+  it('resolves paths against the config file and applies defaults', async () => {
+    const file = await write(base('        { type: folder, path: in, files: [{ pattern: "*.csv", mapping: m }] }\n'));
+    const cfg = loadConfig(file);
+    expect(cfg.ledger).toEqual({ driver: 'sqlite', path: path.resolve(dir, '../var/wharf.sqlite') });
+    expect(cfg.warehouseOrders.path).toBe(path.join(dir, 'out'));
+    expect(cfg.warehouseProducts.path).toBe(path.join(dir, 'products'));
+    const ch = cfg.channels[0]!;
+    expect(ch.key).toBe('demo/drop');
+    expect(ch.onInvalid).toBe('rejectFile');
+    expect(ch.quarantineDir).toBe(path.join(dir, 'in', 'quarantine'));
+  });
+
+  it('names the key path of an unknown key and of a wrong type', async () => {
+    const file = await write(base('        { type: folder, path: in, afterImprt: archive, minAge: soon, files: [{ pattern: "*.csv", mapping: m }] }\n'));
+    const err = errorOf(() => loadConfig(file));
+    expect(err.code).toBe('CONFIG_INVALID');
+    expect(err.message).toContain('merchants.demo.channels.drop.afterImprt: is not a known field');
+    expect(err.message).toContain('merchants.demo.channels.drop.minAge: must be number');
+  });
+
+  it('an unknown channel type is named', async () => {
+    const file = await write(base('        { type: ftp, path: in }\n'));
+    expect(errorOf(() => loadConfig(file)).message).toContain('merchants.demo.channels.drop.type: "ftp" is not a known type');
+  });
+
+  it('resolves ${ENV} and file: secrets, and a missing one is an error that names the key, not the value', async () => {
+    const keyFile = path.join(dir, 'pw');
+    await fs.writeFile(keyFile, 's3cret-from-file\n');
+    const yaml = `ledger: { driver: postgres, url: "postgres://wharf:\${PGPASS}@db/wharf" }
+${base(`        type: sftp
+        host: sftp.example
+        username: u
+        password: file:${keyFile}
+        hostKey: "SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"
+        paths: [/out]
+        files: [{ pattern: "*.xml", mapping: m }]
+`)}`;
+    const file = await write(yaml);
+    const cfg = loadConfig(file, { PGPASS: 'pg-pass' });
+    expect(cfg.ledger).toEqual({ driver: 'postgres', url: 'postgres://wharf:pg-pass@db/wharf' });
+    expect((cfg.channels[0]!.config as { password: string }).password).toBe('s3cret-from-file');
+    const err = errorOf(() => loadConfig(file, {}));
+    expect(err.code).toBe('CONFIG_SECRET');
+    expect(err.message).toBe('environment variable PGPASS is not set (used by ledger.url)');
+  });
+
+  it('refuses an invalid cron schedule and an unknown time zone', async () => {
+    const woo = `        { type: woocommerce, url: https://shop.example, consumerKey: ck_1111111111111111111111111111111111111111, consumerSecret: cs_2222222222222222222222222222222222222222, schedules: { orders: "every five minutes" } }\n`;
+    const bad = await write(base(woo));
+    const err = errorOf(() => loadConfig(bad));
+    expect(err.message).toContain('not a valid cron expression');
+    expect(err.details.where).toBe('merchants.demo.channels.drop.schedules.orders');
+    const tz = await write(`schedule: { timezone: Mars/Olympus }\n${base('        { type: folder, path: in, files: [{ pattern: "*", mapping: m }] }\n')}`);
+    expect(errorOf(() => loadConfig(tz)).message).toContain('schedule.timezone "Mars/Olympus" is not an IANA time zone');
+  });
+});
