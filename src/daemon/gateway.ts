@@ -174,7 +174,7 @@ export class Gateway {
       failures = processed === undefined ? failures + 1 : 0;
       if (this.stopping) break;
       // While files are settling, look again soon; otherwise wait for the rescan or a watcher event.
-      const wait = failures > 0 ? Math.min(60_000, 1000 * 2 ** failures) : ch.source.pending > 0 || (processed ?? 0) > 0 ? 250 : ch.pollIntervalMs;
+      const wait = failures > 0 ? Math.min(60_000, 1000 * 2 ** failures) : ch.source.pending > 0 || (processed ?? 0) > 0 ? Math.min(1000, ch.pollIntervalMs) : ch.pollIntervalMs;
       await this.sleep(wait, (w) => this.wakes.set(ch, w));
     }
   }
