@@ -62,7 +62,8 @@ export class OutboxDelivery {
   }
 
   private async deliverOne(row: OutboxRow): Promise<'delivered' | 'unchanged' | 'failed'> {
-    const log = this.logger.child({ delivery: row.id, record: row.recordId, merchant: row.merchant });
+    // fileId links the delivery to the intake log lines of its file (which carry the trace id).
+    const log = this.logger.child({ delivery: row.id, record: row.recordId, merchant: row.merchant, fileId: row.fileId });
     let name = '';
     try {
       const mapping = await this.outputMapping();
