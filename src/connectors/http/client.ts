@@ -236,7 +236,8 @@ export class HttpClient {
     if (res.status === 401) throw new Unauthorized(statusError(this.connector, failed, this.o.explain));
     const retryable = res.status === 429 || res.status === 408 || (res.status >= 500 && res.status !== 501);
     if (retryable) {
-      const what = res.status === 429 ? 'rate limited (HTTP 429)' : `server error (HTTP ${res.status})`;
+      const slowDown = (this.o.throttleStatuses ?? [429]).includes(res.status);
+      const what = slowDown ? `rate limited (HTTP ${res.status})` : `server error (HTTP ${res.status})`;
       const said = failed.platformMessage ? `: ${failed.platformMessage}` : '';
       throw new HttpStatus(res.status, new TransportError(`${this.connector}: ${what} at ${url.host}${url.pathname}${said}`, { where }), parseRetryAfter(res.headers.get('retry-after'), this.now()));
     }

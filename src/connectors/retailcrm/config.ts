@@ -24,8 +24,10 @@ export const retailcrmDefaults = {
   ...commonDefaults,
   orderStatuses: ['send-to-assembling'],
   cancelledStatuses: ['cancel-other'],
-  // RetailCRM allows 10 requests per second per key; stay a little below.
-  rateLimit: { requestsPerSecond: 8, burst: 8 },
+  // RetailCRM allows 10 requests per second per key; stay a little below. Any one second may see
+  // burst + requestsPerSecond requests (a full bucket, then its refill), so the burst stays at 1:
+  // at most 9 a second. A burst of 8 sent up to 16 in the first second of a long pull (503s).
+  rateLimit: { requestsPerSecond: 8, burst: 1 },
   mappings: { orders: 'retailcrm.order', products: 'retailcrm.product' },
   /** Largest `limit` RetailCRM accepts (20, 50 or 100). */
   pageSize: 100,

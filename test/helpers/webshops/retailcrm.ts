@@ -69,7 +69,7 @@ function handle(s: RetailcrmState, req: SeenRequest): Reply {
 }
 
 /** A realistic RetailCRM order (API v5 shape); dates in the account's local time. */
-export function retailcrmOrder(o: { id: number; statusUpdatedAt: string; status?: string; site?: string; lines?: { article: string; qty: number; price: number }[] }): Record<string, unknown> {
+export function retailcrmOrder(o: { id: number; statusUpdatedAt: string; status?: string; site?: string; lines?: { article: string; qty: number; price: number }[]; housing?: string }): Record<string, unknown> {
   const lines = o.lines ?? [{ article: `ART-${o.id}`, qty: 1, price: 1490 }];
   const summ = lines.reduce((n, l) => n + l.qty * l.price, 0);
   return {
@@ -93,7 +93,7 @@ export function retailcrmOrder(o: { id: number; statusUpdatedAt: string; status?
     delivery: {
       code: 'cdek',
       cost: 300,
-      address: { index: '344065', countryIso: 'RU', region: 'Rostovskaya oblast', city: 'Rostov-Na-Donu', street: 'ul. 50-letiya Rostselmasha', building: '2', flat: '6', text: 'ul. 50-letiya Rostselmasha, 2/6' },
+      address: { index: '344065', countryIso: 'RU', region: 'Rostovskaya oblast', city: 'Rostov-Na-Donu', street: 'ul. 50-letiya Rostselmasha', building: '2', ...(o.housing ? { housing: o.housing } : {}), flat: '6', text: `ul. 50-letiya Rostselmasha, 2${o.housing ? ` korp. ${o.housing}` : ''}/6` },
     },
     items: lines.map((l, i) => ({
       id: o.id * 10 + i,
