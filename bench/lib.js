@@ -209,7 +209,9 @@ export async function runWorker(worker, args, { env = {}, stderrFile, hooks } = 
   const resultFile = path.join(os.tmpdir(), `wharf-bench-result-${process.pid}-${Math.random().toString(36).slice(2)}.json`);
   const stderr = stderrFile ? await fs.open(stderrFile, 'a') : undefined;
   const started = performance.now();
-  const child = spawn(process.execPath, [path.join(BENCH_DIR, worker), ...args], {
+  // BENCH_NODE_FLAGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof") goes to every worker's node.
+  const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(/\s+/).filter(Boolean);
+  const child = spawn(process.execPath, [...flags, path.join(BENCH_DIR, worker), ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env, BENCH_RESULT: resultFile },
     stdio: ['ignore', 'pipe', stderr ? stderr.fd : 'pipe'],

@@ -7,7 +7,8 @@
 //   node bench/run.js large       one (large | many-files | sftp), after `npx tsc -p .`
 //
 // Sizes: BENCH_LINES (large, default 1,000,000), BENCH_FILES (many-files, 10,000),
-// BENCH_SFTP_FILES (sftp, 2,000). BENCH_KEEP=1 keeps the temp folders. See docs/benchmarks.md.
+// BENCH_SFTP_FILES (sftp, 2,000). BENCH_KEEP=1 keeps the temp folders. See docs/benchmarks.md for
+// BENCH_FOLDER_WATCH, BENCH_SFTP_AFTER_IMPORT, BENCH_NODE_FLAGS and BENCH_MEMLOG.
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -97,6 +98,8 @@ async function wharfOnceOnFile(base, label, file) {
 async function manyFiles() {
   const n = envInt('BENCH_FILES', 10_000);
   const timeoutMs = Math.max(300_000, n * 100);
+  // The daemon's default is watch: true (chokidar); BENCH_FOLDER_WATCH=false measures rescans only.
+  const watch = process.env.BENCH_FOLDER_WATCH !== 'false';
   const t = tempDir('many');
   try {
     process.stdout.write(`  generating 2 × ${fmt.int(n)} single-order files … `);
@@ -113,7 +116,7 @@ async function manyFiles() {
     await fs.mkdir(wInbox, { recursive: true });
     const config = await writeConfig(wDir, {
       batch: 'order',
-      channel: { type: 'folder', path: wInbox, files: [{ pattern: '*.csv', mapping: 'demo-orders-csv' }], minAge: 0, pollInterval: 0.2 },
+      channel: { type: 'folder', path: wInbox, files: [{ pattern: '*.csv', mapping: 'demo-orders-csv' }], minAge: 0, pollInterval: 0.2, watch },
     });
     const log = path.join(wDir, 'wharf.log');
     const wharf = await runWorker('worker-wharf.js', ['run', '--config', config], {
@@ -144,7 +147,7 @@ async function manyFiles() {
     table([
       ['variant', 'files', 'time (drop → last output)', 'files/s', 'peak RSS'],
       ['bare loop (read → parse → map → ajv → atomic write)', fmt.int(n), fmt.s(bare.hook.ms), fmt.num(fps(bare)), fmt.mb(bare.maxRssKb)],
-      ['wharf run (folder channel, batch: order)', fmt.int(n), fmt.s(wharf.hook.ms), fmt.num(fps(wharf)), fmt.mb(wharf.maxRssKb)],
+      [`wharf run (folder channel, batch: order${watch ? '' : ', watch: false'})`, fmt.int(n), fmt.s(wharf.hook.ms), fmt.num(fps(wharf)), fmt.mb(wharf.maxRssKb)],
     ]);
     console.log(`  ratio wharf/bare throughput: ${(fps(wharf) / fps(bare)).toFixed(2)}`);
     console.log(`  CPU wharf: ${fmt.s(wharf.userMs)} user + ${fmt.s(wharf.systemMs)} sys; bare: ${fmt.s(bare.userMs)} user + ${fmt.s(bare.systemMs)} sys`);
