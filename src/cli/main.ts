@@ -47,7 +47,7 @@ program
     const cfg = config(globals());
     const logger = cliLogger(globals(), cfg.logLevel);
     const ledger = await store(cfg);
-    const t = await new Gateway(cfg, ledger, logger).once();
+    const t = await new Gateway(cfg, ledger, logger, 'once').once();
     await ledger.close();
     print(`files: ${t.files} (${t.imported} imported, ${t.partial} partially imported, ${t.duplicates} duplicate, ${t.quarantined} quarantined)`);
     print(`orders: ${t.newOrders} new, ${t.cancellations} cancelled; deliveries: ${t.deliveries.delivered} written, ${t.deliveries.unchanged} already present, ${t.deliveries.failed} failed`);
@@ -218,7 +218,7 @@ program
     if (job !== 'orders') throw new CliExit(EXIT.setup, `wharf: ${entry.key} is a ${entry.config.type} channel; it only has the orders job (products, stock and shipments belong to webshop channels)`);
     const ledger = await store(cfg);
     const only = { ...cfg, channels: [entry] };
-    const t = await new Gateway(only, ledger, logger).once();
+    const t = await new Gateway(only, ledger, logger, 'once').once();
     await ledger.close();
     print(`${entry.key}: ${t.files} file(s): ${t.imported} imported, ${t.partial} partial, ${t.duplicates} duplicate, ${t.quarantined} quarantined; ${t.newOrders} new orders, ${t.deliveries.delivered} delivered`);
     process.exitCode = t.channelErrors.length > 0 ? EXIT.failed : EXIT.ok;

@@ -15,10 +15,12 @@ export interface OpenChannel {
 }
 
 /** Builds the transport of each configured channel. */
-export function buildChannel(config: LoadedConfig, entry: ChannelEntry, store: Store, logger: Logger): OpenChannel {
+export function buildChannel(config: LoadedConfig, entry: ChannelEntry, store: Store, logger: Logger, opts: { watch: boolean }): OpenChannel {
   const c = entry.config;
   if (c.type === 'folder') {
-    const source = new FolderSource({ merchant: entry.merchant, channel: entry.channel, config: c, logger });
+    const scope = `folder:${entry.key}`;
+    const seen = { has: (key: string) => store.hasSeen(scope, key), add: (key: string) => store.addSeen(scope, key) };
+    const source = new FolderSource({ merchant: entry.merchant, channel: entry.channel, config: c, logger, seen, watch: opts.watch });
     return { entry, source, pollIntervalMs: (c.pollInterval ?? 10) * 1000, close: () => source.close() };
   }
   if (c.type !== 'sftp') throw new Error(`${entry.key}: ${c.type} channels are scheduled jobs, not file sources`);

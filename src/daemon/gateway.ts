@@ -45,8 +45,9 @@ export class Gateway {
   private markStopped!: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
 
-  constructor(private readonly config: LoadedConfig, private readonly store: Store, private readonly logger: Logger) {
-    this.channels = config.channels.filter((e) => !isApiChannelType(e.config.type)).map((entry) => buildChannel(config, entry, store, logger));
+  /** `mode: 'once'` builds no file-system watchers: a single pass only looks. */
+  constructor(private readonly config: LoadedConfig, private readonly store: Store, private readonly logger: Logger, mode: 'run' | 'once' = 'run') {
+    this.channels = config.channels.filter((e) => !isApiChannelType(e.config.type)).map((entry) => buildChannel(config, entry, store, logger, { watch: mode === 'run' }));
     this.apiChannels = config.channels.filter((e) => isApiChannelType(e.config.type)).map((entry) => ({ entry, connector: connectorOf(entry, logger) }));
     this.scheduler = new Scheduler(config.timezone, logger);
     this.delivery = new WarehouseDeliveries(config, store, logger);

@@ -147,4 +147,43 @@ merchants:
     const first = JSON.parse(await fs.readFile(path.join(warehouseDir, names[0]!), 'utf8')) as { merchant: string };
     expect(first.merchant).toBe('shop');
   });
+
+  it('a read-only account with afterImport keep: imported once, and a second pass neither re-imports nor waits', async () => {
+    const keepDir = path.join(sshd.root, 'keep', 'out');
+    await fs.mkdir(keepDir, { recursive: true });
+    await fs.copyFile(path.join(REPO, 'samples/orders.xml'), path.join(keepDir, 'orders.xml'));
+    const cfg = path.join(work, 'wharf-keep.yaml');
+    await fs.writeFile(
+      cfg,
+      `ledger: { path: ${work}/wharf-keep.sqlite }
+mappings: ${path.join(REPO, 'mappings')}
+dataDir: ${work}/var-keep
+warehouse:
+  orders: { path: ${work}/warehouse-keep }
+merchants:
+  ro:
+    channels:
+      sftp:
+        type: sftp
+        host: 127.0.0.1
+        port: ${sshd.port}
+        username: ${sshd.username}
+        privateKey: file:${work}/client_key
+        hostKey: "${sshd.hostKeyFingerprint}"
+        paths: [${keepDir}]
+        files: [{ pattern: "*.xml", mapping: demo-orders-xml }]
+        afterImport: keep
+        minAge: 0
+`,
+    );
+    const first = await wharf(['once', '--config', cfg]);
+    expect(first.code).toBe(0);
+    const delivered = await fs.readdir(path.join(work, 'warehouse-keep'));
+    expect(delivered.length).toBeGreaterThan(0);
+    const second = await wharf(['once', '--config', cfg], { timeoutMs: 20_000 });
+    expect(second.code).toBe(0);
+    expect(second.stdout).toContain('files: 0');
+    expect(await fs.readdir(path.join(work, 'warehouse-keep'))).toEqual(delivered);
+    expect(await fs.readdir(keepDir)).toEqual(['orders.xml']);
+  });
 });

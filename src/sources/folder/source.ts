@@ -15,6 +15,10 @@ export interface FolderSourceOptions {
   /** The channel's config with absolute paths (see config/load.ts). */
   config: FolderChannelConfig;
   logger: Logger;
+  /** Remembers files imported under `afterImport: keep` (the ledger's seen table), so they are not taken again. */
+  seen?: { has(key: string): Promise<boolean>; add(key: string): Promise<void> };
+  /** Use file-system events (the daemon); a one-shot pass has no use for them. */
+  watch?: boolean;
 }
 
 /**
@@ -37,6 +41,9 @@ export class FolderSource implements FileSource {
   private watcher: FSWatcher | undefined;
   private listeners: (() => void)[] = [];
   private folderMissing = false;
+  private readonly seen: FolderSourceOptions['seen'];
+  /** Kept files known to be imported, so the ledger is asked once per file, not at every look. */
+  private readonly knownKept = new Set<string>();
 
   constructor(opts: FolderSourceOptions) {
     const c = opts.config;
@@ -49,8 +56,10 @@ export class FolderSource implements FileSource {
       archiveDir: c.archiveDir ?? path.join(c.path, 'archive'),
       quarantineDir: c.quarantineDir ?? path.join(c.path, 'quarantine'),
       maxFilesPerPoll: c.maxFilesPerPoll ?? d.maxFilesPerPoll,
-      watch: c.watch ?? d.watch,
+      watch: (c.watch ?? d.watch) && opts.watch !== false,
     };
+    this.seen = opts.seen;
+    if (this.cfg.afterImport === 'keep' && !this.seen) throw new Error('afterImport: keep needs a seen store');
     this.rules = compileRules(c.files);
     this.doneSuffix = c.doneFiles === true ? d.doneFileSuffix : c.doneFiles ? (c.doneFiles.suffix ?? d.doneFileSuffix) : undefined;
     this.tracker = new StabilityTracker(((c.minAge ?? d.minAge) * 1000));
@@ -117,6 +126,7 @@ export class FolderSource implements FileSource {
       } catch {
         continue; // vanished between readdir and stat
       }
+      if (this.cfg.afterImport === 'keep' && (await this.isKept(keptKey(name, st.size, st.mtimeMs)))) continue;
       seenNow.add(name);
       if (!this.tracker.observe(name, st.size, st.mtimeMs, now)) continue;
       if (ready.length >= this.cfg.maxFilesPerPoll) continue;
@@ -150,6 +160,10 @@ export class FolderSource implements FileSource {
         movedTo = await archive(this.cfg.archiveDir, file.localPath, file.name);
       } else if (this.cfg.afterImport === 'delete') {
         await fs.rm(file.localPath, { force: true });
+      } else {
+        const key = keptKey(file.name, file.size, file.mtimeMs);
+        await this.seen!.add(key);
+        this.knownKept.add(key);
       }
       await this.removeDoneFile(file);
       return movedTo ? { movedTo } : {};
@@ -171,11 +185,23 @@ export class FolderSource implements FileSource {
     if (this.doneSuffix) await fs.rm(file.localPath + this.doneSuffix, { force: true });
   }
 
+  private async isKept(key: string): Promise<boolean> {
+    if (this.knownKept.has(key)) return true;
+    if (!(await this.seen!.has(key))) return false;
+    this.knownKept.add(key);
+    return true;
+  }
+
   private warnOnce(key: string, fields: Record<string, unknown>, msg: string): void {
     if (this.warned.has(key)) return;
     this.warned.add(key);
     this.log.warn(fields, msg);
   }
+}
+
+/** A kept file is the same file while its name, size and mtime are; a changed one is taken again. */
+function keptKey(name: string, size: number, mtimeMs: number): string {
+  return `${name}|${size}|${Math.trunc(mtimeMs)}`;
 }
 
 /** Moves a file into the archive under a day folder; a name already taken there gets a number. */

@@ -102,11 +102,14 @@ export class SftpSource implements FileSource {
       new SftpConnection({ settings: this.settings, logger: options.logger, channel: options.channel, merchant: options.merchant, backoff: options.backoff });
   }
 
-  /** Largest file taken, in bytes: a ReadyFile with a larger `size` was not downloaded (see `open()`). */
-  /** Files seen but not yet stable (FileSource contract). */
+  /** Files seen but not yet taken (FileSource contract); kept files already imported do not count. */
   get pending(): number {
-    return this.tracked.size;
+    let n = 0;
+    for (const [remotePath, t] of this.tracked) if (!this.knownSeen.has(seenKey({ remotePath, size: t.size, mtime: t.mtime }))) n++;
+    return n;
   }
+
+  /** Largest file taken, in bytes: a ReadyFile with a larger `size` was not downloaded (see `open()`). */
 
   get maxFileSize(): number {
     return this.settings.maxFileSize;
