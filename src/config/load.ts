@@ -141,7 +141,7 @@ function channelEntry(merchant: string, channel: string, c: ChannelConfig, abs: 
   }
   const quarantineDir = c.quarantineDir ? abs(c.quarantineDir) : path.join(dataDir, 'quarantine', merchant, channel);
   if (c.type === 'sftp') {
-    return { ...base, config: { ...c, quarantineDir }, quarantineDir, maxFileSize: c.maxFileSize ?? 100 * 1024 * 1024 };
+    return { ...base, config: { ...c, quarantineDir }, quarantineDir, maxFileSize: c.maxFileSize ?? 1024 * 1024 * 1024 };
   }
   for (const job of ['orders', 'products'] as const) {
     const expr = c.schedules?.[job];

@@ -86,6 +86,6 @@ export const configDefaults = {
     watch: true,
     doneFileSuffix: '.done',
     maxFilesPerPoll: 500,
-    maxFileSize: 100 * 1024 * 1024,
+    maxFileSize: 1024 * 1024 * 1024,
   },
 } as const;

@@ -31,7 +31,7 @@ describe('SFTP channel config', () => {
 
   it('applies defaults once, in milliseconds', () => {
     const r = resolveSftpSource(parseSftpConfig(minimal));
-    expect(r).toMatchObject({ port: 22, pollIntervalMs: 60_000, minAgeMs: 5000, afterImport: 'archive', maxFilesPerPoll: 500, maxFileSize: 104857600, concurrency: 4, doneSuffix: undefined });
+    expect(r).toMatchObject({ port: 22, pollIntervalMs: 60_000, minAgeMs: 5000, afterImport: 'archive', maxFilesPerPoll: 500, maxFileSize: 1073741824, concurrency: 4, doneSuffix: undefined });
     expect(resolveSftpSource({ ...parseSftpConfig(minimal), doneFiles: true }).doneSuffix).toBe('.done');
     expect(resolveSftpSource({ ...parseSftpConfig(minimal), paths: ['/a/', '/a'] }).paths).toEqual(['/a']);
   });

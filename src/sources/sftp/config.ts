@@ -70,7 +70,7 @@ export const sftpConfigDefaults = {
   operationTimeout: 60,
   keepaliveInterval: 15,
   maxFilesPerPoll: 500,
-  maxFileSize: 100 * 1024 * 1024,
+  maxFileSize: 1024 * 1024 * 1024,
   concurrency: 4,
   onInvalid: 'rejectFile',
 } as const;
