@@ -6,10 +6,11 @@
 //   npm run bench                 build, then all benchmarks
 //   node bench/run.js large       one (large | many-files | sftp), after `npx tsc -p .`
 //
-// Sizes: BENCH_LINES (large, default 1,000,000), BENCH_FILES (many-files, 10,000),
+// Sizes: BENCH_LINES (large, default 1,000,000), BENCH_FILES (many-files, 10,000), BENCH_API_ORDERS (api, 10,000),
 // BENCH_SFTP_FILES (sftp, 2,000). BENCH_KEEP=1 keeps the temp folders. See docs/benchmarks.md for
 // BENCH_FOLDER_WATCH, BENCH_SFTP_AFTER_IMPORT, BENCH_NODE_FLAGS and BENCH_MEMLOG.
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import {
@@ -17,7 +18,47 @@ import {
 } from './lib.js';
 import { startSshd } from './sshd.js';
 
-const BENCHES = { large, 'many-files': manyFiles, sftp };
+const BENCHES = { large, 'many-files': manyFiles, sftp, api };
+
+// ---------------------------------------------------------------------------------------------- api
+
+/**
+ * 10,000 orders from a local WooCommerce-shaped API (100 a page) into canonical files with
+ * `wharf sync`, against the bare time to fetch and parse the same pages one at a time.
+ */
+async function api() {
+  const n = envInt('BENCH_API_ORDERS', 10_000);
+  const t = tempDir('api');
+  const server = spawn(process.execPath, [path.join(ROOT, 'bench', 'api-server.js'), String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise((resolve, reject) => {
+      server.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+      server.once('exit', (code) => reject(new Error(`api server exited (${code})`)));
+    });
+    const base = `http://127.0.0.1:${port}/wp-json/wc/v3`;
+    const bare = await runWorker('worker-api-bare.js', [base]);
+    const rows = [['variant', 'orders', 'time', 'orders/s', 'ratio to bare', 'peak RSS'], ['bare fetch + JSON.parse (sequential pages)', fmt.int(bare.orders), fmt.s(bare.elapsedMs), fmt.int(bare.orders / (bare.elapsedMs / 1000)), '1.00', fmt.mb(bare.maxRssKb)]];
+    for (const batch of ['file', 'order']) {
+      const dir = path.join(t.dir, `wharf-${batch}`);
+      const config = await writeConfig(dir, {
+        batch,
+        channel: {
+          type: 'woocommerce', url: 'https://shop.example', baseUrl: base, consumerKey: 'ck_bench', consumerSecret: 'cs_bench',
+          // The platform default (5 requests/s, WooCommerce hosts throttle) would measure the limiter, not Wharf.
+          rateLimit: { requestsPerSecond: 1000, burst: 1000 },
+        },
+      });
+      const r = await runWorker('worker-wharf.js', ['sync', 'bench/in', 'orders', '--config', config], { stderrFile: path.join(dir, 'wharf.log') });
+      const files = batch === 'order' ? await countFiles(path.join(dir, 'warehouse'), '.json') : await countFiles(path.join(dir, 'warehouse'), '.ndjson');
+      rows.push([`wharf sync (batch: ${batch}; ${fmt.int(files)} file(s))`, fmt.int(n), fmt.s(r.elapsedMs), fmt.int(n / (r.elapsedMs / 1000)), (bare.elapsedMs / r.elapsedMs).toFixed(2), fmt.mb(r.maxRssKb)]);
+    }
+    table(rows);
+    console.log('  ratio = bare time / wharf time (aim ≥ 0.8). Wharf times include process start, mapping (JSONata for addresses), validation, the ledger and the files.');
+  } finally {
+    server.kill('SIGKILL');
+    t.cleanup();
+  }
+}
 
 async function main() {
   const names = process.argv.slice(2);
