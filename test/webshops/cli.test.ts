@@ -1,6 +1,7 @@
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, wharf } from '../helpers/cli.js';
 import { wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
@@ -155,5 +156,30 @@ merchants:
     const fresh = after.find((f) => f !== files[0])!;
     const changed = (await fs.readFile(path.join(dir, fresh), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { sku: string; name: string });
     expect(changed).toEqual([expect.objectContaining({ sku: 'MOK-01', name: 'Mok wit' })]);
+  });
+
+  it('the daemon pulls on the channel schedule (in the configured time zone) and stops cleanly', async () => {
+    const cfg = path.join(work, 'wharf-scheduled.yaml');
+    const text = (await fs.readFile(config, 'utf8'))
+      .replace(`ledger: { path: ${work}/wharf.sqlite }`, `ledger: { path: ${work}/wharf-scheduled.sqlite }`)
+      .replace(`orders: { path: ${work}/warehouse }`, `orders: { path: ${work}/warehouse-scheduled }`)
+      .concat('        schedules: { orders: "*/1 * * * * *", products: "0 0 1 1 *" }\n');
+    await fs.writeFile(cfg, text);
+    const child = spawn(process.execPath, [path.join(REPO, 'bin/wharf.js'), 'run', '--config', cfg], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
+    let log = '';
+    child.stderr.on('data', (d: Buffer) => (log += d.toString()));
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    try {
+      const dir = path.join(work, 'warehouse-scheduled');
+      const count = () => fs.readdir(dir).then((f) => f.filter((n) => n.endsWith('.json') && !n.endsWith('.cancel.json')).length, () => 0);
+      const deadline = Date.now() + 30_000;
+      while ((await count()) < 160 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await count()).toBeGreaterThanOrEqual(160);
+      expect(log).toContain('scheduled shop/woo orders');
+      expect(log).toContain('Europe/Amsterdam');
+    } finally {
+      child.kill('SIGTERM');
+    }
+    expect(await exited).toBe(0);
   });
 });
