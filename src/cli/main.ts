@@ -1,7 +1,8 @@
 import { Command } from 'commander';
 import { describeError } from '../errors.js';
 import { listMappingNames, loadMapping } from '../mapping/index.js';
-import { Gateway, WarehouseDeliveries } from '../daemon/gateway.js';
+import { Gateway } from '../daemon/gateway.js';
+import { WarehouseDeliveries } from '../daemon/deliveries.js';
 import { channelMappings, findChannel } from '../config/load.js';
 import { connectorOf, isApiChannelType, platformMappings } from '../daemon/connectors.js';
 import { runApiJob, type JobProgress } from '../daemon/api-channel.js';
