@@ -73,11 +73,30 @@ export class FolderSource implements FileSource {
 
   async open(): Promise<void> {
     await fs.mkdir(this.cfg.path, { recursive: true });
-    if (this.cfg.watch) {
-      // Events only hasten the next look; the periodic rescan stays the source of truth (NFS, Docker mounts).
-      this.watcher = watch(this.cfg.path, { depth: 0, ignoreInitial: true, ignored: (p: string) => p !== this.cfg.path && isIgnoredName(path.basename(p)) });
-      const fire = () => this.listeners.forEach((l) => l());
-      this.watcher.on('add', fire).on('change', fire).on('error', (err: unknown) => this.log.warn({ err: String(err) }, 'folder watcher error; relying on rescans'));
+    this.startWatcher();
+  }
+
+  /** Events only hasten the next look; the periodic rescan stays the source of truth (NFS, Docker mounts). */
+  private startWatcher(): void {
+    if (!this.cfg.watch || this.watcher) return;
+    this.watcher = watch(this.cfg.path, { depth: 0, ignoreInitial: true, ignored: (p: string) => p !== this.cfg.path && isIgnoredName(path.basename(p)) });
+    const fire = () => this.listeners.forEach((l) => l());
+    this.watcher.on('add', fire).on('change', fire).on('error', (err: unknown) => this.log.warn({ err: String(err) }, 'folder watcher error; relying on rescans'));
+  }
+
+  /**
+   * chokidar re-reads the whole folder on every change, which costs more than it brings while a
+   * backlog is being worked off (the daemon then looks every second anyway): the watcher rests while
+   * the inbox is busy and comes back once it is empty again.
+   */
+  private async adjustWatcher(): Promise<void> {
+    const busy = this.tracker.size + this.inFlight.size > BUSY_INBOX;
+    if (busy && this.watcher) {
+      await this.watcher.close();
+      this.watcher = undefined;
+      this.log.debug('inbox busy: file-system events paused, looking by rescans');
+    } else if (!busy && this.tracker.size + this.inFlight.size === 0) {
+      this.startWatcher();
     }
   }
 
@@ -145,6 +164,7 @@ export class FolderSource implements FileSource {
       });
     }
     this.tracker.retainOnly(seenNow);
+    await this.adjustWatcher();
     return ready;
   }
 
@@ -198,6 +218,9 @@ export class FolderSource implements FileSource {
     this.log.warn(fields, msg);
   }
 }
+
+/** Files waiting above which the watcher rests (see adjustWatcher). */
+const BUSY_INBOX = 50;
 
 /** A kept file is the same file while its name, size and mtime are; a changed one is taken again. */
 function keptKey(name: string, size: number, mtimeMs: number): string {
