@@ -4,28 +4,23 @@ import { IANAZone } from 'luxon';
 import { CsvWriter, buildXml, jsonText, ndjsonLine, writeChunk, type CsvWriteOptions } from '../formats/writers.js';
 import type { RecordKind } from '../schemas.js';
 import { objectGetter, type Getter } from './accessors.js';
-import type { ValueType } from './canonical.js';
+import type { ValueSpecDoc } from './fields.js';
 import { outputFormatter } from './coerce.js';
 import { buildLookup, type LookupSpec, type LookupTable } from './lookups.js';
 import type { MappingProblem } from './problems.js';
 import type { FormatName, OutputMapping } from './types.js';
 
-/** An output column/element spec as written in a mapping file. */
-export interface OutValueDoc {
-  description?: string;
-  path?: string;
-  expr?: string;
+/**
+ * An output column/element spec as written in a mapping file: the input field spec's keys that make
+ * sense when rendering, with constants limited to scalars.
+ */
+export type OutValueDoc = Pick<
+  ValueSpecDoc,
+  'description' | 'path' | 'expr' | 'type' | 'pattern' | 'timezone' | 'decimalSeparator' | 'upper' | 'lower' | 'lookup' | 'lookupMissing'
+> & {
   value?: string | number | boolean;
   default?: string | number | boolean;
-  type?: ValueType;
-  pattern?: string;
-  timezone?: string;
-  decimalSeparator?: '.' | ',';
-  upper?: boolean;
-  lower?: boolean;
-  lookup?: string | Record<string, unknown>;
-  lookupMissing?: 'error' | 'keep' | 'default';
-}
+};
 export interface OutListDoc {
   description?: string;
   each: string;

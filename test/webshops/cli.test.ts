@@ -1,10 +1,10 @@
 import { promises as fs } from 'node:fs';
-import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, wharf } from '../helpers/cli.js';
 import { wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
+import { cliChannel, type CliChannel } from '../helpers/webshops/cli-channel.js';
 
 /**
  * A WooCommerce channel end to end through the real CLI: a local server speaking the documented REST
@@ -19,41 +19,30 @@ describe('WooCommerce channel through the CLI', () => {
   let server: ReturnType<typeof wooServer>;
   let work: string;
   let config: string;
+  let ch: CliChannel;
   const env = { WOO_KEY: KEY, WOO_SECRET: SECRET };
-  const warehouse = () => fs.readdir(path.join(work, 'warehouse')).then((f) => f.sort(), () => [] as string[]);
+  const warehouse = () => ch.warehouse();
 
   beforeAll(async () => {
     server = await wooServer({ keys: [{ key: KEY, secret: SECRET, permissions: 'read_write' }] }).start();
-    work = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-woo-cli-'));
-    config = path.join(work, 'wharf.yaml');
-    await fs.writeFile(
-      config,
-      `ledger: { path: ${work}/wharf.sqlite }
-mappings: ${path.join(REPO, 'mappings')}
-dataDir: ${work}/var
-schedule: { timezone: Europe/Amsterdam }
-warehouse:
-  orders: { path: ${work}/warehouse }
-merchants:
-  shop:
-    channels:
-      woo:
-        type: woocommerce
-        url: https://shop.example
-        baseUrl: ${server.url}/wp-json/wc/v3
-        consumerKey: \${WOO_KEY}
-        consumerSecret: \${WOO_SECRET}
-`,
+    ch = await cliChannel(
+      'woo',
+      `type: woocommerce
+url: https://shop.example
+baseUrl: ${server.url}/wp-json/wc/v3
+consumerKey: \${WOO_KEY}
+consumerSecret: \${WOO_SECRET}`,
     );
+    ({ work, config } = ch);
   });
   afterAll(async () => {
     await server.stop();
-    await fs.rm(work, { recursive: true, force: true });
+    await ch.remove();
   });
 
   it('test-connection passes with a read/write key', async () => {
-    const r = await wharf(['test-connection', 'shop/woo', '--config', config], { env });
-    expect(r.stdout).toContain('shop/woo: connection ok');
+    const r = await wharf(['test-connection', 'acme/woo', '--config', config], { env });
+    expect(r.stdout).toContain('acme/woo: connection ok');
     expect(r.code).toBe(0);
   });
 
@@ -72,15 +61,15 @@ merchants:
     expect(second.code).toBe(0);
     const files = await warehouse();
     expect(files).toHaveLength(160);
-    expect(files).toContain('shop-woo-151.json');
-    expect(files).not.toContain('shop-woo-999.json');
+    expect(files).toContain('acme-woo-151.json');
+    expect(files).not.toContain('acme-woo-999.json');
 
     // A third run with nothing new: the overlap window re-reads recent orders, the ledger drops them.
     const third = await wharf(['sync', 'woo', 'orders', '--config', config], { env });
     expect(third.stdout).toContain('0 new');
     expect(await warehouse()).toHaveLength(160);
-    const order = JSON.parse(await fs.readFile(path.join(work, 'warehouse', 'shop-woo-151.json'), 'utf8')) as { id: string; shipTo: { street: string; houseNumber: string; houseNumberSuffix: string } };
-    expect(order.id).toBe('shop:woo:151');
+    const order = JSON.parse(await fs.readFile(path.join(work, 'warehouse', 'acme-woo-151.json'), 'utf8')) as { id: string; shipTo: { street: string; houseNumber: string; houseNumberSuffix: string } };
+    expect(order.id).toBe('acme:woo:151');
     expect(order.shipTo).toMatchObject({ street: 'Keizersgracht', houseNumber: '221', houseNumberSuffix: 'B' });
   });
 
@@ -92,7 +81,7 @@ merchants:
     const r = await wharf(['once', '--config', config], { env });
     expect(r.code).toBe(0);
     const files = await warehouse();
-    expect(files.filter((f) => f.endsWith('.cancel.json'))).toEqual(['shop-woo-5.cancel.json']);
+    expect(files.filter((f) => f.endsWith('.cancel.json'))).toEqual(['acme-woo-5.cancel.json']);
   });
 
   it('rides out a 429 storm and a 503', async () => {
@@ -101,7 +90,7 @@ merchants:
     server.failNext(1, { status: 503, pathIncludes: '/orders' });
     const r = await wharf(['sync', 'woo', 'orders', '--config', config], { env, timeoutMs: 120_000 });
     expect(r.code).toBe(0);
-    expect(await warehouse()).toContain('shop-woo-161.json');
+    expect(await warehouse()).toContain('acme-woo-161.json');
     expect(server.hits('/orders', 429).length).toBe(3);
   });
 
@@ -113,7 +102,7 @@ merchants:
     expect(r.stderr).toMatch(/rejected|invalid|AUTH/i);
     expect(r.stdout + r.stderr).not.toContain('cs_wrong_wrong_wrong');
     expect(r.stdout + r.stderr).not.toContain(SECRET);
-    expect(await warehouse()).not.toContain('shop-woo-162.json');
+    expect(await warehouse()).not.toContain('acme-woo-162.json');
     const status = JSON.parse((await wharf(['status', '--json', '--config', config], { env })).stdout) as { channels: { channel: string; lastError: string | null }[] };
     expect(status.channels.find((c) => c.channel === 'woo')!.lastError).toBeTruthy();
   });
@@ -128,18 +117,18 @@ merchants:
       { id: 111, sku: 'TS-S', attributes: [{ name: 'Maat', option: 'S' }] },
       { id: 112, sku: 'TS-M', attributes: [{ name: 'Maat', option: 'M' }] },
     ]);
-    const r = await wharf(['sync', 'shop/woo', 'products', '--config', config], { env });
+    const r = await wharf(['sync', 'acme/woo', 'products', '--config', config], { env });
     expect(r.code).toBe(0);
     const dir = path.join(work, 'products');
     const files = await fs.readdir(dir);
     expect(files).toHaveLength(1);
-    expect(files[0]).toMatch(/^shop-woo-products-\d+\.ndjson$/);
+    expect(files[0]).toMatch(/^acme-woo-products-\d+\.ndjson$/);
     const products = (await fs.readFile(path.join(dir, files[0]!), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { sku: string; ean?: string });
     expect(products.map((p) => p.sku).sort()).toEqual(['MOK-01', 'TS-M', 'TS-S']);
     expect(products.find((p) => p.sku === 'MOK-01')!.ean).toBe('08712345678906'); // leading zero kept
 
     // The conflict is reported in a quarantined page with its report, not guessed.
-    const q = path.join(work, 'var', 'quarantine', 'shop', 'woo');
+    const q = path.join(work, 'var', 'quarantine', 'acme', 'woo');
     const reports = (await fs.readdir(q)).filter((f) => f.endsWith('.errors.json'));
     expect(reports).toHaveLength(1);
     const report = JSON.parse(await fs.readFile(path.join(q, reports[0]!), 'utf8')) as { outcome: string; errors: { field: string; message: string }[] };
@@ -147,10 +136,10 @@ merchants:
     expect(report.errors).toEqual([{ record: 4, field: 'ean', message: 'EAN 08712345678906 of SKU MOK-02 is already used by SKU MOK-01; correct the product data so that each EAN belongs to one SKU' }]);
 
     // Unchanged on the next pull: nothing new for the warehouse; a changed name: one new file with that product.
-    await wharf(['sync', 'shop/woo', 'products', '--config', config], { env });
+    await wharf(['sync', 'acme/woo', 'products', '--config', config], { env });
     expect(await fs.readdir(dir)).toHaveLength(1);
     server.state.products[0]!.name = 'Mok wit';
-    await wharf(['sync', 'shop/woo', 'products', '--config', config], { env });
+    await wharf(['sync', 'acme/woo', 'products', '--config', config], { env });
     const after = await fs.readdir(dir);
     expect(after).toHaveLength(2);
     const fresh = after.find((f) => f !== files[0])!;
@@ -175,7 +164,7 @@ merchants:
       const deadline = Date.now() + 30_000;
       while ((await count()) < 160 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
       expect(await count()).toBeGreaterThanOrEqual(160);
-      expect(log).toContain('scheduled shop/woo orders');
+      expect(log).toContain('scheduled acme/woo orders');
       expect(log).toContain('Europe/Amsterdam');
     } finally {
       child.kill('SIGTERM');
