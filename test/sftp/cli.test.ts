@@ -15,16 +15,19 @@ describe('SFTP channel through the CLI', () => {
   let config: string;
   let inbox: string;
 
-  const writeConfig = async (hostKey: string, extra = '') => {
+  /** A config with one SFTP channel on the test server; `suffix` keeps ledgers and folders apart. */
+  const writeConfig = async (o: { hostKey: string; suffix?: string; merchant?: string; dir?: string; files?: string; extra?: string }) => {
+    const sfx = o.suffix ?? '';
+    const file = path.join(work, `wharf${sfx}.yaml`);
     await fs.writeFile(
-      config,
-      `ledger: { path: ${work}/wharf.sqlite }
+      file,
+      `ledger: { path: ${work}/wharf${sfx}.sqlite }
 mappings: ${path.join(REPO, 'mappings')}
-dataDir: ${work}/var
+dataDir: ${work}/var${sfx}
 warehouse:
-  orders: { path: ${work}/warehouse }
+  orders: { path: ${work}/warehouse${sfx} }
 merchants:
-  acme:
+  ${o.merchant ?? 'acme'}:
     channels:
       sftp:
         type: sftp
@@ -32,13 +35,14 @@ merchants:
         port: ${sshd.port}
         username: ${sshd.username}
         privateKey: file:${work}/client_key
-        hostKey: "${hostKey}"
-        paths: [${inbox}]
-        files: [{ pattern: "*.csv", mapping: demo-orders-csv }]
+        hostKey: "${o.hostKey}"
+        paths: [${o.dir ?? inbox}]
+        files: [${o.files ?? '{ pattern: "*.csv", mapping: demo-orders-csv }'}]
         minAge: 0
         connectTimeout: 5
-${extra}`,
+${o.extra ?? ''}`,
     );
+    return file;
   };
 
   beforeAll(async () => {
@@ -54,7 +58,7 @@ ${extra}`,
   });
 
   it('refuses a server whose host key does not match the pin, transferring nothing', async () => {
-    await writeConfig('SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA');
+    await writeConfig({ hostKey: 'SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA' });
     await fs.copyFile(path.join(REPO, 'samples/orders-semicolon.csv'), path.join(inbox, 'orders.csv'));
     const r = await wharf(['once', '--config', config]);
     expect(r.code).toBe(1);
@@ -72,7 +76,7 @@ ${extra}`,
   });
 
   it('pulls order files into canonical warehouse files and archives them on the server', async () => {
-    await writeConfig(sshd.hostKeyFingerprint);
+    await writeConfig({ hostKey: sshd.hostKeyFingerprint });
     const tc = await wharf(['test-connection', 'sftp', '--config', config]);
     expect(tc.stdout).toContain('acme/sftp: connection ok');
     expect(tc.code).toBe(0);
@@ -152,30 +156,10 @@ merchants:
     const keepDir = path.join(sshd.root, 'keep', 'out');
     await fs.mkdir(keepDir, { recursive: true });
     await fs.copyFile(path.join(REPO, 'samples/orders.xml'), path.join(keepDir, 'orders.xml'));
-    const cfg = path.join(work, 'wharf-keep.yaml');
-    await fs.writeFile(
-      cfg,
-      `ledger: { path: ${work}/wharf-keep.sqlite }
-mappings: ${path.join(REPO, 'mappings')}
-dataDir: ${work}/var-keep
-warehouse:
-  orders: { path: ${work}/warehouse-keep }
-merchants:
-  ro:
-    channels:
-      sftp:
-        type: sftp
-        host: 127.0.0.1
-        port: ${sshd.port}
-        username: ${sshd.username}
-        privateKey: file:${work}/client_key
-        hostKey: "${sshd.hostKeyFingerprint}"
-        paths: [${keepDir}]
-        files: [{ pattern: "*.xml", mapping: demo-orders-xml }]
-        afterImport: keep
-        minAge: 0
-`,
-    );
+    const cfg = await writeConfig({
+      hostKey: sshd.hostKeyFingerprint, suffix: '-keep', merchant: 'ro', dir: keepDir,
+      files: '{ pattern: "*.xml", mapping: demo-orders-xml }', extra: '        afterImport: keep\n',
+    });
     const first = await wharf(['once', '--config', cfg]);
     expect(first.code).toBe(0);
     const delivered = await fs.readdir(path.join(work, 'warehouse-keep'));
