@@ -42,6 +42,7 @@ export class TestServer {
   readonly requests: SeenRequest[] = [];
   private faults: Fault[] = [];
   private slow: { count: number; ms: number } = { count: 0, ms: 0 };
+  private changes: { n: number; match: (req: SeenRequest) => boolean; change: (req: SeenRequest) => void; served: number }[] = [];
   private server?: Server;
   url = '';
 
@@ -69,6 +70,15 @@ export class TestServer {
   /** The next `count` requests wait `ms` before answering. */
   slowNext(count: number, ms: number): void {
     this.slow = { count, ms };
+  }
+
+  /**
+   * Runs `change` once, right after the `n`-th successful request that `match` accepts was answered
+   * (its reply is built before the change): orders change between two page requests, as on a live
+   * shop while a pull pages through them.
+   */
+  changeAfter(n: number, match: (req: SeenRequest) => boolean, change: (req: SeenRequest) => void): void {
+    this.changes.push({ n, match, change, served: 0 });
   }
 
   /** Requests whose path contains `part` (and, optionally, with that answer status). */
@@ -100,6 +110,11 @@ export class TestServer {
       }
     }
     seen.status = reply.status;
+    if (reply.status < 300) {
+      for (const c of this.changes) {
+        if (c.match(seen) && ++c.served === c.n) c.change(seen);
+      }
+    }
     if (res.destroyed) return;
     const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
     res.writeHead(reply.status, { 'content-type': reply.text !== undefined ? 'text/plain' : 'application/json; charset=utf-8', ...reply.headers });

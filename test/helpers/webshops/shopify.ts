@@ -88,7 +88,7 @@ function run(s: ShopifyState, op: string, v: Record<string, unknown>, scopes: st
       return { shop: { name: 'Acme Store', myshopifyDomain: 'acme.myshopify.com' }, currentAppInstallation: { accessScopes: scopes.map((handle) => ({ handle })) } };
     case 'WharfOrders': {
       const list = searchOrders(s.orders, String(v.query ?? ''));
-      const page = connection(list, Number(v.first), v.after as string | null);
+      const page = keysetConnection(list, Number(v.first), v.after as string | null);
       return { orders: { ...page, nodes: page.nodes.map((o) => withLineItems(o, Number(v.lineItems), null)) } };
     }
     case 'WharfOrderLineItems': {
@@ -121,7 +121,7 @@ function searchOrders(orders: Record<string, unknown>[], q: string): Record<stri
     else if (field === 'status' && raw === 'cancelled') out = out.filter((o) => o.cancelledAt);
     else if (field === 'status' && raw === 'open') out = out.filter((o) => !o.cancelledAt && !o.closed);
   }
-  return out.sort((a, b) => Date.parse(String(a.updatedAt)) - Date.parse(String(b.updatedAt)) || String(a.id).localeCompare(String(b.id)));
+  return out.sort((a, b) => Date.parse(String(a.updatedAt)) - Date.parse(String(b.updatedAt)) || Number(a.legacyResourceId) - Number(b.legacyResourceId));
 }
 
 const cursorOf = (i: number) => Buffer.from(`i:${i}`).toString('base64');
@@ -131,6 +131,26 @@ function connection<T>(all: T[], first: number, after: string | null): { pageInf
   const start = indexOf(after);
   const nodes = all.slice(start, start + first);
   return { pageInfo: { hasNextPage: start + first < all.length, endCursor: nodes.length ? cursorOf(start + nodes.length - 1) : null }, nodes };
+}
+
+/**
+ * Orders sorted by UPDATED_AT page by keyset, as Shopify's cursors do: a cursor is the sort value and
+ * id of the node it points at (Shopify's own cursors decode to `{"last_id":…,"last_value":"…"}`), so
+ * the next page starts after that node wherever it now sits in a list that changed meanwhile.
+ */
+function keysetConnection(all: Record<string, unknown>[], first: number, after: string | null): { pageInfo: { hasNextPage: boolean; endCursor: string | null }; nodes: Record<string, unknown>[] } {
+  const key = (o: Record<string, unknown>): [number, number] => [Date.parse(String(o.updatedAt)), Number(o.legacyResourceId)];
+  let start = 0;
+  if (after) {
+    const c = JSON.parse(Buffer.from(after, 'base64').toString()) as { last_id: number; last_value: string };
+    const last: [number, number] = [Date.parse(c.last_value), c.last_id];
+    start = all.findIndex((o) => { const k = key(o); return k[0] > last[0] || (k[0] === last[0] && k[1] > last[1]); });
+    if (start === -1) start = all.length;
+  }
+  const nodes = all.slice(start, start + first);
+  const tail = nodes.at(-1);
+  const endCursor = tail ? Buffer.from(JSON.stringify({ last_id: Number(tail.legacyResourceId), last_value: String(tail.updatedAt) })).toString('base64') : null;
+  return { pageInfo: { hasNextPage: start + first < all.length, endCursor }, nodes };
 }
 
 function withLineItems(o: Record<string, unknown>, first: number, after: string | null): Record<string, unknown> {
