@@ -37,7 +37,9 @@ describe('bol order pull', () => {
     const pages = await collect(pullOrders(ctx(), undefined));
     expect(orderIds(pages)).toHaveLength(120);
     expect(pages.filter((p) => p.records.length).map((p) => p.records.length)).toEqual([50, 50, 20]);
-    expect(server.hits('/retailer/orders', 200).filter((r) => r.path === '/retailer/orders')).toHaveLength(4); // 3 pages + the empty one
+    // 3 pages + the empty one, twice: the second pass confirms that no order left the list meanwhile.
+    expect(server.hits('/retailer/orders', 200).filter((r) => r.path === '/retailer/orders')).toHaveLength(8);
+    expect(server.hits('/retailer/orders/')).toHaveLength(120); // the details of each order once
     expect(server.hits('/token')).toHaveLength(1);
     expect(server.hits('/retailer/orders')[0]!.query.get('fulfilment-method')).toBe('FBR');
     expect(server.hits('/retailer/orders')[0]!.query.get('status')).toBe('OPEN');

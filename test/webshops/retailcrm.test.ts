@@ -81,7 +81,7 @@ describe('RetailCRM order pull', () => {
     expect(ids(await collect(pullOrders(c, undefined)))).toHaveLength(450);
     expect(server.hits('/api/v5/orders', 429)).toHaveLength(3);
     expect(server.hits('/api/v5/orders', 503).length).toBeGreaterThan(0);
-    expect(server.hits('/api/v5/orders', 200)).toHaveLength(5);
+    expect(server.hits('/api/v5/orders', 200)).toHaveLength(10); // five pages, twice: the second pass confirms the first
   });
 
   it('the default rate limit keeps under 10 requests a second', async () => {

@@ -100,7 +100,8 @@ describe('WooCommerce order pull', () => {
     const run2 = await collect(pullOrders(c, cursor1));
     const got2 = ids(run2);
     expect(got2.sort()).toEqual([3, 5, 6, 7]); // 5 and 6 sit inside the overlap window; dedupe is the ledger's
-    expect(server.hits('/orders').at(-2)!.query.get('modified_after')).toBe(at(2700).slice(0, 19)); // cursor − 300 s
+    // cursor − 300 s, one second earlier: modified_after is strict and WooCommerce keeps whole seconds.
+    expect(server.hits('/orders').at(-2)!.query.get('modified_after')).toBe(at(2699).slice(0, 19));
     expect(server.hits('/orders').at(-2)!.query.get('dates_are_gmt')).toBe('true');
     const cancelled = run2.flatMap((p) => p.records).find((r) => (r as { id: number }).id === 3) as { status: string };
     expect(cancelled.status).toBe('cancelled');
@@ -111,6 +112,19 @@ describe('WooCommerce order pull', () => {
     const run3 = await collect(pullOrders(c, cursor2));
     expect(ids(run3).sort()).toEqual([3, 7]);
     expect(run3.at(-1)?.cursor ?? cursor2).toBe(cursor2);
+  });
+
+  it('pages by keyset: 250 orders changed in the same second come once each, the next page leaving out those read', async () => {
+    for (let i = 1; i <= 250; i++) server.state.orders.push(wooOrder({ id: i, modified: at(60) }));
+    server.state.orders.push(wooOrder({ id: 251, modified: at(61) }));
+    const pages = await collect(pullOrders(ctx(), undefined));
+    expect(ids(pages).sort((a, b) => a - b)).toEqual(Array.from({ length: 251 }, (_, i) => i + 1));
+    const asked = server.hits('/orders').map((r) => r.query);
+    expect(asked.map((q) => q.get('page'))).toEqual(['1', '1', '1']);
+    expect(asked[1]!.get('modified_after')).toBe(at(59).slice(0, 19));
+    expect(asked[1]!.get('exclude')!.split(',')).toHaveLength(100);
+    expect(asked[2]!.get('exclude')!.split(',')).toHaveLength(200);
+    expect(pages.at(-1)!.cursor).toBe(at(61));
   });
 
   it('keeps the cursor until the cancellation query has run (a crash in between loses nothing)', async () => {

@@ -1,6 +1,9 @@
-import { paginate, pullWithCursor, type OrderStream } from '../http/pager.js';
+import { paginate, pullWithCursor, stablePasses, type OrderStream } from '../http/pager.js';
 import type { OrderPage } from '../types.js';
 import type { BolContext } from './context.js';
+
+/** bol lists 50 orders a page and cannot be asked for more or fewer. */
+const PAGE_SIZE = 50;
 
 interface Summary {
   orderId: string;
@@ -19,21 +22,30 @@ interface Summary {
  */
 export function pullOrders(ctx: BolContext, cursor: string | undefined): AsyncIterable<OrderPage> {
   const streams: OrderStream[] = [
-    {
-      name: 'open',
-      sorted: false,
-      modifiedAt: bolModifiedAt,
-      pages: (since) => details(ctx, summaries(ctx, { status: 'OPEN' }), (s) => !since || !(changedAt(s) < since.getTime())),
-    },
-    {
-      name: 'cancelled',
-      sorted: false,
-      onlyIncremental: true,
-      modifiedAt: bolModifiedAt,
-      pages: (since) => details(ctx, cancelledSummaries(ctx, since!), (s) => allCancelled(s) && !(changedAt(s) < since!.getTime())),
-    },
+    passStream(ctx, 'open', false, () => summaries(ctx, { status: 'OPEN' }), (s, since) => !since || !(changedAt(s) < since.getTime())),
+    passStream(ctx, 'cancelled', true, (since) => cancelledSummaries(ctx, since!), (s, since) => allCancelled(s) && !(changedAt(s) < since!.getTime())),
   ];
   return pullWithCursor(streams, cursor, ctx.cursor);
+}
+
+/**
+ * bol pages its lists by page number in an order it does not document, and an order leaves the open
+ * list when it is shipped or cancelled: read until a pass confirms the one before it
+ * (stablePasses), fetching the details of each summary once.
+ */
+function passStream(ctx: BolContext, name: string, onlyIncremental: boolean, list: (since: Date | undefined) => AsyncIterable<unknown[]>, want: (s: Summary, since: Date | undefined) => boolean): OrderStream {
+  let passes: ReturnType<typeof stablePasses> | undefined;
+  return {
+    name,
+    sorted: false,
+    onlyIncremental,
+    modifiedAt: bolModifiedAt,
+    pages: (since) => {
+      passes = stablePasses(() => list(since), { pageSize: PAGE_SIZE, now: ctx.now, idOf: (r) => (r as Summary).orderId, modifiedAt: bolModifiedAt });
+      return details(ctx, passes.pages(), (s) => want(s, since));
+    },
+    ceiling: () => passes?.ceiling(),
+  };
 }
 
 /** Newest change of an order (its items' latestChangedDateTime), else when it was placed. */

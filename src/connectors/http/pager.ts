@@ -27,6 +27,13 @@ export interface OrderStream {
   pages(since: Date | undefined): AsyncIterable<unknown[]>;
   /** Modification time of one record (epoch ms), or undefined when it has none. */
   modifiedAt(record: unknown): number | undefined;
+  /**
+   * Read once the stream is done: the final cursor never passes this time (epoch ms), because an
+   * order modified from then on may not have been seen. -Infinity keeps the cursor where it was;
+   * undefined (or no function) sets no limit, for keyset streams that see every change that
+   * happens while they page.
+   */
+  ceiling?(): number | undefined;
 }
 
 export interface CursorSettings {
@@ -62,6 +69,13 @@ export async function* pullWithCursor(streams: OrderStream[], cursor: string | u
   const active = streams.filter((s) => !(s.onlyIncremental && !cursor));
   const iso = (ms: number | undefined) => (ms === undefined ? (cursor ?? '') : new Date(ms).toISOString());
   let newest = start;
+  let limit = Infinity;
+  // Never behind the stored cursor, never past a stream's ceiling.
+  const bounded = (ms: number | undefined) => {
+    const capped = ms === undefined ? undefined : Math.min(ms, limit);
+    if (capped === undefined || capped === -Infinity) return iso(start);
+    return iso(start !== undefined && capped < start ? start : capped);
+  };
   let lastYielded = iso(start);
   for (let i = 0; i < active.length; i++) {
     const stream = active[i]!;
@@ -74,11 +88,83 @@ export async function* pullWithCursor(streams: OrderStream[], cursor: string | u
         if (newest === undefined || t > newest) newest = t;
         if (streamNewest === undefined || t > streamNewest) streamNewest = t;
       }
-      const pageCursor = isLast && stream.sorted ? iso(streamNewest) : iso(start);
+      const pageCursor = isLast && stream.sorted ? bounded(streamNewest) : iso(start);
       lastYielded = pageCursor;
       yield { records, cursor: pageCursor };
     }
+    const ceiling = stream.ceiling?.();
+    if (ceiling !== undefined) limit = Math.min(limit, ceiling);
   }
-  const final = iso(newest);
+  const final = bounded(newest);
   if (final !== lastYielded) yield { records: [], cursor: final };
+}
+
+export interface PassSettings {
+  /** Records in a full page: a pass that ended within its first page cannot have skipped one. */
+  pageSize: number;
+  /** Most passes in one pull; when even the last one changed, the cursor stays where it was. */
+  maxPasses?: number;
+  /** The clock the records' modification times are compared with (epoch ms). */
+  now: () => number;
+  /** The platform's order id of a record. */
+  idOf(record: unknown): string;
+  modifiedAt(record: unknown): number | undefined;
+}
+
+/** How many passes one pull makes at most (each pass after the first costs only list requests). */
+export const defaultMaxPasses = 4;
+
+/**
+ * Page-number paging that cannot skip an order: for lists whose order the API does not let us fix
+ * (bol's open orders, Lightspeed and RetailCRM lists), where an order leaving the list while we page
+ * (shipped, moved to another status) shifts every later order one place forward and the one at
+ * the next page boundary is never served.
+ *
+ * Such a skip leaves a trace: the order that left was on a page already read, so it is missing when
+ * the list is read again. Passes are repeated until a pass's ids all appear in the next pass; that
+ * pass lost no order while it paged, so it saw every order that was in the list for its whole
+ * duration, and orders that joined later were modified after it started: that start is the stream's
+ * ceiling. A pass that ended within its first, short page (one request) needs no second look.
+ *
+ * `list()` runs one pass (page by page); the pages yielded hold only records not yielded before in
+ * this pull (by id and modification time), so nothing is sent twice and an order that changed since
+ * it was read is read again. The caller fetches details only for these.
+ */
+export function stablePasses(list: () => AsyncIterable<unknown[]>, s: PassSettings): { pages: () => AsyncGenerator<unknown[]>; ceiling: () => number | undefined } {
+  let ceiling: number | undefined = -Infinity;
+  async function* pages(): AsyncGenerator<unknown[]> {
+    ceiling = -Infinity;
+    const sent = new Set<string>();
+    let previous: { ids: Set<string>; started: number } | undefined;
+    for (let pass = 1; pass <= (s.maxPasses ?? defaultMaxPasses); pass++) {
+      const started = s.now();
+      const ids = new Set<string>();
+      let requests = 0;
+      let lastLength = 0;
+      for await (const page of list()) {
+        requests++;
+        lastLength = page.length;
+        const fresh: unknown[] = [];
+        for (const r of page) {
+          const id = s.idOf(r);
+          ids.add(id);
+          const key = `${id}@${s.modifiedAt(r) ?? ''}`;
+          if (sent.has(key)) continue;
+          sent.add(key);
+          fresh.push(r);
+        }
+        if (fresh.length) yield fresh;
+      }
+      if (requests <= 1 && lastLength < s.pageSize) {
+        ceiling = started;
+        return;
+      }
+      if (previous && [...previous.ids].every((id) => ids.has(id))) {
+        ceiling = previous.started;
+        return;
+      }
+      previous = { ids, started };
+    }
+  }
+  return { pages, ceiling: () => ceiling };
 }

@@ -1,4 +1,4 @@
-import { paginate, pullWithCursor, type OrderStream } from '../http/pager.js';
+import { paginate, pullWithCursor, stablePasses, type OrderStream } from '../http/pager.js';
 import type { OrderPage } from '../types.js';
 import { lightspeedDefaults } from './config.js';
 import { lsRequest, type LightspeedContext } from './context.js';
@@ -9,8 +9,9 @@ import { lsRequest, type LightspeedContext } from './context.js';
  * `/orders/{id}/products.json` and added as `orderProducts`; then the cancelled ones.
  * https://developers.lightspeedhq.com/ecom/endpoints/order/ — the filter names (status,
  * updated_at_min) and paging follow the documented conventions of the API but are unverified
- * against a live shop (DESIGN.md). The order of results is not documented, so the cursor moves
- * only when a query is complete.
+ * against a live shop (DESIGN.md). The order of results is not documented and an order leaves a
+ * status list when it moves on, so each query is read in passes until one confirms the one before
+ * it (stablePasses), and the cursor never passes the start of the confirmed pass.
  */
 export function pullOrders(ctx: LightspeedContext, cursor: string | undefined): AsyncIterable<OrderPage> {
   const c = ctx.config;
@@ -26,23 +27,38 @@ interface LsOrder {
   orderProducts?: unknown[];
 }
 
+const lsModifiedAt = (r: unknown) => ((r as LsOrder).updatedAt ? Date.parse((r as LsOrder).updatedAt!) : undefined);
+
 function orderStream(ctx: LightspeedContext, status: string, onlyIncremental: boolean): OrderStream {
+  let passes: ReturnType<typeof stablePasses> | undefined;
+  const list = (since: Date | undefined) =>
+    paginate(1, async (page) => {
+      const res = await lsRequest<{ orders?: LsOrder[] }>(ctx, {
+        path: '/orders.json',
+        query: { status, updated_at_min: since?.toISOString().replace(/\.\d{3}Z$/, '+00:00'), limit: lightspeedDefaults.pageSize, page },
+      });
+      const orders = res.body?.orders ?? [];
+      return { records: orders, next: orders.length >= lightspeedDefaults.pageSize ? page + 1 : undefined };
+    });
   return {
     name: status,
     sorted: false,
     onlyIncremental,
-    modifiedAt: (r) => ((r as LsOrder).updatedAt ? Date.parse((r as LsOrder).updatedAt!) : undefined),
-    pages: (since) =>
-      paginate(1, async (page) => {
-        const res = await lsRequest<{ orders?: LsOrder[] }>(ctx, {
-          path: '/orders.json',
-          query: { status, updated_at_min: since?.toISOString().replace(/\.\d{3}Z$/, '+00:00'), limit: lightspeedDefaults.pageSize, page },
-        });
-        const orders = res.body?.orders ?? [];
-        for (const o of orders) o.orderProducts = await orderProducts(ctx, o.id);
-        return { records: orders, next: orders.length >= lightspeedDefaults.pageSize ? page + 1 : undefined };
-      }),
+    modifiedAt: lsModifiedAt,
+    pages: (since) => {
+      passes = stablePasses(() => list(since), { pageSize: lightspeedDefaults.pageSize, now: Date.now, idOf: (r) => String((r as LsOrder).id), modifiedAt: lsModifiedAt });
+      return withProducts(ctx, passes.pages());
+    },
+    ceiling: () => passes?.ceiling(),
   };
+}
+
+/** Adds its order products to each order of each page (only orders not read before in this pull reach here). */
+async function* withProducts(ctx: LightspeedContext, pages: AsyncIterable<unknown[]>): AsyncGenerator<unknown[]> {
+  for await (const page of pages) {
+    for (const o of page as LsOrder[]) o.orderProducts = await orderProducts(ctx, o.id);
+    yield page;
+  }
 }
 
 async function orderProducts(ctx: LightspeedContext, id: number): Promise<unknown[]> {

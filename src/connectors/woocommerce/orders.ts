@@ -1,4 +1,5 @@
-import { paginate, pullWithCursor, type OrderStream } from '../http/pager.js';
+import { WharfError } from '../../errors.js';
+import { pullWithCursor, type OrderStream } from '../http/pager.js';
 import type { OrderPage } from '../types.js';
 import { wooAuthQuery } from './auth.js';
 import { wooDefaults } from './config.js';
@@ -21,30 +22,54 @@ export function pullOrders(ctx: WooContext, cursor: string | undefined): AsyncIt
 }
 
 function orderStream(ctx: WooContext, name: string, statuses: string[], onlyIncremental: boolean): OrderStream {
-  return {
-    name,
-    sorted: true,
-    onlyIncremental,
-    modifiedAt: wooModifiedAt,
-    pages: (since) =>
-      paginate(1, async (page) => {
-        const res = await ctx.http.request<unknown[]>({
-          path: '/orders',
-          query: {
-            ...wooAuthQuery(ctx.config),
-            status: statuses.join(','),
-            modified_after: since ? wooDate(since) : undefined,
-            dates_are_gmt: since ? 'true' : undefined,
-            orderby: 'modified',
-            order: 'asc',
-            per_page: wooDefaults.pageSize,
-            page,
-          },
-          signal: ctx.signal,
-        });
-        return { records: asArray(res.body), next: nextPage(page, res.headers, res.body) };
-      }),
-  };
+  return { name, sorted: true, onlyIncremental, modifiedAt: wooModifiedAt, pages: (since) => keysetPages(ctx, statuses, since) };
+}
+
+/**
+ * Keyset paging on the modification time: every request asks for page 1 of the orders modified at
+ * or after the newest time seen so far (`modified_after` one second earlier: the filter is strict
+ * and WooCommerce keeps whole seconds), oldest change first, leaving out (`exclude`) the orders
+ * already read at that very second. Page numbers would skip: when an order of an earlier page leaves
+ * the list (completed) or moves to its end (modified again), every later order shifts one place
+ * forward and the one at the page boundary is never served. Here an order that leaves is simply
+ * gone, and one modified again comes back later in the same pull (the ledger knows it).
+ * Ends with a page that holds fewer than `per_page` orders (or the whole X-WP-Total).
+ */
+async function* keysetPages(ctx: WooContext, statuses: string[], since: Date | undefined): AsyncGenerator<unknown[]> {
+  const size = wooDefaults.pageSize;
+  let from = since ? Math.floor(since.getTime() / 1000) * 1000 : undefined;
+  let atFrom: number[] = [];
+  for (;;) {
+    const res = await ctx.http.request<unknown[]>({
+      path: '/orders',
+      query: {
+        ...wooAuthQuery(ctx.config),
+        status: statuses.join(','),
+        modified_after: from !== undefined ? wooDate(new Date(from - 1000)) : undefined,
+        dates_are_gmt: from !== undefined ? 'true' : undefined,
+        exclude: atFrom.length ? atFrom.join(',') : undefined,
+        orderby: 'modified',
+        order: 'asc',
+        per_page: size,
+        page: 1,
+      },
+      signal: ctx.signal,
+    });
+    const records = asArray(res.body);
+    if (records.length) yield records;
+    const total = Number(res.headers.get('x-wp-total'));
+    if (records.length < size || (res.headers.has('x-wp-total') && Number.isFinite(total) && total <= records.length)) return;
+    const times = records.map(wooModifiedAt).filter((t): t is number => t !== undefined && Number.isFinite(t));
+    const last = times.length ? Math.max(...times) : undefined;
+    if (last === undefined) throw new WharfError('TRANSPORT_FAILED', 'woocommerce: a page of orders carries no date_modified_gmt, so Wharf cannot page on from it', { hint: 'check that the API key may read orders and that no plugin strips fields from the REST answer' }, { retryable: false });
+    const idsAt = (t: number) => records.filter((r) => wooModifiedAt(r) === t).map((r) => Number((r as { id?: unknown }).id));
+    if (from === undefined || last > from) {
+      from = last;
+      atFrom = idsAt(last);
+    } else {
+      atFrom = [...atFrom, ...idsAt(last)]; // a whole page at one second: leave those out and ask again
+    }
+  }
 }
 
 /** `date_modified_gmt` is UTC without an offset ("2026-03-22T19:28:08"). */

@@ -74,7 +74,7 @@ export class TestServer {
 
   /**
    * Runs `change` once, right after the `n`-th successful request that `match` accepts was answered
-   * (its reply is built before the change): orders change between two page requests, as on a live
+   * (its answer is serialised before the change): orders change between two page requests, as on a live
    * shop while a pull pages through them.
    */
   changeAfter(n: number, match: (req: SeenRequest) => boolean, change: (req: SeenRequest) => void): void {
@@ -110,13 +110,14 @@ export class TestServer {
       }
     }
     seen.status = reply.status;
+    // Serialised before any change runs: the page already served keeps what it held.
+    const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
     if (reply.status < 300) {
       for (const c of this.changes) {
         if (c.match(seen) && ++c.served === c.n) c.change(seen);
       }
     }
     if (res.destroyed) return;
-    const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
     res.writeHead(reply.status, { 'content-type': reply.text !== undefined ? 'text/plain' : 'application/json; charset=utf-8', ...reply.headers });
     res.end(text);
   }

@@ -4,6 +4,7 @@ import { basicCredentials, TestServer, type Reply, type SeenRequest } from './se
  * A WooCommerce REST API v3 as documented (https://woocommerce.github.io/woocommerce-rest-api-docs/):
  * basic auth or consumer_key/consumer_secret in the query, key permissions read / write / read_write,
  * `status` (comma list), `modified_after` with `dates_are_gmt` (strictly after, like WP_Date_Query),
+ * `exclude` (comma list of ids),
  * `orderby=modified|date|id`, `per_page` ≤ 100, `page`, X-WP-Total / X-WP-TotalPages, empty batches.
  */
 
@@ -72,7 +73,9 @@ function filterOrders(orders: Record<string, unknown>[], req: SeenRequest): Reco
   const statuses = (req.query.get('status') ?? 'any').split(',');
   const after = req.query.get('modified_after');
   const gmt = req.query.get('dates_are_gmt') === 'true';
-  let out = orders.filter((o) => statuses.includes('any') || statuses.includes(String(o.status)));
+  // Arrays of ids come as comma lists (WordPress parses them with wp_parse_id_list).
+  const exclude = new Set((req.query.get('exclude') ?? '').split(',').filter(Boolean).map(Number));
+  let out = orders.filter((o) => (statuses.includes('any') || statuses.includes(String(o.status))) && !exclude.has(Number(o.id)));
   if (after) {
     // Without dates_are_gmt WooCommerce reads the date in the site's zone; the test site runs on UTC+1.
     const t = Date.parse(/Z|[+-]\d\d:\d\d$/.test(after) ? after : `${after}Z`) - (gmt ? 0 : 3600_000);
