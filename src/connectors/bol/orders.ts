@@ -1,4 +1,4 @@
-import { paginate, pullWithCursor, stablePasses, type OrderStream } from '../http/pager.js';
+import { paginate, pullWithCursor, stablePasses, warnUnsettled, type OrderStream } from '../http/pager.js';
 import type { OrderPage } from '../types.js';
 import type { BolContext } from './context.js';
 
@@ -17,7 +17,9 @@ interface Summary {
  * not changed since the cursor minus the overlap are not fetched again. Then, on later pulls, orders
  * whose items were all cancelled since then (`status=ALL` with `change-interval-minute`, or one
  * `latest-change-date` per day for longer gaps). bol lists open orders without a date filter, so
- * every pull sees every open order; recognising repeats is the ledger's job.
+ * every pull sees every open order; recognising repeats is the ledger's job. Each list is read in
+ * passes until one confirms the one before it (passStream): the cursor never passes the start of
+ * that pass.
  * https://api.bol.com/retailer/public/redoc/v10/retailer.html#tag/Orders
  */
 export function pullOrders(ctx: BolContext, cursor: string | undefined): AsyncIterable<OrderPage> {
@@ -41,7 +43,13 @@ function passStream(ctx: BolContext, name: string, onlyIncremental: boolean, lis
     onlyIncremental,
     modifiedAt: bolModifiedAt,
     pages: (since) => {
-      passes = stablePasses(() => list(since), { pageSize: PAGE_SIZE, now: ctx.now, idOf: (r) => (r as Summary).orderId, modifiedAt: bolModifiedAt });
+      passes = stablePasses(() => list(since), {
+        pageSize: PAGE_SIZE,
+        now: ctx.now,
+        idOf: (r) => (r as Summary).orderId,
+        modifiedAt: bolModifiedAt,
+        onUnsettled: warnUnsettled(ctx.http.logger, `bol ${name} orders`),
+      });
       return details(ctx, passes.pages(), (s) => want(s, since));
     },
     ceiling: () => passes?.ceiling(),

@@ -1,3 +1,4 @@
+import type { Logger } from '../../log.js';
 import type { OrderPage } from '../types.js';
 
 /**
@@ -109,6 +110,8 @@ export interface PassSettings {
   /** The platform's order id of a record. */
   idOf(record: unknown): string;
   modifiedAt(record: unknown): number | undefined;
+  /** Told when even the last pass changed (the cursor then stays where it was), to log it. */
+  onUnsettled?(passes: number): void;
 }
 
 /** How many passes one pull makes at most (each pass after the first costs only list requests). */
@@ -165,6 +168,12 @@ export function stablePasses(list: () => AsyncIterable<unknown[]>, s: PassSettin
       }
       previous = { ids, started };
     }
+    s.onUnsettled?.(s.maxPasses ?? defaultMaxPasses);
   }
   return { pages, ceiling: () => ceiling };
+}
+
+/** The warning for `onUnsettled`: a busy list kept changing; nothing is lost, the next pull looks again. */
+export function warnUnsettled(logger: Logger, what: string): (passes: number) => void {
+  return (passes) => logger.warn({ passes }, `${what}: the list changed during each of ${passes} passes; every order read was passed on, and the cursor stays where it was so that the next pull reads the same window again`);
 }

@@ -1,4 +1,4 @@
-import { paginate, pullWithCursor, stablePasses, type OrderStream } from '../http/pager.js';
+import { paginate, pullWithCursor, stablePasses, warnUnsettled, type OrderStream } from '../http/pager.js';
 import type { OrderPage } from '../types.js';
 import { lightspeedDefaults } from './config.js';
 import { lsRequest, type LightspeedContext } from './context.js';
@@ -46,7 +46,13 @@ function orderStream(ctx: LightspeedContext, status: string, onlyIncremental: bo
     onlyIncremental,
     modifiedAt: lsModifiedAt,
     pages: (since) => {
-      passes = stablePasses(() => list(since), { pageSize: lightspeedDefaults.pageSize, now: Date.now, idOf: (r) => String((r as LsOrder).id), modifiedAt: lsModifiedAt });
+      passes = stablePasses(() => list(since), {
+        pageSize: lightspeedDefaults.pageSize,
+        now: Date.now,
+        idOf: (r) => String((r as LsOrder).id),
+        modifiedAt: lsModifiedAt,
+        onUnsettled: warnUnsettled(ctx.http.logger, `lightspeed orders in status ${status}`),
+      });
       return withProducts(ctx, passes.pages());
     },
     ceiling: () => passes?.ceiling(),

@@ -1,4 +1,4 @@
-import { paginate, pullWithCursor, stablePasses, type OrderStream } from '../http/pager.js';
+import { paginate, pullWithCursor, stablePasses, warnUnsettled, type OrderStream } from '../http/pager.js';
 import type { OrderPage } from '../types.js';
 import { retailcrmDefaults } from './config.js';
 import { crmDate, crmMillis, crmRequest, type RetailcrmContext } from './context.js';
@@ -52,7 +52,12 @@ function orderStream(ctx: RetailcrmContext, name: string, statuses: string[], on
     onlyIncremental,
     modifiedAt,
     pages: (since) => {
-      passes = stablePasses(() => list(since), { pageSize: retailcrmDefaults.pageSize, now: Date.now, idOf: (r) => String((r as { id?: unknown }).id), modifiedAt });
+      passes = stablePasses(() => list(since), {
+        pageSize: retailcrmDefaults.pageSize,
+        now: Date.now,
+        idOf: (r) => String((r as { id?: unknown }).id), modifiedAt,
+        onUnsettled: warnUnsettled(ctx.http.logger, `retailcrm ${name} orders`),
+      });
       return passes.pages();
     },
     ceiling: () => passes?.ceiling(),
