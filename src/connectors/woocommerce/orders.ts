@@ -67,7 +67,15 @@ async function* keysetPages(ctx: WooContext, statuses: string[], since: Date | u
       from = last;
       atFrom = idsAt(last);
     } else {
-      atFrom = [...atFrom, ...idsAt(last)]; // a whole page at one second: leave those out and ask again
+      // A whole page at one second: leave those out and ask again.
+      const known = new Set(atFrom);
+      const more = idsAt(last).filter((id) => !known.has(id));
+      if (!more.length) {
+        throw new WharfError('TRANSPORT_FAILED', `woocommerce: the shop answered the same ${records.length} orders again although Wharf asked to leave them out (exclude); paging cannot go on without skipping orders`, {
+          hint: 'a plugin or cache seems to ignore the exclude parameter of GET /orders; exclude the REST API from page caching',
+        }, { retryable: false });
+      }
+      atFrom = [...atFrom, ...more];
     }
   }
 }
