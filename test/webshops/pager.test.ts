@@ -47,6 +47,22 @@ describe('stablePasses', () => {
     expect(passes.ceiling()).toBe(5001);
   });
 
+  it('an order that moves to a later page (sorted by change time) makes the pass unconfirmable', async () => {
+    const items = recs(8);
+    const clock = { now: 6000 };
+    const passes = stablePasses(
+      pagedList(items, 3, (n) => {
+        if (n === 1) items.push({ ...items.splice(0, 1)[0]!, t: 3000 }); // o1 changed: to the end; o4 shifts onto page 1
+      }),
+      settings(clock),
+    );
+    const got = (await collect(passes.pages())).flat().map((r) => (r as Rec).id);
+    expect([...new Set(got)].sort()).toEqual(['o1', 'o2', 'o3', 'o4', 'o5', 'o6', 'o7', 'o8']);
+    expect(got.filter((id) => id === 'o1')).toHaveLength(2); // both versions passed on, each once
+    // Pass 1 (6000) read o1 twice, so only pass 2 (6001), confirmed by pass 3, sets the ceiling.
+    expect(passes.ceiling()).toBe(6001);
+  });
+
   it('a pass that ended within one short page needs no second look', async () => {
     let requests = 0;
     const passes = stablePasses(pagedList(recs(2), 3, () => requests++), settings({ now: 7000 }));

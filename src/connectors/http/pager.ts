@@ -124,10 +124,13 @@ export const defaultMaxPasses = 4;
  * the next page boundary is never served.
  *
  * Such a skip leaves a trace: the order that left was on a page already read, so it is missing when
- * the list is read again. Passes are repeated until a pass's ids all appear in the next pass; that
- * pass lost no order while it paged, so it saw every order that was in the list for its whole
- * duration, and orders that joined later were modified after it started: that start is the stream's
- * ceiling. A pass that ended within its first, short page (one request) needs no second look.
+ * the list is read again; an order that moved from a page already read to a later one (the list is
+ * sorted by something that changed) is read twice in the same pass. Passes are repeated until a pass
+ * that read no order twice has all its ids in the next pass; that pass lost no order while it paged,
+ * so it saw every order that was in the list for its whole duration, and orders that joined later
+ * were modified after it started: that start is the stream's ceiling. (It assumes that an order which
+ * left a list does not come back to it within seconds.) A pass that ended within its first, short
+ * page (one request) needs no second look.
  *
  * `list()` runs one pass (page by page); the pages yielded hold only records not yielded before in
  * this pull (by id and modification time), so nothing is sent twice and an order that changed since
@@ -138,10 +141,11 @@ export function stablePasses(list: () => AsyncIterable<unknown[]>, s: PassSettin
   async function* pages(): AsyncGenerator<unknown[]> {
     ceiling = -Infinity;
     const sent = new Set<string>();
-    let previous: { ids: Set<string>; started: number } | undefined;
+    let previous: { ids: Set<string>; started: number; moved: boolean } | undefined;
     for (let pass = 1; pass <= (s.maxPasses ?? defaultMaxPasses); pass++) {
       const started = s.now();
       const ids = new Set<string>();
+      let moved = false;
       let requests = 0;
       let lastLength = 0;
       for await (const page of list()) {
@@ -150,6 +154,7 @@ export function stablePasses(list: () => AsyncIterable<unknown[]>, s: PassSettin
         const fresh: unknown[] = [];
         for (const r of page) {
           const id = s.idOf(r);
+          if (ids.has(id)) moved = true;
           ids.add(id);
           const key = `${id}@${s.modifiedAt(r) ?? ''}`;
           if (sent.has(key)) continue;
@@ -162,11 +167,11 @@ export function stablePasses(list: () => AsyncIterable<unknown[]>, s: PassSettin
         ceiling = started;
         return;
       }
-      if (previous && [...previous.ids].every((id) => ids.has(id))) {
+      if (previous && !previous.moved && [...previous.ids].every((id) => ids.has(id))) {
         ceiling = previous.started;
         return;
       }
-      previous = { ids, started };
+      previous = { ids, started, moved };
     }
     s.onUnsettled?.(s.maxPasses ?? defaultMaxPasses);
   }
