@@ -138,6 +138,22 @@ describe('WooCommerce order pull', () => {
     ]);
   });
 
+  it('an order that becomes ready after the ready query but before the cancellation query is found on the next pull', async () => {
+    server.state.orders.push(wooOrder({ id: 1, modified: at(1000) }));
+    const soon = (s: number) => new Date(Math.ceil(Date.now() / 1000) * 1000 + s * 1000).toISOString();
+    // Once the ready query is answered, order 2 becomes ready and then order 3 is cancelled.
+    server.changeAfter(1, (r) => r.query.get('status') === 'processing', () => {
+      server.state.orders.push(wooOrder({ id: 2, modified: soon(5) }), wooOrder({ id: 3, modified: soon(10), status: 'cancelled' }));
+    });
+    const c = ctx({ overlap: 0 });
+    const run1 = await collect(pullOrders(c, at(400)));
+    expect(ids(run1)).toEqual([1, 3]);
+    // The cursor may not pass the moment the ready query ran: order 2 is older than order 3's cancellation.
+    const cursor = run1.at(-1)!.cursor;
+    expect(Date.parse(cursor)).toBeLessThanOrEqual(Date.parse(soon(5)));
+    expect(ids(await collect(pullOrders(c, cursor)))).toContain(2);
+  });
+
   it('starts the first pull at startDate', async () => {
     server.state.orders.push(wooOrder({ id: 1, modified: '2025-12-01T00:00:00Z' }), wooOrder({ id: 2, modified: '2026-02-01T00:00:00Z' }));
     expect(ids(await collect(pullOrders(ctx({ startDate: '2026-01-01' }), undefined)))).toEqual([2]);

@@ -62,9 +62,12 @@ export function sinceOf(cursor: string | undefined, s: CursorSettings): Date | u
  * an earlier stream runs, the later ones have not started, so the cursor stays where it was; in the
  * last stream a sorted page may move it to the newest time seen in that stream. When every stream is
  * done the cursor becomes the newest time seen anywhere (an extra empty page when the last real page
- * did not carry it yet).
+ * did not carry it yet), but never later than a stream's ceiling: a stream's own `ceiling()`, or for
+ * a sorted stream the moment (`now`) it asked for its last page. A sorted stream sees every change
+ * up to its last request and none after, so an order that became ready while a later stream (the
+ * cancellations) ran is older than the cursor would be without that bound.
  */
-export async function* pullWithCursor(streams: OrderStream[], cursor: string | undefined, settings: CursorSettings): AsyncGenerator<OrderPage> {
+export async function* pullWithCursor(streams: OrderStream[], cursor: string | undefined, settings: CursorSettings, now: () => number = Date.now): AsyncGenerator<OrderPage> {
   const start = cursor && !Number.isNaN(Date.parse(cursor)) ? Date.parse(cursor) : undefined;
   const since = sinceOf(cursor, settings);
   const active = streams.filter((s) => !(s.onlyIncremental && !cursor));
@@ -82,18 +85,27 @@ export async function* pullWithCursor(streams: OrderStream[], cursor: string | u
     const stream = active[i]!;
     const isLast = i === active.length - 1;
     let streamNewest = start;
-    for await (const records of stream.pages(since)) {
-      for (const r of records) {
-        const t = stream.modifiedAt(r);
-        if (t === undefined || Number.isNaN(t)) continue;
-        if (newest === undefined || t > newest) newest = t;
-        if (streamNewest === undefined || t > streamNewest) streamNewest = t;
+    const pages = stream.pages(since)[Symbol.asyncIterator]();
+    let askedAt = now();
+    let lastAskedAt = askedAt;
+    try {
+      for (let next = await pages.next(); !next.done; askedAt = now(), next = await pages.next()) {
+        lastAskedAt = askedAt;
+        const records = next.value;
+        for (const r of records) {
+          const t = stream.modifiedAt(r);
+          if (t === undefined || Number.isNaN(t)) continue;
+          if (newest === undefined || t > newest) newest = t;
+          if (streamNewest === undefined || t > streamNewest) streamNewest = t;
+        }
+        const pageCursor = isLast && stream.sorted ? bounded(streamNewest) : iso(start);
+        lastYielded = pageCursor;
+        yield { records, cursor: pageCursor };
       }
-      const pageCursor = isLast && stream.sorted ? bounded(streamNewest) : iso(start);
-      lastYielded = pageCursor;
-      yield { records, cursor: pageCursor };
+    } finally {
+      await pages.return?.();
     }
-    const ceiling = stream.ceiling?.();
+    const ceiling = stream.ceiling ? stream.ceiling() : stream.sorted ? lastAskedAt : undefined;
     if (ceiling !== undefined) limit = Math.min(limit, ceiling);
   }
   const final = bounded(newest);
