@@ -62,7 +62,12 @@ function handle(s: WooState, req: SeenRequest): Reply {
   const route = req.path.slice(ROOT.length);
   if (req.method === 'POST' && /^\/(orders|products)\/batch$/.test(route)) return { status: 200, body: {} };
   if (req.method !== 'GET') return error(404, 'rest_no_route', 'No route was found matching the URL and request method.');
-  if (route === '/orders') return list(req, filterOrders(s.orders, req));
+  if (route === '/orders') {
+    const orderby = req.query.get('orderby');
+    if (orderby && !['date', 'id', 'include', 'title', 'slug', 'modified'].includes(orderby)) return error(400, 'rest_invalid_param', 'Invalid parameter(s): orderby');
+    if (req.query.has('exclude') && !/^\d+(,\d+)*$/.test(req.query.get('exclude')!)) return error(400, 'rest_invalid_param', 'Invalid parameter(s): exclude');
+    return list(req, filterOrders(s.orders, req));
+  }
   if (route === '/products') return list(req, [...s.products].sort((a, b) => Number(a.id) - Number(b.id)));
   const v = /^\/products\/(\d+)\/variations$/.exec(route);
   if (v) return list(req, s.variations.get(Number(v[1])) ?? []);
