@@ -149,7 +149,7 @@ describe('RetailCRM products, test-connection, mapping', () => {
     expect(orders[0]).toMatchObject({
       externalId: '5', orderNumber: '5A', createdAt: '2026-03-01T10:00:01+03:00', currency: 'RUB', status: 'open',
       shipTo: { name: 'Ivan Petrov', street: 'ul. 50-letiya Rostselmasha', houseNumber: '2', addressLine2: 'kv. 6', postalCode: '344065', country: 'RU' },
-      lines: [{ sku: 'KETTLE-W', quantity: 2, unitPrice: '1490' }],
+      lines: [{ sku: 'KETTLE-W', quantity: 2, unitPrice: '1490.00' }],
       totals: { total: '3280', shipping: '300' },
     });
   });

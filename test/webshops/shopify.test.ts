@@ -198,7 +198,7 @@ describe('Shopify order mapping', () => {
       externalId: '5000001', orderNumber: '#1001', currency: 'EUR', status: 'open',
       shipTo: { name: 'Daan Jansen', street: 'Oudegracht', houseNumber: '158', houseNumberSuffix: 'bis', postalCode: '3511 AZ', city: 'Utrecht', country: 'NL' },
       shipping: { method: 'PostNL', carrier: 'POSTNL' },
-      lines: [{ sku: 'MUG-01', ean: '08712345678906', quantity: 2, unitPrice: '12.5' }],
+      lines: [{ sku: 'MUG-01', ean: '08712345678906', quantity: 2, unitPrice: '12.50' }],
       totals: { total: '29.95', shipping: '4.95' },
       note: 'Graag na 17:00 bezorgen',
     });

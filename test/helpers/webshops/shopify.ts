@@ -152,8 +152,13 @@ export function shopifyOrder(o: {
   lines?: { sku: string | null; qty: number; price: string; barcode?: string }[];
   address1?: string;
   country?: string;
+  /** Prices include tax (EU shops; default) or not (tax added on top, US-style). 21% VAT either way. */
+  taxesIncluded?: boolean;
 }): Record<string, unknown> {
   const lines = o.lines ?? [{ sku: `SKU-${o.n}`, qty: 1, price: '24.95' }];
+  const taxesIncluded = o.taxesIncluded ?? true;
+  // Tax of an amount as the shop entered it: contained in it (included) or 21% on top.
+  const taxOf = (amount: number) => (taxesIncluded ? amount - amount / 1.21 : amount * 0.21);
   const total = lines.reduce((n, l) => n + l.qty * Number(l.price), 0) + 4.95;
   const address = {
     name: 'Daan Jansen', firstName: 'Daan', lastName: 'Jansen', company: null, address1: o.address1 ?? 'Oudegracht 158 bis', address2: '',
@@ -172,14 +177,15 @@ export function shopifyOrder(o: {
     displayFulfillmentStatus: o.fulfillment ?? 'UNFULFILLED',
     email: 'daan@example.nl',
     phone: null,
+    taxesIncluded,
     note: o.n % 2 ? 'Graag na 17:00 bezorgen' : null,
     currencyCode: 'EUR',
     shippingAddress: address,
     billingAddress: address,
-    shippingLine: { title: 'PostNL', code: 'PostNL', carrierIdentifier: null, source: 'shopify' },
-    totalPriceSet: money(total.toFixed(2)),
+    shippingLine: { title: 'PostNL', code: 'PostNL', carrierIdentifier: null, source: 'shopify', taxLines: [{ priceSet: money(taxOf(4.95).toFixed(2)) }] },
+    totalPriceSet: money((taxesIncluded ? total : total + taxOf(total)).toFixed(2)),
     totalShippingPriceSet: money('4.95'),
-    totalTaxSet: money((total - total / 1.21).toFixed(2)),
+    totalTaxSet: money(taxOf(total).toFixed(2)),
     totalDiscountsSet: money('0.0'),
     allLineItems: lines.map((l, i) => ({
       id: `gid://shopify/LineItem/${(5000000 + o.n) * 100 + i}`,
@@ -193,6 +199,8 @@ export function shopifyOrder(o: {
       variant: l.sku === null ? null : { id: `gid://shopify/ProductVariant/${700 + i}`, sku: l.sku, barcode: l.barcode ?? null },
       originalUnitPriceSet: money(l.price),
       discountedUnitPriceSet: money(l.price),
+      discountedUnitPriceAfterAllDiscountsSet: money(l.price),
+      taxLines: [{ priceSet: money(taxOf(l.qty * Number(l.price)).toFixed(2)) }],
     })),
   };
 }
