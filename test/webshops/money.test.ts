@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { withItemsToShip } from '../../src/connectors/bol/orders.js';
 import { bolOrder } from '../helpers/webshops/bol.js';
 import { lightspeedOrder } from '../helpers/webshops/lightspeed.js';
 import { mapOrders } from '../helpers/webshops/mapping.js';
@@ -71,7 +72,7 @@ describe('money means the same on every platform: tax included, unitPrice after 
   });
 
   it('bol.com: unitPrice is the consumer price with VAT', async () => {
-    const order = await mapOne('bol.order', bolOrder({ id: 'B1', changed: AT, lines: [{ ean: '8712345678906', qty: 2, price: 24.2, reference: 'MUG-01' }] }));
+    const order = await mapOne('bol.order', withItemsToShip(bolOrder({ id: 'B1', changed: AT, lines: [{ ean: '8712345678906', qty: 2, price: 24.2, reference: 'MUG-01' }] })));
     expect(unitPrices(order)).toEqual(['24.2']);
     expect(order.totals).toEqual({ total: '48.40' });
   });

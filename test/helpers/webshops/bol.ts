@@ -116,7 +116,7 @@ function listOrders(s: BolState, req: SeenRequest): Reply {
 }
 
 /** A realistic bol v10 order (the detail shape of GET /retailer/orders/{id}). */
-export function bolOrder(o: { id: string; changed: string; placed?: string; pickupPoint?: boolean; cancelled?: boolean; lines?: { ean: string; qty: number; price: number; reference?: string }[] }): Record<string, unknown> {
+export function bolOrder(o: { id: string; changed: string; placed?: string; pickupPoint?: boolean; cancelled?: boolean; lines?: { ean: string; qty: number; price: number; reference?: string; cancellationRequest?: boolean }[] }): Record<string, unknown> {
   const lines = o.lines ?? [{ ean: '8712345678906', qty: 1, price: 24.99, reference: `REF-${o.id}` }];
   const address = {
     salutation: 'FEMALE', firstName: 'Eva', surname: 'Bakker', streetName: 'Kerkstraat', houseNumber: '12', houseNumberExtension: 'A',
@@ -130,7 +130,7 @@ export function bolOrder(o: { id: string; changed: string; placed?: string; pick
     billingDetails: { ...address, vatNumber: '', kvkNumber: '', orderReference: '' },
     orderItems: lines.map((l, i) => ({
       orderItemId: `${o.id}${i}`,
-      cancellationRequest: false,
+      cancellationRequest: l.cancellationRequest ?? false,
       fulfilment: { method: 'FBR', distributionParty: 'RETAILER', latestDeliveryDate: o.changed.slice(0, 10), timeFrameType: 'REGULAR' },
       offer: { offerId: `offer-${l.ean}`, reference: l.reference ?? '' },
       product: { ean: l.ean, title: `Artikel ${l.ean}` },
