@@ -147,4 +147,17 @@ describe('bol products, test-connection, mapping', () => {
     expect(byId.get('R2')!.lines).toHaveLength(1);
     expect(byId.get('R2')!.note).toMatch(/customer asked to cancel 1 x LID-02 \(order item R21\); not included, do not ship/);
   });
+
+  it('keeps within bol\'s per-endpoint budgets from the x-ratelimit headers: no 429, every order pulled', async () => {
+    server.state.budgets.set('GET /retailer/orders/*', { max: 4, windowMs: 1000 });
+    server.state.budgets.set('GET /retailer/orders', { max: 2, windowMs: 1000 });
+    for (let i = 1; i <= 10; i++) server.state.orders.push(bolOrder({ id: `L${100 + i}`, changed: ago(60 - i) }));
+    const started = Date.now();
+    const pages = await collect(pullOrders(ctx(), undefined)); // the channel's own limiter allows 1000/s here
+    expect(orderIds(pages)).toHaveLength(10);
+    expect(server.hits('/retailer/orders', 429)).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000); // 10 details at 4 a second: the budget was waited for
+    expect(server.hits('/retailer/orders/', 200)).toHaveLength(10);
+  });
 });
+
