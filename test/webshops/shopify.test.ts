@@ -143,6 +143,70 @@ describe('Shopify order pull', () => {
   });
 });
 
+describe('Shopify Dev Dashboard apps: client-credentials tokens', () => {
+  const CLIENT_ID = '4f1c2a7be8d94c0f9a6b3e5d7c8a1b2c';
+  const SECRET = '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33';
+  const appConfig = (over: Partial<ShopifyConfig> = {}) => config({ accessToken: undefined, clientId: CLIENT_ID, clientSecret: SECRET, ...over });
+  const tokenRequests = () => server.requests.filter((r) => r.path === '/admin/oauth/access_token');
+
+  beforeEach(() => {
+    server.state.apps.set(CLIENT_ID, { secret: SECRET, scopes: ALL_SCOPES });
+  });
+
+  it('gets a token with the client id and secret, keeps it for the channel, and pulls with it', async () => {
+    for (let i = 1; i <= 30; i++) server.state.orders.push(shopifyOrder({ n: i, updatedAt: at(i) }));
+    const c = createShopifyContext(appConfig(), { logger: silentLogger(), http: fastHttp });
+    expect(names(await collect(pullOrders(c, undefined)))).toHaveLength(30);
+    expect(names(await collect(pullOrders(c, undefined)))).toHaveLength(30);
+    expect(tokenRequests()).toHaveLength(1);
+    const form = new URLSearchParams(tokenRequests()[0]!.body);
+    expect(Object.fromEntries(form)).toEqual({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: SECRET });
+    expect(tokenRequests()[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    const sent = ops('WharfOrders').map((r) => r.headers['x-shopify-access-token']);
+    expect(new Set(sent).size).toBe(1);
+    expect(sent[0]).toMatch(/^shpat_/);
+  });
+
+  it('fetches a new token before the old one expires, and once more after a 401', async () => {
+    server.state.tokenLifetime = 310; // Wharf renews 300 s early: after 10 s here
+    for (let i = 1; i <= 3; i++) server.state.orders.push(shopifyOrder({ n: i, updatedAt: at(i) }));
+    let clock = Date.now();
+    const c = createShopifyContext(appConfig(), { logger: silentLogger(), http: { ...fastHttp, now: () => clock } });
+    await collect(pullOrders(c, undefined));
+    expect(tokenRequests()).toHaveLength(1);
+    clock += 11_000;
+    await collect(pullOrders(c, undefined));
+    expect(tokenRequests()).toHaveLength(2); // renewed before it ran out: no 401 seen
+    expect(server.hits('/graphql.json', 401)).toEqual([]);
+    server.state.tokens.clear(); // the store revokes every token (app reinstalled)
+    expect(names(await collect(pullOrders(c, undefined)))).toHaveLength(3);
+    expect(server.hits('/graphql.json', 401)).toHaveLength(1);
+    expect(tokenRequests()).toHaveLength(3);
+  });
+
+  it('a wrong secret: AUTH_FAILED in plain words; neither the secret nor a token is logged', async () => {
+    const cap = captureLogger();
+    const err = await collect(pullOrders(createShopifyContext(appConfig({ clientSecret: 'shpss_wrong_wrong_wrong_0000' }), { logger: cap.logger, http: fastHttp }), undefined)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'AUTH_FAILED', retryable: false });
+    expect((err as Error).message).toMatch(/refused the app's client id\/secret/);
+    expect((err as Error).message).not.toContain('shpss_wrong');
+    await collect(pullOrders(createShopifyContext(appConfig(), { logger: cap.logger, http: fastHttp }), undefined));
+    const r = await testConnection(appConfig(), cap.logger, fastHttp);
+    expect(r.ok).toBe(true);
+    expect(r.steps[0]!.detail).toMatch(/client credentials/);
+    expect(cap.text()).toContain('access_token');
+    expect(cap.text()).not.toContain(SECRET);
+    expect(cap.text()).not.toContain('shpss_wrong');
+    expect(cap.text()).not.toMatch(/shpat_\d{4}/);
+  });
+
+  it('the config takes exactly one way to authenticate', () => {
+    expect(() => appConfig({ accessToken: TOKEN })).toThrow(/either accessToken or clientId \+ clientSecret, not both/);
+    expect(() => config({ accessToken: undefined })).toThrow(/no credentials/);
+    expect(() => appConfig({ clientSecret: undefined })).toThrow(/clientSecret is missing/);
+  });
+});
+
 describe('Shopify products', () => {
   it('yields variants with barcode, and bundle components', async () => {
     server.state.variants.push(

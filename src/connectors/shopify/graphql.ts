@@ -31,15 +31,17 @@ export interface ShopifyContext {
 }
 
 export function createShopifyContext(config: ShopifyConfig, options: ConnectorOptions): ShopifyContext {
+  const secrets = secretsOf(config, shopifySecretKeys);
+  const tuning = tuningOf(config, options);
   const http = new HttpClient({
     connector: 'shopify',
     baseUrl: shopifyApiRoot(config),
     logger: options.logger,
-    auth: shopifyAuth(config),
+    auth: shopifyAuth(config, options.logger, tuning, options.http?.now ?? Date.now, secrets),
     limiter: limiterOf(config, { requestsPerSecond: 2, burst: 4 }, options),
-    secrets: secretsOf(config, shopifySecretKeys),
+    secrets,
     explain: shopifyExplain,
-    tuning: tuningOf(config, options),
+    tuning,
     headers: { accept: 'application/json' },
   });
   return { config, http, cursor: cursorSettingsOf(config), signal: options.signal, costs: new Map(), now: options.http?.now ?? options.now ?? Date.now };

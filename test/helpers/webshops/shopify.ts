@@ -6,11 +6,22 @@ import { TestServer, type Reply, type SeenRequest } from './server.js';
  * X-Shopify-Access-Token with access scopes, `/admin/api/<version>/graphql.json`, the orders search
  * syntax Wharf uses (updated_at:>='…', financial_status, fulfillment_status, status:cancelled),
  * sortKey UPDATED_AT, cursor paging, the cost-based leaky bucket with THROTTLED answers and
- * `extensions.cost.throttleStatus`, ACCESS_DENIED for a missing scope.
+ * `extensions.cost.throttleStatus`, ACCESS_DENIED for a missing scope. Dev Dashboard apps get tokens
+ * by the client-credentials grant at POST /admin/oauth/access_token (form or JSON: grant_type,
+ * client_id, client_secret → { access_token, scope, expires_in }); tokens expire (401 after).
+ * https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/client-credentials-grant
  */
 
 export interface ShopifyState {
   tokens: Map<string, string[]>;
+  /** Dev Dashboard apps installed on the store: client id → secret and granted scopes. */
+  apps: Map<string, { secret: string; scopes: string[] }>;
+  /** Lifetime of a client-credentials token, seconds (Shopify: 86399). */
+  tokenLifetime: number;
+  /** Expiry (epoch ms) of tokens issued by the grant; static tokens never expire. */
+  tokenExpiry: Map<string, number>;
+  /** How many tokens the grant issued. */
+  issued: number;
   versions: string[];
   orders: Record<string, unknown>[];
   variants: Record<string, unknown>[];
@@ -26,6 +37,10 @@ export interface ShopifyState {
 export function shopifyServer(state: Partial<ShopifyState> = {}): TestServer & { state: ShopifyState } {
   const s: ShopifyState = {
     tokens: new Map(),
+    apps: new Map(),
+    tokenLifetime: 86399,
+    tokenExpiry: new Map(),
+    issued: 0,
     versions: ['2025-04', '2025-07', '2025-10'],
     orders: [],
     variants: [],
@@ -49,11 +64,26 @@ const SCOPE_OF: Record<string, string> = {
   WharfLocation: 'read_locations',
 };
 
+function issueToken(s: ShopifyState, req: SeenRequest): Reply {
+  if (req.method !== 'POST') return { status: 404, body: { errors: 'Not Found' } };
+  const type = String(req.headers['content-type'] ?? '');
+  const p = type.includes('application/json') ? new URLSearchParams(Object.entries(JSON.parse(req.body || '{}') as Record<string, string>)) : new URLSearchParams(req.body);
+  if (p.get('grant_type') !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials' } };
+  const app = s.apps.get(p.get('client_id') ?? '');
+  if (!app || app.secret !== p.get('client_secret')) return { status: 400, body: { error: 'invalid_client', error_description: 'Client authentication failed due to unknown client or invalid client secret.' } };
+  const token = `shpat_${(++s.issued).toString().padStart(4, '0')}${Math.random().toString(16).slice(2, 14)}`;
+  s.tokens.set(token, app.scopes);
+  s.tokenExpiry.set(token, Date.now() + s.tokenLifetime * 1000);
+  return { status: 200, body: { access_token: token, scope: app.scopes.join(','), expires_in: s.tokenLifetime } };
+}
+
 function handle(s: ShopifyState, req: SeenRequest): Reply {
+  if (req.path === '/admin/oauth/access_token') return issueToken(s, req);
   const m = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(req.path);
   if (!m || !s.versions.includes(m[1]!) || req.method !== 'POST') return { status: 404, body: { errors: 'Not Found' } };
   const token = req.headers['x-shopify-access-token'];
-  const scopes = typeof token === 'string' ? s.tokens.get(token) : undefined;
+  const expired = typeof token === 'string' && (s.tokenExpiry.get(token) ?? Infinity) <= Date.now();
+  const scopes = typeof token === 'string' && !expired ? s.tokens.get(token) : undefined;
   if (!scopes) return { status: 401, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } };
   const { query, variables = {}, operationName } = JSON.parse(req.body || '{}') as { query?: string; variables?: Record<string, unknown>; operationName?: string };
   const op = operationName ?? /^\s*query\s+(\w+)/.exec(query ?? '')?.[1] ?? '';
