@@ -54,21 +54,28 @@ describe('Shopify config', () => {
 });
 
 describe('Shopify order pull', () => {
-  it('pulls every page of paid, unfulfilled orders with all their line items', async () => {
-    for (let i = 1; i <= 60; i++) server.state.orders.push(shopifyOrder({ n: i, updatedAt: at(i) }));
-    server.state.orders.push(shopifyOrder({ n: 61, updatedAt: at(61), fulfillment: 'FULFILLED' }), shopifyOrder({ n: 62, updatedAt: at(62), financial: 'PENDING' }));
-    const big = Array.from({ length: 40 }, (_, i) => ({ sku: `B-${i}`, qty: 1, price: '1.00' }));
+  it('pulls every page of paid or partially refunded, unfulfilled orders with all their line items, each query within 1,000 points', async () => {
+    for (let i = 1; i <= 20; i++) server.state.orders.push(shopifyOrder({ n: i, updatedAt: at(i), financial: i % 5 === 0 ? 'PARTIALLY_REFUNDED' : 'PAID' }));
+    server.state.orders.push(
+      shopifyOrder({ n: 61, updatedAt: at(21), fulfillment: 'FULFILLED' }),
+      shopifyOrder({ n: 62, updatedAt: at(22), financial: 'PENDING' }),
+      shopifyOrder({ n: 64, updatedAt: at(24), financial: 'REFUNDED' }),
+    );
+    const big = Array.from({ length: 200 }, (_, i) => ({ sku: `B-${i}`, qty: 1, price: '1.00' }));
     server.state.orders.push(shopifyOrder({ n: 63, updatedAt: at(63), lines: big }));
     const pages = await collect(pullOrders(ctx(), undefined));
-    expect(pages.map((p) => p.records.length)).toEqual([25, 25, 11]);
-    expect(names(pages)).not.toContain('#1061');
-    expect(names(pages)).not.toContain('#1062');
-    const bigOrder = pages.at(-1)!.records.at(-1) as { lineItems: { nodes: unknown[] } };
-    expect(bigOrder.lineItems.nodes).toHaveLength(40); // 30 in the page + 10 from the extra query
-    expect(ops('WharfOrderLineItems')).toHaveLength(1);
-    expect(pages.map((p) => p.cursor)).toEqual([iso(25), iso(50), iso(63)]);
-    const vars = JSON.parse(ops('WharfOrders')[0]!.body).variables;
-    expect(vars).toMatchObject({ first: 25, lineItems: 30, query: 'financial_status:paid fulfillment_status:unfulfilled' });
+    expect(names(pages)).toHaveLength(21);
+    for (const n of ['#1005', '#1010', '#1020']) expect(names(pages)).toContain(n); // partially refunded still ships
+    for (const n of ['#1061', '#1062', '#1064']) expect(names(pages)).not.toContain(n);
+    const bigOrder = pages.flatMap((p) => p.records).find((r) => (r as { name: string }).name === '#1063') as { lineItems: { nodes: unknown[] } };
+    expect(bigOrder.lineItems.nodes).toHaveLength(200); // 10 in the page, the rest in follow-up queries
+    // Shopify refused the first, too costly page size once; every query after it fit.
+    expect(server.state.tooCostly).toBe(1);
+    const sizes = ops('WharfOrders').map((r) => JSON.parse(r.body).variables as { first: number; lineItems: number; query: string });
+    expect(sizes[0]).toMatchObject({ first: 25, lineItems: 10, query: '(financial_status:paid OR financial_status:partially_refunded) fulfillment_status:unfulfilled' });
+    expect(sizes.slice(1).every((v) => v.first === 7)).toBe(true); // 2 + 7 × 127 = 891 points
+    expect(pages.map((p) => p.records.length).filter((n) => n > 0)).toEqual([7, 7, 7]);
+    expect(ops('WharfOrderLineItems').map((r) => JSON.parse(r.body).variables.first)).toEqual([80, 80, 80]); // 80 lines cost 883 points
     expect(server.requests[0]!.path).toBe('/admin/api/2025-07/graphql.json');
   });
 
@@ -85,7 +92,7 @@ describe('Shopify order pull', () => {
     const run2 = await collect(pullOrders(c, cursor1));
     expect(names(run2).sort()).toEqual(['#1001', '#1003', '#1004']);
     const q = JSON.parse(ops('WharfOrders').at(-2)!.body).variables.query as string;
-    expect(q).toBe(`updated_at:>='${at(2700)}' financial_status:paid fulfillment_status:unfulfilled`);
+    expect(q).toBe(`updated_at:>='${at(2700)}' (financial_status:paid OR financial_status:partially_refunded) fulfillment_status:unfulfilled`);
     expect(JSON.parse(ops('WharfOrders').at(-1)!.body).variables.query).toBe(`updated_at:>='${at(2700)}' status:cancelled`);
     const { orders, problems } = await mapOrders('shopify.order', run2.flatMap((p) => p.records));
     expect(problems, JSON.stringify(problems)).toEqual([]);

@@ -27,13 +27,16 @@ export const shopifyDefaults = {
   rateLimit: { requestsPerSecond: 2, burst: 4 },
   mappings: { orders: 'shopify.order', products: 'shopify.product' },
   /**
-   * Orders per page and line items per order in one query. A query may cost at most 1000 points and
-   * nested connections multiply (orders × line items), so 250 × 250 is impossible; 50 × 15 costs
-   * about 1000 → 25 × 30 ≈ 850. Orders with more line items get their remaining ones in extra queries.
+   * The most orders per page, and line items per order, that Wharf asks for. A query may cost at most
+   * 1000 points and nested connections multiply (orders × line items × the objects of a line), so the
+   * page size actually used is learned from Shopify's requestedQueryCost and MAX_COST_EXCEEDED answers
+   * (cost.ts). Orders with more line items get the rest in extra queries.
    * https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits
    */
   ordersPerPage: 25,
-  lineItemsPerOrder: 30,
+  lineItemsPerOrder: 10,
+  /** Line items per follow-up query of one order (its lineItems beyond the first page). */
+  lineItemsPerQuery: 80,
   /** Shopify's ceiling for one query: https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits */
   maxQueryCost: 1000,
   /** Fetch a new client-credentials token this long before the old one expires. */

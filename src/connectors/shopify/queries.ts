@@ -37,9 +37,9 @@ export const ORDERS = `query WharfOrders($first: Int!, $after: String, $query: S
 }`;
 
 /** The line items of one order beyond the first page. */
-export const ORDER_LINE_ITEMS = `query WharfOrderLineItems($id: ID!, $after: String) {
+export const ORDER_LINE_ITEMS = `query WharfOrderLineItems($id: ID!, $first: Int!, $after: String) {
   order(id: $id) {
-    lineItems(first: 250, after: $after) {
+    lineItems(first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes { ${LINE_ITEM} }
     }

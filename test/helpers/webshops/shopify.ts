@@ -28,10 +28,12 @@ export interface ShopifyState {
   components: Map<string, { quantity: number; productVariant: { id: string; sku: string; barcode?: string } }[]>;
   locations: { id: string; name: string; isActive: boolean }[];
   bucket: { maximum: number; available: number; restoreRate: number; at: number };
-  /** requestedQueryCost of an operation. */
-  cost: (op: string, vars: Record<string, unknown>) => number;
+  /** requestedQueryCost of an operation (default: computed from the query document, as Shopify does). */
+  cost: (op: string, vars: Record<string, unknown>, query: string) => number;
   /** How many THROTTLED answers were given. */
   throttled: number;
+  /** How many queries were refused as over the 1,000-point limit (MAX_COST_EXCEEDED). */
+  tooCostly: number;
 }
 
 export function shopifyServer(state: Partial<ShopifyState> = {}): TestServer & { state: ShopifyState } {
@@ -47,8 +49,9 @@ export function shopifyServer(state: Partial<ShopifyState> = {}): TestServer & {
     components: new Map(),
     locations: [],
     bucket: { maximum: 1000, available: 1000, restoreRate: 50, at: Date.now() },
-    cost: (op, vars) => (op === 'WharfOrders' ? 2 + Number(vars.first) * (1 + Number(vars.lineItems)) : op === 'WharfVariants' ? 2 + Number(vars.first) * 2 : 2),
+    cost: (_op, vars, query) => queryCost(query, vars),
     throttled: 0,
+    tooCostly: 0,
     ...state,
   };
   const server = new TestServer((req) => handle(s, req)) as TestServer & { state: ShopifyState };
@@ -100,8 +103,22 @@ function handle(s: ShopifyState, req: SeenRequest): Reply {
   const now = Date.now();
   b.available = Math.min(b.maximum, b.available + ((now - b.at) / 1000) * b.restoreRate);
   b.at = now;
-  const cost = s.cost(op, variables);
+  const cost = s.cost(op, variables, query ?? '');
   const status = () => ({ maximumAvailable: b.maximum, currentlyAvailable: Math.floor(b.available), restoreRate: b.restoreRate });
+  if (cost > MAX_COST) {
+    s.tooCostly++;
+    // Refused before it runs, nothing charged; the answer Shopify gives (no data, no extensions.cost).
+    return {
+      status: 200,
+      headers,
+      body: {
+        errors: [{
+          message: `Query cost is ${cost}, which exceeds the single query max cost limit (${MAX_COST}).\n\nSee https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\ncost of a query is calculated.\n\nTo query larger amounts of data with fewer limits, bulk operations should be used instead.\nSee https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n`,
+          extensions: { code: 'MAX_COST_EXCEEDED', cost, maxCost: MAX_COST, documentation: 'https://shopify.dev/api/usage/rate-limits' },
+        }],
+      },
+    };
+  }
   if (b.available < cost) {
     s.throttled++;
     return { status: 200, headers, body: { errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }], extensions: { cost: { requestedQueryCost: cost, actualQueryCost: null, throttleStatus: status() } } } };
@@ -123,7 +140,7 @@ function run(s: ShopifyState, op: string, v: Record<string, unknown>, scopes: st
     }
     case 'WharfOrderLineItems': {
       const o = s.orders.find((x) => x.id === v.id);
-      return { order: o ? { lineItems: withLineItems(o, 250, v.after as string | null).lineItems } : null };
+      return { order: o ? { lineItems: withLineItems(o, Number(v.first), v.after as string | null).lineItems } : null };
     }
     case 'WharfVariants':
       return { productVariants: connection(s.variants, Number(v.first), v.after as string | null) };
@@ -136,22 +153,101 @@ function run(s: ShopifyState, op: string, v: Record<string, unknown>, scopes: st
   }
 }
 
+/**
+ * The orders search syntax Wharf uses: terms `field:value` / `field:>='date'`, implicit AND, `OR`,
+ * and parentheses (https://shopify.dev/docs/api/usage/search-syntax). Anything else is refused.
+ */
 function searchOrders(orders: Record<string, unknown>[], q: string): Record<string, unknown>[] {
-  let out = [...orders];
-  for (const term of q.match(/\S+:(?:'[^']*'|\S+)/g) ?? []) {
-    const [, field, op, raw] = /^(\w+):(>=|<=|>|<)?'?([^']*)'?$/.exec(term) ?? [];
-    if (field === 'updated_at') {
-      const t = Date.parse(raw!);
-      out = out.filter((o) => {
-        const u = Date.parse(String(o.updatedAt));
-        return op === '>=' ? u >= t : op === '>' ? u > t : op === '<' ? u < t : op === '<=' ? u <= t : u === t;
-      });
-    } else if (field === 'financial_status') out = out.filter((o) => String(o.displayFinancialStatus).toLowerCase() === raw);
-    else if (field === 'fulfillment_status') out = out.filter((o) => String(o.displayFulfillmentStatus).toLowerCase() === raw);
-    else if (field === 'status' && raw === 'cancelled') out = out.filter((o) => o.cancelledAt);
-    else if (field === 'status' && raw === 'open') out = out.filter((o) => !o.cancelledAt && !o.closed);
+  const tokens = q.match(/\(|\)|[^\s()']+:(?:>=|<=|>|<)?'[^']*'|[^\s()]+/g) ?? [];
+  let i = 0;
+  type Pred = (o: Record<string, unknown>) => boolean;
+  const term = (): Pred => {
+    const t = tokens[i++];
+    if (t === '(') {
+      const inner = or();
+      if (tokens[i++] !== ')') throw new Error(`unbalanced parentheses in query: ${q}`);
+      return inner;
+    }
+    if (!t) throw new Error(`incomplete query: ${q}`);
+    return match(t);
+  };
+  const and = (): Pred => {
+    const parts = [term()];
+    while (i < tokens.length && tokens[i] !== ')' && tokens[i] !== 'OR') {
+      if (tokens[i] === 'AND') i++;
+      parts.push(term());
+    }
+    return (o) => parts.every((p) => p(o));
+  };
+  const or = (): Pred => {
+    const parts = [and()];
+    while (tokens[i] === 'OR') {
+      i++;
+      parts.push(and());
+    }
+    return (o) => parts.some((p) => p(o));
+  };
+  const pred = tokens.length ? or() : () => true;
+  if (i !== tokens.length) throw new Error(`unexpected ${tokens[i]} in query: ${q}`);
+  return orders.filter(pred).sort((a, b) => Date.parse(String(a.updatedAt)) - Date.parse(String(b.updatedAt)) || String(a.id).localeCompare(String(b.id)));
+}
+
+function match(term: string): (o: Record<string, unknown>) => boolean {
+  const [, field, op, raw] = /^(\w+):(>=|<=|>|<)?'?([^']*)'?$/.exec(term) ?? [];
+  if (field === 'updated_at') {
+    const t = Date.parse(raw!);
+    return (o) => {
+      const u = Date.parse(String(o.updatedAt));
+      return op === '>=' ? u >= t : op === '>' ? u > t : op === '<' ? u < t : op === '<=' ? u <= t : u === t;
+    };
   }
-  return out.sort((a, b) => Date.parse(String(a.updatedAt)) - Date.parse(String(b.updatedAt)) || String(a.id).localeCompare(String(b.id)));
+  if (field === 'financial_status') return (o) => String(o.displayFinancialStatus).toLowerCase() === raw;
+  if (field === 'fulfillment_status') return (o) => String(o.displayFulfillmentStatus).toLowerCase() === raw;
+  if (field === 'status' && raw === 'cancelled') return (o) => Boolean(o.cancelledAt);
+  if (field === 'status' && raw === 'open') return (o) => !o.cancelledAt && !o.closed;
+  throw new Error(`search term not supported by the test server: ${term}`);
+}
+
+/** Shopify's single-query ceiling. https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits */
+const MAX_COST = 1000;
+
+/**
+ * The requested cost of a query document as Shopify computes it: a scalar costs 0, an object 1 plus
+ * its fields, a connection (a field with `first`) 2 + first × (one node: 1 plus its fields); pageInfo
+ * is free. Handles the documents Wharf sends (no fragments or aliases).
+ * https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits
+ */
+export function queryCost(query: string, vars: Record<string, unknown>): number {
+  const tokens = query.match(/\.\.\.|[{}()]|\$?\w+|"[^"]*"|[:!,=\[\]]/g) ?? [];
+  let i = tokens.indexOf('{');
+  if (i < 0) return 0;
+  const value = (t: string | undefined) => (t?.startsWith('$') ? vars[t.slice(1)] : t);
+  const selection = (): number => {
+    // at '{'
+    i++;
+    let sum = 0;
+    while (tokens[i] !== '}') {
+      if (tokens[i] === '...') throw new Error('fragments are not supported by the test server');
+      const name = tokens[i++]!;
+      let first: number | undefined;
+      if (tokens[i] === '(') {
+        for (i++; tokens[i] !== ')'; i++) if (tokens[i] === 'first' && tokens[i + 1] === ':') first = Number(value(tokens[i + 2]));
+        i++;
+      }
+      if (tokens[i] !== '{') continue; // a scalar: free
+      if (name === 'pageInfo') {
+        selection();
+        continue;
+      }
+      const inner = selection();
+      if (first !== undefined) sum += 2 + first * inner; // connection: its selection holds nodes { … }
+      else if (name === 'nodes' || name === 'node') sum += 1 + inner; // one node of a connection
+      else sum += 1 + inner;
+    }
+    i++;
+    return sum;
+  };
+  return selection();
 }
 
 const cursorOf = (i: number) => Buffer.from(`i:${i}`).toString('base64');
