@@ -2,6 +2,6 @@
 export { parseBolConfig, bolApiRoot, bolDefaults, bolConfigKeys, BOL_SCHEMA_FILE, type BolConfig } from './config.js';
 export { BolTokenAuth } from './auth.js';
 export { bolEndpoint, createBolContext, type BolContext } from './context.js';
-export { pullOrders, bolModifiedAt } from './orders.js';
+export { pullOrders, bolModifiedAt, withItemsToShip } from './orders.js';
 export { pullProducts } from './products.js';
 export { testConnection } from './test-connection.js';
