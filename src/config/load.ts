@@ -3,7 +3,7 @@ import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { WharfError } from '../errors.js';
 import { formatAjvErrors, validatorFor } from '../schemas.js';
-import { resolveReferences } from './secrets.js';
+import { requireSecretReferences, resolveReferences } from './secrets.js';
 import { assertCron } from '../schedule/cron.js';
 import { configDefaults, type ChannelConfig, type FolderChannelConfig, type WharfConfig } from './types.js';
 import type { SftpConnectionConfig } from '../sources/sftp/config.js';
@@ -61,7 +61,9 @@ export function loadConfig(file: string, env: NodeJS.ProcessEnv = process.env): 
   const dir = path.dirname(file);
   // References are resolved first so that the schema checks the real values (a key's format, say);
   // schema messages name fields and patterns, never values, so no secret reaches an error.
-  const raw = resolveReferences(doc.toJS() as unknown, dir, env) as WharfConfig;
+  const unresolved = doc.toJS() as unknown;
+  requireSecretReferences(unresolved);
+  const raw = resolveReferences(unresolved, dir, env) as WharfConfig;
   checkSchema(raw, file);
   return normalise(raw, file, dir);
 }

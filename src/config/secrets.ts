@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WharfError } from '../errors.js';
+import { loadSchema } from '../schemas.js';
 
 /**
  * Resolves secret references in every string of the raw config: `${NAME}` (anywhere in a string) is
@@ -44,4 +45,51 @@ function resolveString(value: string, keyPath: string, baseDir: string, env: Nod
     }
     return v;
   });
+}
+
+/** A whole value that is a reference: `${NAME}` or `file:/path`. */
+const REFERENCE = /^(\$\{[A-Za-z_][A-Za-z0-9_]*\}|file:.+)$/s;
+
+/**
+ * Refuses a secret written into the config itself where the channel schema marks the field
+ * `"x-secret": "reference"` (Shopify's accessToken and clientSecret): such a value must be a
+ * reference, `${NAME}` or `file:/path`. Runs on the raw config, before references are resolved.
+ * Throws CONFIG_SECRET naming the key path, never the value.
+ */
+export function requireSecretReferences(raw: unknown): void {
+  const merchants = (raw as { merchants?: Record<string, { channels?: Record<string, Record<string, unknown>> }> } | null)?.merchants;
+  for (const [merchant, m] of Object.entries(merchants ?? {})) {
+    for (const [channel, c] of Object.entries(m?.channels ?? {})) {
+      const fields = referenceOnlyFields(c?.type);
+      for (const field of fields) {
+        const v = c[field];
+        if (typeof v !== 'string' || REFERENCE.test(v.trim())) continue;
+        const keyPath = `merchants.${merchant}.channels.${channel}.${field}`;
+        throw new WharfError('CONFIG_SECRET', `${keyPath} holds the secret itself; it must be a reference: \${ENV_NAME} or file:/path`, {
+          where: keyPath,
+          field: keyPath,
+          hint: `e.g. ${field}: \${${`${merchant}_${channel}_${field}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}} and export that variable before starting wharf (the value is not shown here)`,
+        });
+      }
+    }
+  }
+}
+
+const referenceOnly = new Map<string, string[]>();
+
+/** The fields of a channel type whose schema says `"x-secret": "reference"`. */
+function referenceOnlyFields(type: unknown): string[] {
+  if (typeof type !== 'string' || !/^[a-z]+$/.test(type)) return [];
+  let fields = referenceOnly.get(type);
+  if (!fields) {
+    let props: Record<string, { 'x-secret'?: unknown }> = {};
+    try {
+      props = (loadSchema(`channel-${type}.schema.json`) as { properties?: typeof props }).properties ?? {};
+    } catch {
+      props = {}; // an unknown type is reported by the schema check
+    }
+    fields = Object.entries(props).filter(([, v]) => v['x-secret'] === 'reference').map(([k]) => k);
+    referenceOnly.set(type, fields);
+  }
+  return fields;
 }

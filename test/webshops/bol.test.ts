@@ -133,4 +133,33 @@ describe('bol products, test-connection, mapping', () => {
       totals: { total: '28.10' },
     });
   });
+
+  it('an item the customer asked to cancel (cancellationRequest) is never an item to ship', async () => {
+    server.state.orders.push(
+      bolOrder({ id: 'R1', changed: ago(3), lines: [{ ean: '8712345678906', qty: 1, price: 12.5, reference: 'MOK-01', cancellationRequest: true }] }),
+      bolOrder({ id: 'R2', changed: ago(2), lines: [{ ean: '8712345678906', qty: 2, price: 12.5, reference: 'MOK-01' }, { ean: '0871234567890', qty: 1, price: 3.1, reference: 'LID-02', cancellationRequest: true }] }),
+    );
+    const { orders, problems } = await mapOrders('bol.order', (await collect(pullOrders(ctx(), undefined))).flatMap((p) => p.records));
+    expect(problems).toEqual([]);
+    const byId = new Map(orders.map((o) => [o.externalId, o]));
+    // Every item requested: the order is a cancellation (never sent; or cancelled at the warehouse).
+    expect(byId.get('R1')).toMatchObject({ status: 'cancelled', lines: [{ sku: 'MOK-01' }] });
+    // Some items requested: the rest ships, the requested item is left out and named in the note.
+    expect(byId.get('R2')).toMatchObject({ status: 'open', lines: [{ sku: 'MOK-01', quantity: 2 }], totals: { total: '25.00' } });
+    expect(byId.get('R2')!.lines).toHaveLength(1);
+    expect(byId.get('R2')!.note).toMatch(/customer asked to cancel 1 x LID-02 \(order item R21\); not included, do not ship/);
+  });
+
+  it('keeps within bol\'s per-endpoint budgets from the x-ratelimit headers: no 429, every order pulled', async () => {
+    server.state.budgets.set('GET /retailer/orders/*', { max: 4, windowMs: 1000 });
+    server.state.budgets.set('GET /retailer/orders', { max: 2, windowMs: 1000 });
+    for (let i = 1; i <= 10; i++) server.state.orders.push(bolOrder({ id: `L${100 + i}`, changed: ago(60 - i) }));
+    const started = Date.now();
+    const pages = await collect(pullOrders(ctx(), undefined)); // the channel's own limiter allows 1000/s here
+    expect(orderIds(pages)).toHaveLength(10);
+    expect(server.hits('/retailer/orders', 429)).toEqual([]);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(2000); // 10 details at 4 a second: the budget was waited for
+    expect(server.hits('/retailer/orders/', 200)).toHaveLength(10);
+  });
 });
+

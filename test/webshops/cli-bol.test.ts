@@ -113,6 +113,24 @@ exportPollInterval: 0.2
     expect(await ch.orderFiles()).toHaveLength(24);
   });
 
+  it('a customer\'s cancellation request reaches the warehouse as a cancellation; a requested order is never sent', async () => {
+    // Order 6 was sent; now the customer asks to cancel it (bol keeps it OPEN until the retailer confirms).
+    const o = server.state.orders.find((x) => x.orderId === id(6))!;
+    for (const item of o.orderItems as { cancellationRequest: boolean; latestChangedDateTime: string }[]) {
+      item.cancellationRequest = true;
+      item.latestChangedDateTime = at(41 * 60);
+    }
+    // Order 27 arrives with the request already made.
+    server.state.orders.push(bolOrder({ id: id(27), changed: at(42 * 60), lines: [{ ean: '8712345678906', qty: 1, price: 9.99, reference: 'REQ-1', cancellationRequest: true }] }));
+    const r = await ch.run(['sync', 'bol', 'orders'], env);
+    expect(r.code, r.stderr).toBe(0);
+    const cancels = await ch.cancelFiles();
+    expect(cancels).toContain(`acme-bol-${id(6)}.cancel.json`);
+    expect(await ch.read(`acme-bol-${id(6)}.cancel.json`)).toMatchObject({ id: `acme:bol:${id(6)}`, status: 'cancelled' });
+    expect(await ch.orderFiles()).not.toContain(file(27));
+    expect(cancels).not.toContain(`acme-bol-${id(27)}.cancel.json`);
+  });
+
   it('rides out 429s with Retry-After and a 503', async () => {
     server.state.orders.push(bolOrder({ id: id(25), changed: at(45 * 60) }));
     const before429 = server.hits('/retailer/orders', 429).length;

@@ -86,7 +86,7 @@ overlap: 0
       currency: 'RUB',
       createdAt: '2026-05-04T12:10:00+03:00',
       shipTo: { name: 'Ivan Petrov', street: 'ul. 50-letiya Rostselmasha', houseNumber: '2', houseNumberSuffix: '3', addressLine2: 'kv. 6', postalCode: '344065', city: 'Rostov-Na-Donu', country: 'RU' },
-      lines: [{ sku: 'ART-131', quantity: 1, unitPrice: '1490' }],
+      lines: [{ sku: 'ART-131', quantity: 1, unitPrice: '1490.00' }],
       totals: { total: '1790', shipping: '300' },
     });
   });

@@ -20,7 +20,7 @@ describe('Shopify channel through the CLI', () => {
   const env = { SHOPIFY_TOKEN: TOKEN };
 
   beforeAll(async () => {
-    // Shopify Plus bucket sizes: a page of 25 orders × 30 line items costs 777 points.
+    // Shopify Plus bucket sizes (a page of 7 orders × 10 line items costs 891 points).
     server = await shopifyServer({ tokens: new Map([[TOKEN, SCOPES]]), bucket: { maximum: 20_000, available: 20_000, restoreRate: 1_000, at: Date.now() } }).start();
     // overlap 0: the order updated exactly at the stored cursor is found only by an inclusive filter.
     ch = await cliChannel('shopify', `
@@ -137,3 +137,56 @@ overlap: 0
     expect(await ch.orderFiles()).toContain(file(68));
   });
 });
+
+describe('Shopify Dev Dashboard app through the CLI', () => {
+  const CLIENT_ID = '0f5e2c9d7a1b4e3f8c6d5a4b3c2e1f00';
+  const SECRET = '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';
+  let server: ReturnType<typeof shopifyServer>;
+  let ch: CliChannel;
+  let literal: CliChannel;
+  const env = { SHOPIFY_CLIENT_ID: CLIENT_ID, SHOPIFY_CLIENT_SECRET: SECRET };
+
+  beforeAll(async () => {
+    server = await shopifyServer({ bucket: { maximum: 20_000, available: 20_000, restoreRate: 1_000, at: Date.now() } }).start();
+    server.state.apps.set(CLIENT_ID, { secret: SECRET, scopes: SCOPES });
+    ch = await cliChannel('shopify', `
+type: shopify
+shop: acme.myshopify.com
+clientId: \${SHOPIFY_CLIENT_ID}
+clientSecret: \${SHOPIFY_CLIENT_SECRET}
+baseUrl: ${server.url}
+`);
+    literal = await cliChannel('shopify', `
+type: shopify
+shop: acme.myshopify.com
+clientId: ${CLIENT_ID}
+clientSecret: ${SECRET}
+baseUrl: ${server.url}
+`);
+  });
+  afterAll(async () => {
+    await server.stop();
+    await ch.remove();
+    await literal.remove();
+  });
+
+  it('test-connection and a pull work with the client id and secret; the secret is never shown', async () => {
+    for (let n = 1; n <= 3; n++) server.state.orders.push(shopifyOrder({ n, updatedAt: at(n * 60) }));
+    const t = await ch.run(['test-connection', ch.key], env);
+    expect(t.code, t.stdout + t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/accepted a token of the app's client credentials/);
+    const r = await ch.run(['sync', 'shopify', 'orders'], env);
+    expect(r.code, r.stderr).toBe(0);
+    expect(await ch.orderFiles()).toHaveLength(3);
+    expect(server.hits('/admin/oauth/access_token').length).toBeGreaterThanOrEqual(1);
+    expect(t.stdout + t.stderr + r.stdout + r.stderr).not.toContain(SECRET);
+  });
+
+  it('a client secret written into the config itself is refused as a config error, without showing it', async () => {
+    const r = await literal.run(['check'], {});
+    expect(r.code, r.stdout + r.stderr).not.toBe(0); // the exit code of config errors is settled by the CLI's one rule
+    expect(r.stderr).toMatch(/merchants\.acme\.channels\.shopify\.clientSecret holds the secret itself; it must be a reference/);
+    expect(r.stdout + r.stderr).not.toContain(SECRET);
+  });
+});
+

@@ -2,7 +2,8 @@ import { createServer } from 'node:net';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WharfError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { backoffDelay, defaultRetryPolicy, HttpClient, parseRetryAfter, pullWithCursor, RateLimiter, scrub, type OrderStream } from '../../src/connectors/http/index.js';
+import { backoffDelay, defaultRetryPolicy, EndpointLimits, HttpClient, parseRetryAfter, pullWithCursor, RateLimiter, scrub, type OrderStream } from '../../src/connectors/http/index.js';
+import { bolEndpoint } from '../../src/connectors/bol/index.js';
 import { captureLogger, collect, fastHttp, TestServer } from '../helpers/webshops/server.js';
 
 describe('Retry-After and back-off', () => {
@@ -125,5 +126,26 @@ describe('cursor across streams', () => {
   it('skips incremental-only streams on the first pull and keeps an empty cursor when nothing came', async () => {
     const pages = await collect(pullWithCursor([stream('a', []), stream('b', [[1]], true, true)], undefined, { overlapSeconds: 300 }));
     expect(pages).toEqual([]);
+  });
+});
+
+describe('EndpointLimits (per-endpoint budgets from x-ratelimit headers)', () => {
+  it('pauses only the endpoint whose budget is spent, until its reset; a 429 waits for Retry-After', async () => {
+    let now = 1_000_000;
+    const slept: number[] = [];
+    const limits = new EndpointLimits(bolEndpoint, { now: () => now, sleep: async (ms) => void slept.push(ms) });
+    const u = (p: string) => new URL(`https://api.bol.com${p}`);
+    limits.observe('GET', u('/retailer/orders/A1'), 200, new Headers({ 'x-ratelimit-remaining': '3', 'x-ratelimit-reset': '20' }));
+    expect(limits.pausedFor('GET', '/retailer/orders/A2')).toBe(0);
+    limits.observe('GET', u('/retailer/orders/A1'), 200, new Headers({ 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': '20' }));
+    expect(limits.pausedFor('GET', '/retailer/orders/B7')).toBe(20_000); // same endpoint: any order id
+    expect(limits.pausedFor('GET', '/retailer/orders')).toBe(0); // the list has its own budget
+    expect(limits.pausedFor('PUT', '/retailer/orders/B7')).toBe(0);
+    await limits.wait('GET', u('/retailer/orders/B7'));
+    expect(slept).toEqual([20_000]);
+    now += 20_000;
+    expect(limits.pausedFor('GET', '/retailer/orders/B7')).toBe(0);
+    limits.observe('GET', u('/retailer/orders'), 429, new Headers({ 'retry-after': '5', 'x-ratelimit-reset': '9' }));
+    expect(limits.pausedFor('GET', '/retailer/orders')).toBe(5_000);
   });
 });

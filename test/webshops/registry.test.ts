@@ -27,7 +27,7 @@ describe('connector registry', () => {
 
   it('refuses unknown types and invalid configs with CONFIG_INVALID', () => {
     expect(() => openConnector({ type: 'magento' }, { logger: silentLogger() })).toThrow(/unknown webshop channel type "magento"; known: woocommerce, shopify, lightspeed, bol, retailcrm/);
-    expect(() => openConnector({ type: 'shopify', shop: 'acme' }, { logger: silentLogger() })).toThrow(/accessToken is required/);
+    expect(() => openConnector({ type: 'shopify', shop: 'acme' }, { logger: silentLogger() })).toThrow(/no credentials: accessToken, or clientId \+ clientSecret, is required/);
   });
 
   it('every platform has a valid config schema marking its secrets, and compiling mappings', async () => {

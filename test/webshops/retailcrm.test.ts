@@ -116,16 +116,30 @@ describe('RetailCRM products, test-connection, mapping', () => {
     ]);
   });
 
-  it('test-connection lists missing methods and a store the key may not see', async () => {
+  it('test-connection accepts a site-restricted key for its own store (sitesAvailable), and lists missing scopes', async () => {
+    // The key may use only acme-shop (siteAccess access_selective, sitesAvailable [acme-shop]).
+    const ok = await testConnection(config(), silentLogger(), fastHttp);
+    expect(ok.steps.map((x) => [x.step, x.ok])).toEqual([['account and key', true], ['permissions', true], ['reading orders', true]]);
+    expect(ok.steps[1]!.detail).toMatch(/for store "acme-shop"/);
+    server.state.scopes = ['order_read', 'store_read'];
+    const r = await testConnection(config(), silentLogger(), fastHttp);
+    expect(r.steps[1]).toMatchObject({ step: 'permissions', ok: false, detail: expect.stringMatching(/report shipments \(order_write\).*set stock levels \(store_write\)/) });
+    server.state.scopes.push('order_write', 'store_write');
+    const site = await testConnection(config({ site: 'other-shop' }), silentLogger(), fastHttp);
+    expect(site.steps[1]!.detail).toMatch(/no access to store "other-shop" \(it may use: acme-shop\)/);
+    const bad = await testConnection(config({ apiKey: 'nope-nope-nope' }), silentLogger(), fastHttp);
+    expect(bad.steps[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/API key was rejected/) });
+  });
+
+  it('test-connection: a full-access key passes for any store; an account without scopes falls back to the method list', async () => {
+    server.state.siteAccess = 'access_full';
+    expect((await testConnection(config({ site: 'second-shop' }), silentLogger(), fastHttp)).ok).toBe(true);
+    server.state.siteAccess = 'access_selective';
+    server.state.scopes = undefined;
     expect((await testConnection(config(), silentLogger(), fastHttp)).ok).toBe(true);
     server.state.credentials = ['/api/orders', '/api/store/products'];
     const r = await testConnection(config(), silentLogger(), fastHttp);
-    expect(r.steps[1]).toMatchObject({ step: 'permissions', ok: false, detail: expect.stringMatching(/report shipments.*set stock levels/) });
-    server.state.credentials.push('/api/orders/{externalId}/edit', '/api/store/inventories/upload');
-    const site = await testConnection(config({ site: 'other-shop' }), silentLogger(), fastHttp);
-    expect(site.steps[1]!.detail).toMatch(/no access to store "other-shop"/);
-    const bad = await testConnection(config({ apiKey: 'nope-nope-nope' }), silentLogger(), fastHttp);
-    expect(bad.steps[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/API key was rejected/) });
+    expect(r.steps[1]).toMatchObject({ ok: false, detail: expect.stringMatching(/report shipments \(\/api\/orders\/\{externalId\}\/edit\)/) });
   });
 
   it('maps orders to valid canonical orders', async () => {
@@ -135,7 +149,7 @@ describe('RetailCRM products, test-connection, mapping', () => {
     expect(orders[0]).toMatchObject({
       externalId: '5', orderNumber: '5A', createdAt: '2026-03-01T10:00:01+03:00', currency: 'RUB', status: 'open',
       shipTo: { name: 'Ivan Petrov', street: 'ul. 50-letiya Rostselmasha', houseNumber: '2', addressLine2: 'kv. 6', postalCode: '344065', country: 'RU' },
-      lines: [{ sku: 'KETTLE-W', quantity: 2, unitPrice: '1490' }],
+      lines: [{ sku: 'KETTLE-W', quantity: 2, unitPrice: '1490.00' }],
       totals: { total: '3280', shipping: '300' },
     });
   });

@@ -54,21 +54,28 @@ describe('Shopify config', () => {
 });
 
 describe('Shopify order pull', () => {
-  it('pulls every page of paid, unfulfilled orders with all their line items', async () => {
-    for (let i = 1; i <= 60; i++) server.state.orders.push(shopifyOrder({ n: i, updatedAt: at(i) }));
-    server.state.orders.push(shopifyOrder({ n: 61, updatedAt: at(61), fulfillment: 'FULFILLED' }), shopifyOrder({ n: 62, updatedAt: at(62), financial: 'PENDING' }));
-    const big = Array.from({ length: 40 }, (_, i) => ({ sku: `B-${i}`, qty: 1, price: '1.00' }));
+  it('pulls every page of paid or partially refunded, unfulfilled orders with all their line items, each query within 1,000 points', async () => {
+    for (let i = 1; i <= 20; i++) server.state.orders.push(shopifyOrder({ n: i, updatedAt: at(i), financial: i % 5 === 0 ? 'PARTIALLY_REFUNDED' : 'PAID' }));
+    server.state.orders.push(
+      shopifyOrder({ n: 61, updatedAt: at(21), fulfillment: 'FULFILLED' }),
+      shopifyOrder({ n: 62, updatedAt: at(22), financial: 'PENDING' }),
+      shopifyOrder({ n: 64, updatedAt: at(24), financial: 'REFUNDED' }),
+    );
+    const big = Array.from({ length: 200 }, (_, i) => ({ sku: `B-${i}`, qty: 1, price: '1.00' }));
     server.state.orders.push(shopifyOrder({ n: 63, updatedAt: at(63), lines: big }));
     const pages = await collect(pullOrders(ctx(), undefined));
-    expect(pages.map((p) => p.records.length)).toEqual([25, 25, 11]);
-    expect(names(pages)).not.toContain('#1061');
-    expect(names(pages)).not.toContain('#1062');
-    const bigOrder = pages.at(-1)!.records.at(-1) as { lineItems: { nodes: unknown[] } };
-    expect(bigOrder.lineItems.nodes).toHaveLength(40); // 30 in the page + 10 from the extra query
-    expect(ops('WharfOrderLineItems')).toHaveLength(1);
-    expect(pages.map((p) => p.cursor)).toEqual([iso(25), iso(50), iso(63)]);
-    const vars = JSON.parse(ops('WharfOrders')[0]!.body).variables;
-    expect(vars).toMatchObject({ first: 25, lineItems: 30, query: 'financial_status:paid fulfillment_status:unfulfilled' });
+    expect(names(pages)).toHaveLength(21);
+    for (const n of ['#1005', '#1010', '#1020']) expect(names(pages)).toContain(n); // partially refunded still ships
+    for (const n of ['#1061', '#1062', '#1064']) expect(names(pages)).not.toContain(n);
+    const bigOrder = pages.flatMap((p) => p.records).find((r) => (r as { name: string }).name === '#1063') as { lineItems: { nodes: unknown[] } };
+    expect(bigOrder.lineItems.nodes).toHaveLength(200); // 10 in the page, the rest in follow-up queries
+    // Shopify refused the first, too costly page size once; every query after it fit.
+    expect(server.state.tooCostly).toBe(1);
+    const sizes = ops('WharfOrders').map((r) => JSON.parse(r.body).variables as { first: number; lineItems: number; query: string });
+    expect(sizes[0]).toMatchObject({ first: 25, lineItems: 10, query: '(financial_status:paid OR financial_status:partially_refunded) fulfillment_status:unfulfilled' });
+    expect(sizes.slice(1).every((v) => v.first === 7)).toBe(true); // 2 + 7 × 127 = 891 points
+    expect(pages.map((p) => p.records.length).filter((n) => n > 0)).toEqual([7, 7, 7]);
+    expect(ops('WharfOrderLineItems').map((r) => JSON.parse(r.body).variables.first)).toEqual([80, 80, 80]); // 80 lines cost 883 points
     expect(server.requests[0]!.path).toBe('/admin/api/2025-07/graphql.json');
   });
 
@@ -85,7 +92,7 @@ describe('Shopify order pull', () => {
     const run2 = await collect(pullOrders(c, cursor1));
     expect(names(run2).sort()).toEqual(['#1001', '#1003', '#1004']);
     const q = JSON.parse(ops('WharfOrders').at(-2)!.body).variables.query as string;
-    expect(q).toBe(`updated_at:>='${at(2700)}' financial_status:paid fulfillment_status:unfulfilled`);
+    expect(q).toBe(`updated_at:>='${at(2700)}' (financial_status:paid OR financial_status:partially_refunded) fulfillment_status:unfulfilled`);
     expect(JSON.parse(ops('WharfOrders').at(-1)!.body).variables.query).toBe(`updated_at:>='${at(2700)}' status:cancelled`);
     const { orders, problems } = await mapOrders('shopify.order', run2.flatMap((p) => p.records));
     expect(problems, JSON.stringify(problems)).toEqual([]);
@@ -140,6 +147,70 @@ describe('Shopify order pull', () => {
     expect(cap.text()).toContain('graphql.json');
     expect(cap.text()).not.toContain(TOKEN);
     expect(cap.text()).not.toContain('shpat_other_token_value_1234');
+  });
+});
+
+describe('Shopify Dev Dashboard apps: client-credentials tokens', () => {
+  const CLIENT_ID = '4f1c2a7be8d94c0f9a6b3e5d7c8a1b2c';
+  const SECRET = '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33';
+  const appConfig = (over: Partial<ShopifyConfig> = {}) => config({ accessToken: undefined, clientId: CLIENT_ID, clientSecret: SECRET, ...over });
+  const tokenRequests = () => server.requests.filter((r) => r.path === '/admin/oauth/access_token');
+
+  beforeEach(() => {
+    server.state.apps.set(CLIENT_ID, { secret: SECRET, scopes: ALL_SCOPES });
+  });
+
+  it('gets a token with the client id and secret, keeps it for the channel, and pulls with it', async () => {
+    for (let i = 1; i <= 30; i++) server.state.orders.push(shopifyOrder({ n: i, updatedAt: at(i) }));
+    const c = createShopifyContext(appConfig(), { logger: silentLogger(), http: fastHttp });
+    expect(names(await collect(pullOrders(c, undefined)))).toHaveLength(30);
+    expect(names(await collect(pullOrders(c, undefined)))).toHaveLength(30);
+    expect(tokenRequests()).toHaveLength(1);
+    const form = new URLSearchParams(tokenRequests()[0]!.body);
+    expect(Object.fromEntries(form)).toEqual({ grant_type: 'client_credentials', client_id: CLIENT_ID, client_secret: SECRET });
+    expect(tokenRequests()[0]!.headers['content-type']).toBe('application/x-www-form-urlencoded');
+    const sent = ops('WharfOrders').map((r) => r.headers['x-shopify-access-token']);
+    expect(new Set(sent).size).toBe(1);
+    expect(sent[0]).toMatch(/^shpat_/);
+  });
+
+  it('fetches a new token before the old one expires, and once more after a 401', async () => {
+    server.state.tokenLifetime = 310; // Wharf renews 300 s early: after 10 s here
+    for (let i = 1; i <= 3; i++) server.state.orders.push(shopifyOrder({ n: i, updatedAt: at(i) }));
+    let clock = Date.now();
+    const c = createShopifyContext(appConfig(), { logger: silentLogger(), http: { ...fastHttp, now: () => clock } });
+    await collect(pullOrders(c, undefined));
+    expect(tokenRequests()).toHaveLength(1);
+    clock += 11_000;
+    await collect(pullOrders(c, undefined));
+    expect(tokenRequests()).toHaveLength(2); // renewed before it ran out: no 401 seen
+    expect(server.hits('/graphql.json', 401)).toEqual([]);
+    server.state.tokens.clear(); // the store revokes every token (app reinstalled)
+    expect(names(await collect(pullOrders(c, undefined)))).toHaveLength(3);
+    expect(server.hits('/graphql.json', 401)).toHaveLength(1);
+    expect(tokenRequests()).toHaveLength(3);
+  });
+
+  it('a wrong secret: AUTH_FAILED in plain words; neither the secret nor a token is logged', async () => {
+    const cap = captureLogger();
+    const err = await collect(pullOrders(createShopifyContext(appConfig({ clientSecret: 'shpss_wrong_wrong_wrong_0000' }), { logger: cap.logger, http: fastHttp }), undefined)).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'AUTH_FAILED', retryable: false });
+    expect((err as Error).message).toMatch(/refused the app's client id\/secret/);
+    expect((err as Error).message).not.toContain('shpss_wrong');
+    await collect(pullOrders(createShopifyContext(appConfig(), { logger: cap.logger, http: fastHttp }), undefined));
+    const r = await testConnection(appConfig(), cap.logger, fastHttp);
+    expect(r.ok).toBe(true);
+    expect(r.steps[0]!.detail).toMatch(/client credentials/);
+    expect(cap.text()).toContain('access_token');
+    expect(cap.text()).not.toContain(SECRET);
+    expect(cap.text()).not.toContain('shpss_wrong');
+    expect(cap.text()).not.toMatch(/shpat_\d{4}/);
+  });
+
+  it('the config takes exactly one way to authenticate', () => {
+    expect(() => appConfig({ accessToken: TOKEN })).toThrow(/either accessToken or clientId \+ clientSecret, not both/);
+    expect(() => config({ accessToken: undefined })).toThrow(/no credentials/);
+    expect(() => appConfig({ clientSecret: undefined })).toThrow(/clientSecret is missing/);
   });
 });
 
@@ -198,7 +269,7 @@ describe('Shopify order mapping', () => {
       externalId: '5000001', orderNumber: '#1001', currency: 'EUR', status: 'open',
       shipTo: { name: 'Daan Jansen', street: 'Oudegracht', houseNumber: '158', houseNumberSuffix: 'bis', postalCode: '3511 AZ', city: 'Utrecht', country: 'NL' },
       shipping: { method: 'PostNL', carrier: 'POSTNL' },
-      lines: [{ sku: 'MUG-01', ean: '08712345678906', quantity: 2, unitPrice: '12.5' }],
+      lines: [{ sku: 'MUG-01', ean: '08712345678906', quantity: 2, unitPrice: '12.50' }],
       totals: { total: '29.95', shipping: '4.95' },
       note: 'Graag na 17:00 bezorgen',
     });

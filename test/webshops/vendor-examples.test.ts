@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { compileMapping, loadMapping } from '../../src/mapping/index.js';
 import { parseYamlFile } from '../../src/mapping/index.js';
 import type { InputMapping } from '../../src/mapping/types.js';
+import { withItemsToShip } from '../../src/connectors/bol/orders.js';
 import { checkRecord } from '../../src/pipeline/records.js';
 import { REPO } from '../helpers/cli.js';
 
@@ -34,10 +35,18 @@ const load = async (name: string) => (await loadMapping(name, MAPPINGS)) as Inpu
 
 describe('vendor example payloads', () => {
   it('bol.com order (built from the v10 spec examples) maps to a valid canonical order with house number, suffix and lines', async () => {
-    const [r] = await mapPage(await load('bol.order'), fixture('bol_order.json'));
+    const [r] = await mapPage(await load('bol.order'), withItemsToShip(fixture('bol_order.json')));
     expect(r!.problems).toEqual([]);
-    expect(r!.canonical).toMatchObject({ id: 'm:c:A2K8290LP8', externalId: 'A2K8290LP8', shipTo: { street: 'Dorpstraat', houseNumber: '1', houseNumberSuffix: 'B', postalCode: '1111ZZ', city: 'Utrecht' } });
+    expect(r!.canonical).toMatchObject({ id: 'm:c:A2K8290LP8', externalId: 'A2K8290LP8', status: 'open', shipTo: { street: 'Dorpstraat', houseNumber: '1', houseNumberSuffix: 'B', postalCode: '1111ZZ', city: 'Utrecht' } });
     expect((r!.canonical!.lines as unknown[]).length).toBeGreaterThan(0);
+  });
+
+  it('bol.com order whose customer asked to cancel every item (cancellationRequest: true) is a cancellation, not an order to ship', async () => {
+    const order = fixture('bol_order.json') as { orderItems: { cancellationRequest: boolean }[] };
+    for (const item of order.orderItems) item.cancellationRequest = true;
+    const [r] = await mapPage(await load('bol.order'), withItemsToShip(order));
+    expect(r!.problems).toEqual([]);
+    expect(r!.canonical).toMatchObject({ externalId: 'A2K8290LP8', status: 'cancelled' });
   });
 
   it('WooCommerce order 727 has a line without a SKU: the default rule quarantines it with a clear report', async () => {

@@ -318,7 +318,7 @@ describe('WooCommerce order mapping', () => {
       externalId: '1', orderNumber: '1', createdAt: at(1).replace('.000Z', 'Z'), currency: 'EUR', status: 'open',
       shipTo: { name: 'Sanne de Vries', street: 'Keizersgracht', houseNumber: '221', houseNumberSuffix: 'B', postalCode: '1016 DV', city: 'Amsterdam', country: 'NL' },
       shipping: { method: 'PostNL Standaard' },
-      lines: [{ lineId: '100', sku: 'MOK-01', quantity: 2, unitPrice: '12.5' }, { lineId: '101', sku: 'TS-M', quantity: 1, unitPrice: '19.95' }],
+      lines: [{ lineId: '100', sku: 'MOK-01', quantity: 2, unitPrice: '12.50' }, { lineId: '101', sku: 'TS-M', quantity: 1, unitPrice: '19.95' }],
       totals: { total: '49.90', shipping: '4.95' },
     });
     expect((orders[0]!.shipping as Record<string, unknown>).carrier).toBeUndefined(); // not a known carrier name

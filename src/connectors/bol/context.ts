@@ -1,4 +1,5 @@
 import { HttpClient } from '../http/client.js';
+import { EndpointLimits } from '../http/endpoint-limits.js';
 import { cursorSettingsOf, limiterOf, secretsOf, tuningOf } from '../http/config.js';
 import type { CursorSettings } from '../http/pager.js';
 import type { ConnectorOptions } from '../types.js';
@@ -15,6 +16,15 @@ export interface BolContext {
   sleep: (ms: number) => Promise<void>;
 }
 
+/**
+ * The budget a request counts against: bol throttles per method and endpoint, one budget for a
+ * collection (`GET /retailer/orders`) and one for its items (`GET /retailer/orders/*`).
+ * https://api.bol.com/retailer/public/Retailer-API/conventions.html (Rate Limiting)
+ */
+export function bolEndpoint(method: string, path: string): string {
+  return `${method} ${path.replace(/^(\/retailer\/orders|\/retailer\/offers\/export|\/shared\/process-status)\/[^/]+$/, '$1/*')}`;
+}
+
 export function createBolContext(config: BolConfig, options: ConnectorOptions): BolContext {
   const tuning = tuningOf(config, options);
   // `options.now` is the business clock (which orders changed "in the last N minutes");
@@ -27,6 +37,7 @@ export function createBolContext(config: BolConfig, options: ConnectorOptions): 
     logger: options.logger,
     auth,
     limiter: limiterOf(config, bolDefaults.rateLimit, options),
+    endpoints: new EndpointLimits(bolEndpoint, { now: options.http?.now, sleep: options.http?.sleep }),
     secrets: secretsOf(config, bolSecretKeys),
     explain: bolExplain,
     tuning,

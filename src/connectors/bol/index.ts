@@ -1,7 +1,7 @@
 /** bol.com Retailer API v10 connector. https://api.bol.com/retailer/public/Retailer-API/index.html */
 export { parseBolConfig, bolApiRoot, bolDefaults, bolConfigKeys, BOL_SCHEMA_FILE, type BolConfig } from './config.js';
 export { BolTokenAuth } from './auth.js';
-export { createBolContext, type BolContext } from './context.js';
-export { pullOrders, bolModifiedAt } from './orders.js';
+export { bolEndpoint, createBolContext, type BolContext } from './context.js';
+export { pullOrders, bolModifiedAt, withItemsToShip } from './orders.js';
 export { pullProducts } from './products.js';
 export { testConnection } from './test-connection.js';

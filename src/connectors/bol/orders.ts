@@ -106,8 +106,31 @@ async function* details(ctx: BolContext, pages: AsyncIterable<unknown[]>, want: 
     for (const s of page as Summary[]) {
       if (!want(s)) continue;
       const res = await ctx.http.request({ path: `/retailer/orders/${encodeURIComponent(s.orderId)}`, signal: ctx.signal });
-      out.push(res.body);
+      out.push(withItemsToShip(res.body));
     }
     if (out.length) yield out;
   }
 }
+
+interface DetailItem {
+  quantity?: number;
+  quantityCancelled?: number;
+  cancellationRequest?: boolean;
+}
+
+/**
+ * Adds `itemsToShip` to an order detail: its items without a customer's cancellation request
+ * (`cancellationRequest: true`: the customer asked to cancel the item before it shipped; the retailer
+ * confirms with PUT /retailer/orders/cancellation), or all items when none is left to ship (the order
+ * then maps to a cancellation). The bol order mapping reads the lines from it, so a requested item is
+ * never shipped silently.
+ * https://api.bol.com/retailer/public/redoc/v10/retailer.html#tag/Orders/operation/get-order
+ */
+export function withItemsToShip(order: unknown): unknown {
+  if (!order || typeof order !== 'object' || !Array.isArray((order as { orderItems?: unknown }).orderItems)) return order;
+  const items = (order as { orderItems: DetailItem[] }).orderItems;
+  const live = items.filter((i) => !i.cancellationRequest && (i.quantityCancelled ?? 0) < (i.quantity ?? 1));
+  const keep = items.filter((i) => !i.cancellationRequest);
+  return { ...order, itemsToShip: live.length ? keep : items };
+}
+

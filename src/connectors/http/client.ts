@@ -2,6 +2,7 @@ import { TransportError, WharfError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { backoffDelay, defaultRetryPolicy, parseRetryAfter, sleep as defaultSleep, type RetryPolicy } from './backoff.js';
 import { networkError, platformMessage, RetryableResponse, scrub, statusError, type Explainer } from './errors.js';
+import type { EndpointLimits } from './endpoint-limits.js';
 import type { RateLimiter } from './limiter.js';
 
 /**
@@ -34,6 +35,8 @@ export interface HttpClientOptions {
   logger: Logger;
   auth?: HttpAuth;
   limiter?: RateLimiter;
+  /** Per-endpoint budgets from the platform's rate-limit headers (bol.com), on top of `limiter`. */
+  endpoints?: EndpointLimits;
   /** Values that must never appear in a message (credentials); scrubbed from platform error texts. */
   secrets?: readonly string[];
   /** Platform-specific plain words for 4xx answers. */
@@ -138,6 +141,7 @@ export class HttpClient {
     let throttled = 0;
 
     for (let attempt = 1; ; attempt++) {
+      await this.o.endpoints?.wait(method, url, spec.signal);
       await this.o.limiter?.take(spec.signal);
       const started = this.now();
       let delayHint: number | undefined;
@@ -207,6 +211,7 @@ export class HttpClient {
     }
     const res = await fetch(url, { method, headers, body, signal, redirect: 'follow' });
     this.o.onResponse?.(res);
+    this.o.endpoints?.observe(method, url, res.status, res.headers);
     const text = await res.text();
     let parsed: unknown = text;
     let json: unknown;

@@ -3,4 +3,4 @@ export { parseRetailcrmConfig, retailcrmApiRoot, retailcrmDefaults, retailcrmCon
 export { createRetailcrmContext, crmDate, type RetailcrmContext } from './context.js';
 export { pullOrders } from './orders.js';
 export { pullProducts } from './products.js';
-export { testConnection, REQUIRED_METHODS } from './test-connection.js';
+export { testConnection, missingAccess, REQUIRED_ACCESS, REQUIRED_METHODS, type CredentialsAnswer } from './test-connection.js';

@@ -1,3 +1,4 @@
+import { WharfError } from '../../errors.js';
 import { commonConfigKeys, commonDefaults, parseChannelConfig } from '../http/config.js';
 import type { CommonChannelConfig } from '../types.js';
 
@@ -6,15 +7,19 @@ export interface ShopifyConfig extends CommonChannelConfig {
   type: 'shopify';
   /** acme.myshopify.com, or just acme. */
   shop: string;
-  /** Secret: Admin API access token (shpat_…). */
-  accessToken: string;
+  /** Secret: a static Admin API access token (shpat_…) of a custom app made in the Shopify admin. */
+  accessToken?: string;
+  /** Client ID of a Dev Dashboard app (with clientSecret: tokens by the client-credentials grant). */
+  clientId?: string;
+  /** Secret: that app's client secret. */
+  clientSecret?: string;
   apiVersion?: string;
   /** gid://shopify/Location/123 or 123. */
   locationId?: string;
 }
 
 export const SHOPIFY_SCHEMA_FILE = 'channel-shopify.schema.json';
-export const shopifySecretKeys = ['accessToken'] as const;
+export const shopifySecretKeys = ['accessToken', 'clientSecret'] as const;
 
 export const shopifyDefaults = {
   ...commonDefaults,
@@ -22,23 +27,49 @@ export const shopifyDefaults = {
   rateLimit: { requestsPerSecond: 2, burst: 4 },
   mappings: { orders: 'shopify.order', products: 'shopify.product' },
   /**
-   * Orders per page and line items per order in one query. A query may cost at most 1000 points and
-   * nested connections multiply (orders × line items), so 250 × 250 is impossible; 50 × 15 costs
-   * about 1000 → 25 × 30 ≈ 850. Orders with more line items get their remaining ones in extra queries.
+   * The most orders per page, and line items per order, that Wharf asks for. A query may cost at most
+   * 1000 points and nested connections multiply (orders × line items × the objects of a line), so the
+   * page size actually used is learned from Shopify's requestedQueryCost and MAX_COST_EXCEEDED answers
+   * (cost.ts). Orders with more line items get the rest in extra queries.
    * https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits
    */
   ordersPerPage: 25,
-  lineItemsPerOrder: 30,
+  lineItemsPerOrder: 10,
+  /** Line items per follow-up query of one order (its lineItems beyond the first page). */
+  lineItemsPerQuery: 80,
+  /** Shopify's ceiling for one query: https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits */
+  maxQueryCost: 1000,
+  /** Fetch a new client-credentials token this long before the old one expires. */
+  tokenMarginSeconds: 300,
   variantsPerPage: 250,
 } as const;
 
 export const shopifyConfigKeys = {
   ...commonConfigKeys,
-  type: true, shop: true, accessToken: true, apiVersion: true, locationId: true,
+  type: true, shop: true, accessToken: true, clientId: true, clientSecret: true, apiVersion: true, locationId: true,
 } as const satisfies Record<keyof ShopifyConfig, true>;
 
+/**
+ * Validates a Shopify channel; exactly one way to authenticate: `accessToken` (a custom app made in
+ * the admin before 2026), or `clientId` + `clientSecret` (a Dev Dashboard app; Wharf gets its tokens).
+ * Throws CONFIG_INVALID naming the fields (never their values).
+ */
 export function parseShopifyConfig(raw: unknown, where?: string): ShopifyConfig {
-  return parseChannelConfig<ShopifyConfig>(SHOPIFY_SCHEMA_FILE, raw, 'Shopify', where);
+  const config = parseChannelConfig<ShopifyConfig>(SHOPIFY_SCHEMA_FILE, raw, 'Shopify', where);
+  const token = config.accessToken !== undefined;
+  const client = config.clientId !== undefined || config.clientSecret !== undefined;
+  const hint = 'use accessToken (a custom app made in the Shopify admin) or clientId + clientSecret (an app from the Dev Dashboard), see docs/connectors.md';
+  if (token && client) throw new WharfError('CONFIG_INVALID', 'invalid Shopify channel config: give either accessToken or clientId + clientSecret, not both', { where, field: 'accessToken', hint });
+  if (!token && !client) throw new WharfError('CONFIG_INVALID', 'invalid Shopify channel config: no credentials: accessToken, or clientId + clientSecret, is required', { where, field: 'accessToken', hint });
+  if (client && (!config.clientId || !config.clientSecret)) {
+    throw new WharfError('CONFIG_INVALID', `invalid Shopify channel config: ${config.clientId ? 'clientSecret' : 'clientId'} is missing (clientId and clientSecret go together)`, { where, field: config.clientId ? 'clientSecret' : 'clientId', hint });
+  }
+  return config;
+}
+
+/** `https://<shop>` (or `baseUrl`): where the Admin API and the OAuth token endpoint live. */
+export function shopifyShopRoot(config: Pick<ShopifyConfig, 'shop' | 'baseUrl'>): string {
+  return config.baseUrl ? config.baseUrl.replace(/\/+$/, '') : `https://${shopDomain(config.shop)}`;
 }
 
 /** `acme`, `acme.myshopify.com`, `https://acme.myshopify.com/` → `acme.myshopify.com`. */
@@ -50,8 +81,7 @@ export function shopDomain(shop: string): string {
 /** The Admin API root at the pinned version; requests go to `<root>/graphql.json`. */
 export function shopifyApiRoot(config: Pick<ShopifyConfig, 'shop' | 'apiVersion' | 'baseUrl'>): string {
   const version = config.apiVersion ?? shopifyDefaults.apiVersion;
-  if (config.baseUrl) return `${config.baseUrl.replace(/\/+$/, '')}/admin/api/${version}`;
-  return `https://${shopDomain(config.shop)}/admin/api/${version}`;
+  return `${shopifyShopRoot(config)}/admin/api/${version}`;
 }
 
 /** `123` → `gid://shopify/Location/123`. */

@@ -5,7 +5,8 @@ import { RetryableResponse } from '../http/errors.js';
 import type { CursorSettings } from '../http/pager.js';
 import type { ConnectorOptions } from '../types.js';
 import { shopifyAuth, shopifyExplain } from './auth.js';
-import { shopifyApiRoot, shopifySecretKeys, type ShopifyConfig } from './config.js';
+import { shopifyApiRoot, shopifyDefaults, shopifySecretKeys, type ShopifyConfig } from './config.js';
+import { QuerySizer, QueryTooCostly } from './cost.js';
 
 /**
  * Shopify's cost-based leaky bucket, as the last response described it:
@@ -27,27 +28,36 @@ export interface ShopifyContext {
   bucket?: Bucket;
   /** Requested cost of each operation the last time it ran: the estimate for its next run. */
   costs: Map<string, number>;
+  /** Page sizes of the paged queries, learned from their costs (cost.ts). */
+  sizers: { orders: QuerySizer; lineItems: QuerySizer };
   now: () => number;
 }
 
 export function createShopifyContext(config: ShopifyConfig, options: ConnectorOptions): ShopifyContext {
+  const secrets = secretsOf(config, shopifySecretKeys);
+  const tuning = tuningOf(config, options);
   const http = new HttpClient({
     connector: 'shopify',
     baseUrl: shopifyApiRoot(config),
     logger: options.logger,
-    auth: shopifyAuth(config),
+    auth: shopifyAuth(config, options.logger, tuning, options.http?.now ?? Date.now, secrets),
     limiter: limiterOf(config, { requestsPerSecond: 2, burst: 4 }, options),
-    secrets: secretsOf(config, shopifySecretKeys),
+    secrets,
     explain: shopifyExplain,
-    tuning: tuningOf(config, options),
+    tuning,
     headers: { accept: 'application/json' },
   });
-  return { config, http, cursor: cursorSettingsOf(config), signal: options.signal, costs: new Map(), now: options.http?.now ?? options.now ?? Date.now };
+  const sizers = {
+    orders: new QuerySizer({ first: shopifyDefaults.ordersPerPage, inner: shopifyDefaults.lineItemsPerOrder }, shopifyDefaults.maxQueryCost),
+    lineItems: new QuerySizer({ first: shopifyDefaults.lineItemsPerQuery }, shopifyDefaults.maxQueryCost),
+  };
+  return { config, http, cursor: cursorSettingsOf(config), signal: options.signal, costs: new Map(), sizers, now: options.http?.now ?? options.now ?? Date.now };
 }
 
 interface GraphqlError {
   message?: string;
-  extensions?: { code?: string; requiredAccess?: string };
+  /** MAX_COST_EXCEEDED carries the query's `cost` and the `maxCost`. */
+  extensions?: { code?: string; requiredAccess?: string; cost?: number; maxCost?: number };
 }
 
 interface GraphqlBody<T> {
@@ -85,6 +95,11 @@ export async function graphql<T>(ctx: ShopifyContext, operationName: string, que
       if (errors.length === 0) return;
       if (errors.some((e) => e.extensions?.code === 'THROTTLED' || e.message === 'Throttled')) {
         throw new RetryableResponse('shopify: query throttled (cost bucket empty)', refillWait(ctx, cost?.requestedQueryCost), r.where);
+      }
+      const tooCostly = errors.find((e) => e.extensions?.code === 'MAX_COST_EXCEEDED');
+      if (tooCostly) {
+        const c = tooCostly.extensions?.cost ?? cost?.requestedQueryCost ?? Number(/Query cost is (\d+)/.exec(tooCostly.message ?? '')?.[1] ?? NaN);
+        throw new QueryTooCostly(operationName, Number.isFinite(c) ? c : shopifyDefaults.maxQueryCost * 2, tooCostly.extensions?.maxCost ?? shopifyDefaults.maxQueryCost, r.where);
       }
       const denied = errors.find((e) => e.extensions?.code === 'ACCESS_DENIED');
       if (denied) {

@@ -9,7 +9,9 @@ const ADDRESS = 'name firstName lastName company address1 address2 city province
 const LINE_ITEM = `id sku name title quantity currentQuantity unfulfilledQuantity requiresShipping
   variant { id sku barcode }
   originalUnitPriceSet { ${MONEY} }
-  discountedUnitPriceSet { ${MONEY} }`;
+  discountedUnitPriceSet { ${MONEY} }
+  discountedUnitPriceAfterAllDiscountsSet { ${MONEY} }
+  taxLines { priceSet { ${MONEY} } }`;
 
 /** https://shopify.dev/docs/api/admin-graphql/2025-07/queries/orders */
 export const ORDERS = `query WharfOrders($first: Int!, $after: String, $query: String!, $lineItems: Int!) {
@@ -18,10 +20,10 @@ export const ORDERS = `query WharfOrders($first: Int!, $after: String, $query: S
     nodes {
       id legacyResourceId name createdAt updatedAt processedAt cancelledAt cancelReason
       displayFinancialStatus displayFulfillmentStatus
-      email phone note currencyCode
+      email phone note currencyCode taxesIncluded
       shippingAddress { ${ADDRESS} }
       billingAddress { ${ADDRESS} }
-      shippingLine { title code carrierIdentifier source }
+      shippingLine { title code carrierIdentifier source taxLines { priceSet { ${MONEY} } } }
       totalPriceSet { ${MONEY} }
       totalShippingPriceSet { ${MONEY} }
       totalTaxSet { ${MONEY} }
@@ -35,9 +37,9 @@ export const ORDERS = `query WharfOrders($first: Int!, $after: String, $query: S
 }`;
 
 /** The line items of one order beyond the first page. */
-export const ORDER_LINE_ITEMS = `query WharfOrderLineItems($id: ID!, $after: String) {
+export const ORDER_LINE_ITEMS = `query WharfOrderLineItems($id: ID!, $first: Int!, $after: String) {
   order(id: $id) {
-    lineItems(first: 250, after: $after) {
+    lineItems(first: $first, after: $after) {
       pageInfo { hasNextPage endCursor }
       nodes { ${LINE_ITEM} }
     }

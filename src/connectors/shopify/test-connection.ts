@@ -30,7 +30,8 @@ export async function testConnection(config: ShopifyConfig, logger: Logger, http
   await steps.run('store and authentication', async () => {
     const data = await graphql<{ shop: { name: string; myshopifyDomain: string }; currentAppInstallation: { accessScopes: { handle: string }[] } }>(ctx, 'WharfTestConnection', TEST_CONNECTION, {}, { maxAttempts: 1 });
     scopes = data.currentAppInstallation.accessScopes.map((s) => s.handle);
-    return `store "${data.shop.name}" (${data.shop.myshopifyDomain}) accepted the token; API ${root.pathname.split('/')[3]}`;
+    const how = config.accessToken !== undefined ? 'the access token' : "a token of the app's client credentials";
+    return `store "${data.shop.name}" (${data.shop.myshopifyDomain}) accepted ${how}; API ${root.pathname.split('/')[3]}`;
   });
   await steps.run('permissions', async () => {
     const has = (h: string) => scopes.includes(h) || (h.startsWith('read_') && scopes.includes(`write_${h.slice(5)}`));

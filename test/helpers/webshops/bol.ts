@@ -6,7 +6,10 @@ import { basicCredentials, TestServer, type Reply, type SeenRequest } from './se
  * `Accept: application/vnd.retailer.v10+json` with a live bearer token, GET /retailer/orders
  * (50 a page, `{}` past the last page; status OPEN|SHIPPED|ALL, fulfilment-method,
  * change-interval-minute, latest-change-date), GET /retailer/orders/{id}, and the offer export
- * (POST → process status → GET /shared/process-status/{id} → CSV).
+ * (POST → process status → GET /shared/process-status/{id} → CSV). Rate limits per endpoint as bol
+ * documents them: every Retailer API answer carries x-ratelimit-limit/-remaining/-reset (seconds until
+ * the budget refills); a request over the budget gets 429 with Retry-After
+ * (https://api.bol.com/retailer/public/Retailer-API/ratelimits.html).
  */
 
 export interface BolState {
@@ -21,16 +24,45 @@ export interface BolState {
   processes: Map<string, { polls: number }>;
   /** The server's clock (tests move it to make the change filters deterministic). */
   now: () => number;
+  /** Budget per endpoint (`GET /retailer/orders/*`): at most `max` requests per fixed window of `windowMs`. */
+  budgets: Map<string, { max: number; windowMs: number }>;
+  /** Requests counted per endpoint in its current window (wall clock). */
+  windows: Map<string, { start: number; count: number }>;
+}
+
+/** The endpoint a request counts against: a collection, or any one of its items (`…/*`). */
+export function bolServerEndpoint(method: string, path: string): string {
+  return `${method} ${path.replace(/^(\/retailer\/orders|\/retailer\/offers\/export|\/shared\/process-status)\/[^/]+$/, '$1/*')}`;
 }
 
 const MEDIA = 'application/vnd.retailer.v10+json';
 
 export function bolServer(state: Partial<BolState> & { clientId: string; clientSecret: string }): TestServer & { state: BolState; revokeTokens(): void } {
-  const s: BolState = { tokenLifetime: 299, tokens: new Map(), orders: [], offersCsv: '', exportPolls: 2, processes: new Map(), now: Date.now, ...state };
-  const server = new TestServer((req) => handle(s, req)) as TestServer & { state: BolState; revokeTokens(): void };
+  const s: BolState = { tokenLifetime: 299, tokens: new Map(), orders: [], offersCsv: '', exportPolls: 2, processes: new Map(), now: Date.now, budgets: new Map(), windows: new Map(), ...state };
+  const server = new TestServer((req) => withRateLimit(s, req, handle)) as TestServer & { state: BolState; revokeTokens(): void };
   server.state = s;
   server.revokeTokens = () => s.tokens.clear();
   return server;
+}
+
+/** Counts the request against its endpoint's budget; answers 429 over it; adds the x-ratelimit headers. */
+function withRateLimit(s: BolState, req: SeenRequest, next: (s: BolState, req: SeenRequest) => Reply): Reply {
+  if (req.path === '/token') return next(s, req);
+  const key = bolServerEndpoint(req.method, req.path);
+  const budget = s.budgets.get(key);
+  if (!budget) return next(s, req);
+  const now = Date.now();
+  let w = s.windows.get(key);
+  if (!w || now - w.start >= budget.windowMs) s.windows.set(key, (w = { start: now, count: 0 }));
+  const reset = String(Math.max(1, Math.ceil((w.start + budget.windowMs - now) / 1000)));
+  w.count++;
+  const headers = { 'x-ratelimit-limit': String(budget.max), 'x-ratelimit-remaining': String(Math.max(0, budget.max - w.count)), 'x-ratelimit-reset': reset };
+  if (w.count > budget.max) {
+    const r = problem(429, 'Too Many Requests', `Too many requests to ${key}; retry after ${reset} s.`);
+    return { ...r, headers: { ...r.headers, ...headers, 'retry-after': reset } };
+  }
+  const r = next(s, req);
+  return { ...r, headers: { ...r.headers, ...headers } };
 }
 
 const problem = (status: number, title: string, detail: string): Reply => ({ status, headers: { 'content-type': 'application/vnd.retailer.v10+json+problem' }, body: { type: 'https://api.bol.com/problems', title, status, detail } });
@@ -116,7 +148,7 @@ function listOrders(s: BolState, req: SeenRequest): Reply {
 }
 
 /** A realistic bol v10 order (the detail shape of GET /retailer/orders/{id}). */
-export function bolOrder(o: { id: string; changed: string; placed?: string; pickupPoint?: boolean; cancelled?: boolean; lines?: { ean: string; qty: number; price: number; reference?: string }[] }): Record<string, unknown> {
+export function bolOrder(o: { id: string; changed: string; placed?: string; pickupPoint?: boolean; cancelled?: boolean; lines?: { ean: string; qty: number; price: number; reference?: string; cancellationRequest?: boolean }[] }): Record<string, unknown> {
   const lines = o.lines ?? [{ ean: '8712345678906', qty: 1, price: 24.99, reference: `REF-${o.id}` }];
   const address = {
     salutation: 'FEMALE', firstName: 'Eva', surname: 'Bakker', streetName: 'Kerkstraat', houseNumber: '12', houseNumberExtension: 'A',
@@ -130,7 +162,7 @@ export function bolOrder(o: { id: string; changed: string; placed?: string; pick
     billingDetails: { ...address, vatNumber: '', kvkNumber: '', orderReference: '' },
     orderItems: lines.map((l, i) => ({
       orderItemId: `${o.id}${i}`,
-      cancellationRequest: false,
+      cancellationRequest: l.cancellationRequest ?? false,
       fulfilment: { method: 'FBR', distributionParty: 'RETAILER', latestDeliveryDate: o.changed.slice(0, 10), timeFrameType: 'REGULAR' },
       offer: { offerId: `offer-${l.ean}`, reference: l.reference ?? '' },
       product: { ean: l.ean, title: `Artikel ${l.ean}` },

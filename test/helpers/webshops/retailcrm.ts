@@ -6,11 +6,20 @@ import { TestServer, type Reply, type SeenRequest } from './server.js';
  * filter[extendedStatus][], filter[sites][], filter[statusUpdatedAtFrom] in the account's local time
  * ("Y-m-d H:i:s"), GET /api/credentials, GET /api/v5/store/products; errors as
  * `{ success: false, errorMsg }`; more than `perSecond` requests in one second → 503 like RetailCRM.
+ * GET /api/credentials answers as the official clients read it: `scopes` (the key's access scopes),
+ * `credentials` (the deprecated method list), `siteAccess` and `sitesAvailable`
+ * (https://github.com/retailcrm/api-client-php/blob/master/src/Model/Response/Api/Credentials.php).
+ * Access is decided by the scopes, and a site-restricted key sees only its sites.
  */
 
 export interface RetailcrmState {
   apiKey: string;
+  /** The key's access scopes; undefined = an older account that answers only `credentials`. */
+  scopes?: string[];
+  /** The deprecated method list of /api/credentials. */
   credentials: string[];
+  siteAccess: 'access_full' | 'access_selective';
+  /** With access_selective: the sites the key may use; with access_full every site of `allSites`. */
   sites: string[];
   orders: Record<string, unknown>[];
   products: Record<string, unknown>[];
@@ -20,7 +29,9 @@ export interface RetailcrmState {
 
 export function retailcrmServer(state: Partial<RetailcrmState> & { apiKey: string }): TestServer & { state: RetailcrmState } {
   const s: RetailcrmState = {
+    scopes: ['order_read', 'order_write', 'store_read', 'store_write'],
     credentials: ['/api/orders', '/api/orders/{externalId}', '/api/orders/{externalId}/edit', '/api/store/products', '/api/store/inventories/upload'],
+    siteAccess: 'access_selective',
     sites: ['acme-shop'],
     orders: [],
     products: [],
@@ -42,8 +53,11 @@ function handle(s: RetailcrmState, req: SeenRequest): Reply {
   const sec = Math.floor(Date.now() / 1000);
   if (s.second.at !== sec) s.second = { at: sec, count: 0 };
   if (++s.second.count > s.perSecond) return fail(503, 'Service Unavailable: too many requests');
-  if (req.path === '/api/credentials') return { status: 200, body: { success: true, credentials: s.credentials, siteAccess: 'access_selective', sitesAvailableForApiKey: s.sites } };
-  const may = (m: string) => s.credentials.includes(m);
+  if (req.path === '/api/credentials') {
+    return { status: 200, body: { success: true, ...(s.scopes ? { scopes: s.scopes } : {}), credentials: s.credentials, siteAccess: s.siteAccess, ...(s.siteAccess === 'access_selective' ? { sitesAvailable: s.sites } : {}) } };
+  }
+  const SCOPE_OF: Record<string, string> = { '/api/orders': 'order_read', '/api/store/products': 'store_read' };
+  const may = (m: string) => (s.scopes ? s.scopes.includes(SCOPE_OF[m] ?? m) : s.credentials.includes(m));
   const limit = Number(req.query.get('limit') ?? 20);
   const page = Number(req.query.get('page') ?? 1);
   if (![20, 50, 100].includes(limit)) return fail(400, 'Parameter "limit" must be one of 20, 50, 100');
@@ -56,7 +70,7 @@ function handle(s: RetailcrmState, req: SeenRequest): Reply {
     const statuses = req.query.getAll('filter[extendedStatus][]');
     const sites = req.query.getAll('filter[sites][]');
     const from = req.query.get('filter[statusUpdatedAtFrom]');
-    if (sites.some((x) => !s.sites.includes(x))) return fail(403, 'Access to the site is forbidden');
+    if (s.siteAccess === 'access_selective' && sites.some((x) => !s.sites.includes(x))) return fail(403, 'Access to the site is forbidden');
     const list = s.orders.filter((o) => (!statuses.length || statuses.includes(String(o.status))) && (!sites.length || sites.includes(String(o.site))) && (!from || String(o.statusUpdatedAt) >= from));
     // RetailCRM lists newest first (by id), not by status time.
     return paged([...list].sort((a, b) => Number(b.id) - Number(a.id)), 'orders');

@@ -6,34 +6,52 @@ import { TestServer, type Reply, type SeenRequest } from './server.js';
  * X-Shopify-Access-Token with access scopes, `/admin/api/<version>/graphql.json`, the orders search
  * syntax Wharf uses (updated_at:>='…', financial_status, fulfillment_status, status:cancelled),
  * sortKey UPDATED_AT, cursor paging, the cost-based leaky bucket with THROTTLED answers and
- * `extensions.cost.throttleStatus`, ACCESS_DENIED for a missing scope.
+ * `extensions.cost.throttleStatus`, ACCESS_DENIED for a missing scope. Dev Dashboard apps get tokens
+ * by the client-credentials grant at POST /admin/oauth/access_token (form or JSON: grant_type,
+ * client_id, client_secret → { access_token, scope, expires_in }); tokens expire (401 after).
+ * https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/client-credentials-grant
  */
 
 export interface ShopifyState {
   tokens: Map<string, string[]>;
+  /** Dev Dashboard apps installed on the store: client id → secret and granted scopes. */
+  apps: Map<string, { secret: string; scopes: string[] }>;
+  /** Lifetime of a client-credentials token, seconds (Shopify: 86399). */
+  tokenLifetime: number;
+  /** Expiry (epoch ms) of tokens issued by the grant; static tokens never expire. */
+  tokenExpiry: Map<string, number>;
+  /** How many tokens the grant issued. */
+  issued: number;
   versions: string[];
   orders: Record<string, unknown>[];
   variants: Record<string, unknown>[];
   components: Map<string, { quantity: number; productVariant: { id: string; sku: string; barcode?: string } }[]>;
   locations: { id: string; name: string; isActive: boolean }[];
   bucket: { maximum: number; available: number; restoreRate: number; at: number };
-  /** requestedQueryCost of an operation. */
-  cost: (op: string, vars: Record<string, unknown>) => number;
+  /** requestedQueryCost of an operation (default: computed from the query document, as Shopify does). */
+  cost: (op: string, vars: Record<string, unknown>, query: string) => number;
   /** How many THROTTLED answers were given. */
   throttled: number;
+  /** How many queries were refused as over the 1,000-point limit (MAX_COST_EXCEEDED). */
+  tooCostly: number;
 }
 
 export function shopifyServer(state: Partial<ShopifyState> = {}): TestServer & { state: ShopifyState } {
   const s: ShopifyState = {
     tokens: new Map(),
+    apps: new Map(),
+    tokenLifetime: 86399,
+    tokenExpiry: new Map(),
+    issued: 0,
     versions: ['2025-04', '2025-07', '2025-10'],
     orders: [],
     variants: [],
     components: new Map(),
     locations: [],
     bucket: { maximum: 1000, available: 1000, restoreRate: 50, at: Date.now() },
-    cost: (op, vars) => (op === 'WharfOrders' ? 2 + Number(vars.first) * (1 + Number(vars.lineItems)) : op === 'WharfVariants' ? 2 + Number(vars.first) * 2 : 2),
+    cost: (_op, vars, query) => queryCost(query, vars),
     throttled: 0,
+    tooCostly: 0,
     ...state,
   };
   const server = new TestServer((req) => handle(s, req)) as TestServer & { state: ShopifyState };
@@ -49,11 +67,26 @@ const SCOPE_OF: Record<string, string> = {
   WharfLocation: 'read_locations',
 };
 
+function issueToken(s: ShopifyState, req: SeenRequest): Reply {
+  if (req.method !== 'POST') return { status: 404, body: { errors: 'Not Found' } };
+  const type = String(req.headers['content-type'] ?? '');
+  const p = type.includes('application/json') ? new URLSearchParams(Object.entries(JSON.parse(req.body || '{}') as Record<string, string>)) : new URLSearchParams(req.body);
+  if (p.get('grant_type') !== 'client_credentials') return { status: 400, body: { error: 'unsupported_grant_type', error_description: 'grant_type must be client_credentials' } };
+  const app = s.apps.get(p.get('client_id') ?? '');
+  if (!app || app.secret !== p.get('client_secret')) return { status: 400, body: { error: 'invalid_client', error_description: 'Client authentication failed due to unknown client or invalid client secret.' } };
+  const token = `shpat_${(++s.issued).toString().padStart(4, '0')}${Math.random().toString(16).slice(2, 14)}`;
+  s.tokens.set(token, app.scopes);
+  s.tokenExpiry.set(token, Date.now() + s.tokenLifetime * 1000);
+  return { status: 200, body: { access_token: token, scope: app.scopes.join(','), expires_in: s.tokenLifetime } };
+}
+
 function handle(s: ShopifyState, req: SeenRequest): Reply {
+  if (req.path === '/admin/oauth/access_token') return issueToken(s, req);
   const m = /^\/admin\/api\/([^/]+)\/graphql\.json$/.exec(req.path);
   if (!m || !s.versions.includes(m[1]!) || req.method !== 'POST') return { status: 404, body: { errors: 'Not Found' } };
   const token = req.headers['x-shopify-access-token'];
-  const scopes = typeof token === 'string' ? s.tokens.get(token) : undefined;
+  const expired = typeof token === 'string' && (s.tokenExpiry.get(token) ?? Infinity) <= Date.now();
+  const scopes = typeof token === 'string' && !expired ? s.tokens.get(token) : undefined;
   if (!scopes) return { status: 401, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } };
   const { query, variables = {}, operationName } = JSON.parse(req.body || '{}') as { query?: string; variables?: Record<string, unknown>; operationName?: string };
   const op = operationName ?? /^\s*query\s+(\w+)/.exec(query ?? '')?.[1] ?? '';
@@ -70,8 +103,22 @@ function handle(s: ShopifyState, req: SeenRequest): Reply {
   const now = Date.now();
   b.available = Math.min(b.maximum, b.available + ((now - b.at) / 1000) * b.restoreRate);
   b.at = now;
-  const cost = s.cost(op, variables);
+  const cost = s.cost(op, variables, query ?? '');
   const status = () => ({ maximumAvailable: b.maximum, currentlyAvailable: Math.floor(b.available), restoreRate: b.restoreRate });
+  if (cost > MAX_COST) {
+    s.tooCostly++;
+    // Refused before it runs, nothing charged; the answer Shopify gives (no data, no extensions.cost).
+    return {
+      status: 200,
+      headers,
+      body: {
+        errors: [{
+          message: `Query cost is ${cost}, which exceeds the single query max cost limit (${MAX_COST}).\n\nSee https://shopify.dev/concepts/about-apis/rate-limits for more information on how the\ncost of a query is calculated.\n\nTo query larger amounts of data with fewer limits, bulk operations should be used instead.\nSee https://shopify.dev/tutorials/perform-bulk-operations-with-admin-api for usage details.\n`,
+          extensions: { code: 'MAX_COST_EXCEEDED', cost, maxCost: MAX_COST, documentation: 'https://shopify.dev/api/usage/rate-limits' },
+        }],
+      },
+    };
+  }
   if (b.available < cost) {
     s.throttled++;
     return { status: 200, headers, body: { errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }], extensions: { cost: { requestedQueryCost: cost, actualQueryCost: null, throttleStatus: status() } } } };
@@ -93,7 +140,7 @@ function run(s: ShopifyState, op: string, v: Record<string, unknown>, scopes: st
     }
     case 'WharfOrderLineItems': {
       const o = s.orders.find((x) => x.id === v.id);
-      return { order: o ? { lineItems: withLineItems(o, 250, v.after as string | null).lineItems } : null };
+      return { order: o ? { lineItems: withLineItems(o, Number(v.first), v.after as string | null).lineItems } : null };
     }
     case 'WharfVariants':
       return { productVariants: connection(s.variants, Number(v.first), v.after as string | null) };
@@ -106,22 +153,101 @@ function run(s: ShopifyState, op: string, v: Record<string, unknown>, scopes: st
   }
 }
 
+/**
+ * The orders search syntax Wharf uses: terms `field:value` / `field:>='date'`, implicit AND, `OR`,
+ * and parentheses (https://shopify.dev/docs/api/usage/search-syntax). Anything else is refused.
+ */
 function searchOrders(orders: Record<string, unknown>[], q: string): Record<string, unknown>[] {
-  let out = [...orders];
-  for (const term of q.match(/\S+:(?:'[^']*'|\S+)/g) ?? []) {
-    const [, field, op, raw] = /^(\w+):(>=|<=|>|<)?'?([^']*)'?$/.exec(term) ?? [];
-    if (field === 'updated_at') {
-      const t = Date.parse(raw!);
-      out = out.filter((o) => {
-        const u = Date.parse(String(o.updatedAt));
-        return op === '>=' ? u >= t : op === '>' ? u > t : op === '<' ? u < t : op === '<=' ? u <= t : u === t;
-      });
-    } else if (field === 'financial_status') out = out.filter((o) => String(o.displayFinancialStatus).toLowerCase() === raw);
-    else if (field === 'fulfillment_status') out = out.filter((o) => String(o.displayFulfillmentStatus).toLowerCase() === raw);
-    else if (field === 'status' && raw === 'cancelled') out = out.filter((o) => o.cancelledAt);
-    else if (field === 'status' && raw === 'open') out = out.filter((o) => !o.cancelledAt && !o.closed);
+  const tokens = q.match(/\(|\)|[^\s()']+:(?:>=|<=|>|<)?'[^']*'|[^\s()]+/g) ?? [];
+  let i = 0;
+  type Pred = (o: Record<string, unknown>) => boolean;
+  const term = (): Pred => {
+    const t = tokens[i++];
+    if (t === '(') {
+      const inner = or();
+      if (tokens[i++] !== ')') throw new Error(`unbalanced parentheses in query: ${q}`);
+      return inner;
+    }
+    if (!t) throw new Error(`incomplete query: ${q}`);
+    return match(t);
+  };
+  const and = (): Pred => {
+    const parts = [term()];
+    while (i < tokens.length && tokens[i] !== ')' && tokens[i] !== 'OR') {
+      if (tokens[i] === 'AND') i++;
+      parts.push(term());
+    }
+    return (o) => parts.every((p) => p(o));
+  };
+  const or = (): Pred => {
+    const parts = [and()];
+    while (tokens[i] === 'OR') {
+      i++;
+      parts.push(and());
+    }
+    return (o) => parts.some((p) => p(o));
+  };
+  const pred = tokens.length ? or() : () => true;
+  if (i !== tokens.length) throw new Error(`unexpected ${tokens[i]} in query: ${q}`);
+  return orders.filter(pred).sort((a, b) => Date.parse(String(a.updatedAt)) - Date.parse(String(b.updatedAt)) || Number(a.legacyResourceId) - Number(b.legacyResourceId));
+}
+
+function match(term: string): (o: Record<string, unknown>) => boolean {
+  const [, field, op, raw] = /^(\w+):(>=|<=|>|<)?'?([^']*)'?$/.exec(term) ?? [];
+  if (field === 'updated_at') {
+    const t = Date.parse(raw!);
+    return (o) => {
+      const u = Date.parse(String(o.updatedAt));
+      return op === '>=' ? u >= t : op === '>' ? u > t : op === '<' ? u < t : op === '<=' ? u <= t : u === t;
+    };
   }
-  return out.sort((a, b) => Date.parse(String(a.updatedAt)) - Date.parse(String(b.updatedAt)) || Number(a.legacyResourceId) - Number(b.legacyResourceId));
+  if (field === 'financial_status') return (o) => String(o.displayFinancialStatus).toLowerCase() === raw;
+  if (field === 'fulfillment_status') return (o) => String(o.displayFulfillmentStatus).toLowerCase() === raw;
+  if (field === 'status' && raw === 'cancelled') return (o) => Boolean(o.cancelledAt);
+  if (field === 'status' && raw === 'open') return (o) => !o.cancelledAt && !o.closed;
+  throw new Error(`search term not supported by the test server: ${term}`);
+}
+
+/** Shopify's single-query ceiling. https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits */
+const MAX_COST = 1000;
+
+/**
+ * The requested cost of a query document as Shopify computes it: a scalar costs 0, an object 1 plus
+ * its fields, a connection (a field with `first`) 2 + first × (one node: 1 plus its fields); pageInfo
+ * is free. Handles the documents Wharf sends (no fragments or aliases).
+ * https://shopify.dev/docs/api/usage/limits#graphql-admin-api-rate-limits
+ */
+export function queryCost(query: string, vars: Record<string, unknown>): number {
+  const tokens = query.match(/\.\.\.|[{}()]|\$?\w+|"[^"]*"|[:!,=\[\]]/g) ?? [];
+  let i = tokens.indexOf('{');
+  if (i < 0) return 0;
+  const value = (t: string | undefined) => (t?.startsWith('$') ? vars[t.slice(1)] : t);
+  const selection = (): number => {
+    // at '{'
+    i++;
+    let sum = 0;
+    while (tokens[i] !== '}') {
+      if (tokens[i] === '...') throw new Error('fragments are not supported by the test server');
+      const name = tokens[i++]!;
+      let first: number | undefined;
+      if (tokens[i] === '(') {
+        for (i++; tokens[i] !== ')'; i++) if (tokens[i] === 'first' && tokens[i + 1] === ':') first = Number(value(tokens[i + 2]));
+        i++;
+      }
+      if (tokens[i] !== '{') continue; // a scalar: free
+      if (name === 'pageInfo') {
+        selection();
+        continue;
+      }
+      const inner = selection();
+      if (first !== undefined) sum += 2 + first * inner; // connection: its selection holds nodes { … }
+      else if (name === 'nodes' || name === 'node') sum += 1 + inner; // one node of a connection
+      else sum += 1 + inner;
+    }
+    i++;
+    return sum;
+  };
+  return selection();
 }
 
 const cursorOf = (i: number) => Buffer.from(`i:${i}`).toString('base64');
@@ -172,8 +298,13 @@ export function shopifyOrder(o: {
   lines?: { sku: string | null; qty: number; price: string; barcode?: string }[];
   address1?: string;
   country?: string;
+  /** Prices include tax (EU shops; default) or not (tax added on top, US-style). 21% VAT either way. */
+  taxesIncluded?: boolean;
 }): Record<string, unknown> {
   const lines = o.lines ?? [{ sku: `SKU-${o.n}`, qty: 1, price: '24.95' }];
+  const taxesIncluded = o.taxesIncluded ?? true;
+  // Tax of an amount as the shop entered it: contained in it (included) or 21% on top.
+  const taxOf = (amount: number) => (taxesIncluded ? amount - amount / 1.21 : amount * 0.21);
   const total = lines.reduce((n, l) => n + l.qty * Number(l.price), 0) + 4.95;
   const address = {
     name: 'Daan Jansen', firstName: 'Daan', lastName: 'Jansen', company: null, address1: o.address1 ?? 'Oudegracht 158 bis', address2: '',
@@ -192,14 +323,15 @@ export function shopifyOrder(o: {
     displayFulfillmentStatus: o.fulfillment ?? 'UNFULFILLED',
     email: 'daan@example.nl',
     phone: null,
+    taxesIncluded,
     note: o.n % 2 ? 'Graag na 17:00 bezorgen' : null,
     currencyCode: 'EUR',
     shippingAddress: address,
     billingAddress: address,
-    shippingLine: { title: 'PostNL', code: 'PostNL', carrierIdentifier: null, source: 'shopify' },
-    totalPriceSet: money(total.toFixed(2)),
+    shippingLine: { title: 'PostNL', code: 'PostNL', carrierIdentifier: null, source: 'shopify', taxLines: [{ priceSet: money(taxOf(4.95).toFixed(2)) }] },
+    totalPriceSet: money((taxesIncluded ? total : total + taxOf(total)).toFixed(2)),
     totalShippingPriceSet: money('4.95'),
-    totalTaxSet: money((total - total / 1.21).toFixed(2)),
+    totalTaxSet: money(taxOf(total).toFixed(2)),
     totalDiscountsSet: money('0.0'),
     allLineItems: lines.map((l, i) => ({
       id: `gid://shopify/LineItem/${(5000000 + o.n) * 100 + i}`,
@@ -213,6 +345,8 @@ export function shopifyOrder(o: {
       variant: l.sku === null ? null : { id: `gid://shopify/ProductVariant/${700 + i}`, sku: l.sku, barcode: l.barcode ?? null },
       originalUnitPriceSet: money(l.price),
       discountedUnitPriceSet: money(l.price),
+      discountedUnitPriceAfterAllDiscountsSet: money(l.price),
+      taxLines: [{ priceSet: money(taxOf(l.qty * Number(l.price)).toFixed(2)) }],
     })),
   };
 }

@@ -118,7 +118,17 @@ export function wooOrder(o: {
   const created = o.created ?? o.modified;
   const lines = o.lines ?? [{ sku: `SKU-${o.id}`, qty: 1, price: '19.95' }];
   const noZ = (iso: string) => new Date(iso).toISOString().slice(0, 19);
-  const subtotal = lines.reduce((n, l) => n + l.qty * Number(l.price), 0);
+  // `price` is what the customer pays for one unit, 21% VAT included; WooCommerce stores and
+  // answers amounts without tax plus their tax (line `price` = line `total` / quantity, without tax).
+  const cents = (n: number) => Math.round(n * 100) / 100;
+  const items = lines.map((l) => {
+    const gross = cents(l.qty * Number(l.price));
+    const net = cents(gross / 1.21);
+    return { ...l, net, tax: cents(gross - net) };
+  });
+  const shipNet = 4.09, shipTax = 0.86;
+  const tax = cents(items.reduce((n, i) => n + i.tax, 0) + shipTax);
+  const total = cents(items.reduce((n, i) => n + i.net + i.tax, 0) + shipNet + shipTax);
   const address = {
     first_name: 'Sanne',
     last_name: 'de Vries',
@@ -143,28 +153,35 @@ export function wooOrder(o: {
     date_modified: noZ(o.modified),
     date_modified_gmt: noZ(o.modified),
     discount_total: '0.00',
-    shipping_total: '4.95',
-    total: (subtotal + 4.95).toFixed(2),
-    total_tax: '0.00',
+    discount_tax: '0.00',
+    shipping_total: shipNet.toFixed(2),
+    shipping_tax: shipTax.toFixed(2),
+    cart_tax: cents(tax - shipTax).toFixed(2),
+    total: total.toFixed(2),
+    total_tax: tax.toFixed(2),
     prices_include_tax: true,
     customer_note: '',
     billing: { ...address, email: 'sanne@example.nl', phone: '+31 20 555 0101' },
     shipping: { ...address, phone: '' },
     payment_method: 'ideal',
     meta_data: o.meta?.map((m, i) => ({ id: 9000 + i, ...m })) ?? [],
-    line_items: lines.map((l, i) => ({
+    line_items: items.map((l, i) => ({
       id: o.id * 100 + i,
       name: l.name ?? `Product ${l.sku}`,
       product_id: 500 + i,
       variation_id: l.variationId ?? 0,
       quantity: l.qty,
-      subtotal: (l.qty * Number(l.price)).toFixed(2),
-      total: (l.qty * Number(l.price)).toFixed(2),
+      tax_class: '',
+      subtotal: l.net.toFixed(2),
+      subtotal_tax: l.tax.toFixed(2),
+      total: l.net.toFixed(2),
+      total_tax: l.tax.toFixed(2),
+      taxes: [{ id: 1, total: l.tax.toFixed(2), subtotal: l.tax.toFixed(2) }],
       meta_data: [],
       sku: l.sku,
-      price: Number(l.price),
+      price: l.net / l.qty,
     })),
-    shipping_lines: [{ id: o.id * 100 + 99, method_title: 'PostNL Standaard', method_id: 'flat_rate', total: '4.95', meta_data: [] }],
+    shipping_lines: [{ id: o.id * 100 + 99, method_title: 'PostNL Standaard', method_id: 'flat_rate', total: shipNet.toFixed(2), total_tax: shipTax.toFixed(2), meta_data: [] }],
     fee_lines: [],
     coupon_lines: [],
   };
