@@ -5,6 +5,7 @@ import type { Store } from '../ledger/store.js';
 import { FolderSource } from '../sources/folder/source.js';
 import { createSftpChannel } from '../sources/sftp/index.js';
 import type { FileSource } from '../sources/types.js';
+import { ledgerNoticeBoard } from '../sources/notices.js';
 
 export interface OpenChannel {
   entry: ChannelEntry;
@@ -32,7 +33,8 @@ export function buildChannel(config: LoadedConfig, entry: ChannelEntry, store: S
     stagingDir: path.join(config.dataDir, 'staging', entry.merchant, entry.channel),
     quarantineDir: entry.quarantineDir,
     logger,
-    seen: { has: (key) => store.hasSeen(scope, key), add: (key) => store.addSeen(scope, key) },
+    seen: { has: (key) => store.hasSeen(scope, key), add: (key) => store.addSeen(scope, key), remove: (key) => store.removeSeen(scope, key) },
+    notices: ledgerNoticeBoard(store, entry.merchant, entry.channel),
   });
   return { entry, source: sftp.source, pollIntervalMs: sftp.source.pollIntervalMs, close: () => sftp.close() };
 }

@@ -36,6 +36,9 @@ export class MemorySeen implements SeenStore {
   async add(key: string) {
     this.keys.add(key);
   }
+  async remove(key: string) {
+    this.keys.delete(key);
+  }
 }
 
 const tempDirs: string[] = [];

@@ -122,6 +122,11 @@ export class SftpConnection {
     return this.run('reading file attributes', p, (sftp, done) => sftp.stat(p, done));
   }
 
+  /** The canonical absolute path of `p` (symbolic links resolved), as the server sees it. */
+  realpath(p: string): Promise<string> {
+    return this.run<string>('resolving path', p, (sftp, done) => sftp.realpath(p, (err, abs) => done(err, abs)));
+  }
+
   /** `stat`, but `undefined` for a path that does not exist. */
   async statIfExists(p: string): Promise<Stats | undefined> {
     try {
@@ -256,6 +261,9 @@ export class SftpConnection {
       const onDrop = (err: WharfError) => finish(err);
       gen.pending.add(onDrop);
       const touch = () => {
+        // A late progress callback (fastGet's local write finishing after a drop) must not re-arm the
+        // timer of an operation that has ended: that timer would keep a stopping process alive.
+        if (settled) return;
         clearTimeout(timer);
         timer = setTimeout(() => {
           const err = new TransportError(`${what}: no progress for ${Math.round(timeoutMs / 1000)} s; dropping the connection to ${this.target}`, { where });
