@@ -89,6 +89,8 @@ export class SftpSource implements FileSource {
   /** Seen keys known to be in the store, so a kept file costs no store lookup per poll. */
   private readonly knownSeen = new Set<string>();
   private readonly warned = new Set<string>();
+  /** Seen keys of files settled earlier whose remote move still fails: not pending, nothing to read. */
+  private readonly awaitingMove = new Set<string>();
   private polling: Promise<unknown> = Promise.resolve();
   private readonly listingNotices: ListingNotices;
   /** Files this source cannot stage or read for a reason of their own, by remote path: left alone until they change. */
@@ -114,7 +116,10 @@ export class SftpSource implements FileSource {
   /** Files seen but not yet taken (FileSource contract); kept files already imported do not count. */
   get pending(): number {
     let n = 0;
-    for (const [remotePath, t] of this.tracked) if (!this.knownSeen.has(seenKey({ remotePath, size: t.size, mtime: t.mtime }))) n++;
+    for (const [remotePath, t] of this.tracked) {
+      const key = seenKey({ remotePath, size: t.size, mtime: t.mtime });
+      if (!this.knownSeen.has(key) && !this.awaitingMove.has(key)) n++;
+    }
     return n;
   }
 
@@ -184,6 +189,7 @@ export class SftpSource implements FileSource {
     for (const key of this.refused.keys()) if (!present.has(key)) this.refused.delete(key);
     await this.listingNotices.publish(notices);
     for (const key of this.knownSeen) if (!present.has(key.replace(/\|\d+\|\d+$/, ''))) this.knownSeen.delete(key);
+    for (const key of this.awaitingMove) if (!present.has(key.replace(/\|\d+\|\d+$/, ''))) this.awaitingMove.delete(key);
 
     // Oldest first, so a backlog drains in arrival order across polls.
     ready.sort((a, b) => a.mtime - b.mtime || (a.remotePath < b.remotePath ? -1 : 1));
@@ -333,6 +339,7 @@ export class SftpSource implements FileSource {
       if (marks) await this.seen.remove(marker);
       return remote;
     } catch (err) {
+      if (marks) this.awaitingMove.add(claim.seenKey);
       this.logger.warn({ file: claim.file.remotePath, err: describeError(err) }, `sftp file is settled in the ledger but could not be moved to ${folder} on the server; the next poll finishes that step`);
       return undefined;
     }
@@ -348,9 +355,11 @@ export class SftpSource implements FileSource {
       try {
         const remote = await this.disposeRemote({ file, seenKey: key, stagedPath: 'settled earlier' }, folder);
         await this.seen.remove(marker);
+        this.awaitingMove.delete(key);
         this.logger.info({ file: file.remotePath, movedTo: remote }, `finished moving a file settled earlier to ${folder} (it was not read again)`);
       } catch (err) {
         if (sftpStatusOf(err) === undefined && !(err instanceof TransportError && /exists and is not a directory|no free name/.test(err.message))) throw err;
+        this.awaitingMove.add(key);
         this.warnOnce(marker, { file: file.remotePath, err: describeError(err) }, `a file settled earlier still cannot be moved to ${folder} on the server`);
       }
       return true;
