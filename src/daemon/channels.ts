@@ -21,7 +21,7 @@ export function buildChannel(config: LoadedConfig, entry: ChannelEntry, store: S
   if (c.type === 'folder') {
     const scope = `folder:${entry.key}`;
     const seen = { has: (key: string) => store.hasSeen(scope, key), add: (key: string) => store.addSeen(scope, key) };
-    const source = new FolderSource({ merchant: entry.merchant, channel: entry.channel, config: c, logger, seen, watch: opts.watch });
+    const source = new FolderSource({ merchant: entry.merchant, channel: entry.channel, config: c, logger, seen, watch: opts.watch, notices: ledgerNoticeBoard(store, entry.merchant, entry.channel) });
     return { entry, source, pollIntervalMs: (c.pollInterval ?? 10) * 1000, close: () => source.close() };
   }
   if (c.type !== 'sftp') throw new Error(`${entry.key}: ${c.type} channels are scheduled jobs, not file sources`);
