@@ -110,3 +110,39 @@ describe('FolderSource: nothing skipped silently', () => {
     expect((await fs.stat(created.inbox)).isDirectory()).toBe(true);
   });
 });
+
+describe('FolderSource + intake: the writer goes on while the file is read', () => {
+  it('nothing is committed or archived; the whole file is imported once stable', async () => {
+    const { SqliteStore } = await import('../../src/ledger/sqlite.js');
+    const { processFile } = await import('../../src/pipeline/intake.js');
+    const { singleOrderCsv, MAPPINGS } = await import('../helpers/e2e.js');
+    const { root, inbox } = await setup();
+    const source = new FolderSource({
+      merchant: 'demo', channel: 'dropbox', logger: silentLogger(), watch: false,
+      config: { type: 'folder', path: inbox, files: [{ pattern: '*.csv', mapping: 'demo-orders-csv' }], minAge: 0 },
+    });
+    const store = new SqliteStore(path.join(root, 'ledger.sqlite'));
+    const deps = { store, mappingsDir: MAPPINGS, logger: silentLogger() };
+    const policy = { onInvalid: 'rejectFile' as const, maxFileSize: 1e9 };
+    try {
+      await source.open();
+      const file = path.join(inbox, 'orders.csv');
+      const first = singleOrderCsv('GROW-1');
+      const more = first.split('\n')[1]!.replace('GROW-1', 'GROW-2');
+      await fs.writeFile(file, first);
+      const [offered] = await pollUntil(source, 1);
+      // The sender resumes while Wharf reads: the append lands as the first chunk is consumed.
+      const open = offered!.open;
+      offered!.open = () => open().once('data', () => void fs.appendFile(file, `${more}\n`));
+      await expect(processFile(offered!, source, policy, deps)).rejects.toMatchObject({ code: 'FILE_CHANGED' });
+      expect((await store.summary()).channels.flatMap((c) => Object.values(c.files)).reduce((a, b) => a + b, 0)).toBe(0);
+      expect(await fs.readdir(inbox)).toEqual(['orders.csv']);
+      const [again] = await pollUntil(source, 1);
+      const result = await processFile(again!, source, policy, deps);
+      expect(result).toMatchObject({ status: 'imported', newRecords: 2 });
+    } finally {
+      await source.close();
+      await store.close();
+    }
+  });
+});
