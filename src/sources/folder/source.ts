@@ -62,6 +62,8 @@ export class FolderSource implements FileSource {
   private readonly knownKept = new Set<string>();
   private readonly board: NoticeBoard;
   private readonly listingNotices: ListingNotices;
+  /** Files that cannot be opened, as they were when refused: left alone until they change. */
+  private readonly refusedFiles = new Map<string, { size: number; mtimeMs: number; ino: number; notice: NoticeInput }>();
   /** Recently archived files, looked at again at every poll for a while (a writer that stalled and resumed). */
   private readonly archivedWatch = new Map<string, Archived>();
 
@@ -167,6 +169,7 @@ export class FolderSource implements FileSource {
     const seenNow = new Set<string>();
     const ready: ReadyFile[] = [];
     const notices: NoticeInput[] = [];
+    const refusedNow = new Set<string>();
     const skip = (name: string, message: string) => notices.push({ key: `skipped:${name}`, kind: 'skipped', file: name, message });
     let inboxReal: string | undefined;
     for (const name of [...names].sort()) {
@@ -202,10 +205,25 @@ export class FolderSource implements FileSource {
         continue; // vanished between readdir and stat
       }
       if (this.cfg.afterImport === 'keep' && (await this.isKept(keptKey(name, st.size, st.mtimeMs)))) continue;
+      const refused = this.refusedFiles.get(name);
+      if (refused && refused.size === st.size && refused.mtimeMs === st.mtimeMs && refused.ino === st.ino) {
+        notices.push(refused.notice); // left alone until it changes; not pending
+        refusedNow.add(name);
+        continue;
+      }
       seenNow.add(name);
       // The inode too: a file replaced by another of the same size and mtime (rename over it) is new.
       if (!this.tracker.observe(name, st.size, st.mtimeMs, now, st.ino)) continue;
       if (ready.length >= this.cfg.maxFilesPerPoll) continue;
+      // A file this process may not read is refused alone (reported once), not failed at every look.
+      const unreadable = await fs.open(full, 'r').then(async (h) => (await h.close(), undefined), (err: NodeJS.ErrnoException) => err);
+      if (unreadable) {
+        const notice: NoticeInput = { key: `refused:${name}`, kind: 'refused', file: name, message: `it cannot be opened for reading (${unreadable.code ?? unreadable.message}); check its permissions and owner` };
+        this.refusedFiles.set(name, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, notice });
+        this.tracker.forget(name);
+        notices.push(notice);
+        continue;
+      }
       this.tracker.forget(name);
       this.inFlight.add(name);
       const offered = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
@@ -223,6 +241,7 @@ export class FolderSource implements FileSource {
       });
     }
     this.tracker.retainOnly(seenNow);
+    for (const name of this.refusedFiles.keys()) if (!refusedNow.has(name) && !seenNow.has(name)) this.refusedFiles.delete(name);
     await this.listingNotices.publish(notices);
     await this.adjustWatcher();
     return ready;
