@@ -121,6 +121,34 @@ describe('SftpSource: one bad file never holds up the channel', () => {
     }
   });
 
+  it('a file the server refuses to hand out is refused alone; the rest of the channel goes on without back-off', async (ctx) => {
+    // Needs a non-root login: root reads everything. Uses the password test account when available.
+    const { passwordUser } = await import('../helpers/sshd.js');
+    const user = await passwordUser();
+    if (!user) return ctx.skip();
+    const dir = await freshDir('refused');
+    await fs.chmod(dir, 0o777);
+    await fs.writeFile(path.join(dir, 'secret.csv'), 'id,qty\n1,1\n', { mode: 0o600 });
+    await fs.writeFile(path.join(dir, 'good.csv'), 'id,qty\n2,2\n', { mode: 0o644 });
+    const notices = new MemoryNoticeBoard();
+    const { source } = await makeSource(sshd, { paths: [dir], username: user.username, password: user.password, privateKey: undefined, afterImport: 'keep' }, { notices });
+    await source.open();
+    try {
+      const files = await pollUntil(source, 1);
+      expect(files.map((f) => f.name)).toEqual(['good.csv']);
+      await source.settle(files[0]!, { outcome: 'imported' });
+      const [n] = [...notices.notices.values()];
+      expect(n).toMatchObject({ kind: 'refused', file: path.join(dir, 'secret.csv'), message: expect.stringMatching(/refuses to hand it out: .*permission denied/) });
+      // Later looks neither throw (no channel back-off) nor wait for it.
+      expect(await source.poll()).toEqual([]);
+      expect(source.pending).toBe(0);
+      await fs.writeFile(path.join(dir, 'later.csv'), 'id,qty\n3,3\n', { mode: 0o644 });
+      expect((await pollUntil(source, 1)).map((f) => f.name)).toEqual(['later.csv']);
+    } finally {
+      await source.close();
+    }
+  });
+
   it("tells a file's own failure (refused alone) from the connection's (the channel backs off)", () => {
     const tooLong = Object.assign(new Error('ENAMETOOLONG: name too long'), { code: 'ENAMETOOLONG' });
     expect(fileOwnFailure(new Error('downloading: failed', { cause: tooLong }))).toMatch(/too long for the local file system/);

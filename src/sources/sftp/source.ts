@@ -169,7 +169,9 @@ export class SftpSource implements FileSource {
       if (this.claimed.has(file.remotePath)) continue;
       const refusal = this.refused.get(file.remotePath);
       if (refusal && refusal.size === file.size && refusal.mtime === file.mtime) {
+        // Left alone until it changes; not pending (a pass does not wait for it).
         notices.push({ key: `refused:${file.remotePath}`, kind: 'refused', file: file.remotePath, message: refusal.reason });
+        this.tracked.delete(file.remotePath);
         continue;
       }
       this.refused.delete(file.remotePath);
@@ -222,6 +224,7 @@ export class SftpSource implements FileSource {
         if (reason) {
           // This file's own problem: it is refused alone and the rest of the channel goes on.
           this.refused.set(file.remotePath, { size: file.size, mtime: file.mtime, reason });
+          this.tracked.delete(file.remotePath);
           const n: NoticeInput = { key: `refused:${file.remotePath}`, kind: 'refused', file: file.remotePath, message: reason };
           notices.push(n);
           return;
