@@ -141,7 +141,7 @@ export class SftpConnection {
   async mkdirp(dir: string): Promise<void> {
     const existing = await this.statIfExists(dir);
     if (existing) {
-      if (existing.isDirectory()) return;
+      if (await this.isDirectory(dir, existing)) return;
       throw new TransportError(`creating directory: ${dir} exists and is not a directory`, { where: dir });
     }
     const parent = path.posix.dirname(dir);
@@ -151,8 +151,17 @@ export class SftpConnection {
     } catch (err) {
       // Someone else may have created it meanwhile (two channels archiving at once).
       const again = await this.statIfExists(dir);
-      if (!again?.isDirectory()) throw err;
+      if (!again || !(await this.isDirectory(dir, again))) throw err;
     }
+  }
+
+  /**
+   * Whether `p` (with its `stat`) is a directory. Servers that send no file-type bits (some Windows
+   * and appliance servers) are asked by opening it as a directory.
+   */
+  async isDirectory(p: string, st: Stats): Promise<boolean> {
+    if ((st.mode & 0o170000) !== 0) return st.isDirectory();
+    return this.readdir(p).then(() => true, () => false);
   }
 
   /**

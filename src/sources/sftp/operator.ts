@@ -164,7 +164,8 @@ export async function testSftpConnection(
       // Nothing is created here: when the archive folder does not exist yet, write access is checked
       // where the daemon will create it.
       const archiveDir = path.posix.join(dir, archiveFolder);
-      const archiveExists = mode === 'archive' && (await conn.statIfExists(archiveDir).catch(() => undefined))?.isDirectory() === true;
+      const archiveStat = mode === 'archive' ? await conn.statIfExists(archiveDir).catch(() => undefined) : undefined;
+      const archiveExists = archiveStat !== undefined && (await conn.isDirectory(archiveDir, archiveStat));
       const probeDir = archiveExists ? archiveDir : dir;
       const probe = path.posix.join(probeDir, `.wharf-probe-${randomBytes(4).toString('hex')}`);
       const stepName = `write ${probeDir}`;
