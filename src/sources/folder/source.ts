@@ -259,7 +259,8 @@ export class FolderSource implements FileSource {
         const before = await fs.stat(file.localPath);
         movedTo = await archive(this.cfg.archiveDir, file.localPath, file.name);
         if (settlement.sha256) {
-          const watched: Archived = { name: file.name, path: movedTo, size: before.size, mtimeMs: before.mtimeMs, ino: before.ino, sha256: settlement.sha256, until: Date.now() + Math.max(10 * 60_000, 20 * this.cfg.minAgeMs) };
+          // Compared with the file as it was offered (and verified before the commit), not as it is now.
+          const watched: Archived = { name: file.name, path: movedTo, size: file.size, mtimeMs: file.mtimeMs, ino: before.ino, sha256: settlement.sha256, until: Date.now() + Math.max(10 * 60_000, 20 * this.cfg.minAgeMs) };
           this.archivedWatch.set(movedTo, watched);
           await this.checkArchived(watched);
         }
