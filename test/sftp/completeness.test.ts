@@ -11,7 +11,7 @@ import { MemoryNoticeBoard } from '../../src/sources/notices.js';
 import { interpretEntry, resolveEntry, typeFromLongname } from '../../src/sources/sftp/listing.js';
 import { SftpConnection } from '../../src/sources/sftp/connection.js';
 import { resolveSftpSource } from '../../src/sources/sftp/config.js';
-import { fileOwnFailure } from '../../src/sources/sftp/source.js';
+import { fileOwnFailure } from '../../src/sources/sftp/staging.js';
 import { fitName } from '../../src/sources/quarantine.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { channelConfig, listDir, makeSource, pollUntil, readAll, tempDir } from './fixture.js';
