@@ -463,7 +463,8 @@ export class SftpSource implements FileSource {
       const remotePath = path.posix.join(dir, name);
       const reason = unsafeNameReason(name);
       if (reason) {
-        skip(remotePath, `the name is not a plain file name (${reason}); rename the file on the server`);
+        // Quoted: a name with control characters must not reach a terminal or a log raw.
+        skip(JSON.stringify(remotePath), `the name is not a plain file name (${reason}); rename the file on the server`);
         continue;
       }
       const resolved = await resolveEntry(this.connection, dir, rootReal, entry).catch((err: unknown) => {
