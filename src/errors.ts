@@ -19,6 +19,7 @@ export type ErrorCode =
   | 'HOST_KEY_MISMATCH'
   | 'AUTH_FAILED'
   | 'NOT_FOUND'
+  | 'FILE_CHANGED'
   | 'USAGE';
 
 export interface ErrorDetails {

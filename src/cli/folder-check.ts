@@ -1,22 +1,85 @@
 import { promises as fs, constants } from 'node:fs';
+import path from 'node:path';
 import type { FolderChannelConfig } from '../config/types.js';
+import { isIgnoredName } from '../sources/names.js';
+import { compileRules, mappingFor } from '../sources/pattern.js';
 
-/** `wharf test-connection` for a folder channel: the inbox exists and Wharf can read, move and write there. */
-export async function testFolder(c: FolderChannelConfig): Promise<{ ok: boolean; steps: { step: string; ok: boolean; detail: string }[] }> {
-  const steps: { step: string; ok: boolean; detail: string }[] = [];
-  const check = async (step: string, dir: string, create: boolean) => {
-    try {
-      if (create) await fs.mkdir(dir, { recursive: true });
-      await fs.access(dir, constants.R_OK | constants.W_OK | constants.X_OK);
-      steps.push({ step, ok: true, detail: `${dir} is readable and writable` });
-    } catch (err) {
-      const code = (err as NodeJS.ErrnoException).code;
-      const why = code === 'ENOENT' ? 'does not exist (is the volume mounted?)' : code === 'EACCES' ? 'is not readable and writable by this user' : String(code);
-      steps.push({ step, ok: false, detail: `${dir} ${why}` });
-    }
-  };
-  await check('inbox', c.path, false);
-  if (c.afterImport !== 'keep' && c.afterImport !== 'delete' && c.archiveDir) await check('archive folder', c.archiveDir, true);
-  if (c.quarantineDir) await check('quarantine folder', c.quarantineDir, true);
+type Step = { step: string; ok: boolean; detail: string };
+
+/**
+ * `wharf test-connection` for a folder channel: the inbox exists and Wharf can read, move and write
+ * there, and what waits in it, counted as the source sees it. It changes nothing: a missing archive or
+ * quarantine folder is not created, only the folder it would be created in is checked.
+ */
+export async function testFolder(c: FolderChannelConfig): Promise<{ ok: boolean; steps: Step[] }> {
+  const steps: Step[] = [];
+  const inboxOk = await checkDir(steps, 'inbox', c.path, c.create ? 'does not exist yet; it is created at the first start (create: true)' : undefined);
+  if (c.afterImport !== 'keep' && c.afterImport !== 'delete') await checkDir(steps, 'archive folder', c.archiveDir ?? path.join(c.path, 'archive'));
+  await checkDir(steps, 'quarantine folder', c.quarantineDir ?? path.join(c.path, 'quarantine'));
+  if (inboxOk === 'exists') steps.push({ step: 'files', ok: true, detail: await describeWaiting(c) });
   return { ok: steps.every((s) => s.ok), steps };
+}
+
+async function checkDir(steps: Step[], step: string, dir: string, missingOk?: string): Promise<'exists' | 'missing' | 'bad'> {
+  const st = await fs.stat(dir).catch((err: NodeJS.ErrnoException) => err);
+  if (st instanceof Error) {
+    if (st.code !== 'ENOENT') {
+      steps.push({ step, ok: false, detail: `${dir} cannot be read (${st.code ?? st.message})` });
+      return 'bad';
+    }
+    if (missingOk) {
+      steps.push({ step, ok: true, detail: `${dir} ${missingOk}` });
+      return 'missing';
+    }
+    if (step === 'inbox') {
+      steps.push({ step, ok: false, detail: `${dir} does not exist (is the volume mounted?); create it, or set create: true to let Wharf create it` });
+      return 'missing';
+    }
+    // Archive and quarantine folders are created when first needed: their parent must allow that.
+    const parent = path.dirname(dir);
+    const writable = await fs.access(parent, constants.W_OK | constants.X_OK).then(() => true, () => false);
+    steps.push({ step, ok: writable, detail: writable ? `${dir} does not exist yet; it is created when first needed (${parent} is writable)` : `${dir} does not exist and ${parent} is not writable by this user, so it cannot be created` });
+    return 'missing';
+  }
+  if (!st.isDirectory()) {
+    steps.push({ step, ok: false, detail: `${dir} exists but is not a folder` });
+    return 'bad';
+  }
+  try {
+    await fs.access(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+    steps.push({ step, ok: true, detail: `${dir} is readable and writable` });
+    return 'exists';
+  } catch {
+    steps.push({ step, ok: false, detail: `${dir} is not readable and writable by this user` });
+    return 'bad';
+  }
+}
+
+/** Files waiting in the inbox: taken by a pattern, matching none, or not taken and why. Folders are not files. */
+async function describeWaiting(c: FolderChannelConfig): Promise<string> {
+  const rules = compileRules(c.files);
+  const root = await fs.realpath(c.path);
+  let taken = 0;
+  const unmatched: string[] = [];
+  const refused: string[] = [];
+  for (const e of await fs.readdir(c.path, { withFileTypes: true })) {
+    if (e.isDirectory() || isIgnoredName(e.name)) continue;
+    const full = path.join(c.path, e.name);
+    if (!e.isFile()) {
+      const target = await fs.stat(full).catch(() => undefined);
+      if (e.isSymbolicLink() && target?.isDirectory()) continue;
+      const real = target?.isFile() ? await fs.realpath(full) : undefined;
+      if (!e.isSymbolicLink() || !real || !real.startsWith(root + path.sep)) {
+        refused.push(`${e.name} (${!e.isSymbolicLink() ? 'not a regular file' : !target ? 'broken symbolic link' : !real ? 'symbolic link to something that is not a regular file' : `symbolic link to ${real}, outside the folder`})`);
+        continue;
+      }
+    }
+    if (mappingFor(rules, e.name)) taken++;
+    else unmatched.push(e.name);
+  }
+  const cut = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? `, … ${names.length - 5} more` : '');
+  let text = `${taken} file(s) waiting that a pattern takes`;
+  if (unmatched.length) text += `; ${unmatched.length} file(s) no pattern matches, left alone: ${cut(unmatched)}`;
+  if (refused.length) text += `; ${refused.length} not taken: ${cut(refused)}`;
+  return text;
 }

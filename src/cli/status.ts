@@ -9,11 +9,11 @@ export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: bo
     type: e.config.type,
     ...(byKey.get(e.key) ?? {
       merchant: e.merchant, channel: e.channel, lastPollAt: null, lastOkAt: null, lastError: null, lastErrorAt: null, inFlight: 0,
-      files: { imported: 0, partial: 0, duplicate: 0, quarantined: 0, retried: 0 }, records: 0, duplicateRecords: 0,
+      files: { imported: 0, partial: 0, duplicate: 0, quarantined: 0, retried: 0 }, records: 0, duplicateRecords: 0, notices: 0,
     }),
   }));
   if (json) {
-    print(JSON.stringify({ ledger: cfg.ledger.driver, channels, quarantined: summary.quarantined, outbox: summary.outbox, failedDeliveries: summary.failedDeliveries.map(({ body: _b, ...r }) => r), recentDuplicates: summary.recentDuplicates }, null, 2));
+    print(JSON.stringify({ ledger: cfg.ledger.driver, channels, notices: summary.notices, quarantined: summary.quarantined, outbox: summary.outbox, failedDeliveries: summary.failedDeliveries.map(({ body: _b, ...r }) => r), recentDuplicates: summary.recentDuplicates }, null, 2));
     return;
   }
   print(`Ledger: ${cfg.ledger.driver}${cfg.ledger.driver === 'sqlite' ? ` (${cfg.ledger.path})` : ''}`);
@@ -25,6 +25,12 @@ export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: bo
     print(`    last poll ${c.lastPollAt ?? 'never'}, last success ${c.lastOkAt ?? 'never'}${c.inFlight ? `, ${c.inFlight} file(s) settling` : ''}`);
     print(`    files: ${f.imported} imported, ${f.partial} partially imported, ${f.duplicate} duplicate, ${f.quarantined} quarantined; records: ${c.records}, duplicate records: ${c.duplicateRecords}`);
     if (c.lastError && (!c.lastOkAt || (c.lastErrorAt ?? '') > c.lastOkAt)) print(`    LAST ERROR ${c.lastErrorAt}: ${c.lastError}`);
+    if (c.notices) print(`    ${c.notices} file notice(s) below`);
+  }
+  if (summary.notices.length > 0) {
+    print('');
+    print(`File notices: ${summary.notices.length} (files not taken, or changed after their import)`);
+    for (const n of summary.notices) print(`  ${n.at} ${n.merchant}/${n.channel} ${n.kind.toUpperCase()} ${n.file}\n      ${n.message}`);
   }
   print('');
   print(`Deliveries: ${summary.outbox.pending} pending, ${summary.outbox.failed} failed, ${summary.outbox.delivered} delivered`);

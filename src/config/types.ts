@@ -45,6 +45,7 @@ export interface FolderChannelConfig {
   type: 'folder';
   path: string;
   files: FileRule[];
+  create?: boolean;
   afterImport?: 'archive' | 'delete' | 'keep';
   archiveDir?: string;
   quarantineDir?: string;
@@ -58,7 +59,7 @@ export interface FolderChannelConfig {
 }
 
 export const folderConfigKeys = {
-  type: true, path: true, files: true, afterImport: true, archiveDir: true, quarantineDir: true, onInvalid: true,
+  type: true, path: true, files: true, create: true, afterImport: true, archiveDir: true, quarantineDir: true, onInvalid: true,
   minAge: true, pollInterval: true, watch: true, doneFiles: true, maxFilesPerPoll: true, maxFileSize: true,
 } as const satisfies Record<keyof FolderChannelConfig, true>;
 

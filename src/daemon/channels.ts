@@ -5,6 +5,7 @@ import type { Store } from '../ledger/store.js';
 import { FolderSource } from '../sources/folder/source.js';
 import { createSftpChannel } from '../sources/sftp/index.js';
 import type { FileSource } from '../sources/types.js';
+import { ledgerNoticeBoard } from '../sources/notices.js';
 
 export interface OpenChannel {
   entry: ChannelEntry;
@@ -20,7 +21,7 @@ export function buildChannel(config: LoadedConfig, entry: ChannelEntry, store: S
   if (c.type === 'folder') {
     const scope = `folder:${entry.key}`;
     const seen = { has: (key: string) => store.hasSeen(scope, key), add: (key: string) => store.addSeen(scope, key) };
-    const source = new FolderSource({ merchant: entry.merchant, channel: entry.channel, config: c, logger, seen, watch: opts.watch });
+    const source = new FolderSource({ merchant: entry.merchant, channel: entry.channel, config: c, logger, seen, watch: opts.watch, notices: ledgerNoticeBoard(store, entry.merchant, entry.channel) });
     return { entry, source, pollIntervalMs: (c.pollInterval ?? 10) * 1000, close: () => source.close() };
   }
   if (c.type !== 'sftp') throw new Error(`${entry.key}: ${c.type} channels are scheduled jobs, not file sources`);
@@ -32,7 +33,8 @@ export function buildChannel(config: LoadedConfig, entry: ChannelEntry, store: S
     stagingDir: path.join(config.dataDir, 'staging', entry.merchant, entry.channel),
     quarantineDir: entry.quarantineDir,
     logger,
-    seen: { has: (key) => store.hasSeen(scope, key), add: (key) => store.addSeen(scope, key) },
+    seen: { has: (key) => store.hasSeen(scope, key), add: (key) => store.addSeen(scope, key), remove: (key) => store.removeSeen(scope, key) },
+    notices: ledgerNoticeBoard(store, entry.merchant, entry.channel),
   });
   return { entry, source: sftp.source, pollIntervalMs: sftp.source.pollIntervalMs, close: () => sftp.close() };
 }

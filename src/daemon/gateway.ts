@@ -1,6 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { Logger } from '../log.js';
-import { describeError } from '../errors.js';
+import { WharfError, describeError } from '../errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Store } from '../ledger/store.js';
 import type { DeliveryResult } from '../pipeline/deliver.js';
@@ -158,7 +158,9 @@ export class Gateway {
         if (totals) count(totals, result);
         if (result.newRecords > 0 || result.cancellations > 0) this.deliveryWake?.();
       } catch (err) {
-        this.logger.error({ merchant, channel, file: file.name }, `could not process the file; it stays in place and is tried again: ${describeError(err)}`);
+        // A file that changed while it was read is simply taken again once stable: not an error.
+        if (err instanceof WharfError && err.code === 'FILE_CHANGED') this.logger.info({ merchant, channel, file: file.name }, describeError(err));
+        else this.logger.error({ merchant, channel, file: file.name }, `could not process the file; it stays in place and is tried again: ${describeError(err)}`);
       }
     }
     await this.store.recordPoll(merchant, channel, { ok: true, inFlight: ch.source.pending });

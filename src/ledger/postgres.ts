@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { WharfError } from '../errors.js';
 import type {
-  FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, OutboxRow, RecordOutcome, Store, StoredRecord,
+  FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, RecordOutcome, Store, StoredRecord,
 } from './store.js';
 import { SCHEMA_SQL, WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS, decideProduct, productDeliveryKey, contentHash, decideOrder } from './sql.js';
 import { Mutex } from './mutex.js';
-import { buildSummary, toFileRow, toOutboxRow } from './sqlite.js';
+import { buildSummary, toFileRow, toNoticeRow, toOutboxRow } from './sqlite.js';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -467,6 +467,28 @@ export class PostgresStore implements Store {
     await this.query('INSERT INTO seen (scope, key, at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [scope, key, now()]);
   }
 
+  async removeSeen(scope: string, key: string): Promise<void> {
+    await this.query('DELETE FROM seen WHERE scope = $1 AND key = $2', [scope, key]);
+  }
+
+  async syncNotices(merchant: string, channel: string, kinds: NoticeKind[], current: NoticeInput[]): Promise<NoticeInput[]> {
+    return this.transaction(async (c) => {
+      await c.query('DELETE FROM notices WHERE merchant = $1 AND channel = $2 AND kind = ANY($3::text[]) AND NOT (key = ANY($4::text[]))', [merchant, channel, kinds, current.map((n) => n.key)]);
+      const added: NoticeInput[] = [];
+      const t = now();
+      for (const n of current) {
+        const res = await c.query('INSERT INTO notices (merchant, channel, key, kind, file, message, at) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING', [merchant, channel, n.key, n.kind, n.file, n.message, t]);
+        if ((res.rowCount ?? 0) > 0) added.push(n);
+      }
+      return added;
+    });
+  }
+
+  async addNotice(merchant: string, channel: string, n: NoticeInput): Promise<boolean> {
+    const res = await this.query('INSERT INTO notices (merchant, channel, key, kind, file, message, at) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING', [merchant, channel, n.key, n.kind, n.file, n.message, now()]);
+    return (res.rowCount ?? 0) > 0;
+  }
+
   async summary(): Promise<LedgerSummary> {
     // One snapshot for all the counts, so they agree with each other.
     return this.transaction(async (c) => {
@@ -478,7 +500,8 @@ export class PostgresStore implements Store {
       const failed = (await all(`SELECT * FROM outbox WHERE status = 'failed' OR (status = 'pending' AND attempts > 0) ORDER BY id LIMIT 100`)).map(toOutboxRow);
       const quarantined = (await all(`SELECT * FROM files WHERE status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL) ORDER BY id`)).map(toFileRow);
       const dups = await all('SELECT d.record_id, f.name, d.at, d.changed FROM duplicates d JOIN files f ON f.id = d.file_id ORDER BY d.id DESC LIMIT 20');
-      return buildSummary(runs, fileCounts, dupCounts, outbox, failed, quarantined, dups);
+      const notices = (await all('SELECT * FROM notices ORDER BY at DESC, key LIMIT 200')).map(toNoticeRow);
+      return buildSummary(runs, fileCounts, dupCounts, outbox, failed, quarantined, dups, notices);
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 

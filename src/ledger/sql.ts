@@ -55,6 +55,10 @@ CREATE TABLE IF NOT EXISTS channel_runs (
 );
 CREATE TABLE IF NOT EXISTS cursors (key TEXT PRIMARY KEY, value TEXT NOT NULL, updated_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS seen (scope TEXT NOT NULL, key TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (scope, key));
+CREATE TABLE IF NOT EXISTS notices (
+  merchant TEXT NOT NULL, channel TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL, file TEXT NOT NULL,
+  message TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (merchant, channel, key)
+);
 `;
 
 /** Hash of a record's content without its provenance, to tell an identical re-send from a changed one. */

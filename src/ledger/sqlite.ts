@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { WharfError } from '../errors.js';
 import type {
-  ChannelStatus, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, OutboxRow, RecordOutcome, Store, StoredRecord,
+  ChannelStatus, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, RecordOutcome, Store, StoredRecord,
 } from './store.js';
 import { SCHEMA_SQL, WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS, contentHash, decideOrder, decideProduct, productDeliveryKey } from './sql.js';
 import { Mutex } from './mutex.js';
@@ -297,8 +297,36 @@ export class SqliteStore implements Store {
     });
   }
 
+  removeSeen(scope: string, key: string): Promise<void> {
+    return this.run(() => {
+      this.stmt('DELETE FROM seen WHERE scope = ? AND key = ?').run(scope, key);
+    });
+  }
+
+  syncNotices(merchant: string, channel: string, kinds: NoticeKind[], current: NoticeInput[]): Promise<NoticeInput[]> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const keep = new Set(current.map((n) => n.key));
+        const existing = this.stmt('SELECT key, kind FROM notices WHERE merchant = ? AND channel = ?').all(merchant, channel) as { key: string; kind: string }[];
+        const del = this.stmt('DELETE FROM notices WHERE merchant = ? AND channel = ? AND key = ?');
+        for (const e of existing) if (kinds.includes(e.kind as NoticeKind) && !keep.has(e.key)) del.run(merchant, channel, e.key);
+        const insert = this.stmt('INSERT INTO notices (merchant, channel, key, kind, file, message, at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING');
+        const t = now();
+        return current.filter((n) => insert.run(merchant, channel, n.key, n.kind, n.file, n.message, t).changes > 0);
+      })(),
+    );
+  }
+
+  addNotice(merchant: string, channel: string, n: NoticeInput): Promise<boolean> {
+    return this.run(() =>
+      this.stmt('INSERT INTO notices (merchant, channel, key, kind, file, message, at) VALUES (?,?,?,?,?,?,?) ON CONFLICT DO NOTHING')
+        .run(merchant, channel, n.key, n.kind, n.file, n.message, now()).changes > 0,
+    );
+  }
+
   summary(): Promise<LedgerSummary> {
     return this.run(() => {
+      const notices = (this.stmt('SELECT * FROM notices ORDER BY at DESC, key LIMIT 200').all() as Row[]).map(toNoticeRow);
       const runs = this.stmt('SELECT * FROM channel_runs').all() as Row[];
       const fileCounts = this.stmt('SELECT merchant, channel, status, COUNT(*) AS n, SUM(records) AS records FROM files GROUP BY merchant, channel, status').all() as Row[];
       const dupCounts = this.stmt('SELECT r.merchant, r.channel, COUNT(*) AS n FROM duplicates d JOIN records r ON r.id = d.record_id GROUP BY r.merchant, r.channel').all() as Row[];
@@ -306,7 +334,7 @@ export class SqliteStore implements Store {
       const failed = (this.stmt(`SELECT * FROM outbox WHERE status = 'failed' OR (status = 'pending' AND attempts > 0) ORDER BY id LIMIT 100`).all() as Row[]).map(toOutboxRow);
       const quarantined = (this.stmt(`SELECT * FROM files WHERE status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL) ORDER BY id`).all() as Row[]).map(toFileRow);
       const dups = this.stmt('SELECT d.record_id, f.name, d.at, d.changed FROM duplicates d JOIN files f ON f.id = d.file_id ORDER BY d.id DESC LIMIT 20').all() as Row[];
-      return buildSummary(runs, fileCounts, dupCounts, outbox, failed, quarantined, dups);
+      return buildSummary(runs, fileCounts, dupCounts, outbox, failed, quarantined, dups, notices);
     });
   }
 
@@ -332,15 +360,19 @@ export function toOutboxRow(r: Row): OutboxRow {
   };
 }
 
+export function toNoticeRow(r: Row): NoticeRow {
+  return { merchant: String(r.merchant), channel: String(r.channel), key: String(r.key), kind: r.kind as NoticeRow['kind'], file: String(r.file), message: String(r.message), at: String(r.at) };
+}
+
 /** Shapes raw aggregate rows (same column names in both stores) into the status summary. */
-export function buildSummary(runs: Row[], fileCounts: Row[], dupCounts: Row[], outbox: Row[], failed: OutboxRow[], quarantined: FileRow[], dups: Row[]): LedgerSummary {
+export function buildSummary(runs: Row[], fileCounts: Row[], dupCounts: Row[], outbox: Row[], failed: OutboxRow[], quarantined: FileRow[], dups: Row[], notices: NoticeRow[]): LedgerSummary {
   const channels = new Map<string, ChannelStatus>();
   const get = (merchant: string, channel: string): ChannelStatus => {
     const key = `${merchant}/${channel}`;
     let c = channels.get(key);
     if (!c) {
       c = { merchant, channel, lastPollAt: null, lastOkAt: null, lastError: null, lastErrorAt: null, inFlight: 0,
-        files: { imported: 0, partial: 0, duplicate: 0, quarantined: 0, retried: 0 }, records: 0, duplicateRecords: 0 };
+        files: { imported: 0, partial: 0, duplicate: 0, quarantined: 0, retried: 0 }, records: 0, duplicateRecords: 0, notices: 0 };
       channels.set(key, c);
     }
     return c;
@@ -359,9 +391,11 @@ export function buildSummary(runs: Row[], fileCounts: Row[], dupCounts: Row[], o
     if (r.status === 'imported' || r.status === 'partial') c.records += Number(r.records ?? 0);
   }
   for (const r of dupCounts) get(String(r.merchant), String(r.channel)).duplicateRecords = Number(r.n);
+  for (const n of notices) get(n.merchant, n.channel).notices++;
   const count = (s: string) => Number(outbox.find((r) => r.status === s)?.n ?? 0);
   return {
     channels: [...channels.values()].sort((a, b) => `${a.merchant}/${a.channel}`.localeCompare(`${b.merchant}/${b.channel}`)),
+    notices,
     quarantined,
     outbox: { pending: count('pending'), failed: count('failed'), delivered: count('delivered') },
     failedDeliveries: failed,

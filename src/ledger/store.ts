@@ -88,10 +88,39 @@ export interface ChannelStatus {
   files: Record<FileStatus, number>;
   records: number;
   duplicateRecords: number;
+  /** Files of this channel with a notice (skipped, refused, changed after import). */
+  notices: number;
+}
+
+/**
+ * Something a source tells `wharf status` about one file it did not take or that changed under it:
+ * a file it skips (no pattern matches, a symlink leading outside the folder, not a regular file), a
+ * file it cannot stage or read, a file that changed after its import. Keyed per channel, so each is
+ * reported once, however often the source looks at it.
+ */
+export type NoticeKind = 'skipped' | 'refused' | 'changed-after-import';
+
+export interface NoticeInput {
+  /** Unique within the channel, e.g. `skipped:<name>`; a second notice with the same key is not new. */
+  key: string;
+  kind: NoticeKind;
+  /** The file's name or path as the source knows it. */
+  file: string;
+  /** Why, in plain words, with what to do about it. */
+  message: string;
+}
+
+export interface NoticeRow extends NoticeInput {
+  merchant: string;
+  channel: string;
+  /** When it was first reported (ISO 8601). */
+  at: string;
 }
 
 export interface LedgerSummary {
   channels: ChannelStatus[];
+  /** Per-file notices, newest first (at most 200). */
+  notices: NoticeRow[];
   quarantined: FileRow[];
   outbox: { pending: number; failed: number; delivered: number };
   failedDeliveries: OutboxRow[];
@@ -134,6 +163,17 @@ export interface Store {
   setCursor(key: string, value: string): Promise<void>;
   hasSeen(scope: string, key: string): Promise<boolean>;
   addSeen(scope: string, key: string): Promise<void>;
+
+  /**
+   * Replaces the channel's notices of `kinds` by `current` (those no longer current are removed: the
+   * file went away or was taken after all). Returns the notices that were not there before, so the
+   * caller logs each one once.
+   */
+  syncNotices(merchant: string, channel: string, kinds: NoticeKind[], current: NoticeInput[]): Promise<NoticeInput[]>;
+  /** Adds one notice; false when one with the same key exists already. */
+  addNotice(merchant: string, channel: string, notice: NoticeInput): Promise<boolean>;
+  /** Forgets a seen key (a finished step that should not shadow a later file of the same name). */
+  removeSeen(scope: string, key: string): Promise<void>;
 
   summary(): Promise<LedgerSummary>;
   close(): Promise<void>;

@@ -58,6 +58,8 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
   };
 
   const quarantine = async (report: ErrorReport, fileIdIfPartial: number): Promise<IntakeResult> => {
+    // A file that changed while it was read is not judged on the part that was read.
+    await file.verify?.();
     const settled = await source.settle(file, { outcome: 'quarantined', reportJson: `${JSON.stringify(report, null, 2)}\n` });
     let fileId = fileIdIfPartial;
     if (!fileIdIfPartial) {
@@ -81,8 +83,9 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     info = { ...info, sha256: await sha256File(file.localPath) };
     const earlier = await deps.store.findImportedFile(file.merchant, file.channel, info.sha256);
     if (earlier) {
+      await file.verify?.();
       const fileId = await deps.store.recordDuplicateFile(info, earlier.id);
-      await source.settle(file, { outcome: 'duplicate' });
+      await source.settle(file, { outcome: 'duplicate', sha256: info.sha256 });
       log.info({ fileId, original: earlier.id }, `duplicate file: same content as file ${earlier.id} (${earlier.name}, ${earlier.receivedAt}); nothing sent again`);
       return { ...base, status: 'duplicate', fileId };
     }
@@ -132,6 +135,9 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
         } else if (outcome === 'cancellation') cancellations++;
         else if (outcome === 'new' || outcome === 'updated' || (outcome === 'stored' && mapping.kind === 'product')) fresh++;
       }
+      // Size, mtime (and inode) re-checked after reading, just before the commit: a writer that stalled
+      // longer than minAge and went on meanwhile must not get half its file imported.
+      await file.verify?.();
       if (read === 0) throw new ContentError('FILE_EMPTY', 'the file contains no records', { hint: 'check that the file is complete and matches the mapping' });
     } catch (err) {
       await tx.rollback();
@@ -152,7 +158,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
       return { ...result, newRecords: fresh, cancellations, duplicates };
     }
     await tx.commit({ status: 'imported', records: imported, duplicates, invalid: 0 });
-    await source.settle(file, { outcome: 'imported' });
+    await source.settle(file, { outcome: 'imported', sha256: info.sha256 });
     log.info({ fileId: tx.fileId, records: read, new: fresh, cancellations, duplicates }, `imported ${file.name}: ${fresh} new, ${cancellations} cancelled, ${duplicates} duplicate`);
     return { ...base, status: 'imported', fileId: tx.fileId, records: read, newRecords: fresh, cancellations, duplicates };
   } catch (err) {

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../destinations/folder/atomic.js';
@@ -16,6 +17,7 @@ export async function writeQuarantine(
   move: boolean,
 ): Promise<{ filePath: string; reportPath: string }> {
   await fs.mkdir(dir, { recursive: true });
+  name = fitName(name);
   let target = path.join(dir, name);
   for (let n = 1; await exists(target); n++) target = path.join(dir, `${name}.${n}`);
   // The report first: a quarantined file without its report would be a silent failure.
@@ -42,4 +44,27 @@ async function exists(p: string): Promise<boolean> {
   } catch {
     return false;
   }
+}
+
+/** Bytes a file-name component may have on common file systems (ext4, XFS, APFS, NTFS in UTF-16 units). */
+const NAME_MAX = 255;
+/** Room kept for `.<n>` and `.errors.json` after a quarantined name. */
+const SUFFIX_ROOM = 20;
+
+/**
+ * `name`, or when it would not fit NAME_MAX bytes with the suffixes a quarantined file gets, its
+ * first part cut at a character boundary plus a short hash of the whole name and its extension, so
+ * that names which differ only past the cut still differ. The report keeps the original name.
+ */
+export function fitName(name: string): string {
+  const max = NAME_MAX - SUFFIX_ROOM;
+  if (Buffer.byteLength(name) <= max) return name;
+  const ext = /\.[A-Za-z0-9]{1,10}$/.exec(name)?.[0] ?? '';
+  const tag = `~${createHash('sha256').update(name).digest('hex').slice(0, 8)}${ext}`;
+  let head = '';
+  for (const ch of name.slice(0, name.length - ext.length)) {
+    if (Buffer.byteLength(head + ch) + tag.length > max) break;
+    head += ch;
+  }
+  return head + tag;
 }

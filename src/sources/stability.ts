@@ -4,7 +4,7 @@
  * (counted from first sight, not from its mtime, which a copy may preserve from long ago).
  */
 export class StabilityTracker {
-  private readonly seen = new Map<string, { size: number; mtimeMs: number; firstSeen: number; looks: number }>();
+  private readonly seen = new Map<string, { size: number; mtimeMs: number; ino: number; firstSeen: number; looks: number }>();
 
   constructor(private readonly minAgeMs: number) {}
 
@@ -12,12 +12,15 @@ export class StabilityTracker {
     return this.seen.size;
   }
 
-  /** Records one look; true when the file is complete now. */
-  observe(key: string, size: number, mtimeMs: number, now: number): boolean {
+  /**
+   * Records one look; true when the file is complete now. `ino` (local files) makes a file replaced
+   * under the same name by one of the same size and mtime count as new.
+   */
+  observe(key: string, size: number, mtimeMs: number, now: number, ino = 0): boolean {
     const prev = this.seen.get(key);
-    if (!prev || prev.size !== size || prev.mtimeMs !== mtimeMs) {
+    if (!prev || prev.size !== size || prev.mtimeMs !== mtimeMs || prev.ino !== ino) {
       // New or changed: the clock starts again from this sighting.
-      this.seen.set(key, { size, mtimeMs, firstSeen: now, looks: 1 });
+      this.seen.set(key, { size, mtimeMs, ino, firstSeen: now, looks: 1 });
       return false;
     }
     prev.looks++;

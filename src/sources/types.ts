@@ -23,11 +23,17 @@ export interface ReadyFile {
   localPath: string;
   /** Opens the local copy for reading (from the start). */
   open(): Readable;
+  /**
+   * Checks, after reading and just before the ledger commit, that the file is still the one that was
+   * offered (size, mtime and, for local files, inode). Throws a retryable FILE_CHANGED error when it is
+   * not: the intake then rolls back and the file is offered again once it is stable.
+   */
+  verify?(): Promise<void>;
 }
 
 export type Settlement =
-  | { outcome: 'imported' }
-  | { outcome: 'duplicate' }
+  | { outcome: 'imported'; sha256?: string }
+  | { outcome: 'duplicate'; sha256?: string }
   | { outcome: 'quarantined'; reportJson: string };
 
 export interface SettleResult {

@@ -112,7 +112,7 @@ describe('the daemon survives bad names and a vanished inbox', () => {
     await ws.drop('orders.xml');
     const xml = expectedRecords('orders.xml').map((v) => orderFileName(String(v.externalId)));
     await waitFor(() => xml.every((n) => ws.warehouseFiles().includes(n)), { what: 'orders.xml delivered next to the refused files', daemon });
-    await waitFor(() => unsafe.every((n) => daemon.logs().some((l) => l.level >= 40 && l.name === JSON.stringify(n) && /unsafe name/.test(l.msg))), {
+    await waitFor(() => unsafe.every((n) => daemon.logs().some((l) => l.level >= 40 && l.file === JSON.stringify(n) && /not a plain file name/.test(l.msg))), {
       what: 'a logged refusal for every unsafe name', daemon,
     });
     expect(daemon.alive).toBe(true);
@@ -122,7 +122,7 @@ describe('the daemon survives bad names and a vanished inbox', () => {
     expect(ws.warehouseFiles().filter((n) => n.includes('UNSAFE'))).toEqual([]);
     expect(ws.quarantineFiles()).toEqual([]);
     // Refused once, not at every look.
-    for (const n of unsafe) expect(daemon.logs().filter((l) => l.name === JSON.stringify(n))).toHaveLength(1);
+    for (const n of unsafe) expect(daemon.logs().filter((l) => l.file === JSON.stringify(n))).toHaveLength(1);
 
     // The inbox disappears (unmounted volume) while the daemon watches it...
     await fs.rm(ws.inbox, { recursive: true, force: true });

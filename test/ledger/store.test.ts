@@ -345,6 +345,33 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
     expect(await store.hasSeen('sftp:acme', 'orders-1.csv')).toBe(true);
     expect(await store.hasSeen('sftp:other', 'orders-1.csv')).toBe(false);
     expect(await store.hasSeen('sftp:acme', 'orders-2.csv')).toBe(false);
+    await store.removeSeen('sftp:acme', 'orders-1.csv');
+    await store.removeSeen('sftp:acme', 'never-there');
+    expect(await store.hasSeen('sftp:acme', 'orders-1.csv')).toBe(false);
+  });
+
+  it('file notices: each reported once, replaced per listing, events kept, listed by summary after a restart', async () => {
+    const skipped = (name: string) => ({ key: `skipped:${name}`, kind: 'skipped' as const, file: name, message: `no pattern matches ${name}` });
+    expect(await store.syncNotices('acme', 'in', ['skipped', 'refused'], [skipped('a.txt'), skipped('b.txt')])).toEqual([skipped('a.txt'), skipped('b.txt')]);
+    // The same listing again: nothing new to log.
+    expect(await store.syncNotices('acme', 'in', ['skipped', 'refused'], [skipped('a.txt'), skipped('b.txt')])).toEqual([]);
+    const changed = { key: 'changed:x.csv', kind: 'changed-after-import' as const, file: 'x.csv', message: 'changed: aaa -> bbb' };
+    expect(await store.addNotice('acme', 'in', changed)).toBe(true);
+    expect(await store.addNotice('acme', 'in', changed)).toBe(false);
+    // Another channel is not touched by this channel's sync.
+    await store.syncNotices('acme', 'other', ['skipped'], [skipped('a.txt')]);
+    // b.txt went away; c.txt came: only c.txt is new; the event notice stays.
+    expect(await store.syncNotices('acme', 'in', ['skipped', 'refused'], [skipped('a.txt'), skipped('c.txt')])).toEqual([skipped('c.txt')]);
+    await store.close();
+    store = await open();
+    const sum = await store.summary();
+    const mine = sum.notices.filter((n) => n.channel === 'in').map((n) => n.key).sort();
+    expect(mine).toEqual(['changed:x.csv', 'skipped:a.txt', 'skipped:c.txt']);
+    expect(sum.notices.find((n) => n.channel === 'other')).toMatchObject({ merchant: 'acme', kind: 'skipped', file: 'a.txt' });
+    expect(sum.notices[0]!.at).toMatch(/^\d{4}-/);
+    expect(sum.channels.find((c) => c.channel === 'in')?.notices).toBe(3);
+    expect(await store.syncNotices('acme', 'in', ['skipped', 'refused'], [])).toEqual([]);
+    expect((await store.summary()).notices.filter((n) => n.channel === 'in').map((n) => n.key)).toEqual(['changed:x.csv']);
   });
 
   it('summary: per-channel polls, file counts, records, duplicates, quarantine', async () => {
@@ -448,7 +475,7 @@ describe('PostgresStore: several instances on one database', () => {
     expect(all).toHaveLength(4);
     const tables = await schema.query<{ table_name: string }>(
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema.schema]);
-    expect(tables.map((t) => t.table_name)).toEqual(['channel_runs', 'cursors', 'duplicates', 'files', 'outbox', 'records', 'seen']);
+    expect(tables.map((t) => t.table_name)).toEqual(['channel_runs', 'cursors', 'duplicates', 'files', 'notices', 'outbox', 'records', 'seen']);
   });
 
   it('two instances importing the same order: the second waits for the first and sees a duplicate', async () => {

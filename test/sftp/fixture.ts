@@ -7,6 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import type { SftpChannelConfig } from '../../src/sources/sftp/config.js';
 import { SftpSource, type SeenStore } from '../../src/sources/sftp/source.js';
 import type { ReadyFile } from '../../src/sources/types.js';
+import type { NoticeBoard } from '../../src/sources/notices.js';
 import type { Sshd } from '../helpers/sshd.js';
 
 /** A channel config reaching the test server with the client key; short times so tests are quick. */
@@ -36,6 +37,9 @@ export class MemorySeen implements SeenStore {
   async add(key: string) {
     this.keys.add(key);
   }
+  async remove(key: string) {
+    this.keys.delete(key);
+  }
 }
 
 const tempDirs: string[] = [];
@@ -51,7 +55,7 @@ afterAll(async () => {
   await Promise.all(tempDirs.splice(0).map((d) => fs.rm(d, { recursive: true, force: true })));
 });
 
-export async function makeSource(sshd: Sshd, overrides: Partial<SftpChannelConfig> = {}, extra: { seen?: SeenStore; channel?: string; merchant?: string } = {}) {
+export async function makeSource(sshd: Sshd, overrides: Partial<SftpChannelConfig> = {}, extra: { seen?: SeenStore; channel?: string; merchant?: string; notices?: NoticeBoard } = {}) {
   const local = await tempDir('wharf-sftp-local-');
   const seen = extra.seen ?? new MemorySeen();
   const source = new SftpSource({
@@ -62,6 +66,7 @@ export async function makeSource(sshd: Sshd, overrides: Partial<SftpChannelConfi
     quarantineDir: path.join(local, 'quarantine'),
     logger: silentLogger(),
     seen,
+    notices: extra.notices,
     backoff: { initialMs: 50, maxMs: 200 },
   });
   return { source, seen, local, staging: path.join(local, 'staging'), quarantine: path.join(local, 'quarantine') };

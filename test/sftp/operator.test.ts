@@ -38,16 +38,37 @@ describe('fetchHostKeyFingerprint (wharf trust-host)', () => {
 });
 
 describe('testSftpConnection (wharf test-connection)', () => {
-  it('passes every step for a good channel, probing write access without leaving traces', async () => {
+  it('passes every step for a good channel, probing write access and creating nothing', async () => {
     const dir = path.join(sshd.root, 'tc-ok');
     await fs.mkdir(dir, { recursive: true });
     await fs.writeFile(path.join(dir, 'waiting.csv'), 'x');
     const res = await testSftpConnection(channelConfig(sshd, { paths: [dir] }), silentLogger(), { channel: 'acme-sftp' });
-    expect(res.steps.map((s) => s.step)).toEqual(['dns', 'tcp', 'host key', 'authentication', `list ${dir}`, `write ${dir}/archive`]);
+    expect(res.steps.map((s) => s.step)).toEqual(['dns', 'tcp', 'host key', 'authentication', `list ${dir}`, `write ${dir}`]);
     expect(res.steps.filter((s) => !s.ok)).toEqual([]);
     expect(res.ok).toBe(true);
     expect(res.steps[4]!.detail).toContain('1 file(s) waiting');
+    expect(res.steps[5]!.detail).toContain('where the archive folder archive/ will be created');
+    expect(await listDir(dir)).toEqual(['waiting.csv']); // no archive folder, no probe left
+    // With the archive folder in place, its write access is what is checked.
+    await fs.mkdir(path.join(dir, 'archive'));
+    const again = await testSftpConnection(channelConfig(sshd, { paths: [dir] }), silentLogger(), { channel: 'acme-sftp' });
+    expect(again.steps.at(-1)).toMatchObject({ step: `write ${dir}/archive`, ok: true });
     expect(await listDir(path.join(dir, 'archive'))).toEqual([]);
+  });
+
+  it('counts waiting files as the source sees them: folders are not files, skipped files are named', async () => {
+    const dir = path.join(sshd.root, 'tc-count');
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.mkdir(path.join(dir, 'folder.csv'), { recursive: true });
+    await fs.writeFile(path.join(dir, 'a.csv'), 'x');
+    await fs.writeFile(path.join(dir, 'notes.txt'), 'x');
+    await fs.writeFile(path.join(dir, '.upload.csv'), 'x');
+    await fs.symlink('/etc/hostname', path.join(dir, 'escape.csv'));
+    const res = await testSftpConnection(channelConfig(sshd, { paths: [dir], afterImport: 'keep' }), silentLogger());
+    const detail = res.steps.find((s) => s.step === `list ${dir}`)!.detail;
+    expect(detail).toContain('1 file(s) waiting that a pattern takes');
+    expect(detail).toContain('1 file(s) no pattern matches, left alone: notes.txt');
+    expect(detail).toMatch(/1 not taken: escape\.csv \(it is a symbolic link to \/etc\/hostname, outside/);
   });
 
   it('explains a refused port', async () => {
@@ -97,7 +118,7 @@ describe('testSftpConnection (wharf test-connection)', () => {
     await fs.chmod(dir, 0o755);
     const res = await testSftpConnection(channelConfig(sshd, { paths: [dir], username: user.username, password: user.password, privateKey: undefined }), silentLogger());
     const last = res.steps.at(-1)!;
-    expect(last).toMatchObject({ step: `write ${dir}/archive`, ok: false });
-    expect(last.detail).toContain(`may not write to ${dir}/archive`);
+    expect(last).toMatchObject({ step: `write ${dir}`, ok: false });
+    expect(last.detail).toContain(`may not write to ${dir}`);
   });
 });

@@ -8,6 +8,10 @@ import { isIgnoredName, unsafeNameReason } from '../names.js';
 import { writeQuarantine } from '../quarantine.js';
 import type { FileSource, ReadyFile, SettleResult, Settlement } from '../types.js';
 import { StabilityTracker } from '../stability.js';
+import { sha256File } from '../../pipeline/hash.js';
+import { TransportError } from '../../errors.js';
+import type { NoticeInput } from '../../ledger/store.js';
+import { ListingNotices, MemoryNoticeBoard, type NoticeBoard } from '../notices.js';
 
 export interface FolderSourceOptions {
   merchant: string;
@@ -19,6 +23,20 @@ export interface FolderSourceOptions {
   seen?: { has(key: string): Promise<boolean>; add(key: string): Promise<void> };
   /** Use file-system events (the daemon); a one-shot pass has no use for them. */
   watch?: boolean;
+  /** Where files not taken, and files changed after their import, are reported (default: in memory). */
+  notices?: NoticeBoard;
+}
+
+/** What was known of an archived file when it was taken, to notice a writer that goes on writing into it. */
+interface Archived {
+  name: string;
+  path: string;
+  size: number;
+  mtimeMs: number;
+  ino: number;
+  sha256: string;
+  /** Watched until then (ms since the epoch). */
+  until: number;
 }
 
 /**
@@ -29,21 +47,25 @@ export class FolderSource implements FileSource {
   readonly kind = 'folder';
   readonly merchant: string;
   readonly channel: string;
-  private readonly cfg: Required<Pick<FolderChannelConfig, 'path' | 'afterImport' | 'archiveDir' | 'quarantineDir' | 'maxFilesPerPoll'>> & { watch: boolean };
+  private readonly cfg: Required<Pick<FolderChannelConfig, 'path' | 'afterImport' | 'archiveDir' | 'quarantineDir' | 'maxFilesPerPoll'>> & { watch: boolean; create: boolean; minAgeMs: number };
   private readonly rules: CompiledRule[];
   private readonly doneSuffix: string | undefined;
   private readonly log: Logger;
   private readonly tracker: StabilityTracker;
   /** Files handed out and not yet settled or released: never offered twice at once. */
   private readonly inFlight = new Set<string>();
-  /** Names refused or unmatched, remembered so each is logged once, not at every look. */
-  private readonly warned = new Set<string>();
   private watcher: FSWatcher | undefined;
   private listeners: (() => void)[] = [];
   private folderMissing = false;
   private readonly seen: FolderSourceOptions['seen'];
   /** Kept files known to be imported, so the ledger is asked once per file, not at every look. */
   private readonly knownKept = new Set<string>();
+  private readonly board: NoticeBoard;
+  private readonly listingNotices: ListingNotices;
+  /** Files that cannot be opened, as they were when refused: left alone until they change. */
+  private readonly refusedFiles = new Map<string, { size: number; mtimeMs: number; ino: number; notice: NoticeInput }>();
+  /** Recently archived files, looked at again at every poll for a while (a writer that stalled and resumed). */
+  private readonly archivedWatch = new Map<string, Archived>();
 
   constructor(opts: FolderSourceOptions) {
     const c = opts.config;
@@ -57,6 +79,8 @@ export class FolderSource implements FileSource {
       quarantineDir: c.quarantineDir ?? path.join(c.path, 'quarantine'),
       maxFilesPerPoll: c.maxFilesPerPoll ?? d.maxFilesPerPoll,
       watch: (c.watch ?? d.watch) && opts.watch !== false,
+      create: c.create === true,
+      minAgeMs: (c.minAge ?? d.minAge) * 1000,
     };
     this.seen = opts.seen;
     if (this.cfg.afterImport === 'keep' && !this.seen) throw new Error('afterImport: keep needs a seen store');
@@ -64,6 +88,8 @@ export class FolderSource implements FileSource {
     this.doneSuffix = c.doneFiles === true ? d.doneFileSuffix : c.doneFiles ? (c.doneFiles.suffix ?? d.doneFileSuffix) : undefined;
     this.tracker = new StabilityTracker(((c.minAge ?? d.minAge) * 1000));
     this.log = opts.logger.child({ merchant: opts.merchant, channel: opts.channel, source: 'folder' });
+    this.board = opts.notices ?? new MemoryNoticeBoard();
+    this.listingNotices = new ListingNotices(this.board, this.log);
   }
 
   /** Files seen but not yet stable: the caller looks again soon while there are any. */
@@ -71,9 +97,25 @@ export class FolderSource implements FileSource {
     return this.tracker.size;
   }
 
+  /**
+   * A missing inbox is created only when the config says `create: true`; otherwise it is a channel
+   * error (an unmounted volume must not be papered over with an empty folder).
+   */
   async open(): Promise<void> {
-    await fs.mkdir(this.cfg.path, { recursive: true });
+    if (this.cfg.create) await fs.mkdir(this.cfg.path, { recursive: true });
+    else await this.assertInbox();
     this.startWatcher();
+  }
+
+  private async assertInbox(): Promise<void> {
+    const st = await fs.stat(this.cfg.path).catch((err: NodeJS.ErrnoException) => err);
+    if (st instanceof Error || !st.isDirectory()) {
+      const why = st instanceof Error ? (st.code === 'ENOENT' ? 'does not exist' : `cannot be read (${st.code ?? st.message})`) : 'is not a folder';
+      throw new TransportError(`the inbox folder ${this.cfg.path} ${why}`, {
+        where: this.cfg.path,
+        hint: 'mount the volume or create the folder (or set create: true on the channel to let Wharf create it)',
+      });
+    }
   }
 
   /** Events only hasten the next look; the periodic rescan stays the source of truth (NFS, Docker mounts). */
@@ -116,29 +158,46 @@ export class FolderSource implements FileSource {
         if (!this.folderMissing) this.log.error({ path: this.cfg.path }, 'inbox folder has disappeared; waiting for it to come back (check the mount or the config)');
         this.folderMissing = true;
         this.tracker.clear();
-        return [];
+        await this.assertInbox();
       }
       throw err;
     }
-    const names = new Set(entries.filter((e) => e.isFile()).map((e) => e.name));
+    await this.watchArchived();
+    const names = new Set(entries.map((e) => e.name));
+    const byName = new Map(entries.map((e) => [e.name, e]));
     const now = Date.now();
     const seenNow = new Set<string>();
     const ready: ReadyFile[] = [];
+    const notices: NoticeInput[] = [];
+    const refusedNow = new Set<string>();
+    const skip = (name: string, message: string) => notices.push({ key: `skipped:${name}`, kind: 'skipped', file: name, message });
+    let inboxReal: string | undefined;
     for (const name of [...names].sort()) {
+      const entry = byName.get(name)!;
+      if (entry.isDirectory()) continue; // archive, quarantine, or the merchant's own folders
       if (isIgnoredName(name) || this.inFlight.has(name)) continue;
       if (this.doneSuffix && name.endsWith(this.doneSuffix)) continue;
       const reason = unsafeNameReason(name);
       if (reason) {
-        this.warnOnce(`unsafe:${name}`, { name: JSON.stringify(name), reason }, 'refusing a file with an unsafe name; rename it');
+        skip(JSON.stringify(name), `the name is not a plain file name (${reason}); rename the file`);
         continue;
       }
       const mapping = mappingFor(this.rules, name);
+      const full = path.join(this.cfg.path, name);
+      if (!entry.isFile()) {
+        // A symbolic link is followed to a regular file inside the inbox; anything else is reported.
+        const refusal = entry.isSymbolicLink() ? await this.linkRefusal(full, async () => (inboxReal ??= await fs.realpath(this.cfg.path))) : 'it is not a regular file (a device, socket or pipe); only regular files are read';
+        if (refusal === 'folder') continue;
+        if (refusal) {
+          if (mapping) skip(name, refusal);
+          continue;
+        }
+      }
       if (!mapping) {
-        this.warnOnce(`nomatch:${name}`, { name }, 'no `files` pattern of this channel matches the file; leaving it alone');
+        skip(name, `no \`files\` pattern of this channel matches ${name} (patterns: ${this.rules.map((r) => r.pattern).join(', ')}); the file is left alone`);
         continue;
       }
       if (this.doneSuffix && !names.has(name + this.doneSuffix)) continue;
-      const full = path.join(this.cfg.path, name);
       let st;
       try {
         st = await fs.stat(full);
@@ -146,11 +205,28 @@ export class FolderSource implements FileSource {
         continue; // vanished between readdir and stat
       }
       if (this.cfg.afterImport === 'keep' && (await this.isKept(keptKey(name, st.size, st.mtimeMs)))) continue;
+      const refused = this.refusedFiles.get(name);
+      if (refused && refused.size === st.size && refused.mtimeMs === st.mtimeMs && refused.ino === st.ino) {
+        notices.push(refused.notice); // left alone until it changes; not pending
+        refusedNow.add(name);
+        continue;
+      }
       seenNow.add(name);
-      if (!this.tracker.observe(name, st.size, st.mtimeMs, now)) continue;
+      // The inode too: a file replaced by another of the same size and mtime (rename over it) is new.
+      if (!this.tracker.observe(name, st.size, st.mtimeMs, now, st.ino)) continue;
       if (ready.length >= this.cfg.maxFilesPerPoll) continue;
+      // A file this process may not read is refused alone (reported once), not failed at every look.
+      const unreadable = await fs.open(full, 'r').then(async (h) => (await h.close(), undefined), (err: NodeJS.ErrnoException) => err);
+      if (unreadable) {
+        const notice: NoticeInput = { key: `refused:${name}`, kind: 'refused', file: name, message: `it cannot be opened for reading (${unreadable.code ?? unreadable.message}); check its permissions and owner` };
+        this.refusedFiles.set(name, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, notice });
+        this.tracker.forget(name);
+        notices.push(notice);
+        continue;
+      }
       this.tracker.forget(name);
       this.inFlight.add(name);
+      const offered = { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino };
       ready.push({
         merchant: this.merchant,
         channel: this.channel,
@@ -161,9 +237,12 @@ export class FolderSource implements FileSource {
         mapping,
         localPath: full,
         open: () => createReadStream(full, { highWaterMark: 1 << 16 }),
+        verify: () => this.verify(name, full, offered),
       });
     }
     this.tracker.retainOnly(seenNow);
+    for (const name of this.refusedFiles.keys()) if (!refusedNow.has(name) && !seenNow.has(name)) this.refusedFiles.delete(name);
+    await this.listingNotices.publish(notices);
     await this.adjustWatcher();
     return ready;
   }
@@ -177,7 +256,14 @@ export class FolderSource implements FileSource {
       }
       let movedTo: string | undefined;
       if (this.cfg.afterImport === 'archive') {
+        const before = await fs.stat(file.localPath);
         movedTo = await archive(this.cfg.archiveDir, file.localPath, file.name);
+        if (settlement.sha256) {
+          // Compared with the file as it was offered (and verified before the commit), not as it is now.
+          const watched: Archived = { name: file.name, path: movedTo, size: file.size, mtimeMs: file.mtimeMs, ino: before.ino, sha256: settlement.sha256, until: Date.now() + Math.max(10 * 60_000, 20 * this.cfg.minAgeMs) };
+          this.archivedWatch.set(movedTo, watched);
+          await this.checkArchived(watched);
+        }
       } else if (this.cfg.afterImport === 'delete') {
         await fs.rm(file.localPath, { force: true });
       } else {
@@ -201,6 +287,58 @@ export class FolderSource implements FileSource {
     this.watcher = undefined;
   }
 
+  /** Throws FILE_CHANGED when the file is no longer the one offered (size, mtime or inode differ). */
+  private async verify(name: string, full: string, offered: { size: number; mtimeMs: number; ino: number }): Promise<void> {
+    const now = await fs.stat(full).catch(() => undefined);
+    if (now && now.size === offered.size && now.mtimeMs === offered.mtimeMs && now.ino === offered.ino) return;
+    this.tracker.forget(name);
+    throw new TransportError(
+      now ? `${name} changed while it was being read (size ${offered.size} -> ${now.size}); it is taken again once it is stable` : `${name} disappeared while it was being read`,
+      { where: full, hint: 'let the sender write under a temporary name (.tmp, .part or a dotfile) and rename it when done, or use done-files' },
+      undefined,
+      'FILE_CHANGED',
+    );
+  }
+
+  /** Why a symbolic link is not followed, 'folder' for a link to a folder (not a file), or undefined to take it. */
+  private async linkRefusal(full: string, inboxReal: () => Promise<string>): Promise<string | undefined> {
+    const target = await fs.stat(full).catch(() => undefined);
+    if (!target) return 'it is a symbolic link whose target does not exist';
+    if (target.isDirectory()) return 'folder';
+    if (!target.isFile()) return 'it is a symbolic link to something that is not a regular file';
+    const [real, root] = await Promise.all([fs.realpath(full), inboxReal()]);
+    if (!real.startsWith(root + path.sep)) return `it is a symbolic link to ${real}, outside the channel's folder ${root}; only links to files inside the folder are followed`;
+    return undefined;
+  }
+
+  /** Looks again at recently archived files: a writer that stalled past minAge may have gone on writing. */
+  private async watchArchived(): Promise<void> {
+    const now = Date.now();
+    for (const a of [...this.archivedWatch.values()]) {
+      if (now > a.until) this.archivedWatch.delete(a.path);
+      else await this.checkArchived(a);
+    }
+  }
+
+  /**
+   * An archived file that differs from what was imported: the sender was still writing. Reported once
+   * (log and `wharf status`) with both hashes; the orders committed are those of the first hash.
+   */
+  private async checkArchived(a: Archived): Promise<void> {
+    const st = await fs.stat(a.path).catch(() => undefined);
+    if (!st) {
+      this.archivedWatch.delete(a.path);
+      return;
+    }
+    if (st.size === a.size && st.mtimeMs === a.mtimeMs && st.ino === a.ino) return;
+    const now = await sha256File(a.path).catch(() => undefined);
+    if (!now || now === a.sha256) return;
+    this.archivedWatch.delete(a.path);
+    const message = `${a.name} changed after it was imported: the import read sha256 ${a.sha256} (${a.size} bytes), the archived copy ${a.path} now has sha256 ${now} (${st.size} bytes). The sender was still writing: compare the two and re-send what is missing; let the sender write under a temporary name and rename, or use done-files`;
+    const added = await this.board.add({ key: `changed:${a.path}|${now}`, kind: 'changed-after-import', file: a.path, message });
+    if (added) this.log.warn({ file: a.path, importedSha256: a.sha256, nowSha256: now }, `file changed after its import: ${message}`);
+  }
+
   private async removeDoneFile(file: ReadyFile): Promise<void> {
     if (this.doneSuffix) await fs.rm(file.localPath + this.doneSuffix, { force: true });
   }
@@ -212,11 +350,6 @@ export class FolderSource implements FileSource {
     return true;
   }
 
-  private warnOnce(key: string, fields: Record<string, unknown>, msg: string): void {
-    if (this.warned.has(key)) return;
-    this.warned.add(key);
-    this.log.warn(fields, msg);
-  }
 }
 
 /** Files waiting above which the watcher rests (see adjustWatcher). */

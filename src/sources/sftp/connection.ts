@@ -122,6 +122,11 @@ export class SftpConnection {
     return this.run('reading file attributes', p, (sftp, done) => sftp.stat(p, done));
   }
 
+  /** The canonical absolute path of `p` (symbolic links resolved), as the server sees it. */
+  realpath(p: string): Promise<string> {
+    return this.run<string>('resolving path', p, (sftp, done) => sftp.realpath(p, (err, abs) => done(err, abs)));
+  }
+
   /** `stat`, but `undefined` for a path that does not exist. */
   async statIfExists(p: string): Promise<Stats | undefined> {
     try {
@@ -136,7 +141,7 @@ export class SftpConnection {
   async mkdirp(dir: string): Promise<void> {
     const existing = await this.statIfExists(dir);
     if (existing) {
-      if (existing.isDirectory()) return;
+      if (await this.isDirectory(dir, existing)) return;
       throw new TransportError(`creating directory: ${dir} exists and is not a directory`, { where: dir });
     }
     const parent = path.posix.dirname(dir);
@@ -146,8 +151,17 @@ export class SftpConnection {
     } catch (err) {
       // Someone else may have created it meanwhile (two channels archiving at once).
       const again = await this.statIfExists(dir);
-      if (!again?.isDirectory()) throw err;
+      if (!again || !(await this.isDirectory(dir, again))) throw err;
     }
+  }
+
+  /**
+   * Whether `p` (with its `stat`) is a directory. Servers that send no file-type bits (some Windows
+   * and appliance servers) are asked by opening it as a directory.
+   */
+  async isDirectory(p: string, st: Stats): Promise<boolean> {
+    if ((st.mode & 0o170000) !== 0) return st.isDirectory();
+    return this.readdir(p).then(() => true, () => false);
   }
 
   /**
@@ -256,6 +270,9 @@ export class SftpConnection {
       const onDrop = (err: WharfError) => finish(err);
       gen.pending.add(onDrop);
       const touch = () => {
+        // A late progress callback (fastGet's local write finishing after a drop) must not re-arm the
+        // timer of an operation that has ended: that timer would keep a stopping process alive.
+        if (settled) return;
         clearTimeout(timer);
         timer = setTimeout(() => {
           const err = new TransportError(`${what}: no progress for ${Math.round(timeoutMs / 1000)} s; dropping the connection to ${this.target}`, { where });

@@ -8,6 +8,9 @@ import type { Logger } from '../../log.js';
 import { normaliseRemoteDir, resolveSftpConnection, sftpConfigDefaults, type SftpChannelConfig } from './config.js';
 import { SftpConnection, isNoSuchFile, isPermissionDenied } from './connection.js';
 import { fingerprintOf, keyTypeOf, normalisePin } from './hostkey.js';
+import { resolveEntry } from './listing.js';
+import { compileRules, mappingFor } from '../pattern.js';
+import { isIgnoredName } from '../names.js';
 
 /**
  * `wharf trust-host CHANNEL`: connects, captures the host key the server offers during key exchange,
@@ -145,8 +148,7 @@ export async function testSftpConnection(
       let listed = false;
       try {
         const entries = await conn.readdir(dir);
-        const files = entries.filter((e) => e.attrs.isFile() && !e.filename.startsWith('.')).length;
-        listed = add(`list ${dir}`, true, `readable; ${files} file(s) waiting`);
+        listed = add(`list ${dir}`, true, `readable; ${await describeWaiting(conn, dir, entries, config)}`);
       } catch (err) {
         add(`list ${dir}`, false, isNoSuchFile(err)
           ? `the directory ${dir} does not exist on the server (paths are ${dir.startsWith('/') ? 'absolute' : 'relative to the login directory'}); check paths, or ask for it to be created`
@@ -159,14 +161,20 @@ export async function testSftpConnection(
         add(`write ${dir}`, true, 'afterImport is keep: Wharf never writes here, so read access is enough');
         continue;
       }
-      const probeDir = mode === 'archive' ? path.posix.join(dir, archiveFolder) : dir;
+      // Nothing is created here: when the archive folder does not exist yet, write access is checked
+      // where the daemon will create it.
+      const archiveDir = path.posix.join(dir, archiveFolder);
+      const archiveStat = mode === 'archive' ? await conn.statIfExists(archiveDir).catch(() => undefined) : undefined;
+      const archiveExists = archiveStat !== undefined && (await conn.isDirectory(archiveDir, archiveStat));
+      const probeDir = archiveExists ? archiveDir : dir;
       const probe = path.posix.join(probeDir, `.wharf-probe-${randomBytes(4).toString('hex')}`);
-      const stepName = mode === 'archive' ? `write ${probeDir}` : `write ${dir}`;
+      const stepName = `write ${probeDir}`;
       try {
-        await conn.mkdirp(probeDir);
         await conn.writeNewFile(probe, Buffer.from('wharf test-connection probe\n'));
         await conn.unlink(probe);
-        add(stepName, true, mode === 'archive' ? `can create files in the archive folder ${probeDir}` : `can create and remove files in ${dir} (needed to delete imported files)`);
+        add(stepName, true, mode === 'archive'
+          ? archiveExists ? `can create files in the archive folder ${probeDir}` : `can create files in ${dir}, where the archive folder ${archiveFolder}/ will be created at the first import`
+          : `can create and remove files in ${dir} (needed to delete imported files)`);
       } catch (err) {
         await conn.unlinkIfExists(probe).catch(() => undefined);
         add(stepName, false, isPermissionDenied(err)
@@ -178,6 +186,33 @@ export async function testSftpConnection(
     await conn.close();
   }
   return result();
+}
+
+/**
+ * What waits in a directory, counted as the source would see it: files a pattern takes, files it
+ * leaves alone and why (no pattern, a link outside the folder, not a regular file). Folders are not
+ * files; ignored names (dotfiles, *.tmp, *.part) are not counted.
+ */
+async function describeWaiting(conn: SftpConnection, dir: string, entries: { filename: string; longname: string; attrs: { mode: number; size: number; mtime: number } }[], config: SftpChannelConfig): Promise<string> {
+  const rules = compileRules(config.files ?? []);
+  let real: Promise<string> | undefined;
+  const rootReal = () => (real ??= conn.realpath(dir));
+  let taken = 0;
+  const unmatched: string[] = [];
+  const refused: string[] = [];
+  for (const e of entries) {
+    if (e.filename === '.' || e.filename === '..' || isIgnoredName(e.filename)) continue;
+    const r = await resolveEntry(conn, dir, rootReal, e);
+    if (r.type === 'directory') continue;
+    if (r.type !== 'file') refused.push(`${e.filename} (${r.refusal ?? 'not a regular file'})`);
+    else if (mappingFor(rules, e.filename)) taken++;
+    else unmatched.push(e.filename);
+  }
+  const cut = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? `, … ${names.length - 5} more` : '');
+  let text = `${taken} file(s) waiting that a pattern takes`;
+  if (unmatched.length) text += `; ${unmatched.length} file(s) no pattern matches, left alone: ${cut(unmatched)}`;
+  if (refused.length) text += `; ${refused.length} not taken: ${cut(refused)}`;
+  return text;
 }
 
 function tcpProbe(host: string, port: number, timeoutMs: number): Promise<'ok' | 'refused' | 'timeout' | string> {

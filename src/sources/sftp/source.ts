@@ -2,16 +2,18 @@ import { createHash } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
-import type { FileEntryWithStats } from 'ssh2';
 import { ContentError, TransportError, WharfError, describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { writeFileAtomic } from '../../destinations/folder/atomic.js';
 import { isIgnoredName, unsafeNameReason } from '../names.js';
 import { writeQuarantine } from '../quarantine.js';
+import { STAGED_NAME, fileOwnFailure, removeStaged, writeReportOnly } from './staging.js';
 import type { FileSource, ReadyFile, SettleResult, Settlement } from '../types.js';
 import { resolveSftpSource, type ResolvedSftpSource, type SftpChannelConfig } from './config.js';
 import { SftpConnection, isNoSuchFile, sftpStatusOf } from './connection.js';
 import { compileRules, mappingFor, type CompiledRule } from '../pattern.js';
+import { ListingNotices, MemoryNoticeBoard, type NoticeBoard } from '../notices.js';
+import type { NoticeInput } from '../../ledger/store.js';
+import { resolveEntry } from './listing.js';
 
 /**
  * Remembers remote files that stay on the server after Wharf took them (afterImport `keep`, or a too
@@ -21,6 +23,7 @@ import { compileRules, mappingFor, type CompiledRule } from '../pattern.js';
 export interface SeenStore {
   has(key: string): Promise<boolean>;
   add(key: string): Promise<void>;
+  remove(key: string): Promise<void>;
 }
 
 export interface SftpSourceOptions {
@@ -38,6 +41,8 @@ export interface SftpSourceOptions {
   connection?: SftpConnection;
   /** Back-off between failed connection attempts (only for a connection the source creates). */
   backoff?: { initialMs?: number; maxMs?: number };
+  /** Where files not taken are reported (default: in memory, logged once). */
+  notices?: NoticeBoard;
 }
 
 /** What a listing says about one remote file. */
@@ -84,7 +89,12 @@ export class SftpSource implements FileSource {
   /** Seen keys known to be in the store, so a kept file costs no store lookup per poll. */
   private readonly knownSeen = new Set<string>();
   private readonly warned = new Set<string>();
+  /** Seen keys of files settled earlier whose remote move still fails: not pending, nothing to read. */
+  private readonly awaitingMove = new Set<string>();
   private polling: Promise<unknown> = Promise.resolve();
+  private readonly listingNotices: ListingNotices;
+  /** Files this source cannot stage or read for a reason of their own, by remote path: left alone until they change. */
+  private readonly refused = new Map<string, { size: number; mtime: number; reason: string }>();
 
   constructor(options: SftpSourceOptions) {
     const where = `${options.merchant}/${options.channel}`;
@@ -96,6 +106,7 @@ export class SftpSource implements FileSource {
     this.seen = options.seen;
     this.rules = compileRules(this.settings.files);
     this.logger = options.logger.child({ merchant: options.merchant, channel: options.channel, source: 'sftp' });
+    this.listingNotices = new ListingNotices(options.notices ?? new MemoryNoticeBoard(), this.logger);
     this.ownsConnection = !options.connection;
     this.connection =
       options.connection ??
@@ -105,7 +116,10 @@ export class SftpSource implements FileSource {
   /** Files seen but not yet taken (FileSource contract); kept files already imported do not count. */
   get pending(): number {
     let n = 0;
-    for (const [remotePath, t] of this.tracked) if (!this.knownSeen.has(seenKey({ remotePath, size: t.size, mtime: t.mtime }))) n++;
+    for (const [remotePath, t] of this.tracked) {
+      const key = seenKey({ remotePath, size: t.size, mtime: t.mtime });
+      if (!this.knownSeen.has(key) && !this.awaitingMove.has(key)) n++;
+    }
     return n;
   }
 
@@ -124,14 +138,14 @@ export class SftpSource implements FileSource {
     // names are removed, in case the folder is shared after all.
     await fs.mkdir(this.stagingDir, { recursive: true });
     for (const name of await fs.readdir(this.stagingDir)) {
-      if (STAGED_NAME.test(name)) await fs.rm(path.join(this.stagingDir, name), { force: true });
+      if (STAGED_NAME.test(name)) await fs.rm(path.join(this.stagingDir, name), { force: true, recursive: true });
     }
     await this.connection.connect();
   }
 
   async close(): Promise<void> {
     await this.polling.catch(() => undefined);
-    for (const claim of this.claimed.values()) if (claim.stagedPath) await fs.rm(claim.stagedPath, { force: true });
+    for (const claim of this.claimed.values()) if (claim.stagedPath) await removeStaged(claim.stagedPath);
     this.claimed.clear();
     if (this.ownsConnection) await this.connection.close();
   }
@@ -145,13 +159,22 @@ export class SftpSource implements FileSource {
 
   private async pollOnce(): Promise<ReadyFile[]> {
     const s = this.settings;
-    const listed = await this.listAll();
+    const notices: NoticeInput[] = [];
+    const listed = await this.listAll(notices);
     const now = Date.now();
     const present = new Set<string>();
     const ready: Listed[] = [];
     for (const { file, doneExists } of listed) {
       present.add(file.remotePath);
       if (this.claimed.has(file.remotePath)) continue;
+      const refusal = this.refused.get(file.remotePath);
+      if (refusal && refusal.size === file.size && refusal.mtime === file.mtime) {
+        // Left alone until it changes; not pending (a pass does not wait for it).
+        notices.push({ key: `refused:${file.remotePath}`, kind: 'refused', file: file.remotePath, message: refusal.reason });
+        this.tracked.delete(file.remotePath);
+        continue;
+      }
+      this.refused.delete(file.remotePath);
       const t = this.tracked.get(file.remotePath);
       if (!t || t.size !== file.size || t.mtime !== file.mtime) {
         // First look, or it changed since the last one: it has to stay like this for another look.
@@ -165,7 +188,10 @@ export class SftpSource implements FileSource {
       ready.push(file);
     }
     for (const key of this.tracked.keys()) if (!present.has(key)) this.tracked.delete(key);
+    for (const key of this.refused.keys()) if (!present.has(key)) this.refused.delete(key);
+    await this.listingNotices.publish(notices);
     for (const key of this.knownSeen) if (!present.has(key.replace(/\|\d+\|\d+$/, ''))) this.knownSeen.delete(key);
+    for (const key of this.awaitingMove) if (!present.has(key.replace(/\|\d+\|\d+$/, ''))) this.awaitingMove.delete(key);
 
     // Oldest first, so a backlog drains in arrival order across polls.
     ready.sort((a, b) => a.mtime - b.mtime || (a.remotePath < b.remotePath ? -1 : 1));
@@ -178,9 +204,11 @@ export class SftpSource implements FileSource {
         this.knownSeen.add(key);
         continue;
       }
+      if (await this.finishEarlierSettlement(file)) continue;
       batch.push(file);
     }
     if (batch.length === 0) return [];
+    // Refusals below join this poll's notices.
 
     await fs.mkdir(this.stagingDir, { recursive: true });
     const results: ReadyFile[] = [];
@@ -192,10 +220,20 @@ export class SftpSource implements FileSource {
         const readyFile = await this.take(file);
         if (readyFile) results.push(readyFile);
       } catch (err) {
+        const reason = fileOwnFailure(err);
+        if (reason) {
+          // This file's own problem: it is refused alone and the rest of the channel goes on.
+          this.refused.set(file.remotePath, { size: file.size, mtime: file.mtime, reason });
+          this.tracked.delete(file.remotePath);
+          const n: NoticeInput = { key: `refused:${file.remotePath}`, kind: 'refused', file: file.remotePath, message: reason };
+          notices.push(n);
+          return;
+        }
         failure ??= err;
         this.logger.warn({ file: file.remotePath, err: describeError(err) }, 'sftp download failed; the file stays for the next poll');
       }
     });
+    await this.listingNotices.publish(notices);
     if (results.length === 0 && failure) throw failure;
     if (results.length > 0) this.logger.info({ files: results.length }, 'sftp files staged');
     return results;
@@ -209,9 +247,12 @@ export class SftpSource implements FileSource {
       this.logger.warn({ file: file.remotePath, size: file.size, maxFileSize: this.settings.maxFileSize }, 'sftp file over maxFileSize is not downloaded');
       return this.readyFile(claim);
     }
+    // Each file is staged under its own name in a folder of its own: a staging name is never longer
+    // than the name it stages (a remote name near the 255-byte limit stays within it locally too).
     const id = createHash('sha256').update(file.remotePath).digest('hex').slice(0, 16);
     const part = path.join(this.stagingDir, `.${id}.part`);
-    const staged = path.join(this.stagingDir, `${id}-${file.name}`);
+    const stagedDir = path.join(this.stagingDir, id);
+    const staged = path.join(stagedDir, file.name);
     try {
       await this.connection.download(file.remotePath, part, file.size);
       const now = await this.connection.statIfExists(file.remotePath);
@@ -223,11 +264,13 @@ export class SftpSource implements FileSource {
         this.claimed.delete(file.remotePath);
         return undefined;
       }
+      await fs.mkdir(stagedDir, { recursive: true });
       await fs.rename(part, staged);
       claim.stagedPath = staged;
       return this.readyFile(claim);
     } catch (err) {
       await fs.rm(part, { force: true });
+      await fs.rm(stagedDir, { force: true, recursive: true });
       this.claimed.delete(file.remotePath);
       if (isNoSuchFile(err)) {
         this.logger.info({ file: file.remotePath }, 'sftp file vanished before download');
@@ -264,30 +307,74 @@ export class SftpSource implements FileSource {
   async settle(file: ReadyFile, settlement: Settlement): Promise<SettleResult> {
     const claim = this.claimFor(file);
     try {
-      if (settlement.outcome === 'quarantined') {
-        const local = claim.stagedPath
+      const quarantined = settlement.outcome === 'quarantined';
+      const local = settlement.outcome === 'quarantined'
+        ? claim.stagedPath
           ? await writeQuarantine(this.quarantineDir, file.name, claim.stagedPath, settlement.reportJson, true)
-          : { filePath: undefined, reportPath: await writeReportOnly(this.quarantineDir, file.name, settlement.reportJson) };
-        const remote = await this.disposeRemote(claim, this.settings.errorFolder);
+          : { filePath: undefined, reportPath: await writeReportOnly(this.quarantineDir, file.name, settlement.reportJson) }
+        : undefined;
+      const folder = quarantined ? this.settings.errorFolder : this.settings.archiveFolder;
+      const remote = await this.disposeAfterCommit(claim, folder);
+      if (local) {
         this.logger.warn({ file: file.origin, quarantine: local.filePath ?? local.reportPath, remote }, 'sftp file quarantined');
         return { movedTo: local.filePath ?? remote, reportPath: local.reportPath };
       }
-      const remote = await this.disposeRemote(claim, this.settings.archiveFolder);
-      this.logger.info({ file: file.origin, outcome: settlement.outcome, movedTo: remote }, 'sftp file settled');
+      this.logger.debug({ file: file.origin, outcome: settlement.outcome, movedTo: remote }, 'sftp file settled');
       return remote ? { movedTo: remote } : {};
     } finally {
-      // Even when the remote step failed: the file is still there, so the next poll offers it again
-      // and the ledger's content hash turns it into a duplicate.
-      if (claim.stagedPath) await fs.rm(claim.stagedPath, { force: true });
+      if (claim.stagedPath) await removeStaged(claim.stagedPath);
       this.claimed.delete(claim.file.remotePath);
     }
+  }
+
+  /**
+   * The remote step after the ledger commit. The ledger first learns that this version of the file is
+   * settled (a `settled` seen key naming the folder), so when the connection drops before the move, the
+   * next poll — of this process or of the next one — finishes the move without reading the file again:
+   * the gateway's own retry never shows up as a duplicate file from the merchant.
+   */
+  private async disposeAfterCommit(claim: Claim, folder: string): Promise<string | undefined> {
+    const marker = settledKey(claim.seenKey, folder);
+    const marks = this.settings.afterImport !== 'keep';
+    if (marks) await this.seen.add(marker);
+    try {
+      const remote = await this.disposeRemote(claim, folder);
+      if (marks) await this.seen.remove(marker);
+      return remote;
+    } catch (err) {
+      if (marks) this.awaitingMove.add(claim.seenKey);
+      this.logger.warn({ file: claim.file.remotePath, err: describeError(err) }, `sftp file is settled in the ledger but could not be moved to ${folder} on the server; the next poll finishes that step`);
+      return undefined;
+    }
+  }
+
+  /** A file settled earlier whose remote step did not happen: do it now. True when it was such a file. */
+  private async finishEarlierSettlement(file: Listed): Promise<boolean> {
+    if (this.settings.afterImport === 'keep') return false;
+    const key = seenKey(file);
+    for (const folder of [this.settings.archiveFolder, this.settings.errorFolder]) {
+      const marker = settledKey(key, folder);
+      if (!(await this.seen.has(marker))) continue;
+      try {
+        const remote = await this.disposeRemote({ file, seenKey: key, stagedPath: 'settled earlier' }, folder);
+        await this.seen.remove(marker);
+        this.awaitingMove.delete(key);
+        this.logger.info({ file: file.remotePath, movedTo: remote }, `finished moving a file settled earlier to ${folder} (it was not read again)`);
+      } catch (err) {
+        if (sftpStatusOf(err) === undefined && !(err instanceof TransportError && /exists and is not a directory|no free name/.test(err.message))) throw err;
+        this.awaitingMove.add(key);
+        this.warnOnce(marker, { file: file.remotePath, err: describeError(err) }, `a file settled earlier still cannot be moved to ${folder} on the server`);
+      }
+      return true;
+    }
+    return false;
   }
 
   async release(file: ReadyFile): Promise<void> {
     const claim = this.claimed.get(file.origin);
     if (!claim) return;
     this.claimed.delete(file.origin);
-    if (claim.stagedPath) await fs.rm(claim.stagedPath, { force: true });
+    if (claim.stagedPath) await removeStaged(claim.stagedPath);
   }
 
   private claimFor(file: ReadyFile): Claim {
@@ -342,14 +429,16 @@ export class SftpSource implements FileSource {
 
   // ---------------------------------------------------------------- listing
 
-  private async listAll(): Promise<{ file: Listed; doneExists: boolean }[]> {
+  private async listAll(notices: NoticeInput[]): Promise<{ file: Listed; doneExists: boolean }[]> {
     await this.connection.connect();
     const out: { file: Listed; doneExists: boolean }[] = [];
     const errors: unknown[] = [];
     await Promise.all(
       this.settings.paths.map(async (root) => {
+        let real: Promise<string> | undefined;
+        const rootReal = () => (real ??= this.connection.realpath(root));
         try {
-          await this.listDir(root, '', out);
+          await this.listDir(root, '', out, notices, rootReal);
         } catch (err) {
           if (sftpStatusOf(err) === undefined) throw err; // the connection, not the directory
           errors.push(err);
@@ -361,38 +450,50 @@ export class SftpSource implements FileSource {
     return out;
   }
 
-  private async listDir(root: string, relDir: string, out: { file: Listed; doneExists: boolean }[]): Promise<void> {
+  private async listDir(root: string, relDir: string, out: { file: Listed; doneExists: boolean }[], notices: NoticeInput[], rootReal: () => Promise<string>): Promise<void> {
     const dir = relDir ? path.posix.join(root, relDir) : root;
-    const entries: FileEntryWithStats[] = await this.connection.readdir(dir);
+    const entries = await this.connection.readdir(dir);
     const names = new Set(entries.map((e) => e.filename));
     const subdirs: string[] = [];
     const suffix = this.settings.doneSuffix;
+    const skip = (remotePath: string, message: string) => notices.push({ key: `skipped:${remotePath}`, kind: 'skipped', file: remotePath, message });
     for (const entry of entries) {
       const name = entry.filename;
       if (name === '.' || name === '..' || isIgnoredName(name)) continue;
       const remotePath = path.posix.join(dir, name);
       const reason = unsafeNameReason(name);
       if (reason) {
-        this.warnOnce(remotePath, { file: remotePath, reason }, 'sftp file name refused: it is not a plain file name; the file is left alone');
+        // Quoted: a name with control characters must not reach a terminal or a log raw.
+        skip(JSON.stringify(remotePath), `the name is not a plain file name (${reason}); rename the file on the server`);
         continue;
       }
-      if (entry.attrs.isDirectory()) {
+      const resolved = await resolveEntry(this.connection, dir, rootReal, entry).catch((err: unknown) => {
+        if (sftpStatusOf(err) === undefined) throw err;
+        return { type: 'other' as const, refusal: `its type cannot be read (${describeError(err)})`, size: 0, mtime: 0 };
+      });
+      if (resolved.type === 'directory') {
         if (!this.settings.recursive) continue;
         if (!relDir && (name === this.settings.archiveFolder || name === this.settings.errorFolder)) continue;
         subdirs.push(relDir ? `${relDir}/${name}` : name);
         continue;
       }
-      // Only regular files: symlinks and devices are not followed.
-      if (!entry.attrs.isFile()) continue;
       if (suffix && name.endsWith(suffix)) continue;
       const mapping = mappingFor(this.rules, name);
-      if (!mapping) continue;
+      if (resolved.type !== 'file') {
+        // Folders are expected in an inbox; anything else that is not a file is reported when it would be taken.
+        if (mapping) skip(remotePath, resolved.refusal ?? 'it is not a regular file (a device, socket or pipe); only regular files are read');
+        continue;
+      }
+      if (!mapping) {
+        skip(remotePath, `no \`files\` pattern of this channel matches ${name} (patterns: ${this.rules.map((r) => r.pattern).join(', ')}); the file is left alone`);
+        continue;
+      }
       out.push({
-        file: { root, relDir, name, remotePath, size: entry.attrs.size, mtime: entry.attrs.mtime, mapping },
+        file: { root, relDir, name, remotePath, size: resolved.size, mtime: resolved.mtime, mapping },
         doneExists: suffix ? names.has(name + suffix) : false,
       });
     }
-    for (const sub of subdirs) await this.listDir(root, sub, out);
+    for (const sub of subdirs) await this.listDir(root, sub, out, notices, rootReal);
   }
 
   private warnOnce(key: string, fields: Record<string, unknown>, message: string): void {
@@ -402,11 +503,13 @@ export class SftpSource implements FileSource {
   }
 }
 
-/** `<16 hex>-<name>` (staged) and `.<16 hex>.part` (downloading). */
-const STAGED_NAME = /^(?:[0-9a-f]{16}-.+|\.[0-9a-f]{16}\.part)$/;
-
 export function seenKey(file: { remotePath: string; size: number; mtime: number }): string {
   return `${file.remotePath}|${file.size}|${file.mtime}`;
+}
+
+/** The seen key saying "this version of the file is committed; it still has to move to `folder`". */
+function settledKey(key: string, folder: string): string {
+  return `settled:${folder}:${key}`;
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */
@@ -416,17 +519,4 @@ async function eachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<
     while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
-}
-
-/** The report of a file we hold no copy of (too large to download), under a name not yet taken. */
-async function writeReportOnly(dir: string, name: string, reportJson: string): Promise<string> {
-  await fs.mkdir(dir, { recursive: true });
-  for (let n = 0; ; n++) {
-    const base = path.join(dir, n === 0 ? name : `${name}.${n}`);
-    const report = `${base}.errors.json`;
-    const taken = await Promise.all([base, report].map((p) => fs.lstat(p).then(() => true, () => false)));
-    if (taken.some(Boolean)) continue;
-    await writeFileAtomic(report, Buffer.from(reportJson));
-    return report;
-  }
 }

@@ -1,0 +1,148 @@
+/**
+ * The folder source on real files: a file that changes after it was offered is not committed, and
+ * files it does not take are reported (once) with the reason.
+ */
+import { promises as fs } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { silentLogger } from '../../src/log.js';
+import { FolderSource } from '../../src/sources/folder/source.js';
+import { MemoryNoticeBoard } from '../../src/sources/notices.js';
+import type { ReadyFile } from '../../src/sources/types.js';
+import { sha256File } from '../../src/pipeline/hash.js';
+
+const dirs: string[] = [];
+afterEach(async () => {
+  await Promise.all(dirs.splice(0).map((d) => fs.rm(d, { recursive: true, force: true })));
+});
+
+async function setup(extra: { create?: boolean } = {}) {
+  const root = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-folder-'));
+  dirs.push(root);
+  const inbox = path.join(root, 'inbox');
+  if (!extra.create) await fs.mkdir(inbox);
+  const notices = new MemoryNoticeBoard();
+  const source = new FolderSource({
+    merchant: 'm', channel: 'c', logger: silentLogger(), watch: false, notices,
+    config: { type: 'folder', path: inbox, files: [{ pattern: '*.csv', mapping: 'x' }], minAge: 0, create: extra.create },
+  });
+  return { root, inbox, source, notices };
+}
+
+async function pollUntil(source: FolderSource, n: number): Promise<ReadyFile[]> {
+  const got: ReadyFile[] = [];
+  const deadline = Date.now() + 5000;
+  while (got.length < n) {
+    got.push(...(await source.poll()));
+    if (Date.now() > deadline) throw new Error(`only ${got.length} of ${n} files`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+  return got;
+}
+
+describe('FolderSource: a file still being written', () => {
+  it('verify() refuses a file that grew, or was replaced, after it was offered; it is offered again once stable', async () => {
+    const { inbox, source } = await setup();
+    await source.open();
+    const file = path.join(inbox, 'a.csv');
+    await fs.writeFile(file, 'id\n1\n');
+    const [offered] = await pollUntil(source, 1);
+    await expect(offered!.verify!()).resolves.toBeUndefined();
+    await fs.appendFile(file, '2\n'); // the writer goes on after a stall longer than minAge
+    await expect(offered!.verify!()).rejects.toMatchObject({ code: 'FILE_CHANGED', retryable: true });
+    await source.release(offered!);
+    const [again] = await pollUntil(source, 1);
+    expect(again!.size).toBe(7);
+    // Replaced by another file (temp name + rename): another inode, so not the file that was offered.
+    await fs.writeFile(path.join(inbox, '.a.csv.tmp'), 'id\n9\n9\n');
+    await fs.rename(path.join(inbox, '.a.csv.tmp'), file);
+    await expect(again!.verify!()).rejects.toMatchObject({ code: 'FILE_CHANGED' });
+    await source.close();
+  });
+
+  it('an archived file that changes afterwards is reported with both hashes', async () => {
+    const { inbox, source, notices } = await setup();
+    await source.open();
+    const file = path.join(inbox, 'a.csv');
+    const writer = await fs.open(file, 'a');
+    await writer.write('id\n1\n');
+    const [offered] = await pollUntil(source, 1);
+    const { movedTo } = await source.settle(offered!, { outcome: 'imported', sha256: await sha256File(file) });
+    expect(notices.notices.size).toBe(0);
+    await writer.write('2\n'); // into the archived copy, through the writer's open handle
+    await writer.close();
+    await source.poll();
+    const [n] = [...notices.notices.values()];
+    expect(n).toMatchObject({ kind: 'changed-after-import', file: movedTo });
+    expect(n!.message).toMatch(/sha256 [0-9a-f]{64} \(5 bytes\).*sha256 [0-9a-f]{64} \(7 bytes\)/);
+    await source.close();
+  });
+});
+
+describe('FolderSource: nothing skipped silently', () => {
+  it('follows a link to a file inside the inbox; reports a link outside and an unmatched file once', async () => {
+    const { root, inbox, source, notices } = await setup();
+    await fs.mkdir(path.join(inbox, 'store'));
+    await fs.writeFile(path.join(inbox, 'store', 't.csv'), 'id\n1\n');
+    await fs.symlink(path.join(inbox, 'store', 't.csv'), path.join(inbox, 'linked.csv'));
+    await fs.writeFile(path.join(root, 'outside.csv'), 'id\n2\n');
+    await fs.symlink(path.join(root, 'outside.csv'), path.join(inbox, 'escape.csv'));
+    await fs.writeFile(path.join(inbox, 'notes.txt'), 'x');
+    await source.open();
+    const files = await pollUntil(source, 1);
+    expect(files.map((f) => f.name)).toEqual(['linked.csv']);
+    const byName = Object.fromEntries([...notices.notices.values()].map((n) => [n.file, n]));
+    expect(Object.keys(byName).sort()).toEqual(['escape.csv', 'notes.txt']);
+    expect(byName['escape.csv']!.message).toMatch(/outside the channel's folder/);
+    expect(byName['notes.txt']!.message).toMatch(/no `files` pattern/);
+    await source.close();
+  });
+
+  it('a missing inbox is an error, never created, unless create: true', async () => {
+    const { inbox, source } = await setup({});
+    await fs.rm(inbox, { recursive: true });
+    await expect(source.open()).rejects.toThrow(/inbox folder .* does not exist/);
+    await expect(fs.stat(inbox)).rejects.toThrow();
+    await expect(source.poll()).rejects.toThrow(/does not exist/);
+    const created = await setup({ create: true });
+    await created.source.open();
+    expect((await fs.stat(created.inbox)).isDirectory()).toBe(true);
+  });
+});
+
+describe('FolderSource + intake: the writer goes on while the file is read', () => {
+  it('nothing is committed or archived; the whole file is imported once stable', async () => {
+    const { SqliteStore } = await import('../../src/ledger/sqlite.js');
+    const { processFile } = await import('../../src/pipeline/intake.js');
+    const { singleOrderCsv, MAPPINGS } = await import('../helpers/e2e.js');
+    const { root, inbox } = await setup();
+    const source = new FolderSource({
+      merchant: 'demo', channel: 'dropbox', logger: silentLogger(), watch: false,
+      config: { type: 'folder', path: inbox, files: [{ pattern: '*.csv', mapping: 'demo-orders-csv' }], minAge: 0 },
+    });
+    const store = new SqliteStore(path.join(root, 'ledger.sqlite'));
+    const deps = { store, mappingsDir: MAPPINGS, logger: silentLogger() };
+    const policy = { onInvalid: 'rejectFile' as const, maxFileSize: 1e9 };
+    try {
+      await source.open();
+      const file = path.join(inbox, 'orders.csv');
+      const first = singleOrderCsv('GROW-1');
+      const more = first.split('\n')[1]!.replace('GROW-1', 'GROW-2');
+      await fs.writeFile(file, first);
+      const [offered] = await pollUntil(source, 1);
+      // The sender resumes while Wharf reads: the append lands as the first chunk is consumed.
+      const open = offered!.open;
+      offered!.open = () => open().once('data', () => void fs.appendFile(file, `${more}\n`));
+      await expect(processFile(offered!, source, policy, deps)).rejects.toMatchObject({ code: 'FILE_CHANGED' });
+      expect((await store.summary()).channels.flatMap((c) => Object.values(c.files)).reduce((a, b) => a + b, 0)).toBe(0);
+      expect(await fs.readdir(inbox)).toEqual(['orders.csv']);
+      const [again] = await pollUntil(source, 1);
+      const result = await processFile(again!, source, policy, deps);
+      expect(result).toMatchObject({ status: 'imported', newRecords: 2 });
+    } finally {
+      await source.close();
+      await store.close();
+    }
+  });
+});
