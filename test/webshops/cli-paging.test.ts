@@ -77,7 +77,7 @@ baseUrl: ${server.url}`);
     const later = iso(20_000);
     const isOrders = (r: SeenRequest) => r.body.includes('"operationName":"WharfOrders"');
     server.changeAfter(1, isOrders, () => {
-      Object.assign(order(10), { displayFulfillmentStatus: 'FULFILLED', updatedAt: later });
+      Object.assign(order(2), { displayFulfillmentStatus: 'FULFILLED', updatedAt: later }); // on page 1 whatever size the cost allows
       Object.assign(order(30), { updatedAt: later });
       server.state.orders.push(shopifyOrder({ n: 61, updatedAt: later }));
     });

@@ -73,7 +73,7 @@ export class TestServer {
   }
 
   /**
-   * Runs `change` once, right after the `n`-th successful request that `match` accepts was answered
+   * Runs `change` once, right after the `n`-th successful request (a page was served) that `match` accepts was answered
    * (its answer is serialised before the change): orders change between two page requests, as on a live
    * shop while a pull pages through them.
    */
@@ -112,7 +112,10 @@ export class TestServer {
     seen.status = reply.status;
     // Serialised before any change runs: the page already served keeps what it held.
     const text = reply.text ?? (reply.body === undefined ? '' : JSON.stringify(reply.body));
-    if (reply.status < 300) {
+    // A GraphQL refusal (HTTP 200 with `errors` and no `data`, e.g. Shopify's MAX_COST_EXCEEDED) served no page.
+    const body = reply.body as { errors?: unknown; data?: unknown } | undefined;
+    const refused = typeof body === 'object' && body !== null && body.errors !== undefined && body.data == null;
+    if (reply.status < 300 && !refused) {
       for (const c of this.changes) {
         if (c.match(seen) && ++c.served === c.n) c.change(seen);
       }
