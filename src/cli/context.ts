@@ -1,5 +1,6 @@
 import { createLogger, type Logger } from '../log.js';
 import { WharfError, describeError } from '../errors.js';
+import { CliExit, EXIT } from './exit.js';
 import { configPathFrom, loadConfig, type LoadedConfig } from '../config/load.js';
 import { openStore, type Store } from '../ledger/index.js';
 
@@ -8,14 +9,7 @@ export interface GlobalOptions {
   verbose?: boolean;
 }
 
-/** Exit codes: 0 ok, 1 the checked thing is invalid / failed, 2 config, ledger or usage problems. */
-export const EXIT = { ok: 0, failed: 1, setup: 2 } as const;
-
-export class CliExit extends Error {
-  constructor(readonly exitCode: number, message = '') {
-    super(message);
-  }
-}
+export { CliExit, EXIT } from './exit.js';
 
 export function cliLogger(opts: GlobalOptions, level?: string): Logger {
   return createLogger({ level: opts.verbose ? 'debug' : (level ?? 'info') });

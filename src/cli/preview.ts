@@ -40,15 +40,18 @@ async function inputMapping(opts: PreviewOptions): Promise<InputMapping> {
   }
 }
 
-function openFile(file: string) {
-  if (!existsSync(file) || !statSync(file).isFile()) throw new CliExit(EXIT.setup, `wharf: no such file: ${file}`);
-  return createReadStream(file);
+/** Checks that `file` is one readable file (a usage error, exit 2, otherwise). */
+function checkFile(file: string): void {
+  if (!existsSync(file)) throw new CliExit(EXIT.setup, `wharf: no such file: ${file}`);
+  if (statSync(file).isDirectory()) throw new CliExit(EXIT.setup, `wharf: ${file} is a folder; validate and map take one file (e.g. ${path.join(file, '<name>')})`);
+  if (!statSync(file).isFile()) throw new CliExit(EXIT.setup, `wharf: ${file} is not a regular file; validate and map take one file`);
 }
 
 /** Runs one file through parse -> map -> validate, calling back per record. Returns the error entries. */
 async function walk(file: string, opts: PreviewOptions, onValid: (rec: Record<string, unknown>) => void): Promise<{ read: number; invalid: number; errors: ErrorEntry[] }> {
+  checkFile(file);
   const mapping = await inputMapping(opts);
-  const input = openFile(file);
+  const input = createReadStream(file);
   const merchant = opts.merchant ?? 'preview';
   const channel = opts.channel ?? 'preview';
   const errors: ErrorEntry[] = [];

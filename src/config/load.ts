@@ -151,14 +151,6 @@ function channelEntry(merchant: string, channel: string, c: ChannelConfig, abs: 
   return { ...base, onInvalid: c.onInvalid ?? 'acceptValid', config: { ...c, quarantineDir }, quarantineDir, maxFileSize: 256 * 1024 * 1024 };
 }
 
-/** The mapping names a channel uses (for `wharf check`). */
-export function channelMappings(entry: ChannelEntry, defaults: (type: string) => { orders: string; products: string } | undefined): string[] {
-  const c = entry.config;
-  if (c.type === 'folder' || c.type === 'sftp') return c.files.map((f) => f.mapping);
-  const d = defaults(c.type);
-  return [c.mappings?.orders ?? d?.orders, c.mappings?.products ?? d?.products].filter((m): m is string => Boolean(m));
-}
-
 export function findChannel(config: LoadedConfig, name: string): ChannelEntry {
   const found = config.channels.filter((c) => c.key === name || c.channel === name);
   if (found.length === 1) return found[0]!;
