@@ -105,7 +105,10 @@ program
     print(`config ${cfg.file}: valid (${cfg.channels.length} channel(s), ledger ${cfg.ledger.driver})`);
     const checks = await checkMappings(cfg, platformMappings);
     for (const c of checks) print(`mapping ${c.name}: ${c.ok ? `ok (${c.detail})` : `ERROR ${c.detail}`}`);
-    const ok = checks.every((c) => c.ok);
+    // A channel without a pinned host key is being set up: it loads, but no poll will trust its server.
+    const unpinned = cfg.channels.filter((e) => e.config.type === 'sftp' && !e.config.hostKey);
+    for (const e of unpinned) print(`channel ${e.key}: ERROR no hostKey pinned, so every poll fails closed; run \`wharf trust-host ${e.key}\`, confirm the fingerprint with the server's operator and set it as hostKey`);
+    const ok = checks.every((c) => c.ok) && unpinned.length === 0;
     const names = new Set(checks.map((c) => c.name));
     const unused = listMappingNames(cfg.mappingsDir).filter((n) => !names.has(n));
     if (unused.length > 0) print(`not used by this config: ${unused.join(', ')}`);
