@@ -50,8 +50,14 @@ program
     const ledger = await store(cfg);
     const gateway = new Gateway(cfg, ledger, logger);
     const stop = (signal: string) => {
-      logger.info(`received ${signal}: finishing in-flight work, then stopping`);
+      logger.info(`received ${signal}: finishing the file in hand, then stopping (at most ${cfg.shutdownTimeoutMs / 1000} s)`);
       gateway.stop();
+      // The bound, whatever is still running (a huge file, a slow server): the ledger keeps every
+      // commit, and a file not yet committed is read again at the next start (its hash makes that safe).
+      setTimeout(() => {
+        logger.error(`still busy ${cfg.shutdownTimeoutMs / 1000} s after ${signal} (shutdownTimeout): exiting now; unfinished work is picked up at the next start`);
+        process.exit(EXIT.failed);
+      }, cfg.shutdownTimeoutMs).unref();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));

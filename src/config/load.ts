@@ -32,6 +32,8 @@ export interface LoadedConfig {
   logLevel: string;
   timezone: string;
   delivery: { intervalMs: number; maxBackoffMs: number };
+  /** How long `run` may take to stop after a signal, in ms. */
+  shutdownTimeoutMs: number;
   warehouseOrders: { path: string; mapping?: string; batch: 'order' | 'file'; sftp?: SftpConnectionConfig };
   warehouseProducts: { path: string; mapping?: string };
   channels: ChannelEntry[];
@@ -108,6 +110,7 @@ function normalise(raw: WharfConfig, file: string, dir: string): LoadedConfig {
       intervalMs: (raw.delivery?.interval ?? configDefaults.delivery.interval) * 1000,
       maxBackoffMs: (raw.delivery?.maxBackoff ?? configDefaults.delivery.maxBackoff) * 1000,
     },
+    shutdownTimeoutMs: (raw.shutdownTimeout ?? configDefaults.shutdownTimeout) * 1000,
     warehouseOrders: {
       // A remote directory is taken as written; a local one is relative to the config file.
       path: raw.warehouse.orders.type === 'sftp' ? raw.warehouse.orders.path : abs(raw.warehouse.orders.path),
