@@ -137,14 +137,14 @@ program
   .description('re-run quarantined files (file ids) or failed deliveries (d<id>) after fixing them')
   .option('--all', 'every quarantined file and failed delivery')
   .action(async (ids: string[], o: { all?: boolean }) => {
-    if (!o.all && ids.length === 0) throw new CliExit(EXIT.setup, 'wharf: name ids to retry (see `wharf status`) or pass --all');
+    if (!o.all && ids.length === 0) throw usage('name ids to retry (see `wharf status`) or pass --all');
     const cfg = config(globals());
     const logger = cliLogger(globals(), cfg.logLevel);
     const ledger = await store(cfg);
     let ok = true;
     try {
       const bad = ids.filter((id) => !/^d?\d+$/.test(id));
-      if (bad.length > 0) throw new CliExit(EXIT.setup, `wharf: not an id: ${bad.join(', ')} (file ids are numbers, deliveries d<number>)`);
+      if (bad.length > 0) throw usage(`not an id: ${bad.join(', ')} (file ids are numbers, deliveries d<number>)`);
       const quarantined = await ledger.listQuarantined();
       const fileIds = ids.filter((i) => !i.startsWith('d')).map(Number);
       const rows = o.all ? quarantined : quarantined.filter((r) => fileIds.includes(r.id));
@@ -193,7 +193,7 @@ program
   .action(async (name: string) => {
     const cfg = config(globals());
     const entry = findChannel(cfg, name);
-    if (entry.config.type !== 'sftp') throw new CliExit(EXIT.setup, `wharf: ${entry.key} is a ${entry.config.type} channel; trust-host is for SFTP channels`);
+    if (entry.config.type !== 'sftp') throw usage(`${entry.key} is a ${entry.config.type} channel; trust-host is for SFTP channels`);
     const { fingerprint, keyType } = await fetchHostKeyFingerprint(entry.config.host, entry.config.port ?? 22, (entry.config.connectTimeout ?? 20) * 1000);
     print(`${entry.config.host}:${entry.config.port ?? 22} offers a ${keyType} host key with fingerprint`);
     print(`  ${fingerprint}`);
@@ -211,7 +211,7 @@ program
     const entry = findChannel(cfg, name);
     const logger = cliLogger(globals(), cfg.logLevel);
     if (isApiChannelType(entry.config.type)) {
-      if (job !== 'orders' && job !== 'products') throw new CliExit(EXIT.setup, `wharf: ${job} is not a pull job; use orders or products (stock and shipment pushes run on their schedules)`);
+      if (job !== 'orders' && job !== 'products') throw usage(`${job} is not a pull job; use orders or products (stock and shipment pushes run on their schedules)`);
       const ledger = await store(cfg);
       try {
         const progress = progressLine(`${entry.key} ${job}`);
@@ -230,7 +230,7 @@ program
       }
       return;
     }
-    if (job !== 'orders') throw new CliExit(EXIT.setup, `wharf: ${entry.key} is a ${entry.config.type} channel; it only has the orders job (products, stock and shipments belong to webshop channels)`);
+    if (job !== 'orders') throw usage(`${entry.key} is a ${entry.config.type} channel; it only has the orders job (products, stock and shipments belong to webshop channels)`);
     const ledger = await store(cfg);
     const only = { ...cfg, channels: [entry] };
     const t = await new Gateway(only, ledger, logger, 'once').once();
