@@ -59,6 +59,39 @@ describe('SIGTERM with a large delivery backlog', () => {
   }, 240_000);
 });
 
+describe('SIGTERM while a large file is being read', () => {
+  it('exits at shutdownTimeout (exit 1) without half an import; the next start imports the file once', async () => {
+    const N = 80_000;
+    const ws = await createWorkspace({ logLevel: 'debug' });
+    spaces.push(ws);
+    // One NDJSON file per input file keeps the restart quick; the intake is what is interrupted.
+    const base = ws.configObject() as { warehouse: { orders: Record<string, unknown> } };
+    base.warehouse.orders.batch = 'file';
+    writeFileSync(ws.configPath, toYaml({ ...base, shutdownTimeout: 1 }));
+    await ws.put('huge.csv', manyOrders(N));
+    const daemon = ws.start();
+    await daemon.ready();
+    await waitFor(() => daemon.logs().some((l) => l.msg === 'reading'), { timeoutMs: 60_000, what: 'the intake of huge.csv', daemon });
+    const t0 = Date.now();
+    const exit = await daemon.stop('SIGTERM', 15_000);
+    expect(Date.now() - t0).toBeLessThan(1000 + 1500);
+    expect(exit, daemon.tail()).toEqual({ code: 1, signal: null });
+    expect(daemon.logs().some((l) => /still busy 1 s after SIGTERM/.test(l.msg))).toBe(true);
+    // Nothing half-done: the file is still in the inbox, no order reached the warehouse.
+    expect(ws.inboxFiles()).toEqual(['huge.csv']);
+    expect(ws.warehouseFiles()).toEqual([]);
+
+    const r = await ws.wharf(['once'], { timeoutMs: 400_000 });
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    const [batch, ...more] = ws.warehouseFiles();
+    expect(more).toEqual([]);
+    const ids = readFileSync(path.join(ws.warehouse, batch!), 'utf8').trim().split('\n').map((l) => (JSON.parse(l) as { externalId: string }).externalId);
+    expect(new Set(ids).size).toBe(N);
+    expect(ids).toHaveLength(N);
+    expect(ws.archived()).toHaveLength(1);
+  }, 300_000);
+});
+
 describe('log volume', () => {
   it('a multi-order file: one info line for the file and one for the delivery pass; per-order lines at debug', async () => {
     const ws = await createWorkspace();
