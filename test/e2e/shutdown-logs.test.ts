@@ -26,7 +26,7 @@ function manyOrders(n: number): string {
 
 describe('SIGTERM with a large delivery backlog', () => {
   it('stops within shutdownTimeout, exit 0; the rest stays pending and a restart delivers each order once', async () => {
-    const N = 6000;
+    const N = 3000;
     const ws = await createWorkspace();
     spaces.push(ws);
     const cfg = { ...ws.configObject(), shutdownTimeout: 3 };
