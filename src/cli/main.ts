@@ -4,7 +4,7 @@ import { describeError } from '../errors.js';
 import { listMappingNames } from '../mapping/index.js';
 import { Gateway } from '../daemon/gateway.js';
 import { WarehouseDeliveries } from '../daemon/deliveries.js';
-import { findChannel } from '../config/load.js';
+import { findChannel, type LoadedConfig } from '../config/load.js';
 import { assertMappings, checkMappings } from '../config/mappings.js';
 import { connectorOf, isApiChannelType, platformMappings } from '../daemon/connectors.js';
 import { runApiJob, type JobProgress } from '../daemon/api-channel.js';
@@ -35,7 +35,7 @@ program
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 
 /** The config, for verbs that read and deliver: every mapping it names must load and fit its use (else exit 2). */
-async function usableConfig() {
+async function usableConfig(): Promise<LoadedConfig> {
   const cfg = config(globals());
   await assertMappings(cfg, platformMappings);
   return cfg;
@@ -43,7 +43,7 @@ async function usableConfig() {
 
 program
   .command('run')
-  .description('run the daemon: every channel and delivery, until SIGTERM/SIGINT (finishes in-flight work)')
+  .description('run the daemon: every channel and delivery, until SIGTERM/SIGINT (finishes the file in hand, stops within shutdownTimeout)')
   .action(async () => {
     const cfg = await usableConfig();
     const logger = cliLogger(globals(), cfg.logLevel);
