@@ -8,40 +8,28 @@ export interface GlobalOptions {
   verbose?: boolean;
 }
 
-/** Exit codes: 0 ok, 1 the checked thing is invalid / failed, 2 config, ledger or usage problems. */
-export const EXIT = { ok: 0, failed: 1, setup: 2 } as const;
-
-export class CliExit extends Error {
-  constructor(readonly exitCode: number, message = '') {
-    super(message);
-  }
-}
+export { CliExit, EXIT } from './exit.js';
 
 export function cliLogger(opts: GlobalOptions, level?: string): Logger {
   return createLogger({ level: opts.verbose ? 'debug' : (level ?? 'info') });
 }
 
+/** The config; a problem is a CONFIG_* WharfError (exit 2 in exit.ts). */
 export function config(opts: GlobalOptions): LoadedConfig {
-  try {
-    return loadConfig(configPathFrom(opts.config));
-  } catch (err) {
-    throw setupError(err);
-  }
+  return loadConfig(configPathFrom(opts.config));
 }
 
+/** The ledger; any failure to open it is LEDGER_FAILED (exit 2 in exit.ts). */
 export async function store(cfg: LoadedConfig): Promise<Store> {
   try {
     return await openStore(cfg.ledger);
   } catch (err) {
-    throw setupError(err);
+    if (err instanceof WharfError) throw err;
+    throw new WharfError('LEDGER_FAILED', `cannot open the ${cfg.ledger.driver} ledger: ${describeError(err)}`, {
+      where: cfg.ledger.driver === 'sqlite' ? cfg.ledger.path : 'ledger.url',
+      hint: 'check ledger.path / ledger.url in the config and that the database is reachable',
+    }, { cause: err });
   }
-}
-
-function setupError(err: unknown): CliExit {
-  const where = err instanceof WharfError && err.details.where ? `${err.details.where}: ` : '';
-  const hint = err instanceof WharfError && err.details.hint ? `\n  hint: ${err.details.hint}` : '';
-  const msg = err instanceof WharfError ? `${where}${err.message}${hint}` : describeError(err);
-  return new CliExit(EXIT.setup, `wharf: ${msg}`);
 }
 
 export function print(line = ''): void {

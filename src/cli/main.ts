@@ -1,39 +1,63 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describeError } from '../errors.js';
-import { listMappingNames, loadMapping } from '../mapping/index.js';
+import { listMappingNames } from '../mapping/index.js';
 import { Gateway } from '../daemon/gateway.js';
 import { WarehouseDeliveries } from '../daemon/deliveries.js';
-import { channelMappings, findChannel } from '../config/load.js';
+import { findChannel, type LoadedConfig } from '../config/load.js';
+import { assertMappings, checkMappings } from '../config/mappings.js';
 import { connectorOf, isApiChannelType, platformMappings } from '../daemon/connectors.js';
 import { runApiJob, type JobProgress } from '../daemon/api-channel.js';
 import { testSftpConnection, fetchHostKeyFingerprint } from '../sources/sftp/index.js';
 import { CliExit, EXIT, cliLogger, config, print, store, type GlobalOptions } from './context.js';
+import { exitFor, usage } from './exit.js';
 import { mapCommand, validateCommand, type PreviewOptions } from './preview.js';
 import { renderStatus } from './status.js';
 import { retryFiles } from './retry.js';
 import { testFolder } from './folder-check.js';
 
+/** The package version (package.json sits two folders above dist/cli/). */
+const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
+
 const program = new Command();
 program
   .name('wharf')
   .description('File-driven EDI/SFTP batch gateway for e-commerce fulfilment.')
+  .version(VERSION, '-V, --version', 'print the version of wharf')
   .option('-c, --config <file>', 'config file (default: $WHARF_CONFIG or config/wharf.yaml)')
   .option('-v, --verbose', 'debug logging on stderr')
-  .showHelpAfterError();
+  // Every verb's --help lists --config and -v too; both are accepted before or after the verb.
+  .configureHelp({ showGlobalOptions: true })
+  .showHelpAfterError()
+  // Usage errors become CommanderErrors (exit 2 in exitFor) instead of commander's own exit 1.
+  .exitOverride();
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 
+/** The config, for verbs that read and deliver: every mapping it names must load and fit its use (else exit 2). */
+async function usableConfig(): Promise<LoadedConfig> {
+  const cfg = config(globals());
+  await assertMappings(cfg, platformMappings);
+  return cfg;
+}
+
 program
   .command('run')
-  .description('run the daemon: every channel and delivery, until SIGTERM/SIGINT (finishes in-flight work)')
+  .description('run the daemon: every channel and delivery, until SIGTERM/SIGINT (finishes the file in hand, stops within shutdownTimeout)')
   .action(async () => {
-    const cfg = config(globals());
+    const cfg = await usableConfig();
     const logger = cliLogger(globals(), cfg.logLevel);
     const ledger = await store(cfg);
     const gateway = new Gateway(cfg, ledger, logger);
     const stop = (signal: string) => {
-      logger.info(`received ${signal}: finishing in-flight work, then stopping`);
+      logger.info(`received ${signal}: finishing the file in hand, then stopping (at most ${cfg.shutdownTimeoutMs / 1000} s)`);
       gateway.stop();
+      // The bound, whatever is still running (a huge file, a slow server): the ledger keeps every
+      // commit, and a file not yet committed is read again at the next start (its hash makes that safe).
+      setTimeout(() => {
+        logger.error(`still busy ${cfg.shutdownTimeoutMs / 1000} s after ${signal} (shutdownTimeout): exiting now; unfinished work is picked up at the next start`);
+        process.exit(EXIT.failed);
+      }, cfg.shutdownTimeoutMs).unref();
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
@@ -45,7 +69,7 @@ program
   .command('once')
   .description('one pass: poll every channel once, process all complete files, make all due deliveries, exit')
   .action(async () => {
-    const cfg = config(globals());
+    const cfg = await usableConfig();
     const logger = cliLogger(globals(), cfg.logLevel);
     const ledger = await store(cfg);
     const t = await new Gateway(cfg, ledger, logger, 'once').once();
@@ -82,26 +106,16 @@ program
   .command('check')
   .description('validate the config and compile every mapping it names')
   .action(async () => {
-    let cfg;
-    try {
-      cfg = config(globals());
-    } catch (err) {
-      // For `check` an invalid config is the finding itself: exit 1, like an invalid mapping.
-      throw err instanceof CliExit ? new CliExit(EXIT.failed, err.message) : err;
-    }
+    // An invalid config is a config error (exit 2); a mapping that does not compile is a failed check (1).
+    const cfg = config(globals());
     print(`config ${cfg.file}: valid (${cfg.channels.length} channel(s), ledger ${cfg.ledger.driver})`);
-    const names = new Set<string>(cfg.channels.flatMap((c) => channelMappings(c, platformMappings)));
-    if (cfg.warehouseOrders.mapping) names.add(cfg.warehouseOrders.mapping);
-    let ok = true;
-    for (const name of [...names].sort()) {
-      try {
-        const m = await loadMapping(name, cfg.mappingsDir);
-        print(`mapping ${name}: ok (${m.direction} ${m.kind}, ${m.format})`);
-      } catch (err) {
-        ok = false;
-        print(`mapping ${name}: ERROR ${describeError(err)}`);
-      }
-    }
+    const checks = await checkMappings(cfg, platformMappings);
+    for (const c of checks) print(`mapping ${c.name}: ${c.ok ? `ok (${c.detail})` : `ERROR ${c.detail}`}`);
+    // A channel without a pinned host key is being set up: it loads, but no poll will trust its server.
+    const unpinned = cfg.channels.filter((e) => e.config.type === 'sftp' && !e.config.hostKey);
+    for (const e of unpinned) print(`channel ${e.key}: ERROR no hostKey pinned, so every poll fails closed; run \`wharf trust-host ${e.key}\`, confirm the fingerprint with the server's operator and set it as hostKey`);
+    const ok = checks.every((c) => c.ok) && unpinned.length === 0;
+    const names = new Set(checks.map((c) => c.name));
     const unused = listMappingNames(cfg.mappingsDir).filter((n) => !names.has(n));
     if (unused.length > 0) print(`not used by this config: ${unused.join(', ')}`);
     process.exitCode = ok ? EXIT.ok : EXIT.failed;
@@ -123,14 +137,14 @@ program
   .description('re-run quarantined files (file ids) or failed deliveries (d<id>) after fixing them')
   .option('--all', 'every quarantined file and failed delivery')
   .action(async (ids: string[], o: { all?: boolean }) => {
-    if (!o.all && ids.length === 0) throw new CliExit(EXIT.setup, 'wharf: name ids to retry (see `wharf status`) or pass --all');
+    if (!o.all && ids.length === 0) throw usage('name ids to retry (see `wharf status`) or pass --all');
     const cfg = config(globals());
     const logger = cliLogger(globals(), cfg.logLevel);
     const ledger = await store(cfg);
     let ok = true;
     try {
       const bad = ids.filter((id) => !/^d?\d+$/.test(id));
-      if (bad.length > 0) throw new CliExit(EXIT.setup, `wharf: not an id: ${bad.join(', ')} (file ids are numbers, deliveries d<number>)`);
+      if (bad.length > 0) throw usage(`not an id: ${bad.join(', ')} (file ids are numbers, deliveries d<number>)`);
       const quarantined = await ledger.listQuarantined();
       const fileIds = ids.filter((i) => !i.startsWith('d')).map(Number);
       const rows = o.all ? quarantined : quarantined.filter((r) => fileIds.includes(r.id));
@@ -179,7 +193,7 @@ program
   .action(async (name: string) => {
     const cfg = config(globals());
     const entry = findChannel(cfg, name);
-    if (entry.config.type !== 'sftp') throw new CliExit(EXIT.setup, `wharf: ${entry.key} is a ${entry.config.type} channel; trust-host is for SFTP channels`);
+    if (entry.config.type !== 'sftp') throw usage(`${entry.key} is a ${entry.config.type} channel; trust-host is for SFTP channels`);
     const { fingerprint, keyType } = await fetchHostKeyFingerprint(entry.config.host, entry.config.port ?? 22, (entry.config.connectTimeout ?? 20) * 1000);
     print(`${entry.config.host}:${entry.config.port ?? 22} offers a ${keyType} host key with fingerprint`);
     print(`  ${fingerprint}`);
@@ -193,11 +207,11 @@ program
   .argument('[job]', 'orders | products | stock | shipments', 'orders')
   .description('run one channel job now (orders: one look at the channel and everything ready in it)')
   .action(async (name: string, job: string) => {
-    const cfg = config(globals());
+    const cfg = await usableConfig();
     const entry = findChannel(cfg, name);
     const logger = cliLogger(globals(), cfg.logLevel);
     if (isApiChannelType(entry.config.type)) {
-      if (job !== 'orders' && job !== 'products') throw new CliExit(EXIT.setup, `wharf: ${job} is not a pull job; use orders or products (stock and shipment pushes run on their schedules)`);
+      if (job !== 'orders' && job !== 'products') throw usage(`${job} is not a pull job; use orders or products (stock and shipment pushes run on their schedules)`);
       const ledger = await store(cfg);
       try {
         const progress = progressLine(`${entry.key} ${job}`);
@@ -216,7 +230,7 @@ program
       }
       return;
     }
-    if (job !== 'orders') throw new CliExit(EXIT.setup, `wharf: ${entry.key} is a ${entry.config.type} channel; it only has the orders job (products, stock and shipments belong to webshop channels)`);
+    if (job !== 'orders') throw usage(`${entry.key} is a ${entry.config.type} channel; it only has the orders job (products, stock and shipments belong to webshop channels)`);
     const ledger = await store(cfg);
     const only = { ...cfg, channels: [entry] };
     const t = await new Gateway(only, ledger, logger, 'once').once();
@@ -245,11 +259,7 @@ process.stdout.on('error', (err: NodeJS.ErrnoException) => {
 });
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  if (err instanceof CliExit) {
-    if (err.message) process.stderr.write(`${err.message}\n`);
-    process.exitCode = err.exitCode;
-    return;
-  }
-  process.stderr.write(`wharf: ${describeError(err)}\n`);
-  process.exitCode = EXIT.setup;
+  const { code, message } = exitFor(err);
+  if (message) process.stderr.write(`${message}\n`);
+  process.exitCode = code;
 });

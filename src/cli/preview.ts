@@ -6,7 +6,8 @@ import { loadMapping } from '../mapping/index.js';
 import type { InputMapping } from '../mapping/types.js';
 import { checkRecord } from '../pipeline/records.js';
 import { describeEntry, type ErrorEntry } from '../pipeline/report.js';
-import { CliExit, EXIT, print, type GlobalOptions } from './context.js';
+import { EXIT, print, type GlobalOptions } from './context.js';
+import { usage } from './exit.js';
 
 export interface PreviewOptions extends GlobalOptions {
   mapping: string;
@@ -30,25 +31,25 @@ function mappingsDir(opts: PreviewOptions): string {
   return path.resolve('mappings');
 }
 
+/** The input mapping named by --mapping; MAPPING_NOT_FOUND, MAPPING_INVALID or USAGE otherwise (exit 2). */
 async function inputMapping(opts: PreviewOptions): Promise<InputMapping> {
-  try {
-    const m = await loadMapping(opts.mapping, mappingsDir(opts));
-    if (m.direction !== 'input') throw new WharfError('USAGE', `${opts.mapping} is an output mapping; validate and map take input mappings`);
-    return m;
-  } catch (err) {
-    throw new CliExit(EXIT.setup, `wharf: ${describeError(err)}`);
-  }
+  const m = await loadMapping(opts.mapping, mappingsDir(opts));
+  if (m.direction !== 'input') throw usage(`${opts.mapping} is an output mapping; validate and map take input mappings`);
+  return m;
 }
 
-function openFile(file: string) {
-  if (!existsSync(file) || !statSync(file).isFile()) throw new CliExit(EXIT.setup, `wharf: no such file: ${file}`);
-  return createReadStream(file);
+/** Checks that `file` is one readable file (a usage error, exit 2, otherwise). */
+function checkFile(file: string): void {
+  if (!existsSync(file)) throw usage(`no such file: ${file}`);
+  if (statSync(file).isDirectory()) throw usage(`${file} is a folder; validate and map take one file (e.g. ${path.join(file, '<name>')})`);
+  if (!statSync(file).isFile()) throw usage(`${file} is not a regular file; validate and map take one file`);
 }
 
 /** Runs one file through parse -> map -> validate, calling back per record. Returns the error entries. */
 async function walk(file: string, opts: PreviewOptions, onValid: (rec: Record<string, unknown>) => void): Promise<{ read: number; invalid: number; errors: ErrorEntry[] }> {
+  checkFile(file);
   const mapping = await inputMapping(opts);
-  const input = openFile(file);
+  const input = createReadStream(file);
   const merchant = opts.merchant ?? 'preview';
   const channel = opts.channel ?? 'preview';
   const errors: ErrorEntry[] = [];

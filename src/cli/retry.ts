@@ -1,7 +1,9 @@
 import { createReadStream, promises as fs } from 'node:fs';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
-import type { LoadedConfig } from '../config/load.js';
+import path from 'node:path';
+import type { ChannelEntry, LoadedConfig } from '../config/load.js';
+import { archive } from '../sources/folder/source.js';
 import type { FileRow, Store } from '../ledger/store.js';
 import { processFile } from '../pipeline/intake.js';
 import { writeFileAtomic } from '../destinations/folder/atomic.js';
@@ -10,13 +12,27 @@ import { compileRules, mappingFor } from '../sources/pattern.js';
 import { print } from './context.js';
 
 /**
- * The source of a retry: the quarantined copy itself. Imported means done, so the copy and its report
- * are removed; quarantined again means the report is rewritten in place next to the same copy.
+ * Where a retried file goes once imported, like any imported file of its channel: a folder channel's
+ * `archiveDir/<day>/` (or nowhere with `afterImport: delete`); an SFTP or webshop channel, whose
+ * original stays on the server, `<dataDir>/archive/<merchant>/<channel>/<day>/`.
+ */
+export function retryArchiveDir(cfg: LoadedConfig, entry: ChannelEntry): string | undefined {
+  const c = entry.config;
+  if (c.type === 'folder') return (c.afterImport ?? 'archive') === 'delete' ? undefined : c.archiveDir!;
+  return path.join(cfg.dataDir, 'archive', entry.merchant, entry.channel);
+}
+
+/**
+ * The source of a retry: the quarantined copy itself. Imported means done: the copy is archived (see
+ * retryArchiveDir) and its report removed; quarantined again means the report is rewritten in place
+ * next to the same copy.
  */
 class QuarantineSource implements FileSource {
   readonly kind: string;
   readonly pending = 0;
-  constructor(readonly merchant: string, readonly channel: string, kind: string) {
+  /** Where the imported copy went, once settled. */
+  archivedAs: string | undefined;
+  constructor(readonly merchant: string, readonly channel: string, kind: string, private readonly archiveDir: string | undefined) {
     this.kind = kind;
   }
   async open(): Promise<void> {}
@@ -29,9 +45,11 @@ class QuarantineSource implements FileSource {
       await writeFileAtomic(reportPath, Buffer.from(s.reportJson));
       return { movedTo: file.localPath, reportPath };
     }
+    const movedTo = this.archiveDir ? await archive(this.archiveDir, file.localPath, file.name) : undefined;
+    if (!movedTo) await fs.rm(file.localPath, { force: true });
+    this.archivedAs = movedTo;
     await fs.rm(reportPath, { force: true });
-    await fs.rm(file.localPath, { force: true });
-    return {};
+    return movedTo ? { movedTo } : {};
   }
   async release(): Promise<void> {}
   async close(): Promise<void> {}
@@ -53,7 +71,7 @@ export async function retryFiles(cfg: LoadedConfig, store: Store, rows: FileRow[
       ok = false;
       continue;
     }
-    const source = new QuarantineSource(row.merchant, row.channel, entry.config.type);
+    const source = new QuarantineSource(row.merchant, row.channel, entry.config.type, retryArchiveDir(cfg, entry));
     const file: ReadyFile = {
       merchant: row.merchant, channel: row.channel, name: row.name, origin: local, size: st.size, mtimeMs: st.mtimeMs,
       // The mapping the file was read with, unless the channel's rules now choose another.
@@ -65,7 +83,7 @@ export async function retryFiles(cfg: LoadedConfig, store: Store, rows: FileRow[
       const result = await processFile(file, source, { onInvalid: entry.onInvalid, maxFileSize: entry.maxFileSize }, { store, mappingsDir: cfg.mappingsDir, logger });
       await store.markRetried(row.id);
       if (result.status === 'imported' || result.status === 'duplicate') {
-        print(`${row.id} ${row.name}: ${result.status} (file ${result.fileId}: ${result.newRecords} new, ${result.cancellations} cancelled, ${result.duplicates} duplicate)`);
+        print(`${row.id} ${row.name}: ${result.status} (file ${result.fileId}: ${result.newRecords} new, ${result.cancellations} cancelled, ${result.duplicates} duplicate)${source.archivedAs ? `; archived as ${source.archivedAs}` : ''}`);
       } else {
         ok = false;
         print(`${row.id} ${row.name}: still invalid, now file ${result.fileId}: ${result.summary ?? ''}`);

@@ -32,6 +32,8 @@ export interface LoadedConfig {
   logLevel: string;
   timezone: string;
   delivery: { intervalMs: number; maxBackoffMs: number };
+  /** How long `run` may take to stop after a signal, in ms. */
+  shutdownTimeoutMs: number;
   warehouseOrders: { path: string; mapping?: string; batch: 'order' | 'file'; sftp?: SftpConnectionConfig };
   warehouseProducts: { path: string; mapping?: string };
   channels: ChannelEntry[];
@@ -110,6 +112,7 @@ function normalise(raw: WharfConfig, file: string, dir: string): LoadedConfig {
       intervalMs: (raw.delivery?.interval ?? configDefaults.delivery.interval) * 1000,
       maxBackoffMs: (raw.delivery?.maxBackoff ?? configDefaults.delivery.maxBackoff) * 1000,
     },
+    shutdownTimeoutMs: (raw.shutdownTimeout ?? configDefaults.shutdownTimeout) * 1000,
     warehouseOrders: {
       // A remote directory is taken as written; a local one is relative to the config file.
       path: raw.warehouse.orders.type === 'sftp' ? raw.warehouse.orders.path : abs(raw.warehouse.orders.path),
@@ -151,14 +154,6 @@ function channelEntry(merchant: string, channel: string, c: ChannelConfig, abs: 
   }
   // One bad order must not hold up a whole API page: API channels accept the valid orders by default.
   return { ...base, onInvalid: c.onInvalid ?? 'acceptValid', config: { ...c, quarantineDir }, quarantineDir, maxFileSize: 256 * 1024 * 1024 };
-}
-
-/** The mapping names a channel uses (for `wharf check`). */
-export function channelMappings(entry: ChannelEntry, defaults: (type: string) => { orders: string; products: string } | undefined): string[] {
-  const c = entry.config;
-  if (c.type === 'folder' || c.type === 'sftp') return c.files.map((f) => f.mapping);
-  const d = defaults(c.type);
-  return [c.mappings?.orders ?? d?.orders, c.mappings?.products ?? d?.products].filter((m): m is string => Boolean(m));
 }
 
 export function findChannel(config: LoadedConfig, name: string): ChannelEntry {

@@ -13,6 +13,8 @@ export interface WharfConfig {
   dataDir?: string;
   log?: { level?: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent' };
   delivery?: { interval?: number; maxBackoff?: number };
+  /** Seconds `run` takes at most to stop after a signal. */
+  shutdownTimeout?: number;
   schedule?: { timezone?: string };
   warehouse: { orders: OrderDestinationConfig; products?: { path?: string; mapping?: string } };
   merchants: Record<string, MerchantConfig>;
@@ -79,6 +81,7 @@ export const configDefaults = {
   dataDir: '../var',
   logLevel: 'info',
   delivery: { interval: 5, maxBackoff: 600 },
+  shutdownTimeout: 10,
   folder: {
     afterImport: 'archive',
     onInvalid: 'rejectFile',

@@ -28,9 +28,10 @@ export class WarehouseDeliveries {
     );
   }
 
-  async deliverDue(): Promise<DeliveryResult> {
-    const a = await this.orders.deliverDue();
-    const b = await this.products.deliverDue();
+  /** Delivers what is due; `stop` ends the pass early (see OutboxDelivery.deliverDue). */
+  async deliverDue(stop: () => boolean = () => false): Promise<DeliveryResult> {
+    const a = await this.orders.deliverDue(undefined, stop);
+    const b = await this.products.deliverDue(undefined, stop);
     return { delivered: a.delivered + b.delivered, unchanged: a.unchanged + b.unchanged, failed: a.failed + b.failed };
   }
 

@@ -37,6 +37,8 @@ export class Gateway {
   private readonly scheduler: Scheduler;
   private readonly delivery: WarehouseDeliveries;
   private stopping = false;
+  /** Epoch ms after which the final delivery pass stops (set by stop()). */
+  private deliverUntil = Infinity;
   private readonly wakes = new Map<OpenChannel, () => void>();
   private deliveryWake: (() => void) | undefined;
   private markStopped!: () => void;
@@ -104,14 +106,24 @@ export class Gateway {
     }
     const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop(), this.stopped.then(() => this.scheduler.stop())];
     await Promise.all(loops);
-    // Every loop has finished its last file: deliver what those last intakes committed.
-    await this.delivery.deliverDue().catch((err: unknown) => this.logger.error(`final delivery pass failed; pending deliveries go out at the next start: ${describeError(err)}`));
+    // Every loop has finished its last file: deliver what those last intakes committed, as far as the
+    // shutdown time allows; whatever is left stays pending in the ledger for the next start.
+    let cut = false;
+    const outOfTime = () => (cut ||= Date.now() >= this.deliverUntil);
+    await this.delivery.deliverDue(outOfTime).catch((err: unknown) => this.logger.error(`final delivery pass failed; pending deliveries go out at the next start: ${describeError(err)}`));
+    if (cut) this.logger.warn(`shutdownTimeout reached: deliveries still owed stay pending in the ledger and go out at the next start`);
     await this.close();
     this.logger.info('wharf stopped cleanly');
   }
 
+  /**
+   * Asks `run()` to stop: no new file is taken, the file in hand is finished, a delivery pass ends after
+   * the delivery in hand, and the final pass stops a second before `shutdownTimeoutMs` from now (the
+   * CLI exits at that limit whatever is still running).
+   */
   stop(): void {
     if (this.stopping) return;
+    this.deliverUntil = Date.now() + Math.max(0, this.config.shutdownTimeoutMs - 1000);
     this.stopping = true;
     this.markStopped();
     for (const wake of this.wakes.values()) wake();
@@ -182,7 +194,7 @@ export class Gateway {
   private async deliveryLoop(): Promise<void> {
     while (!this.stopping) {
       try {
-        await this.delivery.deliverDue();
+        await this.delivery.deliverDue(() => this.stopping);
       } catch (err) {
         this.logger.error(`delivery pass failed: ${describeError(err)}`);
       }

@@ -47,17 +47,29 @@ export class OutboxDelivery {
     this.outbox = opts.outbox ?? WAREHOUSE_ORDERS;
   }
 
-  async deliverDue(batch = 200): Promise<DeliveryResult> {
-    if (this.opts.batch === 'file') return this.deliverBatches();
+  /**
+   * Delivers what is due, `batch` rows per ledger query. `stop` is asked before each delivery: when it
+   * says true the pass ends there and the rest stays pending in the ledger (a prompt shutdown).
+   * Logs one info line per pass that delivered anything; each order's line is at debug level.
+   */
+  async deliverDue(batch = 200, stop: () => boolean = () => false): Promise<DeliveryResult> {
+    if (this.opts.batch === 'file') return this.deliverBatches(stop);
     const result: DeliveryResult = { delivered: 0, unchanged: 0, failed: 0 };
-    for (;;) {
-      const rows = await this.store.dueDeliveries(this.outbox, batch);
-      if (rows.length === 0) return result;
-      for (const row of rows) {
-        const outcome = await this.deliverOne(row);
-        result[outcome]++;
+    try {
+      for (;;) {
+        if (stop()) return result;
+        const rows = await this.store.dueDeliveries(this.outbox, batch);
+        if (rows.length === 0) return result;
+        for (const row of rows) {
+          if (stop()) return result;
+          const outcome = await this.deliverOne(row);
+          result[outcome]++;
+        }
+        if (rows.length < batch) return result;
       }
-      if (rows.length < batch) return result;
+    } finally {
+      const n = result.delivered + result.unchanged + result.failed;
+      if (n > 0) this.logger.info({ ...result }, `delivery pass: ${result.delivered} file(s) written, ${result.unchanged} already present, ${result.failed} failed`);
     }
   }
 
@@ -72,7 +84,7 @@ export class OutboxDelivery {
       const dest = this.opts.destinationFor(row.merchant);
       const written = await dest.write(name, data);
       await this.store.markDelivered([row.id], name);
-      log.info({ fileName: name, action: row.action }, written === 'written' ? `delivered ${row.action === 'cancel' ? 'cancellation' : 'order'} ${name}` : `already delivered ${name} (identical file present)`);
+      log.debug({ fileName: name, action: row.action }, written === 'written' ? `delivered ${row.action === 'cancel' ? 'cancellation' : 'order'} ${name}` : `already delivered ${name} (identical file present)`);
       return written === 'written' ? 'delivered' : 'unchanged';
     } catch (err) {
       const retryable = isRetryable(err) || !(err instanceof WharfError);
@@ -94,10 +106,11 @@ export class OutboxDelivery {
    * the ledger page by page (memory stays flat for a file of a million lines). The set of rows a file
    * queued is fixed at its commit, so a re-delivery after a crash renders the same bytes again.
    */
-  private async deliverBatches(): Promise<DeliveryResult> {
+  private async deliverBatches(stop: () => boolean): Promise<DeliveryResult> {
     const result: DeliveryResult = { delivered: 0, unchanged: 0, failed: 0 };
     const failedFiles = new Set<number>();
     for (;;) {
+      if (stop()) return result;
       const fileId = await this.store.nextBatchFile(this.outbox);
       if (fileId === undefined || failedFiles.has(fileId)) return result;
       const [first] = await this.store.batchPage(this.outbox, fileId, 0, 1);

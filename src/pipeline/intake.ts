@@ -131,7 +131,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
         imported++;
         if (outcome === 'duplicate') {
           duplicates++;
-          log.info({ record: rec.recordNo, id: canonical.id ?? recordKey(mapping.kind, canonical) }, 'duplicate record: already in the ledger; not sent again');
+          log.debug({ record: rec.recordNo, id: canonical.id ?? recordKey(mapping.kind, canonical) }, 'duplicate record: already in the ledger; not sent again');
         } else if (outcome === 'cancellation') cancellations++;
         else if (outcome === 'new' || outcome === 'updated' || (outcome === 'stored' && mapping.kind === 'product')) fresh++;
       }

@@ -203,6 +203,11 @@ describe('wharf retry', () => {
         expect(isDateTime(receivedAt)).toBe(true);
         expect(got).toEqual(canonicalOrder(v, { fileName: 'orders-semicolon.csv', record: i + 1, receivedAt }));
       }
+      // The retried file is archived like any imported file, not deleted, and its report is gone.
+      expect(rw.quarantineFiles()).toEqual([]);
+      expect(rw.archived()).toEqual([`${new Date().toISOString().slice(0, 10)}/orders-semicolon.csv`]);
+      expect(readFileSync(path.join(rw.archive, rw.archived()[0]!), 'utf8')).toBe(readFileSync(path.join(SAMPLES, 'orders-semicolon.csv'), 'utf8'));
+      expect(r.stdout).toContain('archived as');
       const after = await rw.status();
       expect(after.quarantined).toEqual([]);
       expect(after.outbox).toEqual({ pending: 0, failed: 0, delivered: want.length });

@@ -36,10 +36,10 @@ describe('SFTP channel config', () => {
     expect(resolveSftpSource({ ...parseSftpConfig(minimal), paths: ['/a/', '/a'] }).paths).toEqual(['/a']);
   });
 
-  it('rejects unknown fields, a missing pin, a malformed pin and missing credentials', () => {
+  it('rejects unknown fields, a malformed pin and missing credentials; a missing pin loads (set-up, fails closed)', () => {
     expect(() => parseSftpConfig({ ...minimal, hots: 'x' })).toThrow(/hots is not a known field/);
     const { hostKey: _h, ...noPin } = minimal;
-    expect(() => parseSftpConfig(noPin)).toThrow(/hostKey is required/);
+    expect(() => parseSftpConfig(noPin)).not.toThrow();
     expect(() => parseSftpConfig({ ...minimal, hostKey: 'ab:cd:ef' })).toThrow(/hostKey is not valid/);
     const { password: _p, ...noCreds } = minimal;
     expect(() => parseSftpConfig(noCreds)).toThrow(/invalid SFTP channel config: a password or a privateKey is required$/);

@@ -87,7 +87,7 @@ export class SftpDestination implements FileDestination {
     } finally {
       if (!placed) await this.connection.unlinkIfExists(tmp).catch(() => undefined);
     }
-    this.logger.info({ file: target, bytes: data.length }, 'sftp file delivered');
+    this.logger.debug({ file: target, bytes: data.length }, 'sftp file delivered');
     return 'written';
   }
 

@@ -361,7 +361,7 @@ function keptKey(name: string, size: number, mtimeMs: number): string {
 }
 
 /** Moves a file into the archive under a day folder; a name already taken there gets a number. */
-async function archive(dir: string, from: string, name: string): Promise<string> {
+export async function archive(dir: string, from: string, name: string): Promise<string> {
   const day = path.join(dir, new Date().toISOString().slice(0, 10));
   await fs.mkdir(day, { recursive: true });
   let target = path.join(day, name);

@@ -19,8 +19,11 @@ export interface SftpChannelConfig {
   privateKey?: string;
   /** Secret: passphrase of an encrypted privateKey. */
   passphrase?: string;
-  /** Pinned host key fingerprint, `SHA256:<base64>` as `ssh-keygen -lf` prints it. */
-  hostKey: string;
+  /**
+   * Pinned host key fingerprint, `SHA256:<base64>` as `ssh-keygen -lf` prints it. Absent only while a
+   * channel is being set up: every connection then fails closed (HOST_KEY_MISMATCH naming the offered key).
+   */
+  hostKey?: string;
   /** Remote directories to read from. */
   paths: string[];
   /** First matching pattern chooses the mapping; files matching none are left alone. */
@@ -100,7 +103,8 @@ export interface ResolvedSftpConnection {
   password?: string;
   privateKey?: string;
   passphrase?: string;
-  hostKey: string;
+  /** Absent: no server is trusted (see SftpChannelConfig.hostKey). */
+  hostKey?: string;
   connectTimeoutMs: number;
   operationTimeoutMs: number;
   keepaliveIntervalMs: number;
