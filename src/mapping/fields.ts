@@ -200,6 +200,13 @@ function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: Val
     throw env.problem(`${where}.timezone`, `"${spec.timezone}" is not an IANA time zone`, 'for example Europe/Amsterdam or UTC');
   }
   if (spec.upper && spec.lower) throw env.problem(where, 'use upper or lower, not both');
+  if (spec.thousandsSeparator !== undefined) {
+    if (type !== 'integer' && type !== 'decimal') throw env.problem(`${where}.thousandsSeparator`, 'only applies to type: integer or decimal');
+    if (spec.thousandsSeparator === (spec.decimalSeparator ?? '.')) {
+      throw env.problem(`${where}.thousandsSeparator`, `'${spec.thousandsSeparator}' is also the decimal separator${spec.decimalSeparator === undefined ? ' (the default)' : ''}: a number like 6${spec.thousandsSeparator}25 could not be read`, `set decimalSeparator: '${spec.thousandsSeparator === '.' ? ',' : '.'}'`);
+    }
+    if (/[\d+-]/.test(spec.thousandsSeparator)) throw env.problem(`${where}.thousandsSeparator`, `'${spec.thousandsSeparator}' cannot separate digits`);
+  }
   const typeOptions: TypeOptions = {
     type,
     decimalSeparator: spec.decimalSeparator,

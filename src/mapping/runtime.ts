@@ -27,6 +27,8 @@ export interface Binder {
 export interface MapResult {
   value?: Record<string, unknown>;
   errors: FieldError[];
+  /** When there are errors: the fields that could be mapped (to name the record in reports). */
+  partial?: Record<string, unknown>;
 }
 
 /** JSONata results computed ahead of the synchronous build, per scope and per list element. */
@@ -74,7 +76,7 @@ export class RecordMapper {
   private build(rec: RecordCtx, pre: Prepared | undefined): MapResult {
     const errors: FieldError[] = [];
     const out = this.root.build(rec.first, rec, pre, errors, '', -1);
-    return errors.length ? { errors } : { value: out, errors };
+    return errors.length ? { errors, partial: out } : { value: out, errors };
   }
 
   /** The JSONata input of a record's own source (for `$record`). */
