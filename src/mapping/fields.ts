@@ -6,6 +6,7 @@ import { Invalid, inputConverter, type TypeOptions } from './coerce.js';
 import { buildLookup, type LookupSpec, type LookupTable } from './lookups.js';
 import type { MappingProblem } from './problems.js';
 import { XML_TEXT_KEY } from '../formats/xml.js';
+import { echo } from '../errors.js';
 
 /** A field spec as written in a mapping file (after schema validation). */
 export interface ValueSpecDoc {
@@ -255,7 +256,7 @@ function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: Val
     if (table) {
       const hit = table.get(String(raw));
       if (hit === undefined) {
-        if (missing === 'error') return new Invalid(`unknown ${table.name} ${JSON.stringify(String(raw))}; add it to lookup "${table.name}"`);
+        if (missing === 'error') return new Invalid(`unknown ${table.name} ${echo(String(raw))}; add it to lookup "${table.name}"`);
         if (missing === 'default') return onAbsent;
       } else {
         raw = hit;
