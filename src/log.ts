@@ -44,12 +44,9 @@ export function boundLogObject(obj: Record<string, unknown>, depth = 0): Record<
   return out ?? obj;
 }
 
-export function createLogger(settings: LogSettings = {}): Logger {
-  const level = settings.level ?? process.env.WHARF_LOG_LEVEL ?? 'info';
-  const options: LoggerOptions = {
-    level,
-    base: { pid: process.pid },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+/** pino options that keep every log line bounded: long fields and messages are cut. */
+export function boundedLogOptions(): Pick<LoggerOptions, 'formatters' | 'hooks'> {
+  return {
     formatters: { log: (obj) => boundLogObject(obj) },
     hooks: {
       // The message (and printf-style arguments) are cut too.
@@ -61,6 +58,16 @@ export function createLogger(settings: LogSettings = {}): Logger {
         return method.apply(this, args);
       },
     },
+  };
+}
+
+export function createLogger(settings: LogSettings = {}): Logger {
+  const level = settings.level ?? process.env.WHARF_LOG_LEVEL ?? 'info';
+  const options: LoggerOptions = {
+    level,
+    base: { pid: process.pid },
+    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    ...boundedLogOptions(),
   };
   const pretty = settings.pretty ?? Boolean(process.stderr.isTTY);
   if (pretty) {
