@@ -173,7 +173,7 @@ export async function* readCsv(
 /** The delimiter an Excel `sep=X` line announces, or undefined when the row is not such a line. */
 function sepLine(cells: string[], delimiter: string): string | undefined {
   if (cells.length > 2 || !/^sep=/i.test(cells[0]!)) return undefined;
-  const text = cells.join(delimiter).trim();
+  const text = cells.join(delimiter).replace(/^ +| +$/g, ''); // not trim(): the delimiter may be a tab
   return /^sep=.$/i.test(text) ? text.slice(4) : undefined;
 }
 

@@ -76,6 +76,11 @@ describe('Excel sep= line', () => {
     expect(r).toEqual([{ line: 3, cells: ['A1', '1'] }]);
   });
 
+  it('works for a tab too', async () => {
+    const r = await rows('sep=\t\nid\tqty\nA1\t1\n', { delimiter: '\t' });
+    expect(r).toEqual([{ line: 3, cells: ['A1', '1'] }]);
+  });
+
   it('is refused when it names another delimiter', async () => {
     const err = await failure(rows('sep=,\nid,qty\nA1,1\n', { delimiter: ';' }));
     expect(err.message).toBe('the file\'s first line says sep=, but the mapping\'s delimiter is ";"');
