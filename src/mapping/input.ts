@@ -145,9 +145,9 @@ export class CompiledInputMapping implements InputMapping {
       if (!group) return undefined;
       const g = group;
       group = undefined;
-      const extra = [...(g.errors ?? [])];
+      let extra = g.errors;
       if (g.repeatOf !== undefined) {
-        extra.push({ path: '', message: `the rows of ${echo(g.key)} (${groupBy}) are not adjacent: they also appear in the record starting at line ${g.repeatOf ?? '?'}; rows of one record must follow each other` });
+        extra = [...(extra ?? []), { path: '', message: `the rows of ${echo(g.key)} (${groupBy}) are not adjacent: they also appear in the record starting at line ${g.repeatOf ?? '?'}; rows of one record must follow each other` }];
       }
       return emit(g.line, { first: g.rows[0], rows: g.rows }, extra);
     };
