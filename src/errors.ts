@@ -71,13 +71,46 @@ export function isRetryable(err: unknown): boolean {
   return code === 'ECONNRESET' || code === 'ECONNREFUSED' || code === 'ETIMEDOUT' || code === 'EPIPE' || code === 'EAI_AGAIN';
 }
 
-/** One-line description of any thrown value, for logs and reports. */
+/** One-line description of any thrown value, for logs and reports (at most MESSAGE_MAX characters). */
 export function describeError(err: unknown): string {
   if (err instanceof WharfError) {
     const where = err.details.where ? ` (${err.details.where})` : '';
     const hint = err.details.hint ? ` — ${err.details.hint}` : '';
-    return `${err.message}${where}${hint}`;
+    return clipMessage(`${err.message}${where}${hint}`);
   }
-  if (err instanceof Error) return err.message;
-  return String(err);
+  if (err instanceof Error) return clipMessage(err.message);
+  return clipMessage(String(err));
+}
+
+/** Longest prefix of an echoed value (in characters) that messages, reports and logs quote. */
+export const ECHO_MAX = 40;
+/** Longest message (in characters) a report entry or a log line carries, whatever it quotes. */
+export const MESSAGE_MAX = 1000;
+
+/**
+ * Quotes a value from an input file for a message, cut to a short prefix: `"Jan de Vries"`, or
+ * `"aaaaaaaa…" (20971520 characters)` when longer than `max` characters. The one helper every
+ * message, report and log line uses to echo input, so no report or log line grows with the input.
+ * Non-strings are shown as JSON (numbers, booleans, null) or by their type.
+ */
+export function echo(value: unknown, max = ECHO_MAX): string {
+  if (typeof value === 'string') {
+    if (value.length <= max) return JSON.stringify(value);
+    // Do not cut a surrogate pair in half.
+    let end = max;
+    const c = value.charCodeAt(end - 1);
+    if (c >= 0xd800 && c <= 0xdbff) end--;
+    return `${JSON.stringify(value.slice(0, end)).slice(0, -1)}…" (${value.length} characters)`;
+  }
+  if (value === undefined) return 'nothing';
+  if (value === null || typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (Array.isArray(value)) return `a list of ${value.length}`;
+  if (typeof value === 'object') return 'an object';
+  return typeof value;
+}
+
+/** Cuts a whole message to `max` characters (a last guard: values inside should already be echoed). */
+export function clipMessage(text: string, max = MESSAGE_MAX): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, max)}… (${text.length} characters)`;
 }

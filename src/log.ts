@@ -1,4 +1,5 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
+import { MESSAGE_MAX, clipMessage } from './errors.js';
 
 export type { Logger };
 
@@ -23,12 +24,50 @@ export interface LogSettings {
   pretty?: boolean;
 }
 
+/**
+ * Cuts every long string in a log object (to MESSAGE_MAX characters, a few levels deep): no log line
+ * grows with the input, whatever a message or field quotes. Objects without long strings are
+ * returned as they are (no copy).
+ */
+export function boundLogObject(obj: Record<string, unknown>, depth = 0): Record<string, unknown> {
+  let out: Record<string, unknown> | undefined;
+  for (const key of Object.keys(obj)) {
+    const v = obj[key];
+    let bounded: unknown = v;
+    if (typeof v === 'string') {
+      if (v.length > MESSAGE_MAX) bounded = clipMessage(v);
+    } else if (v !== null && typeof v === 'object' && depth < 3 && !Array.isArray(v)) {
+      bounded = boundLogObject(v as Record<string, unknown>, depth + 1);
+    }
+    if (bounded !== v) (out ??= { ...obj })[key] = bounded;
+  }
+  return out ?? obj;
+}
+
+/** pino options that keep every log line bounded: long fields and messages are cut. */
+export function boundedLogOptions(): Pick<LoggerOptions, 'formatters' | 'hooks'> {
+  return {
+    formatters: { log: (obj) => boundLogObject(obj) },
+    hooks: {
+      // The message (and printf-style arguments) are cut too.
+      logMethod(args, method) {
+        for (let i = 0; i < args.length; i++) {
+          const a = args[i];
+          if (typeof a === 'string' && a.length > MESSAGE_MAX) (args as unknown[])[i] = clipMessage(a);
+        }
+        return method.apply(this, args);
+      },
+    },
+  };
+}
+
 export function createLogger(settings: LogSettings = {}): Logger {
   const level = settings.level ?? process.env.WHARF_LOG_LEVEL ?? 'info';
   const options: LoggerOptions = {
     level,
     base: { pid: process.pid },
     redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    ...boundedLogOptions(),
   };
   const pretty = settings.pretty ?? Boolean(process.stderr.isTTY);
   if (pretty) {

@@ -2,6 +2,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
 import addFormatsModule from 'ajv-formats';
+import { echo } from './errors.js';
 
 /** The schemas/ folder of the installed package (works from src/ under vitest and from dist/). */
 export const SCHEMAS_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
@@ -22,7 +23,9 @@ const addFormats: FormatsPlugin =
   (addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? (addFormatsModule as unknown as FormatsPlugin);
 
 function newAjv(): Ajv2020 {
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, strictRequired: false });
+  // verbose: errors carry the offending value and their schema, so record errors can say what was
+  // wrong and what is allowed (formatAjvErrors with showValues).
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, strictRequired: false, verbose: true });
   addFormats(ajv);
   // Editor-only keywords that appear in our config/mapping schemas.
   ajv.addKeyword({ keyword: 'x-secret' });
@@ -69,13 +72,20 @@ export function pointerToPath(pointer: string): string {
     .reduce((acc, seg) => (/^\d+$/.test(seg) ? `${acc}[${seg}]` : acc ? `${acc}.${seg}` : seg), '');
 }
 
-/** Turns ajv's errors into one plain message per field, most specific first, without allOf noise. */
-export function formatAjvErrors(errors: ErrorObject[] | null | undefined): FieldError[] {
+/**
+ * Turns ajv's errors into one plain message per field, most specific first, without allOf noise.
+ * With `showValues` (canonical records, never config: it may hold secrets) each message quotes the
+ * offending value, cut short by echo(), and says what is allowed.
+ */
+export function formatAjvErrors(errors: ErrorObject[] | null | undefined, options: { showValues?: boolean } = {}): FieldError[] {
   const out: FieldError[] = [];
   const seen = new Set<string>();
   for (const e of errors ?? []) {
     let path = pointerToPath(e.instancePath);
     let message: string;
+    const shown = options.showValues && e.keyword !== 'required' && e.keyword !== 'additionalProperties' ? `${echo(e.data)} ` : '';
+    // Only for records: config schema descriptions are long reference texts, not a message.
+    const description = options.showValues && e.parentSchema && typeof e.parentSchema === 'object' && 'description' in e.parentSchema ? String(e.parentSchema.description) : undefined;
     switch (e.keyword) {
       case 'required': {
         const missing = (e.params as { missingProperty: string }).missingProperty;
@@ -88,12 +98,30 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined): Field
         message = 'is not a known field';
         break;
       case 'pattern':
-        message = `${e.parentSchema && typeof e.parentSchema === 'object' && 'description' in e.parentSchema ? String(e.parentSchema.description) : `must match ${(e.params as { pattern: string }).pattern}`}`;
-        message = `is not valid: ${message}`;
+        message = `${shown}is not valid: ${description ?? `must match ${(e.params as { pattern: string }).pattern}`}`;
+        break;
+      case 'format':
+        message = `${shown}is not a valid ${(e.params as { format: string }).format}${description ? ` (${description})` : ''}`;
         break;
       case 'enum':
-        message = `must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
+        message = `${shown}${shown ? 'is not allowed: ' : ''}must be one of ${(e.params as { allowedValues: unknown[] }).allowedValues.map((v) => JSON.stringify(v)).join(', ')}`;
         break;
+      case 'maxLength':
+      case 'minLength': {
+        const limit = (e.params as { limit: number }).limit;
+        const len = typeof e.data === 'string' ? ` (${e.data.length} characters)` : '';
+        message = `${shown}is too ${e.keyword === 'maxLength' ? 'long' : 'short'}${shown && len && !shown.includes(' characters)') ? len : ''}: at ${e.keyword === 'maxLength' ? 'most' : 'least'} ${limit} characters allowed`;
+        break;
+      }
+      case 'minimum':
+      case 'maximum':
+      case 'exclusiveMinimum':
+      case 'exclusiveMaximum': {
+        const { comparison, limit } = e.params as { comparison: string; limit: number };
+        const words: Record<string, string> = { '>=': 'at least', '<=': 'at most', '>': 'more than', '<': 'less than' };
+        message = `${shown}is too ${comparison.startsWith('>') ? 'small' : 'large'}: must be ${words[comparison] ?? comparison} ${limit}`;
+        break;
+      }
       case 'discriminator': {
         const params = e.params as { tag?: string; tagValue?: unknown };
         path = path ? `${path}.${params.tag ?? 'type'}` : (params.tag ?? 'type');
@@ -104,7 +132,7 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined): Field
       case 'if':
         continue;
       default:
-        message = e.message ?? e.keyword;
+        message = shown && (typeof e.data !== 'object' || e.data === null) ? `${shown}is not allowed: ${e.message ?? e.keyword}` : (e.message ?? e.keyword);
     }
     const key = `${path}\u0000${message}`;
     if (seen.has(key)) continue;
@@ -118,5 +146,5 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined): Field
 export function validateRecord(kind: RecordKind, value: unknown): FieldError[] {
   const validate = validatorFor(`${kind}.schema.json`);
   if (validate(value)) return [];
-  return formatAjvErrors(validate.errors);
+  return formatAjvErrors(validate.errors, { showValues: true });
 }

@@ -46,7 +46,7 @@ function checkFile(file: string): void {
 }
 
 /** Runs one file through parse -> map -> validate, calling back per record. Returns the error entries. */
-async function walk(file: string, opts: PreviewOptions, onValid: (rec: Record<string, unknown>) => void): Promise<{ read: number; invalid: number; errors: ErrorEntry[] }> {
+async function walk(file: string, opts: PreviewOptions, onValid: (rec: Record<string, unknown>) => void): Promise<{ read: number; invalid: number; errors: ErrorEntry[]; unreadable: boolean }> {
   checkFile(file);
   const mapping = await inputMapping(opts);
   const input = createReadStream(file);
@@ -63,24 +63,29 @@ async function walk(file: string, opts: PreviewOptions, onValid: (rec: Record<st
       if (canonical) onValid(canonical);
       else {
         invalid++;
-        for (const e of problems) errors.push({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), field: e.path, message: e.message });
+        const externalId = typeof rec.value?.externalId === 'string' ? rec.value.externalId : rec.externalId;
+        for (const e of problems) errors.push({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), ...(externalId ? { externalId } : {}), field: e.path, message: e.message });
       }
     }
   } catch (err) {
+    // The file itself could not be read: that is no invalid record ("1 of 0 records invalid").
     const d = err instanceof WharfError ? err.details : {};
     errors.push({ ...(d.record !== undefined ? { record: d.record } : {}), ...(d.line !== undefined ? { line: d.line } : {}), message: describeError(err) });
-    invalid++;
+    return { read, invalid, errors, unreadable: true };
   }
-  return { read, invalid, errors };
+  return { read, invalid, errors, unreadable: false };
 }
 
 export async function validateCommand(file: string, opts: PreviewOptions): Promise<number> {
-  const { read, invalid, errors } = await walk(file, opts, () => undefined);
+  const { read, invalid, errors, unreadable } = await walk(file, opts, () => undefined);
   if (opts.json) {
-    print(JSON.stringify({ file, mapping: opts.mapping, valid: errors.length === 0, records: read, invalid, errors }, null, 2));
+    print(JSON.stringify({ file, mapping: opts.mapping, valid: errors.length === 0, records: read, invalid, ...(unreadable ? { unreadable } : {}), errors }, null, 2));
   } else {
     for (const e of errors) print(`${path.basename(file)}: ${describeEntry(e)}`);
-    print(errors.length === 0 ? `${file}: valid (${read} record${read === 1 ? '' : 's'})` : `${file}: INVALID: ${invalid} of ${read} record(s) have errors (${errors.length} error(s))`);
+    const records = `${read} record${read === 1 ? '' : 's'}`;
+    print(errors.length === 0 ? `${file}: valid (${records})`
+      : unreadable ? `${file}: INVALID: the file could not be read to the end (${records} read before the error${invalid ? `, ${invalid} of them invalid` : ''})`
+      : `${file}: INVALID: ${invalid} of ${records} have errors (${errors.length} error(s))`);
   }
   return errors.length === 0 ? EXIT.ok : EXIT.failed;
 }

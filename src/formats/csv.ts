@@ -1,7 +1,7 @@
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream';
-import { CsvError, parse, type Parser } from 'csv-parse';
-import { ContentError, WharfError } from '../errors.js';
+import { CsvError, parse, type Options, type Parser } from 'csv-parse';
+import { ContentError, WharfError, clipMessage, echo } from '../errors.js';
 import { decodeStream } from './decode.js';
 
 export interface CsvReadOptions {
@@ -15,23 +15,41 @@ export interface CsvReadOptions {
   header?: boolean;
   /** Column names by position, for files without a header row (or to override it). */
   columns?: string[];
-  /** Character set of the file, default utf-8. */
+  /** Character set of the file, default utf-8 (a UTF-8 or UTF-16 byte order mark is recognised). */
   encoding?: string;
   /** Lines to skip before the header (or the first record), e.g. a title line. */
   skipLines?: number;
+  /**
+   * Accept a quote inside an unquoted cell as an ordinary character (`12" pizza`), csv-parse's
+   * `relax_quotes`. Off by default: such a quote is a parse error naming its line.
+   */
+  relaxQuotes?: boolean;
 }
 
 export interface CsvRow {
-  /** 1-based line where the row starts. */
+  /** 1-based physical line of the file where the row starts (quoted line breaks and blank lines counted). */
   line: number;
   /** The row's cells as strings, exactly as in the file (no type casting: see DESIGN.md "Performance"). */
   cells: string[];
+  /** Why the row cannot be read as it is (more cells than columns); the row is an invalid record. */
+  error?: string;
 }
+
+/**
+ * Every line ending ends a record wherever it appears: csv-parse otherwise fixes the record delimiter
+ * at the first line break it sees, and a CRLF file with one bare-LF row glues that row onto the last
+ * cell of the previous one. `\r\n` comes first so a CRLF is one break, not two.
+ * https://csv.js.org/parse/options/record_delimiter/
+ */
+const RECORD_DELIMITERS = ['\r\n', '\n', '\r'];
 
 /**
  * Streams the data rows of a CSV file. `onHeader` receives the column names (from the header row or
  * `columns`) before the first row, and may throw to reject the file. Memory stays flat: nothing is
  * buffered beyond csv-parse's own chunk. An empty file, or one with a header only, is 'FILE_EMPTY'.
+ * An Excel `sep=X` first line is skipped when X is the delimiter, and refused when it is not. A row
+ * with more non-empty cells than there are columns comes with `error` set (a row error, never glued
+ * into the last column).
  */
 export async function* readCsv(
   input: Readable | AsyncIterable<Buffer | string>,
@@ -39,15 +57,54 @@ export async function* readCsv(
   onHeader?: (columns: string[], line: number) => void,
 ): AsyncGenerator<CsvRow> {
   const quote = options.quote ?? '"';
-  const parser: Parser = parse({
-    delimiter: options.delimiter ?? ',',
+  const delimiter = options.delimiter ?? ',';
+  // csv-parse counts a CRLF inside a quoted cell as two lines; `extra` is how many such CRLFs came
+  // before, so that physical line = csv-parse's line − extra. `lastEnd` is csv-parse's line where the
+  // previous record ended: a record that ends on the next line spans one line and needs no scan.
+  // This runs in on_record, in parse order, so a parse error later in the file is placed right too.
+  let extra = 0;
+  let lastEnd = options.skipLines ?? 0;
+  const locate = (cells: string[], info: { lines: number }): CsvRow => {
+    const end = info.lines;
+    let start = end;
+    let crlf = 0;
+    if (end - lastEnd > 1) {
+      // The record spans several lines, or blank lines came before it: count its quoted breaks.
+      let breaks = 0;
+      for (let i = 0; i < cells.length; i++) {
+        const c = cells[i]!;
+        if (c.length === 0 || (c.indexOf('\n') === -1 && c.indexOf('\r') === -1)) continue;
+        for (let k = 0; k < c.length; k++) {
+          const ch = c.charCodeAt(k);
+          if (ch === 10) breaks++;
+          else if (ch === 13) {
+            breaks++;
+            if (c.charCodeAt(k + 1) === 10) crlf++;
+          }
+        }
+      }
+      start = end - breaks;
+    }
+    lastEnd = end;
+    const line = start - extra;
+    extra += crlf;
+    return { line, cells };
+  };
+  const parserOptions: Options<CsvRow, string[]> = {
+    delimiter,
     quote,
     escape: options.escape ?? quote,
-    info: true,
+    record_delimiter: RECORD_DELIMITERS,
+    on_record: locate,
+    // Rows with fewer cells are fine (exports leave trailing empty cells out); rows with more are
+    // checked below, per row, so that one bad row is an error of that row and not of the whole file.
     relax_column_count: true,
+    relax_quotes: options.relaxQuotes ?? false,
     skip_empty_lines: true,
     from_line: (options.skipLines ?? 0) + 1,
-  });
+  };
+  // The options typed for on_record's row objects; parse() itself is typed for string[] records.
+  const parser: Parser = parse(parserOptions as unknown as Options);
   const source = Readable.from(decodeStream(input, options.encoding));
   pipeline(source, parser, () => {
     /* errors surface through the parser's async iterator */
@@ -60,19 +117,32 @@ export async function* readCsv(
     if (columns) onHeader?.(columns, 0);
   }
   let headerSeen = !useHeader;
+  let first = true;
   let rows = 0;
   try {
-    for await (const item of parser as AsyncIterable<{ info: { lines: number }; record: string[] }>) {
-      const cells = item.record;
-      let multiline = 0;
+    for await (const row of parser as AsyncIterable<CsvRow>) {
+      const { cells, line } = row;
       let blank = true;
       for (let i = 0; i < cells.length; i++) {
-        const c = cells[i]!;
-        if (blank && c.trim() !== '') blank = false;
-        if (c.length > 1 && c.includes('\n')) multiline += c.split('\n').length - 1;
+        if (cells[i]!.trim() !== '') {
+          blank = false;
+          break;
+        }
       }
       if (blank) continue; // `;;;;` rows that spreadsheet exports leave behind
-      const line = item.info.lines - multiline;
+      if (first) {
+        first = false;
+        const sep = sepLine(cells, delimiter);
+        if (sep !== undefined) {
+          if (sep !== delimiter) {
+            throw new ContentError('PARSE_FAILED', `the file's first line says sep=${sep} but the mapping's delimiter is ${echo(delimiter)}`, {
+              line,
+              hint: `set csv.delimiter: ${echo(sep)} in the mapping if the file really is separated by ${echo(sep)}`,
+            });
+          }
+          continue; // Excel's "sep=;" hint line: not the header
+        }
+      }
       if (!headerSeen) {
         headerSeen = true;
         columns = options.columns ? [...options.columns] : cells.map((c) => c.trim());
@@ -80,10 +150,17 @@ export async function* readCsv(
         continue;
       }
       rows++;
-      yield { line, cells };
+      if (columns && cells.length > columns.length) {
+        const error = extraCells(cells, columns.length, line);
+        if (error) {
+          yield { line, cells, error };
+          continue;
+        }
+      }
+      yield row;
     }
   } catch (err) {
-    throw asContentError(err);
+    throw asContentError(err, extra);
   }
   if (!headerSeen) throw new ContentError('FILE_EMPTY', 'the file is empty', { line: 1 });
   if (rows === 0) {
@@ -93,16 +170,40 @@ export async function* readCsv(
   }
 }
 
-function asContentError(err: unknown): unknown {
+/** The delimiter an Excel `sep=X` line announces, or undefined when the row is not such a line. */
+function sepLine(cells: string[], delimiter: string): string | undefined {
+  if (cells.length > 2 || !/^sep=/i.test(cells[0]!)) return undefined;
+  const text = cells.join(delimiter).replace(/^ +| +$/g, ''); // not trim(): the delimiter may be a tab
+  return /^sep=.$/i.test(text) ? text.slice(4) : undefined;
+}
+
+/** The error of a row with more cells than columns, unless the extra cells are all empty. */
+function extraCells(cells: string[], columns: number, line: number): string | undefined {
+  const extra = cells.slice(columns).filter((c) => c.trim() !== '');
+  if (extra.length === 0) return undefined; // a trailing delimiter: nothing is lost
+  return `line ${line} has ${cells.length} cells but the header has ${columns} columns (extra: ${extra.slice(0, 3).map((c) => echo(c)).join(', ')}${extra.length > 3 ? ', …' : ''}); ` +
+    'a cell with the delimiter in it must be quoted, and every line must end where its record ends';
+}
+
+function asContentError(err: unknown, extra: number): unknown {
   if (err instanceof WharfError) return err;
   const e = err as { code?: string; message?: string; lines?: number };
   // Every csv-parse error is about the file's content (its codes are not all prefixed CSV_).
   if (err instanceof CsvError || (typeof e?.code === 'string' && e.code.startsWith('CSV_'))) {
-    // csv-parse messages end with a list of the options; keep the first sentence.
-    const message = String(e.message ?? 'not valid CSV').split(/ instead of | at line \d+/)[0];
-    return new ContentError('PARSE_FAILED', `not valid CSV at line ${e.lines}: ${message}`, {
-      line: e.lines,
-      hint: 'check quoting: a field containing the delimiter, a quote or a line break must be quoted, quotes doubled',
+    // csv-parse messages end with a list of the options; keep the first sentence, and cut the cell
+    // value some messages quote (`value is "…"`) to a short prefix.
+    let message = String(e.message ?? 'not valid CSV').split(/ instead of | at line \d+/)[0]!;
+    message = message.replace(/value is (".*")$/s, (_m, v: string) => {
+      try {
+        return `value is ${echo(JSON.parse(v) as string)}`;
+      } catch {
+        return 'value is (cut)';
+      }
+    });
+    const line = typeof e.lines === 'number' ? e.lines - extra : undefined;
+    return new ContentError('PARSE_FAILED', clipMessage(`not valid CSV at line ${line}: ${message}`), {
+      line,
+      hint: 'check quoting: a field containing the delimiter, a quote or a line break must be quoted, quotes doubled (or set csv.relaxQuotes: true for cells like 12" pizza)',
     }, err);
   }
   return err;

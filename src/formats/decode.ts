@@ -2,61 +2,129 @@ import type { Readable } from 'node:stream';
 import { ContentError } from '../errors.js';
 
 /** Character sets an input file may be in. `latin1`/`iso-8859-1` decode as windows-1252 (WHATWG). */
-export type EncodingName = 'utf-8' | 'latin1' | 'iso-8859-1' | 'windows-1252';
-export const ENCODINGS: readonly string[] = ['utf-8', 'utf8', 'latin1', 'iso-8859-1', 'windows-1252', 'cp1252'];
+export type EncodingName = 'utf-8' | 'latin1' | 'iso-8859-1' | 'windows-1252' | 'utf-16le' | 'utf-16be';
+export const ENCODINGS: readonly string[] = ['utf-8', 'utf8', 'latin1', 'iso-8859-1', 'windows-1252', 'cp1252', 'utf-16le', 'utf-16be'];
+
+type Label = 'utf-8' | 'windows-1252' | 'utf-16le' | 'utf-16be';
 
 /** Canonical TextDecoder label for a configured encoding name (case-insensitive). */
-export function decoderLabel(encoding: string | undefined): 'utf-8' | 'windows-1252' {
+export function decoderLabel(encoding: string | undefined): Label {
   const e = (encoding ?? 'utf-8').toLowerCase();
   if (e === 'utf-8' || e === 'utf8') return 'utf-8';
   // The WHATWG Encoding Standard (and so TextDecoder) maps latin1 and iso-8859-1 to windows-1252:
   // identical for every printable latin1 character, and it is what Windows exports really contain.
   if (e === 'latin1' || e === 'iso-8859-1' || e === 'windows-1252' || e === 'cp1252') return 'windows-1252';
+  if (e === 'utf-16le' || e === 'utf16le') return 'utf-16le';
+  if (e === 'utf-16be' || e === 'utf16be') return 'utf-16be';
   throw new ContentError('PARSE_FAILED', `unsupported encoding "${encoding}"`, { hint: `use one of ${ENCODINGS.join(', ')}` });
 }
 
+const NAMES: Record<Label, string> = { 'utf-8': 'UTF-8', 'windows-1252': 'windows-1252', 'utf-16le': 'UTF-16LE', 'utf-16be': 'UTF-16BE' };
+
+/** The encoding a byte order mark at the start of `head` announces, if any. */
+function bomOf(head: Buffer): Label | undefined {
+  if (head.length >= 3 && head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) return 'utf-8';
+  if (head.length >= 2 && head[0] === 0xff && head[1] === 0xfe) return 'utf-16le';
+  if (head.length >= 2 && head[0] === 0xfe && head[1] === 0xff) return 'utf-16be';
+  return undefined;
+}
+
 /**
- * Decodes a byte stream into text chunks. A UTF-8 BOM is stripped. Invalid UTF-8 is a ContentError
- * 'ENCODING_INVALID' naming the line and byte offset, never silently replaced with U+FFFD.
+ * UTF-16 without a byte order mark, recognised by its zero bytes: ASCII text in UTF-16LE has a 0 in
+ * every odd byte (BE: every even byte). A real UTF-8 or windows-1252 text file has no zero bytes.
+ */
+function utf16Without(head: Buffer): Label | undefined {
+  const n = Math.min(head.length, 256) & ~1;
+  if (n < 4) return undefined;
+  let even = 0;
+  let odd = 0;
+  for (let i = 0; i < n; i += 2) {
+    if (head[i] === 0) even++;
+    if (head[i + 1] === 0) odd++;
+  }
+  const pairs = n / 2;
+  if (odd >= pairs / 2 && even === 0) return 'utf-16le';
+  if (even >= pairs / 2 && odd === 0) return 'utf-16be';
+  return undefined;
+}
+
+/**
+ * Chooses the decoder for a file from the configured encoding and the file's first bytes. A byte
+ * order mark is believed: a UTF-16 BOM switches the default UTF-8 to UTF-16 (Excel's "Unicode text"),
+ * and a BOM that contradicts an explicit single-byte or other-UTF-16 setting is an error (never a
+ * guess). UTF-16 without a BOM is refused with the setting to use.
+ */
+function chooseLabel(configured: Label, explicit: boolean, head: Buffer): Label {
+  const bom = bomOf(head);
+  if (bom !== undefined) {
+    if (bom === configured) return bom;
+    if (configured === 'utf-8' && bom !== 'utf-8') return bom; // FF FE / FE FF can never start UTF-8
+    const bytes = [...head.subarray(0, bom === 'utf-8' ? 3 : 2)].map((b) => b.toString(16).toUpperCase().padStart(2, '0')).join(' ');
+    throw new ContentError('ENCODING_INVALID', `the file starts with a ${NAMES[bom]} byte order mark (bytes ${bytes}) but the mapping says ${explicit ? NAMES[configured] : 'UTF-8'}`, {
+      line: 1,
+      hint: `set encoding: ${bom} in the mapping (or leave encoding out: a byte order mark is recognised)`,
+    });
+  }
+  if (configured === 'utf-8' || configured === 'windows-1252') {
+    const guess = utf16Without(head);
+    if (guess) {
+      throw new ContentError('ENCODING_INVALID', `the file looks like ${NAMES[guess]} without a byte order mark (every other byte is 0) but the mapping says ${NAMES[configured]}`, {
+        line: 1,
+        hint: `set encoding: ${guess} in the mapping`,
+      });
+    }
+  }
+  return configured;
+}
+
+/**
+ * Decodes a byte stream into text chunks. A byte order mark (UTF-8, UTF-16LE, UTF-16BE) is
+ * recognised and stripped (see chooseLabel). Invalid UTF-8 or UTF-16 is a ContentError
+ * 'ENCODING_INVALID' naming the line and byte offset, never silently replaced with U+FFFD; its hint
+ * only suggests encodings the bytes can be in.
  */
 export async function* decodeStream(input: Readable | AsyncIterable<Buffer | string>, encoding?: string): AsyncGenerator<string> {
-  const label = decoderLabel(encoding);
-  const utf8 = label === 'utf-8';
-  const decoder = new TextDecoder(label, { fatal: utf8, ignoreBOM: false });
+  const configured = decoderLabel(encoding);
+  let label: Label = configured;
+  let decoder: TextDecoder | undefined;
   let offset = 0; // bytes consumed before the current chunk
-  let newlines = 0; // 0x0A bytes before the current chunk
+  let newlines = 0; // 0x0A bytes (UTF-8) or decoded line feeds (UTF-16) before the current chunk
   let tail: Buffer = Buffer.alloc(0); // last bytes of the previous chunk, to locate a split sequence
-  let first = true;
-  for await (const piece of input) {
-    const chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
-    if (chunk.length === 0) continue;
-    if (first) {
-      first = false;
-      if (!utf8 && chunk.length >= 3 && chunk[0] === 0xef && chunk[1] === 0xbb && chunk[2] === 0xbf) {
-        throw new ContentError('ENCODING_INVALID', `the file starts with a UTF-8 byte order mark but the mapping says ${encoding}`, {
-          line: 1,
-          hint: 'set encoding: utf-8 in the mapping',
-        });
-      }
+  let head: Buffer | undefined = Buffer.alloc(0); // the first bytes, until the decoder is chosen
+  let first: Buffer | undefined;
+
+  const decode = function* (chunk: Buffer, atEnd: boolean): Generator<string> {
+    if (!decoder) {
+      label = chooseLabel(configured, encoding !== undefined, chunk);
+      decoder = new TextDecoder(label, { fatal: label !== 'windows-1252', ignoreBOM: false });
+      first = chunk.subarray(0, 256);
     }
     let text: string;
     try {
-      text = decoder.decode(chunk, { stream: true });
+      text = chunk.length ? decoder.decode(chunk, { stream: !atEnd }) : decoder.decode();
     } catch {
-      throw invalidUtf8(tail, chunk, offset, newlines, false);
+      throw label === 'utf-8' ? invalidUtf8(tail, chunk, offset, newlines, atEnd, first!) : invalidUtf16(label, offset, newlines);
     }
     offset += chunk.length;
-    newlines += countNewlines(chunk);
+    newlines += label === 'utf-8' || label === 'windows-1252' ? countNewlines(chunk) : countLineFeeds(text);
     tail = chunk.length >= 3 ? chunk.subarray(chunk.length - 3) : Buffer.concat([tail, chunk]).subarray(-3);
     if (text) yield text;
+  };
+
+  for await (const piece of input) {
+    let chunk = typeof piece === 'string' ? Buffer.from(piece, 'utf8') : piece;
+    if (chunk.length === 0) continue;
+    if (head !== undefined) {
+      // Gather at least 4 bytes to see a byte order mark (a stream may hand them over one by one).
+      head = Buffer.concat([head, chunk]);
+      if (head.length < 4) continue;
+      chunk = head;
+      head = undefined;
+    }
+    yield* decode(chunk, false);
   }
-  let rest: string;
-  try {
-    rest = decoder.decode();
-  } catch {
-    throw invalidUtf8(tail, Buffer.alloc(0), offset, newlines, true);
-  }
-  if (rest) yield rest;
+  if (head !== undefined && head.length > 0) yield* decode(head, false);
+  if (decoder) yield* decode(Buffer.alloc(0), true);
 }
 
 /** Reads a whole (size-limited) input into one string through the same decoder. */
@@ -73,13 +141,42 @@ export function lineAt(text: string, index: number): number {
   return line;
 }
 
+function countLineFeeds(text: string): number {
+  let n = 0;
+  for (let i = text.indexOf('\n'); i !== -1; i = text.indexOf('\n', i + 1)) n++;
+  return n;
+}
+
 function countNewlines(buf: Buffer): number {
   let n = 0;
   for (let i = buf.indexOf(10); i !== -1; i = buf.indexOf(10, i + 1)) n++;
   return n;
 }
 
-function invalidUtf8(tail: Buffer, chunk: Buffer, offset: number, newlines: number, atEnd: boolean): ContentError {
+function invalidUtf16(label: Label, offset: number, newlines: number): ContentError {
+  return new ContentError('ENCODING_INVALID', `invalid ${NAMES[label]} at line ${newlines + 1}, after byte offset ${offset} (an unpaired surrogate, or an odd number of bytes)`, {
+    line: newlines + 1,
+    hint: 'the file is cut off or not UTF-16: ask the sender for the complete file, and which character set it is in',
+  });
+}
+
+/**
+ * Bytes that windows-1252 leaves undefined: a file with them is not windows-1252 either.
+ * https://www.unicode.org/Public/MAPPINGS/VENDORS/MICSFT/WINDOWS/CP1252.TXT
+ */
+const NOT_1252 = new Set([0x81, 0x8d, 0x8f, 0x90, 0x9d]);
+
+/** What to try after invalid UTF-8: only encodings the bytes can be in. */
+function utf8Hint(bad: number | undefined, first: Buffer): string {
+  const utf16 = utf16Without(first);
+  if (utf16) return `the file looks like UTF-16 without a byte order mark: set encoding: ${utf16} in the mapping`;
+  if (bad !== undefined && NOT_1252.has(bad)) {
+    return `byte 0x${bad.toString(16).toUpperCase()} is not a character in windows-1252 either: ask the sender which character set the file is in (UTF-8 is best)`;
+  }
+  return 'if the file comes from Windows or an old system, set encoding: windows-1252 (or latin1) in the mapping';
+}
+
+function invalidUtf8(tail: Buffer, chunk: Buffer, offset: number, newlines: number, atEnd: boolean, first: Buffer): ContentError {
   // Start the scan at the first byte of `tail` that begins a sequence: everything before it decoded fine.
   let start = 0;
   while (start < tail.length && (tail[start]! & 0xc0) === 0x80) start++;
@@ -90,10 +187,11 @@ function invalidUtf8(tail: Buffer, chunk: Buffer, offset: number, newlines: numb
   const inChunk = bad - (tail.length - start); // newlines before `offset` are already counted
   const before = inChunk > 0 ? countNewlines(chunk.subarray(0, inChunk)) : 0;
   const line = newlines + before + 1;
-  const byte = bad >= 0 && bad < buf.length ? ` (byte 0x${buf[bad]!.toString(16).toUpperCase().padStart(2, '0')})` : '';
+  const badByte = bad >= 0 && bad < buf.length ? buf[bad]! : undefined;
+  const byte = badByte !== undefined ? ` (byte 0x${badByte.toString(16).toUpperCase().padStart(2, '0')})` : '';
   return new ContentError('ENCODING_INVALID', `invalid UTF-8 at line ${line}, byte offset ${at}${byte}`, {
     line,
-    hint: 'if the file comes from Windows or an old system, set encoding: windows-1252 (or latin1) in the mapping',
+    hint: utf8Hint(badByte, first),
   });
 }
 

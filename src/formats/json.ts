@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ContentError } from '../errors.js';
+import { ContentError, clipMessage, echo } from '../errors.js';
 import { decodeStream, lineAt, readText } from './decode.js';
 import type { SourceRecord } from './xml.js';
 
@@ -17,7 +17,7 @@ export function parseJsonRecords(text: string, options: JsonReadOptions = {}): S
     doc = JSON.parse(text);
   } catch (err) {
     const line = jsonErrorLine(text, err as Error);
-    throw new ContentError('PARSE_FAILED', `not valid JSON${line ? ` at line ${line}` : ''}: ${(err as Error).message}`, { line }, err);
+    throw new ContentError('PARSE_FAILED', clipMessage(`not valid JSON${line ? ` at line ${line}` : ''}: ${(err as Error).message}`, 300), { line }, err);
   }
   const path = options.record ?? '';
   let node: unknown = doc;
@@ -27,7 +27,7 @@ export function parseJsonRecords(text: string, options: JsonReadOptions = {}): S
     }
   }
   if (node === undefined || node === null) {
-    throw new ContentError('PARSE_FAILED', `no records at "${path}" in the JSON document`, { hint: 'check json.record in the mapping' });
+    throw new ContentError('PARSE_FAILED', `no records at ${echo(path)} in the JSON document`, { hint: 'check json.record in the mapping' });
   }
   const items = Array.isArray(node) ? node : [node];
   if (items.length === 0) throw new ContentError('FILE_EMPTY', `the record array "${path || '$'}" is empty`);
@@ -60,7 +60,7 @@ export async function* readNdjson(input: Readable | AsyncIterable<Buffer | strin
     try {
       yield { line: lineNo, data: JSON.parse(text) };
     } catch (err) {
-      yield { line: lineNo, data: undefined, error: `not valid JSON: ${(err as Error).message}` };
+      yield { line: lineNo, data: undefined, error: clipMessage(`not valid JSON: ${(err as Error).message}`, 300) };
     }
   }
   for await (const chunk of decodeStream(input, options.encoding)) {

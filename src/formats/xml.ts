@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { ContentError } from '../errors.js';
+import { ContentError, clipMessage } from '../errors.js';
 import { lineAt, readText } from './decode.js';
 
 /** Prefix of attribute names in parsed XML (and in mapping paths): `<order id="7">` → `@_id`. */
@@ -50,14 +50,29 @@ export function assertNoDoctype(text: string): void {
   }
 }
 
+/**
+ * CDATA sections become ordinary text with `&`, `<` and `>` escaped, so that entity decoding (which
+ * runs on all text) gives back exactly what the CDATA held: `<![CDATA[Tom &amp; Jerry]]>` stays
+ * "Tom &amp; Jerry". fast-xml-parser runs the tagValueProcessor on CDATA too, and its cdataPropName
+ * would split mixed text from CDATA and lose their order. Comments are left as they are (a CDATA
+ * opener inside a comment is not one). Line breaks are kept, so line numbers do not move.
+ */
+export function literalCdata(text: string): string {
+  if (!text.includes('<![CDATA[')) return text;
+  return text.replace(/<!--[\s\S]*?-->|<!\[CDATA\[([\s\S]*?)\]\]>/g, (m, body: string | undefined) =>
+    body === undefined ? m : body.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;'),
+  );
+}
+
 /** Parses a whole XML document (the pipeline bounds its size) and returns the record elements. */
-export function parseXmlRecords(text: string, options: XmlReadOptions): SourceRecord[] {
-  if (text.trim() === '') throw new ContentError('FILE_EMPTY', 'the file is empty', { line: 1 });
+export function parseXmlRecords(source: string, options: XmlReadOptions): SourceRecord[] {
+  if (source.trim() === '') throw new ContentError('FILE_EMPTY', 'the file is empty', { line: 1 });
+  const text = literalCdata(source);
   assertNoDoctype(text);
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
-    throw new ContentError('PARSE_FAILED', `XML is not well-formed at line ${line}, column ${col}: ${msg}`, { line });
+    throw new ContentError('PARSE_FAILED', clipMessage(`XML is not well-formed at line ${line}, column ${col}: ${msg}`), { line });
   }
   const arrays = new Set<string>([options.record, ...(options.arrays ?? [])]);
   const parser = new XMLParser({
@@ -78,7 +93,7 @@ export function parseXmlRecords(text: string, options: XmlReadOptions): SourceRe
   try {
     doc = parser.parse(text);
   } catch (err) {
-    throw new ContentError('PARSE_FAILED', `XML could not be parsed: ${(err as Error).message}`, {}, err);
+    throw new ContentError('PARSE_FAILED', clipMessage(`XML could not be parsed: ${(err as Error).message}`), {}, err);
   }
   const segments = options.record.split('.');
   let node: unknown = doc;
@@ -90,7 +105,7 @@ export function parseXmlRecords(text: string, options: XmlReadOptions): SourceRe
   const found = node && typeof node === 'object' ? (node as Record<string, unknown>)[last] : undefined;
   if (found === undefined || found === '') {
     const root = doc && typeof doc === 'object' ? Object.keys(doc as object)[0] : undefined;
-    throw new ContentError('FILE_EMPTY', `no <${last}> record elements at ${options.record}${root ? ` (the root element is <${root}>)` : ''}`, {
+    throw new ContentError('FILE_EMPTY', `no <${last}> record elements at ${options.record}${root ? ` (the root element is <${root.length > 40 ? `${root.slice(0, 40)}…` : root}>)` : ''}`, {
       hint: 'check xml.record in the mapping',
     });
   }

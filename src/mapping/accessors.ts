@@ -70,12 +70,41 @@ export function objectPathCode(path: string): string {
   return `(t = src, ${parts.join(', ')}, t)`;
 }
 
-/** Finds a column by name: exact first, then ignoring case and surrounding spaces. */
-export function columnIndex(columns: readonly string[], name: string): number {
-  const exact = columns.indexOf(name);
-  if (exact !== -1) return exact;
+/** Where a column name is in a header: one position, none, or several (an ambiguous name). */
+export type ColumnMatch = { index: number } | { missing: true } | { ambiguous: number[] };
+
+/**
+ * Finds a column by name: exact first, then ignoring case and surrounding spaces. A name found more
+ * than once is ambiguous (never silently the first); `Name#2` picks the second column called Name
+ * (1-based), unless a column is literally called `Name#2`.
+ */
+export function findColumn(columns: readonly string[], name: string): ColumnMatch {
+  const hits = positions(columns, name);
+  if (hits.length === 1) return { index: hits[0]! };
+  if (hits.length > 1) return { ambiguous: hits };
+  const pick = /^(.*)#(\d+)$/.exec(name);
+  if (pick) {
+    const all = positions(columns, pick[1]!);
+    const n = Number(pick[2]);
+    if (n >= 1 && n <= all.length) return { index: all[n - 1]! };
+  }
+  return { missing: true };
+}
+
+function positions(columns: readonly string[], name: string): number[] {
+  const exact: number[] = [];
+  for (let i = 0; i < columns.length; i++) if (columns[i] === name) exact.push(i);
+  if (exact.length) return exact;
   const want = name.trim().toLowerCase();
-  return columns.findIndex((c) => c.trim().toLowerCase() === want);
+  const loose: number[] = [];
+  for (let i = 0; i < columns.length; i++) if (columns[i]!.trim().toLowerCase() === want) loose.push(i);
+  return loose;
+}
+
+/** Index of a column (see findColumn); −1 when it is missing or ambiguous. */
+export function columnIndex(columns: readonly string[], name: string): number {
+  const m = findColumn(columns, name);
+  return 'index' in m ? m.index : -1;
 }
 
 /** A getter for one cell of a CSV row (an array of strings). */
@@ -83,12 +112,28 @@ export function cellGetter(index: number): Getter {
   return (row) => (row as string[])[index];
 }
 
-/** Turns a CSV row into `{ column: cell }`, the input of JSONata expressions over CSV. */
+/**
+ * Turns a CSV row into `{ column: cell }`, the input of JSONata expressions over CSV. A column name
+ * that occurs more than once is there as `Name#1`, `Name#2`…; reading the bare name fails the
+ * expression (and so the record) with the positions, instead of silently giving the first.
+ */
 export function rowObject(columns: readonly string[]): (row: unknown) => Record<string, string | undefined> {
+  const count = new Map<string, number[]>();
+  columns.forEach((c, i) => count.set(c, [...(count.get(c) ?? []), i]));
+  const dups = [...count].filter(([, at]) => at.length > 1);
   return (row) => {
     const cells = row as string[];
     const o: Record<string, string | undefined> = {};
-    for (let i = 0; i < columns.length; i++) if (!(columns[i]! in o)) o[columns[i]!] = cells[i];
+    for (let i = 0; i < columns.length; i++) o[columns[i]!] = cells[i];
+    for (const [name, at] of dups) {
+      at.forEach((i, k) => (o[`${name}#${k + 1}`] = cells[i]));
+      Object.defineProperty(o, name, {
+        enumerable: false,
+        get() {
+          throw new Error(`column ${JSON.stringify(name)} appears ${at.length} times in the header (columns ${at.map((i) => i + 1).join(' and ')}); read ${at.map((_, k) => JSON.stringify(`${name}#${k + 1}`)).join(' or ')}`);
+        },
+      });
+    }
     return o;
   };
 }

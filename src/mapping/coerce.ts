@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { echo } from '../errors.js';
 import type { ValueType } from './canonical.js';
 
 /** A value that could not be converted; `message` is shown to the integrator as is. */
@@ -10,7 +11,7 @@ export interface TypeOptions {
   type: ValueType;
   /** `,` for files that write 29,95. */
   decimalSeparator?: '.' | ',';
-  /** Removed before parsing numbers, e.g. `.` in 1.234,50. */
+  /** Digit grouping of the source, only between groups of three digits, e.g. `.` in 1.234,50. */
   thousandsSeparator?: string;
   /** luxon format of input dates (input mappings) or of rendered dates (output mappings). */
   pattern?: string;
@@ -21,7 +22,42 @@ export interface TypeOptions {
 export type Converter = (raw: string | number | boolean) => unknown;
 
 function show(raw: unknown): string {
-  return typeof raw === 'string' ? JSON.stringify(raw) : String(raw);
+  return echo(raw);
+}
+
+function escapeRe(s: string): string {
+  return s.replace(/[.*+?^${}()|[\]\\-]/g, '\\$&');
+}
+
+/**
+ * The one regular expression a number cell is read with: sign, whole part, optional decimal part.
+ * A thousands separator is only allowed between groups of exactly three digits (`1.234,50`), so
+ * `6.25` with thousandsSeparator '.' is not a number (never 625).
+ */
+function numberPattern(sep: '.' | ',', th: string | undefined): RegExp {
+  const whole = th ? `\\d{1,3}(?:${escapeRe(th)}\\d{3})+|\\d+` : '\\d+';
+  return new RegExp(`^([+-]?)(${whole})(?:${escapeRe(sep)}(\\d+))?$`);
+}
+
+/** A value written with digit grouping (1.000, 1,234.50, 12 500): said in errors, never guessed at. */
+const GROUPED = /^[+-]?\d{1,3}([.,' \u00a0\u202f])\d{3}(?:\1\d{3})*(?:[.,]\d+)?$/;
+
+function groupingHint(raw: string, o: TypeOptions): string {
+  const m = GROUPED.exec(raw);
+  if (!m) return '';
+  const th = m[1]!;
+  if (o.thousandsSeparator === undefined) {
+    return ` (it looks like digit grouping: if the file writes thousands as 1${th}000, set thousandsSeparator: '${th}'${th === '.' ? " and decimalSeparator: ','" : ''} in the mapping)`;
+  }
+  return '';
+}
+
+function expectation(o: TypeOptions): string {
+  const sep = o.decimalSeparator ?? '.';
+  if (o.thousandsSeparator !== undefined) {
+    return ` (the mapping expects thousands separator '${o.thousandsSeparator}' between groups of three digits and decimal separator '${sep}': 1${o.thousandsSeparator}234${sep}50)`;
+  }
+  return sep === ',' ? ' (the mapping expects a decimal comma: 29,95)' : '';
 }
 
 /** Builds the converter from a source value (already trimmed, never empty) to the canonical type. */
@@ -43,13 +79,20 @@ export function inputConverter(o: TypeOptions): Converter | undefined {
 function integerConverter(o: TypeOptions): Converter {
   const sep = o.decimalSeparator ?? '.';
   const th = o.thousandsSeparator;
-  const whole = sep === ',' ? /^[+-]?\d+(,0+)?$/ : /^[+-]?\d+(\.0+)?$/;
+  const re = numberPattern(sep, th);
   return (raw) => {
     if (typeof raw === 'number') return Number.isSafeInteger(raw) ? raw : new Invalid(`${raw} is not a whole number`);
     if (typeof raw !== 'string') return new Invalid(`${show(raw)} is not a whole number`);
-    const s = th ? raw.split(th).join('') : raw;
-    if (!whole.test(s)) return new Invalid(`${show(raw)} is not a whole number`);
-    const n = parseInt(s, 10);
+    const m = re.exec(raw);
+    if (!m || (m[3] !== undefined && !/^0+$/.test(m[3]))) {
+      return new Invalid(`${show(raw)} is not a whole number${groupingHint(raw, o) || (m ? '' : expectation(o))}`);
+    }
+    // `1.000` in a whole-number field without a declared separator: one, or a Dutch thousand? Refused.
+    if (th === undefined && m[3] !== undefined && m[3].length === 3 && m[2]!.length <= 3) {
+      return new Invalid(`${show(raw)} looks like digit grouping (a thousand?) in a whole-number field; set thousandsSeparator: '${sep}'${sep === '.' ? " and decimalSeparator: ','" : ''} in the mapping if the file groups digits, or write it without decimals`);
+    }
+    const digits = th !== undefined && m[2]!.length > 3 ? m[2]!.split(th).join('') : m[2]!;
+    const n = parseInt(m[1] === '-' ? `-${digits}` : digits, 10);
     return Number.isSafeInteger(n) ? (n === 0 ? 0 : n) : new Invalid(`${show(raw)} is too large`);
   };
 }
@@ -59,8 +102,7 @@ const SIMPLE_DECIMAL = /^-?\d+(?:\.\d+)?$/;
 function decimalConverter(o: TypeOptions): Converter {
   const sep = o.decimalSeparator ?? '.';
   const th = o.thousandsSeparator;
-  const re = sep === ',' ? /^([+-]?)(\d+)(?:,(\d+))?$/ : /^([+-]?)(\d+)(?:\.(\d+))?$/;
-  const expected = sep === ',' ? ' (the mapping expects a decimal comma: 29,95)' : '';
+  const re = numberPattern(sep, th);
   return (raw) => {
     if (typeof raw === 'number') {
       const s = String(raw);
@@ -68,10 +110,11 @@ function decimalConverter(o: TypeOptions): Converter {
     }
     if (typeof raw !== 'string') return new Invalid(`${show(raw)} is not a decimal number`);
     if (sep === '.' && !th && SIMPLE_DECIMAL.test(raw)) return raw;
-    const m = re.exec(th ? raw.split(th).join('') : raw);
-    if (!m) return new Invalid(`${show(raw)} is not a decimal number${expected}`);
+    const m = re.exec(raw);
+    if (!m) return new Invalid(`${show(raw)} is not a decimal number${groupingHint(raw, o) || expectation(o)}`);
     const sign = m[1] === '-' ? '-' : '';
-    return m[3] === undefined ? `${sign}${m[2]}` : `${sign}${m[2]}.${m[3]}`;
+    const whole = th !== undefined && m[2]!.length > 3 ? m[2]!.split(th).join('') : m[2]!;
+    return m[3] === undefined ? `${sign}${whole}` : `${sign}${whole}.${m[3]}`;
   };
 }
 

@@ -6,6 +6,7 @@ import { Invalid, inputConverter, type TypeOptions } from './coerce.js';
 import { buildLookup, type LookupSpec, type LookupTable } from './lookups.js';
 import type { MappingProblem } from './problems.js';
 import { XML_TEXT_KEY } from '../formats/xml.js';
+import { echo } from '../errors.js';
 
 /** A field spec as written in a mapping file (after schema validation). */
 export interface ValueSpecDoc {
@@ -200,6 +201,13 @@ function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: Val
     throw env.problem(`${where}.timezone`, `"${spec.timezone}" is not an IANA time zone`, 'for example Europe/Amsterdam or UTC');
   }
   if (spec.upper && spec.lower) throw env.problem(where, 'use upper or lower, not both');
+  if (spec.thousandsSeparator !== undefined) {
+    if (type !== 'integer' && type !== 'decimal') throw env.problem(`${where}.thousandsSeparator`, 'only applies to type: integer or decimal');
+    if (spec.thousandsSeparator === (spec.decimalSeparator ?? '.')) {
+      throw env.problem(`${where}.thousandsSeparator`, `'${spec.thousandsSeparator}' is also the decimal separator${spec.decimalSeparator === undefined ? ' (the default)' : ''}: a number like 6${spec.thousandsSeparator}25 could not be read`, `set decimalSeparator: '${spec.thousandsSeparator === '.' ? ',' : '.'}'`);
+    }
+    if (/[\d+-]/.test(spec.thousandsSeparator)) throw env.problem(`${where}.thousandsSeparator`, `'${spec.thousandsSeparator}' cannot separate digits`);
+  }
   const typeOptions: TypeOptions = {
     type,
     decimalSeparator: spec.decimalSeparator,
@@ -248,7 +256,7 @@ function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: Val
     if (table) {
       const hit = table.get(String(raw));
       if (hit === undefined) {
-        if (missing === 'error') return new Invalid(`unknown ${table.name} ${JSON.stringify(String(raw))}; add it to lookup "${table.name}"`);
+        if (missing === 'error') return new Invalid(`unknown ${table.name} ${echo(String(raw))}; add it to lookup "${table.name}"`);
         if (missing === 'default') return onAbsent;
       } else {
         raw = hit;

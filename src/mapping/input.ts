@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
-import { ContentError } from '../errors.js';
+import { ContentError, echo } from '../errors.js';
 import { readCsv, type CsvReadOptions } from '../formats/csv.js';
 import { readJsonRecords, readNdjson } from '../formats/json.js';
 import { readXmlRecords } from '../formats/xml.js';
 import type { RecordKind } from '../schemas.js';
-import { cellGetter, columnIndex, objectGetter, objectPathCode, rowObject, type Getter } from './accessors.js';
+import { cellGetter, columnIndex, findColumn, objectGetter, objectPathCode, rowObject, type Getter } from './accessors.js';
 import type { ScopePlan } from './fields.js';
 import { RecordMapper, type Binder, type RecordCtx } from './runtime.js';
 import type { FormatName, InputMapping, MappedRecord, MappingContext } from './types.js';
@@ -82,7 +82,7 @@ export class CompiledInputMapping implements InputMapping {
       mapper = new RecordMapper(s.scope, { getter, code: cell, exprInput: rowObject(columns) });
     });
     const items = (async function* () {
-      for await (const row of rows) yield { line: row.line, data: row.cells } as SourceItem;
+      for await (const row of rows) yield (row.error === undefined ? { line: row.line, data: row.cells } : { line: row.line, data: row.cells, error: row.error }) as SourceItem;
     })();
     // The header callback runs before the first row, so the mapper exists by the time records() needs it.
     yield* this.records(items, ctx, () => mapper!, (p) => getter(p), s.groupBy);
@@ -90,7 +90,18 @@ export class CompiledInputMapping implements InputMapping {
 
   private checkHeader(columns: string[], line: number): void {
     const needed = [...new Set([...this.s.sources, ...(this.s.groupBy ? [this.s.groupBy] : [])])];
-    const missing = needed.filter((n) => columnIndex(columns, n) === -1);
+    const matches = needed.map((n) => [n, findColumn(columns, n)] as const);
+    for (const [name, m] of matches) {
+      if ('ambiguous' in m) {
+        const at = m.ambiguous.map((i) => i + 1);
+        throw new ContentError(
+          'PARSE_FAILED',
+          `the CSV header has column ${echo(name)} ${at.length} times (columns ${at.join(' and ')}), and mapping ${this.name} reads it: which one is meant is not clear`,
+          { line: line || 1, hint: `write ${at.map((_, k) => echo(`${name}#${k + 1}`)).join(' or ')} in the mapping to pick one column by its place among the columns of that name` },
+        );
+      }
+    }
+    const missing = matches.filter(([, m]) => 'missing' in m).map(([n]) => n);
     if (missing.length === 0) return;
     const delimiter = this.s.csv?.delimiter ?? ',';
     let hint = 'check the column names in the mapping against the file, or set csv.columns for a file without a header';
@@ -98,10 +109,10 @@ export class CompiledInputMapping implements InputMapping {
       const other = [';', ',', '\t', '|'].find((d) => d !== delimiter && columns[0]!.includes(d));
       if (other) hint = `the header is one single column: did you mean delimiter '${other === '\t' ? '\\t' : other}'? (the mapping says '${delimiter === '\t' ? '\\t' : delimiter}')`;
     }
-    const shown = columns.slice(0, 40).map((c) => JSON.stringify(c)).join(', ') + (columns.length > 40 ? ', …' : '');
+    const shown = columns.slice(0, 40).map((c) => echo(c)).join(', ') + (columns.length > 40 ? ', …' : '');
     throw new ContentError(
       'PARSE_FAILED',
-      `the CSV header lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => JSON.stringify(m)).join(', ')} used by mapping ${this.name}; found: ${shown}`,
+      `the CSV header lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => echo(m)).join(', ')} used by mapping ${this.name}; found: ${shown}`,
       { line: line || 1, hint },
     );
   }
@@ -118,35 +129,42 @@ export class CompiledInputMapping implements InputMapping {
     let recordNo = 0;
     let keyOf: Getter | undefined;
     const firstLine = new Map<string, number | undefined>();
-    let group: { key: string; line?: number; rows: unknown[]; repeatOf?: number | null } | undefined;
+    let group: { key: string; line?: number; rows: unknown[]; repeatOf?: number | null; errors?: MappedRecord['errors'] } | undefined;
 
     const emit = async (line: number | undefined, rec: RecordCtx, extra?: MappedRecord['errors']): Promise<MappedRecord> => {
       const mapper = resolve();
       const result = mapper.hasExpr ? await mapper.mapAsync(rec, this.bindings(mapper, rec, ctx, groupBy !== undefined)) : mapper.mapSync(rec);
       recordNo++;
-      if (extra?.length) return { recordNo, line, errors: [...extra, ...result.errors] };
-      return { recordNo, line, value: result.value, errors: result.errors };
+      if (result.value && !extra?.length) return { recordNo, line, value: result.value, errors: result.errors };
+      // An invalid record still names its external id (from what could be mapped), for the report.
+      const externalId = (result.value ?? result.partial)?.externalId;
+      const errors = extra?.length ? [...extra, ...result.errors] : result.errors;
+      return typeof externalId === 'string' && externalId !== '' ? { recordNo, line, externalId, errors } : { recordNo, line, errors };
     };
     const flush = async (): Promise<MappedRecord | undefined> => {
       if (!group) return undefined;
       const g = group;
       group = undefined;
-      const extra = g.repeatOf !== undefined
-        ? [{ path: '', message: `the rows of ${JSON.stringify(g.key)} (${groupBy}) are not adjacent: they also appear in the record starting at line ${g.repeatOf ?? '?'}; rows of one record must follow each other` }]
-        : undefined;
+      let extra = g.errors;
+      if (g.repeatOf !== undefined) {
+        extra = [...(extra ?? []), { path: '', message: `the rows of ${echo(g.key)} (${groupBy}) are not adjacent: they also appear in the record starting at line ${g.repeatOf ?? '?'}; rows of one record must follow each other` }];
+      }
       return emit(g.line, { first: g.rows[0], rows: g.rows }, extra);
     };
 
     for await (const item of source) {
-      if (item.error !== undefined) {
+      if (item.error !== undefined && item.data === undefined) {
+        // Nothing readable (a line of NDJSON that is not JSON): a record of its own.
         const done = await flush();
         if (done) yield done;
         recordNo++;
         yield { recordNo, line: item.line, errors: [{ path: '', message: item.error }] };
         continue;
       }
+      // A row with an error of its own (too many cells) is still mapped, to name its record.
+      const rowErrors = item.error !== undefined ? [{ path: '', message: item.error }] : undefined;
       if (groupBy === undefined) {
-        yield await emit(item.line, { first: item.data, rows: [item.data] });
+        yield await emit(item.line, { first: item.data, rows: [item.data] }, rowErrors);
         continue;
       }
       keyOf ??= getterOf(groupBy);
@@ -154,11 +172,13 @@ export class CompiledInputMapping implements InputMapping {
       const key = raw === undefined || raw === null ? '' : String(raw).trim();
       if (group && key !== '' && key === group.key) {
         group.rows.push(item.data);
+        if (rowErrors) (group.errors ??= []).push(...rowErrors);
         continue;
       }
       const done = await flush();
       if (done) yield done;
       group = { key, line: item.line, rows: [item.data] };
+      if (rowErrors) group.errors = rowErrors;
       if (key !== '') {
         if (firstLine.has(key)) group.repeatOf = firstLine.get(key) ?? null;
         else firstLine.set(key, item.line);

@@ -19,7 +19,7 @@ interface MappingDoc {
   format: FormatName;
   csv?: {
     delimiter?: string; quote?: string; escape?: string; header?: boolean; columns?: string[];
-    encoding?: string; skipLines?: number; lineEnding?: 'lf' | 'crlf'; bom?: boolean;
+    encoding?: string; skipLines?: number; relaxQuotes?: boolean; lineEnding?: 'lf' | 'crlf'; bom?: boolean;
   };
   xml?: { record?: string; arrays?: string[]; encoding?: string; root?: string; declaration?: boolean };
   json?: { record?: string; encoding?: string; root?: string };
@@ -72,7 +72,7 @@ export function compileMapping(raw: unknown, file: string): Mapping {
     } else {
       forbid('fields', 'CSV output mappings use columns: (column name → canonical field)');
     }
-    for (const k of ['escape', 'columns', 'skipLines'] as const) {
+    for (const k of ['escape', 'columns', 'skipLines', 'relaxQuotes'] as const) {
       if (doc.csv?.[k] !== undefined) throw problem(`csv.${k}`, 'only applies to input mappings');
     }
     if (doc.xml?.arrays !== undefined) throw problem('xml.arrays', 'only applies to input mappings');
@@ -154,6 +154,7 @@ export function compileMapping(raw: unknown, file: string): Mapping {
       columns: doc.csv.columns,
       encoding: doc.csv.encoding,
       skipLines: doc.csv.skipLines,
+      relaxQuotes: doc.csv.relaxQuotes,
     },
     xml: doc.xml && { record: doc.xml.record!, arrays, encoding: doc.xml.encoding },
     json: { record: doc.json?.record ?? '', encoding: doc.json?.encoding },

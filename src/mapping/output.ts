@@ -1,3 +1,4 @@
+import { echo } from '../errors.js';
 import type { Writable } from 'node:stream';
 import jsonata from 'jsonata';
 import { IANAZone } from 'luxon';
@@ -142,7 +143,7 @@ export class CompiledOutputMapping implements OutputMapping {
       if (table) {
         const hit = table.get(String(v));
         if (hit === undefined) {
-          if (missing === 'error') throw new Error(`${where}: no entry for ${JSON.stringify(String(v))} in lookup "${table.name}"`);
+          if (missing === 'error') throw new Error(`${where}: no entry for ${echo(String(v))} in lookup "${table.name}"`);
           if (missing === 'default') return fallback;
           s = format(v);
         } else s = String(hit);

@@ -1,3 +1,4 @@
+import { clipMessage } from '../errors.js';
 import type { FieldError } from '../schemas.js';
 import { step, type Getter } from './accessors.js';
 import { Invalid } from './coerce.js';
@@ -27,6 +28,8 @@ export interface Binder {
 export interface MapResult {
   value?: Record<string, unknown>;
   errors: FieldError[];
+  /** When there are errors: the fields that could be mapped (to name the record in reports). */
+  partial?: Record<string, unknown>;
 }
 
 /** JSONata results computed ahead of the synchronous build, per scope and per list element. */
@@ -74,7 +77,7 @@ export class RecordMapper {
   private build(rec: RecordCtx, pre: Prepared | undefined): MapResult {
     const errors: FieldError[] = [];
     const out = this.root.build(rec.first, rec, pre, errors, '', -1);
-    return errors.length ? { errors } : { value: out, errors };
+    return errors.length ? { errors, partial: out } : { value: out, errors };
   }
 
   /** The JSONata input of a record's own source (for `$record`). */
@@ -91,7 +94,7 @@ async function prepare(scope: BoundScope, src: unknown, rec: RecordCtx, bindings
       try {
         vals.push(await expr.evaluate(input, bindings));
       } catch (err) {
-        vals.push(new Invalid(`expression failed: ${(err as Error).message}`));
+        vals.push(new Invalid(clipMessage(`expression failed: ${(err as Error).message}`, 300)));
       }
     }
   }

@@ -20,6 +20,8 @@ export interface MappedRecord {
   value?: Record<string, unknown>;
   /** Mapping and coercion errors (path = canonical field path, e.g. `lines[1].quantity`). */
   errors: FieldError[];
+  /** The record's external id when it could be mapped although the record is invalid (for reports). */
+  externalId?: string;
 }
 
 export interface InputMapping {

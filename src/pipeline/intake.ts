@@ -7,7 +7,8 @@ import type { FileInfo, Store } from '../ledger/store.js';
 import type { FileSource, ReadyFile } from '../sources/types.js';
 import { sha256File } from './hash.js';
 import { checkRecord, recordKey } from './records.js';
-import { MAX_REPORTED_ERRORS, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
+import { writeFileAtomic } from '../destinations/folder/atomic.js';
+import { ErrorCollector, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
 
 export interface IntakePolicy {
   onInvalid: 'rejectFile' | 'acceptValid';
@@ -53,17 +54,29 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
       if (err.details.line !== undefined) entry.line = err.details.line;
       if (err.details.field !== undefined) entry.field = err.details.field;
     }
-    const report = buildReport(file, info, receivedAt, 'rejected', records, records, 0, [entry], 0);
+    const collected = new ErrorCollector();
+    collected.add(entry);
+    // The file as a whole could not be read: no record of it is "invalid", and the summary says how
+    // many records were read before the problem ("0 records read"), never "1 of 0 records invalid".
+    const report = buildReport(file, info, receivedAt, 'rejected', records, 0, 0, collected, true);
     return quarantine(report, 0);
   };
 
+  const reportJson = (report: ErrorReport) => `${JSON.stringify(report, null, 2)}\n`;
   const quarantine = async (report: ErrorReport, fileIdIfPartial: number): Promise<IntakeResult> => {
     // A file that changed while it was read is not judged on the part that was read.
     await file.verify?.();
-    const settled = await source.settle(file, { outcome: 'quarantined', reportJson: `${JSON.stringify(report, null, 2)}\n` });
+    if (fileIdIfPartial) withFileId(report, fileIdIfPartial);
+    const settled = await source.settle(file, { outcome: 'quarantined', reportJson: reportJson(report) });
     let fileId = fileIdIfPartial;
     if (!fileIdIfPartial) {
       fileId = await deps.store.recordQuarantinedFile(info, report.summary, settled.movedTo ?? null, report.recordsInvalid);
+      // The ledger gives the file its id only now: write the report again with the id for `wharf retry`.
+      if (settled.reportPath) {
+        await writeFileAtomic(settled.reportPath, Buffer.from(reportJson(withFileId(report, fileId)))).catch((err: unknown) => {
+          log.warn({ report: settled.reportPath, err: describeError(err) }, `could not add file id ${fileId} to the quarantine report`);
+        });
+      }
     } else {
       await deps.store.setQuarantinePath(fileId, settled.movedTo ?? null);
     }
@@ -101,18 +114,17 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
 
     log.debug({ mapping: mapping.name, sha256: info.sha256 }, 'reading');
     const tx = await deps.store.beginIntake(info);
-    const errors: ErrorEntry[] = [];
-    let moreErrors = 0;
+    const errors = new ErrorCollector();
     let read = 0, invalid = 0, imported = 0, duplicates = 0, fresh = 0, cancellations = 0;
     const provenance = { merchant: file.merchant, channel: file.channel, sourceType: source.kind, fileName: file.name, receivedAt };
-    const addError = (e: ErrorEntry) => (errors.length < MAX_REPORTED_ERRORS ? errors.push(e) : moreErrors++);
+    const addError = (e: ErrorEntry) => errors.add(e);
     try {
       for await (const rec of mapping.read(file.open(), { merchant: file.merchant, channel: file.channel, fileName: file.name })) {
         read++;
         const { canonical, problems } = checkRecord(mapping.kind, rec, provenance);
         if (!canonical) {
           invalid++;
-          const externalId = typeof rec.value?.externalId === 'string' ? rec.value.externalId : undefined;
+          const externalId = typeof rec.value?.externalId === 'string' ? rec.value.externalId : rec.externalId;
           for (const p of problems) addError({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), ...(externalId ? { externalId } : {}), field: p.path, message: p.message });
           continue;
         }
@@ -120,6 +132,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
         if (invalid > 0 && policy.onInvalid === 'rejectFile') continue;
         if (mapping.kind === 'product' && typeof canonical.ean === 'string') {
           // One EAN belongs to one SKU: a second SKU claiming it is reported, never guessed between.
+        // (EAN and SKU passed the schema's patterns, so they are short: no echo() needed.)
           const owner = await tx.productSkuForEan(file.merchant, canonical.ean, String(canonical.sku));
           if (owner) {
             invalid++;
@@ -148,11 +161,11 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
 
     if (invalid > 0 && (policy.onInvalid === 'rejectFile' || imported === 0)) {
       await tx.rollback();
-      const report = buildReport(file, info, receivedAt, 'rejected', read, invalid, 0, errors, moreErrors);
+      const report = buildReport(file, info, receivedAt, 'rejected', read, invalid, 0, errors);
       return await quarantine(report, 0);
     }
     if (invalid > 0) {
-      const report = buildReport(file, info, receivedAt, 'partial', read, invalid, imported, errors, moreErrors);
+      const report = buildReport(file, info, receivedAt, 'partial', read, invalid, imported, errors);
       await tx.commit({ status: 'partial', records: imported, duplicates, invalid, error: report.summary });
       const result = await quarantine(report, tx.fileId);
       return { ...result, newRecords: fresh, cancellations, duplicates };
@@ -167,9 +180,10 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
   }
 }
 
-function buildReport(file: ReadyFile, info: FileInfo, receivedAt: string, outcome: ErrorReport['outcome'], read: number, invalid: number, imported: number, errors: ErrorEntry[], more: number): ErrorReport {
+function buildReport(file: ReadyFile, info: FileInfo, receivedAt: string, outcome: ErrorReport['outcome'], read: number, invalid: number, imported: number, errors: ErrorCollector, whole = false): ErrorReport {
   return {
     file: file.name,
+    fileId: undefined,
     origin: file.origin,
     merchant: file.merchant,
     channel: file.channel,
@@ -177,12 +191,18 @@ function buildReport(file: ReadyFile, info: FileInfo, receivedAt: string, outcom
     trace: info.traceId,
     receivedAt,
     outcome,
-    summary: summarise(file.name, outcome, read, invalid, errors, more),
+    summary: summarise(file.name, outcome, read, invalid, errors.entries, errors.more, whole),
     recordsRead: read,
     recordsInvalid: invalid,
     recordsImported: imported,
-    errors,
-    moreErrors: more,
-    hint: reportHint(outcome),
+    errors: errors.entries,
+    moreErrors: errors.more,
+    hint: reportHint(outcome, undefined, errors.more),
   };
+}
+
+function withFileId(report: ErrorReport, fileId: number): ErrorReport {
+  report.fileId = fileId;
+  report.hint = reportHint(report.outcome, fileId, report.moreErrors);
+  return report;
 }

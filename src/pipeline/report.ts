@@ -1,16 +1,23 @@
+import { clipMessage } from '../errors.js';
+
 /** The quarantine report written next to a bad file as `<name>.errors.json`. */
 export interface ErrorEntry {
   /** 1-based record number in the file (absent for whole-file errors before the first record). */
   record?: number;
+  /** 1-based physical line of the file where the record (or the problem) starts. */
   line?: number;
+  /** The record's external id (order number), also when the record could not be mapped completely. */
   externalId?: string;
   /** Canonical field path, e.g. `lines[0].quantity` (absent for whole-file errors). */
   field?: string;
+  /** What is wrong, quoting the offending value cut short (see echo() in errors.ts). */
   message: string;
 }
 
 export interface ErrorReport {
   file: string;
+  /** The ledger's id of this file: `wharf retry <fileId>` re-runs it after the mapping is fixed. */
+  fileId?: number;
   origin: string;
   merchant: string;
   channel: string;
@@ -32,26 +39,62 @@ export interface ErrorReport {
 
 /** Reports keep at most this many errors: a file with a million bad rows must not produce a huge report. */
 export const MAX_REPORTED_ERRORS = 1000;
+/** …and at most about this many characters of errors, so a report stays a few KB whatever the input. */
+export const REPORT_ERRORS_BUDGET = 8 * 1024;
+/** Longest message of one entry; the values it quotes are already cut short by echo(). */
+const ENTRY_MESSAGE_MAX = 500;
+const EXTERNAL_ID_MAX = 100;
+
+/**
+ * Collects the error entries of one file within the report's bounds: each entry cut to a short
+ * message, and entries beyond MAX_REPORTED_ERRORS or REPORT_ERRORS_BUDGET only counted.
+ */
+export class ErrorCollector {
+  readonly entries: ErrorEntry[] = [];
+  more = 0;
+  private size = 0;
+
+  add(e: ErrorEntry): void {
+    const entry: ErrorEntry = { ...e, message: clipMessage(e.message, ENTRY_MESSAGE_MAX) };
+    if (entry.externalId !== undefined && entry.externalId.length > EXTERNAL_ID_MAX) entry.externalId = `${entry.externalId.slice(0, EXTERNAL_ID_MAX)}…`;
+    const cost = entry.message.length + (entry.externalId?.length ?? 0) + (entry.field?.length ?? 0) + 60;
+    if (this.entries.length >= MAX_REPORTED_ERRORS || (this.entries.length > 0 && this.size + cost > REPORT_ERRORS_BUDGET)) {
+      this.more++;
+      return;
+    }
+    this.size += cost;
+    this.entries.push(entry);
+  }
+}
 
 export function describeEntry(e: ErrorEntry): string {
   const where = [e.record !== undefined ? `record ${e.record}` : undefined, e.line !== undefined ? `line ${e.line}` : undefined]
     .filter(Boolean)
     .join(', ');
   const field = e.field ? `${e.field}: ` : '';
+  // The external id is in the JSON entry (and `validate --json`); this line keeps the shape
+  // `record N, line L: field: message` that people and scripts read.
   return `${where ? `${where}: ` : ''}${field}${e.message}`;
 }
 
-export function summarise(file: string, outcome: ErrorReport['outcome'], read: number, invalid: number, errors: ErrorEntry[], more: number): string {
+/**
+ * The report's one-line summary. `whole` means the file itself could not be read (parse, encoding,
+ * header): then it says how many records were read before the problem, never "1 of 0 invalid".
+ */
+export function summarise(file: string, outcome: ErrorReport['outcome'], read: number, invalid: number, errors: ErrorEntry[], more: number, whole = false): string {
   const first = errors[0] ? describeEntry(errors[0]) : 'unknown error';
   const rest = errors.length - 1 + more;
   const tail = rest > 0 ? ` (+${rest} more error${rest === 1 ? '' : 's'})` : '';
+  if (whole) return `${file}: ${first} (${read} record${read === 1 ? '' : 's'} read, nothing imported)`;
   if (read === 0 || invalid === 0) return `${file}: ${first}${tail}`;
   const what = outcome === 'rejected' ? 'nothing imported' : `${read - invalid} valid record${read - invalid === 1 ? '' : 's'} imported`;
   return `${file}: ${invalid} of ${read} records invalid, ${what} — ${first}${tail}`;
 }
 
-export function reportHint(outcome: ErrorReport['outcome']): string {
+export function reportHint(outcome: ErrorReport['outcome'], fileId?: number, more = 0): string {
+  const retry = `\`wharf retry ${fileId ?? '<file id>'}\``;
+  const full = more > 0 ? ` (\`wharf validate <file> --mapping <name>\` lists all ${more} errors left out here)` : '';
   return outcome === 'rejected'
-    ? 'fix the file (or the mapping) and drop it again, or run `wharf retry <file id>` after fixing the mapping'
-    : 'the valid records were imported; fix the listed records and drop them again (already imported orders are recognised as duplicates)';
+    ? `fix the file (or the mapping) and drop it again, or run ${retry} after fixing the mapping${full}`
+    : `the valid records were imported; fix the listed records and drop them again (already imported orders are recognised as duplicates)${full}`;
 }

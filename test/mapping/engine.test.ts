@@ -161,7 +161,8 @@ fields:
   });
   it('a required value that is missing names the column', async () => {
     const r = await one(m, 'Nr,Naam,Plaats,Factuurnaam,Email,Opmerking\n1,,Gent,,,\n');
-    expect(r).toEqual({ recordNo: 1, line: 2, value: undefined, errors: [{ path: 'shipTo.name', message: 'is required but missing (column "Naam" is empty)' }] });
+    // An invalid record still carries its external id, for the quarantine report.
+    expect(r).toEqual({ recordNo: 1, line: 2, externalId: '1', errors: [{ path: 'shipTo.name', message: 'is required but missing (column "Naam" is empty)' }] });
   });
   it('a short row means the missing cells are absent', async () => {
     expect((await one(m, 'Nr,Naam,Plaats,Factuurnaam,Email,Opmerking\n7,Jan\n')).value).toEqual({ externalId: '7', shipTo: { name: 'Jan' } });
@@ -198,6 +199,7 @@ fields:
     expect(recs[2]).toEqual({
       recordNo: 3,
       line: 4,
+      externalId: '1',
       errors: [{ path: '', message: 'the rows of "1" (Nr) are not adjacent: they also appear in the record starting at line 2; rows of one record must follow each other' }],
     });
   });
