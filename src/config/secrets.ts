@@ -65,7 +65,7 @@ export function requireSecretReferences(raw: unknown): void {
         const v = c[field];
         if (typeof v !== 'string' || REFERENCE.test(v.trim())) continue;
         const keyPath = `merchants.${merchant}.channels.${channel}.${field}`;
-        throw new WharfError('CONFIG_SECRET', `${keyPath} holds the secret itself; it must be a reference: \${ENV_NAME} or file:/path`, {
+        throw new WharfError('CONFIG_SECRET', `the value is the secret itself; it must be a reference: \${ENV_NAME} or file:/path`, {
           where: keyPath,
           field: keyPath,
           hint: `e.g. ${field}: \${${`${merchant}_${channel}_${field}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}} and export that variable before starting wharf (the value is not shown here)`,
