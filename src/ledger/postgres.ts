@@ -308,6 +308,9 @@ export class PostgresStore implements Store {
       fileId,
       addRecord,
       productSkuForEan,
+      addSeen: async (scope: string, key: string) => {
+        await q('INSERT INTO seen (scope, key, at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [scope, key, now()]);
+      },
       commit: async (result) => {
         try {
           await q('UPDATE files SET status = $1, records = $2, duplicates = $3, invalid = $4, error = $5, quarantine_path = $6 WHERE id = $7',

@@ -168,6 +168,9 @@ export class SqliteStore implements Store {
             return 'duplicate';
         }
       },
+      addSeen: async (scope: string, key: string) => {
+        this.stmt('INSERT INTO seen (scope, key, at) VALUES (?,?,?) ON CONFLICT DO NOTHING').run(scope, key, now());
+      },
       productSkuForEan: async (merchant: string, ean: string, exceptSku: string) => {
         const row = findEan.get(merchant, ean, exceptSku) as { sku: string } | undefined;
         return row?.sku;

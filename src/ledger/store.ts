@@ -54,6 +54,8 @@ export interface IntakeTx {
   addRecord(rec: StoredRecord): Promise<RecordOutcome>;
   /** The SKU of another product of this merchant that already carries `ean` (a conflict), if any. */
   productSkuForEan(merchant: string, ean: string, exceptSku: string): Promise<string | undefined>;
+  /** Remembers a seen key (see `Store.addSeen`) in this transaction: it exists exactly when the commit does. */
+  addSeen(scope: string, key: string): Promise<void>;
   /** Commits the records, the outbox rows and the file's final status in one transaction. */
   commit(result: { status: 'imported' | 'partial'; records: number; duplicates: number; invalid: number; error?: string; quarantinePath?: string }): Promise<void>;
   /** Discards everything added, the file row included. */

@@ -95,6 +95,16 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     }
     info = { ...info, sha256: await sha256File(file.localPath) };
     const earlier = await deps.store.findImportedFile(file.merchant, file.channel, info.sha256);
+    const unsettled = unsettledKey(file, info.sha256);
+    if (earlier && earlier.status === 'imported' && (await deps.store.hasSeen(unsettled.scope, unsettled.key))) {
+      // Our own unfinished step, not a merchant's re-drop: this very file was committed but its archive
+      // (or delete) did not happen (a crash, a full archive volume, a dropped connection). Finish it.
+      await file.verify?.();
+      await source.settle(file, { outcome: 'imported', sha256: info.sha256 });
+      await deps.store.removeSeen(unsettled.scope, unsettled.key);
+      log.info({ fileId: earlier.id }, `finished the clean-up of ${file.name}, imported earlier as file ${earlier.id}; not read again`);
+      return { ...base, status: 'imported', fileId: earlier.id };
+    }
     if (earlier) {
       await file.verify?.();
       const fileId = await deps.store.recordDuplicateFile(info, earlier.id);
@@ -170,14 +180,26 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
       const result = await quarantine(report, tx.fileId);
       return { ...result, newRecords: fresh, cancellations, duplicates };
     }
+    // Remembered with the commit and forgotten after the clean-up: should the clean-up not happen, the
+    // next look at this file finishes it instead of counting a duplicate from the merchant.
+    await tx.addSeen(unsettled.scope, unsettled.key);
     await tx.commit({ status: 'imported', records: imported, duplicates, invalid: 0 });
     await source.settle(file, { outcome: 'imported', sha256: info.sha256 });
+    await deps.store.removeSeen(unsettled.scope, unsettled.key);
     log.info({ fileId: tx.fileId, records: read, new: fresh, cancellations, duplicates }, `imported ${file.name}: ${fresh} new, ${cancellations} cancelled, ${duplicates} duplicate`);
     return { ...base, status: 'imported', fileId: tx.fileId, records: read, newRecords: fresh, cancellations, duplicates };
   } catch (err) {
     await source.release(file).catch(() => undefined);
     throw err;
   }
+}
+
+/**
+ * The seen key that marks a committed file whose clean-up on its source (archive, delete) is still to
+ * happen: the same content (sha256) at the same place (origin) of the same channel.
+ */
+function unsettledKey(file: ReadyFile, sha256: string): { scope: string; key: string } {
+  return { scope: `unsettled:${file.merchant}:${file.channel}`, key: `${sha256} ${file.origin}` };
 }
 
 function buildReport(file: ReadyFile, info: FileInfo, receivedAt: string, outcome: ErrorReport['outcome'], read: number, invalid: number, imported: number, errors: ErrorCollector, whole = false): ErrorReport {

@@ -208,6 +208,18 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
     expect((await outboxCounts(store)).pending).toBe(1);
   });
 
+  it('a seen key added inside an intake exists exactly when its commit does', async () => {
+    const rolled = track(await store.beginIntake(fileInfo()));
+    await rolled.addSeen('unsettled:acme:dropbox', 'rolled-back');
+    await rolled.rollback();
+    expect(await store.hasSeen('unsettled:acme:dropbox', 'rolled-back')).toBe(false);
+    const committed = track(await store.beginIntake(fileInfo()));
+    await committed.addSeen('unsettled:acme:dropbox', 'committed');
+    expect(await committed.addRecord(order('4101'))).toBe('new');
+    await committed.commit({ status: 'imported', records: 1, duplicates: 0, invalid: 0 });
+    expect(await store.hasSeen('unsettled:acme:dropbox', 'committed')).toBe(true);
+  });
+
   it('findImportedFile finds imported and partial files only, per merchant and channel', async () => {
     const imported = fileInfo({ sha256: 'a'.repeat(64) });
     const { fileId } = await importFile(store, [order('5001')], imported);
