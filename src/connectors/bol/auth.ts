@@ -3,6 +3,7 @@ import { HttpClient, type HttpAuth, type HttpTuning } from '../http/client.js';
 import type { Explainer } from '../http/errors.js';
 import type { Logger } from '../../log.js';
 import { secretsOf } from '../http/config.js';
+import { TokenCache, type FetchedToken } from '../http/token-cache.js';
 import { bolDefaults, bolSecretKeys, type BolConfig } from './config.js';
 
 /**
@@ -11,11 +12,10 @@ import { bolDefaults, bolSecretKeys, type BolConfig } from './config.js';
  * https://api.bol.com/retailer/public/Retailer-API/authentication.html
  */
 export class BolTokenAuth implements HttpAuth {
-  private token?: { value: string; expiresAt: number };
-  private pending?: Promise<string>;
+  private readonly tokens: TokenCache;
   private readonly client: HttpClient;
 
-  constructor(private readonly config: BolConfig, logger: Logger, tuning: HttpTuning, private readonly now: () => number = Date.now) {
+  constructor(private readonly config: BolConfig, logger: Logger, tuning: HttpTuning, now: () => number = Date.now) {
     this.client = new HttpClient({
       connector: 'bol',
       baseUrl: config.tokenUrl ?? bolDefaults.tokenUrl,
@@ -28,28 +28,23 @@ export class BolTokenAuth implements HttpAuth {
           : undefined,
       headers: { accept: 'application/json' },
     });
+    this.tokens = new TokenCache(() => this.fetchToken(), bolDefaults.tokenMarginSeconds, 300, now);
   }
 
   async headers(): Promise<Record<string, string>> {
     return { authorization: `Bearer ${await this.get()}` };
   }
 
-  async renew(): Promise<boolean> {
-    this.token = undefined;
-    await this.get();
-    return true;
+  renew(): Promise<boolean> {
+    return this.tokens.renew();
   }
 
   /** The cached token, or a new one (concurrent callers share one token request). */
   get(): Promise<string> {
-    if (this.token && this.now() < this.token.expiresAt) return Promise.resolve(this.token.value);
-    this.pending ??= this.fetchToken().finally(() => {
-      this.pending = undefined;
-    });
-    return this.pending;
+    return this.tokens.get();
   }
 
-  private async fetchToken(): Promise<string> {
+  private async fetchToken(): Promise<FetchedToken> {
     const basic = Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString('base64');
     const res = await this.client.request<{ access_token?: string; expires_in?: number }>({
       method: 'POST',
@@ -59,9 +54,7 @@ export class BolTokenAuth implements HttpAuth {
     });
     const value = res.body?.access_token;
     if (!value) throw new WharfError('AUTH_FAILED', 'bol: login.bol.com answered without an access token', { where: res.where }, { retryable: false });
-    const lifetime = Math.max(0, (res.body?.expires_in ?? 300) - bolDefaults.tokenMarginSeconds);
-    this.token = { value, expiresAt: this.now() + lifetime * 1000 };
-    return value;
+    return { value, expiresIn: res.body?.expires_in };
   }
 }
 

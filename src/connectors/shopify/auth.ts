@@ -3,6 +3,7 @@ import type { Logger } from '../../log.js';
 import { HttpClient, type HttpAuth, type HttpTuning } from '../http/client.js';
 import { secretsOf } from '../http/config.js';
 import type { Explainer } from '../http/errors.js';
+import { TokenCache, type FetchedToken } from '../http/token-cache.js';
 import { shopifyDefaults, shopifySecretKeys, shopifyShopRoot, type ShopifyConfig } from './config.js';
 
 /**
@@ -28,14 +29,13 @@ export function shopifyAuth(config: ShopifyConfig, logger: Logger, tuning: HttpT
  * https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/client-credentials-grant
  */
 export class ShopifyClientCredentials implements HttpAuth {
-  private token?: { value: string; expiresAt: number };
-  private pending?: Promise<string>;
+  private readonly tokens: TokenCache;
   private readonly client: HttpClient;
   /**
    * @param scrub credential values kept out of error texts (shared with the API client); every token
    *   fetched is added to it.
    */
-  constructor(private readonly config: ShopifyConfig, logger: Logger, tuning: HttpTuning, private readonly now: () => number = Date.now, private readonly scrub: string[] = secretsOf(config, shopifySecretKeys)) {
+  constructor(private readonly config: ShopifyConfig, logger: Logger, tuning: HttpTuning, now: () => number = Date.now, private readonly scrub: string[] = secretsOf(config, shopifySecretKeys)) {
     this.client = new HttpClient({
       connector: 'shopify',
       baseUrl: shopifyShopRoot(config),
@@ -52,33 +52,28 @@ export class ShopifyClientCredentials implements HttpAuth {
           : undefined,
       headers: { accept: 'application/json' },
     });
+    this.tokens = new TokenCache(() => this.fetchToken(), shopifyDefaults.tokenMarginSeconds, 3600, now);
   }
 
   async headers(): Promise<Record<string, string>> {
     return { 'x-shopify-access-token': await this.get() };
   }
 
-  async renew(): Promise<boolean> {
-    this.token = undefined;
-    await this.get();
-    return true;
+  renew(): Promise<boolean> {
+    return this.tokens.renew();
   }
 
   /** The cached token, or a new one. Throws AUTH_FAILED when the store refuses the credentials. */
   get(): Promise<string> {
-    if (this.token && this.now() < this.token.expiresAt) return Promise.resolve(this.token.value);
-    this.pending ??= this.fetchToken().finally(() => {
-      this.pending = undefined;
-    });
-    return this.pending;
+    return this.tokens.get();
   }
 
   /** When the cached token is replaced (epoch ms), for tests and `test-connection`. */
   expiresAt(): number | undefined {
-    return this.token?.expiresAt;
+    return this.tokens.expiresAt();
   }
 
-  private async fetchToken(): Promise<string> {
+  private async fetchToken(): Promise<FetchedToken> {
     const res = await this.client.request<{ access_token?: string; expires_in?: number; scope?: string }>({
       method: 'POST',
       path: '/admin/oauth/access_token',
@@ -89,9 +84,7 @@ export class ShopifyClientCredentials implements HttpAuth {
     if (!value) throw new WharfError('AUTH_FAILED', 'shopify: the token endpoint answered without an access token', { where: res.where }, { retryable: false });
     // A token is a credential like the secret: keep it out of every later error text.
     this.scrub.push(value);
-    const lifetime = Math.max(0, (res.body?.expires_in ?? 3600) - shopifyDefaults.tokenMarginSeconds);
-    this.token = { value, expiresAt: this.now() + lifetime * 1000 };
-    return value;
+    return { value, expiresIn: res.body?.expires_in };
   }
 }
 
