@@ -69,11 +69,11 @@ describe('Shopify order pull', () => {
     for (const n of ['#1061', '#1062', '#1064']) expect(names(pages)).not.toContain(n);
     const bigOrder = pages.flatMap((p) => p.records).find((r) => (r as { name: string }).name === '#1063') as { lineItems: { nodes: unknown[] } };
     expect(bigOrder.lineItems.nodes).toHaveLength(200); // 10 in the page, the rest in follow-up queries
-    // Shopify refused the first, too costly page size once; every query after it fit.
-    expect(server.state.tooCostly).toBe(1);
+    // The first query of a fresh process already fits (no refusal); every query after it too.
+    expect(server.state.tooCostly).toBe(0);
     const sizes = ops('WharfOrders').map((r) => JSON.parse(r.body).variables as { first: number; lineItems: number; query: string });
-    expect(sizes[0]).toMatchObject({ first: 25, lineItems: 10, query: '(financial_status:paid OR financial_status:partially_refunded) fulfillment_status:unfulfilled' });
-    expect(sizes.slice(1).every((v) => v.first === 7)).toBe(true); // 2 + 7 × 127 = 891 points
+    expect(sizes[0]).toMatchObject({ first: 7, lineItems: 10, query: '(financial_status:paid OR financial_status:partially_refunded) fulfillment_status:unfulfilled' });
+    expect(sizes.every((v) => v.first === 7)).toBe(true); // 2 + 7 × 127 = 891 points
     expect(pages.map((p) => p.records.length).filter((n) => n > 0)).toEqual([7, 7, 7]);
     expect(ops('WharfOrderLineItems').map((r) => JSON.parse(r.body).variables.first)).toEqual([80, 80, 80]); // 80 lines cost 883 points
     expect(server.requests[0]!.path).toBe('/admin/api/2025-07/graphql.json');
@@ -100,6 +100,18 @@ describe('Shopify order pull', () => {
     expect(run2.at(-1)!.cursor).toBe(new Date(T0 + 3_500_000).toISOString());
   });
 
+  it('a shop whose orders cost more than expected: the refused size shrinks to what fits, no order is lost', async () => {
+    // 200 points an order: the first size (7 orders, 1,402 points) is refused, then 4 a page fit.
+    server.state.cost = (op, vars) => (op === 'WharfOrders' ? 2 + Number(vars.first) * 200 : 10);
+    for (let i = 1; i <= 12; i++) server.state.orders.push(shopifyOrder({ n: i, updatedAt: at(i) }));
+    const pages = await collect(pullOrders(ctx(), undefined));
+    expect(names(pages)).toHaveLength(12);
+    expect(server.state.tooCostly).toBe(1);
+    const firsts = ops('WharfOrders').map((r) => (JSON.parse(r.body).variables as { first: number }).first);
+    expect(firsts.slice(0, 2)).toEqual([7, 4]);
+    expect(firsts.slice(1).every((f) => f <= 4)).toBe(true);
+  });
+
   it('waits for the cost bucket instead of being throttled, and rides out a THROTTLED answer', async () => {
     server.state.cost = () => 60;
     server.state.bucket = { maximum: 100, available: 10, restoreRate: 500, at: Date.now() };
@@ -107,7 +119,7 @@ describe('Shopify order pull', () => {
     const pages = await collect(pullOrders(ctx(), undefined));
     expect(names(pages)).toHaveLength(125);
     expect(server.state.throttled).toBe(1); // only the first query, before the client knew the bucket
-    expect(ops('WharfOrders')).toHaveLength(6);
+    expect(ops('WharfOrders')).toHaveLength(7); // 7 orders first (the cost is not known yet), then 25 a page: 6 pages, plus the THROTTLED one
   });
 
   it('rides out 429 and 503 answers', async () => {

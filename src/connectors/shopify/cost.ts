@@ -28,9 +28,11 @@ export class QuerySizer {
   /**
    * @param wanted the largest sizes to ask for (the outer `first` never grows beyond wanted.first).
    * @param maxCost Shopify's single-query ceiling (1000).
+   * @param startFirst the outer `first` of the first query, before any cost is known: small enough to
+   *   fit the ceiling in the common case, so that a fresh process is not refused once per query kind.
    */
-  constructor(private readonly wanted: QuerySize, private readonly maxCost: number) {
-    this.current = { ...wanted };
+  constructor(private readonly wanted: QuerySize, private readonly maxCost: number, startFirst = wanted.first) {
+    this.current = { ...wanted, first: Math.min(wanted.first, Math.max(1, startFirst)) };
   }
 
   get size(): QuerySize {

@@ -48,7 +48,7 @@ export function createShopifyContext(config: ShopifyConfig, options: ConnectorOp
     headers: { accept: 'application/json' },
   });
   const sizers = {
-    orders: new QuerySizer({ first: shopifyDefaults.ordersPerPage, inner: shopifyDefaults.lineItemsPerOrder }, shopifyDefaults.maxQueryCost),
+    orders: new QuerySizer({ first: shopifyDefaults.ordersPerPage, inner: shopifyDefaults.lineItemsPerOrder }, shopifyDefaults.maxQueryCost, shopifyDefaults.ordersFirstPage),
     lineItems: new QuerySizer({ first: shopifyDefaults.lineItemsPerQuery }, shopifyDefaults.maxQueryCost),
   };
   return { config, http, cursor: cursorSettingsOf(config), signal: options.signal, costs: new Map(), sizers, now: options.http?.now ?? options.now ?? Date.now };
