@@ -97,12 +97,37 @@ ${base(`        type: sftp
   });
 
   it('refuses an invalid cron schedule and an unknown time zone', async () => {
-    const woo = `        { type: woocommerce, url: https://shop.example, consumerKey: ck_1111111111111111111111111111111111111111, consumerSecret: cs_2222222222222222222222222222222222222222, schedules: { orders: "every five minutes" } }\n`;
+    process.env.WHARF_TEST_WOO_KEY = 'ck_1111111111111111111111111111111111111111';
+    process.env.WHARF_TEST_WOO_SECRET = 'cs_2222222222222222222222222222222222222222';
+    const woo = `        { type: woocommerce, url: https://shop.example, consumerKey: "\${WHARF_TEST_WOO_KEY}", consumerSecret: "\${WHARF_TEST_WOO_SECRET}", schedules: { orders: "every five minutes" } }\n`;
     const bad = await write(base(woo));
     const err = errorOf(() => loadConfig(bad));
     expect(err.message).toContain('not a valid cron expression');
     expect(err.details.where).toBe('merchants.demo.channels.drop.schedules.orders');
     const tz = await write(`schedule: { timezone: Mars/Olympus }\n${base('        { type: folder, path: in, files: [{ pattern: "*", mapping: m }] }\n')}`);
     expect(errorOf(() => loadConfig(tz)).message).toContain('schedule.timezone "Mars/Olympus" is not an IANA time zone');
+  });
+});
+
+describe('credentials are references only, for every channel type', () => {
+  // Each channel type's secret fields, as its schema marks them; a literal value in any of them is refused.
+  const types = ['sftp', 'woocommerce', 'shopify', 'lightspeed', 'bol', 'retailcrm'];
+  const secretFields = (type: string) =>
+    Object.entries((loadSchema(`channel-${type}.schema.json`) as { properties: Record<string, { 'x-secret'?: unknown }> }).properties)
+      .filter(([, v]) => v['x-secret'] !== undefined)
+      .map(([k, v]) => ({ field: k, mark: v['x-secret'] }));
+
+  it.each(types)('%s: every secret field is marked reference-only, and a literal value is a config error naming the key, not the value', async (type) => {
+    const fields = secretFields(type);
+    expect(fields.length).toBeGreaterThan(0);
+    for (const { field, mark } of fields) {
+      expect(mark, `${type}.${field}`).toBe('reference');
+      const literal = 'literal-s3cret-value-123';
+      const file = await write(base(`        { type: ${type}, ${field}: ${literal} }\n`));
+      const err = errorOf(() => loadConfig(file));
+      expect(err.code, `${type}.${field}: ${err.message}`).toBe('CONFIG_SECRET');
+      expect(err.details.where).toBe(`merchants.demo.channels.drop.${field}`);
+      expect(`${err.message} ${err.details.hint ?? ''}`).not.toContain(literal);
+    }
   });
 });

@@ -80,11 +80,11 @@ describe('a failed connection exits 1', () => {
   it.each(['trust-host', 'test-connection'])('%s on an SFTP server that does not answer', async (verb) => {
     const file = await variant(`closed-port-${verb}.yaml`, (c) => {
       c.merchants.demo.channels.sftp = {
-        type: 'sftp', host: '127.0.0.1', port: 1, username: 'wharf', password: 'x', connectTimeout: 2,
+        type: 'sftp', host: '127.0.0.1', port: 1, username: 'wharf', password: '${WHARF_TEST_SFTP_PASSWORD}', connectTimeout: 2,
         paths: ['/out'], files: [{ pattern: '*.csv', mapping: 'demo-orders-csv' }],
       };
     });
-    const r = await wharf([verb, 'demo/sftp', '--config', file]);
+    const r = await wharf([verb, 'demo/sftp', '--config', file], { env: { WHARF_TEST_SFTP_PASSWORD: 'x' } });
     expect(r.code, r.stdout + r.stderr).toBe(1);
     expect(r.stdout + r.stderr).toMatch(/refused/);
   });
