@@ -106,7 +106,9 @@ program
   .command('check')
   .description('validate the config and compile every mapping it names')
   .action(async () => {
-    // An invalid config is a config error (exit 2); a mapping that does not compile is a failed check (1).
+    // The same rule as run/once/sync: an invalid config, or a mapping it names that is missing, does
+    // not compile or does not fit its use, is a config error (exit 2). A config that is valid but not
+    // ready (an SFTP channel whose host key is not pinned yet) is a failed check (1).
     const cfg = config(globals());
     print(`config ${cfg.file}: valid (${cfg.channels.length} channel(s), ledger ${cfg.ledger.driver})`);
     const checks = await checkMappings(cfg, platformMappings);
@@ -114,11 +116,10 @@ program
     // A channel without a pinned host key is being set up: it loads, but no poll will trust its server.
     const unpinned = cfg.channels.filter((e) => e.config.type === 'sftp' && !e.config.hostKey);
     for (const e of unpinned) print(`channel ${e.key}: ERROR no hostKey pinned, so every poll fails closed; run \`wharf trust-host ${e.key}\`, confirm the fingerprint with the server's operator and set it as hostKey`);
-    const ok = checks.every((c) => c.ok) && unpinned.length === 0;
     const names = new Set(checks.map((c) => c.name));
     const unused = listMappingNames(cfg.mappingsDir).filter((n) => !names.has(n));
     if (unused.length > 0) print(`not used by this config: ${unused.join(', ')}`);
-    process.exitCode = ok ? EXIT.ok : EXIT.failed;
+    process.exitCode = !checks.every((c) => c.ok) ? EXIT.setup : unpinned.length > 0 ? EXIT.failed : EXIT.ok;
   });
 
 program
@@ -204,14 +205,14 @@ program
 
 program
   .command('sync <channel>')
-  .argument('[job]', 'orders | products | stock | shipments', 'orders')
+  .argument('[job]', 'orders | products (products: webshop channels only)', 'orders')
   .description('run one channel job now (orders: one look at the channel and everything ready in it)')
   .action(async (name: string, job: string) => {
     const cfg = await usableConfig();
     const entry = findChannel(cfg, name);
     const logger = cliLogger(globals(), cfg.logLevel);
     if (isApiChannelType(entry.config.type)) {
-      if (job !== 'orders' && job !== 'products') throw usage(`${job} is not a pull job; use orders or products (stock and shipment pushes run on their schedules)`);
+      if (job !== 'orders' && job !== 'products') throw usage(`${job} is not a job of this channel; use orders or products`);
       const ledger = await store(cfg);
       try {
         const progress = progressLine(`${entry.key} ${job}`);

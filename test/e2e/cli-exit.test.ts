@@ -90,7 +90,7 @@ describe('a failed connection exits 1', () => {
   });
 });
 
-describe('config errors exit 2, failed checks 1', () => {
+describe('config errors exit 2, for check as for every verb', () => {
   it('check on an unknown key: 2, naming the key path', async () => {
     const file = await variant('bad-key.yaml', (c) => {
       c.merchants.demo.channels.dropbox.pollIntervall = 5;
@@ -100,13 +100,13 @@ describe('config errors exit 2, failed checks 1', () => {
     expect(r.stderr).toContain('merchants.demo.channels.dropbox.pollIntervall');
   });
 
-  it('a mapping name that does not exist: check 1 (its finding), once 2 (config error), nothing read', async () => {
+  it('a mapping name that does not exist: a config error for check and once alike (2), nothing read', async () => {
     const file = await variant('missing-mapping.yaml', (c) => {
       c.merchants.demo.channels.dropbox.files = [{ pattern: '*.csv', mapping: 'no-such-mapping' }];
     });
     await ws.drop('orders-semicolon.csv');
     const check = await wharf(['check', '--config', file]);
-    expect(check.code).toBe(1);
+    expect(check.code).toBe(2);
     expect(check.stdout).toContain('mapping no-such-mapping: ERROR');
     for (const verb of [['once'], ['run'], ['sync', 'dropbox']]) {
       const r = await wharf([...verb, '--config', file]);
@@ -120,13 +120,13 @@ describe('config errors exit 2, failed checks 1', () => {
     await fs.rm(path.join(ws.inbox, 'orders-semicolon.csv'));
   });
 
-  it('a stock mapping on an order channel is refused by check (1) and by once (2), not imported and forgotten', async () => {
+  it('a stock mapping on an order channel is refused by check and once alike (2), not imported and forgotten', async () => {
     const file = await variant('stock-on-orders.yaml', (c) => {
       c.merchants.demo.channels.dropbox.files = [{ pattern: '*.csv', mapping: 'warehouse-stock-csv' }];
     });
     await ws.drop('warehouse/stock.csv');
     const check = await wharf(['check', '--config', file]);
-    expect(check.code).toBe(1);
+    expect(check.code).toBe(2);
     expect(check.stdout).toMatch(/mapping warehouse-stock-csv: ERROR is an input stock mapping, but merchants\.demo\.channels\.dropbox\.files\[0\]\.mapping needs an input order mapping/);
     const once = await wharf(['once', '--config', file]);
     expect(once.code).toBe(2);
@@ -141,7 +141,7 @@ describe('config errors exit 2, failed checks 1', () => {
       c.warehouse.orders.mapping = 'demo-orders-csv';
     });
     const check = await wharf(['check', '--config', file]);
-    expect(check.code).toBe(1);
+    expect(check.code).toBe(2);
     expect(check.stdout).toContain('warehouse.orders.mapping needs an output order mapping');
   });
 });

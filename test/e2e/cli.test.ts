@@ -154,11 +154,11 @@ describe('wharf check', () => {
     expect(r.stdout + r.stderr).not.toContain('s3cr3t-e2e-value');
   });
 
-  it('a mapping the config names that does not exist: exit 1, naming it', async () => {
+  it('a mapping the config names that does not exist: exit 2 (a config error), naming it', async () => {
     const r = await checkVariant('missing-mapping.yaml', (c) => {
       c.merchants.demo.channels.dropbox.files = [{ pattern: '*.csv', mapping: 'no-such-mapping' }];
     });
-    expect(r.code).toBe(1);
+    expect(r.code).toBe(2);
     expect(r.stdout).toContain('mapping no-such-mapping: ERROR');
   });
 });
