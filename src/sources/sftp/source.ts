@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ContentError, TransportError, WharfError, describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { isIgnoredName, unsafeNameReason } from '../names.js';
+import { isIgnoredName, nameWithSuffix, unsafeNameReason } from '../names.js';
 import { writeQuarantine } from '../quarantine.js';
 import { STAGED_NAME, fileOwnFailure, removeStaged, writeReportOnly } from './staging.js';
 import type { FileSource, ReadyFile, SettleResult, Settlement } from '../types.js';
@@ -413,7 +413,7 @@ export class SftpSource implements FileSource {
   /** Renames into `dir` without ever replacing a file there: `name`, then `name.1`, `name.2`, ... */
   private async renameToFreeName(from: string, dir: string, name: string): Promise<string | undefined> {
     for (let n = 0; n < 1000; n++) {
-      const target = path.posix.join(dir, n === 0 ? name : `${name}.${n}`);
+      const target = path.posix.join(dir, n === 0 ? name : nameWithSuffix(name, `.${n}`));
       if (await this.connection.statIfExists(target)) continue;
       try {
         await this.connection.rename(from, target);
