@@ -113,6 +113,15 @@ function utf8SequenceLength(b: Buffer, i: number): number {
   return Buffer.from(piece.toString('utf8'), 'utf8').equals(piece) ? len : 0;
 }
 
+/**
+ * Why an SFTP name cannot be addressed: ssh2 decodes the names of a listing as UTF-8 and puts U+FFFD
+ * in place of bytes that are not (node_modules/ssh2/lib/protocol/SFTP.js, `readString(true)`), so such
+ * a name no longer names the file on the server. Undefined for a usable name.
+ */
+export function undecodableRemoteName(name: string): string | undefined {
+  return name.includes('\uFFFD') ? invalidUtf8Message(name).replace('bytes shown as \\xNN', 'shown with \uFFFD') : undefined;
+}
+
 /** The notice text for a name that is not valid UTF-8, with how to fix it. */
 export function invalidUtf8Message(shown: string): string {
   return `the name ${shown} is not valid UTF-8 (bytes shown as \\xNN; probably written in Latin-1 or another legacy encoding), so Wharf cannot read it safely; rename the file to a UTF-8 or plain ASCII name (letters, digits, dot, dash, underscore)`;

@@ -102,6 +102,27 @@ describe('SftpSource: nothing skipped silently', () => {
   });
 });
 
+describe('SFTP names that are not valid UTF-8', () => {
+  it('are reported (ssh2 hands them out with U+FFFD, a name that opens nothing), never skipped silently', async () => {
+    const dir = await freshDir('latin1');
+    await fs.writeFile(Buffer.concat([Buffer.from(`${dir}/lat`), Buffer.from([0xe9]), Buffer.from('.csv')]), 'id,qty\n1,1\n');
+    await fs.writeFile(path.join(dir, 'good.csv'), 'id,qty\n2,1\n');
+    const notices = new MemoryNoticeBoard();
+    const { source } = await makeSource(sshd, { paths: [dir] }, { notices });
+    await source.open();
+    try {
+      const files = await pollUntil(source, 1);
+      expect(files.map((f) => f.name)).toEqual(['good.csv']);
+      const all = [...notices.notices.values()];
+      expect(all).toHaveLength(1);
+      expect(all[0]!.file).toBe(`${dir}/lat\uFFFD.csv`);
+      expect(all[0]!.message).toMatch(/not valid UTF-8 .*rename the file .*on the server/);
+    } finally {
+      await source.close();
+    }
+  });
+});
+
 describe('SftpSource: one bad file never holds up the channel', () => {
   it('stages a name near the 255-byte limit (the staging name is never longer than the name)', async () => {
     const dir = await freshDir('longname');

@@ -10,7 +10,7 @@ import { SftpConnection, isNoSuchFile, isPermissionDenied } from './connection.j
 import { fingerprintOf, keyTypeOf, normalisePin } from './hostkey.js';
 import { resolveEntry } from './listing.js';
 import { compileRules, mappingFor } from '../pattern.js';
-import { isIgnoredName } from '../names.js';
+import { isIgnoredName, undecodableRemoteName, unsafeNameReason } from '../names.js';
 
 /**
  * `wharf trust-host CHANNEL`: connects, captures the host key the server offers during key exchange,
@@ -202,6 +202,15 @@ async function describeWaiting(conn: SftpConnection, dir: string, entries: { fil
   const refused: string[] = [];
   for (const e of entries) {
     if (e.filename === '.' || e.filename === '..' || isIgnoredName(e.filename)) continue;
+    if (undecodableRemoteName(e.filename)) {
+      refused.push(`${e.filename} (name not valid UTF-8; rename it on the server)`);
+      continue;
+    }
+    const unsafe = unsafeNameReason(e.filename);
+    if (unsafe) {
+      refused.push(`${JSON.stringify(e.filename)} (${unsafe})`);
+      continue;
+    }
     const r = await resolveEntry(conn, dir, rootReal, e);
     if (r.type === 'directory') continue;
     if (r.type !== 'file') refused.push(`${e.filename} (${r.refusal ?? 'not a regular file'})`);

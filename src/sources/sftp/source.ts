@@ -4,7 +4,7 @@ import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ContentError, TransportError, WharfError, describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { isIgnoredName, nameWithSuffix, unsafeNameReason } from '../names.js';
+import { isIgnoredName, nameWithSuffix, undecodableRemoteName, unsafeNameReason } from '../names.js';
 import { writeQuarantine } from '../quarantine.js';
 import { STAGED_NAME, fileOwnFailure, removeStaged, writeReportOnly } from './staging.js';
 import type { FileSource, ReadyFile, SettleResult, Settlement } from '../types.js';
@@ -461,6 +461,11 @@ export class SftpSource implements FileSource {
       const name = entry.filename;
       if (name === '.' || name === '..' || isIgnoredName(name)) continue;
       const remotePath = path.posix.join(dir, name);
+      const undecodable = undecodableRemoteName(name);
+      if (undecodable) {
+        skip(remotePath, `${undecodable} on the server`);
+        continue;
+      }
       const reason = unsafeNameReason(name);
       if (reason) {
         // Quoted: a name with control characters must not reach a terminal or a log raw.
