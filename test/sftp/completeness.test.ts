@@ -215,3 +215,32 @@ describe('SftpSource: the connection drops between the ledger commit and the arc
     }
   });
 });
+
+describe('SftpSource: a move after the commit that keeps failing', () => {
+  it('is listed as a cleanup-failed notice until a later poll moves the file', async () => {
+    const dir = await freshDir('stuckmove');
+    await fs.writeFile(path.join(dir, 'archive'), 'a file where the archive folder should be');
+    await fs.writeFile(path.join(dir, 'b.csv'), 'id,qty\n1,2\n');
+    const notices = new MemoryNoticeBoard();
+    const { source } = await makeSource(sshd, { paths: [dir], files: [{ pattern: '*.csv', mapping: 'test-orders-csv' }] }, { notices });
+    await source.open();
+    try {
+      const [file] = await pollUntil(source, 1);
+      expect(await source.settle(file!, { outcome: 'imported' })).toEqual({});
+      const stuck = [...notices.notices.values()].filter((n) => n.kind === 'cleanup-failed');
+      expect(stuck).toHaveLength(1);
+      expect(stuck[0]!.file).toBe(path.join(dir, 'b.csv'));
+      expect(stuck[0]!.message).toMatch(/settled in the ledger, but moving it to archive on the server fails/);
+      await fs.rm(path.join(dir, 'archive'));
+      const deadline = Date.now() + 10_000;
+      while (!(await listDir(path.join(dir, 'archive')).catch(() => [])).includes('b.csv')) {
+        expect(await source.poll()).toEqual([]);
+        if (Date.now() > deadline) throw new Error('the archive step was not finished');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect([...notices.notices.values()].filter((n) => n.kind === 'cleanup-failed')).toEqual([]);
+    } finally {
+      await source.close();
+    }
+  });
+});

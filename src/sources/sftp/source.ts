@@ -93,6 +93,7 @@ export class SftpSource implements FileSource {
   private readonly awaitingMove = new Set<string>();
   private polling: Promise<unknown> = Promise.resolve();
   private readonly listingNotices: ListingNotices;
+  private readonly board: NoticeBoard;
   /** Files this source cannot stage or read for a reason of their own, by remote path: left alone until they change. */
   private readonly refused = new Map<string, { size: number; mtime: number; reason: string }>();
 
@@ -106,7 +107,8 @@ export class SftpSource implements FileSource {
     this.seen = options.seen;
     this.rules = compileRules(this.settings.files);
     this.logger = options.logger.child({ merchant: options.merchant, channel: options.channel, source: 'sftp' });
-    this.listingNotices = new ListingNotices(options.notices ?? new MemoryNoticeBoard(), this.logger);
+    this.board = options.notices ?? new MemoryNoticeBoard();
+    this.listingNotices = new ListingNotices(this.board, this.logger);
     this.ownsConnection = !options.connection;
     this.connection =
       options.connection ??
@@ -340,12 +342,24 @@ export class SftpSource implements FileSource {
     try {
       const remote = await this.disposeRemote(claim, folder);
       if (marks) await this.seen.remove(marker);
+      await this.board.remove(stuckKey(claim.file.remotePath)).catch(() => false);
       return remote;
     } catch (err) {
       if (marks) this.awaitingMove.add(claim.seenKey);
       this.logger.warn({ file: claim.file.remotePath, err: describeError(err) }, `sftp file is settled in the ledger but could not be moved to ${folder} on the server; the next poll finishes that step`);
+      await this.reportStuck(claim.file.remotePath, folder, err);
       return undefined;
     }
+  }
+
+  /** A file whose move after the commit keeps failing: listed by `wharf status` until the move succeeds. */
+  private async reportStuck(remotePath: string, folder: string, err: unknown): Promise<void> {
+    await this.board.add({
+      key: stuckKey(remotePath),
+      kind: 'cleanup-failed',
+      file: remotePath,
+      message: `${remotePath} is settled in the ledger, but moving it to ${folder} on the server fails (${describeError(err)}); it is not imported again, and Wharf tries the move at every poll; fix the folder on the server (permissions, space, a file in the way)`,
+    }).catch(() => false);
   }
 
   /** A file settled earlier whose remote step did not happen: do it now. True when it was such a file. */
@@ -359,10 +373,12 @@ export class SftpSource implements FileSource {
         const remote = await this.disposeRemote({ file, seenKey: key, stagedPath: 'settled earlier' }, folder);
         await this.seen.remove(marker);
         this.awaitingMove.delete(key);
+        await this.board.remove(stuckKey(file.remotePath)).catch(() => false);
         this.logger.info({ file: file.remotePath, movedTo: remote }, `finished moving a file settled earlier to ${folder} (it was not read again)`);
       } catch (err) {
         if (sftpStatusOf(err) === undefined && !(err instanceof TransportError && /exists and is not a directory|no free name/.test(err.message))) throw err;
         this.awaitingMove.add(key);
+        await this.reportStuck(file.remotePath, folder, err);
         this.warnOnce(marker, { file: file.remotePath, err: describeError(err) }, `a file settled earlier still cannot be moved to ${folder} on the server`);
       }
       return true;
@@ -524,4 +540,9 @@ async function eachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<
     while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** The notice key of a file whose move after the commit failed. */
+function stuckKey(remotePath: string): string {
+  return `cleanup-failed:${remotePath}`;
 }
