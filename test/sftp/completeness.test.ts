@@ -92,6 +92,13 @@ describe('SftpSource: nothing skipped silently', () => {
       // Reported once: another look adds nothing new.
       expect(await notices.sync(['skipped'], [...notices.notices.values()])).toEqual([]);
       await source.settle(files[0]!, { outcome: 'imported' });
+      // The archive holds the bytes that were imported, not the link; the link's target stays.
+      const archived = path.join(dir, 'archive', 'linked.csv');
+      expect((await fs.lstat(archived)).isFile()).toBe(true);
+      expect(await fs.readFile(archived, 'utf8')).toBe('id,qty\n7,1\n');
+      expect(await fs.lstat(path.join(dir, 'linked.csv')).catch(() => 'gone')).toBe('gone');
+      expect(await fs.readFile(path.join(dir, 'store', 'target.csv'), 'utf8')).toBe('id,qty\n7,1\n');
+      expect((await fs.readdir(path.join(dir, 'archive'))).filter((n) => n.startsWith('.'))).toEqual([]);
       // The file is gone: its notice goes too.
       await fs.rm(path.join(dir, 'notes.txt'));
       await source.poll();

@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ContentError, TransportError, WharfError, describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { isIgnoredName, nameWithSuffix, undecodableRemoteName, unsafeNameReason } from '../names.js';
+import { isIgnoredName, nameWithSuffix, tempNameFor, undecodableRemoteName, unsafeNameReason } from '../names.js';
 import { writeQuarantine } from '../quarantine.js';
 import { STAGED_NAME, fileOwnFailure, removeStaged, writeReportOnly } from './staging.js';
 import type { FileSource, ReadyFile, SettleResult, Settlement } from '../types.js';
@@ -56,6 +56,8 @@ interface Listed {
   /** Seconds, as SFTP reports it. */
   mtime: number;
   mapping: string;
+  /** Listed through a symbolic link (to a file inside the root): archived as a copy of its bytes. */
+  viaLink?: boolean;
 }
 
 interface Claim {
@@ -420,10 +422,39 @@ export class SftpSource implements FileSource {
     } else {
       const dir = path.posix.join(file.root, folder, file.relDir);
       await this.connection.mkdirp(dir);
-      movedTo = await this.renameToFreeName(file.remotePath, dir, file.name);
+      movedTo = file.viaLink
+        ? await this.copyLinkedIntoFolder(claim, dir)
+        : await this.renameToFreeName(file.remotePath, dir, file.name);
     }
     if (this.settings.doneSuffix) await this.connection.unlinkIfExists(file.remotePath + this.settings.doneSuffix);
     return movedTo;
+  }
+
+  /**
+   * A file listed through a symbolic link is not moved (the link would dangle in the archive, and its
+   * target is the merchant's file): its bytes — the staged copy that was imported, or, when the move is
+   * finished by a later poll, a fresh download — are uploaded under a temporary dot-name in `dir`,
+   * renamed to a free name there, and then the link is removed.
+   */
+  private async copyLinkedIntoFolder(claim: Claim, dir: string): Promise<string | undefined> {
+    const { file } = claim;
+    // (A quarantined file's staged copy has moved into the local quarantine already.)
+    let local = claim.stagedPath && (await fs.access(claim.stagedPath).then(() => true, () => false)) ? claim.stagedPath : undefined;
+    let fresh: string | undefined;
+    if (!local) {
+      const id = createHash('sha256').update(`archive-copy ${file.remotePath}`).digest('hex').slice(0, 16);
+      fresh = local = path.join(this.stagingDir, `.${id}.part`);
+      await this.connection.download(file.remotePath, fresh);
+    }
+    try {
+      const tmp = path.posix.join(dir, tempNameFor(file.name, randomBytes(4).toString('hex')));
+      await this.connection.upload(local, tmp);
+      const placed = await this.renameToFreeName(tmp, dir, file.name);
+      await this.connection.unlinkIfExists(file.remotePath);
+      return placed;
+    } finally {
+      if (fresh) await fs.rm(fresh, { force: true });
+    }
   }
 
   /** Renames into `dir` without ever replacing a file there: `name`, then `name.1`, `name.2`, ... */
@@ -510,7 +541,7 @@ export class SftpSource implements FileSource {
         continue;
       }
       out.push({
-        file: { root, relDir, name, remotePath, size: resolved.size, mtime: resolved.mtime, mapping },
+        file: { root, relDir, name, remotePath, size: resolved.size, mtime: resolved.mtime, mapping, ...('viaLink' in resolved && resolved.viaLink ? { viaLink: true } : {}) },
         doneExists: suffix ? names.has(name + suffix) : false,
       });
     }
