@@ -80,7 +80,8 @@ async function describeWaiting(c: FolderChannelConfig): Promise<string> {
   for (const [name, e] of [...valid].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
     if (isIgnoredName(name)) continue;
     if (e.isDirectory()) {
-      if (mappingFor(rules, name)) refused.push(`${name} (a folder, not a file)`);
+      const own = [c.archiveDir ?? path.join(c.path, 'archive'), c.quarantineDir ?? path.join(c.path, 'quarantine')].includes(path.join(c.path, name));
+      if (!own && mappingFor(rules, name)) refused.push(`${name} (a folder, not a file)`);
       continue;
     }
     if (doneSuffix && name.endsWith(doneSuffix)) {

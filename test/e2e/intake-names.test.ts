@@ -149,6 +149,17 @@ describe('never silent, continued', () => {
     expect((await ws.wharf(['test-connection', 'demo/dropbox'])).stdout).toMatch(/dir\.csv \(a folder, not a file\)/);
   });
 
+  it("the channel's own archive and quarantine folders are not reported, even under a pattern `*`", async () => {
+    const ws = await workspace({ files: [{ pattern: '*', mapping: 'demo-orders-csv' }] });
+    await ws.put('good', singleOrderCsv('STAR-1'));
+    await ws.put('bad', 'not;an;order\n1;2;3\n');
+    await ws.once();
+    await ws.once();
+    expect(existsSync(ws.archive) && existsSync(ws.quarantine)).toBe(true);
+    expect(await notices(ws)).toEqual([]);
+    expect((await ws.wharf(['test-connection', 'demo/dropbox'])).stdout).not.toMatch(/a folder, not a file/);
+  });
+
   it('doneFiles: a lone done-file is reported as such; a data file without its done-file is counted as waiting for it', async () => {
     const ws = await workspace();
     channelConfig(ws, { doneFiles: true });

@@ -130,6 +130,30 @@ describe('SFTP names that are not valid UTF-8', () => {
   });
 });
 
+describe('SFTP folders and done-files', () => {
+  it('reports a folder a pattern names (not recursive) and a done-file without its data file', async () => {
+    const dir = await freshDir('odd-entries');
+    await fs.mkdir(path.join(dir, 'dir.csv'));
+    await fs.mkdir(path.join(dir, 'archive'));
+    await fs.writeFile(path.join(dir, 'lonely.csv.done'), '');
+    await fs.writeFile(path.join(dir, 'good.csv'), 'id,qty\n2,1\n');
+    await fs.writeFile(path.join(dir, 'good.csv.done'), '');
+    const notices = new MemoryNoticeBoard();
+    const { source } = await makeSource(sshd, { paths: [dir], doneFiles: true }, { notices });
+    await source.open();
+    try {
+      const files = await pollUntil(source, 1);
+      expect(files.map((f) => f.name)).toEqual(['good.csv']);
+      const byFile = new Map([...notices.notices.values()].map((n) => [path.basename(n.file), n.message]));
+      expect([...byFile.keys()].sort()).toEqual(['dir.csv', 'lonely.csv.done']);
+      expect(byFile.get('dir.csv')).toMatch(/folder, not a regular file/);
+      expect(byFile.get('lonely.csv.done')).toMatch(/done-file without its data file/);
+    } finally {
+      await source.close();
+    }
+  });
+});
+
 describe('SftpSource: one bad file never holds up the channel', () => {
   it('stages a name near the 255-byte limit (the staging name is never longer than the name)', async () => {
     const dir = await freshDir('longname');

@@ -194,7 +194,8 @@ export class FolderSource implements FileSource {
       if (isIgnoredName(name) || this.inFlight.has(name)) continue;
       if (entry.isDirectory()) {
         // archive, quarantine, or the merchant's own folders; one a pattern names was meant as a file
-        if (mappingFor(this.rules, name)) skip(name, 'it is a folder, not a regular file; only regular files are read (move the folder away, or put its files into the inbox itself)');
+        const own = [this.cfg.archiveDir, this.cfg.quarantineDir].includes(path.join(this.cfg.path, name));
+        if (!own && mappingFor(this.rules, name)) skip(name, 'it is a folder, not a regular file; only regular files are read (move the folder away, or put its files into the inbox itself)');
         continue;
       }
       if (this.doneSuffix && name.endsWith(this.doneSuffix)) {

@@ -197,7 +197,12 @@ async function describeWaiting(conn: SftpConnection, dir: string, entries: { fil
   const rules = compileRules(config.files ?? []);
   let real: Promise<string> | undefined;
   const rootReal = () => (real ??= conn.realpath(dir));
+  const d = sftpConfigDefaults;
+  const doneSuffix = config.doneFiles === true ? d.doneFileSuffix : config.doneFiles ? (config.doneFiles.suffix ?? d.doneFileSuffix) : undefined;
+  const own = new Set([config.archiveFolder ?? d.archiveFolder, config.errorFolder ?? d.errorFolder]);
+  const names = new Set(entries.map((e) => e.filename));
   let taken = 0;
+  const awaitingDone: string[] = [];
   const unmatched: string[] = [];
   const refused: string[] = [];
   for (const e of entries) {
@@ -212,13 +217,22 @@ async function describeWaiting(conn: SftpConnection, dir: string, entries: { fil
       continue;
     }
     const r = await resolveEntry(conn, dir, rootReal, e);
-    if (r.type === 'directory') continue;
+    if (r.type === 'directory') {
+      if (!(config.recursive ?? d.recursive) && !own.has(e.filename) && mappingFor(rules, e.filename)) refused.push(`${e.filename} (a folder, not a file)`);
+      continue;
+    }
+    if (doneSuffix && e.filename.endsWith(doneSuffix)) {
+      if (!names.has(e.filename.slice(0, -doneSuffix.length))) refused.push(`${e.filename} (done-file without its data file)`);
+      continue;
+    }
     if (r.type !== 'file') refused.push(`${e.filename} (${r.refusal ?? 'not a regular file'})`);
-    else if (mappingFor(rules, e.filename)) taken++;
-    else unmatched.push(e.filename);
+    else if (!mappingFor(rules, e.filename)) unmatched.push(e.filename);
+    else if (doneSuffix && !names.has(e.filename + doneSuffix)) awaitingDone.push(e.filename);
+    else taken++;
   }
   const cut = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? `, … ${names.length - 5} more` : '');
   let text = `${taken} file(s) waiting that a pattern takes`;
+  if (awaitingDone.length) text += `; ${awaitingDone.length} file(s) waiting for their done-file (${doneSuffix}): ${cut(awaitingDone)}`;
   if (unmatched.length) text += `; ${unmatched.length} file(s) no pattern matches, left alone: ${cut(unmatched)}`;
   if (refused.length) text += `; ${refused.length} not taken: ${cut(refused)}`;
   return text;

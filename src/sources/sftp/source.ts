@@ -524,12 +524,20 @@ export class SftpSource implements FileSource {
         return { type: 'other' as const, refusal: `its type cannot be read (${describeError(err)})`, size: 0, mtime: 0 };
       });
       if (resolved.type === 'directory') {
-        if (!this.settings.recursive) continue;
-        if (!relDir && (name === this.settings.archiveFolder || name === this.settings.errorFolder)) continue;
-        subdirs.push(relDir ? `${relDir}/${name}` : name);
+        const own = !relDir && (name === this.settings.archiveFolder || name === this.settings.errorFolder);
+        if (own) continue;
+        if (this.settings.recursive) subdirs.push(relDir ? `${relDir}/${name}` : name);
+        // A folder a pattern names was meant as a file: said once, not passed over in silence.
+        else if (mappingFor(this.rules, name)) skip(remotePath, 'it is a folder, not a regular file; only regular files are read (move the folder away, or set recursive: true to read the files inside it)');
         continue;
       }
-      if (suffix && name.endsWith(suffix)) continue;
+      if (suffix && name.endsWith(suffix)) {
+        const data = name.slice(0, -suffix.length);
+        if (!names.has(data) && !this.claimed.has(path.posix.join(dir, data))) {
+          skip(remotePath, `it is a done-file without its data file: ${data} is not in the folder (not arrived yet, or renamed); send ${data}, or remove ${name}`);
+        }
+        continue;
+      }
       const mapping = mappingFor(this.rules, name);
       if (resolved.type !== 'file') {
         // Folders are expected in an inbox; anything else that is not a file is reported when it would be taken.
