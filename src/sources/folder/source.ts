@@ -272,6 +272,12 @@ export class FolderSource implements FileSource {
       });
     }
     this.tracker.retainOnly(seenNow);
+    for (const name of [...this.stuck.keys()]) {
+      if (names.has(name)) continue;
+      // Gone from the inbox (moved or removed by someone): nothing is stuck any more.
+      this.stuck.delete(name);
+      await this.board.remove(`cleanup-failed:${name}`).catch(() => false);
+    }
     for (const name of this.refusedFiles.keys()) if (!refusedNow.has(name) && !seenNow.has(name)) this.refusedFiles.delete(name);
     await this.listingNotices.publish(notices);
     await this.adjustWatcher();
@@ -312,38 +318,39 @@ export class FolderSource implements FileSource {
   }
 
   private async settleOnce(file: ReadyFile, settlement: Settlement): Promise<SettleResult> {
-    {
-      // A symbolic link (to a file inside the inbox) is not moved: the archive or quarantine gets a
-      // copy of the bytes under the link's name, and the link is removed; its target stays where it
-      // is (the merchant's file, possibly the target of other links).
-      const isLink = (await fs.lstat(file.localPath).catch(() => undefined))?.isSymbolicLink() === true;
-      if (settlement.outcome === 'quarantined') {
-        const q = await writeQuarantine(this.cfg.quarantineDir, file.name, file.localPath, settlement.reportJson, !isLink);
-        if (isLink) await fs.rm(file.localPath, { force: true });
-        await this.removeDoneFile(file);
-        return { movedTo: q.filePath, reportPath: q.reportPath };
-      }
-      let movedTo: string | undefined;
-      if (this.cfg.afterImport === 'archive') {
-        const before = await fs.stat(file.localPath);
-        movedTo = isLink ? await archiveCopy(this.cfg.archiveDir, file.localPath, file.name) : await archive(this.cfg.archiveDir, file.localPath, file.name);
-        const copy = isLink ? await fs.stat(movedTo) : undefined;
-        if (settlement.sha256) {
-          // Compared with the file as it was offered (and verified before the commit), not as it is now.
-          const watched: Archived = { name: file.name, path: movedTo, size: file.size, mtimeMs: copy?.mtimeMs ?? file.mtimeMs, ino: copy?.ino ?? before.ino, sha256: settlement.sha256, until: Date.now() + Math.max(10 * 60_000, 20 * this.cfg.minAgeMs) };
-          this.archivedWatch.set(movedTo, watched);
-          await this.checkArchived(watched);
-        }
-      } else if (this.cfg.afterImport === 'delete') {
-        await fs.rm(file.localPath, { force: true }); // a link itself, never its target
-      } else {
-        const key = keptKey(file.name, file.size, file.mtimeMs);
-        await this.seen!.add(key);
-        this.knownKept.add(key);
-      }
+    // A symbolic link (to a file inside the inbox) is not moved: the archive or quarantine gets a
+    // copy of the bytes under the link's name, and the link is removed; its target stays where it
+    // is (the merchant's file, possibly the target of other links).
+    const isLink = (await fs.lstat(file.localPath).catch(() => undefined))?.isSymbolicLink() === true;
+    if (settlement.outcome === 'quarantined') {
+      const q = await writeQuarantine(this.cfg.quarantineDir, file.name, file.localPath, settlement.reportJson, !isLink);
+      if (isLink) await fs.rm(file.localPath, { force: true });
       await this.removeDoneFile(file);
-      return movedTo ? { movedTo } : {};
+      return { movedTo: q.filePath, reportPath: q.reportPath };
     }
+    let movedTo: string | undefined;
+    if (this.cfg.afterImport === 'archive') {
+      const before = await fs.stat(file.localPath);
+      movedTo = isLink ? await archiveCopy(this.cfg.archiveDir, file.localPath, file.name) : await archive(this.cfg.archiveDir, file.localPath, file.name);
+      const copy = isLink ? await fs.stat(movedTo) : undefined;
+      if (settlement.sha256) {
+        // Compared with the file as it was offered (and verified before the commit), not as it is now.
+        // A link's copy is new bytes read after the commit: hashed once now (mtime -1 forces it), so a
+        // target that changed meanwhile is reported; later looks compare its own size, mtime and inode.
+        const watched: Archived = { name: file.name, path: movedTo, size: file.size, mtimeMs: copy ? -1 : file.mtimeMs, ino: copy?.ino ?? before.ino, sha256: settlement.sha256, until: Date.now() + Math.max(10 * 60_000, 20 * this.cfg.minAgeMs) };
+        this.archivedWatch.set(movedTo, watched);
+        await this.checkArchived(watched);
+        if (copy) watched.mtimeMs = copy.mtimeMs;
+      }
+    } else if (this.cfg.afterImport === 'delete') {
+      await fs.rm(file.localPath, { force: true }); // a link itself, never its target
+    } else {
+      const key = keptKey(file.name, file.size, file.mtimeMs);
+      await this.seen!.add(key);
+      this.knownKept.add(key);
+    }
+    await this.removeDoneFile(file);
+    return movedTo ? { movedTo } : {};
   }
 
   async release(file: ReadyFile): Promise<void> {
