@@ -1,7 +1,8 @@
 import { promises as fs, constants } from 'node:fs';
 import path from 'node:path';
 import type { FolderChannelConfig } from '../config/types.js';
-import { isIgnoredName } from '../sources/names.js';
+import { configDefaults } from '../config/types.js';
+import { describeRawName, isIgnoredName, unsafeNameReason } from '../sources/names.js';
 import { compileRules, mappingFor } from '../sources/pattern.js';
 
 type Step = { step: string; ok: boolean; detail: string };
@@ -55,30 +56,63 @@ async function checkDir(steps: Step[], step: string, dir: string, missingOk?: st
   }
 }
 
-/** Files waiting in the inbox: taken by a pattern, matching none, or not taken and why. Folders are not files. */
+/**
+ * Files waiting in the inbox, counted as the source counts them (src/sources/folder/source.ts): taken
+ * by a pattern, waiting for their done-file, matching no pattern, or not taken and why (a name that is
+ * not valid UTF-8 or not a plain name, a folder or link a pattern names, a done-file without its data).
+ */
 async function describeWaiting(c: FolderChannelConfig): Promise<string> {
   const rules = compileRules(c.files);
+  const d = configDefaults.folder;
+  const doneSuffix = c.doneFiles === true ? d.doneFileSuffix : c.doneFiles ? (c.doneFiles.suffix ?? d.doneFileSuffix) : undefined;
   const root = await fs.realpath(c.path);
   let taken = 0;
+  const awaitingDone: string[] = [];
   const unmatched: string[] = [];
   const refused: string[] = [];
-  for (const e of await fs.readdir(c.path, { withFileTypes: true })) {
-    if (e.isDirectory() || isIgnoredName(e.name)) continue;
-    const full = path.join(c.path, e.name);
+  const entries = await fs.readdir(c.path, { withFileTypes: true, encoding: 'buffer' });
+  const valid = new Map<string, (typeof entries)[number]>();
+  for (const e of entries) {
+    const raw = describeRawName(e.name);
+    if (raw.valid) valid.set(raw.text, e);
+    else refused.push(`${raw.text} (name not valid UTF-8; rename it)`);
+  }
+  for (const [name, e] of [...valid].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) {
+    if (isIgnoredName(name)) continue;
+    if (e.isDirectory()) {
+      const own = [c.archiveDir ?? path.join(c.path, 'archive'), c.quarantineDir ?? path.join(c.path, 'quarantine')].includes(path.join(c.path, name));
+      if (!own && mappingFor(rules, name)) refused.push(`${name} (a folder, not a file)`);
+      continue;
+    }
+    if (doneSuffix && name.endsWith(doneSuffix)) {
+      if (!valid.has(name.slice(0, -doneSuffix.length))) refused.push(`${name} (done-file without its data file)`);
+      continue;
+    }
+    const unsafe = unsafeNameReason(name);
+    if (unsafe) {
+      refused.push(`${JSON.stringify(name)} (${unsafe})`);
+      continue;
+    }
+    const full = path.join(c.path, name);
     if (!e.isFile()) {
       const target = await fs.stat(full).catch(() => undefined);
-      if (e.isSymbolicLink() && target?.isDirectory()) continue;
+      if (e.isSymbolicLink() && target?.isDirectory()) {
+        if (mappingFor(rules, name)) refused.push(`${name} (symbolic link to a folder)`);
+        continue;
+      }
       const real = target?.isFile() ? await fs.realpath(full) : undefined;
       if (!e.isSymbolicLink() || !real || !real.startsWith(root + path.sep)) {
-        refused.push(`${e.name} (${!e.isSymbolicLink() ? 'not a regular file' : !target ? 'broken symbolic link' : !real ? 'symbolic link to something that is not a regular file' : `symbolic link to ${real}, outside the folder`})`);
+        refused.push(`${name} (${!e.isSymbolicLink() ? 'not a regular file' : !target ? 'broken symbolic link' : !real ? 'symbolic link to something that is not a regular file' : `symbolic link to ${real}, outside the folder`})`);
         continue;
       }
     }
-    if (mappingFor(rules, e.name)) taken++;
-    else unmatched.push(e.name);
+    if (!mappingFor(rules, name)) unmatched.push(name);
+    else if (doneSuffix && !valid.has(name + doneSuffix)) awaitingDone.push(name);
+    else taken++;
   }
   const cut = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? `, … ${names.length - 5} more` : '');
   let text = `${taken} file(s) waiting that a pattern takes`;
+  if (awaitingDone.length) text += `; ${awaitingDone.length} file(s) waiting for their done-file (${doneSuffix}): ${cut(awaitingDone)}`;
   if (unmatched.length) text += `; ${unmatched.length} file(s) no pattern matches, left alone: ${cut(unmatched)}`;
   if (refused.length) text += `; ${refused.length} not taken: ${cut(refused)}`;
   return text;

@@ -29,7 +29,7 @@ export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: bo
   }
   if (summary.notices.length > 0) {
     print('');
-    print(`File notices: ${summary.notices.length} (files not taken, or changed after their import)`);
+    print(`File notices: ${summary.notices.length} (files not taken, changed after their import, or whose clean-up after import keeps failing)`);
     for (const n of summary.notices) print(`  ${n.at} ${n.merchant}/${n.channel} ${n.kind.toUpperCase()} ${n.file}\n      ${n.message}`);
   }
   print('');

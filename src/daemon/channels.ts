@@ -21,7 +21,10 @@ export function buildChannel(config: LoadedConfig, entry: ChannelEntry, store: S
   if (c.type === 'folder') {
     const scope = `folder:${entry.key}`;
     const seen = { has: (key: string) => store.hasSeen(scope, key), add: (key: string) => store.addSeen(scope, key) };
-    const source = new FolderSource({ merchant: entry.merchant, channel: entry.channel, config: c, logger, seen, watch: opts.watch, notices: ledgerNoticeBoard(store, entry.merchant, entry.channel) });
+    const source = new FolderSource({ merchant: entry.merchant, channel: entry.channel, config: c, logger, seen, watch: opts.watch, notices: ledgerNoticeBoard(store, entry.merchant, entry.channel), importedFrom: async (sha256) => {
+      const r = await store.importedRecords(entry.merchant, entry.channel, sha256, 20);
+      return r && { fileId: r.fileId, recordIds: r.ids, more: r.more };
+    } });
     return { entry, source, pollIntervalMs: (c.pollInterval ?? 10) * 1000, close: () => source.close() };
   }
   if (c.type !== 'sftp') throw new Error(`${entry.key}: ${c.type} channels are scheduled jobs, not file sources`);

@@ -3,7 +3,7 @@ import { WharfError } from '../errors.js';
 import type {
   FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, RecordOutcome, Store, StoredRecord,
 } from './store.js';
-import { SCHEMA_SQL, WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS, decideProduct, productDeliveryKey, contentHash, decideOrder } from './sql.js';
+import { SCHEMA_SQL, WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS, decideProduct, productDeliveryKey, contentHash, decideOrder, externalIdOf } from './sql.js';
 import { Mutex } from './mutex.js';
 import { buildSummary, toFileRow, toNoticeRow, toOutboxRow } from './sqlite.js';
 
@@ -485,6 +485,20 @@ export class PostgresStore implements Store {
       }
       return added;
     });
+  }
+
+  async removeNotice(merchant: string, channel: string, key: string): Promise<boolean> {
+    const res = await this.query('DELETE FROM notices WHERE merchant = $1 AND channel = $2 AND key = $3', [merchant, channel, key]);
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  async importedRecords(merchant: string, channel: string, sha256: string, limit: number): Promise<{ fileId: number; ids: string[]; more: number } | undefined> {
+    const file = await this.query(`SELECT id FROM files WHERE merchant = $1 AND channel = $2 AND sha256 = $3 AND status IN ('imported','partial') ORDER BY id LIMIT 1`, [merchant, channel, sha256]);
+    if (!file.rows[0]) return undefined;
+    const fileId = Number((file.rows[0] as { id: string | number }).id);
+    const rows = await this.query('SELECT id, body FROM records WHERE file_id = $1 ORDER BY record_no, id LIMIT $2', [fileId, limit]);
+    const total = await this.query('SELECT COUNT(*) AS n FROM records WHERE file_id = $1', [fileId]);
+    return { fileId, ids: (rows.rows as { id: string; body: string }[]).map(externalIdOf), more: Math.max(0, Number((total.rows[0] as { n: string }).n) - rows.rows.length) };
   }
 
   async addNotice(merchant: string, channel: string, n: NoticeInput): Promise<boolean> {

@@ -80,3 +80,13 @@ export function decideOrder(
   if (existing.status !== 'cancelled' && incomingStatus === 'cancelled') return 'cancellation';
   return 'duplicate';
 }
+
+/** A stored record as people know it: the body's `externalId` (an order's number), else its record id. */
+export function externalIdOf(row: { id: string; body: string }): string {
+  try {
+    const ext = (JSON.parse(row.body) as { externalId?: unknown }).externalId;
+    return typeof ext === 'string' || typeof ext === 'number' ? String(ext) : row.id;
+  } catch {
+    return row.id;
+  }
+}

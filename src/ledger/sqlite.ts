@@ -5,7 +5,7 @@ import { WharfError } from '../errors.js';
 import type {
   ChannelStatus, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, RecordOutcome, Store, StoredRecord,
 } from './store.js';
-import { SCHEMA_SQL, WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS, contentHash, decideOrder, decideProduct, productDeliveryKey } from './sql.js';
+import { SCHEMA_SQL, WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS, contentHash, decideOrder, externalIdOf, decideProduct, productDeliveryKey } from './sql.js';
 import { Mutex } from './mutex.js';
 
 type Row = Record<string, unknown>;
@@ -318,6 +318,21 @@ export class SqliteStore implements Store {
         return current.filter((n) => insert.run(merchant, channel, n.key, n.kind, n.file, n.message, t).changes > 0);
       })(),
     );
+  }
+
+  removeNotice(merchant: string, channel: string, key: string): Promise<boolean> {
+    return this.run(() => this.stmt('DELETE FROM notices WHERE merchant = ? AND channel = ? AND key = ?').run(merchant, channel, key).changes > 0);
+  }
+
+  importedRecords(merchant: string, channel: string, sha256: string, limit: number): Promise<{ fileId: number; ids: string[]; more: number } | undefined> {
+    return this.run(() => {
+      const file = this.stmt(`SELECT id FROM files WHERE merchant = ? AND channel = ? AND sha256 = ? AND status IN ('imported','partial') ORDER BY id LIMIT 1`).get(merchant, channel, sha256) as { id: number | bigint } | undefined;
+      if (!file) return undefined;
+      const fileId = Number(file.id);
+      const rows = this.stmt('SELECT id, body FROM records WHERE file_id = ? ORDER BY record_no, id LIMIT ?').all(fileId, limit) as { id: string; body: string }[];
+      const total = Number((this.stmt('SELECT COUNT(*) AS n FROM records WHERE file_id = ?').get(fileId) as { n: number | bigint }).n);
+      return { fileId, ids: rows.map(externalIdOf), more: Math.max(0, total - rows.length) };
+    });
   }
 
   addNotice(merchant: string, channel: string, n: NoticeInput): Promise<boolean> {

@@ -100,7 +100,7 @@ export interface ChannelStatus {
  * file it cannot stage or read, a file that changed after its import. Keyed per channel, so each is
  * reported once, however often the source looks at it.
  */
-export type NoticeKind = 'skipped' | 'refused' | 'changed-after-import';
+export type NoticeKind = 'skipped' | 'refused' | 'changed-after-import' | 'cleanup-failed';
 
 export interface NoticeInput {
   /** Unique within the channel, e.g. `skipped:<name>`; a second notice with the same key is not new. */
@@ -174,6 +174,14 @@ export interface Store {
   syncNotices(merchant: string, channel: string, kinds: NoticeKind[], current: NoticeInput[]): Promise<NoticeInput[]>;
   /** Adds one notice; false when one with the same key exists already. */
   addNotice(merchant: string, channel: string, notice: NoticeInput): Promise<boolean>;
+  /** Removes one notice (a stuck file that got moved after all); false when there was none. */
+  removeNotice(merchant: string, channel: string, key: string): Promise<boolean>;
+  /**
+   * The imported (or partly imported) file with this content and the records it brought, as external
+   * ids (record ids where the body has none), at most `limit` of them in file order; `more` counts the
+   * rest. Undefined when no such file is in the ledger.
+   */
+  importedRecords(merchant: string, channel: string, sha256: string, limit: number): Promise<{ fileId: number; ids: string[]; more: number } | undefined>;
   /** Forgets a seen key (a finished step that should not shadow a later file of the same name). */
   removeSeen(scope: string, key: string): Promise<void>;
 

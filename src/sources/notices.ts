@@ -11,12 +11,15 @@ export interface NoticeBoard {
   sync(kinds: NoticeKind[], current: NoticeInput[]): Promise<NoticeInput[]>;
   /** Adds one event notice; false when it was reported before. */
   add(notice: NoticeInput): Promise<boolean>;
+  /** Removes one notice by key; false when there was none. */
+  remove(key: string): Promise<boolean>;
 }
 
 export function ledgerNoticeBoard(store: Store, merchant: string, channel: string): NoticeBoard {
   return {
     sync: (kinds, current) => store.syncNotices(merchant, channel, kinds, current),
     add: (notice) => store.addNotice(merchant, channel, notice),
+    remove: (key) => store.removeNotice(merchant, channel, key),
   };
 }
 
@@ -29,6 +32,10 @@ export class MemoryNoticeBoard implements NoticeBoard {
     const added = current.filter((n) => !this.notices.has(n.key));
     for (const n of added) this.notices.set(n.key, n);
     return added;
+  }
+
+  async remove(key: string): Promise<boolean> {
+    return this.notices.delete(key);
   }
 
   async add(notice: NoticeInput): Promise<boolean> {

@@ -1,7 +1,7 @@
-import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { writeFileAtomic } from '../destinations/folder/atomic.js';
+import { NAME_MAX, shortenName } from './names.js';
 
 /**
  * Puts a bad file into a quarantine folder next to its error report `<name>.errors.json`.
@@ -46,9 +46,7 @@ async function exists(p: string): Promise<boolean> {
   }
 }
 
-/** Bytes a file-name component may have on common file systems (ext4, XFS, APFS, NTFS in UTF-16 units). */
-const NAME_MAX = 255;
-/** Room kept for `.<n>` and `.errors.json` after a quarantined name. */
+/** Room kept for `.<n>` and `.errors.json` after a quarantined name (`retry` finds the report as `<file>.errors.json`). */
 const SUFFIX_ROOM = 20;
 
 /**
@@ -57,14 +55,5 @@ const SUFFIX_ROOM = 20;
  * that names which differ only past the cut still differ. The report keeps the original name.
  */
 export function fitName(name: string): string {
-  const max = NAME_MAX - SUFFIX_ROOM;
-  if (Buffer.byteLength(name) <= max) return name;
-  const ext = /\.[A-Za-z0-9]{1,10}$/.exec(name)?.[0] ?? '';
-  const tag = `~${createHash('sha256').update(name).digest('hex').slice(0, 8)}${ext}`;
-  let head = '';
-  for (const ch of name.slice(0, name.length - ext.length)) {
-    if (Buffer.byteLength(head + ch) + tag.length > max) break;
-    head += ch;
-  }
-  return head + tag;
+  return shortenName(name, NAME_MAX - SUFFIX_ROOM);
 }

@@ -117,6 +117,12 @@ describe('a writer that stalls longer than minAge', () => {
     const n = st.notices.find((x) => x.kind === 'changed-after-import')!;
     expect(n.message).toContain(String(warning.importedSha256));
     expect(n.message).toContain(String(warning.nowSha256));
+    // The advice is true: orders already sent from the cut file are named to be checked; a re-send
+    // would not correct them (they are duplicates), so it is not offered as the fix.
+    expect(n.message).toMatch(/imported as file \d+; the records that came from it: STALL-1\./);
+    expect(n.message).toMatch(/may be incomplete or wrong: check them and correct them/);
+    expect(n.message).toMatch(/Re-sending the file does not fix them/);
+    expect(n.message).not.toMatch(/re-send what is missing/);
     const text = (await ws.wharf(['status'])).stdout;
     expect(text).toMatch(/CHANGED-AFTER-IMPORT .*stall\.csv/);
   });

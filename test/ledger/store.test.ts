@@ -386,6 +386,19 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
     expect((await store.summary()).notices.filter((n) => n.channel === 'in').map((n) => n.key)).toEqual(['changed:x.csv']);
   });
 
+  it('removeNotice removes one notice by key; importedRecords names a file\'s records by external id, bounded', async () => {
+    const stuck = { key: 'cleanup-failed:x.csv', kind: 'cleanup-failed' as const, file: 'x.csv', message: 'archive fails' };
+    expect(await store.addNotice('acme', 'in', stuck)).toBe(true);
+    expect(await store.removeNotice('acme', 'other', stuck.key)).toBe(false);
+    expect(await store.removeNotice('acme', 'in', stuck.key)).toBe(true);
+    expect(await store.removeNotice('acme', 'in', stuck.key)).toBe(false);
+    expect((await store.summary()).notices).toEqual([]);
+    const info = fileInfo({ sha256: 'e'.repeat(64) });
+    const { fileId } = await importFile(store, [order('A-1'), order('A-2'), order('A-3')], info);
+    expect(await store.importedRecords('acme', 'shop', 'e'.repeat(64), 2)).toEqual({ fileId, ids: ['A-1', 'A-2'], more: 1 });
+    expect(await store.importedRecords('acme', 'shop', '0'.repeat(64), 2)).toBeUndefined();
+  });
+
   it('summary: per-channel polls, file counts, records, duplicates, quarantine', async () => {
     await store.recordPoll('acme', 'shop', { ok: false, error: 'ECONNREFUSED' });
     await store.recordPoll('acme', 'shop', { ok: true, inFlight: 2 });

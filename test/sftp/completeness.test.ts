@@ -92,10 +92,62 @@ describe('SftpSource: nothing skipped silently', () => {
       // Reported once: another look adds nothing new.
       expect(await notices.sync(['skipped'], [...notices.notices.values()])).toEqual([]);
       await source.settle(files[0]!, { outcome: 'imported' });
+      // The archive holds the bytes that were imported, not the link; the link's target stays.
+      const archived = path.join(dir, 'archive', 'linked.csv');
+      expect((await fs.lstat(archived)).isFile()).toBe(true);
+      expect(await fs.readFile(archived, 'utf8')).toBe('id,qty\n7,1\n');
+      expect(await fs.lstat(path.join(dir, 'linked.csv')).catch(() => 'gone')).toBe('gone');
+      expect(await fs.readFile(path.join(dir, 'store', 'target.csv'), 'utf8')).toBe('id,qty\n7,1\n');
+      expect((await fs.readdir(path.join(dir, 'archive'))).filter((n) => n.startsWith('.'))).toEqual([]);
       // The file is gone: its notice goes too.
       await fs.rm(path.join(dir, 'notes.txt'));
       await source.poll();
       expect([...notices.notices.values()].map((n) => path.basename(n.file))).toEqual(['escape.csv']);
+    } finally {
+      await source.close();
+    }
+  });
+});
+
+describe('SFTP names that are not valid UTF-8', () => {
+  it('are reported (ssh2 hands them out with U+FFFD, a name that opens nothing), never skipped silently', async () => {
+    const dir = await freshDir('latin1');
+    await fs.writeFile(Buffer.concat([Buffer.from(`${dir}/lat`), Buffer.from([0xe9]), Buffer.from('.csv')]), 'id,qty\n1,1\n');
+    await fs.writeFile(path.join(dir, 'good.csv'), 'id,qty\n2,1\n');
+    const notices = new MemoryNoticeBoard();
+    const { source } = await makeSource(sshd, { paths: [dir] }, { notices });
+    await source.open();
+    try {
+      const files = await pollUntil(source, 1);
+      expect(files.map((f) => f.name)).toEqual(['good.csv']);
+      const all = [...notices.notices.values()];
+      expect(all).toHaveLength(1);
+      expect(all[0]!.file).toBe(`${dir}/lat\uFFFD.csv`);
+      expect(all[0]!.message).toMatch(/not valid UTF-8 .*rename the file .*on the server/);
+    } finally {
+      await source.close();
+    }
+  });
+});
+
+describe('SFTP folders and done-files', () => {
+  it('reports a folder a pattern names (not recursive) and a done-file without its data file', async () => {
+    const dir = await freshDir('odd-entries');
+    await fs.mkdir(path.join(dir, 'dir.csv'));
+    await fs.mkdir(path.join(dir, 'archive'));
+    await fs.writeFile(path.join(dir, 'lonely.csv.done'), '');
+    await fs.writeFile(path.join(dir, 'good.csv'), 'id,qty\n2,1\n');
+    await fs.writeFile(path.join(dir, 'good.csv.done'), '');
+    const notices = new MemoryNoticeBoard();
+    const { source } = await makeSource(sshd, { paths: [dir], doneFiles: true }, { notices });
+    await source.open();
+    try {
+      const files = await pollUntil(source, 1);
+      expect(files.map((f) => f.name)).toEqual(['good.csv']);
+      const byFile = new Map([...notices.notices.values()].map((n) => [path.basename(n.file), n.message]));
+      expect([...byFile.keys()].sort()).toEqual(['dir.csv', 'lonely.csv.done']);
+      expect(byFile.get('dir.csv')).toMatch(/folder, not a regular file/);
+      expect(byFile.get('lonely.csv.done')).toMatch(/done-file without its data file/);
     } finally {
       await source.close();
     }
@@ -189,6 +241,35 @@ describe('SftpSource: the connection drops between the ledger commit and the arc
       }
       expect(await listDir(dir)).toEqual(['archive']);
       expect([...seen.keys]).toEqual([]);
+    } finally {
+      await source.close();
+    }
+  });
+});
+
+describe('SftpSource: a move after the commit that keeps failing', () => {
+  it('is listed as a cleanup-failed notice until a later poll moves the file', async () => {
+    const dir = await freshDir('stuckmove');
+    await fs.writeFile(path.join(dir, 'archive'), 'a file where the archive folder should be');
+    await fs.writeFile(path.join(dir, 'b.csv'), 'id,qty\n1,2\n');
+    const notices = new MemoryNoticeBoard();
+    const { source } = await makeSource(sshd, { paths: [dir], files: [{ pattern: '*.csv', mapping: 'test-orders-csv' }] }, { notices });
+    await source.open();
+    try {
+      const [file] = await pollUntil(source, 1);
+      expect(await source.settle(file!, { outcome: 'imported' })).toEqual({});
+      const stuck = [...notices.notices.values()].filter((n) => n.kind === 'cleanup-failed');
+      expect(stuck).toHaveLength(1);
+      expect(stuck[0]!.file).toBe(path.join(dir, 'b.csv'));
+      expect(stuck[0]!.message).toMatch(/settled in the ledger, but moving it to archive on the server fails/);
+      await fs.rm(path.join(dir, 'archive'));
+      const deadline = Date.now() + 10_000;
+      while (!(await listDir(path.join(dir, 'archive')).catch(() => [])).includes('b.csv')) {
+        expect(await source.poll()).toEqual([]);
+        if (Date.now() > deadline) throw new Error('the archive step was not finished');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect([...notices.notices.values()].filter((n) => n.kind === 'cleanup-failed')).toEqual([]);
     } finally {
       await source.close();
     }

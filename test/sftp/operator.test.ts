@@ -68,7 +68,25 @@ describe('testSftpConnection (wharf test-connection)', () => {
     const detail = res.steps.find((s) => s.step === `list ${dir}`)!.detail;
     expect(detail).toContain('1 file(s) waiting that a pattern takes');
     expect(detail).toContain('1 file(s) no pattern matches, left alone: notes.txt');
-    expect(detail).toMatch(/1 not taken: escape\.csv \(it is a symbolic link to \/etc\/hostname, outside/);
+    expect(detail).toMatch(/2 not taken: .*escape\.csv \(it is a symbolic link to \/etc\/hostname, outside/);
+    expect(detail).toContain('folder.csv (a folder, not a file)');
+  });
+
+  it('counts as the source does: data files waiting for their done-file, lone done-files, names not valid UTF-8', async () => {
+    const dir = path.join(sshd.root, 'tc-done');
+    await fs.rm(dir, { recursive: true, force: true });
+    await fs.mkdir(dir, { recursive: true });
+    await fs.writeFile(path.join(dir, 'early.csv'), 'x');
+    await fs.writeFile(path.join(dir, 'ready.csv'), 'x');
+    await fs.writeFile(path.join(dir, 'ready.csv.done'), '');
+    await fs.writeFile(path.join(dir, 'lonely.csv.done'), '');
+    await fs.writeFile(Buffer.concat([Buffer.from(`${dir}/lat`), Buffer.from([0xe9]), Buffer.from('.csv')]), 'x');
+    const res = await testSftpConnection(channelConfig(sshd, { paths: [dir], afterImport: 'keep', doneFiles: true }), silentLogger());
+    const detail = res.steps.find((s) => s.step === `list ${dir}`)!.detail;
+    expect(detail).toContain('1 file(s) waiting that a pattern takes');
+    expect(detail).toContain('1 file(s) waiting for their done-file (.done): early.csv');
+    expect(detail).toContain('lonely.csv.done (done-file without its data file)');
+    expect(detail).toContain('lat\uFFFD.csv (name not valid UTF-8; rename it on the server)');
   });
 
   it('explains a refused port', async () => {

@@ -3,14 +3,15 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { WharfError } from '../../errors.js';
+import { tempNameFor } from '../../sources/names.js';
 
 /**
- * Writes a file atomically: a temporary dot-name in the same folder, fsync, rename, fsync of the
+ * Writes a file atomically: a temporary dot-name in the same folder (within NAME_MAX bytes, see tempNameFor), fsync, rename, fsync of the
  * folder. A reader never sees a half-written file, and a crash leaves at worst a stray dot-file.
  */
 export async function writeFileAtomic(target: string, data: Buffer): Promise<void> {
   const dir = path.dirname(target);
-  const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(dir, tempNameFor(path.basename(target), randomBytes(4).toString('hex')));
   const handle = await fs.open(tmp, 'wx');
   try {
     await handle.writeFile(data);
@@ -69,7 +70,7 @@ export async function deliverFile(target: string, data: Buffer): Promise<'writte
 export async function deliverStream(target: string, produce: (out: Writable) => Promise<void>): Promise<'written' | 'unchanged'> {
   const dir = path.dirname(target);
   await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${path.basename(target)}.${randomBytes(4).toString('hex')}.tmp`);
+  const tmp = path.join(dir, tempNameFor(path.basename(target), randomBytes(4).toString('hex')));
   const out = createWriteStream(tmp, { flags: 'wx' });
   try {
     await produce(out);

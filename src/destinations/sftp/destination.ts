@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { WharfError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { assertSafeName } from '../../sources/names.js';
+import { assertSafeName, tempNameFor } from '../../sources/names.js';
 import type { FileDestination } from '../../sources/types.js';
 import { normaliseRemoteDir, resolveSftpConnection, type SftpConnectionConfig } from '../../sources/sftp/config.js';
 import { SftpConnection } from '../../sources/sftp/connection.js';
@@ -60,7 +60,7 @@ export class SftpDestination implements FileDestination {
     if (existing) return this.compare(target, name, existing.size, data);
 
     await this.connection.mkdirp(this.directory);
-    const tmp = path.posix.join(this.directory, `.${name}.${randomBytes(4).toString('hex')}.tmp`);
+    const tmp = path.posix.join(this.directory, tempNameFor(name, randomBytes(4).toString('hex')));
     let placed = false;
     try {
       await this.connection.writeNewFile(tmp, data);

@@ -4,7 +4,8 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../../log.js';
 import { configDefaults, type FolderChannelConfig } from '../../config/types.js';
 import { compileRules, mappingFor, type CompiledRule } from '../pattern.js';
-import { isIgnoredName, unsafeNameReason } from '../names.js';
+import { describeRawName, invalidUtf8Message, isIgnoredName, nameWithSuffix, unsafeNameReason } from '../names.js';
+import { writeFileAtomic } from '../../destinations/folder/atomic.js';
 import { writeQuarantine } from '../quarantine.js';
 import type { FileSource, ReadyFile, SettleResult, Settlement } from '../types.js';
 import { StabilityTracker } from '../stability.js';
@@ -25,6 +26,11 @@ export interface FolderSourceOptions {
   watch?: boolean;
   /** Where files not taken, and files changed after their import, are reported (default: in memory). */
   notices?: NoticeBoard;
+  /**
+   * The ledger's file id and record ids (a bounded list, `more` not listed) of the imported file with
+   * this content, for the changed-after-import notice: which orders came from a file that was cut off.
+   */
+  importedFrom?: (sha256: string) => Promise<{ fileId: number; recordIds: string[]; more: number } | undefined>;
 }
 
 /** What was known of an archived file when it was taken, to notice a writer that goes on writing into it. */
@@ -66,6 +72,9 @@ export class FolderSource implements FileSource {
   private readonly refusedFiles = new Map<string, { size: number; mtimeMs: number; ino: number; notice: NoticeInput }>();
   /** Recently archived files, looked at again at every poll for a while (a writer that stalled and resumed). */
   private readonly archivedWatch = new Map<string, Archived>();
+  /** Files whose clean-up (archive, delete, quarantine move) failed: shown by status until it succeeds. */
+  private readonly stuck = new Map<string, NoticeInput>();
+  private readonly importedFrom: FolderSourceOptions['importedFrom'];
 
   constructor(opts: FolderSourceOptions) {
     const c = opts.config;
@@ -83,6 +92,7 @@ export class FolderSource implements FileSource {
       minAgeMs: (c.minAge ?? d.minAge) * 1000,
     };
     this.seen = opts.seen;
+    this.importedFrom = opts.importedFrom;
     if (this.cfg.afterImport === 'keep' && !this.seen) throw new Error('afterImport: keep needs a seen store');
     this.rules = compileRules(c.files);
     this.doneSuffix = c.doneFiles === true ? d.doneFileSuffix : c.doneFiles ? (c.doneFiles.suffix ?? d.doneFileSuffix) : undefined;
@@ -149,7 +159,7 @@ export class FolderSource implements FileSource {
   async poll(): Promise<ReadyFile[]> {
     let entries;
     try {
-      entries = await fs.readdir(this.cfg.path, { withFileTypes: true });
+      entries = await fs.readdir(this.cfg.path, { withFileTypes: true, encoding: 'buffer' });
       if (this.folderMissing) this.log.info({ path: this.cfg.path }, 'inbox folder is back');
       this.folderMissing = false;
     } catch (err) {
@@ -163,20 +173,38 @@ export class FolderSource implements FileSource {
       throw err;
     }
     await this.watchArchived();
-    const names = new Set(entries.map((e) => e.name));
-    const byName = new Map(entries.map((e) => [e.name, e]));
     const now = Date.now();
     const seenNow = new Set<string>();
     const ready: ReadyFile[] = [];
     const notices: NoticeInput[] = [];
     const refusedNow = new Set<string>();
     const skip = (name: string, message: string) => notices.push({ key: `skipped:${name}`, kind: 'skipped', file: name, message });
+    // Names are read as bytes: one that is not valid UTF-8 would otherwise come back with U+FFFD in
+    // place of its odd bytes, a name that opens nothing, and the file would wait unseen forever.
+    const byName = new Map<string, (typeof entries)[number]>();
+    for (const e of entries) {
+      const raw = describeRawName(e.name);
+      if (raw.valid) byName.set(raw.text, e);
+      else skip(raw.text, invalidUtf8Message(raw.text));
+    }
+    const names = new Set(byName.keys());
     let inboxReal: string | undefined;
     for (const name of [...names].sort()) {
       const entry = byName.get(name)!;
-      if (entry.isDirectory()) continue; // archive, quarantine, or the merchant's own folders
       if (isIgnoredName(name) || this.inFlight.has(name)) continue;
-      if (this.doneSuffix && name.endsWith(this.doneSuffix)) continue;
+      if (entry.isDirectory()) {
+        // archive, quarantine, or the merchant's own folders; one a pattern names was meant as a file
+        const own = [this.cfg.archiveDir, this.cfg.quarantineDir].includes(path.join(this.cfg.path, name));
+        if (!own && mappingFor(this.rules, name)) skip(name, 'it is a folder, not a regular file; only regular files are read (move the folder away, or put its files into the inbox itself)');
+        continue;
+      }
+      if (this.doneSuffix && name.endsWith(this.doneSuffix)) {
+        const data = name.slice(0, -this.doneSuffix.length);
+        if (!names.has(data) && !this.inFlight.has(data)) {
+          skip(name, `it is a done-file without its data file: ${data} is not in the folder (not arrived yet, or renamed); send ${data}, or remove ${name}`);
+        }
+        continue;
+      }
       const reason = unsafeNameReason(name);
       if (reason) {
         skip(JSON.stringify(name), `the name is not a plain file name (${reason}); rename the file`);
@@ -187,7 +215,10 @@ export class FolderSource implements FileSource {
       if (!entry.isFile()) {
         // A symbolic link is followed to a regular file inside the inbox; anything else is reported.
         const refusal = entry.isSymbolicLink() ? await this.linkRefusal(full, async () => (inboxReal ??= await fs.realpath(this.cfg.path))) : 'it is not a regular file (a device, socket or pipe); only regular files are read';
-        if (refusal === 'folder') continue;
+        if (refusal === 'folder') {
+          if (mapping) skip(name, 'it is a symbolic link to a folder, not to a regular file; links to folders are not followed');
+          continue;
+        }
         if (refusal) {
           if (mapping) skip(name, refusal);
           continue;
@@ -241,6 +272,12 @@ export class FolderSource implements FileSource {
       });
     }
     this.tracker.retainOnly(seenNow);
+    for (const name of [...this.stuck.keys()]) {
+      if (names.has(name)) continue;
+      // Gone from the inbox (moved or removed by someone): nothing is stuck any more.
+      this.stuck.delete(name);
+      await this.board.remove(`cleanup-failed:${name}`).catch(() => false);
+    }
     for (const name of this.refusedFiles.keys()) if (!refusedNow.has(name) && !seenNow.has(name)) this.refusedFiles.delete(name);
     await this.listingNotices.publish(notices);
     await this.adjustWatcher();
@@ -249,33 +286,71 @@ export class FolderSource implements FileSource {
 
   async settle(file: ReadyFile, settlement: Settlement): Promise<SettleResult> {
     try {
-      if (settlement.outcome === 'quarantined') {
-        const q = await writeQuarantine(this.cfg.quarantineDir, file.name, file.localPath, settlement.reportJson, true);
-        await this.removeDoneFile(file);
-        return { movedTo: q.filePath, reportPath: q.reportPath };
-      }
-      let movedTo: string | undefined;
-      if (this.cfg.afterImport === 'archive') {
-        const before = await fs.stat(file.localPath);
-        movedTo = await archive(this.cfg.archiveDir, file.localPath, file.name);
-        if (settlement.sha256) {
-          // Compared with the file as it was offered (and verified before the commit), not as it is now.
-          const watched: Archived = { name: file.name, path: movedTo, size: file.size, mtimeMs: file.mtimeMs, ino: before.ino, sha256: settlement.sha256, until: Date.now() + Math.max(10 * 60_000, 20 * this.cfg.minAgeMs) };
-          this.archivedWatch.set(movedTo, watched);
-          await this.checkArchived(watched);
-        }
-      } else if (this.cfg.afterImport === 'delete') {
-        await fs.rm(file.localPath, { force: true });
-      } else {
-        const key = keptKey(file.name, file.size, file.mtimeMs);
-        await this.seen!.add(key);
-        this.knownKept.add(key);
-      }
-      await this.removeDoneFile(file);
-      return movedTo ? { movedTo } : {};
+      const result = await this.settleOnce(file, settlement);
+      // Also when an earlier process reported it: a file settled here is stuck no more.
+      this.stuck.delete(file.name);
+      await this.board.remove(`cleanup-failed:${file.name}`).catch(() => false);
+      return result;
+    } catch (err) {
+      await this.reportStuck(file, settlement, err);
+      throw err;
     } finally {
       this.inFlight.delete(file.name);
     }
+  }
+
+  /**
+   * A clean-up step that failed (after the commit for imported files): the next look retries it, and
+   * until it succeeds `wharf status` shows the file as stuck (logged once at warn level).
+   */
+  private async reportStuck(file: ReadyFile, settlement: Settlement, err: unknown): Promise<void> {
+    const step = settlement.outcome === 'quarantined' ? `moving it to the quarantine folder ${this.cfg.quarantineDir}` : this.cfg.afterImport === 'archive' ? `moving it to the archive folder ${this.cfg.archiveDir}` : this.cfg.afterImport === 'delete' ? 'deleting it' : 'remembering it as imported';
+    const e = err as NodeJS.ErrnoException;
+    const notice: NoticeInput = {
+      key: `cleanup-failed:${file.name}`,
+      kind: 'cleanup-failed',
+      file: file.origin,
+      message: `${file.name} was ${settlement.outcome === 'quarantined' ? 'found bad' : 'imported'}, but ${step} fails (${e.code ? `${e.code}: ` : ''}${e.message}); it stays in the inbox and Wharf tries again at every look without importing it again; fix the folder (space, permissions, something in the way) and the file is moved at the next look`,
+    };
+    if (this.stuck.get(file.name)?.message === notice.message) return;
+    this.stuck.set(file.name, notice);
+    if (await this.board.add(notice).catch(() => false)) this.log.warn({ file: notice.file, notice: notice.kind }, `clean-up failed: ${notice.message}`);
+  }
+
+  private async settleOnce(file: ReadyFile, settlement: Settlement): Promise<SettleResult> {
+    // A symbolic link (to a file inside the inbox) is not moved: the archive or quarantine gets a
+    // copy of the bytes under the link's name, and the link is removed; its target stays where it
+    // is (the merchant's file, possibly the target of other links).
+    const isLink = (await fs.lstat(file.localPath).catch(() => undefined))?.isSymbolicLink() === true;
+    if (settlement.outcome === 'quarantined') {
+      const q = await writeQuarantine(this.cfg.quarantineDir, file.name, file.localPath, settlement.reportJson, !isLink);
+      if (isLink) await fs.rm(file.localPath, { force: true });
+      await this.removeDoneFile(file);
+      return { movedTo: q.filePath, reportPath: q.reportPath };
+    }
+    let movedTo: string | undefined;
+    if (this.cfg.afterImport === 'archive') {
+      const before = await fs.stat(file.localPath);
+      movedTo = isLink ? await archiveCopy(this.cfg.archiveDir, file.localPath, file.name) : await archive(this.cfg.archiveDir, file.localPath, file.name);
+      const copy = isLink ? await fs.stat(movedTo) : undefined;
+      if (settlement.sha256) {
+        // Compared with the file as it was offered (and verified before the commit), not as it is now.
+        // A link's copy is new bytes read after the commit: hashed once now (mtime -1 forces it), so a
+        // target that changed meanwhile is reported; later looks compare its own size, mtime and inode.
+        const watched: Archived = { name: file.name, path: movedTo, size: file.size, mtimeMs: copy ? -1 : file.mtimeMs, ino: copy?.ino ?? before.ino, sha256: settlement.sha256, until: Date.now() + Math.max(10 * 60_000, 20 * this.cfg.minAgeMs) };
+        this.archivedWatch.set(movedTo, watched);
+        await this.checkArchived(watched);
+        if (copy) watched.mtimeMs = copy.mtimeMs;
+      }
+    } else if (this.cfg.afterImport === 'delete') {
+      await fs.rm(file.localPath, { force: true }); // a link itself, never its target
+    } else {
+      const key = keptKey(file.name, file.size, file.mtimeMs);
+      await this.seen!.add(key);
+      this.knownKept.add(key);
+    }
+    await this.removeDoneFile(file);
+    return movedTo ? { movedTo } : {};
   }
 
   async release(file: ReadyFile): Promise<void> {
@@ -334,7 +409,11 @@ export class FolderSource implements FileSource {
     const now = await sha256File(a.path).catch(() => undefined);
     if (!now || now === a.sha256) return;
     this.archivedWatch.delete(a.path);
-    const message = `${a.name} changed after it was imported: the import read sha256 ${a.sha256} (${a.size} bytes), the archived copy ${a.path} now has sha256 ${now} (${st.size} bytes). The sender was still writing: compare the two and re-send what is missing; let the sender write under a temporary name and rename, or use done-files`;
+    const from = await this.importedFrom?.(a.sha256).catch(() => undefined);
+    const which = from
+      ? ` It was imported as file ${from.fileId}; the records that came from it: ${from.recordIds.length ? `${from.recordIds.join(', ')}${from.more ? ` and ${from.more} more` : ''}` : 'none'}.`
+      : '';
+    const message = `${a.name} changed after it was imported: the import read sha256 ${a.sha256} (${a.size} bytes), the archived copy ${a.path} now has sha256 ${now} (${st.size} bytes). The sender was still writing, so orders already sent from the cut file may be incomplete or wrong: check them and correct them with the warehouse. Re-sending the file does not fix them (orders already in the ledger are duplicates and are not sent again); it only adds orders that were missing.${which} Let the sender write under a temporary name and rename it, or use done-files`;
     const added = await this.board.add({ key: `changed:${a.path}|${now}`, kind: 'changed-after-import', file: a.path, message });
     if (added) this.log.warn({ file: a.path, importedSha256: a.sha256, nowSha256: now }, `file changed after its import: ${message}`);
   }
@@ -360,12 +439,32 @@ function keptKey(name: string, size: number, mtimeMs: number): string {
   return `${name}|${size}|${Math.trunc(mtimeMs)}`;
 }
 
-/** Moves a file into the archive under a day folder; a name already taken there gets a number. */
-export async function archive(dir: string, from: string, name: string): Promise<string> {
+/**
+ * Copies the bytes `from` leads to (a symbolic link's target) into the archive under `name`, written
+ * atomically (temporary dot-name, fsync, rename), then removes `from` itself (the link, not its target).
+ */
+export async function archiveCopy(dir: string, from: string, name: string): Promise<string> {
+  const target = await freeArchiveName(dir, name);
+  await writeFileAtomic(target, await fs.readFile(from));
+  await fs.rm(from, { force: true });
+  return target;
+}
+
+/**
+ * Where `name` goes in today's archive folder: a name already taken there gets a number (`.1`, `.2`,
+ * ...; a name too long for that is shortened with a hash, see nameWithSuffix).
+ */
+async function freeArchiveName(dir: string, name: string): Promise<string> {
   const day = path.join(dir, new Date().toISOString().slice(0, 10));
   await fs.mkdir(day, { recursive: true });
   let target = path.join(day, name);
-  for (let n = 1; await fs.lstat(target).then(() => true, () => false); n++) target = path.join(day, `${name}.${n}`);
+  for (let n = 1; await fs.lstat(target).then(() => true, () => false); n++) target = path.join(day, nameWithSuffix(name, `.${n}`));
+  return target;
+}
+
+/** Moves a file into the archive under a day folder (see freeArchiveName). */
+export async function archive(dir: string, from: string, name: string): Promise<string> {
+  const target = await freeArchiveName(dir, name);
   await fs.rename(from, target);
   return target;
 }

@@ -208,6 +208,17 @@ export class SftpConnection {
     });
   }
 
+  /**
+   * Streams a local file to `remote` with parallel writes (ssh2 fastPut; memory does not grow with the
+   * file). `remote` is created or truncated: callers pass a fresh temporary name. The timer counts
+   * from the last chunk.
+   */
+  upload(local: string, remote: string): Promise<void> {
+    return this.run<void>('uploading', remote, (sftp, done, touch) => {
+      sftp.fastPut(local, remote, { step: () => touch() }, (err) => done(err));
+    });
+  }
+
   /** Reads a whole remote file into memory (for comparing small delivered files). */
   readFile(p: string): Promise<Buffer> {
     return this.run<Buffer>('reading file', p, (sftp, done) => sftp.readFile(p, (err, data) => done(err, data)));

@@ -45,6 +45,8 @@ export interface ResolvedEntry {
   mtime: number;
   /** Why a symlink or an entry of unknown type is not taken, if it is not. */
   refusal?: string;
+  /** A symbolic link followed to a regular file: its clean-up copies the bytes, never moves the link. */
+  viaLink?: boolean;
 }
 
 /**
@@ -81,7 +83,7 @@ export async function resolveEntry(
   if (!isInside(real, rootPath)) {
     return { ...base, type: 'symlink', refusal: `it is a symbolic link to ${real}, outside the channel's folder ${rootPath}; only links to files inside the folder are followed` };
   }
-  return { ...base, type: 'file', size: target.size, mtime: target.mtime };
+  return { ...base, type: 'file', size: target.size, mtime: target.mtime, viaLink: true };
 }
 
 function isInside(p: string, root: string): boolean {

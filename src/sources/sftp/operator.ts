@@ -10,7 +10,7 @@ import { SftpConnection, isNoSuchFile, isPermissionDenied } from './connection.j
 import { fingerprintOf, keyTypeOf, normalisePin } from './hostkey.js';
 import { resolveEntry } from './listing.js';
 import { compileRules, mappingFor } from '../pattern.js';
-import { isIgnoredName } from '../names.js';
+import { isIgnoredName, undecodableRemoteName, unsafeNameReason } from '../names.js';
 
 /**
  * `wharf trust-host CHANNEL`: connects, captures the host key the server offers during key exchange,
@@ -197,19 +197,42 @@ async function describeWaiting(conn: SftpConnection, dir: string, entries: { fil
   const rules = compileRules(config.files ?? []);
   let real: Promise<string> | undefined;
   const rootReal = () => (real ??= conn.realpath(dir));
+  const d = sftpConfigDefaults;
+  const doneSuffix = config.doneFiles === true ? d.doneFileSuffix : config.doneFiles ? (config.doneFiles.suffix ?? d.doneFileSuffix) : undefined;
+  const own = new Set([config.archiveFolder ?? d.archiveFolder, config.errorFolder ?? d.errorFolder]);
+  const names = new Set(entries.map((e) => e.filename));
   let taken = 0;
+  const awaitingDone: string[] = [];
   const unmatched: string[] = [];
   const refused: string[] = [];
   for (const e of entries) {
     if (e.filename === '.' || e.filename === '..' || isIgnoredName(e.filename)) continue;
+    if (undecodableRemoteName(e.filename)) {
+      refused.push(`${e.filename} (name not valid UTF-8; rename it on the server)`);
+      continue;
+    }
+    const unsafe = unsafeNameReason(e.filename);
+    if (unsafe) {
+      refused.push(`${JSON.stringify(e.filename)} (${unsafe})`);
+      continue;
+    }
     const r = await resolveEntry(conn, dir, rootReal, e);
-    if (r.type === 'directory') continue;
+    if (r.type === 'directory') {
+      if (!(config.recursive ?? d.recursive) && !own.has(e.filename) && mappingFor(rules, e.filename)) refused.push(`${e.filename} (a folder, not a file)`);
+      continue;
+    }
+    if (doneSuffix && e.filename.endsWith(doneSuffix)) {
+      if (!names.has(e.filename.slice(0, -doneSuffix.length))) refused.push(`${e.filename} (done-file without its data file)`);
+      continue;
+    }
     if (r.type !== 'file') refused.push(`${e.filename} (${r.refusal ?? 'not a regular file'})`);
-    else if (mappingFor(rules, e.filename)) taken++;
-    else unmatched.push(e.filename);
+    else if (!mappingFor(rules, e.filename)) unmatched.push(e.filename);
+    else if (doneSuffix && !names.has(e.filename + doneSuffix)) awaitingDone.push(e.filename);
+    else taken++;
   }
   const cut = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? `, … ${names.length - 5} more` : '');
   let text = `${taken} file(s) waiting that a pattern takes`;
+  if (awaitingDone.length) text += `; ${awaitingDone.length} file(s) waiting for their done-file (${doneSuffix}): ${cut(awaitingDone)}`;
   if (unmatched.length) text += `; ${unmatched.length} file(s) no pattern matches, left alone: ${cut(unmatched)}`;
   if (refused.length) text += `; ${refused.length} not taken: ${cut(refused)}`;
   return text;

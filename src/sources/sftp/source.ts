@@ -1,10 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import { createReadStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { ContentError, TransportError, WharfError, describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { isIgnoredName, unsafeNameReason } from '../names.js';
+import { isIgnoredName, nameWithSuffix, tempNameFor, undecodableRemoteName, unsafeNameReason } from '../names.js';
 import { writeQuarantine } from '../quarantine.js';
 import { STAGED_NAME, fileOwnFailure, removeStaged, writeReportOnly } from './staging.js';
 import type { FileSource, ReadyFile, SettleResult, Settlement } from '../types.js';
@@ -56,6 +56,8 @@ interface Listed {
   /** Seconds, as SFTP reports it. */
   mtime: number;
   mapping: string;
+  /** Listed through a symbolic link (to a file inside the root): archived as a copy of its bytes. */
+  viaLink?: boolean;
 }
 
 interface Claim {
@@ -93,6 +95,7 @@ export class SftpSource implements FileSource {
   private readonly awaitingMove = new Set<string>();
   private polling: Promise<unknown> = Promise.resolve();
   private readonly listingNotices: ListingNotices;
+  private readonly board: NoticeBoard;
   /** Files this source cannot stage or read for a reason of their own, by remote path: left alone until they change. */
   private readonly refused = new Map<string, { size: number; mtime: number; reason: string }>();
 
@@ -106,7 +109,8 @@ export class SftpSource implements FileSource {
     this.seen = options.seen;
     this.rules = compileRules(this.settings.files);
     this.logger = options.logger.child({ merchant: options.merchant, channel: options.channel, source: 'sftp' });
-    this.listingNotices = new ListingNotices(options.notices ?? new MemoryNoticeBoard(), this.logger);
+    this.board = options.notices ?? new MemoryNoticeBoard();
+    this.listingNotices = new ListingNotices(this.board, this.logger);
     this.ownsConnection = !options.connection;
     this.connection =
       options.connection ??
@@ -340,12 +344,24 @@ export class SftpSource implements FileSource {
     try {
       const remote = await this.disposeRemote(claim, folder);
       if (marks) await this.seen.remove(marker);
+      await this.board.remove(stuckKey(claim.file.remotePath)).catch(() => false);
       return remote;
     } catch (err) {
       if (marks) this.awaitingMove.add(claim.seenKey);
       this.logger.warn({ file: claim.file.remotePath, err: describeError(err) }, `sftp file is settled in the ledger but could not be moved to ${folder} on the server; the next poll finishes that step`);
+      await this.reportStuck(claim.file.remotePath, folder, err);
       return undefined;
     }
+  }
+
+  /** A file whose move after the commit keeps failing: listed by `wharf status` until the move succeeds. */
+  private async reportStuck(remotePath: string, folder: string, err: unknown): Promise<void> {
+    await this.board.add({
+      key: stuckKey(remotePath),
+      kind: 'cleanup-failed',
+      file: remotePath,
+      message: `${remotePath} is settled in the ledger, but moving it to ${folder} on the server fails (${describeError(err)}); it is not imported again, and Wharf tries the move at every poll; fix the folder on the server (permissions, space, a file in the way)`,
+    }).catch(() => false);
   }
 
   /** A file settled earlier whose remote step did not happen: do it now. True when it was such a file. */
@@ -359,10 +375,12 @@ export class SftpSource implements FileSource {
         const remote = await this.disposeRemote({ file, seenKey: key, stagedPath: 'settled earlier' }, folder);
         await this.seen.remove(marker);
         this.awaitingMove.delete(key);
+        await this.board.remove(stuckKey(file.remotePath)).catch(() => false);
         this.logger.info({ file: file.remotePath, movedTo: remote }, `finished moving a file settled earlier to ${folder} (it was not read again)`);
       } catch (err) {
         if (sftpStatusOf(err) === undefined && !(err instanceof TransportError && /exists and is not a directory|no free name/.test(err.message))) throw err;
         this.awaitingMove.add(key);
+        await this.reportStuck(file.remotePath, folder, err);
         this.warnOnce(marker, { file: file.remotePath, err: describeError(err) }, `a file settled earlier still cannot be moved to ${folder} on the server`);
       }
       return true;
@@ -404,16 +422,45 @@ export class SftpSource implements FileSource {
     } else {
       const dir = path.posix.join(file.root, folder, file.relDir);
       await this.connection.mkdirp(dir);
-      movedTo = await this.renameToFreeName(file.remotePath, dir, file.name);
+      movedTo = file.viaLink
+        ? await this.copyLinkedIntoFolder(claim, dir)
+        : await this.renameToFreeName(file.remotePath, dir, file.name);
     }
     if (this.settings.doneSuffix) await this.connection.unlinkIfExists(file.remotePath + this.settings.doneSuffix);
     return movedTo;
   }
 
+  /**
+   * A file listed through a symbolic link is not moved (the link would dangle in the archive, and its
+   * target is the merchant's file): its bytes — the staged copy that was imported, or, when the move is
+   * finished by a later poll, a fresh download — are uploaded under a temporary dot-name in `dir`,
+   * renamed to a free name there, and then the link is removed.
+   */
+  private async copyLinkedIntoFolder(claim: Claim, dir: string): Promise<string | undefined> {
+    const { file } = claim;
+    // (A quarantined file's staged copy has moved into the local quarantine already.)
+    let local = claim.stagedPath && (await fs.access(claim.stagedPath).then(() => true, () => false)) ? claim.stagedPath : undefined;
+    let fresh: string | undefined;
+    if (!local) {
+      const id = createHash('sha256').update(`archive-copy ${file.remotePath}`).digest('hex').slice(0, 16);
+      fresh = local = path.join(this.stagingDir, `.${id}.part`);
+      await this.connection.download(file.remotePath, fresh);
+    }
+    try {
+      const tmp = path.posix.join(dir, tempNameFor(file.name, randomBytes(4).toString('hex')));
+      await this.connection.upload(local, tmp);
+      const placed = await this.renameToFreeName(tmp, dir, file.name);
+      await this.connection.unlinkIfExists(file.remotePath);
+      return placed;
+    } finally {
+      if (fresh) await fs.rm(fresh, { force: true });
+    }
+  }
+
   /** Renames into `dir` without ever replacing a file there: `name`, then `name.1`, `name.2`, ... */
   private async renameToFreeName(from: string, dir: string, name: string): Promise<string | undefined> {
     for (let n = 0; n < 1000; n++) {
-      const target = path.posix.join(dir, n === 0 ? name : `${name}.${n}`);
+      const target = path.posix.join(dir, n === 0 ? name : nameWithSuffix(name, `.${n}`));
       if (await this.connection.statIfExists(target)) continue;
       try {
         await this.connection.rename(from, target);
@@ -461,6 +508,11 @@ export class SftpSource implements FileSource {
       const name = entry.filename;
       if (name === '.' || name === '..' || isIgnoredName(name)) continue;
       const remotePath = path.posix.join(dir, name);
+      const undecodable = undecodableRemoteName(name);
+      if (undecodable) {
+        skip(remotePath, `${undecodable} on the server`);
+        continue;
+      }
       const reason = unsafeNameReason(name);
       if (reason) {
         // Quoted: a name with control characters must not reach a terminal or a log raw.
@@ -472,12 +524,20 @@ export class SftpSource implements FileSource {
         return { type: 'other' as const, refusal: `its type cannot be read (${describeError(err)})`, size: 0, mtime: 0 };
       });
       if (resolved.type === 'directory') {
-        if (!this.settings.recursive) continue;
-        if (!relDir && (name === this.settings.archiveFolder || name === this.settings.errorFolder)) continue;
-        subdirs.push(relDir ? `${relDir}/${name}` : name);
+        const own = !relDir && (name === this.settings.archiveFolder || name === this.settings.errorFolder);
+        if (own) continue;
+        if (this.settings.recursive) subdirs.push(relDir ? `${relDir}/${name}` : name);
+        // A folder a pattern names was meant as a file: said once, not passed over in silence.
+        else if (mappingFor(this.rules, name)) skip(remotePath, 'it is a folder, not a regular file; only regular files are read (move the folder away, or set recursive: true to read the files inside it)');
         continue;
       }
-      if (suffix && name.endsWith(suffix)) continue;
+      if (suffix && name.endsWith(suffix)) {
+        const data = name.slice(0, -suffix.length);
+        if (!names.has(data) && !this.claimed.has(path.posix.join(dir, data))) {
+          skip(remotePath, `it is a done-file without its data file: ${data} is not in the folder (not arrived yet, or renamed); send ${data}, or remove ${name}`);
+        }
+        continue;
+      }
       const mapping = mappingFor(this.rules, name);
       if (resolved.type !== 'file') {
         // Folders are expected in an inbox; anything else that is not a file is reported when it would be taken.
@@ -489,7 +549,7 @@ export class SftpSource implements FileSource {
         continue;
       }
       out.push({
-        file: { root, relDir, name, remotePath, size: resolved.size, mtime: resolved.mtime, mapping },
+        file: { root, relDir, name, remotePath, size: resolved.size, mtime: resolved.mtime, mapping, ...('viaLink' in resolved && resolved.viaLink ? { viaLink: true } : {}) },
         doneExists: suffix ? names.has(name + suffix) : false,
       });
     }
@@ -519,4 +579,9 @@ async function eachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<
     while (next < items.length) await fn(items[next++]!);
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** The notice key of a file whose move after the commit failed. */
+function stuckKey(remotePath: string): string {
+  return `cleanup-failed:${remotePath}`;
 }
