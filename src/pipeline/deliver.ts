@@ -6,7 +6,7 @@ import type { OutboxRow, Store } from '../ledger/store.js';
 import { WAREHOUSE_ORDERS } from '../ledger/sql.js';
 import { loadMapping } from '../mapping/index.js';
 import type { OutputMapping } from '../mapping/types.js';
-import { fileNameFragment } from '../sources/names.js';
+import { NAME_MAX, fileNameFragment, shortenName } from '../sources/names.js';
 import type { FileDestination } from '../sources/types.js';
 import { sha256 } from './hash.js';
 
@@ -184,11 +184,18 @@ export class OutboxDelivery {
   }
 }
 
-/** `<merchant>-<channel>-<externalId>[.cancel].<ext>`: deterministic, so re-deliveries overwrite nothing. */
+/**
+ * `<merchant>-<channel>-<externalId>[.cancel].<ext>`: deterministic, so re-deliveries overwrite nothing.
+ * A stem that would not fit NAME_MAX (ids may have 200 characters, merchant and channel ids 64) is cut
+ * with a hash of the whole stem (`shortenName`), the same for the order and its cancellation, so that
+ * every order gets a name the file system accepts and the two still pair up.
+ */
 export function orderFileName(row: Pick<OutboxRow, 'action' | 'body'>, extension: string): string {
   const b = row.body;
   const stem = `${String(b.merchant)}-${String(b.channel)}-${fileNameFragment(String(b.externalId), sha256)}`;
-  return `${stem}${row.action === 'cancel' ? '.cancel' : ''}.${extension}`;
+  // Room for the longest suffix, `.cancel.` plus an extension of up to 10 characters.
+  const fitted = shortenName(stem, NAME_MAX - '.cancel.'.length - 10);
+  return `${fitted}${row.action === 'cancel' ? '.cancel' : ''}.${extension}`;
 }
 
 async function renderToBuffer(mapping: OutputMapping, record: Record<string, unknown>): Promise<Buffer> {
