@@ -64,8 +64,10 @@ export async function* readCsv(
   // This runs in on_record, in parse order, so a parse error later in the file is placed right too.
   let extra = 0;
   let lastEnd = options.skipLines ?? 0;
-  const locate = (cells: string[], info: { lines: number }): CsvRow => {
+  let lastEmpty = 0; // csv-parse's count of skipped empty lines when the previous record ended
+  const locate = (cells: string[], info: { lines: number; empty_lines: number }): CsvRow => {
     const end = info.lines;
+    lastEmpty = info.empty_lines;
     let start = end;
     let crlf = 0;
     if (end - lastEnd > 1) {
@@ -105,7 +107,22 @@ export async function* readCsv(
   };
   // The options typed for on_record's row objects; parse() itself is typed for string[] records.
   const parser: Parser = parse(parserOptions as unknown as Options);
-  const source = Readable.from(decodeStream(input, options.encoding));
+  // A decode error is held back until csv-parse has read the whole lines before it (decodeStream
+  // yields them first), so the rows before a bad byte are counted as read, then it is thrown.
+  // `ending` is the file's last character: whether the last row has its line ending.
+  let decodeFailure: unknown;
+  let ending = '';
+  const decoded = async function* (): AsyncGenerator<string> {
+    try {
+      for await (const text of decodeStream(input, options.encoding)) {
+        ending = text[text.length - 1]!;
+        yield text;
+      }
+    } catch (err) {
+      decodeFailure = err;
+    }
+  };
+  const source = Readable.from(decoded());
   pipeline(source, parser, () => {
     /* errors surface through the parser's async iterator */
   });
@@ -119,8 +136,15 @@ export async function* readCsv(
   let headerSeen = !useHeader;
   let first = true;
   let rows = 0;
+  // A row with fewer cells than columns waits until the next record (or the end) shows whether it
+  // is the file's last one and lacks its line ending: then the file was cut off in that row.
+  let short: CsvRow | undefined;
   try {
     for await (const row of parser as AsyncIterable<CsvRow>) {
+      if (short) {
+        yield short;
+        short = undefined;
+      }
       const { cells, line } = row;
       let blank = true;
       for (let i = 0; i < cells.length; i++) {
@@ -150,7 +174,11 @@ export async function* readCsv(
         continue;
       }
       rows++;
-      if (columns && cells.length > columns.length) {
+      if (columns && cells.length !== columns.length) {
+        if (cells.length < columns.length) {
+          short = row;
+          continue;
+        }
         const error = extraCells(cells, columns.length, line);
         if (error) {
           yield { line, cells, error };
@@ -160,7 +188,20 @@ export async function* readCsv(
       yield row;
     }
   } catch (err) {
-    throw asContentError(err, extra);
+    if (decodeFailure !== undefined) throw decodeFailure; // the bad byte came first; the parse error follows from the cut
+    throw asContentError(err, extra, lastEnd + 1 + ((err as { empty_lines?: number }).empty_lines ?? lastEmpty) - lastEmpty);
+  }
+  if (decodeFailure !== undefined) throw decodeFailure;
+  if (short) {
+    if (ending !== '\n' && ending !== '\r') {
+      const n = short.cells.length;
+      const m = columns!.length;
+      throw new ContentError('PARSE_FAILED', `the last row has ${n} of ${m} cells and no line ending: the file looks cut off; send it again complete`, {
+        line: short.line,
+        hint: 'a complete file ends its last row with a line break, or that row has all its cells',
+      });
+    }
+    yield short;
   }
   if (!headerSeen) throw new ContentError('FILE_EMPTY', 'the file is empty', { line: 1 });
   if (rows === 0) {
@@ -185,7 +226,12 @@ function extraCells(cells: string[], columns: number, line: number): string | un
     'a cell with the delimiter in it must be quoted, and every line must end where its record ends';
 }
 
-function asContentError(err: unknown, extra: number): unknown {
+/**
+ * A csv-parse error as a ContentError at its physical line. `opened` is csv-parse's line where the
+ * record being read started: a quote that is never closed is reported there, where it opened, not
+ * at the end of the file where csv-parse noticed.
+ */
+function asContentError(err: unknown, extra: number, opened: number): unknown {
   if (err instanceof WharfError) return err;
   const e = err as { code?: string; message?: string; lines?: number };
   // Every csv-parse error is about the file's content (its codes are not all prefixed CSV_).
@@ -200,6 +246,13 @@ function asContentError(err: unknown, extra: number): unknown {
         return 'value is (cut)';
       }
     });
+    if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
+      const line = opened - extra;
+      return new ContentError('PARSE_FAILED', `not valid CSV: a quote opened at line ${line} is never closed`, {
+        line,
+        hint: 'the file looks cut off, or a quote in that row is missing its closing quote (quotes inside a quoted cell are doubled: "")',
+      }, err);
+    }
     const line = typeof e.lines === 'number' ? e.lines - extra : undefined;
     return new ContentError('PARSE_FAILED', clipMessage(`not valid CSV at line ${line}: ${message}`), {
       line,

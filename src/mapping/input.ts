@@ -152,37 +152,45 @@ export class CompiledInputMapping implements InputMapping {
       return emit(g.line, { first: g.rows[0], rows: g.rows }, extra);
     };
 
-    for await (const item of source) {
-      if (item.error !== undefined && item.data === undefined) {
-        // Nothing readable (a line of NDJSON that is not JSON): a record of its own.
+    try {
+      for await (const item of source) {
+        if (item.error !== undefined && item.data === undefined) {
+          // Nothing readable (a line of NDJSON that is not JSON): a record of its own.
+          const done = await flush();
+          if (done) yield done;
+          recordNo++;
+          yield { recordNo, line: item.line, errors: [{ path: '', message: item.error }] };
+          continue;
+        }
+        // A row with an error of its own (too many cells) is still mapped, to name its record.
+        const rowErrors = item.error !== undefined ? [{ path: '', message: item.error }] : undefined;
+        if (groupBy === undefined) {
+          yield await emit(item.line, { first: item.data, rows: [item.data] }, rowErrors);
+          continue;
+        }
+        keyOf ??= getterOf(groupBy);
+        const raw = keyOf(item.data);
+        const key = raw === undefined || raw === null ? '' : String(raw).trim();
+        if (group && key !== '' && key === group.key) {
+          group.rows.push(item.data);
+          if (rowErrors) (group.errors ??= []).push(...rowErrors);
+          continue;
+        }
         const done = await flush();
         if (done) yield done;
-        recordNo++;
-        yield { recordNo, line: item.line, errors: [{ path: '', message: item.error }] };
-        continue;
+        group = { key, line: item.line, rows: [item.data] };
+        if (rowErrors) group.errors = rowErrors;
+        if (key !== '') {
+          if (firstLine.has(key)) group.repeatOf = firstLine.get(key) ?? null;
+          else firstLine.set(key, item.line);
+        }
       }
-      // A row with an error of its own (too many cells) is still mapped, to name its record.
-      const rowErrors = item.error !== undefined ? [{ path: '', message: item.error }] : undefined;
-      if (groupBy === undefined) {
-        yield await emit(item.line, { first: item.data, rows: [item.data] }, rowErrors);
-        continue;
-      }
-      keyOf ??= getterOf(groupBy);
-      const raw = keyOf(item.data);
-      const key = raw === undefined || raw === null ? '' : String(raw).trim();
-      if (group && key !== '' && key === group.key) {
-        group.rows.push(item.data);
-        if (rowErrors) (group.errors ??= []).push(...rowErrors);
-        continue;
-      }
+    } catch (err) {
+      // The file cannot be read on: the rows read so far still make their record, so that "N records
+      // read before the error" counts them (the file is refused as a whole anyway).
       const done = await flush();
       if (done) yield done;
-      group = { key, line: item.line, rows: [item.data] };
-      if (rowErrors) group.errors = rowErrors;
-      if (key !== '') {
-        if (firstLine.has(key)) group.repeatOf = firstLine.get(key) ?? null;
-        else firstLine.set(key, item.line);
-      }
+      throw err;
     }
     const done = await flush();
     if (done) yield done;
