@@ -45,10 +45,14 @@ function checkFile(file: string): void {
   if (!statSync(file).isFile()) throw usage(`${file} is not a regular file; validate and map take one file`);
 }
 
-/** Runs one file through parse -> map -> validate, calling back per record. Returns the error entries. */
-async function walk(file: string, opts: PreviewOptions, onValid: (rec: Record<string, unknown>) => void): Promise<{ read: number; invalid: number; errors: ErrorEntry[]; unreadable: boolean }> {
+/** The file and mapping checked before anything is printed: a usage or config error (exit 2) otherwise. */
+async function usable(file: string, opts: PreviewOptions): Promise<InputMapping> {
   checkFile(file);
-  const mapping = await inputMapping(opts);
+  return inputMapping(opts);
+}
+
+/** Runs one file through parse -> map -> validate, calling back per record. Returns the error entries. */
+async function walk(file: string, mapping: InputMapping, opts: PreviewOptions, onValid: (rec: Record<string, unknown>) => void): Promise<{ read: number; invalid: number; errors: ErrorEntry[]; unreadable: boolean }> {
   const input = createReadStream(file);
   const merchant = opts.merchant ?? 'preview';
   const channel = opts.channel ?? 'preview';
@@ -77,7 +81,7 @@ async function walk(file: string, opts: PreviewOptions, onValid: (rec: Record<st
 }
 
 export async function validateCommand(file: string, opts: PreviewOptions): Promise<number> {
-  const { read, invalid, errors, unreadable } = await walk(file, opts, () => undefined);
+  const { read, invalid, errors, unreadable } = await walk(file, await usable(file, opts), opts, () => undefined);
   if (opts.json) {
     print(JSON.stringify({ file, mapping: opts.mapping, valid: errors.length === 0, records: read, invalid, ...(unreadable ? { unreadable } : {}), errors }, null, 2));
   } else {
@@ -91,10 +95,12 @@ export async function validateCommand(file: string, opts: PreviewOptions): Promi
 }
 
 export async function mapCommand(file: string, opts: PreviewOptions): Promise<number> {
-  // Streams the JSON array so a large file previews without holding every record.
+  // Streams the JSON array so a large file previews without holding every record. Nothing reaches
+  // stdout before the file and the mapping are known to be usable (a usage error prints no "[").
+  const mapping = await usable(file, opts);
   let first = true;
   process.stdout.write('[');
-  const { errors } = await walk(file, opts, (rec) => {
+  const { errors } = await walk(file, mapping, opts, (rec) => {
     process.stdout.write(`${first ? '\n' : ',\n'}${JSON.stringify(rec, null, 2).replace(/^/gm, '  ')}`);
     first = false;
   });

@@ -1,7 +1,7 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { CsvError, parse, type Options, type Parser } from 'csv-parse';
-import { ContentError, WharfError, clipMessage, echo } from '../errors.js';
+import { ContentError, WharfError, clipMessage, echo, echoList } from '../errors.js';
 import { decodeStream } from './decode.js';
 
 export interface CsvReadOptions {
@@ -97,7 +97,6 @@ export async function* readCsv(
     quote,
     escape: options.escape ?? quote,
     record_delimiter: RECORD_DELIMITERS,
-    on_record: locate,
     // Rows with fewer cells are fine (exports leave trailing empty cells out); rows with more are
     // checked below, per row, so that one bad row is an error of that row and not of the whole file.
     relax_column_count: true,
@@ -105,27 +104,54 @@ export async function* readCsv(
     skip_empty_lines: true,
     from_line: (options.skipLines ?? 0) + 1,
   };
+  // Rows are collected by on_record (returning null keeps them out of the stream) and handed over
+  // after each chunk is written: csv-parse parses a chunk synchronously, so every row before a parse
+  // error in that chunk is read and counted before the error is thrown (an async iterator over the
+  // stream would drop them when the stream is destroyed with the error).
+  const queue: CsvRow[] = [];
+  parserOptions.on_record = (cells: string[], info: { lines: number; empty_lines: number }) => {
+    queue.push(locate(cells, info));
+    return null;
+  };
   // The options typed for on_record's row objects; parse() itself is typed for string[] records.
   const parser: Parser = parse(parserOptions as unknown as Options);
+  parser.on('error', () => {
+    /* read from parser.errored after each write, and from finished() at the end */
+  });
+  parser.resume();
   // A decode error is held back until csv-parse has read the whole lines before it (decodeStream
   // yields them first), so the rows before a bad byte are counted as read, then it is thrown.
   // `ending` is the file's last character: whether the last row has its line ending.
   let decodeFailure: unknown;
   let ending = '';
-  const decoded = async function* (): AsyncGenerator<string> {
+  const parsed = async function* (): AsyncGenerator<CsvRow> {
+    const texts = decodeStream(input, options.encoding);
     try {
-      for await (const text of decodeStream(input, options.encoding)) {
-        ending = text[text.length - 1]!;
-        yield text;
+      for (;;) {
+        let next: IteratorResult<string>;
+        try {
+          next = await texts.next();
+        } catch (err) {
+          decodeFailure = err;
+          break;
+        }
+        if (next.done) break;
+        ending = next.value[next.value.length - 1]!;
+        parser.write(next.value);
+        for (let i = 0; i < queue.length; i++) yield queue[i]!;
+        queue.length = 0;
+        if (parser.errored) throw parser.errored;
       }
-    } catch (err) {
-      decodeFailure = err;
+      parser.end();
+      await finished(parser);
+      for (let i = 0; i < queue.length; i++) yield queue[i]!;
+      queue.length = 0;
+    } finally {
+      // Stopped early (a header the mapping cannot use, an error): close the input too.
+      if (!parser.destroyed) parser.destroy();
+      await texts.return(undefined);
     }
   };
-  const source = Readable.from(decoded());
-  pipeline(source, parser, () => {
-    /* errors surface through the parser's async iterator */
-  });
 
   const useHeader = options.header ?? true;
   let columns: string[] | undefined;
@@ -140,7 +166,7 @@ export async function* readCsv(
   // is the file's last one and lacks its line ending: then the file was cut off in that row.
   let short: CsvRow | undefined;
   try {
-    for await (const row of parser as AsyncIterable<CsvRow>) {
+    for await (const row of parsed()) {
       if (short) {
         yield short;
         short = undefined;
@@ -188,7 +214,9 @@ export async function* readCsv(
       yield row;
     }
   } catch (err) {
-    if (decodeFailure !== undefined) throw decodeFailure; // the bad byte came first; the parse error follows from the cut
+    // A csv-parse error after a bad byte follows from the cut: the bad byte is the problem. Our own
+    // errors (a header without the mapped columns) come from lines before it and stand.
+    if (decodeFailure !== undefined && !(err instanceof WharfError)) throw decodeFailure;
     throw asContentError(err, extra, lastEnd + 1 + ((err as { empty_lines?: number }).empty_lines ?? lastEmpty) - lastEmpty);
   }
   if (decodeFailure !== undefined) throw decodeFailure;
@@ -222,7 +250,7 @@ function sepLine(cells: string[], delimiter: string): string | undefined {
 function extraCells(cells: string[], columns: number, line: number): string | undefined {
   const extra = cells.slice(columns).filter((c) => c.trim() !== '');
   if (extra.length === 0) return undefined; // a trailing delimiter: nothing is lost
-  return `line ${line} has ${cells.length} cells but the header has ${columns} columns (extra: ${extra.slice(0, 3).map((c) => echo(c)).join(', ')}${extra.length > 3 ? ', …' : ''}); ` +
+  return `line ${line} has ${cells.length} cells but the header has ${columns} columns (extra: ${echoList(extra, 3)}); ` +
     'a cell with the delimiter in it must be quoted, and every line must end where its record ends';
 }
 

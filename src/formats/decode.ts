@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ContentError } from '../errors.js';
+import { ContentError, echo } from '../errors.js';
 
 /** Character sets an input file may be in. `latin1`/`iso-8859-1` decode as windows-1252 (WHATWG). */
 export type EncodingName = 'utf-8' | 'latin1' | 'iso-8859-1' | 'windows-1252' | 'utf-16le' | 'utf-16be';
@@ -16,7 +16,7 @@ export function decoderLabel(encoding: string | undefined): Label {
   if (e === 'latin1' || e === 'iso-8859-1' || e === 'windows-1252' || e === 'cp1252') return 'windows-1252';
   if (e === 'utf-16le' || e === 'utf16le') return 'utf-16le';
   if (e === 'utf-16be' || e === 'utf16be') return 'utf-16be';
-  throw new ContentError('PARSE_FAILED', `unsupported encoding "${encoding}"`, { hint: `use one of ${ENCODINGS.join(', ')}` });
+  throw new ContentError('PARSE_FAILED', `unsupported encoding ${echo(encoding)}`, { hint: `use one of ${ENCODINGS.join(', ')}` });
 }
 
 const NAMES: Record<Label, string> = { 'utf-8': 'UTF-8', 'windows-1252': 'windows-1252', 'utf-16le': 'UTF-16LE', 'utf-16be': 'UTF-16BE' };

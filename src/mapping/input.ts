@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ContentError, echo } from '../errors.js';
+import { ContentError, LIST_MAX, echo, echoList } from '../errors.js';
 import { readCsv, type CsvReadOptions } from '../formats/csv.js';
 import { readJsonRecords, readNdjson } from '../formats/json.js';
 import { readXmlRecords } from '../formats/xml.js';
@@ -94,10 +94,12 @@ export class CompiledInputMapping implements InputMapping {
     for (const [name, m] of matches) {
       if ('ambiguous' in m) {
         const at = m.ambiguous.map((i) => i + 1);
+        const places = at.length <= LIST_MAX ? at.join(' and ') : `${at.slice(0, LIST_MAX).join(', ')} and ${at.length - LIST_MAX} more`;
+        const picks = at.slice(0, 2).map((_, k) => echo(`${name}#${k + 1}`)).join(' or ');
         throw new ContentError(
           'PARSE_FAILED',
-          `the CSV header has column ${echo(name)} ${at.length} times (columns ${at.join(' and ')}), and mapping ${this.name} reads it: which one is meant is not clear`,
-          { line: line || 1, hint: `write ${at.map((_, k) => echo(`${name}#${k + 1}`)).join(' or ')} in the mapping to pick one column by its place among the columns of that name` },
+          `the CSV header has column ${echo(name)} ${at.length} times (columns ${places}), and mapping ${this.name} reads it: which one is meant is not clear`,
+          { line: line || 1, hint: `write ${picks}${at.length > 2 ? ' (and so on)' : ''} in the mapping to pick one column by its place among the columns of that name` },
         );
       }
     }
@@ -109,10 +111,9 @@ export class CompiledInputMapping implements InputMapping {
       const other = [';', ',', '\t', '|'].find((d) => d !== delimiter && columns[0]!.includes(d));
       if (other) hint = `the header is one single column: did you mean delimiter '${other === '\t' ? '\\t' : other}'? (the mapping says '${delimiter === '\t' ? '\\t' : delimiter}')`;
     }
-    const shown = columns.slice(0, 40).map((c) => echo(c)).join(', ') + (columns.length > 40 ? ', …' : '');
     throw new ContentError(
       'PARSE_FAILED',
-      `the CSV header lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => echo(m)).join(', ')} used by mapping ${this.name}; found: ${shown}`,
+      `the CSV header lacks column${missing.length > 1 ? 's' : ''} ${echoList(missing)} used by mapping ${this.name}; found: ${echoList(columns, 10)}`,
       { line: line || 1, hint },
     );
   }

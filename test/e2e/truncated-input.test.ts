@@ -117,6 +117,15 @@ describe('a bad byte after 30 good records', () => {
   });
 });
 
+describe('a parse error after 30 good records', () => {
+  it('a stray quote at line 32: the 30 records before it are counted as read', async () => {
+    const r = await validate('stray.csv', `${[HEADER, ...THIRTY, row('BAD-1', { Naam: 'Jan "de" Vries' })].join('\n')}\n`);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('stray.csv: line 32: not valid CSV at line 32');
+    expect(r.stdout).toMatch(/\(30 records read before the error\)/);
+  });
+});
+
 describe('cut-off XML, JSON and NDJSON', () => {
   it('XML cut off part-way fails to parse', async () => {
     const xml = readFileSync(path.join(SAMPLES, 'orders.xml'), 'utf8');
