@@ -15,8 +15,10 @@ export interface InputSettings {
   kind: RecordKind;
   format: FormatName;
   scope: ScopePlan;
-  /** Source paths the fields read (CSV: the columns the header must have). */
+  /** Source paths the fields read (CSV: the columns looked up in the header). */
   sources: string[];
+  /** Source paths of required fields (CSV: the columns the header must have). */
+  requiredSources: string[];
   groupBy?: string;
   csv?: CsvReadOptions;
   xml?: { record: string; arrays: string[]; encoding?: string };
@@ -73,7 +75,7 @@ export class CompiledInputMapping implements InputMapping {
     let mapper: RecordMapper | undefined;
     let getter: (path: string) => Getter = objectGetter;
     const rows = readCsv(input, s.csv ?? {}, (columns, line) => {
-      this.checkHeader(columns, line);
+      this.checkHeader(columns, line, ctx);
       getter = (path) => cellGetter(columnIndex(columns, path));
       const cell = (path: string) => {
         const i = columnIndex(columns, path);
@@ -88,9 +90,16 @@ export class CompiledInputMapping implements InputMapping {
     yield* this.records(items, ctx, () => mapper!, (p) => getter(p), s.groupBy);
   }
 
-  private checkHeader(columns: string[], line: number): void {
-    const needed = [...new Set([...this.s.sources, ...(this.s.groupBy ? [this.s.groupBy] : [])])];
-    const matches = needed.map((n) => [n, findColumn(columns, n)] as const);
+  /**
+   * Checks the header against the columns the mapping reads: a column read by a required field (or
+   * groupBy) must be there; a column read only by optional fields may be missing (those fields are
+   * then absent in every record, and `ctx.notice` is told). A name the mapping reads that occurs
+   * twice is always an error.
+   */
+  private checkHeader(columns: string[], line: number, ctx: MappingContext): void {
+    const needed = new Set([...this.s.requiredSources, ...(this.s.groupBy ? [this.s.groupBy] : [])]);
+    const read = [...new Set([...this.s.sources, ...needed])];
+    const matches = read.map((n) => [n, findColumn(columns, n)] as const);
     for (const [name, m] of matches) {
       if ('ambiguous' in m) {
         const at = m.ambiguous.map((i) => i + 1);
@@ -103,8 +112,15 @@ export class CompiledInputMapping implements InputMapping {
         );
       }
     }
-    const missing = matches.filter(([, m]) => 'missing' in m).map(([n]) => n);
-    if (missing.length === 0) return;
+    const absent = matches.filter(([, m]) => 'missing' in m).map(([n]) => n);
+    const missing = absent.filter((n) => needed.has(n));
+    const optional = absent.filter((n) => !needed.has(n));
+    if (missing.length === 0) {
+      if (optional.length > 0) {
+        ctx.notice?.(`the header has no column${optional.length > 1 ? 's' : ''} ${echoList(optional)}, read by optional fields of mapping ${this.name}: those fields are left out of every record (check the spelling if the file should have ${optional.length > 1 ? 'them' : 'it'})`);
+      }
+      return;
+    }
     const delimiter = this.s.csv?.delimiter ?? ',';
     let hint = 'check the column names in the mapping against the file, or set csv.columns for a file without a header';
     if (columns.length === 1) {

@@ -131,7 +131,8 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     const provenance = { merchant: file.merchant, channel: file.channel, sourceType: source.kind, fileName: file.name, receivedAt };
     const addError = (e: ErrorEntry) => errors.add(e);
     try {
-      for await (const rec of mapping.read(file.open(), { merchant: file.merchant, channel: file.channel, fileName: file.name })) {
+      const notice = (message: string) => log.debug(message);
+      for await (const rec of mapping.read(file.open(), { merchant: file.merchant, channel: file.channel, fileName: file.name, notice })) {
         read++;
         const { canonical, problems } = checkRecord(mapping.kind, rec, provenance);
         if (!canonical) {
