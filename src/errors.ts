@@ -116,6 +116,19 @@ export function echo(value: unknown, max = ECHO_MAX): string {
 }
 
 /**
+ * Cuts the values a library's message quotes ('…' or "…", e.g. fast-xml-parser's tag names, csv-parse's
+ * cell values) to echo()'s short prefix, leaving the library's own words whole.
+ */
+export function cutQuoted(message: string, max = ECHO_MAX): string {
+  return message.replace(/'([^'\n]*)'|"([^"\n]*)"/g, (m, single: string | undefined, double: string | undefined) => {
+    const v = single ?? double ?? '';
+    if (v.length <= max) return m;
+    const cut = echo(v, max);
+    return single !== undefined ? `'${cut.slice(1).replace(/"( \(\d+ characters\))$/, "'$1")}` : cut;
+  });
+}
+
+/**
  * Quotes a list of values from the input with echo(), at most `max` of them: `"a", "b", "c" and 12
  * more` (all of them, comma-separated, when there are no more than `max`). Messages list columns, cells or names this way so that they stay short whatever the input.
  */

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ContentError, clipMessage, echo } from '../errors.js';
+import { ContentError, clipMessage, cutQuoted, echo } from '../errors.js';
 import { decodeStream, lineAt, readText } from './decode.js';
 import type { SourceRecord } from './xml.js';
 
@@ -17,7 +17,7 @@ export function parseJsonRecords(text: string, options: JsonReadOptions = {}): S
     doc = JSON.parse(text);
   } catch (err) {
     const line = jsonErrorLine(text, err as Error);
-    throw new ContentError('PARSE_FAILED', clipMessage(`not valid JSON${line ? ` at line ${line}` : ''}: ${(err as Error).message}`, 300), { line }, err);
+    throw new ContentError('PARSE_FAILED', clipMessage(`not valid JSON${line ? ` at line ${line}` : ''}: ${cutQuoted((err as Error).message)}`, 300), { line }, err);
   }
   const path = options.record ?? '';
   let node: unknown = doc;
@@ -62,7 +62,7 @@ export async function* readNdjson(input: Readable | AsyncIterable<Buffer | strin
     try {
       yield { line: lineNo, data: JSON.parse(text) };
     } catch (err) {
-      const why = clipMessage((err as Error).message, 200);
+      const why = clipMessage(cutQuoted((err as Error).message), 200);
       const error = last
         ? `not valid JSON, and line ${lineNo} is the last line and has no line ending: the file looks cut off; send it again complete (${why})`
         : `not valid JSON: ${why}`;
