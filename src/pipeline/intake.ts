@@ -33,6 +33,8 @@ export interface IntakeResult {
   stored: number;
   invalid: number;
   summary?: string;
+  /** For an imported file: every record counted once, as in its log line (`2 new, 0 cancelled, …`). */
+  counts?: string;
   quarantinedAt?: string;
 }
 
@@ -190,9 +192,9 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     await tx.commit({ status: 'imported', records: imported, duplicates, invalid: 0 });
     await source.settle(file, { outcome: 'imported', sha256: info.sha256 });
     await deps.store.removeSeen(unsettled.scope, unsettled.key);
-    const counts = { fresh, cancellations, duplicates, stored };
-    log.info({ fileId: tx.fileId, records: read, new: fresh, cancellations, duplicates, stored }, `imported ${file.name}: ${describeImport(mapping.kind, counts)}`);
-    return { ...base, status: 'imported', fileId: tx.fileId, records: read, newRecords: fresh, cancellations, duplicates, stored };
+    const counts = describeImport(mapping.kind, { fresh, cancellations, duplicates, stored });
+    log.info({ fileId: tx.fileId, records: read, new: fresh, cancellations, duplicates, stored }, `imported ${file.name}: ${counts}`);
+    return { ...base, status: 'imported', fileId: tx.fileId, records: read, newRecords: fresh, cancellations, duplicates, stored, counts };
   } catch (err) {
     await source.release(file).catch(() => undefined);
     throw err;
