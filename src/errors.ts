@@ -74,9 +74,11 @@ export function isRetryable(err: unknown): boolean {
 /** One-line description of any thrown value, for logs and reports (at most MESSAGE_MAX characters). */
 export function describeError(err: unknown): string {
   if (err instanceof WharfError) {
-    const where = err.details.where ? ` (${err.details.where})` : '';
-    const hint = err.details.hint ? ` — ${err.details.hint}` : '';
-    return clipMessage(`${err.message}${where}${hint}`);
+    // The advice is Wharf's own text and stays whole; only the message part (which quotes the input,
+    // already cut by echo()) gives way when the whole would be too long.
+    const where = err.details.where ? ` (${clipMessage(err.details.where, 200)})` : '';
+    const hint = err.details.hint ? ` — ${clipMessage(err.details.hint, HINT_MAX)}` : '';
+    return `${clipMessage(err.message, MESSAGE_MAX - where.length - hint.length)}${where}${hint}`;
   }
   if (err instanceof Error) return clipMessage(err.message);
   return clipMessage(String(err));
@@ -86,6 +88,10 @@ export function describeError(err: unknown): string {
 export const ECHO_MAX = 40;
 /** Longest message (in characters) a report entry or a log line carries, whatever it quotes. */
 export const MESSAGE_MAX = 1000;
+/** Longest hint (advice) describeError() appends to a message. */
+const HINT_MAX = 400;
+/** How many values a message lists before it says "and N more". */
+export const LIST_MAX = 5;
 
 /**
  * Quotes a value from an input file for a message, cut to a short prefix: `"Jan de Vries"`, or
@@ -109,8 +115,42 @@ export function echo(value: unknown, max = ECHO_MAX): string {
   return typeof value;
 }
 
-/** Cuts a whole message to `max` characters (a last guard: values inside should already be echoed). */
+/**
+ * Cuts the values a library's message quotes ('…' or "…", e.g. fast-xml-parser's tag names, csv-parse's
+ * cell values) to echo()'s short prefix, leaving the library's own words whole.
+ */
+export function cutQuoted(message: string, max = ECHO_MAX): string {
+  return message.replace(/'([^'\n]*)'|"([^"\n]*)"/g, (m, single: string | undefined, double: string | undefined) => {
+    const v = single ?? double ?? '';
+    if (v.length <= max) return m;
+    const cut = echo(v, max);
+    return single !== undefined ? `'${cut.slice(1).replace(/"( \(\d+ characters\))$/, "'$1")}` : cut;
+  });
+}
+
+/**
+ * Quotes a list of values from the input with echo(), at most `max` of them: `"a", "b", "c" and 12
+ * more` (all of them, comma-separated, when there are no more than `max`). Messages list columns, cells or names this way so that they stay short whatever the input.
+ */
+export function echoList(values: readonly unknown[], max = LIST_MAX): string {
+  const shown = values.slice(0, max).map((v) => echo(v)).join(', ');
+  return values.length <= max ? shown : `${shown} and ${values.length - max} more`;
+}
+
+/**
+ * Cuts a whole message to about `max` characters (a last guard: values inside should already be
+ * echoed, lists bounded with echoList). The middle gives way, so that both the start (what is wrong)
+ * and the end (Wharf's advice, which messages put last) stay readable.
+ */
 export function clipMessage(text: string, max = MESSAGE_MAX): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, max)}… (${text.length} characters)`;
+  const keep = Math.max(max - 40, 20);
+  let head = Math.ceil(keep * 0.6);
+  let tail = keep - head;
+  // Never cut a surrogate pair in half.
+  const h = text.charCodeAt(head - 1);
+  if (h >= 0xd800 && h <= 0xdbff) head--;
+  const t = text.charCodeAt(text.length - tail);
+  if (t >= 0xdc00 && t <= 0xdfff) tail--;
+  return `${text.slice(0, head)}… (${text.length - head - tail} of ${text.length} characters cut) …${text.slice(text.length - tail)}`;
 }

@@ -45,19 +45,24 @@ function checkFile(file: string): void {
   if (!statSync(file).isFile()) throw usage(`${file} is not a regular file; validate and map take one file`);
 }
 
-/** Runs one file through parse -> map -> validate, calling back per record. Returns the error entries. */
-async function walk(file: string, opts: PreviewOptions, onValid: (rec: Record<string, unknown>) => void): Promise<{ read: number; invalid: number; errors: ErrorEntry[]; unreadable: boolean }> {
+/** The file and mapping checked before anything is printed: a usage or config error (exit 2) otherwise. */
+async function usable(file: string, opts: PreviewOptions): Promise<InputMapping> {
   checkFile(file);
-  const mapping = await inputMapping(opts);
+  return inputMapping(opts);
+}
+
+/** Runs one file through parse -> map -> validate, calling back per record. Returns the error entries. */
+async function walk(file: string, mapping: InputMapping, opts: PreviewOptions, onValid: (rec: Record<string, unknown>) => void): Promise<{ read: number; invalid: number; errors: ErrorEntry[]; notes: string[]; unreadable: boolean }> {
   const input = createReadStream(file);
   const merchant = opts.merchant ?? 'preview';
   const channel = opts.channel ?? 'preview';
   const errors: ErrorEntry[] = [];
+  const notes: string[] = [];
   let read = 0;
   let invalid = 0;
   const p = { merchant, channel, sourceType: 'file', fileName: path.basename(file), receivedAt: new Date(statSync(file).mtimeMs).toISOString() };
   try {
-    for await (const rec of mapping.read(input, { merchant, channel, fileName: p.fileName })) {
+    for await (const rec of mapping.read(input, { merchant, channel, fileName: p.fileName, notice: (m) => notes.push(m) })) {
       read++;
       const { canonical, problems } = checkRecord(mapping.kind, rec, p);
       if (canonical) onValid(canonical);
@@ -71,16 +76,17 @@ async function walk(file: string, opts: PreviewOptions, onValid: (rec: Record<st
     // The file itself could not be read: that is no invalid record ("1 of 0 records invalid").
     const d = err instanceof WharfError ? err.details : {};
     errors.push({ ...(d.record !== undefined ? { record: d.record } : {}), ...(d.line !== undefined ? { line: d.line } : {}), message: describeError(err) });
-    return { read, invalid, errors, unreadable: true };
+    return { read, invalid, errors, notes, unreadable: true };
   }
-  return { read, invalid, errors, unreadable: false };
+  return { read, invalid, errors, notes, unreadable: false };
 }
 
 export async function validateCommand(file: string, opts: PreviewOptions): Promise<number> {
-  const { read, invalid, errors, unreadable } = await walk(file, opts, () => undefined);
+  const { read, invalid, errors, notes, unreadable } = await walk(file, await usable(file, opts), opts, () => undefined);
   if (opts.json) {
-    print(JSON.stringify({ file, mapping: opts.mapping, valid: errors.length === 0, records: read, invalid, ...(unreadable ? { unreadable } : {}), errors }, null, 2));
+    print(JSON.stringify({ file, mapping: opts.mapping, valid: errors.length === 0, records: read, invalid, ...(unreadable ? { unreadable } : {}), errors, ...(notes.length ? { notes } : {}) }, null, 2));
   } else {
+    for (const n of notes) print(`${path.basename(file)}: note: ${n}`);
     for (const e of errors) print(`${path.basename(file)}: ${describeEntry(e)}`);
     const records = `${read} record${read === 1 ? '' : 's'}`;
     print(errors.length === 0 ? `${file}: valid (${records})`
@@ -91,14 +97,17 @@ export async function validateCommand(file: string, opts: PreviewOptions): Promi
 }
 
 export async function mapCommand(file: string, opts: PreviewOptions): Promise<number> {
-  // Streams the JSON array so a large file previews without holding every record.
+  // Streams the JSON array so a large file previews without holding every record. Nothing reaches
+  // stdout before the file and the mapping are known to be usable (a usage error prints no "[").
+  const mapping = await usable(file, opts);
   let first = true;
   process.stdout.write('[');
-  const { errors } = await walk(file, opts, (rec) => {
+  const { errors, notes } = await walk(file, mapping, opts, (rec) => {
     process.stdout.write(`${first ? '\n' : ',\n'}${JSON.stringify(rec, null, 2).replace(/^/gm, '  ')}`);
     first = false;
   });
   process.stdout.write(first ? ']\n' : '\n]\n');
+  for (const n of notes) process.stderr.write(`${path.basename(file)}: note: ${n}\n`);
   for (const e of errors) process.stderr.write(`${path.basename(file)}: ${describeEntry(e)}\n`);
   return errors.length === 0 ? EXIT.ok : EXIT.failed;
 }

@@ -83,7 +83,7 @@ export async function retryFiles(cfg: LoadedConfig, store: Store, rows: FileRow[
       const result = await processFile(file, source, { onInvalid: entry.onInvalid, maxFileSize: entry.maxFileSize }, { store, mappingsDir: cfg.mappingsDir, logger });
       await store.markRetried(row.id);
       if (result.status === 'imported' || result.status === 'duplicate') {
-        print(`${row.id} ${row.name}: ${result.status} (file ${result.fileId}: ${result.newRecords} new, ${result.cancellations} cancelled, ${result.duplicates} duplicate)${source.archivedAs ? `; archived as ${source.archivedAs}` : ''}`);
+        print(`${row.id} ${row.name}: ${result.status} (file ${result.fileId}: ${result.counts ?? `${result.newRecords} new, ${result.cancellations} cancelled, ${result.duplicates} duplicate`})${source.archivedAs ? `; archived as ${source.archivedAs}` : ''}`);
       } else {
         ok = false;
         print(`${row.id} ${row.name}: still invalid, now file ${result.fileId}: ${result.summary ?? ''}`);

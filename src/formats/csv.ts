@@ -1,7 +1,7 @@
-import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream';
+import type { Readable } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { CsvError, parse, type Options, type Parser } from 'csv-parse';
-import { ContentError, WharfError, clipMessage, echo } from '../errors.js';
+import { ContentError, WharfError, clipMessage, echo, echoList } from '../errors.js';
 import { decodeStream } from './decode.js';
 
 export interface CsvReadOptions {
@@ -64,8 +64,10 @@ export async function* readCsv(
   // This runs in on_record, in parse order, so a parse error later in the file is placed right too.
   let extra = 0;
   let lastEnd = options.skipLines ?? 0;
-  const locate = (cells: string[], info: { lines: number }): CsvRow => {
+  let lastEmpty = 0; // csv-parse's count of skipped empty lines when the previous record ended
+  const locate = (cells: string[], info: { lines: number; empty_lines: number }): CsvRow => {
     const end = info.lines;
+    lastEmpty = info.empty_lines;
     let start = end;
     let crlf = 0;
     if (end - lastEnd > 1) {
@@ -95,7 +97,6 @@ export async function* readCsv(
     quote,
     escape: options.escape ?? quote,
     record_delimiter: RECORD_DELIMITERS,
-    on_record: locate,
     // Rows with fewer cells are fine (exports leave trailing empty cells out); rows with more are
     // checked below, per row, so that one bad row is an error of that row and not of the whole file.
     relax_column_count: true,
@@ -103,12 +104,54 @@ export async function* readCsv(
     skip_empty_lines: true,
     from_line: (options.skipLines ?? 0) + 1,
   };
+  // Rows are collected by on_record (returning null keeps them out of the stream) and handed over
+  // after each chunk is written: csv-parse parses a chunk synchronously, so every row before a parse
+  // error in that chunk is read and counted before the error is thrown (an async iterator over the
+  // stream would drop them when the stream is destroyed with the error).
+  const queue: CsvRow[] = [];
+  parserOptions.on_record = (cells: string[], info: { lines: number; empty_lines: number }) => {
+    queue.push(locate(cells, info));
+    return null;
+  };
   // The options typed for on_record's row objects; parse() itself is typed for string[] records.
   const parser: Parser = parse(parserOptions as unknown as Options);
-  const source = Readable.from(decodeStream(input, options.encoding));
-  pipeline(source, parser, () => {
-    /* errors surface through the parser's async iterator */
+  parser.on('error', () => {
+    /* read from parser.errored after each write, and from finished() at the end */
   });
+  parser.resume();
+  // A decode error is held back until csv-parse has read the whole lines before it (decodeStream
+  // yields them first), so the rows before a bad byte are counted as read, then it is thrown.
+  // `ending` is the file's last character: whether the last row has its line ending.
+  let decodeFailure: unknown;
+  let ending = '';
+  const parsed = async function* (): AsyncGenerator<CsvRow> {
+    const texts = decodeStream(input, options.encoding);
+    try {
+      for (;;) {
+        let next: IteratorResult<string>;
+        try {
+          next = await texts.next();
+        } catch (err) {
+          decodeFailure = err;
+          break;
+        }
+        if (next.done) break;
+        ending = next.value[next.value.length - 1]!;
+        parser.write(next.value);
+        for (let i = 0; i < queue.length; i++) yield queue[i]!;
+        queue.length = 0;
+        if (parser.errored) throw parser.errored;
+      }
+      parser.end();
+      await finished(parser);
+      for (let i = 0; i < queue.length; i++) yield queue[i]!;
+      queue.length = 0;
+    } finally {
+      // Stopped early (a header the mapping cannot use, an error): close the input too.
+      if (!parser.destroyed) parser.destroy();
+      await texts.return(undefined);
+    }
+  };
 
   const useHeader = options.header ?? true;
   let columns: string[] | undefined;
@@ -119,8 +162,15 @@ export async function* readCsv(
   let headerSeen = !useHeader;
   let first = true;
   let rows = 0;
+  // A row with fewer cells than columns waits until the next record (or the end) shows whether it
+  // is the file's last one and lacks its line ending: then the file was cut off in that row.
+  let short: CsvRow | undefined;
   try {
-    for await (const row of parser as AsyncIterable<CsvRow>) {
+    for await (const row of parsed()) {
+      if (short) {
+        yield short;
+        short = undefined;
+      }
       const { cells, line } = row;
       let blank = true;
       for (let i = 0; i < cells.length; i++) {
@@ -150,7 +200,11 @@ export async function* readCsv(
         continue;
       }
       rows++;
-      if (columns && cells.length > columns.length) {
+      if (columns && cells.length !== columns.length) {
+        if (cells.length < columns.length) {
+          short = row;
+          continue;
+        }
         const error = extraCells(cells, columns.length, line);
         if (error) {
           yield { line, cells, error };
@@ -160,7 +214,22 @@ export async function* readCsv(
       yield row;
     }
   } catch (err) {
-    throw asContentError(err, extra);
+    // A csv-parse error after a bad byte follows from the cut: the bad byte is the problem. Our own
+    // errors (a header without the mapped columns) come from lines before it and stand.
+    if (decodeFailure !== undefined && !(err instanceof WharfError)) throw decodeFailure;
+    throw asContentError(err, extra, lastEnd + 1 + ((err as { empty_lines?: number }).empty_lines ?? lastEmpty) - lastEmpty);
+  }
+  if (decodeFailure !== undefined) throw decodeFailure;
+  if (short) {
+    if (ending !== '\n' && ending !== '\r') {
+      const n = short.cells.length;
+      const m = columns!.length;
+      throw new ContentError('PARSE_FAILED', `the last row has ${n} of ${m} cells and no line ending: the file looks cut off; send it again complete`, {
+        line: short.line,
+        hint: 'a complete file ends its last row with a line break, or that row has all its cells',
+      });
+    }
+    yield short;
   }
   if (!headerSeen) throw new ContentError('FILE_EMPTY', 'the file is empty', { line: 1 });
   if (rows === 0) {
@@ -181,11 +250,16 @@ function sepLine(cells: string[], delimiter: string): string | undefined {
 function extraCells(cells: string[], columns: number, line: number): string | undefined {
   const extra = cells.slice(columns).filter((c) => c.trim() !== '');
   if (extra.length === 0) return undefined; // a trailing delimiter: nothing is lost
-  return `line ${line} has ${cells.length} cells but the header has ${columns} columns (extra: ${extra.slice(0, 3).map((c) => echo(c)).join(', ')}${extra.length > 3 ? ', …' : ''}); ` +
+  return `line ${line} has ${cells.length} cells but the header has ${columns} columns (extra: ${echoList(extra, 3)}); ` +
     'a cell with the delimiter in it must be quoted, and every line must end where its record ends';
 }
 
-function asContentError(err: unknown, extra: number): unknown {
+/**
+ * A csv-parse error as a ContentError at its physical line. `opened` is csv-parse's line where the
+ * record being read started: a quote that is never closed is reported there, where it opened, not
+ * at the end of the file where csv-parse noticed.
+ */
+function asContentError(err: unknown, extra: number, opened: number): unknown {
   if (err instanceof WharfError) return err;
   const e = err as { code?: string; message?: string; lines?: number };
   // Every csv-parse error is about the file's content (its codes are not all prefixed CSV_).
@@ -200,6 +274,13 @@ function asContentError(err: unknown, extra: number): unknown {
         return 'value is (cut)';
       }
     });
+    if (e.code === 'CSV_QUOTE_NOT_CLOSED') {
+      const line = opened - extra;
+      return new ContentError('PARSE_FAILED', `not valid CSV: a quote opened at line ${line} is never closed`, {
+        line,
+        hint: 'the file looks cut off, or a quote in that row is missing its closing quote (quotes inside a quoted cell are doubled: "")',
+      }, err);
+    }
     const line = typeof e.lines === 'number' ? e.lines - extra : undefined;
     return new ContentError('PARSE_FAILED', clipMessage(`not valid CSV at line ${line}: ${message}`), {
       line,

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ContentError } from '../errors.js';
+import { ContentError, echo } from '../errors.js';
 
 /** Character sets an input file may be in. `latin1`/`iso-8859-1` decode as windows-1252 (WHATWG). */
 export type EncodingName = 'utf-8' | 'latin1' | 'iso-8859-1' | 'windows-1252' | 'utf-16le' | 'utf-16be';
@@ -16,7 +16,7 @@ export function decoderLabel(encoding: string | undefined): Label {
   if (e === 'latin1' || e === 'iso-8859-1' || e === 'windows-1252' || e === 'cp1252') return 'windows-1252';
   if (e === 'utf-16le' || e === 'utf16le') return 'utf-16le';
   if (e === 'utf-16be' || e === 'utf16be') return 'utf-16be';
-  throw new ContentError('PARSE_FAILED', `unsupported encoding "${encoding}"`, { hint: `use one of ${ENCODINGS.join(', ')}` });
+  throw new ContentError('PARSE_FAILED', `unsupported encoding ${echo(encoding)}`, { hint: `use one of ${ENCODINGS.join(', ')}` });
 }
 
 const NAMES: Record<Label, string> = { 'utf-8': 'UTF-8', 'windows-1252': 'windows-1252', 'utf-16le': 'UTF-16LE', 'utf-16be': 'UTF-16BE' };
@@ -80,18 +80,31 @@ function chooseLabel(configured: Label, explicit: boolean, head: Buffer): Label 
 /**
  * Decodes a byte stream into text chunks. A byte order mark (UTF-8, UTF-16LE, UTF-16BE) is
  * recognised and stripped (see chooseLabel). Invalid UTF-8 or UTF-16 is a ContentError
- * 'ENCODING_INVALID' naming the line and byte offset, never silently replaced with U+FFFD; its hint
- * only suggests encodings the bytes can be in.
+ * 'ENCODING_INVALID' naming the real line and byte offset of the first bad byte, never silently
+ * replaced with U+FFFD; its hint only suggests encodings the bytes can be in. Before that error is
+ * thrown, the text up to the last line break before the bad byte is yielded, so that a reader counts
+ * the records that really came before it ("30 records read"), never a half line.
  */
 export async function* decodeStream(input: Readable | AsyncIterable<Buffer | string>, encoding?: string): AsyncGenerator<string> {
   const configured = decoderLabel(encoding);
   let label: Label = configured;
   let decoder: TextDecoder | undefined;
-  let offset = 0; // bytes consumed before the current chunk
-  let newlines = 0; // 0x0A bytes (UTF-8) or decoded line feeds (UTF-16) before the current chunk
-  let tail: Buffer = Buffer.alloc(0); // last bytes of the previous chunk, to locate a split sequence
+  // Each piece handed to the decoder holds whole characters only: a character split across chunks
+  // waits in `carry`. So a bad byte is always found in the piece that failed, at its real place.
+  let offset = 0; // file byte offset of the first byte not yet decoded (the start of `carry`)
+  let newlines = 0; // line feeds decoded so far
+  let carry: Buffer = Buffer.alloc(0);
   let head: Buffer | undefined = Buffer.alloc(0); // the first bytes, until the decoder is chosen
   let first: Buffer | undefined;
+  // Text is yielded in whole lines: the end of a line waits here for the rest of it, so that a bad
+  // byte never leaves half a line behind that a reader would take for a (short) record.
+  let held = '';
+  const lines = (text: string): string => {
+    const all = held === '' ? text : held + text;
+    const end = Math.max(all.lastIndexOf('\n'), all.lastIndexOf('\r')) + 1;
+    held = all.slice(end);
+    return end === all.length ? all : all.slice(0, end);
+  };
 
   const decode = function* (chunk: Buffer, atEnd: boolean): Generator<string> {
     if (!decoder) {
@@ -99,16 +112,28 @@ export async function* decodeStream(input: Readable | AsyncIterable<Buffer | str
       decoder = new TextDecoder(label, { fatal: label !== 'windows-1252', ignoreBOM: false });
       first = chunk.subarray(0, 256);
     }
+    const all = carry.length ? Buffer.concat([carry, chunk]) : chunk;
+    const cut = atEnd ? all.length : wholeCharacters(label, all);
+    carry = all.subarray(cut);
+    const piece = all.subarray(0, cut);
+    if (piece.length === 0) return;
     let text: string;
     try {
-      text = chunk.length ? decoder.decode(chunk, { stream: !atEnd }) : decoder.decode();
+      // stream: true only so that a byte order mark is stripped at the very start and nowhere else;
+      // the piece ends on a character boundary, so the decoder holds nothing back.
+      text = decoder.decode(piece, { stream: !atEnd });
     } catch {
-      throw label === 'utf-8' ? invalidUtf8(tail, chunk, offset, newlines, atEnd, first!) : invalidUtf16(label, offset, newlines);
+      const bad = label === 'utf-8' ? invalidUtf8(piece, offset, newlines, first!) : invalidUtf16(label, piece, offset, newlines);
+      if (bad.validBytes > 0) {
+        const prefix = lines(new TextDecoder(label, { ignoreBOM: offset > 0 }).decode(piece.subarray(0, bad.validBytes)));
+        if (prefix) yield prefix;
+      }
+      throw bad.error;
     }
-    offset += chunk.length;
-    newlines += label === 'utf-8' || label === 'windows-1252' ? countNewlines(chunk) : countLineFeeds(text);
-    tail = chunk.length >= 3 ? chunk.subarray(chunk.length - 3) : Buffer.concat([tail, chunk]).subarray(-3);
-    if (text) yield text;
+    offset += piece.length;
+    newlines += label === 'utf-8' || label === 'windows-1252' ? countNewlines(piece) : countLineFeeds(text);
+    const whole = lines(text);
+    if (whole) yield whole;
   };
 
   for await (const piece of input) {
@@ -124,7 +149,31 @@ export async function* decodeStream(input: Readable | AsyncIterable<Buffer | str
     yield* decode(chunk, false);
   }
   if (head !== undefined && head.length > 0) yield* decode(head, false);
-  if (decoder) yield* decode(Buffer.alloc(0), true);
+  if (decoder && carry.length > 0) yield* decode(Buffer.alloc(0), true);
+  if (held !== '') yield held;
+}
+
+/**
+ * How many bytes at the start of `buf` are whole characters: a UTF-8 sequence or a UTF-16 code unit
+ * (or surrogate pair) cut off at the end of the chunk is left for the next one.
+ */
+function wholeCharacters(label: Label, buf: Buffer): number {
+  const n = buf.length;
+  if (label === 'windows-1252') return n;
+  if (label === 'utf-8') {
+    for (let k = 1; k <= 3 && k <= n; k++) {
+      const b = buf[n - k]!;
+      if ((b & 0xc0) === 0x80) continue; // a continuation byte: look further back for the lead
+      if (b < 0xc0) return n; // ASCII
+      const need = b >= 0xf0 ? 4 : b >= 0xe0 ? 3 : 2;
+      return k < need ? n - k : n;
+    }
+    return n;
+  }
+  const even = n & ~1;
+  if (even < 2) return even;
+  const unit = label === 'utf-16le' ? buf[even - 2]! | (buf[even - 1]! << 8) : (buf[even - 2]! << 8) | buf[even - 1]!;
+  return unit >= 0xd800 && unit <= 0xdbff ? even - 2 : even;
 }
 
 /** Reads a whole (size-limited) input into one string through the same decoder. */
@@ -153,11 +202,53 @@ function countNewlines(buf: Buffer): number {
   return n;
 }
 
-function invalidUtf16(label: Label, offset: number, newlines: number): ContentError {
-  return new ContentError('ENCODING_INVALID', `invalid ${NAMES[label]} at line ${newlines + 1}, after byte offset ${offset} (an unpaired surrogate, or an odd number of bytes)`, {
-    line: newlines + 1,
-    hint: 'the file is cut off or not UTF-16: ask the sender for the complete file, and which character set it is in',
+/** A decode failure: the error, and how many bytes of the piece (whole lines) decoded fine before it. */
+interface BadBytes {
+  error: ContentError;
+  validBytes: number;
+}
+
+/**
+ * Locates the first bad code unit of a UTF-16 piece (whole code units, starting at file byte
+ * `offset`, with `newlines` line feeds before it): an unpaired surrogate, or an odd last byte.
+ */
+function invalidUtf16(label: Label, piece: Buffer, offset: number, newlines: number): BadBytes {
+  const le = label === 'utf-16le';
+  const unit = (i: number) => (le ? piece[i]! | (piece[i + 1]! << 8) : (piece[i]! << 8) | piece[i + 1]!);
+  let lines = 0;
+  let lineStart = 0;
+  let bad = piece.length & ~1; // no bad unit found: the odd last byte is the fault
+  for (let i = 0; i + 1 < piece.length; i += 2) {
+    const u = unit(i);
+    if (u === 0x0a) {
+      lines++;
+      lineStart = i + 2;
+    } else if (u === 0x0d) lineStart = i + 2;
+    else if (u >= 0xd800 && u <= 0xdbff) {
+      const next = i + 3 < piece.length ? unit(i + 2) : -1;
+      if (next < 0xdc00 || next > 0xdfff) {
+        bad = i;
+        break;
+      }
+      i += 2;
+    } else if (u >= 0xdc00 && u <= 0xdfff) {
+      bad = i;
+      break;
+    }
+  }
+  const line = newlines + lines + 1;
+  const at = offset + bad;
+  const cutOff = bad >= piece.length - 2;
+  const what = bad >= (piece.length & ~1)
+    ? 'the file ends with an odd number of bytes'
+    : `an unpaired surrogate (0x${unit(bad).toString(16).toUpperCase()})${cutOff ? ' at the very end of the file' : ''}`;
+  const error = new ContentError('ENCODING_INVALID', `invalid ${NAMES[label]} at line ${line}, byte offset ${at}: ${what}`, {
+    line,
+    hint: cutOff
+      ? 'the file looks cut off in the middle of a character: ask the sender for the complete file'
+      : 'the file is damaged or not UTF-16: ask the sender for the file again, and which character set it is in',
   });
+  return { error, validBytes: lineStart };
 }
 
 /**
@@ -176,23 +267,21 @@ function utf8Hint(bad: number | undefined, first: Buffer): string {
   return 'if the file comes from Windows or an old system, set encoding: windows-1252 (or latin1) in the mapping';
 }
 
-function invalidUtf8(tail: Buffer, chunk: Buffer, offset: number, newlines: number, atEnd: boolean, first: Buffer): ContentError {
-  // Start the scan at the first byte of `tail` that begins a sequence: everything before it decoded fine.
-  let start = 0;
-  while (start < tail.length && (tail[start]! & 0xc0) === 0x80) start++;
-  const buf = Buffer.concat([tail.subarray(start), chunk]);
-  const base = offset - (tail.length - start);
-  const bad = firstInvalidUtf8(buf, atEnd);
-  const at = bad === -1 ? offset : base + bad;
-  const inChunk = bad - (tail.length - start); // newlines before `offset` are already counted
-  const before = inChunk > 0 ? countNewlines(chunk.subarray(0, inChunk)) : 0;
-  const line = newlines + before + 1;
-  const badByte = bad >= 0 && bad < buf.length ? buf[bad]! : undefined;
+/** Locates the first invalid UTF-8 sequence of a piece of whole characters (see invalidUtf16). */
+function invalidUtf8(piece: Buffer, offset: number, newlines: number, first: Buffer): BadBytes {
+  const found = firstInvalidUtf8(piece, true);
+  const bad = found === -1 ? piece.length : found;
+  const line = newlines + countNewlines(piece.subarray(0, bad)) + 1;
+  const lineStart = bad === 0 ? 0 : Math.max(piece.lastIndexOf(10, bad - 1), piece.lastIndexOf(13, bad - 1)) + 1;
+  const badByte = bad < piece.length ? piece[bad]! : undefined;
   const byte = badByte !== undefined ? ` (byte 0x${badByte.toString(16).toUpperCase().padStart(2, '0')})` : '';
-  return new ContentError('ENCODING_INVALID', `invalid UTF-8 at line ${line}, byte offset ${at}${byte}`, {
+  // A lead byte whose sequence runs past the end: the file was cut in the middle of a character.
+  const cutOff = badByte !== undefined && badByte >= 0xc2 && badByte <= 0xf4 && firstInvalidUtf8(piece.subarray(bad), false) === -1;
+  const error = new ContentError('ENCODING_INVALID', `invalid UTF-8 at line ${line}, byte offset ${offset + bad}${byte}${cutOff ? ': the file ends in the middle of a character' : ''}`, {
     line,
-    hint: utf8Hint(badByte, first),
+    hint: cutOff ? 'the file looks cut off: ask the sender for the complete file' : utf8Hint(badByte, first),
   });
+  return { error, validBytes: lineStart };
 }
 
 /** Index of the first byte of the first invalid (or, when `atEnd`, truncated) UTF-8 sequence; -1 if none. */

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ContentError, clipMessage, echo } from '../errors.js';
+import { ContentError, clipMessage, cutQuoted, echo } from '../errors.js';
 import { decodeStream, lineAt, readText } from './decode.js';
 import type { SourceRecord } from './xml.js';
 
@@ -17,7 +17,7 @@ export function parseJsonRecords(text: string, options: JsonReadOptions = {}): S
     doc = JSON.parse(text);
   } catch (err) {
     const line = jsonErrorLine(text, err as Error);
-    throw new ContentError('PARSE_FAILED', clipMessage(`not valid JSON${line ? ` at line ${line}` : ''}: ${(err as Error).message}`, 300), { line }, err);
+    throw new ContentError('PARSE_FAILED', clipMessage(`not valid JSON${line ? ` at line ${line}` : ''}: ${cutQuoted((err as Error).message)}`, 300), { line }, err);
   }
   const path = options.record ?? '';
   let node: unknown = doc;
@@ -52,7 +52,9 @@ export async function* readNdjson(input: Readable | AsyncIterable<Buffer | strin
   let pending = '';
   let lineNo = 0;
   let records = 0;
-  function* take(line: string): Generator<NdjsonRecord> {
+  // `last`: the file's final line, without a line ending. Valid JSON there is fine (many writers
+  // leave the last newline out); invalid JSON there most likely means the file was cut off.
+  function* take(line: string, last = false): Generator<NdjsonRecord> {
     lineNo++;
     const text = line.endsWith('\r') ? line.slice(0, -1) : line;
     if (text.trim() === '') return;
@@ -60,7 +62,11 @@ export async function* readNdjson(input: Readable | AsyncIterable<Buffer | strin
     try {
       yield { line: lineNo, data: JSON.parse(text) };
     } catch (err) {
-      yield { line: lineNo, data: undefined, error: clipMessage(`not valid JSON: ${(err as Error).message}`, 300) };
+      const why = clipMessage(cutQuoted((err as Error).message), 200);
+      const error = last
+        ? `not valid JSON, and line ${lineNo} is the last line and has no line ending: the file looks cut off; send it again complete (${why})`
+        : `not valid JSON: ${why}`;
+      yield { line: lineNo, data: undefined, error };
     }
   }
   for await (const chunk of decodeStream(input, options.encoding)) {
@@ -72,7 +78,7 @@ export async function* readNdjson(input: Readable | AsyncIterable<Buffer | strin
     }
     pending = pending.slice(start);
   }
-  if (pending !== '') yield* take(pending);
+  if (pending !== '') yield* take(pending, true);
   if (records === 0) throw new ContentError('FILE_EMPTY', 'the file is empty', { line: 1 });
 }
 

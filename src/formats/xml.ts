@@ -1,6 +1,6 @@
 import type { Readable } from 'node:stream';
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
-import { ContentError, clipMessage } from '../errors.js';
+import { ContentError, clipMessage, cutQuoted } from '../errors.js';
 import { lineAt, readText } from './decode.js';
 
 /** Prefix of attribute names in parsed XML (and in mapping paths): `<order id="7">` → `@_id`. */
@@ -72,7 +72,7 @@ export function parseXmlRecords(source: string, options: XmlReadOptions): Source
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { msg, line, col } = valid.err;
-    throw new ContentError('PARSE_FAILED', clipMessage(`XML is not well-formed at line ${line}, column ${col}: ${msg}`), { line });
+    throw new ContentError('PARSE_FAILED', clipMessage(`XML is not well-formed at line ${line}, column ${col}: ${cutQuoted(msg)}`), { line });
   }
   const arrays = new Set<string>([options.record, ...(options.arrays ?? [])]);
   const parser = new XMLParser({
@@ -93,7 +93,7 @@ export function parseXmlRecords(source: string, options: XmlReadOptions): Source
   try {
     doc = parser.parse(text);
   } catch (err) {
-    throw new ContentError('PARSE_FAILED', clipMessage(`XML could not be parsed: ${(err as Error).message}`), {}, err);
+    throw new ContentError('PARSE_FAILED', clipMessage(`XML could not be parsed: ${cutQuoted((err as Error).message)}`), {}, err);
   }
   const segments = options.record.split('.');
   let node: unknown = doc;

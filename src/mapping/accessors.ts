@@ -2,6 +2,8 @@
  * Source paths compiled to closures once, at load time: the per-record cost of `shipping.first_name`
  * is two property reads, never a string split (DESIGN.md "Performance").
  */
+import { LIST_MAX, echo } from '../errors.js';
+
 export type Getter = (src: unknown) => unknown;
 
 type Seg = string | number;
@@ -130,7 +132,7 @@ export function rowObject(columns: readonly string[]): (row: unknown) => Record<
       Object.defineProperty(o, name, {
         enumerable: false,
         get() {
-          throw new Error(`column ${JSON.stringify(name)} appears ${at.length} times in the header (columns ${at.map((i) => i + 1).join(' and ')}); read ${at.map((_, k) => JSON.stringify(`${name}#${k + 1}`)).join(' or ')}`);
+          throw new Error(`column ${echo(name)} appears ${at.length} times in the header (columns ${at.slice(0, LIST_MAX).map((i) => i + 1).join(' and ')}${at.length > LIST_MAX ? ` and ${at.length - LIST_MAX} more` : ''}); read ${at.slice(0, 2).map((_, k) => echo(`${name}#${k + 1}`)).join(' or ')}${at.length > 2 ? ' (and so on)' : ''}`);
         },
       });
     }

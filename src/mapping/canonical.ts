@@ -4,7 +4,8 @@ import { loadSchema, type RecordKind } from '../schemas.js';
 export type ValueType = 'string' | 'integer' | 'decimal' | 'date' | 'boolean';
 
 export type ShapeNode =
-  | { node: 'object'; props: Map<string, ShapeNode> }
+  /** `required`: the properties the schema requires (a record without them fails validation). */
+  | { node: 'object'; props: Map<string, ShapeNode>; required: Set<string> }
   | { node: 'array'; items: ShapeNode }
   | { node: 'leaf'; type: ValueType };
 
@@ -52,7 +53,7 @@ function toShape(schema: Json, root: Json): ShapeNode {
   if (s.type === 'object' || s.properties) {
     const props = new Map<string, ShapeNode>();
     for (const [k, v] of Object.entries((s.properties as Record<string, Json>) ?? {})) props.set(k, toShape(v, root));
-    return { node: 'object', props };
+    return { node: 'object', props, required: new Set(Array.isArray(s.required) ? (s.required as string[]) : []) };
   }
   if (s.type === 'array') return { node: 'array', items: toShape((s.items as Json) ?? {}, root) };
   if (s.type === 'integer') return { node: 'leaf', type: 'integer' };

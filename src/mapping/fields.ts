@@ -93,6 +93,13 @@ export interface CompileEnv {
   reserved: readonly string[];
   /** Every source path used, for the CSV header check. */
   sources: Set<string>;
+  /**
+   * Source paths of fields that must have a value (`required: true`, or required by the canonical
+   * schema) and have no `default`: a CSV header must have these columns. Other fields' columns may
+   * be missing from the header (their values are then absent). Optional for callers that do not
+   * check a header.
+   */
+  requiredSources?: Set<string>;
 }
 
 interface TreeNode {
@@ -106,7 +113,7 @@ interface TreeNode {
  * Compiles `fields` against the canonical shape: unknown names are load-time errors, and the record's
  * keys come out in the schema's property order whatever order the mapping lists them in.
  */
-export function compileScope(fields: Record<string, FieldDoc>, shape: ShapeNode, where: string, env: CompileEnv, reserved: readonly string[] = []): ScopePlan {
+export function compileScope(fields: Record<string, FieldDoc>, shape: ShapeNode, where: string, env: CompileEnv, reserved: readonly string[] = [], mustExist = true): ScopePlan {
   const scope: ScopePlan = { children: [], exprs: [], lists: [], hasExpr: false };
   const root: TreeNode = { shape, children: new Map(), where };
   for (const [key, spec] of Object.entries(fields)) {
@@ -140,36 +147,38 @@ export function compileScope(fields: Record<string, FieldDoc>, shape: ShapeNode,
     }
     node.spec = spec;
   }
-  scope.children = toPlans(root, '', scope, env);
+  scope.children = toPlans(root, '', scope, env, mustExist);
   return scope;
 }
 
-function toPlans(tree: TreeNode, prefix: string, scope: ScopePlan, env: CompileEnv): Plan[] {
+/** `mustExist`: the canonical schema requires this object in every record (the root, shipTo, lines' items…). */
+function toPlans(tree: TreeNode, prefix: string, scope: ScopePlan, env: CompileEnv, mustExist: boolean): Plan[] {
   const out: Plan[] = [];
   if (tree.shape.node !== 'object') return out;
   for (const name of tree.shape.props.keys()) {
     const node = tree.children.get(name);
     if (!node) continue;
     const rel = prefix ? `${prefix}.${name}` : name;
+    const needed = mustExist && tree.shape.required.has(name);
     if (node.spec === undefined) {
-      out.push({ kind: 'object', key: name, children: toPlans(node, rel, scope, env) });
+      out.push({ kind: 'object', key: name, children: toPlans(node, rel, scope, env, needed) });
     } else if (node.shape.node === 'array') {
-      out.push(compileList(name, rel, node.spec, node.shape, node.where, scope, env));
+      out.push(compileList(name, rel, node.spec, node.shape, node.where, scope, env, needed));
     } else {
       const type = node.shape.node === 'leaf' ? node.shape.type : 'string';
-      out.push(compileLeaf(name, rel, node.spec, type, node.where, scope, env));
+      out.push(compileLeaf(name, rel, node.spec, type, node.where, scope, env, needed));
     }
   }
   return out;
 }
 
-function compileList(key: string, rel: string, spec: FieldDoc, shape: ShapeNode & { node: 'array' }, where: string, scope: ScopePlan, env: CompileEnv): ListPlan {
+function compileList(key: string, rel: string, spec: FieldDoc, shape: ShapeNode & { node: 'array' }, where: string, scope: ScopePlan, env: CompileEnv, needed: boolean): ListPlan {
   if (typeof spec !== 'object' || !('from' in spec) || !('fields' in spec)) {
     throw env.problem(where, `"${rel}" is a list; map it with from: (where its elements are) and fields: (what each element holds)`);
   }
   env.checkFrom(spec.from, `${where}.from`);
   if (spec.from !== 'rows' && spec.from !== '.') env.sources.add(spec.from);
-  const inner = compileScope(spec.fields, shape.items, `${where}.fields`, env);
+  const inner = compileScope(spec.fields, shape.items, `${where}.fields`, env, [], needed);
   let bundles: LookupTable | undefined;
   if (spec.bundles !== undefined) {
     bundles = env.lookups.get(spec.bundles);
@@ -187,7 +196,8 @@ function lookupHint(env: CompileEnv): string {
 
 const SPEC_SOURCES = ['path', 'expr', 'value'] as const;
 
-function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: ValueType, where: string, scope: ScopePlan, env: CompileEnv): LeafPlan {
+/** `schemaRequired`: every record must have this field by the canonical schema. */
+function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: ValueType, where: string, scope: ScopePlan, env: CompileEnv, schemaRequired: boolean): LeafPlan {
   if (typeof doc === 'object' && ('from' in doc || 'fields' in doc)) throw env.problem(where, `"${rel}" is a single value, not a list`);
   const spec: ValueSpecDoc = typeof doc === 'string' ? { path: doc } : (doc as ValueSpecDoc);
   const given = SPEC_SOURCES.filter((k) => spec[k] !== undefined);
@@ -296,6 +306,8 @@ function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: Val
   } else if (source !== undefined) {
     leaf.source = source;
     env.sources.add(source);
+    // A field that must have a value and has no default: its column must be in a CSV header.
+    if ((spec.required || schemaRequired) && spec.default === undefined) env.requiredSources?.add(source);
   } else {
     leaf.constant = onAbsent;
   }

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ContentError, echo } from '../errors.js';
+import { ContentError, LIST_MAX, echo, echoList } from '../errors.js';
 import { readCsv, type CsvReadOptions } from '../formats/csv.js';
 import { readJsonRecords, readNdjson } from '../formats/json.js';
 import { readXmlRecords } from '../formats/xml.js';
@@ -15,8 +15,10 @@ export interface InputSettings {
   kind: RecordKind;
   format: FormatName;
   scope: ScopePlan;
-  /** Source paths the fields read (CSV: the columns the header must have). */
+  /** Source paths the fields read (CSV: the columns looked up in the header). */
   sources: string[];
+  /** Source paths of required fields (CSV: the columns the header must have). */
+  requiredSources: string[];
   groupBy?: string;
   csv?: CsvReadOptions;
   xml?: { record: string; arrays: string[]; encoding?: string };
@@ -73,7 +75,7 @@ export class CompiledInputMapping implements InputMapping {
     let mapper: RecordMapper | undefined;
     let getter: (path: string) => Getter = objectGetter;
     const rows = readCsv(input, s.csv ?? {}, (columns, line) => {
-      this.checkHeader(columns, line);
+      this.checkHeader(columns, line, ctx);
       getter = (path) => cellGetter(columnIndex(columns, path));
       const cell = (path: string) => {
         const i = columnIndex(columns, path);
@@ -88,31 +90,46 @@ export class CompiledInputMapping implements InputMapping {
     yield* this.records(items, ctx, () => mapper!, (p) => getter(p), s.groupBy);
   }
 
-  private checkHeader(columns: string[], line: number): void {
-    const needed = [...new Set([...this.s.sources, ...(this.s.groupBy ? [this.s.groupBy] : [])])];
-    const matches = needed.map((n) => [n, findColumn(columns, n)] as const);
+  /**
+   * Checks the header against the columns the mapping reads: a column read by a required field (or
+   * groupBy) must be there; a column read only by optional fields may be missing (those fields are
+   * then absent in every record, and `ctx.notice` is told). A name the mapping reads that occurs
+   * twice is always an error.
+   */
+  private checkHeader(columns: string[], line: number, ctx: MappingContext): void {
+    const needed = new Set([...this.s.requiredSources, ...(this.s.groupBy ? [this.s.groupBy] : [])]);
+    const read = [...new Set([...this.s.sources, ...needed])];
+    const matches = read.map((n) => [n, findColumn(columns, n)] as const);
     for (const [name, m] of matches) {
       if ('ambiguous' in m) {
         const at = m.ambiguous.map((i) => i + 1);
+        const places = at.length <= LIST_MAX ? at.join(' and ') : `${at.slice(0, LIST_MAX).join(', ')} and ${at.length - LIST_MAX} more`;
+        const picks = at.slice(0, 2).map((_, k) => echo(`${name}#${k + 1}`)).join(' or ');
         throw new ContentError(
           'PARSE_FAILED',
-          `the CSV header has column ${echo(name)} ${at.length} times (columns ${at.join(' and ')}), and mapping ${this.name} reads it: which one is meant is not clear`,
-          { line: line || 1, hint: `write ${at.map((_, k) => echo(`${name}#${k + 1}`)).join(' or ')} in the mapping to pick one column by its place among the columns of that name` },
+          `the CSV header has column ${echo(name)} ${at.length} times (columns ${places}), and mapping ${this.name} reads it: which one is meant is not clear`,
+          { line: line || 1, hint: `write ${picks}${at.length > 2 ? ' (and so on)' : ''} in the mapping to pick one column by its place among the columns of that name` },
         );
       }
     }
-    const missing = matches.filter(([, m]) => 'missing' in m).map(([n]) => n);
-    if (missing.length === 0) return;
+    const absent = matches.filter(([, m]) => 'missing' in m).map(([n]) => n);
+    const missing = absent.filter((n) => needed.has(n));
+    const optional = absent.filter((n) => !needed.has(n));
+    if (missing.length === 0) {
+      if (optional.length > 0) {
+        ctx.notice?.(`the header has no column${optional.length > 1 ? 's' : ''} ${echoList(optional)}, read by optional fields of mapping ${this.name}: those fields are left out of every record (check the spelling if the file should have ${optional.length > 1 ? 'them' : 'it'})`);
+      }
+      return;
+    }
     const delimiter = this.s.csv?.delimiter ?? ',';
     let hint = 'check the column names in the mapping against the file, or set csv.columns for a file without a header';
     if (columns.length === 1) {
       const other = [';', ',', '\t', '|'].find((d) => d !== delimiter && columns[0]!.includes(d));
       if (other) hint = `the header is one single column: did you mean delimiter '${other === '\t' ? '\\t' : other}'? (the mapping says '${delimiter === '\t' ? '\\t' : delimiter}')`;
     }
-    const shown = columns.slice(0, 40).map((c) => echo(c)).join(', ') + (columns.length > 40 ? ', …' : '');
     throw new ContentError(
       'PARSE_FAILED',
-      `the CSV header lacks column${missing.length > 1 ? 's' : ''} ${missing.map((m) => echo(m)).join(', ')} used by mapping ${this.name}; found: ${shown}`,
+      `the CSV header lacks column${missing.length > 1 ? 's' : ''} ${echoList(missing)} used by mapping ${this.name}; found: ${echoList(columns, 10)}`,
       { line: line || 1, hint },
     );
   }
@@ -152,37 +169,45 @@ export class CompiledInputMapping implements InputMapping {
       return emit(g.line, { first: g.rows[0], rows: g.rows }, extra);
     };
 
-    for await (const item of source) {
-      if (item.error !== undefined && item.data === undefined) {
-        // Nothing readable (a line of NDJSON that is not JSON): a record of its own.
+    try {
+      for await (const item of source) {
+        if (item.error !== undefined && item.data === undefined) {
+          // Nothing readable (a line of NDJSON that is not JSON): a record of its own.
+          const done = await flush();
+          if (done) yield done;
+          recordNo++;
+          yield { recordNo, line: item.line, errors: [{ path: '', message: item.error }] };
+          continue;
+        }
+        // A row with an error of its own (too many cells) is still mapped, to name its record.
+        const rowErrors = item.error !== undefined ? [{ path: '', message: item.error }] : undefined;
+        if (groupBy === undefined) {
+          yield await emit(item.line, { first: item.data, rows: [item.data] }, rowErrors);
+          continue;
+        }
+        keyOf ??= getterOf(groupBy);
+        const raw = keyOf(item.data);
+        const key = raw === undefined || raw === null ? '' : String(raw).trim();
+        if (group && key !== '' && key === group.key) {
+          group.rows.push(item.data);
+          if (rowErrors) (group.errors ??= []).push(...rowErrors);
+          continue;
+        }
         const done = await flush();
         if (done) yield done;
-        recordNo++;
-        yield { recordNo, line: item.line, errors: [{ path: '', message: item.error }] };
-        continue;
+        group = { key, line: item.line, rows: [item.data] };
+        if (rowErrors) group.errors = rowErrors;
+        if (key !== '') {
+          if (firstLine.has(key)) group.repeatOf = firstLine.get(key) ?? null;
+          else firstLine.set(key, item.line);
+        }
       }
-      // A row with an error of its own (too many cells) is still mapped, to name its record.
-      const rowErrors = item.error !== undefined ? [{ path: '', message: item.error }] : undefined;
-      if (groupBy === undefined) {
-        yield await emit(item.line, { first: item.data, rows: [item.data] }, rowErrors);
-        continue;
-      }
-      keyOf ??= getterOf(groupBy);
-      const raw = keyOf(item.data);
-      const key = raw === undefined || raw === null ? '' : String(raw).trim();
-      if (group && key !== '' && key === group.key) {
-        group.rows.push(item.data);
-        if (rowErrors) (group.errors ??= []).push(...rowErrors);
-        continue;
-      }
+    } catch (err) {
+      // The file cannot be read on: the rows read so far still make their record, so that "N records
+      // read before the error" counts them (the file is refused as a whole anyway).
       const done = await flush();
       if (done) yield done;
-      group = { key, line: item.line, rows: [item.data] };
-      if (rowErrors) group.errors = rowErrors;
-      if (key !== '') {
-        if (firstLine.has(key)) group.repeatOf = firstLine.get(key) ?? null;
-        else firstLine.set(key, item.line);
-      }
+      throw err;
     }
     const done = await flush();
     if (done) yield done;

@@ -130,6 +130,7 @@ export function compileMapping(raw: unknown, file: string): Mapping {
     },
     reserved: PIPELINE_FIELDS[doc.kind],
     sources: new Set(),
+    requiredSources: new Set(),
   };
   const scope = compileScope(doc.fields as Record<string, FieldDoc>, canonicalShape(doc.kind), 'fields', env, PIPELINE_FIELDS[doc.kind]);
   checkBundles(doc.fields as Record<string, FieldDoc>, 'fields', lookups, problem);
@@ -145,6 +146,7 @@ export function compileMapping(raw: unknown, file: string): Mapping {
     format: doc.format,
     scope,
     sources: [...env.sources],
+    requiredSources: [...env.requiredSources!],
     groupBy: doc.groupBy,
     csv: doc.csv && {
       delimiter: doc.csv.delimiter,

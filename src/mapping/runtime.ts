@@ -1,4 +1,4 @@
-import { clipMessage } from '../errors.js';
+import { clipMessage, cutQuoted } from '../errors.js';
 import type { FieldError } from '../schemas.js';
 import { step, type Getter } from './accessors.js';
 import { Invalid } from './coerce.js';
@@ -94,7 +94,7 @@ async function prepare(scope: BoundScope, src: unknown, rec: RecordCtx, bindings
       try {
         vals.push(await expr.evaluate(input, bindings));
       } catch (err) {
-        vals.push(new Invalid(clipMessage(`expression failed: ${(err as Error).message}`, 300)));
+        vals.push(new Invalid(clipMessage(`expression failed: ${cutQuoted((err as Error).message)}`, 300)));
       }
     }
   }

@@ -8,6 +8,11 @@ export interface MappingContext {
   merchant: string;
   channel: string;
   fileName: string;
+  /**
+   * Told about things that are allowed but worth knowing, once per file: e.g. the optional columns a
+   * CSV header lacks (`wharf validate` prints them; the daemon logs them at debug level).
+   */
+  notice?: (message: string) => void;
 }
 
 /** One record read from an input file and mapped to canonical shape (not yet schema-validated). */

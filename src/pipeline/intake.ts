@@ -8,7 +8,7 @@ import type { FileSource, ReadyFile } from '../sources/types.js';
 import { sha256File } from './hash.js';
 import { checkRecord, recordKey } from './records.js';
 import { writeFileAtomic } from '../destinations/folder/atomic.js';
-import { ErrorCollector, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
+import { ErrorCollector, describeImport, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
 
 export interface IntakePolicy {
   onInvalid: 'rejectFile' | 'acceptValid';
@@ -29,8 +29,12 @@ export interface IntakeResult {
   newRecords: number;
   cancellations: number;
   duplicates: number;
+  /** Records stored that owe no delivery: orders cancelled before they were ever sent, stock levels, shipments. */
+  stored: number;
   invalid: number;
   summary?: string;
+  /** For an imported file: every record counted once, as in its log line (`2 new, 0 cancelled, …`). */
+  counts?: string;
   quarantinedAt?: string;
 }
 
@@ -44,7 +48,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
   const traceId = randomBytes(6).toString('hex');
   const log = deps.logger.child({ trace: traceId, merchant: file.merchant, channel: file.channel, file: file.name });
   const receivedAt = new Date().toISOString();
-  const base = { traceId, records: 0, newRecords: 0, cancellations: 0, duplicates: 0, invalid: 0 };
+  const base = { traceId, records: 0, newRecords: 0, cancellations: 0, duplicates: 0, stored: 0, invalid: 0 };
   let info: FileInfo = { merchant: file.merchant, channel: file.channel, name: file.name, origin: file.origin, size: file.size, sha256: '', mapping: file.mapping, traceId };
 
   const quarantineWhole = async (err: unknown, records = 0): Promise<IntakeResult> => {
@@ -125,11 +129,12 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     log.debug({ mapping: mapping.name, sha256: info.sha256 }, 'reading');
     const tx = await deps.store.beginIntake(info);
     const errors = new ErrorCollector();
-    let read = 0, invalid = 0, imported = 0, duplicates = 0, fresh = 0, cancellations = 0;
+    let read = 0, invalid = 0, imported = 0, duplicates = 0, fresh = 0, cancellations = 0, stored = 0;
     const provenance = { merchant: file.merchant, channel: file.channel, sourceType: source.kind, fileName: file.name, receivedAt };
     const addError = (e: ErrorEntry) => errors.add(e);
     try {
-      for await (const rec of mapping.read(file.open(), { merchant: file.merchant, channel: file.channel, fileName: file.name })) {
+      const notice = (message: string) => log.debug(message);
+      for await (const rec of mapping.read(file.open(), { merchant: file.merchant, channel: file.channel, fileName: file.name, notice })) {
         read++;
         const { canonical, problems } = checkRecord(mapping.kind, rec, provenance);
         if (!canonical) {
@@ -157,6 +162,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
           log.debug({ record: rec.recordNo, id: canonical.id ?? recordKey(mapping.kind, canonical) }, 'duplicate record: already in the ledger; not sent again');
         } else if (outcome === 'cancellation') cancellations++;
         else if (outcome === 'new' || outcome === 'updated' || (outcome === 'stored' && mapping.kind === 'product')) fresh++;
+        else stored++; // an order cancelled before it was ever sent (nothing owed), a stock level, a shipment
       }
       // Size, mtime (and inode) re-checked after reading, just before the commit: a writer that stalled
       // longer than minAge and went on meanwhile must not get half its file imported.
@@ -178,7 +184,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
       const report = buildReport(file, info, receivedAt, 'partial', read, invalid, imported, errors);
       await tx.commit({ status: 'partial', records: imported, duplicates, invalid, error: report.summary });
       const result = await quarantine(report, tx.fileId);
-      return { ...result, newRecords: fresh, cancellations, duplicates };
+      return { ...result, newRecords: fresh, cancellations, duplicates, stored };
     }
     // Remembered with the commit and forgotten after the clean-up: should the clean-up not happen, the
     // next look at this file finishes it instead of counting a duplicate from the merchant.
@@ -186,8 +192,9 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     await tx.commit({ status: 'imported', records: imported, duplicates, invalid: 0 });
     await source.settle(file, { outcome: 'imported', sha256: info.sha256 });
     await deps.store.removeSeen(unsettled.scope, unsettled.key);
-    log.info({ fileId: tx.fileId, records: read, new: fresh, cancellations, duplicates }, `imported ${file.name}: ${fresh} new, ${cancellations} cancelled, ${duplicates} duplicate`);
-    return { ...base, status: 'imported', fileId: tx.fileId, records: read, newRecords: fresh, cancellations, duplicates };
+    const counts = describeImport(mapping.kind, { fresh, cancellations, duplicates, stored });
+    log.info({ fileId: tx.fileId, records: read, new: fresh, cancellations, duplicates, stored }, `imported ${file.name}: ${counts}`);
+    return { ...base, status: 'imported', fileId: tx.fileId, records: read, newRecords: fresh, cancellations, duplicates, stored, counts };
   } catch (err) {
     await source.release(file).catch(() => undefined);
     throw err;

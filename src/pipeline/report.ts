@@ -1,4 +1,4 @@
-import { clipMessage } from '../errors.js';
+import { MESSAGE_MAX, clipMessage } from '../errors.js';
 
 /** The quarantine report written next to a bad file as `<name>.errors.json`. */
 export interface ErrorEntry {
@@ -42,8 +42,10 @@ export const MAX_REPORTED_ERRORS = 1000;
 /** …and at most about this many characters of errors, so a report stays a few KB whatever the input. */
 export const REPORT_ERRORS_BUDGET = 8 * 1024;
 /** Longest message of one entry; the values it quotes are already cut short by echo(). */
-const ENTRY_MESSAGE_MAX = 500;
+const ENTRY_MESSAGE_MAX = MESSAGE_MAX;
 const EXTERNAL_ID_MAX = 100;
+/** Longest first error a summary quotes. */
+const SUMMARY_ENTRY_MAX = 600;
 
 /**
  * Collects the error entries of one file within the report's bounds: each entry cut to a short
@@ -82,7 +84,9 @@ export function describeEntry(e: ErrorEntry): string {
  * header): then it says how many records were read before the problem, never "1 of 0 invalid".
  */
 export function summarise(file: string, outcome: ErrorReport['outcome'], read: number, invalid: number, errors: ErrorEntry[], more: number, whole = false): string {
-  const first = errors[0] ? describeEntry(errors[0]) : 'unknown error';
+  // A one-line summary (status, log lines): the first error, cut in the middle if need be, so that
+  // its advice at the end stays.
+  const first = errors[0] ? clipMessage(describeEntry(errors[0]), SUMMARY_ENTRY_MAX) : 'unknown error';
   const rest = errors.length - 1 + more;
   const tail = rest > 0 ? ` (+${rest} more error${rest === 1 ? '' : 's'})` : '';
   if (whole) return `${file}: ${first} (${read} record${read === 1 ? '' : 's'} read, nothing imported)`;
@@ -97,4 +101,29 @@ export function reportHint(outcome: ErrorReport['outcome'], fileId?: number, mor
   return outcome === 'rejected'
     ? `fix the file (or the mapping) and drop it again, or run ${retry} after fixing the mapping${full}`
     : `the valid records were imported; fix the listed records and drop them again (already imported orders are recognised as duplicates)${full}`;
+}
+
+/** How the records of one imported file ended up in the ledger (each record counts in exactly one). */
+export interface ImportCounts {
+  /** New orders (owed to the warehouse); new or changed products. */
+  fresh: number;
+  /** Known open orders that came again cancelled (a cancellation is owed). */
+  cancellations: number;
+  /** Records already in the ledger (nothing sent again). */
+  duplicates: number;
+  /** Stored, nothing owed: orders cancelled before they were ever sent; stock levels and shipments. */
+  stored: number;
+}
+
+/**
+ * The counts part of the "imported <file>: …" log line, naming every record of the file once:
+ * `2 new, 0 cancelled, 0 duplicate, 1 cancelled before it was sent` for orders.
+ */
+export function describeImport(kind: string, c: ImportCounts): string {
+  if (kind === 'order') {
+    const unsent = c.stored > 0 ? `, ${c.stored} cancelled before it was sent (stored, nothing to send)` : '';
+    return `${c.fresh} new, ${c.cancellations} cancelled, ${c.duplicates} duplicate${unsent}`;
+  }
+  if (kind === 'product') return `${c.fresh} new or changed, ${c.duplicates} unchanged`;
+  return `${c.stored} stored, ${c.duplicates} duplicate`;
 }

@@ -5,7 +5,7 @@
 import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { ContentError } from '../../src/errors.js';
-import { readText } from '../../src/formats/decode.js';
+import { decodeStream, readText } from '../../src/formats/decode.js';
 import { inline, readAll } from '../mapping/helpers.js';
 
 const TEXT = 'Artikel\tVoorraad\tOmschrijving\r\nTHEE-€1\t12\tKöln & Zürich\r\nTHEE-2\t3\t日本茶\r\n';
@@ -98,5 +98,33 @@ describe('hints after invalid UTF-8', () => {
     expect(neither.message).toBe('invalid UTF-8 at line 2, byte offset 3 (byte 0x81)');
     expect(neither.details.hint).not.toMatch(/set encoding: windows-1252/);
     expect(neither.details.hint).toMatch(/not a character in windows-1252/);
+  });
+});
+
+describe('where a bad byte is, whatever the chunking', () => {
+  const lines = Array.from({ length: 40 }, (_, i) => `Zoë-${i};Köln € 日本;${i}`).join('\n');
+  const utf8 = Buffer.from(`${lines}\n`);
+
+  it('UTF-8 split inside characters reads back the same text at every chunk size', async () => {
+    for (const size of [1, 2, 3, 5, 64, 4096]) expect(await readText(chunks(utf8, size))).toBe(`${lines}\n`);
+  });
+
+  it('invalid UTF-8 deep in a later chunk: its real line and offset; the whole lines before it are yielded first', async () => {
+    const bad = Buffer.concat([utf8, Buffer.from('x'), Buffer.from([0xff]), Buffer.from('\n')]);
+    for (const size of [3, 100, 65536]) {
+      const got: string[] = [];
+      const err = await failure((async () => { for await (const t of decodeStream(chunks(bad, size))) got.push(t); })());
+      expect(err.message).toBe(`invalid UTF-8 at line 41, byte offset ${utf8.length + 1} (byte 0xFF)`);
+      expect(got.join('')).toBe(`${lines}\n`);
+    }
+  });
+
+  it('an unpaired UTF-16 surrogate: its real line and offset, not line 1', async () => {
+    const body = Buffer.concat([Buffer.from([0xff, 0xfe]), Buffer.from(`${lines}\r\n`, 'utf16le')]);
+    const bad = Buffer.concat([body, Buffer.from('ab', 'utf16le'), Buffer.from([0x00, 0xdc]), Buffer.from('\r\n', 'utf16le')]);
+    for (const size of [7, 65536]) {
+      const err = await failure(readText(chunks(bad, size)));
+      expect(err.message).toBe(`invalid UTF-16LE at line 41, byte offset ${body.length + 4}: an unpaired surrogate (0xDC00)`);
+    }
   });
 });

@@ -2,7 +2,7 @@
 import { Writable } from 'node:stream';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
-import { clipMessage, describeError, echo, ContentError } from '../../src/errors.js';
+import { clipMessage, cutQuoted, describeError, echo, echoList, ContentError } from '../../src/errors.js';
 import { boundLogObject, boundedLogOptions } from '../../src/log.js';
 import { ErrorCollector, REPORT_ERRORS_BUDGET, summarise } from '../../src/pipeline/report.js';
 import { validateRecord } from '../../src/schemas.js';
@@ -25,6 +25,33 @@ describe('echo', () => {
   it('clipMessage and describeError bound whole messages', () => {
     expect(clipMessage('a'.repeat(5000)).length).toBeLessThan(1100);
     expect(describeError(new ContentError('PARSE_FAILED', 'b'.repeat(100_000))).length).toBeLessThan(1100);
+  });
+});
+
+describe('only quoted values are cut, never the advice', () => {
+  it('clipMessage cuts the middle: the start and the advice at the end stay', () => {
+    const clipped = clipMessage(`${'x'.repeat(5000)} — set csv.delimiter: ';'`, 500);
+    expect(clipped.length).toBeLessThan(560);
+    expect(clipped.endsWith(" — set csv.delimiter: ';'")).toBe(true);
+    expect(clipped).toMatch(/^x+… \(\d+ of 5025 characters cut\) …x+/);
+  });
+
+  it('describeError keeps the hint whole however long the message', () => {
+    const err = new ContentError('PARSE_FAILED', `bad ${'b'.repeat(100_000)}`, { hint: "did you mean delimiter '\\t'? (the mapping says ';')" });
+    const d = describeError(err);
+    expect(d.length).toBeLessThan(1100);
+    expect(d.endsWith(" — did you mean delimiter '\\t'? (the mapping says ';')")).toBe(true);
+  });
+
+  it('echoList shows the first few values and counts the rest', () => {
+    expect(echoList(['a', 'b'])).toBe('"a", "b"');
+    expect(echoList(['a', 'b', 'c', 'd', 'e', 'f', 'g'])).toBe('"a", "b", "c", "d", "e" and 2 more');
+    expect(echoList(['x'.repeat(100)], 3)).toBe(`"${'x'.repeat(40)}…" (100 characters)`);
+  });
+
+  it("cutQuoted cuts the values a library's message quotes, not its words", () => {
+    expect(cutQuoted(`Expected closing tag '${'a'.repeat(100)}' (opened in line 3)`)).toBe(`Expected closing tag '${'a'.repeat(40)}…' (100 characters) (opened in line 3)`);
+    expect(cutQuoted('Unexpected token "x" in JSON')).toBe('Unexpected token "x" in JSON');
   });
 });
 
