@@ -10,7 +10,7 @@ export interface MappingContext {
   fileName: string;
   /**
    * Told about things that are allowed but worth knowing, once per file: e.g. the optional columns a
-   * CSV header lacks (`wharf validate` prints them; the daemon logs them at debug level).
+   * CSV header lacks (`wharf validate` prints them; the daemon adds them to the file's info line).
    */
   notice?: (message: string) => void;
 }

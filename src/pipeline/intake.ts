@@ -132,8 +132,13 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     let read = 0, invalid = 0, imported = 0, duplicates = 0, fresh = 0, cancellations = 0, stored = 0;
     const provenance = { merchant: file.merchant, channel: file.channel, sourceType: source.kind, fileName: file.name, receivedAt };
     const addError = (e: ErrorEntry) => errors.add(e);
+    // Allowed but worth knowing (e.g. optional columns the header lacks, so those fields are left out):
+    // carried on the file's one info line, never a line per order and never dropped.
+    const notes: string[] = [];
     try {
-      const notice = (message: string) => log.debug(message);
+      const notice = (message: string) => {
+        if (notes.length < 5) notes.push(message);
+      };
       for await (const rec of mapping.read(file.open(), { merchant: file.merchant, channel: file.channel, fileName: file.name, notice })) {
         read++;
         const { canonical, problems } = checkRecord(mapping.kind, rec, provenance);
@@ -193,7 +198,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     await source.settle(file, { outcome: 'imported', sha256: info.sha256 });
     await deps.store.removeSeen(unsettled.scope, unsettled.key);
     const counts = describeImport(mapping.kind, { fresh, cancellations, duplicates, stored });
-    log.info({ fileId: tx.fileId, records: read, new: fresh, cancellations, duplicates, stored }, `imported ${file.name}: ${counts}`);
+    log.info({ fileId: tx.fileId, records: read, new: fresh, cancellations, duplicates, stored, ...(notes.length ? { notes } : {}) }, `imported ${file.name}: ${counts}${notes.length ? ` (note: ${notes.join('; ')})` : ''}`);
     return { ...base, status: 'imported', fileId: tx.fileId, records: read, newRecords: fresh, cancellations, duplicates, stored, counts };
   } catch (err) {
     await source.release(file).catch(() => undefined);

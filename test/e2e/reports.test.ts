@@ -94,6 +94,9 @@ describe('optional columns may be missing from the header', () => {
     expect(order.shipTo).not.toHaveProperty('phone');
     expect(order.shipTo).not.toHaveProperty('company');
     expect(order.customer).toEqual({ email: 'jan.devries@example.nl' });
+    // Not silent: the file's one info line names the columns whose fields were left out.
+    const line = parseLogs(once.stderr).find((l) => /^imported no-phone\.txt/.test(l.msg));
+    expect(line?.msg).toMatch(/\(note: the header has no columns "Telefoon", "Bedrijf"/);
   });
 
   it('wharf validate says valid and names the missing optional columns in a note', async () => {
