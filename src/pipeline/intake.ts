@@ -109,6 +109,18 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
       log.info({ fileId: earlier.id }, `finished the clean-up of ${file.name}, imported earlier as file ${earlier.id}; not read again`);
       return { ...base, status: 'imported', fileId: earlier.id };
     }
+    if (earlier && earlier.status === 'partial' && (await deps.store.hasSeen(unsettled.scope, unsettled.key))) {
+      // A partly imported file whose move to quarantine did not happen: its valid orders are committed,
+      // its invalid ones must still reach the merchant's eyes. The detailed list was not kept, so the
+      // report says how to get it rather than archiving the file as a duplicate (which would hide them).
+      const collected = new ErrorCollector();
+      collected.add({ message: `the list of invalid records was lost when moving this file to quarantine failed after its import; run \`wharf validate ${file.name} --mapping ${file.mapping}\` on the quarantined copy to list them` });
+      const report = buildReport(file, info, earlier.receivedAt, 'partial', earlier.records + earlier.invalid, earlier.invalid, earlier.records, collected);
+      if (earlier.error) report.summary = earlier.error;
+      const result = await quarantine(report, earlier.id);
+      await deps.store.removeSeen(unsettled.scope, unsettled.key);
+      return result;
+    }
     if (earlier) {
       await file.verify?.();
       const fileId = await deps.store.recordDuplicateFile(info, earlier.id);
@@ -187,8 +199,10 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     }
     if (invalid > 0) {
       const report = buildReport(file, info, receivedAt, 'partial', read, invalid, imported, errors);
+      await tx.addSeen(unsettled.scope, unsettled.key); // as for imported files, below
       await tx.commit({ status: 'partial', records: imported, duplicates, invalid, error: report.summary });
       const result = await quarantine(report, tx.fileId);
+      await deps.store.removeSeen(unsettled.scope, unsettled.key);
       return { ...result, newRecords: fresh, cancellations, duplicates, stored };
     }
     // Remembered with the commit and forgotten after the clean-up: should the clean-up not happen, the

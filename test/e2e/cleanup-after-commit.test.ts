@@ -9,13 +9,16 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createWorkspace, expectedRecords, orderFileName, type Workspace } from '../helpers/e2e.js';
 
 let ws: Workspace;
+let partial: Workspace;
 const ORDERS = expectedRecords('orders-semicolon.csv').map((v) => orderFileName(String(v.externalId))).sort();
 
 beforeAll(async () => {
   ws = await createWorkspace();
+  partial = await createWorkspace({ onInvalid: 'acceptValid' });
 });
 afterAll(async () => {
   await ws?.dispose();
+  await partial?.dispose();
 });
 
 describe('a file whose archive step fails after the commit', () => {
@@ -52,5 +55,31 @@ describe('a file whose archive step fails after the commit', () => {
     const status = await ws.status();
     expect(status.channels[0]!.files).toMatchObject({ imported: 1, duplicate: 1 });
     expect(ws.warehouseAll()).toEqual(ORDERS);
+  });
+});
+
+describe('a partly imported file (acceptValid) whose move to quarantine fails after the commit', () => {
+  it('is quarantined by a later look with a report that says how to list its invalid records; never archived as a duplicate', async () => {
+    await fs.rm(partial.quarantine, { recursive: true, force: true });
+    await fs.writeFile(partial.quarantine, 'not a folder'); // every quarantine move fails
+    await partial.drop('broken/orders-broken.csv');
+    await partial.once();
+    const sent = partial.warehouseAll();
+    expect(sent.length).toBeGreaterThan(0); // the valid orders went out
+    expect(partial.inboxFiles()).toContain('orders-broken.csv');
+
+    await fs.rm(partial.quarantine);
+    const r = await partial.once();
+    expect(r.code, r.stderr).toBe(0);
+    expect(partial.inboxFiles()).not.toContain('orders-broken.csv');
+    expect(partial.quarantineFiles()).toEqual(['orders-broken.csv', 'orders-broken.csv.errors.json']);
+    const report = partial.report('orders-broken.csv');
+    expect(report.outcome).toBe('partial');
+    expect(report.errors[0]!.message).toContain('wharf validate orders-broken.csv --mapping');
+    expect(partial.archived()).toEqual([]);
+    expect(partial.warehouseAll()).toEqual(sent);
+    const status = await partial.status();
+    expect(status.channels[0]!.files).toMatchObject({ partial: 1, duplicate: 0 });
+    expect(status.quarantined.map((q) => q.name)).toEqual(['orders-broken.csv']);
   });
 });
