@@ -8,7 +8,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'csv-parse/sync';
 import { validatorFor } from '../dist/schemas.js';
-import { fileNameFragment } from '../dist/sources/names.js';
+import { fileNameFragment } from '../dist/transports/names.js';
 import { columnsOf, mapOrder } from './bare-map.js';
 import { report } from './lib.js';
 

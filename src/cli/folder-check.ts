@@ -2,7 +2,7 @@ import { promises as fs, constants } from 'node:fs';
 import path from 'node:path';
 import type { FolderChannelConfig } from '../config/types.js';
 import { configDefaults } from '../config/types.js';
-import { describeRawName, isIgnoredName, unsafeNameReason } from '../sources/names.js';
+import { describeRawName, isIgnoredName, unsafeNameReason } from '../transports/names.js';
 import { compileRules, mappingFor } from '../sources/pattern.js';
 
 type Step = { step: string; ok: boolean; detail: string };

@@ -6,8 +6,8 @@ import type { ChannelEntry, LoadedConfig } from '../config/load.js';
 import { archive } from '../sources/folder/source.js';
 import type { FileRow, Store } from '../ledger/store.js';
 import { processFile } from '../pipeline/intake.js';
-import { writeFileAtomic } from '../destinations/folder/atomic.js';
-import type { FileSource, ReadyFile, Settlement, SettleResult } from '../sources/types.js';
+import { writeFileAtomic } from '../transports/folder/atomic.js';
+import type { FileSource, ReadyFile, Settlement, SettleResult } from '../pipeline/ports.js';
 import { compileRules, mappingFor } from '../sources/pattern.js';
 import { print } from './context.js';
 

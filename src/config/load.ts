@@ -6,7 +6,7 @@ import { formatAjvErrors, validatorFor } from '../schemas.js';
 import { requireSecretReferences, resolveReferences } from './secrets.js';
 import { assertCron } from '../schedule/cron.js';
 import { configDefaults, type ChannelConfig, type FolderChannelConfig, type WharfConfig } from './types.js';
-import type { SftpConnectionConfig } from '../sources/sftp/config.js';
+import type { SftpConnectionConfig } from '../transports/sftp/config.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/wharf.yaml';
 

@@ -1,5 +1,23 @@
-import type { SftpChannelConfig, SftpConnectionConfig } from '../sources/sftp/config.js';
-import type { CommonChannelConfig } from '../connectors/types.js';
+import type { SftpChannelConfig, SftpConnectionConfig } from '../transports/sftp/config.js';
+
+/** Settings every webshop channel shares (schema fields of the same names). */
+export interface CommonChannelConfig {
+  /** ISO date or date-time: the first import takes orders modified from here on. */
+  startDate?: string;
+  schedules?: { orders?: string; products?: string };
+  /** Seconds subtracted from the cursor on every pull (late writes, clock skew). */
+  overlap?: number;
+  /** Seconds before one HTTP attempt is given up. */
+  requestTimeout?: number;
+  rateLimit?: { requestsPerSecond?: number; burst?: number };
+  mappings?: { orders?: string; products?: string };
+  /** Replaces the platform's API address (tests, proxies). */
+  baseUrl?: string;
+  /** Pipeline policy for a page with invalid records (the gateway's, not the connector's). */
+  onInvalid?: 'rejectFile' | 'acceptValid';
+  /** Local quarantine folder for such pages (resolved by the config loader). */
+  quarantineDir?: string;
+}
 
 /**
  * The config as written in wharf.yaml (after `${ENV}`/`file:` references are resolved). These types

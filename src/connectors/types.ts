@@ -43,21 +43,5 @@ export interface ConnectorOptions {
   signal?: AbortSignal;
 }
 
-/** Settings every webshop channel shares (schema fields of the same names). */
-export interface CommonChannelConfig {
-  /** ISO date or date-time: the first import takes orders modified from here on. */
-  startDate?: string;
-  schedules?: { orders?: string; products?: string };
-  /** Seconds subtracted from the cursor on every pull (late writes, clock skew). */
-  overlap?: number;
-  /** Seconds before one HTTP attempt is given up. */
-  requestTimeout?: number;
-  rateLimit?: { requestsPerSecond?: number; burst?: number };
-  mappings?: { orders?: string; products?: string };
-  /** Replaces the platform's API address (tests, proxies). */
-  baseUrl?: string;
-  /** Pipeline policy for a page with invalid records (the gateway's, not the connector's). */
-  onInvalid?: 'rejectFile' | 'acceptValid';
-  /** Local quarantine folder for such pages (resolved by the config loader). */
-  quarantineDir?: string;
-}
+/** Settings every webshop channel shares: defined with the config (config/ imports no connector). */
+export type { CommonChannelConfig } from '../config/types.js';

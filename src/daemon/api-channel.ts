@@ -4,10 +4,10 @@ import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
 import type { ChannelEntry, LoadedConfig } from '../config/load.js';
 import type { Store } from '../ledger/store.js';
-import { writeFileAtomic } from '../destinations/folder/atomic.js';
+import { writeFileAtomic } from '../transports/folder/atomic.js';
 import { processFile, type IntakeResult } from '../pipeline/intake.js';
 import { writeQuarantine } from '../sources/quarantine.js';
-import type { FileSource, ReadyFile, SettleResult, Settlement } from '../sources/types.js';
+import type { FileSource, ReadyFile, SettleResult, Settlement } from '../pipeline/ports.js';
 import type { ChannelConnector } from '../connectors/index.js';
 
 export type ApiJob = 'orders' | 'products';

@@ -3,8 +3,8 @@ import type { Logger } from '../log.js';
 import type { ChannelEntry, LoadedConfig } from '../config/load.js';
 import type { Store } from '../ledger/store.js';
 import { FolderSource } from '../sources/folder/source.js';
-import { createSftpChannel } from '../sources/sftp/index.js';
-import type { FileSource } from '../sources/types.js';
+import { createSftpChannel } from './sftp-channel.js';
+import type { FileSource } from '../pipeline/ports.js';
 import { ledgerNoticeBoard } from '../sources/notices.js';
 
 export interface OpenChannel {

@@ -5,7 +5,7 @@ import { WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS } from '../ledger/sql.js';
 import { FolderDestination } from '../destinations/folder/destination.js';
 import { SftpDestination } from '../destinations/sftp/destination.js';
 import { OutboxDelivery, type DeliveryResult } from '../pipeline/deliver.js';
-import type { FileDestination } from '../sources/types.js';
+import type { FileDestination } from '../pipeline/ports.js';
 
 /** The warehouse deliveries: orders (and cancellations), and products from webshop catalogues. */
 export class WarehouseDeliveries {

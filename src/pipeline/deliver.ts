@@ -6,8 +6,8 @@ import type { OutboxRow, Store } from '../ledger/store.js';
 import { WAREHOUSE_ORDERS } from '../ledger/sql.js';
 import { loadMapping } from '../mapping/index.js';
 import type { OutputMapping } from '../mapping/types.js';
-import { NAME_MAX, fileNameFragment, shortenName } from '../sources/names.js';
-import type { FileDestination } from '../sources/types.js';
+import { NAME_MAX, fileNameFragment, shortenName } from '../transports/names.js';
+import type { FileDestination } from './ports.js';
 import { sha256 } from './hash.js';
 
 export interface OrderOutputOptions {

@@ -4,10 +4,10 @@ import { ContentError, WharfError, describeError } from '../errors.js';
 import { loadMapping } from '../mapping/index.js';
 import type { InputMapping } from '../mapping/types.js';
 import type { FileInfo, Store } from '../ledger/store.js';
-import type { FileSource, ReadyFile } from '../sources/types.js';
+import type { FileSource, ReadyFile } from './ports.js';
 import { sha256File } from './hash.js';
 import { checkRecord, recordKey } from './records.js';
-import { writeFileAtomic } from '../destinations/folder/atomic.js';
+import { writeFileAtomic } from '../transports/folder/atomic.js';
 import { ErrorCollector, describeImport, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
 
 export interface IntakePolicy {

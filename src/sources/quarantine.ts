@@ -1,7 +1,7 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { writeFileAtomic } from '../destinations/folder/atomic.js';
-import { NAME_MAX, shortenName } from './names.js';
+import { writeFileAtomic } from '../transports/folder/atomic.js';
+import { NAME_MAX, shortenName } from '../transports/names.js';
 
 /**
  * Puts a bad file into a quarantine folder next to its error report `<name>.errors.json`.

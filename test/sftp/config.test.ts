@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadSchema } from '../../src/schemas.js';
-import { parseSftpConfig, resolveSftpSource, sftpConfigDefaults, sftpConfigKeys, SFTP_SCHEMA_FILE } from '../../src/sources/sftp/config.js';
+import { parseSftpConfig, resolveSftpSource, sftpConfigDefaults, sftpConfigKeys, SFTP_SCHEMA_FILE } from '../../src/transports/sftp/config.js';
 import { globToRegExp } from '../../src/sources/pattern.js';
-import { fingerprintOf } from '../../src/sources/sftp/hostkey.js';
+import { fingerprintOf } from '../../src/transports/sftp/hostkey.js';
 
 const schema = loadSchema(SFTP_SCHEMA_FILE) as { properties: Record<string, { default?: unknown; properties?: Record<string, { default?: unknown }> }> };
 const minimal = {

@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WharfError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { resolveSftpConnection } from '../../src/sources/sftp/config.js';
-import { SftpConnection } from '../../src/sources/sftp/connection.js';
+import { resolveSftpConnection } from '../../src/transports/sftp/config.js';
+import { SftpConnection } from '../../src/transports/sftp/connection.js';
 import { passwordUser, startSshd, waitFor, type Sshd } from '../helpers/sshd.js';
 import { channelConfig, listDir, makeSource, pollUntil } from './fixture.js';
 

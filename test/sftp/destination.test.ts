@@ -97,7 +97,7 @@ describe('SftpDestination', () => {
 
 describe('createSftpChannel', () => {
   it('shares one connection between the source and its destinations; delivered files are picked up whole', async () => {
-    const { createSftpChannel } = await import('../../src/sources/sftp/channel.js');
+    const { createSftpChannel } = await import('../../src/daemon/sftp-channel.js');
     const { MemorySeen, tempDir } = await import('./fixture.js');
     const inbox = path.join(sshd.root, 'roundtrip');
     await fs.rm(inbox, { recursive: true, force: true });

@@ -4,9 +4,9 @@ import path from 'node:path';
 import { afterAll } from 'vitest';
 import { isRetryable } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
-import type { SftpChannelConfig } from '../../src/sources/sftp/config.js';
+import type { SftpChannelConfig } from '../../src/transports/sftp/config.js';
 import { SftpSource, type SeenStore } from '../../src/sources/sftp/source.js';
-import type { ReadyFile } from '../../src/sources/types.js';
+import type { ReadyFile } from '../../src/pipeline/ports.js';
 import type { NoticeBoard } from '../../src/sources/notices.js';
 import type { Sshd } from '../helpers/sshd.js';
 

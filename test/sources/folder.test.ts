@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { FolderSource } from '../../src/sources/folder/source.js';
 import { MemoryNoticeBoard } from '../../src/sources/notices.js';
-import type { ReadyFile } from '../../src/sources/types.js';
+import type { ReadyFile } from '../../src/pipeline/ports.js';
 import { sha256File } from '../../src/pipeline/hash.js';
 
 const dirs: string[] = [];

@@ -1,6 +1,6 @@
 /** Names Wharf derives from a merchant's file name stay within NAME_MAX; odd names are told apart. */
 import { describe, expect, it } from 'vitest';
-import { NAME_MAX, describeRawName, nameWithSuffix, shortenName, tempNameFor, unsafeNameReason } from '../../src/sources/names.js';
+import { NAME_MAX, describeRawName, nameWithSuffix, shortenName, tempNameFor, unsafeNameReason } from '../../src/transports/names.js';
 
 describe('derived names', () => {
   const long = `${'M'.repeat(251)}.csv`;

@@ -1,9 +1,9 @@
 import type { Writable } from 'node:stream';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { assertSafeName } from '../../sources/names.js';
-import type { FileDestination } from '../../sources/types.js';
-import { deliverFile, deliverStream } from './atomic.js';
+import { assertSafeName } from '../../transports/names.js';
+import type { FileDestination } from '../../pipeline/ports.js';
+import { deliverFile, deliverStream } from '../../transports/folder/atomic.js';
 
 /** A local folder written atomically, never overwriting a different file (see atomic.ts). */
 export class FolderDestination implements FileDestination {

@@ -2,10 +2,10 @@ import { randomBytes } from 'node:crypto';
 import path from 'node:path';
 import { WharfError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { assertSafeName, tempNameFor } from '../../sources/names.js';
-import type { FileDestination } from '../../sources/types.js';
-import { normaliseRemoteDir, resolveSftpConnection, type SftpConnectionConfig } from '../../sources/sftp/config.js';
-import { SftpConnection } from '../../sources/sftp/connection.js';
+import { assertSafeName, tempNameFor } from '../../transports/names.js';
+import type { FileDestination } from '../../pipeline/ports.js';
+import { normaliseRemoteDir, resolveSftpConnection, type SftpConnectionConfig } from '../../transports/sftp/config.js';
+import { SftpConnection } from '../../transports/sftp/connection.js';
 
 export interface SftpDestinationOptions {
   /** Connection fields of the channel (an SftpChannelConfig works as is). */

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import type { SftpConnection } from './connection.js';
+import type { SftpConnection } from '../../transports/sftp/connection.js';
 
 /**
  * What one directory entry of an SFTP listing is. The type comes from the file-type bits of

@@ -5,12 +5,12 @@ import path from 'node:path';
 import { Client } from 'ssh2';
 import { TransportError, WharfError, describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { normaliseRemoteDir, resolveSftpConnection, sftpConfigDefaults, type SftpChannelConfig } from './config.js';
-import { SftpConnection, isNoSuchFile, isPermissionDenied } from './connection.js';
-import { fingerprintOf, keyTypeOf, normalisePin } from './hostkey.js';
+import { normaliseRemoteDir, resolveSftpConnection, sftpConfigDefaults, type SftpChannelConfig } from '../../transports/sftp/config.js';
+import { SftpConnection, isNoSuchFile, isPermissionDenied } from '../../transports/sftp/connection.js';
+import { fingerprintOf, keyTypeOf, normalisePin } from '../../transports/sftp/hostkey.js';
 import { resolveEntry } from './listing.js';
 import { compileRules, mappingFor } from '../pattern.js';
-import { isIgnoredName, undecodableRemoteName, unsafeNameReason } from '../names.js';
+import { isIgnoredName, undecodableRemoteName, unsafeNameReason } from '../../transports/names.js';
 
 /**
  * `wharf trust-host CHANNEL`: connects, captures the host key the server offers during key exchange,

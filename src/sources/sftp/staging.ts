@@ -1,9 +1,9 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { describeError } from '../../errors.js';
-import { writeFileAtomic } from '../../destinations/folder/atomic.js';
+import { writeFileAtomic } from '../../transports/folder/atomic.js';
 import { fitName } from '../quarantine.js';
-import { sftpStatusOf } from './connection.js';
+import { sftpStatusOf } from '../../transports/sftp/connection.js';
 
 /**
  * The local side of an SFTP channel: staged downloads (each under its own name in a folder of its own)

@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { WharfError } from '../../errors.js';
-import { tempNameFor } from '../../sources/names.js';
+import { tempNameFor } from '../names.js';
 
 /**
  * Writes a file atomically: a temporary dot-name in the same folder (within NAME_MAX bytes, see tempNameFor), fsync, rename, fsync of the

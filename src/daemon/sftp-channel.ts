@@ -1,7 +1,7 @@
-import { SftpDestination } from '../../destinations/sftp/destination.js';
-import { resolveSftpSource } from './config.js';
-import { SftpConnection } from './connection.js';
-import { SftpSource, type SftpSourceOptions } from './source.js';
+import { SftpDestination } from '../destinations/sftp/destination.js';
+import { resolveSftpSource } from '../transports/sftp/config.js';
+import { SftpConnection } from '../transports/sftp/connection.js';
+import { SftpSource, type SftpSourceOptions } from '../sources/sftp/source.js';
 
 /**
  * The factory of one SFTP channel: a single connection supervisor shared by the channel's source
