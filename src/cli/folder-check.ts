@@ -4,6 +4,7 @@ import type { FolderChannelConfig } from '../config/types.js';
 import { configDefaults } from '../config/types.js';
 import { describeRawName, isIgnoredName, unsafeNameReason } from '../transports/names.js';
 import { compileRules, mappingFor } from '../sources/pattern.js';
+import { describeWaiting as waitingLine } from '../sources/waiting.js';
 
 type Step = { step: string; ok: boolean; detail: string };
 
@@ -110,10 +111,5 @@ async function describeWaiting(c: FolderChannelConfig): Promise<string> {
     else if (doneSuffix && !valid.has(name + doneSuffix)) awaitingDone.push(name);
     else taken++;
   }
-  const cut = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? `, … ${names.length - 5} more` : '');
-  let text = `${taken} file(s) waiting that a pattern takes`;
-  if (awaitingDone.length) text += `; ${awaitingDone.length} file(s) waiting for their done-file (${doneSuffix}): ${cut(awaitingDone)}`;
-  if (unmatched.length) text += `; ${unmatched.length} file(s) no pattern matches, left alone: ${cut(unmatched)}`;
-  if (refused.length) text += `; ${refused.length} not taken: ${cut(refused)}`;
-  return text;
+  return waitingLine({ taken, awaitingDone, unmatched, refused }, doneSuffix);
 }

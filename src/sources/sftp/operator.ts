@@ -11,6 +11,7 @@ import { fingerprintOf, keyTypeOf, normalisePin } from '../../transports/sftp/ho
 import { resolveEntry } from './listing.js';
 import { compileRules, mappingFor } from '../pattern.js';
 import { isIgnoredName, undecodableRemoteName, unsafeNameReason } from '../../transports/names.js';
+import { describeWaiting as waitingLine } from '../waiting.js';
 
 /**
  * `wharf trust-host CHANNEL`: connects, captures the host key the server offers during key exchange,
@@ -230,12 +231,7 @@ async function describeWaiting(conn: SftpConnection, dir: string, entries: { fil
     else if (doneSuffix && !names.has(e.filename + doneSuffix)) awaitingDone.push(e.filename);
     else taken++;
   }
-  const cut = (names: string[]) => names.slice(0, 5).join(', ') + (names.length > 5 ? `, … ${names.length - 5} more` : '');
-  let text = `${taken} file(s) waiting that a pattern takes`;
-  if (awaitingDone.length) text += `; ${awaitingDone.length} file(s) waiting for their done-file (${doneSuffix}): ${cut(awaitingDone)}`;
-  if (unmatched.length) text += `; ${unmatched.length} file(s) no pattern matches, left alone: ${cut(unmatched)}`;
-  if (refused.length) text += `; ${refused.length} not taken: ${cut(refused)}`;
-  return text;
+  return waitingLine({ taken, awaitingDone, unmatched, refused }, doneSuffix);
 }
 
 function tcpProbe(host: string, port: number, timeoutMs: number): Promise<'ok' | 'refused' | 'timeout' | string> {
