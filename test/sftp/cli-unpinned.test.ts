@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { REPO, wharf } from '../helpers/cli.js';
-import { tempDir } from './fixture.js';
+import { tempDir, writeSftpCliConfig } from './fixture.js';
 
 /**
  * How a user starts an SFTP channel: without a `hostKey`. The config loads; `trust-host` and
@@ -23,30 +23,7 @@ describe('an SFTP channel without hostKey', () => {
     inbox = path.join(sshd.root, 'acme', 'out');
     await fs.mkdir(inbox, { recursive: true });
     await fs.writeFile(path.join(work, 'client_key'), sshd.clientKey, { mode: 0o600 });
-    config = path.join(work, 'wharf.yaml');
-    await fs.writeFile(
-      config,
-      `ledger: { path: ${work}/wharf.sqlite }
-mappings: ${path.join(REPO, 'mappings')}
-dataDir: ${work}/var
-warehouse:
-  orders: { path: ${work}/warehouse }
-merchants:
-  acme:
-    channels:
-      sftp:
-        type: sftp
-        host: 127.0.0.1
-        port: ${sshd.port}
-        username: ${sshd.username}
-        privateKey: file:${work}/client_key
-        # hostKey: run \`wharf trust-host acme/sftp\` and paste the fingerprint here
-        paths: [${inbox}]
-        files: [{ pattern: "*.csv", mapping: demo-orders-csv }]
-        minAge: 0
-        connectTimeout: 5
-`,
-    );
+    config = await writeSftpCliConfig(sshd, { work, inbox }); // no hostKey yet: how a user starts
   });
   afterAll(async () => {
     await sshd?.cleanup();

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { REPO, wharf } from '../helpers/cli.js';
-import { tempDir } from './fixture.js';
+import { tempDir, writeSftpCliConfig } from './fixture.js';
 
 /**
  * The SFTP channel end to end through the real CLI: a real OpenSSH server, the compiled `wharf`
@@ -16,34 +16,8 @@ describe('SFTP channel through the CLI', () => {
   let inbox: string;
 
   /** A config with one SFTP channel on the test server; `suffix` keeps ledgers and folders apart. */
-  const writeConfig = async (o: { hostKey: string; suffix?: string; merchant?: string; dir?: string; files?: string; extra?: string }) => {
-    const sfx = o.suffix ?? '';
-    const file = path.join(work, `wharf${sfx}.yaml`);
-    await fs.writeFile(
-      file,
-      `ledger: { path: ${work}/wharf${sfx}.sqlite }
-mappings: ${path.join(REPO, 'mappings')}
-dataDir: ${work}/var${sfx}
-warehouse:
-  orders: { path: ${work}/warehouse${sfx} }
-merchants:
-  ${o.merchant ?? 'acme'}:
-    channels:
-      sftp:
-        type: sftp
-        host: 127.0.0.1
-        port: ${sshd.port}
-        username: ${sshd.username}
-        privateKey: file:${work}/client_key
-        hostKey: "${o.hostKey}"
-        paths: [${o.dir ?? inbox}]
-        files: [${o.files ?? '{ pattern: "*.csv", mapping: demo-orders-csv }'}]
-        minAge: 0
-        connectTimeout: 5
-${o.extra ?? ''}`,
-    );
-    return file;
-  };
+  const writeConfig = (o: { hostKey: string; suffix?: string; merchant?: string; dir?: string; files?: string; extra?: string }) =>
+    writeSftpCliConfig(sshd, { ...o, work, inbox: o.dir ?? inbox });
 
   beforeAll(async () => {
     sshd = await startSshd();

@@ -14,7 +14,7 @@ import { resolveSftpSource } from '../../src/transports/sftp/config.js';
 import { fileOwnFailure } from '../../src/sources/sftp/staging.js';
 import { fitName } from '../../src/sources/quarantine.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
-import { channelConfig, listDir, makeSource, pollUntil, readAll, tempDir } from './fixture.js';
+import { channelConfig, freshDir, listDir, makeSource, pollUntil, readAll, tempDir } from './fixture.js';
 
 let sshd: Sshd;
 beforeAll(async () => {
@@ -24,20 +24,13 @@ afterAll(async () => {
   await sshd?.cleanup();
 });
 
-async function freshDir(name: string): Promise<string> {
-  const dir = path.join(sshd.root, name);
-  await fs.rm(dir, { recursive: true, force: true });
-  await fs.mkdir(dir, { recursive: true });
-  return dir;
-}
-
 function connection(): SftpConnection {
   return new SftpConnection({ settings: resolveSftpSource(channelConfig(sshd), 'test'), logger: silentLogger() });
 }
 
 describe('SFTP listings without file-type bits', () => {
   it('reads the type from the longname, then from stat/opendir, never mistaking a folder for a file', async () => {
-    const dir = await freshDir('typebits');
+    const dir = await freshDir(sshd, 'typebits');
     await fs.writeFile(path.join(dir, 'a.csv'), 'id\n1\n');
     await fs.mkdir(path.join(dir, 'folder.csv'));
     const conn = connection();
@@ -70,7 +63,7 @@ describe('SFTP listings without file-type bits', () => {
 
 describe('SftpSource: nothing skipped silently', () => {
   it('follows a symlink to a file inside the folder; reports a link outside, a pipe and an unmatched file once each', async () => {
-    const dir = await freshDir('links');
+    const dir = await freshDir(sshd, 'links');
     const outside = await tempDir('wharf-outside-');
     await fs.mkdir(path.join(dir, 'store'));
     await fs.writeFile(path.join(dir, 'store', 'target.csv'), 'id,qty\n7,1\n');
@@ -111,7 +104,7 @@ describe('SftpSource: nothing skipped silently', () => {
 
 describe('SFTP names that are not valid UTF-8', () => {
   it('are reported (ssh2 hands them out with U+FFFD, a name that opens nothing), never skipped silently', async () => {
-    const dir = await freshDir('latin1');
+    const dir = await freshDir(sshd, 'latin1');
     await fs.writeFile(Buffer.concat([Buffer.from(`${dir}/lat`), Buffer.from([0xe9]), Buffer.from('.csv')]), 'id,qty\n1,1\n');
     await fs.writeFile(path.join(dir, 'good.csv'), 'id,qty\n2,1\n');
     const notices = new MemoryNoticeBoard();
@@ -132,7 +125,7 @@ describe('SFTP names that are not valid UTF-8', () => {
 
 describe('SFTP folders and done-files', () => {
   it('reports a folder a pattern names (not recursive) and a done-file without its data file', async () => {
-    const dir = await freshDir('odd-entries');
+    const dir = await freshDir(sshd, 'odd-entries');
     await fs.mkdir(path.join(dir, 'dir.csv'));
     await fs.mkdir(path.join(dir, 'archive'));
     await fs.writeFile(path.join(dir, 'lonely.csv.done'), '');
@@ -156,7 +149,7 @@ describe('SFTP folders and done-files', () => {
 
 describe('SftpSource: one bad file never holds up the channel', () => {
   it('stages a name near the 255-byte limit (the staging name is never longer than the name)', async () => {
-    const dir = await freshDir('longname');
+    const dir = await freshDir(sshd, 'longname');
     const long = `${'o'.repeat(246)}.csv`; // 250 bytes: legal on the server
     await fs.writeFile(path.join(dir, long), 'id,qty\n1,1\n');
     await fs.writeFile(path.join(dir, 'good.csv'), 'id,qty\n2,2\n');
@@ -178,7 +171,7 @@ describe('SftpSource: one bad file never holds up the channel', () => {
     const { passwordUser } = await import('../helpers/sshd.js');
     const user = await passwordUser();
     if (!user) return ctx.skip();
-    const dir = await freshDir('refused');
+    const dir = await freshDir(sshd, 'refused');
     await fs.chmod(dir, 0o777);
     await fs.writeFile(path.join(dir, 'secret.csv'), 'id,qty\n1,1\n', { mode: 0o600 });
     await fs.writeFile(path.join(dir, 'good.csv'), 'id,qty\n2,2\n', { mode: 0o644 });
@@ -222,7 +215,7 @@ describe('SftpSource: one bad file never holds up the channel', () => {
 
 describe('SftpSource: the connection drops between the ledger commit and the archive step', () => {
   it('the next poll finishes the archive step without offering the file again', async () => {
-    const dir = await freshDir('commitdrop');
+    const dir = await freshDir(sshd, 'commitdrop');
     await fs.writeFile(path.join(dir, 'a.csv'), 'id,qty\n1,2\n');
     const { source, seen } = await makeSource(sshd, { paths: [dir] });
     await source.open();
@@ -249,7 +242,7 @@ describe('SftpSource: the connection drops between the ledger commit and the arc
 
 describe('SftpSource: a move after the commit that keeps failing', () => {
   it('is listed as a cleanup-failed notice until a later poll moves the file', async () => {
-    const dir = await freshDir('stuckmove');
+    const dir = await freshDir(sshd, 'stuckmove');
     await fs.writeFile(path.join(dir, 'archive'), 'a file where the archive folder should be');
     await fs.writeFile(path.join(dir, 'b.csv'), 'id,qty\n1,2\n');
     const notices = new MemoryNoticeBoard();

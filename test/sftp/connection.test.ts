@@ -7,7 +7,7 @@ import { silentLogger } from '../../src/log.js';
 import { resolveSftpConnection } from '../../src/transports/sftp/config.js';
 import { SftpConnection } from '../../src/transports/sftp/connection.js';
 import { passwordUser, startSshd, waitFor, type Sshd } from '../helpers/sshd.js';
-import { channelConfig, listDir, makeSource, pollUntil } from './fixture.js';
+import { channelConfig, freshDir, listDir, makeSource, pollUntil } from './fixture.js';
 
 let sshd: Sshd;
 beforeAll(async () => {
@@ -16,13 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await sshd?.cleanup();
 });
-
-async function freshDir(name: string): Promise<string> {
-  const dir = path.join(sshd.root, name);
-  await fs.rm(dir, { recursive: true, force: true });
-  await fs.mkdir(dir, { recursive: true });
-  return dir;
-}
 
 async function fileSha(p: string): Promise<string> {
   const h = createHash('sha256');
@@ -44,7 +37,7 @@ async function connectError(overrides: Parameters<typeof channelConfig>[1]): Pro
 
 describe('host keys', () => {
   it('refuses a server whose key does not match the pin, and transfers nothing', async () => {
-    const dir = await freshDir('hostkey');
+    const dir = await freshDir(sshd, 'hostkey');
     await fs.writeFile(path.join(dir, 'a.csv'), 'x\n');
     const wrongPin = 'SHA256:' + 'A'.repeat(43);
     const { source, staging } = await makeSource(sshd, { paths: [dir], hostKey: wrongPin });
@@ -96,7 +89,7 @@ describe('authentication', () => {
   it('logs in with a password', async (ctx) => {
     const user = await passwordUser();
     if (!user) return ctx.skip();
-    const dir = await freshDir('password');
+    const dir = await freshDir(sshd, 'password');
     await fs.chmod(dir, 0o777);
     await fs.writeFile(path.join(dir, 'p.csv'), 'pw\n');
     await fs.chmod(path.join(dir, 'p.csv'), 0o666);
@@ -114,7 +107,7 @@ describe('authentication', () => {
 
 describe('connection drops', () => {
   it('recovers from sshd killed mid-download: nothing lost, nothing twice', async () => {
-    const dir = await freshDir('drop');
+    const dir = await freshDir(sshd, 'drop');
     const big = path.join(dir, 'big.csv');
     const chunk = Buffer.alloc(1024 * 1024, 'abcdefghij,0123456789\n');
     const h = await fs.open(big, 'w');
@@ -159,7 +152,7 @@ describe('connection drops', () => {
   }, 60_000);
 
   it('gives up an operation that makes no progress instead of hanging', async () => {
-    const dir = await freshDir('hang');
+    const dir = await freshDir(sshd, 'hang');
     await fs.writeFile(path.join(dir, 'a.csv'), 'a\n');
     const { source } = await makeSource(sshd, { paths: [dir], operationTimeout: 1, keepaliveInterval: 0, connectTimeout: 1 });
     await source.open();

@@ -7,8 +7,8 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
-import { Daemon, killAllDaemons, parseLogs, waitFor, wharf, MAPPINGS, SAMPLES } from '../helpers/e2e.js';
-import { tempDir } from './fixture.js';
+import { Daemon, killAllDaemons, parseLogs, waitFor, wharf, SAMPLES } from '../helpers/e2e.js';
+import { tempDir, writeSftpCliConfig } from './fixture.js';
 
 let sshd: Sshd;
 let work: string;
@@ -30,32 +30,10 @@ async function workspace(name: string, extra = '') {
   const inbox = path.join(sshd.root, name, 'out');
   await fs.mkdir(inbox, { recursive: true });
   await fs.mkdir(dir, { recursive: true });
-  const config = path.join(dir, 'wharf.yaml');
-  await fs.writeFile(
-    config,
-    `ledger: { path: ${dir}/wharf.sqlite }
-mappings: ${MAPPINGS}
-dataDir: ${dir}/var
-delivery: { interval: 0.5 }
-warehouse:
-  orders: { path: ${dir}/warehouse }
-merchants:
-  acme:
-    channels:
-      sftp:
-        type: sftp
-        host: 127.0.0.1
-        port: ${sshd.port}
-        username: ${sshd.username}
-        privateKey: file:${work}/client_key
-        hostKey: "${sshd.hostKeyFingerprint}"
-        paths: [${inbox}]
-        files: [{ pattern: "*.csv", mapping: demo-orders-csv }]
-        minAge: 0
-        pollInterval: 0.3
-        connectTimeout: 5
-${extra}`,
-  );
+  const config = await writeSftpCliConfig(sshd, {
+    work: dir, inbox, hostKey: sshd.hostKeyFingerprint, keyFile: path.join(work, 'client_key'),
+    top: 'delivery: { interval: 0.5 }\n', extra: `        pollInterval: 0.3\n${extra}`,
+  });
   const status = async () => JSON.parse((await wharf(['status', '--json', '--config', config])).stdout) as {
     channels: { channel: string; files: Record<string, number>; notices: number }[];
     notices: { kind: string; file: string; message: string }[];

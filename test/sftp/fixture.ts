@@ -9,6 +9,7 @@ import { SftpSource, type SeenStore } from '../../src/sources/sftp/source.js';
 import type { ReadyFile } from '../../src/pipeline/ports.js';
 import type { NoticeBoard } from '../../src/sources/notices.js';
 import type { Sshd } from '../helpers/sshd.js';
+import { REPO } from '../helpers/cli.js';
 
 /** A channel config reaching the test server with the client key; short times so tests are quick. */
 export function channelConfig(sshd: Sshd, overrides: Partial<SftpChannelConfig> = {}): SftpChannelConfig {
@@ -98,4 +99,51 @@ export async function pollUntil(source: SftpSource, count: number, timeoutMs = 1
 
 export async function listDir(dir: string): Promise<string[]> {
   return (await fs.readdir(dir).catch(() => [] as string[])).sort();
+}
+
+/** An empty folder `name` in the sshd's root (removed first if a test left it behind). */
+export async function freshDir(sshd: Sshd, name: string): Promise<string> {
+  const dir = path.join(sshd.root, name);
+  await fs.rm(dir, { recursive: true, force: true });
+  await fs.mkdir(dir, { recursive: true });
+  return dir;
+}
+
+/**
+ * Writes `<work>/wharf<suffix>.yaml`: one SFTP channel (`<merchant>/sftp`, default `acme`) on the
+ * test server reading `inbox`, with its ledger, `var` and `warehouse` under `work` (the suffix keeps
+ * several configs apart). No `hostKey` writes the placeholder comment a new user starts from. `extra`
+ * adds channel lines (indented 8 spaces), `top` top-level lines. Returns the config's path.
+ */
+export async function writeSftpCliConfig(sshd: Sshd, o: {
+  work: string; inbox: string; hostKey?: string; suffix?: string; merchant?: string; files?: string;
+  keyFile?: string; extra?: string; top?: string;
+}): Promise<string> {
+  const sfx = o.suffix ?? '';
+  const file = path.join(o.work, `wharf${sfx}.yaml`);
+  const hostKey = o.hostKey ? `hostKey: "${o.hostKey}"` : `# hostKey: run \`wharf trust-host ${o.merchant ?? 'acme'}/sftp\` and paste the fingerprint here`;
+  await fs.writeFile(
+    file,
+    `ledger: { path: ${o.work}/wharf${sfx}.sqlite }
+mappings: ${path.join(REPO, 'mappings')}
+dataDir: ${o.work}/var${sfx}
+${o.top ?? ''}warehouse:
+  orders: { path: ${o.work}/warehouse${sfx} }
+merchants:
+  ${o.merchant ?? 'acme'}:
+    channels:
+      sftp:
+        type: sftp
+        host: 127.0.0.1
+        port: ${sshd.port}
+        username: ${sshd.username}
+        privateKey: file:${o.keyFile ?? path.join(o.work, 'client_key')}
+        ${hostKey}
+        paths: [${o.inbox}]
+        files: [${o.files ?? '{ pattern: "*.csv", mapping: demo-orders-csv }'}]
+        minAge: 0
+        connectTimeout: 5
+${o.extra ?? ''}`,
+  );
+  return file;
 }

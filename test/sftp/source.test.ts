@@ -2,7 +2,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, waitFor, type Sshd } from '../helpers/sshd.js';
-import { listDir, makeSource, pollUntil, readAll } from './fixture.js';
+import { freshDir, listDir, makeSource, pollUntil, readAll } from './fixture.js';
 
 let sshd: Sshd;
 beforeAll(async () => {
@@ -12,16 +12,9 @@ afterAll(async () => {
   await sshd?.cleanup();
 });
 
-async function freshDir(name: string): Promise<string> {
-  const dir = path.join(sshd.root, name);
-  await fs.rm(dir, { recursive: true, force: true });
-  await fs.mkdir(dir, { recursive: true });
-  return dir;
-}
-
 describe('SftpSource', () => {
   it('takes complete files, hands out their content, and archives them after settle', async () => {
-    const dir = await freshDir('happy');
+    const dir = await freshDir(sshd, 'happy');
     await fs.writeFile(path.join(dir, 'a.csv'), 'id,qty\n1,2\n');
     await fs.writeFile(path.join(dir, 'b.csv'), 'id,qty\n3,4\n');
     await fs.writeFile(path.join(dir, 'skip.txt'), 'no rule matches');
@@ -54,7 +47,7 @@ describe('SftpSource', () => {
 
 describe('SftpSource: never a file still being written', () => {
   it('does not take a file uploaded in slow chunks before it is complete', async () => {
-    const dir = await freshDir('slow');
+    const dir = await freshDir(sshd, 'slow');
     const target = path.join(dir, 'slow.csv');
     const { source } = await makeSource(sshd, { paths: [dir], minAge: 0.6 });
     await source.open();
@@ -91,7 +84,7 @@ describe('SftpSource: never a file still being written', () => {
   });
 
   it('honours done-files and removes them with the file', async () => {
-    const dir = await freshDir('done');
+    const dir = await freshDir(sshd, 'done');
     await fs.writeFile(path.join(dir, 'a.csv'), 'a\n');
     await fs.writeFile(path.join(dir, 'b.csv'), 'b\n');
     await fs.writeFile(path.join(dir, 'b.csv.ok'), '');
@@ -112,7 +105,7 @@ describe('SftpSource: never a file still being written', () => {
   });
 
   it('skips a file that changed between listing and download, and takes it whole later', async () => {
-    const dir = await freshDir('changed');
+    const dir = await freshDir(sshd, 'changed');
     const big = path.join(dir, 'grow.csv');
     await fs.writeFile(big, Buffer.alloc(80 * 1024 * 1024, 'growing,file\n'));
     const { source, staging } = await makeSource(sshd, { paths: [dir] });
@@ -136,7 +129,7 @@ describe('SftpSource: never a file still being written', () => {
 
 describe('SftpSource: after import', () => {
   it('keep: never re-offers an imported file, even after a restart, but offers a changed one', async () => {
-    const dir = await freshDir('keep');
+    const dir = await freshDir(sshd, 'keep');
     await fs.writeFile(path.join(dir, 'k.csv'), 'keep me\n');
     const first = await makeSource(sshd, { paths: [dir], afterImport: 'keep' });
     await first.source.open();
@@ -163,7 +156,7 @@ describe('SftpSource: after import', () => {
   });
 
   it('delete: removes the remote file', async () => {
-    const dir = await freshDir('delete');
+    const dir = await freshDir(sshd, 'delete');
     await fs.writeFile(path.join(dir, 'd.csv'), 'x\n');
     const { source } = await makeSource(sshd, { paths: [dir], afterImport: 'delete' });
     await source.open();
@@ -177,7 +170,7 @@ describe('SftpSource: after import', () => {
   });
 
   it('archive: never overwrites an archived file of the same name', async () => {
-    const dir = await freshDir('archive-unique');
+    const dir = await freshDir(sshd, 'archive-unique');
     await fs.mkdir(path.join(dir, 'done'));
     await fs.writeFile(path.join(dir, 'done', 'same.csv'), 'old\n');
     await fs.writeFile(path.join(dir, 'same.csv'), 'new\n');
@@ -194,7 +187,7 @@ describe('SftpSource: after import', () => {
   });
 
   it('quarantined: file and report go to the local quarantine, the remote file to error/', async () => {
-    const dir = await freshDir('quarantine');
+    const dir = await freshDir(sshd, 'quarantine');
     await fs.writeFile(path.join(dir, 'bad.csv'), 'not,valid\n');
     const { source, quarantine } = await makeSource(sshd, { paths: [dir] });
     await source.open();
@@ -213,7 +206,7 @@ describe('SftpSource: after import', () => {
   });
 
   it('release: gives the file back and the next poll offers it again', async () => {
-    const dir = await freshDir('release');
+    const dir = await freshDir(sshd, 'release');
     await fs.writeFile(path.join(dir, 'r.csv'), 'r\n');
     const { source, staging } = await makeSource(sshd, { paths: [dir] });
     await source.open();
@@ -233,7 +226,7 @@ describe('SftpSource: after import', () => {
 
 describe('SftpSource: limits and names', () => {
   it('does not download a file over maxFileSize; open() fails with FILE_TOO_LARGE; quarantine keeps the report', async () => {
-    const dir = await freshDir('too-large');
+    const dir = await freshDir(sshd, 'too-large');
     await fs.writeFile(path.join(dir, 'huge.csv'), 'x'.repeat(2000));
     const { source, staging, quarantine } = await makeSource(sshd, { paths: [dir], maxFileSize: 1000 });
     await source.open();
@@ -253,7 +246,7 @@ describe('SftpSource: limits and names', () => {
   });
 
   it('takes at most maxFilesPerPoll files per poll, oldest first', async () => {
-    const dir = await freshDir('batch');
+    const dir = await freshDir(sshd, 'batch');
     for (let i = 0; i < 7; i++) {
       const p = path.join(dir, `f${i}.csv`);
       await fs.writeFile(p, `${i}\n`);
@@ -274,7 +267,7 @@ describe('SftpSource: limits and names', () => {
   });
 
   it('refuses names that are not plain file names and still takes the rest', async () => {
-    const dir = await freshDir('names');
+    const dir = await freshDir(sshd, 'names');
     await fs.writeFile(path.join(dir, 'evil\\..\\x.csv'), 'evil\n');
     await fs.writeFile(path.join(dir, 'ctl\u0007.csv'), 'bell\n');
     await fs.writeFile(path.join(dir, 'good.csv'), 'good\n');
@@ -290,7 +283,7 @@ describe('SftpSource: limits and names', () => {
   });
 
   it('reads sub-directories when recursive, archiving within the tree but never re-reading archive/', async () => {
-    const dir = await freshDir('recursive');
+    const dir = await freshDir(sshd, 'recursive');
     await fs.mkdir(path.join(dir, 'eu', 'nl'), { recursive: true });
     await fs.writeFile(path.join(dir, 'top.csv'), 'top\n');
     await fs.writeFile(path.join(dir, 'eu', 'nl', 'deep.csv'), 'deep\n');
@@ -308,7 +301,7 @@ describe('SftpSource: limits and names', () => {
   });
 
   it('keeps reading the other paths when one is missing', async () => {
-    const dir = await freshDir('multi');
+    const dir = await freshDir(sshd, 'multi');
     await fs.writeFile(path.join(dir, 'm.csv'), 'm\n');
     const { source } = await makeSource(sshd, { paths: [path.join(sshd.root, 'does-not-exist'), dir] });
     await source.open();
