@@ -2,7 +2,7 @@ import { promises as fs, constants } from 'node:fs';
 import path from 'node:path';
 import type { FolderChannelConfig } from '../config/types.js';
 import { configDefaults } from '../config/types.js';
-import { describeRawName, isIgnoredName, unsafeNameReason } from '../transports/names.js';
+import { describeRawName, isIgnoredName, unsafeNameReason, doneSuffixOf } from '../transports/names.js';
 import { compileRules, mappingFor } from '../sources/pattern.js';
 import { describeWaiting as waitingLine } from '../sources/waiting.js';
 
@@ -65,7 +65,7 @@ async function checkDir(steps: Step[], step: string, dir: string, missingOk?: st
 async function describeWaiting(c: FolderChannelConfig): Promise<string> {
   const rules = compileRules(c.files);
   const d = configDefaults.folder;
-  const doneSuffix = c.doneFiles === true ? d.doneFileSuffix : c.doneFiles ? (c.doneFiles.suffix ?? d.doneFileSuffix) : undefined;
+  const doneSuffix = doneSuffixOf(c.doneFiles, d.doneFileSuffix);
   const root = await fs.realpath(c.path);
   let taken = 0;
   const awaitingDone: string[] = [];

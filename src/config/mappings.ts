@@ -19,7 +19,6 @@ export interface MappingCheck {
   ok: boolean;
   /** `input order, csv` when ok; the problem (what, where, how to fix) otherwise. */
   detail: string;
-  mapping?: Mapping;
 }
 
 /**
@@ -69,12 +68,12 @@ export async function checkMappings(cfg: LoadedConfig, defaults: (type: string) 
     if (misfits.length > 0) {
       const u = misfits[0]!;
       out.push({
-        name, ok: false, mapping: m,
+        name, ok: false,
         detail: `is an ${m.direction} ${m.kind} mapping, but ${u.where} needs an ${u.direction} ${u.kind} mapping (${m.file}); name a mapping with kind: ${u.kind}${u.direction === 'input' ? ' (an input mapping)' : ' (an output mapping)'}`,
       });
       continue;
     }
-    out.push({ name, ok: true, detail: `${m.direction} ${m.kind}, ${m.format}`, mapping: m });
+    out.push({ name, ok: true, detail: `${m.direction} ${m.kind}, ${m.format}` });
   }
   return out;
 }

@@ -63,13 +63,14 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     // The file as a whole could not be read: no record of it is "invalid", and the summary says how
     // many records were read before the problem ("0 records read"), never "1 of 0 records invalid".
     const report = buildReport(file, info, receivedAt, 'rejected', records, 0, 0, collected, true);
+    // A file that changed while it was read is not judged on the part that was read.
+    await file.verify?.();
     return quarantine(report, 0);
   };
 
   const reportJson = (report: ErrorReport) => `${JSON.stringify(report, null, 2)}\n`;
   const quarantine = async (report: ErrorReport, fileIdIfPartial: number): Promise<IntakeResult> => {
-    // A file that changed while it was read is not judged on the part that was read.
-    await file.verify?.();
+    // Callers have verified the file (it did not change while it was read).
     if (fileIdIfPartial) withFileId(report, fileIdIfPartial);
     const settled = await source.settle(file, { outcome: 'quarantined', reportJson: reportJson(report) });
     let fileId = fileIdIfPartial;
@@ -117,6 +118,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
       collected.add({ message: `the list of invalid records was lost when moving this file to quarantine failed after its import; run \`wharf validate ${file.name} --mapping ${file.mapping}\` on the quarantined copy to list them` });
       const report = buildReport(file, info, earlier.receivedAt, 'partial', earlier.records + earlier.invalid, earlier.invalid, earlier.records, collected);
       if (earlier.error) report.summary = earlier.error;
+      await file.verify?.();
       const result = await quarantine(report, earlier.id);
       await deps.store.removeSeen(unsettled.scope, unsettled.key);
       return result;

@@ -48,12 +48,11 @@ export class Scheduler {
 
   add(name: string, expression: string, job: () => Promise<unknown>): void {
     const log = this.logger.child({ job: name });
-    compile(expression, this.timezone, name);
     let busy = false;
     // Our own guard rather than croner's `protect`, which runs a blocked run late, as soon as the
     // previous one ends: here a due time that finds the job busy is skipped, and the next run is at
     // its own scheduled time.
-    const task = new Cron(expression, cronOptions(this.timezone), () => {
+    const task = compile(expression, this.timezone, name).schedule(() => {
       if (busy) {
         log.warn('the previous run is still going; this run is skipped');
         return;

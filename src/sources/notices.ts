@@ -46,7 +46,7 @@ export class MemoryNoticeBoard implements NoticeBoard {
 }
 
 /** The kinds a listing owns: recomputed at every look, gone when the file is gone. */
-export const LISTING_KINDS: NoticeKind[] = ['skipped', 'refused'];
+const LISTING_KINDS: NoticeKind[] = ['skipped', 'refused'];
 
 /**
  * Keeps a source's per-listing notices in step with the board: syncs only when the set changed (a

@@ -126,3 +126,12 @@ export function undecodableRemoteName(name: string): string | undefined {
 export function invalidUtf8Message(shown: string): string {
   return `the name ${shown} is not valid UTF-8 (bytes shown as \\xNN; probably written in Latin-1 or another legacy encoding), so Wharf cannot read it safely; rename the file to a UTF-8 or plain ASCII name (letters, digits, dot, dash, underscore)`;
 }
+
+/**
+ * The done-file suffix a channel's `doneFiles` setting asks for: `true` is the default suffix, an
+ * object may name its own; `undefined` when done-files are off.
+ */
+export function doneSuffixOf(doneFiles: boolean | { suffix?: string } | undefined, defaultSuffix: string): string | undefined {
+  if (doneFiles === true) return defaultSuffix;
+  return doneFiles ? (doneFiles.suffix ?? defaultSuffix) : undefined;
+}

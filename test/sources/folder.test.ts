@@ -2,7 +2,7 @@
  * The folder source on real files: a file that changes after it was offered is not committed, and
  * files it does not take are reported (once) with the reason.
  */
-import { promises as fs } from 'node:fs';
+import { appendFileSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -108,6 +108,7 @@ describe('FolderSource: nothing skipped silently', () => {
     const created = await setup({ create: true });
     await created.source.open();
     expect((await fs.stat(created.inbox)).isDirectory()).toBe(true);
+    await created.source.close();
   });
 });
 
@@ -133,7 +134,8 @@ describe('FolderSource + intake: the writer goes on while the file is read', () 
       const [offered] = await pollUntil(source, 1);
       // The sender resumes while Wharf reads: the append lands as the first chunk is consumed.
       const open = offered!.open;
-      offered!.open = () => open().once('data', () => void fs.appendFile(file, `${more}\n`));
+      // Synchronous, so the file has grown before the read goes on (and surely before verify()).
+      offered!.open = () => open().once('data', () => appendFileSync(file, `${more}\n`));
       await expect(processFile(offered!, source, policy, deps)).rejects.toMatchObject({ code: 'FILE_CHANGED' });
       expect((await store.summary()).channels.flatMap((c) => Object.values(c.files)).reduce((a, b) => a + b, 0)).toBe(0);
       expect(await fs.readdir(inbox)).toEqual(['orders.csv']);

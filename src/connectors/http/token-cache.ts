@@ -44,10 +44,6 @@ export class TokenCache {
     return true;
   }
 
-  /** When the cached token is replaced (epoch ms), if one is cached. */
-  expiresAt(): number | undefined {
-    return this.token?.expiresAt;
-  }
 
   private async refresh(): Promise<string> {
     const t = await this.fetch();

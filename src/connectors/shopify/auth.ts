@@ -68,10 +68,6 @@ export class ShopifyClientCredentials implements HttpAuth {
     return this.tokens.get();
   }
 
-  /** When the cached token is replaced (epoch ms), for tests and `test-connection`. */
-  expiresAt(): number | undefined {
-    return this.tokens.expiresAt();
-  }
 
   private async fetchToken(): Promise<FetchedToken> {
     const res = await this.client.request<{ access_token?: string; expires_in?: number; scope?: string }>({

@@ -4,7 +4,7 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../../log.js';
 import { configDefaults, type FolderChannelConfig } from '../../config/types.js';
 import { compileRules, mappingFor, type CompiledRule } from '../pattern.js';
-import { describeRawName, invalidUtf8Message, isIgnoredName, nameWithSuffix, unsafeNameReason } from '../../transports/names.js';
+import { describeRawName, invalidUtf8Message, isIgnoredName, nameWithSuffix, unsafeNameReason, doneSuffixOf } from '../../transports/names.js';
 import { writeFileAtomic } from '../../transports/folder/atomic.js';
 import { writeQuarantine } from '../quarantine.js';
 import type { FileSource, ReadyFile, SettleResult, Settlement } from '../../pipeline/ports.js';
@@ -95,7 +95,7 @@ export class FolderSource implements FileSource {
     this.importedFrom = opts.importedFrom;
     if (this.cfg.afterImport === 'keep' && !this.seen) throw new Error('afterImport: keep needs a seen store');
     this.rules = compileRules(c.files);
-    this.doneSuffix = c.doneFiles === true ? d.doneFileSuffix : c.doneFiles ? (c.doneFiles.suffix ?? d.doneFileSuffix) : undefined;
+    this.doneSuffix = doneSuffixOf(c.doneFiles, d.doneFileSuffix);
     this.tracker = new StabilityTracker(((c.minAge ?? d.minAge) * 1000));
     this.log = opts.logger.child({ merchant: opts.merchant, channel: opts.channel, source: 'folder' });
     this.board = opts.notices ?? new MemoryNoticeBoard();
@@ -443,7 +443,7 @@ function keptKey(name: string, size: number, mtimeMs: number): string {
  * Copies the bytes `from` leads to (a symbolic link's target) into the archive under `name`, written
  * atomically (temporary dot-name, fsync, rename), then removes `from` itself (the link, not its target).
  */
-export async function archiveCopy(dir: string, from: string, name: string): Promise<string> {
+async function archiveCopy(dir: string, from: string, name: string): Promise<string> {
   const target = await freeArchiveName(dir, name);
   await writeFileAtomic(target, await fs.readFile(from));
   await fs.rm(from, { force: true });

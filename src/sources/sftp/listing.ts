@@ -70,8 +70,7 @@ export async function resolveEntry(
     if (!st) return { ...base, type: 'other', refusal: 'it vanished or cannot be read' };
     const byStat = typeFromMode(st.mode);
     if (byStat !== 'unknown') return { ...base, size: st.size, mtime: st.mtime, type: byStat === 'symlink' ? 'file' : byStat };
-    const isDir = await conn.readdir(remotePath).then(() => true, () => false);
-    return { ...base, size: st.size, mtime: st.mtime, type: isDir ? 'directory' : 'file' };
+    return { ...base, size: st.size, mtime: st.mtime, type: (await conn.isDirectory(remotePath, st)) ? 'directory' : 'file' };
   }
   if (type !== 'symlink') return { ...base, type };
   const target = await conn.statIfExists(remotePath);

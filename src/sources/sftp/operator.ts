@@ -10,7 +10,7 @@ import { SftpConnection, isNoSuchFile, isPermissionDenied } from '../../transpor
 import { fingerprintOf, keyTypeOf, normalisePin } from '../../transports/sftp/hostkey.js';
 import { resolveEntry } from './listing.js';
 import { compileRules, mappingFor } from '../pattern.js';
-import { isIgnoredName, undecodableRemoteName, unsafeNameReason } from '../../transports/names.js';
+import { isIgnoredName, undecodableRemoteName, unsafeNameReason, doneSuffixOf } from '../../transports/names.js';
 import { describeWaiting as waitingLine } from '../waiting.js';
 
 /**
@@ -199,7 +199,7 @@ async function describeWaiting(conn: SftpConnection, dir: string, entries: { fil
   let real: Promise<string> | undefined;
   const rootReal = () => (real ??= conn.realpath(dir));
   const d = sftpConfigDefaults;
-  const doneSuffix = config.doneFiles === true ? d.doneFileSuffix : config.doneFiles ? (config.doneFiles.suffix ?? d.doneFileSuffix) : undefined;
+  const doneSuffix = doneSuffixOf(config.doneFiles, d.doneFileSuffix);
   const own = new Set([config.archiveFolder ?? d.archiveFolder, config.errorFolder ?? d.errorFolder]);
   const names = new Set(entries.map((e) => e.filename));
   let taken = 0;

@@ -1,7 +1,7 @@
 import path from 'node:path';
 import { WharfError } from '../../errors.js';
 import { formatAjvErrors, validatorFor } from '../../schemas.js';
-import { unsafeNameReason } from '../names.js';
+import { unsafeNameReason, doneSuffixOf } from '../names.js';
 
 /**
  * One SFTP channel as written in the config (after the loader resolved `file:` and `${ENV}`
@@ -185,7 +185,7 @@ export function resolveSftpSource(cfg: SftpChannelConfig, where = 'sftp channel'
   }
   if (cfg.paths.length === 0) throw new WharfError('CONFIG_INVALID', 'paths must list at least one remote directory', { where, field: 'paths' });
   const paths = [...new Set(cfg.paths.map(normaliseRemoteDir))];
-  const doneSuffix = cfg.doneFiles === true ? d.doneFileSuffix : cfg.doneFiles ? (cfg.doneFiles.suffix ?? d.doneFileSuffix) : undefined;
+  const doneSuffix = doneSuffixOf(cfg.doneFiles, d.doneFileSuffix);
   return {
     ...resolveSftpConnection(cfg, where),
     paths,
