@@ -115,6 +115,17 @@ export function cellGetter(index: number): Getter {
 }
 
 /**
+ * How a column name found more than once is named in messages: its places (1-based, a bounded list)
+ * and the `Name#n` picks to write instead.
+ */
+export function ambiguousColumn(name: string, indexes: readonly number[]): { places: string; picks: string } {
+  const at = indexes.map((i) => i + 1);
+  const places = at.length <= LIST_MAX ? at.join(' and ') : `${at.slice(0, LIST_MAX).join(', ')} and ${at.length - LIST_MAX} more`;
+  const picks = `${at.slice(0, 2).map((_, k) => echo(`${name}#${k + 1}`)).join(' or ')}${at.length > 2 ? ' (and so on)' : ''}`;
+  return { places, picks };
+}
+
+/**
  * Turns a CSV row into `{ column: cell }`, the input of JSONata expressions over CSV. A column name
  * that occurs more than once is there as `Name#1`, `Name#2`…; reading the bare name fails the
  * expression (and so the record) with the positions, instead of silently giving the first.
@@ -122,17 +133,20 @@ export function cellGetter(index: number): Getter {
 export function rowObject(columns: readonly string[]): (row: unknown) => Record<string, string | undefined> {
   const count = new Map<string, number[]>();
   columns.forEach((c, i) => count.set(c, [...(count.get(c) ?? []), i]));
-  const dups = [...count].filter(([, at]) => at.length > 1);
+  const dups = [...count].filter(([, at]) => at.length > 1).map(([name, at]) => {
+    const { places, picks } = ambiguousColumn(name, at);
+    return [name, at, places, picks] as const;
+  });
   return (row) => {
     const cells = row as string[];
     const o: Record<string, string | undefined> = {};
     for (let i = 0; i < columns.length; i++) o[columns[i]!] = cells[i];
-    for (const [name, at] of dups) {
+    for (const [name, at, places, picks] of dups) {
       at.forEach((i, k) => (o[`${name}#${k + 1}`] = cells[i]));
       Object.defineProperty(o, name, {
         enumerable: false,
         get() {
-          throw new Error(`column ${echo(name)} appears ${at.length} times in the header (columns ${at.slice(0, LIST_MAX).map((i) => i + 1).join(' and ')}${at.length > LIST_MAX ? ` and ${at.length - LIST_MAX} more` : ''}); read ${at.slice(0, 2).map((_, k) => echo(`${name}#${k + 1}`)).join(' or ')}${at.length > 2 ? ' (and so on)' : ''}`);
+          throw new Error(`column ${echo(name)} appears ${at.length} times in the header (columns ${places}); read ${picks}`);
         },
       });
     }

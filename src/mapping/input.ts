@@ -1,10 +1,10 @@
 import type { Readable } from 'node:stream';
-import { ContentError, LIST_MAX, echo, echoList } from '../errors.js';
+import { ContentError, echo, echoList } from '../errors.js';
 import { readCsv, type CsvReadOptions } from '../formats/csv.js';
 import { readJsonRecords, readNdjson } from '../formats/json.js';
 import { readXmlRecords } from '../formats/xml.js';
 import type { RecordKind } from '../schemas.js';
-import { cellGetter, columnIndex, findColumn, objectGetter, objectPathCode, rowObject, type Getter } from './accessors.js';
+import { ambiguousColumn, cellGetter, columnIndex, findColumn, objectGetter, objectPathCode, rowObject, type Getter } from './accessors.js';
 import type { ScopePlan } from './fields.js';
 import { RecordMapper, type Binder, type RecordCtx } from './runtime.js';
 import type { FormatName, InputMapping, MappedRecord, MappingContext } from './types.js';
@@ -102,13 +102,11 @@ export class CompiledInputMapping implements InputMapping {
     const matches = read.map((n) => [n, findColumn(columns, n)] as const);
     for (const [name, m] of matches) {
       if ('ambiguous' in m) {
-        const at = m.ambiguous.map((i) => i + 1);
-        const places = at.length <= LIST_MAX ? at.join(' and ') : `${at.slice(0, LIST_MAX).join(', ')} and ${at.length - LIST_MAX} more`;
-        const picks = at.slice(0, 2).map((_, k) => echo(`${name}#${k + 1}`)).join(' or ');
+        const { places, picks } = ambiguousColumn(name, m.ambiguous);
         throw new ContentError(
           'PARSE_FAILED',
-          `the CSV header has column ${echo(name)} ${at.length} times (columns ${places}), and mapping ${this.name} reads it: which one is meant is not clear`,
-          { line: line || 1, hint: `write ${picks}${at.length > 2 ? ' (and so on)' : ''} in the mapping to pick one column by its place among the columns of that name` },
+          `the CSV header has column ${echo(name)} ${m.ambiguous.length} times (columns ${places}), and mapping ${this.name} reads it: which one is meant is not clear`,
+          { line: line || 1, hint: `write ${picks} in the mapping to pick one column by its place among the columns of that name` },
         );
       }
     }
