@@ -6,7 +6,7 @@ import { formatAjvErrors, validatorFor } from '../schemas.js';
 import { requireSecretReferences, resolveReferences } from './secrets.js';
 import { assertCron } from '../schedule/cron.js';
 import { configDefaults, type ChannelConfig, type FolderChannelConfig, type WharfConfig } from './types.js';
-import type { SftpConnectionConfig } from '../transports/sftp/config.js';
+import { sftpConfigDefaults, type SftpConnectionConfig } from '../transports/sftp/config.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/wharf.yaml';
 
@@ -107,7 +107,7 @@ function normalise(raw: WharfConfig, file: string, dir: string): LoadedConfig {
     dataDir,
     ledger,
     logLevel: raw.log?.level ?? configDefaults.logLevel,
-    timezone: checkTimezone(raw.schedule?.timezone ?? 'UTC', file),
+    timezone: checkTimezone(raw.schedule?.timezone ?? configDefaults.timezone, file),
     delivery: {
       intervalMs: (raw.delivery?.interval ?? configDefaults.delivery.interval) * 1000,
       maxBackoffMs: (raw.delivery?.maxBackoff ?? configDefaults.delivery.maxBackoff) * 1000,
@@ -146,14 +146,14 @@ function channelEntry(merchant: string, channel: string, c: ChannelConfig, abs: 
   }
   const quarantineDir = c.quarantineDir ? abs(c.quarantineDir) : path.join(dataDir, 'quarantine', merchant, channel);
   if (c.type === 'sftp') {
-    return { ...base, config: { ...c, quarantineDir }, quarantineDir, maxFileSize: c.maxFileSize ?? 1024 * 1024 * 1024 };
+    return { ...base, config: { ...c, quarantineDir }, quarantineDir, maxFileSize: c.maxFileSize ?? sftpConfigDefaults.maxFileSize };
   }
   for (const job of ['orders', 'products'] as const) {
     const expr = c.schedules?.[job];
     if (expr) assertCron(expr, `merchants.${merchant}.channels.${channel}.schedules.${job}`);
   }
   // One bad order must not hold up a whole API page: API channels accept the valid orders by default.
-  return { ...base, onInvalid: c.onInvalid ?? 'acceptValid', config: { ...c, quarantineDir }, quarantineDir, maxFileSize: 256 * 1024 * 1024 };
+  return { ...base, onInvalid: c.onInvalid ?? configDefaults.api.onInvalid, config: { ...c, quarantineDir }, quarantineDir, maxFileSize: 256 * 1024 * 1024 };
 }
 
 export function findChannel(config: LoadedConfig, name: string): ChannelEntry {

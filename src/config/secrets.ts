@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WharfError } from '../errors.js';
-import { loadSchema } from '../schemas.js';
+import { secretFields } from './schema-facts.js';
 
 /**
  * Resolves secret references in every string of the raw config: `${NAME}` (anywhere in a string) is
@@ -52,7 +52,7 @@ const REFERENCE = /^(\$\{[A-Za-z_][A-Za-z0-9_]*\}|file:.+)$/s;
 
 /**
  * Refuses a secret written into the config itself where the channel schema marks the field
- * `"x-secret": "reference"` (Shopify's accessToken and clientSecret): such a value must be a
+ * `"x-secret": "reference"` (an SFTP password, Shopify's accessToken, ...): such a value must be a
  * reference, `${NAME}` or `file:/path`. Runs on the raw config, before references are resolved.
  * Throws CONFIG_SECRET naming the key path, never the value.
  */
@@ -77,18 +77,16 @@ export function requireSecretReferences(raw: unknown): void {
 
 const referenceOnly = new Map<string, string[]>();
 
-/** The fields of a channel type whose schema says `"x-secret": "reference"`. */
+/** The fields of a channel type whose schema (or the common schema it references) says `"x-secret": "reference"`. */
 function referenceOnlyFields(type: unknown): string[] {
   if (typeof type !== 'string' || !/^[a-z]+$/.test(type)) return [];
   let fields = referenceOnly.get(type);
   if (!fields) {
-    let props: Record<string, { 'x-secret'?: unknown }> = {};
     try {
-      props = (loadSchema(`channel-${type}.schema.json`) as { properties?: typeof props }).properties ?? {};
+      fields = secretFields(`channel-${type}.schema.json`).filter((s) => s.mark === 'reference').map((s) => s.field);
     } catch {
-      props = {}; // an unknown type is reported by the schema check
+      fields = []; // an unknown type is reported by the schema check
     }
-    fields = Object.entries(props).filter(([, v]) => v['x-secret'] === 'reference').map(([k]) => k);
     referenceOnly.set(type, fields);
   }
   return fields;
