@@ -8,7 +8,9 @@
  * - constraint-only `anyOf`/`oneOf` (an SFTP channel needs a password or a privateKey; a date or a
  *   date-time), which the generator would turn into odd intersections;
  * - a platform schema's refinements of fields that channel-api-common.schema.json defines (their
- *   defaults and descriptions): the type comes from the common schema.
+ *   defaults and descriptions): the type comes from the common schema;
+ * - a `$ref` to one field of another schema (`channel-sftp.schema.json#/properties/host`) is inlined,
+ *   so that the field's type stays inline instead of becoming a named type (`Files1`).
  * Type names come from the table below (the names the code has always used), not from the titles.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -35,9 +37,11 @@ const NAMES = {
   merchant: 'MerchantConfig',
   channel: 'ChannelConfig',
   orderDestination: 'OrderDestinationConfig',
-  sftpConnection: 'SftpConnectionConfig',
-  fileRule: 'FileRule',
+  sftpConnection: 'SftpServerConfig',
   reportSource: 'ReportSourceConfig',
+  reportFolder: 'FolderReportSourceConfig',
+  reportSftp: 'SftpReportSourceConfig',
+  reportMerchant: 'ReportMerchant',
   reportStock: 'ReportStockPolicy',
   exports: 'MerchantExportsConfig',
   stockExport: 'StockExportConfig',
@@ -70,6 +74,18 @@ function trim(node) {
   return out;
 }
 
+/** Replaces `{ $ref: "<file>#/properties/<name>", ...siblings }` by a copy of that field, siblings winning. */
+function inlineFieldRefs(node, all) {
+  if (Array.isArray(node)) return node.map((n) => inlineFieldRefs(n, all));
+  if (!node || typeof node !== 'object') return node;
+  const m = typeof node.$ref === 'string' ? /^([\w.-]+\.schema\.json)#\/properties\/([^/]+)$/.exec(node.$ref) : null;
+  if (m) {
+    const { $ref: _ref, ...siblings } = node;
+    return inlineFieldRefs({ ...structuredClone(all[m[1]].properties[m[2]]), ...siblings }, all);
+  }
+  return Object.fromEntries(Object.entries(node).map(([k, v]) => [k, inlineFieldRefs(v, all)]));
+}
+
 /** The trimmed copies of every schema, by file name. */
 function trimmedSchemas() {
   const files = readdirSync(SCHEMAS).filter((f) => f.endsWith('.schema.json'));
@@ -79,7 +95,7 @@ function trimmedSchemas() {
     if (!schema.allOf?.some((s) => s.$ref === 'channel-api-common.schema.json')) continue;
     for (const k of commonKeys) delete schema.properties[k];
   }
-  return Object.fromEntries(Object.entries(all).map(([f, s]) => [f, trim(s)]));
+  return Object.fromEntries(Object.entries(all).map(([f, s]) => [f, trim(inlineFieldRefs(s, all))]));
 }
 
 /** The generated TypeScript source (what OUTPUT must hold). */

@@ -49,10 +49,12 @@ function collectDefaults(schema: SchemaNode, into: Record<string, unknown>): Rec
 /**
  * The `default`s of a schema's properties (`schemas/<file>`), nested objects as nested objects, with
  * those of the schemas it references through `allOf` (a platform's channel schema and the common
- * webshop fields). Reads the file once per call; callers keep the result in a module constant.
+ * webshop fields). `pointer` picks a part of the file (`/$defs/reportStock`). Reads the file once
+ * per call; callers keep the result in a module constant.
  */
-export function schemaDefaults<T>(file: string): Defaults<T> {
-  return collectDefaults(loadSchema(file) as SchemaNode, {}) as Defaults<T>;
+export function schemaDefaults<T>(file: string, pointer = ''): Defaults<T> {
+  const schema = pointer ? schemaValue<SchemaNode>(file, pointer) : (loadSchema(file) as SchemaNode);
+  return collectDefaults(schema, {}) as Defaults<T>;
 }
 
 /**

@@ -5,6 +5,20 @@
  */
 
 /**
+ * Where the warehouse system leaves its stock and shipment reports: a folder or an SFTP account, read like a merchant's folder or SFTP channel. In status and the ledger it is merchant `@warehouse`, channel `<report name>`.
+ *
+ * This interface was referenced by `WharfConfig`'s JSON-Schema
+ * via the `definition` "reportSource".
+ */
+export type ReportSourceConfig = FolderReportSourceConfig | SftpReportSourceConfig;
+/**
+ * Optional: every record of this source belongs to this merchant (a per-merchant report folder); it must be a configured merchant id. Without it each record's mapped `merchant` field decides, and a record whose merchant is missing or unknown is invalid.
+ *
+ * This interface was referenced by `WharfConfig`'s JSON-Schema
+ * via the `definition` "reportMerchant".
+ */
+export type ReportMerchant = string;
+/**
  * This interface was referenced by `WharfConfig`'s JSON-Schema
  * via the `definition` "channel".
  */
@@ -249,6 +263,12 @@ export interface WharfConfig {
        */
       mapping?: string;
     };
+    /**
+     * Report sources by name: where the warehouse system leaves stock and shipment reports. Each is read like a merchant's folder or SFTP channel.
+     */
+    reports?: {
+      [k: string]: ReportSourceConfig;
+    };
   };
   /**
    * Merchants by id. A merchant id is part of every record id and file name, so keep it short and stable.
@@ -289,55 +309,290 @@ export interface OrderDestinationConfig {
    * order: one file per order and one per cancellation (what most warehouse systems poll for). file: one file per imported input file holding all its new orders and cancellations (NDJSON, or the output mapping's format) — for very large uploads.
    */
   batch?: 'order' | 'file';
+  sftp?: SftpServerConfig;
+}
+/**
+ * Connection to an SFTP server (warehouse.orders with type sftp, an export destination with type sftp): the same fields and secrets rules as an SFTP channel.
+ *
+ * This interface was referenced by `WharfConfig`'s JSON-Schema
+ * via the `definition` "sftpConnection".
+ */
+export interface SftpServerConfig {
   /**
-   * Connection to the warehouse's SFTP server (type sftp); the same fields and secrets rules as an SFTP channel.
+   * Host name or IP address of the SFTP server.
    */
-  sftp?: {
+  host: string;
+  /**
+   * TCP port of the SSH server.
+   */
+  port?: number;
+  /**
+   * Login name on the SFTP server.
+   */
+  username: string;
+  /**
+   * Password for password authentication. Use a reference, never the literal value: `${SFTP_ACME_PASSWORD}` or `file:/run/secrets/acme-sftp`.
+   */
+  password?: string;
+  /**
+   * Private key text (OpenSSH or PEM format) for public-key authentication, usually `file:/path/to/id_ed25519`.
+   */
+  privateKey?: string;
+  /**
+   * Passphrase of an encrypted privateKey.
+   */
+  passphrase?: string;
+  /**
+   * pinned SHA256 fingerprint of the server's host key, exactly as `wharf trust-host CHANNEL` or `ssh-keygen -lf KEY.pub` prints it (SHA256:...). Wharf refuses servers whose key does not match. Leave it out only to set a channel up: `wharf trust-host` and `wharf test-connection` then print the key the server offers; `wharf check` reports the channel, and polls fail closed until it is pinned.
+   */
+  hostKey: string;
+  /**
+   * Seconds to wait for the TCP connection, SSH handshake and login.
+   */
+  connectTimeout?: number;
+  /**
+   * Seconds an SFTP operation may make no progress before the connection is given up and re-opened at the next poll.
+   */
+  operationTimeout?: number;
+  /**
+   * Seconds between SSH keepalive messages; after three unanswered ones the connection counts as lost. 0 turns keepalives off.
+   */
+  keepaliveInterval?: number;
+  /**
+   * Parallel transfers on the channel's SSH connection (up to 4 SFTP sessions are opened; servers usually allow 10 per connection).
+   */
+  concurrency?: number;
+}
+/**
+ * A report source of type folder: the fields of a merchant's folder channel (schemas/channel-folder.schema.json), plus `merchant` and `stock`.
+ *
+ * This interface was referenced by `WharfConfig`'s JSON-Schema
+ * via the `definition` "reportFolder".
+ */
+export interface FolderReportSourceConfig {
+  /**
+   * folder: a local or mounted folder the warehouse system writes its reports into. sftp: directories on an SFTP server (the warehouse's, or a merchant's).
+   */
+  type: 'folder';
+  /**
+   * The inbox folder, relative to the config file's folder or absolute.
+   */
+  path: string;
+  /**
+   * Which report files to take and how to read them: the first rule whose pattern matches a file's name chooses its mapping, an input mapping of kind stock or shipment. Files matching no rule are left alone.
+   *
+   * @minItems 1
+   */
+  files: {
     /**
-     * Host name or IP address of the SFTP server.
+     * Glob on the file name: `*`, `?`, `[abc]`, `{csv,txt}`.
      */
-    host: string;
+    pattern: string;
     /**
-     * TCP port of the SSH server.
+     * Name of a mapping in the mappings folder (file name without .yaml).
      */
-    port?: number;
+    mapping: string;
+  }[];
+  /**
+   * Create the inbox folder when it does not exist. Off by default: a missing inbox usually means a volume that is not mounted, which is reported as a channel error instead of silently filling an empty folder. The quick-start config turns it on for its demo inbox.
+   */
+  create?: boolean;
+  /**
+   * What happens to a file after its records are committed to the ledger: moved into the archive folder, deleted, or left in place (the ledger remembers it, so it is never imported twice).
+   */
+  afterImport?: 'archive' | 'delete' | 'keep';
+  /**
+   * Where imported files go (afterImport: archive). Default: `archive` inside the inbox.
+   */
+  archiveDir?: string;
+  /**
+   * Where bad files go, each next to its `<name>.errors.json` report. Default: `quarantine` inside the inbox.
+   */
+  quarantineDir?: string;
+  /**
+   * rejectFile: one invalid record quarantines the whole file and imports nothing from it. acceptValid: valid records are imported; the file is quarantined with a report of the invalid ones.
+   */
+  onInvalid?: 'rejectFile' | 'acceptValid';
+  /**
+   * Seconds a file must have been seen, with unchanged size and modification time, before it is taken (counted from when Wharf first saw it, not from its mtime).
+   */
+  minAge?: number;
+  /**
+   * Seconds between full rescans of the folder (backs up file-system events, which NFS and Docker mounts may not deliver).
+   */
+  pollInterval?: number;
+  /**
+   * Use file-system events (chokidar) to notice new files before the next rescan.
+   */
+  watch?: boolean;
+  /**
+   * Done-file convention: take `orders.csv` only when `orders.csv.done` (or the given suffix) exists next to it. The done-file is removed after import.
+   */
+  doneFiles?:
+    | boolean
+    | {
+        suffix?: string;
+      };
+  /**
+   * At most this many files are taken per look; the rest wait for the next one.
+   */
+  maxFilesPerPoll?: number;
+  /**
+   * Bytes (default 1 GiB; files are streamed, so the limit is about disk and time, not memory). A larger file is quarantined unread with a report saying so.
+   */
+  maxFileSize?: number;
+  merchant?: ReportMerchant;
+  stock?: ReportStockPolicy;
+}
+/**
+ * How stock reports of this source change the stock Wharf knows.
+ *
+ * This interface was referenced by `WharfConfig`'s JSON-Schema
+ * via the `definition` "reportStock".
+ */
+export interface ReportStockPolicy {
+  /**
+   * delta: a report sets the SKUs it names and leaves the others. full: a report is the whole stock of its merchant (and location): SKUs absent from it are treated as `absent` says.
+   */
+  mode?: 'delta' | 'full';
+  /**
+   * mode full only: zero sets a SKU that a full report leaves out to 0; keep leaves it as it was.
+   */
+  absent?: 'zero' | 'keep';
+  /**
+   * accept: a SKU the merchant's product catalogue lacks is taken like any other. report: such a record is a record error (quarantined with a report).
+   */
+  unknownSku?: 'accept' | 'report';
+}
+/**
+ * A report source of type sftp: the fields of a merchant's sftp channel (schemas/channel-sftp.schema.json), plus `merchant` and `stock`.
+ *
+ * This interface was referenced by `WharfConfig`'s JSON-Schema
+ * via the `definition` "reportSftp".
+ */
+export interface SftpReportSourceConfig {
+  /**
+   * folder: a local or mounted folder the warehouse system writes its reports into. sftp: directories on an SFTP server (the warehouse's, or a merchant's).
+   */
+  type: 'sftp';
+  /**
+   * Host name or IP address of the SFTP server.
+   */
+  host: string;
+  /**
+   * TCP port of the SSH server.
+   */
+  port?: number;
+  /**
+   * Login name on the SFTP server.
+   */
+  username: string;
+  /**
+   * Password for password authentication. Use a reference, never the literal value: `${SFTP_ACME_PASSWORD}` or `file:/run/secrets/acme-sftp`.
+   */
+  password?: string;
+  /**
+   * Private key text (OpenSSH or PEM format) for public-key authentication, usually `file:/path/to/id_ed25519`.
+   */
+  privateKey?: string;
+  /**
+   * Passphrase of an encrypted privateKey.
+   */
+  passphrase?: string;
+  /**
+   * pinned SHA256 fingerprint of the server's host key, exactly as `wharf trust-host CHANNEL` or `ssh-keygen -lf KEY.pub` prints it (SHA256:...). Wharf refuses servers whose key does not match. Leave it out only to set a channel up: `wharf trust-host` and `wharf test-connection` then print the key the server offers; `wharf check` reports the channel, and polls fail closed until it is pinned.
+   */
+  hostKey?: string;
+  /**
+   * Remote directories to read order files from. Relative paths are relative to the login directory.
+   *
+   * @minItems 1
+   */
+  paths: string[];
+  /**
+   * Which report files to take and how to read them: the first rule whose pattern matches a file's name chooses its mapping, an input mapping of kind stock or shipment. Files matching no rule are left alone.
+   *
+   * @minItems 1
+   */
+  files: {
     /**
-     * Login name on the SFTP server.
+     * Glob on the file name (`*`, `?`, `[abc]`, `{a,b}`), case-sensitive.
      */
-    username: string;
+    pattern: string;
     /**
-     * Password for password authentication. Use a reference, never the literal value: `${SFTP_ACME_PASSWORD}` or `file:/run/secrets/acme-sftp`.
+     * Name of the mapping in mappings/ that reads these files.
      */
-    password?: string;
-    /**
-     * Private key text (OpenSSH or PEM format) for public-key authentication, usually `file:/path/to/id_ed25519`.
-     */
-    privateKey?: string;
-    /**
-     * Passphrase of an encrypted privateKey.
-     */
-    passphrase?: string;
-    /**
-     * pinned SHA256 fingerprint of the server's host key, exactly as `wharf trust-host CHANNEL` or `ssh-keygen -lf KEY.pub` prints it (SHA256:...). Wharf refuses servers whose key does not match. Leave it out only to set a channel up: `wharf trust-host` and `wharf test-connection` then print the key the server offers; `wharf check` reports the channel, and polls fail closed until it is pinned.
-     */
-    hostKey: string;
-    /**
-     * Seconds to wait for the TCP connection, SSH handshake and login.
-     */
-    connectTimeout?: number;
-    /**
-     * Seconds an SFTP operation may make no progress before the connection is given up and re-opened at the next poll.
-     */
-    operationTimeout?: number;
-    /**
-     * Seconds between SSH keepalive messages; after three unanswered ones the connection counts as lost. 0 turns keepalives off.
-     */
-    keepaliveInterval?: number;
-    /**
-     * Parallel transfers on the channel's SSH connection (up to 4 SFTP sessions are opened; servers usually allow 10 per connection).
-     */
-    concurrency?: number;
-  };
+    mapping: string;
+  }[];
+  /**
+   * Also read sub-directories of each path (the archive and error folders are never read).
+   */
+  recursive?: boolean;
+  /**
+   * Seconds between two looks at the server.
+   */
+  pollInterval?: number;
+  /**
+   * Seconds a file must stay unchanged in size and modification time, counted from when Wharf first saw it so (not from its mtime), before it is taken. A file is also never taken on the first look.
+   */
+  minAge?: number;
+  /**
+   * Done-file convention: when on, a file is taken only once `<name><suffix>` exists next to it (e.g. `orders.csv.done`); the done-file is removed with the file. `true` uses the suffix `.done`.
+   */
+  doneFiles?:
+    | boolean
+    | {
+        /**
+         * Suffix appended to the file name to form the done-file name.
+         */
+        suffix?: string;
+      };
+  /**
+   * What happens to a remote file after its records are committed: `archive` moves it into the archive folder (bad files into the error folder), `delete` removes it, `keep` leaves it (read-only accounts; Wharf remembers it and does not take it again).
+   */
+  afterImport?: 'archive' | 'delete' | 'keep';
+  /**
+   * Folder name, inside each path, that imported files are moved into (created if missing).
+   */
+  archiveFolder?: string;
+  /**
+   * Folder name, inside each path, that quarantined files are moved into in archive mode (created if missing).
+   */
+  errorFolder?: string;
+  /**
+   * Seconds to wait for the TCP connection, SSH handshake and login.
+   */
+  connectTimeout?: number;
+  /**
+   * Seconds an SFTP operation may make no progress before the connection is given up and re-opened at the next poll.
+   */
+  operationTimeout?: number;
+  /**
+   * Seconds between SSH keepalive messages; after three unanswered ones the connection counts as lost. 0 turns keepalives off.
+   */
+  keepaliveInterval?: number;
+  /**
+   * At most this many files are taken per poll (oldest first); the rest wait for the next poll.
+   */
+  maxFilesPerPoll?: number;
+  /**
+   * Largest file, in bytes, that Wharf downloads (default 1 GiB; downloads are streamed). Larger files are not downloaded; they are quarantined with a report saying the limit.
+   */
+  maxFileSize?: number;
+  /**
+   * Parallel transfers on the channel's SSH connection (up to 4 SFTP sessions are opened; servers usually allow 10 per connection).
+   */
+  concurrency?: number;
+  /**
+   * rejectFile: one invalid record quarantines the whole file and imports nothing from it. acceptValid: valid records are imported; the file is quarantined with a report of the invalid ones.
+   */
+  onInvalid?: 'rejectFile' | 'acceptValid';
+  /**
+   * Local folder where bad files (downloaded copies) go, each next to its `<name>.errors.json` report. Default: `<dataDir>/quarantine/<merchant>/<channel>`.
+   */
+  quarantineDir?: string;
+  merchant?: ReportMerchant;
+  stock?: ReportStockPolicy;
 }
 /**
  * This interface was referenced by `WharfConfig`'s JSON-Schema
@@ -354,6 +609,7 @@ export interface MerchantConfig {
   channels: {
     [k: string]: ChannelConfig;
   };
+  exports?: MerchantExportsConfig;
 }
 /**
  * A local (or mounted) folder that a merchant drops order files into. Wharf watches it, takes each file once it is complete, and after the ledger commit archives, deletes or keeps it.
@@ -623,4 +879,93 @@ export interface CommonChannelConfig {
    * Local folder for pages with invalid records and their `<name>.errors.json` reports. Default: `<dataDir>/quarantine/<merchant>/<channel>`.
    */
   quarantineDir?: string;
+}
+/**
+ * Files Wharf writes for this merchant on a schedule: its stock and its shipments.
+ *
+ * This interface was referenced by `WharfConfig`'s JSON-Schema
+ * via the `definition` "exports".
+ */
+export interface MerchantExportsConfig {
+  stock?: StockExportConfig;
+  shipments?: ShipmentsExportConfig;
+}
+/**
+ * A stock file for the merchant on a schedule, from the stock Wharf knows (the warehouse's stock reports).
+ *
+ * This interface was referenced by `WharfConfig`'s JSON-Schema
+ * via the `definition` "stockExport".
+ */
+export interface StockExportConfig {
+  /**
+   * When the export runs: a cron expression (5 fields, or 6 with seconds) read in `timezone`.
+   */
+  schedule: string;
+  /**
+   * IANA time zone of `schedule` and of the time in `fileName`. Default: schedule.timezone.
+   */
+  timezone?: string;
+  destination: ExportDestinationConfig;
+  /**
+   * Name of an output mapping of kind stock (in the mappings folder) that writes the file.
+   */
+  mapping: string;
+  /**
+   * Name of each file written: `{merchant}` is the merchant id, any other `{...}` is a luxon date/time format (e.g. `{yyyyMMdd-HHmm}`) taken at the run's scheduled time in `timezone`. The result must be a plain file name (no `/`).
+   */
+  fileName: string;
+  /**
+   * false: a run with nothing to say writes no file. true: it writes a file without records (the mapping's header only, where it has one).
+   */
+  writeEmpty?: boolean;
+  /**
+   * full: every SKU of the merchant with its current stock. changes: only the SKUs whose stock changed since the last export that was written.
+   */
+  mode?: 'full' | 'changes';
+}
+/**
+ * Where an export's files go: a local or mounted folder, or a directory on an SFTP server (the merchant's).
+ *
+ * This interface was referenced by `WharfConfig`'s JSON-Schema
+ * via the `definition` "exportDestination".
+ */
+export interface ExportDestinationConfig {
+  /**
+   * folder: a local or mounted folder (relative to the config file's folder). sftp: a directory on an SFTP server (connection in `sftp`).
+   */
+  type?: 'folder' | 'sftp';
+  /**
+   * Folder (type folder) or remote directory (type sftp).
+   */
+  path: string;
+  sftp?: SftpServerConfig;
+}
+/**
+ * A file of the merchant's shipments on a schedule: each shipment the warehouse reported is written once, in the first run after it came in.
+ *
+ * This interface was referenced by `WharfConfig`'s JSON-Schema
+ * via the `definition` "shipmentsExport".
+ */
+export interface ShipmentsExportConfig {
+  /**
+   * When the export runs: a cron expression (5 fields, or 6 with seconds) read in `timezone`.
+   */
+  schedule: string;
+  /**
+   * IANA time zone of `schedule` and of the time in `fileName`. Default: schedule.timezone.
+   */
+  timezone?: string;
+  destination: ExportDestinationConfig;
+  /**
+   * Name of an output mapping of kind shipment (in the mappings folder) that writes the file.
+   */
+  mapping: string;
+  /**
+   * Name of each file written: `{merchant}` is the merchant id, any other `{...}` is a luxon date/time format (e.g. `{yyyyMMdd-HHmm}`) taken at the run's scheduled time in `timezone`. The result must be a plain file name (no `/`).
+   */
+  fileName: string;
+  /**
+   * false: a run with nothing to say writes no file. true: it writes a file without records (the mapping's header only, where it has one).
+   */
+  writeEmpty?: boolean;
 }
