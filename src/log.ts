@@ -1,21 +1,20 @@
 import { pino, type Logger, type LoggerOptions } from 'pino';
 import { MESSAGE_MAX, clipMessage } from './errors.js';
+import { allSecretFieldNames } from './config/schema-facts.js';
 
 export type { Logger };
 
 /**
- * Paths that may hold secrets anywhere in a log object. pino's redaction is path-based, so the
- * common places are listed; on top of that config objects are never logged whole.
+ * Paths that may hold secrets anywhere in a log object. pino's redaction is path-based, so each name
+ * is listed at the top and two levels down: every field a config schema marks `"x-secret"` (read from
+ * schemas/, so a new secret field is redacted without a change here), and the names HTTP code uses.
+ * On top of that config objects are never logged whole.
  */
-const REDACT_PATHS = [
-  'password', '*.password', '*.*.password',
-  'passphrase', '*.passphrase', '*.*.passphrase',
-  'privateKey', '*.privateKey', '*.*.privateKey',
-  'secret', '*.secret', '*.*.secret', 'clientSecret', '*.clientSecret',
-  'token', '*.token', '*.*.token', 'accessToken', '*.accessToken',
-  'apiKey', '*.apiKey', 'consumerSecret', '*.consumerSecret', 'consumerKey', '*.consumerKey',
-  'authorization', '*.authorization', 'headers.authorization', '*.headers.authorization',
-  'req.headers.authorization', 'url', // URLs may embed credentials; we log hosts instead
+const SECRET_NAMES = [...new Set([...allSecretFieldNames(), 'secret', 'token', 'authorization'])];
+export const REDACT_PATHS: readonly string[] = [
+  ...SECRET_NAMES.flatMap((n) => [n, `*.${n}`, `*.*.${n}`]),
+  'headers.authorization', '*.headers.authorization', 'req.headers.authorization',
+  'url', // URLs may embed credentials; we log hosts instead
 ];
 
 export interface LogSettings {
@@ -66,7 +65,7 @@ export function createLogger(settings: LogSettings = {}): Logger {
   const options: LoggerOptions = {
     level,
     base: { pid: process.pid },
-    redact: { paths: REDACT_PATHS, censor: '[redacted]' },
+    redact: { paths: [...REDACT_PATHS], censor: '[redacted]' },
     ...boundedLogOptions(),
   };
   const pretty = settings.pretty ?? Boolean(process.stderr.isTTY);

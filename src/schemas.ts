@@ -83,7 +83,7 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined, option
   for (const e of errors ?? []) {
     let path = pointerToPath(e.instancePath);
     let message: string;
-    const shown = options.showValues && e.keyword !== 'required' && e.keyword !== 'additionalProperties' ? `${echo(e.data)} ` : '';
+    const shown = options.showValues && e.keyword !== 'required' && e.keyword !== 'additionalProperties' && e.keyword !== 'unevaluatedProperties' ? `${echo(e.data)} ` : '';
     // Only for records: config schema descriptions are long reference texts, not a message.
     const description = options.showValues && e.parentSchema && typeof e.parentSchema === 'object' && 'description' in e.parentSchema ? String(e.parentSchema.description) : undefined;
     switch (e.keyword) {
@@ -94,9 +94,14 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined, option
         break;
       }
       case 'additionalProperties':
-        path = path ? `${path}.${(e.params as { additionalProperty: string }).additionalProperty}` : (e.params as { additionalProperty: string }).additionalProperty;
+      case 'unevaluatedProperties': {
+        // unevaluatedProperties: a schema that adds fields to a referenced one (channel-api-common).
+        const params = e.params as { additionalProperty?: string; unevaluatedProperty?: string };
+        const extra = params.additionalProperty ?? params.unevaluatedProperty ?? '';
+        path = path ? `${path}.${extra}` : extra;
         message = 'is not a known field';
         break;
+      }
       case 'pattern':
         message = `${shown}is not valid: ${description ?? `must match ${(e.params as { pattern: string }).pattern}`}`;
         break;

@@ -5,22 +5,15 @@ import { WharfError } from '../errors.js';
 import { formatAjvErrors, validatorFor } from '../schemas.js';
 import { requireSecretReferences, resolveReferences } from './secrets.js';
 import { assertCron } from '../schedule/cron.js';
-import { configDefaults, type ChannelConfig, type FolderChannelConfig, type WharfConfig } from './types.js';
-import type { SftpConnectionConfig } from '../transports/sftp/config.js';
+import { configDefaults, type WharfConfig } from './types.js';
+import { channelEntry, type ChannelEntry } from './entries.js';
+import { exportEntries, reportSourceEntries, type ExportEntry, type ReportSourceEntry } from './return-flow.js';
+import { sftpConfigDefaults, type SftpConnectionConfig } from '../transports/sftp/config.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/wharf.yaml';
 
-/** A channel with its identity and every path made absolute. */
-export interface ChannelEntry {
-  merchant: string;
-  channel: string;
-  /** `merchant/channel`, for logs and the ledger. */
-  key: string;
-  config: ChannelConfig;
-  quarantineDir: string;
-  onInvalid: 'rejectFile' | 'acceptValid';
-  maxFileSize: number;
-}
+export type { ChannelEntry } from './entries.js';
+export type { ExportDestination, ExportEntry, ReportSourceEntry, ResolvedStockPolicy } from './return-flow.js';
 
 export interface LoadedConfig {
   file: string;
@@ -37,6 +30,10 @@ export interface LoadedConfig {
   warehouseOrders: { path: string; mapping?: string; batch: 'order' | 'file'; sftp?: SftpConnectionConfig };
   warehouseProducts: { path: string; mapping?: string };
   channels: ChannelEntry[];
+  /** `warehouse.reports`: where the warehouse's stock and shipment reports come from (merchant `@warehouse`). */
+  reportSources: ReportSourceEntry[];
+  /** `merchants.<id>.exports`: the stock and shipments files written back to merchants. */
+  exports: ExportEntry[];
 }
 
 export function configPathFrom(option: string | undefined): string {
@@ -99,6 +96,7 @@ function normalise(raw: WharfConfig, file: string, dir: string): LoadedConfig {
       channels.push(channelEntry(merchant, channel, c, abs, dataDir));
     }
   }
+  const timezone = checkTimezone(raw.schedule?.timezone ?? configDefaults.timezone, file);
   return {
     file,
     dir,
@@ -107,7 +105,7 @@ function normalise(raw: WharfConfig, file: string, dir: string): LoadedConfig {
     dataDir,
     ledger,
     logLevel: raw.log?.level ?? configDefaults.logLevel,
-    timezone: checkTimezone(raw.schedule?.timezone ?? 'UTC', file),
+    timezone,
     delivery: {
       intervalMs: (raw.delivery?.interval ?? configDefaults.delivery.interval) * 1000,
       maxBackoffMs: (raw.delivery?.maxBackoff ?? configDefaults.delivery.maxBackoff) * 1000,
@@ -122,6 +120,8 @@ function normalise(raw: WharfConfig, file: string, dir: string): LoadedConfig {
     },
     warehouseProducts: productsDestination(raw, abs),
     channels,
+    reportSources: reportSourceEntries(raw, file, abs, dataDir),
+    exports: exportEntries(raw, file, abs, timezone),
   };
 }
 
@@ -130,30 +130,6 @@ function productsDestination(raw: WharfConfig, abs: (p: string) => string): Load
   const given = raw.warehouse.products?.path;
   const p = given ? (remote ? given : abs(given)) : (remote ? path.posix : path).join((remote ? path.posix : path).dirname(remote ? raw.warehouse.orders.path : abs(raw.warehouse.orders.path)), 'products');
   return { path: p, ...(raw.warehouse.products?.mapping ? { mapping: raw.warehouse.products.mapping } : {}) };
-}
-
-function channelEntry(merchant: string, channel: string, c: ChannelConfig, abs: (p: string) => string, dataDir: string): ChannelEntry {
-  const base = { merchant, channel, key: `${merchant}/${channel}`, onInvalid: c.onInvalid ?? configDefaults.folder.onInvalid };
-  if (c.type === 'folder') {
-    const inbox = abs(c.path);
-    const config: FolderChannelConfig = {
-      ...c,
-      path: inbox,
-      archiveDir: c.archiveDir ? abs(c.archiveDir) : path.join(inbox, 'archive'),
-      quarantineDir: c.quarantineDir ? abs(c.quarantineDir) : path.join(inbox, 'quarantine'),
-    };
-    return { ...base, config, quarantineDir: config.quarantineDir!, maxFileSize: c.maxFileSize ?? configDefaults.folder.maxFileSize };
-  }
-  const quarantineDir = c.quarantineDir ? abs(c.quarantineDir) : path.join(dataDir, 'quarantine', merchant, channel);
-  if (c.type === 'sftp') {
-    return { ...base, config: { ...c, quarantineDir }, quarantineDir, maxFileSize: c.maxFileSize ?? 1024 * 1024 * 1024 };
-  }
-  for (const job of ['orders', 'products'] as const) {
-    const expr = c.schedules?.[job];
-    if (expr) assertCron(expr, `merchants.${merchant}.channels.${channel}.schedules.${job}`);
-  }
-  // One bad order must not hold up a whole API page: API channels accept the valid orders by default.
-  return { ...base, onInvalid: c.onInvalid ?? 'acceptValid', config: { ...c, quarantineDir }, quarantineDir, maxFileSize: 256 * 1024 * 1024 };
 }
 
 export function findChannel(config: LoadedConfig, name: string): ChannelEntry {

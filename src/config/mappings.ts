@@ -10,7 +10,8 @@ export interface MappingUse {
   /** The config key path that names it, for messages. */
   where: string;
   direction: 'input' | 'output';
-  kind: RecordKind;
+  /** The record kinds that fit (a report source's files may read stock or shipments). */
+  kinds: readonly RecordKind[];
 }
 
 /** The outcome of checking one mapping name against every use of it. */
@@ -24,7 +25,9 @@ export interface MappingCheck {
 /**
  * Every mapping the config names, with what each use needs: a folder or SFTP channel's `files` rules
  * and a webshop channel's orders mapping read orders (input, kind order), its products mapping reads
- * products, `warehouse.orders.mapping` writes orders and `warehouse.products.mapping` writes products.
+ * products, `warehouse.orders.mapping` writes orders and `warehouse.products.mapping` writes products;
+ * a report source's `files` rules read stock or shipments, a merchant's stock export writes stock and
+ * its shipments export shipments.
  * `defaults(type)` gives a webshop platform's default mapping names.
  */
 export function mappingUses(cfg: LoadedConfig, defaults: (type: string) => { orders: string; products: string } | undefined): MappingUse[] {
@@ -33,17 +36,23 @@ export function mappingUses(cfg: LoadedConfig, defaults: (type: string) => { ord
     const at = `merchants.${e.merchant}.channels.${e.channel}`;
     const c = e.config;
     if (c.type === 'folder' || c.type === 'sftp') {
-      c.files.forEach((f, i) => uses.push({ name: f.mapping, where: `${at}.files[${i}].mapping`, direction: 'input', kind: 'order' }));
+      c.files.forEach((f, i) => uses.push({ name: f.mapping, where: `${at}.files[${i}].mapping`, direction: 'input', kinds: ['order'] }));
       continue;
     }
     const d = defaults(c.type);
     const orders = c.mappings?.orders ?? d?.orders;
     const products = c.mappings?.products ?? d?.products;
-    if (orders) uses.push({ name: orders, where: `${at}.mappings.orders`, direction: 'input', kind: 'order' });
-    if (products) uses.push({ name: products, where: `${at}.mappings.products`, direction: 'input', kind: 'product' });
+    if (orders) uses.push({ name: orders, where: `${at}.mappings.orders`, direction: 'input', kinds: ['order'] });
+    if (products) uses.push({ name: products, where: `${at}.mappings.products`, direction: 'input', kinds: ['product'] });
   }
-  if (cfg.warehouseOrders.mapping) uses.push({ name: cfg.warehouseOrders.mapping, where: 'warehouse.orders.mapping', direction: 'output', kind: 'order' });
-  if (cfg.warehouseProducts.mapping) uses.push({ name: cfg.warehouseProducts.mapping, where: 'warehouse.products.mapping', direction: 'output', kind: 'product' });
+  if (cfg.warehouseOrders.mapping) uses.push({ name: cfg.warehouseOrders.mapping, where: 'warehouse.orders.mapping', direction: 'output', kinds: ['order'] });
+  if (cfg.warehouseProducts.mapping) uses.push({ name: cfg.warehouseProducts.mapping, where: 'warehouse.products.mapping', direction: 'output', kinds: ['product'] });
+  for (const r of cfg.reportSources) {
+    r.config.files.forEach((f, i) => uses.push({ name: f.mapping, where: `warehouse.reports.${r.channel}.files[${i}].mapping`, direction: 'input', kinds: ['stock', 'shipment'] }));
+  }
+  for (const e of cfg.exports) {
+    uses.push({ name: e.mapping, where: `merchants.${e.merchant}.exports.${e.kind}.mapping`, direction: 'output', kinds: [e.kind === 'stock' ? 'stock' : 'shipment'] });
+  }
   return uses;
 }
 
@@ -64,12 +73,13 @@ export async function checkMappings(cfg: LoadedConfig, defaults: (type: string) 
       out.push({ name, ok: false, detail: `${describeError(err)} (named at ${uses.map((u) => u.where).join(', ')})` });
       continue;
     }
-    const misfits = uses.filter((u) => u.direction !== m.direction || u.kind !== m.kind);
+    const misfits = uses.filter((u) => u.direction !== m.direction || !u.kinds.includes(m.kind));
     if (misfits.length > 0) {
       const u = misfits[0]!;
+      const kinds = u.kinds.join(' or ');
       out.push({
         name, ok: false,
-        detail: `is an ${m.direction} ${m.kind} mapping, but ${u.where} needs an ${u.direction} ${u.kind} mapping (${m.file}); name a mapping with kind: ${u.kind}${u.direction === 'input' ? ' (an input mapping)' : ' (an output mapping)'}`,
+        detail: `is an ${m.direction} ${m.kind} mapping, but ${u.where} needs an ${u.direction} ${kinds} mapping (${m.file}); name a mapping with kind: ${u.kinds.join(' or kind: ')}${u.direction === 'input' ? ' (an input mapping)' : ' (an output mapping)'}`,
       });
       continue;
     }

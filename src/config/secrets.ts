@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WharfError } from '../errors.js';
-import { loadSchema } from '../schemas.js';
+import { secretFields } from './schema-facts.js';
 
 /**
  * Resolves secret references in every string of the raw config: `${NAME}` (anywhere in a string) is
@@ -52,43 +52,49 @@ const REFERENCE = /^(\$\{[A-Za-z_][A-Za-z0-9_]*\}|file:.+)$/s;
 
 /**
  * Refuses a secret written into the config itself where the channel schema marks the field
- * `"x-secret": "reference"` (Shopify's accessToken and clientSecret): such a value must be a
+ * `"x-secret": "reference"` (an SFTP password, Shopify's accessToken, ...), in a merchant's channels,
+ * in a report source (warehouse.reports) and in an export's SFTP destination: such a value must be a
  * reference, `${NAME}` or `file:/path`. Runs on the raw config, before references are resolved.
  * Throws CONFIG_SECRET naming the key path, never the value.
  */
 export function requireSecretReferences(raw: unknown): void {
-  const merchants = (raw as { merchants?: Record<string, { channels?: Record<string, Record<string, unknown>> }> } | null)?.merchants;
-  for (const [merchant, m] of Object.entries(merchants ?? {})) {
-    for (const [channel, c] of Object.entries(m?.channels ?? {})) {
-      const fields = referenceOnlyFields(c?.type);
-      for (const field of fields) {
-        const v = c[field];
-        if (typeof v !== 'string' || REFERENCE.test(v.trim())) continue;
-        const keyPath = `merchants.${merchant}.channels.${channel}.${field}`;
-        throw new WharfError('CONFIG_SECRET', `the value is the secret itself; it must be a reference: \${ENV_NAME} or file:/path`, {
-          where: keyPath,
-          field: keyPath,
-          hint: `e.g. ${field}: \${${`${merchant}_${channel}_${field}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}} and export that variable before starting wharf (the value is not shown here)`,
-        });
-      }
+  type Obj = Record<string, unknown>;
+  const cfg = raw as { merchants?: Record<string, { channels?: Record<string, Obj>; exports?: Record<string, { destination?: { sftp?: Obj } }> }>; warehouse?: { reports?: Record<string, Obj> } } | null;
+  for (const [merchant, m] of Object.entries(cfg?.merchants ?? {})) {
+    for (const [channel, c] of Object.entries(m?.channels ?? {})) checkReferences(c, referenceOnlyFields(c?.type), `merchants.${merchant}.channels.${channel}`, `${merchant}_${channel}`);
+    for (const [kind, e] of Object.entries(m?.exports ?? {})) {
+      checkReferences(e?.destination?.sftp, referenceOnlyFields('sftp'), `merchants.${merchant}.exports.${kind}.destination.sftp`, `${merchant}_${kind}_sftp`);
     }
+  }
+  for (const [name, r] of Object.entries(cfg?.warehouse?.reports ?? {})) checkReferences(r, referenceOnlyFields(r?.type), `warehouse.reports.${name}`, `warehouse_${name}`);
+}
+
+/** Throws CONFIG_SECRET for the first of `fields` of `obj` whose value is not a reference. */
+function checkReferences(obj: Record<string, unknown> | undefined, fields: string[], at: string, envStem: string): void {
+  for (const field of fields) {
+    const v = obj?.[field];
+    if (typeof v !== 'string' || REFERENCE.test(v.trim())) continue;
+    const keyPath = `${at}.${field}`;
+    throw new WharfError('CONFIG_SECRET', `the value is the secret itself; it must be a reference: \${ENV_NAME} or file:/path`, {
+      where: keyPath,
+      field: keyPath,
+      hint: `e.g. ${field}: \${${`${envStem}_${field}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}} and export that variable before starting wharf (the value is not shown here)`,
+    });
   }
 }
 
 const referenceOnly = new Map<string, string[]>();
 
-/** The fields of a channel type whose schema says `"x-secret": "reference"`. */
+/** The fields of a channel type whose schema (or the common schema it references) says `"x-secret": "reference"`. */
 function referenceOnlyFields(type: unknown): string[] {
   if (typeof type !== 'string' || !/^[a-z]+$/.test(type)) return [];
   let fields = referenceOnly.get(type);
   if (!fields) {
-    let props: Record<string, { 'x-secret'?: unknown }> = {};
     try {
-      props = (loadSchema(`channel-${type}.schema.json`) as { properties?: typeof props }).properties ?? {};
+      fields = secretFields(`channel-${type}.schema.json`).filter((s) => s.mark === 'reference').map((s) => s.field);
     } catch {
-      props = {}; // an unknown type is reported by the schema check
+      fields = []; // an unknown type is reported by the schema check
     }
-    fields = Object.entries(props).filter(([, v]) => v['x-secret'] === 'reference').map(([k]) => k);
     referenceOnly.set(type, fields);
   }
   return fields;

@@ -145,3 +145,34 @@ describe('config errors exit 2, for check as for every verb', () => {
     expect(check.stdout).toContain('warehouse.orders.mapping needs an output order mapping');
   });
 });
+
+describe('return-flow mappings must fit their use (exit 2 from check)', () => {
+  it('a report source file rule naming an order mapping, and a stock export naming a shipment mapping', async () => {
+    const file = await variant('return-flow-kinds.yaml', (c) => {
+      c.warehouse.reports = {
+        main: { type: 'folder', path: 'reports', create: true, files: [{ pattern: 'stock*.csv', mapping: 'demo-orders-csv' }, { pattern: 'shipments*.csv', mapping: 'warehouse-shipments-csv' }] },
+      };
+      c.merchants.demo.exports = {
+        stock: { schedule: '0 * * * *', destination: { path: 'outbox' }, mapping: 'merchant-shipments-csv', fileName: 'stock-{yyyyMMdd-HHmm}.csv' },
+      };
+    });
+    const check = await wharf(['check', '--config', file]);
+    expect(check.code, check.stderr).toBe(2);
+    expect(check.stdout).toContain('mapping demo-orders-csv: ERROR is an input order mapping, but warehouse.reports.main.files[0].mapping needs an input stock or shipment mapping');
+    expect(check.stdout).toContain('mapping merchant-shipments-csv: ERROR is an output shipment mapping, but merchants.demo.exports.stock.mapping needs an output stock mapping');
+    expect(check.stdout).toMatch(/mapping warehouse-shipments-csv: ok/);
+  });
+
+  it('fitting report and export mappings pass check (0)', async () => {
+    const file = await variant('return-flow-ok.yaml', (c) => {
+      c.warehouse.reports = { main: { type: 'folder', path: 'reports', create: true, files: [{ pattern: 'stock*.csv', mapping: 'warehouse-stock-csv' }] } };
+      c.merchants.demo.exports = {
+        stock: { schedule: '0 * * * *', destination: { path: 'outbox' }, mapping: 'merchant-stock-csv', fileName: 'stock-{yyyyMMdd-HHmm}.csv' },
+        shipments: { schedule: '*/5 * * * *', destination: { path: 'outbox' }, mapping: 'merchant-shipments-csv', fileName: 'shipments-{yyyyMMdd-HHmm}.csv' },
+      };
+    });
+    const check = await wharf(['check', '--config', file]);
+    expect(check.code, `${check.stdout}\n${check.stderr}`).toBe(0);
+    expect(check.stdout).toMatch(/mapping merchant-stock-csv: ok \(output stock/);
+  });
+});

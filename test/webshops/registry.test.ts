@@ -32,8 +32,10 @@ describe('connector registry', () => {
 
   it('every platform has a valid config schema marking its secrets, and compiling mappings', async () => {
     for (const p of PLATFORMS) {
-      const schema = loadSchema(connectors[p].schemaFile) as { additionalProperties: boolean; properties: Record<string, { 'x-secret'?: boolean }> };
-      expect(schema.additionalProperties, p).toBe(false);
+      const schema = loadSchema(connectors[p].schemaFile) as { unevaluatedProperties: boolean; allOf: { $ref: string }[]; properties: Record<string, { 'x-secret'?: boolean }> };
+      // Unknown fields are refused, the shared fields come from one schema.
+      expect(schema.unevaluatedProperties, p).toBe(false);
+      expect(schema.allOf, p).toEqual([{ $ref: 'channel-api-common.schema.json' }]);
       expect(Object.values(schema.properties).some((v) => v['x-secret']), p).toBe(true);
       for (const kind of ['orders', 'products'] as const) {
         const m = await loadMapping(connectors[p].defaults.mappings[kind], MAPPINGS);

@@ -1,30 +1,16 @@
-import { commonConfigKeys, commonDefaults, parseChannelConfig } from '../http/config.js';
-import type { CommonChannelConfig } from '../types.js';
+import { parseChannelConfig } from '../http/config.js';
+import type { BolConfig } from '../../config/generated/config.js';
+import { schemaDefaults, secretKeysOf } from '../../config/schema-facts.js';
 
-/** A bol.com channel. Mirrors `schemas/channel-bol.schema.json`. */
-export interface BolConfig extends CommonChannelConfig {
-  type: 'bol';
-  /** Secret. */
-  clientId: string;
-  /** Secret. */
-  clientSecret: string;
-  tokenUrl?: string;
-  /** Seconds. */
-  exportPollInterval?: number;
-  /** Seconds. */
-  exportTimeout?: number;
-}
+/** A bol.com channel as written in the config: generated from `schemas/channel-bol.schema.json` (`npm run schemas:types`). */
+export type { BolConfig };
 
 export const BOL_SCHEMA_FILE = 'channel-bol.schema.json';
-export const bolSecretKeys = ['clientId', 'clientSecret'] as const;
+/** The fields the schema marks `x-secret`, whose values are scrubbed from messages. */
+export const bolSecretKeys = secretKeysOf(BOL_SCHEMA_FILE);
 
 export const bolDefaults = {
-  ...commonDefaults,
-  tokenUrl: 'https://login.bol.com/token',
-  exportPollInterval: 15,
-  exportTimeout: 1800,
-  rateLimit: { requestsPerSecond: 5, burst: 5 },
-  mappings: { orders: 'bol.order', products: 'bol.product' },
+  ...schemaDefaults<BolConfig>(BOL_SCHEMA_FILE),
   apiUrl: 'https://api.bol.com',
   /** The media type that selects Retailer API v10. */
   mediaType: 'application/vnd.retailer.v10+json',
@@ -32,11 +18,6 @@ export const bolDefaults = {
   /** Renew the token this long before bol says it expires. */
   tokenMarginSeconds: 30,
 } as const;
-
-export const bolConfigKeys = {
-  ...commonConfigKeys,
-  type: true, clientId: true, clientSecret: true, tokenUrl: true, exportPollInterval: true, exportTimeout: true,
-} as const satisfies Record<keyof BolConfig, true>;
 
 export function parseBolConfig(raw: unknown, where?: string): BolConfig {
   return parseChannelConfig<BolConfig>(BOL_SCHEMA_FILE, raw, 'bol.com', where);

@@ -1,5 +1,5 @@
 /** bol.com Retailer API v10 connector. https://api.bol.com/retailer/public/Retailer-API/index.html */
-export { parseBolConfig, bolApiRoot, bolDefaults, bolConfigKeys, BOL_SCHEMA_FILE, type BolConfig } from './config.js';
+export { parseBolConfig, bolApiRoot, bolDefaults, BOL_SCHEMA_FILE, type BolConfig } from './config.js';
 export { BolTokenAuth } from './auth.js';
 export { bolEndpoint, createBolContext, type BolContext } from './context.js';
 export { pullOrders, bolModifiedAt, withItemsToShip } from './orders.js';

@@ -1,22 +1,12 @@
 import { WharfError } from '../../errors.js';
 import { formatAjvErrors, validatorFor } from '../../schemas.js';
+import { schemaDefaults } from '../../config/schema-facts.js';
 import type { CommonChannelConfig, ConnectorOptions } from '../types.js';
 import type { HttpTuning } from './client.js';
 import { RateLimiter } from './limiter.js';
 
-/** Defaults every webshop channel shares; a platform's `defaults` object spreads these. */
-export const commonDefaults = {
-  schedules: { orders: '*/5 * * * *', products: '0 * * * *' },
-  overlap: 300,
-  requestTimeout: 30,
-  /** A page with some invalid orders: import the valid ones, quarantine the page with a report (the config loader applies it). */
-  onInvalid: 'acceptValid',
-} as const;
-
-/** The keys of CommonChannelConfig, for the type-vs-schema test of each platform. */
-export const commonConfigKeys = {
-  startDate: true, schedules: true, overlap: true, requestTimeout: true, rateLimit: true, mappings: true, baseUrl: true, onInvalid: true, quarantineDir: true,
-} as const satisfies Record<keyof CommonChannelConfig, true>;
+/** Defaults every webshop channel shares (schemas/channel-api-common.schema.json); a platform's own come from its schema. */
+export const commonDefaults = schemaDefaults<CommonChannelConfig>('channel-api-common.schema.json');
 
 /**
  * Validates a raw channel object against `schemas/<file>`; throws CONFIG_INVALID listing every

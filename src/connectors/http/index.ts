@@ -6,4 +6,4 @@ export { backoffDelay, parseRetryAfter, defaultRetryPolicy, sleep, type RetryPol
 export { RetryableResponse, scrub, platformMessage, statusError, networkError, type Explainer, type FailedResponse } from './errors.js';
 export { paginate, pullWithCursor, sinceOf, type OrderStream, type CursorSettings } from './pager.js';
 export { Steps } from './steps.js';
-export { commonDefaults, commonConfigKeys, parseChannelConfig, tuningOf, limiterOf, cursorSettingsOf, secretsOf } from './config.js';
+export { commonDefaults, parseChannelConfig, tuningOf, limiterOf, cursorSettingsOf, secretsOf } from './config.js';

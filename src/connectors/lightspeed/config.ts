@@ -1,39 +1,21 @@
-import { commonConfigKeys, commonDefaults, parseChannelConfig } from '../http/config.js';
-import type { CommonChannelConfig } from '../types.js';
+import { parseChannelConfig } from '../http/config.js';
+import type { LightspeedConfig } from '../../config/generated/config.js';
+import { schemaDefaults, secretKeysOf } from '../../config/schema-facts.js';
 
-/** A Lightspeed eCom (C-Series) channel. Mirrors `schemas/channel-lightspeed.schema.json`. */
-export interface LightspeedConfig extends CommonChannelConfig {
-  type: 'lightspeed';
-  /** Secret. */
-  apiKey: string;
-  /** Secret. */
-  apiSecret: string;
-  cluster?: 'eu1' | 'us1';
-  language?: string;
-  orderStatuses?: string[];
-  cancelledStatuses?: string[];
-}
+/** A Lightspeed eCom (C-Series) channel as written in the config: generated from `schemas/channel-lightspeed.schema.json` (`npm run schemas:types`). */
+export type { LightspeedConfig };
 
 export const LIGHTSPEED_SCHEMA_FILE = 'channel-lightspeed.schema.json';
-export const lightspeedSecretKeys = ['apiKey', 'apiSecret'] as const;
+/** The fields the schema marks `x-secret`, whose values are scrubbed from messages. */
+export const lightspeedSecretKeys = secretKeysOf(LIGHTSPEED_SCHEMA_FILE);
 
 export const lightspeedDefaults = {
-  ...commonDefaults,
-  cluster: 'eu1',
-  language: 'nl',
-  orderStatuses: ['processing_awaiting_shipment'],
-  cancelledStatuses: ['cancelled'],
-  // 300 requests per 5 minutes is 1/s; the x-ratelimit headers pause us before any window runs dry.
-  rateLimit: { requestsPerSecond: 1, burst: 10 },
-  mappings: { orders: 'lightspeed.order', products: 'lightspeed.product' },
+  // The schema's rateLimit default (1/s, burst 10): 300 requests per 5 minutes is 1/s; the
+  // x-ratelimit headers pause us before any window runs dry.
+  ...schemaDefaults<LightspeedConfig>(LIGHTSPEED_SCHEMA_FILE),
   /** Lightspeed's maximum `limit`. */
   pageSize: 250,
 } as const;
-
-export const lightspeedConfigKeys = {
-  ...commonConfigKeys,
-  type: true, apiKey: true, apiSecret: true, cluster: true, language: true, orderStatuses: true, cancelledStatuses: true,
-} as const satisfies Record<keyof LightspeedConfig, true>;
 
 /** The API host of each cluster. https://developers.lightspeedhq.com/ecom/introduction/introduction/ */
 export const CLUSTERS = { eu1: 'https://api.webshopapp.com', us1: 'https://api.shoplightspeed.com' } as const;

@@ -1,42 +1,24 @@
 import { IANAZone } from 'luxon';
 import { WharfError } from '../../errors.js';
-import { commonConfigKeys, commonDefaults, parseChannelConfig } from '../http/config.js';
-import type { CommonChannelConfig } from '../types.js';
+import { parseChannelConfig } from '../http/config.js';
+import type { RetailcrmConfig } from '../../config/generated/config.js';
+import { schemaDefaults, secretKeysOf } from '../../config/schema-facts.js';
 
-/** A RetailCRM (Simla.com) channel. Mirrors `schemas/channel-retailcrm.schema.json`. */
-export interface RetailcrmConfig extends CommonChannelConfig {
-  type: 'retailcrm';
-  /** https://acme.retailcrm.ru */
-  url: string;
-  /** Secret. */
-  apiKey: string;
-  site?: string;
-  /** IANA zone of the account: its dates carry no offset. */
-  timezone: string;
-  orderStatuses?: string[];
-  cancelledStatuses?: string[];
-}
+/** A RetailCRM (Simla.com) channel as written in the config: generated from `schemas/channel-retailcrm.schema.json` (`npm run schemas:types`). */
+export type { RetailcrmConfig };
 
 export const RETAILCRM_SCHEMA_FILE = 'channel-retailcrm.schema.json';
-export const retailcrmSecretKeys = ['apiKey'] as const;
+/** The fields the schema marks `x-secret`, whose values are scrubbed from messages. */
+export const retailcrmSecretKeys = secretKeysOf(RETAILCRM_SCHEMA_FILE);
 
 export const retailcrmDefaults = {
-  ...commonDefaults,
-  orderStatuses: ['send-to-assembling'],
-  cancelledStatuses: ['cancel-other'],
-  // RetailCRM allows 10 requests per second per key; stay a little below. Any one second may see
+  // The schema's rateLimit default (8/s, burst 1): RetailCRM allows 10 requests per second per key; stay a little below. Any one second may see
   // burst + requestsPerSecond requests (a full bucket, then its refill), so the burst stays at 1:
   // at most 9 a second. A burst of 8 sent up to 16 in the first second of a long pull (503s).
-  rateLimit: { requestsPerSecond: 8, burst: 1 },
-  mappings: { orders: 'retailcrm.order', products: 'retailcrm.product' },
+  ...schemaDefaults<RetailcrmConfig>(RETAILCRM_SCHEMA_FILE),
   /** Largest `limit` RetailCRM accepts (20, 50 or 100). */
   pageSize: 100,
 } as const;
-
-export const retailcrmConfigKeys = {
-  ...commonConfigKeys,
-  type: true, url: true, apiKey: true, site: true, timezone: true, orderStatuses: true, cancelledStatuses: true,
-} as const satisfies Record<keyof RetailcrmConfig, true>;
 
 export function parseRetailcrmConfig(raw: unknown, where?: string): RetailcrmConfig {
   const config = parseChannelConfig<RetailcrmConfig>(RETAILCRM_SCHEMA_FILE, raw, 'RetailCRM', where);

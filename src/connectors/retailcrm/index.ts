@@ -1,5 +1,5 @@
 /** RetailCRM (Simla.com) API v5 connector. https://docs.simla.com/Developers/API/APIVersions/APIv5 */
-export { parseRetailcrmConfig, retailcrmApiRoot, retailcrmDefaults, retailcrmConfigKeys, RETAILCRM_SCHEMA_FILE, type RetailcrmConfig } from './config.js';
+export { parseRetailcrmConfig, retailcrmApiRoot, retailcrmDefaults, RETAILCRM_SCHEMA_FILE, type RetailcrmConfig } from './config.js';
 export { createRetailcrmContext, crmDate, type RetailcrmContext } from './context.js';
 export { pullOrders } from './orders.js';
 export { pullProducts } from './products.js';

@@ -1,31 +1,17 @@
 import { WharfError } from '../../errors.js';
-import { commonConfigKeys, commonDefaults, parseChannelConfig } from '../http/config.js';
-import type { CommonChannelConfig } from '../types.js';
+import { parseChannelConfig } from '../http/config.js';
+import type { ShopifyConfig } from '../../config/generated/config.js';
+import { schemaDefaults, secretKeysOf } from '../../config/schema-facts.js';
 
-/** A Shopify channel as written in the config. Mirrors `schemas/channel-shopify.schema.json`. */
-export interface ShopifyConfig extends CommonChannelConfig {
-  type: 'shopify';
-  /** acme.myshopify.com, or just acme. */
-  shop: string;
-  /** Secret: a static Admin API access token (shpat_…) of a custom app made in the Shopify admin. */
-  accessToken?: string;
-  /** Client ID of a Dev Dashboard app (with clientSecret: tokens by the client-credentials grant). */
-  clientId?: string;
-  /** Secret: that app's client secret. */
-  clientSecret?: string;
-  apiVersion?: string;
-  /** gid://shopify/Location/123 or 123. */
-  locationId?: string;
-}
+/** A Shopify channel as written in the config: generated from `schemas/channel-shopify.schema.json` (`npm run schemas:types`). */
+export type { ShopifyConfig };
 
 export const SHOPIFY_SCHEMA_FILE = 'channel-shopify.schema.json';
-export const shopifySecretKeys = ['accessToken', 'clientSecret'] as const;
+/** The fields the schema marks `x-secret`, whose values are scrubbed from messages. */
+export const shopifySecretKeys = secretKeysOf(SHOPIFY_SCHEMA_FILE);
 
 export const shopifyDefaults = {
-  ...commonDefaults,
-  apiVersion: '2025-07',
-  rateLimit: { requestsPerSecond: 2, burst: 4 },
-  mappings: { orders: 'shopify.order', products: 'shopify.product' },
+  ...schemaDefaults<ShopifyConfig>(SHOPIFY_SCHEMA_FILE),
   /**
    * The most orders per page, and line items per order, that Wharf asks for. A query may cost at most
    * 1000 points and nested connections multiply (orders × line items × the objects of a line), so the
@@ -48,11 +34,6 @@ export const shopifyDefaults = {
   tokenMarginSeconds: 300,
   variantsPerPage: 250,
 } as const;
-
-export const shopifyConfigKeys = {
-  ...commonConfigKeys,
-  type: true, shop: true, accessToken: true, clientId: true, clientSecret: true, apiVersion: true, locationId: true,
-} as const satisfies Record<keyof ShopifyConfig, true>;
 
 /**
  * Validates a Shopify channel; exactly one way to authenticate: `accessToken` (a custom app made in

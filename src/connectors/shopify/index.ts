@@ -1,5 +1,5 @@
 /** Shopify Admin GraphQL API connector. https://shopify.dev/docs/api/admin-graphql */
-export { parseShopifyConfig, shopifyApiRoot, shopDomain, shopifyDefaults, shopifyConfigKeys, SHOPIFY_SCHEMA_FILE, type ShopifyConfig } from './config.js';
+export { parseShopifyConfig, shopifyApiRoot, shopDomain, shopifyDefaults, SHOPIFY_SCHEMA_FILE, type ShopifyConfig } from './config.js';
 export { createShopifyContext, graphql, type ShopifyContext } from './graphql.js';
 export { pullOrders, READY_FILTER, CANCELLED_FILTER } from './orders.js';
 export { pullProducts } from './products.js';

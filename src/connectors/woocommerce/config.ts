@@ -1,42 +1,20 @@
-import { commonConfigKeys, commonDefaults, parseChannelConfig } from '../http/config.js';
-import type { CommonChannelConfig } from '../types.js';
+import { parseChannelConfig } from '../http/config.js';
+import type { WooConfig } from '../../config/generated/config.js';
+import { schemaDefaults, secretKeysOf } from '../../config/schema-facts.js';
 
-/**
- * A WooCommerce channel as written in the config (after `${ENV}`/`file:` references were resolved).
- * Mirrors `schemas/channel-woocommerce.schema.json`; a test keeps the two and the defaults in step.
- */
-export interface WooConfig extends CommonChannelConfig {
-  type: 'woocommerce';
-  /** https://shop.example, or the API root https://shop.example/wp-json/wc/v3. */
-  url: string;
-  /** Secret (ck_…). */
-  consumerKey: string;
-  /** Secret (cs_…). */
-  consumerSecret: string;
-  authMethod?: 'basic' | 'query';
-  orderStatuses?: string[];
-  cancelledStatuses?: string[];
-}
+/** A WooCommerce channel as written in the config: generated from `schemas/channel-woocommerce.schema.json` (`npm run schemas:types`). */
+export type { WooConfig };
 
 export const WOO_SCHEMA_FILE = 'channel-woocommerce.schema.json';
-export const wooSecretKeys = ['consumerKey', 'consumerSecret'] as const;
+/** The fields the schema marks `x-secret`, whose values are scrubbed from messages. */
+export const wooSecretKeys = secretKeysOf(WOO_SCHEMA_FILE);
 
 /** Every default of a WooCommerce channel (the schema's `default`s must equal these). */
 export const wooDefaults = {
-  ...commonDefaults,
-  authMethod: 'basic',
-  orderStatuses: ['processing'],
-  cancelledStatuses: ['cancelled'],
-  rateLimit: { requestsPerSecond: 5, burst: 5 },
-  mappings: { orders: 'woocommerce.order', products: 'woocommerce.product' },
+  ...schemaDefaults<WooConfig>(WOO_SCHEMA_FILE),
   /** WooCommerce's own maximum for per_page. */
   pageSize: 100,
 } as const;
-
-export const wooConfigKeys = {
-  ...commonConfigKeys,
-  type: true, url: true, consumerKey: true, consumerSecret: true, authMethod: true, orderStatuses: true, cancelledStatuses: true,
-} as const satisfies Record<keyof WooConfig, true>;
 
 export function parseWooConfig(raw: unknown, where?: string): WooConfig {
   return parseChannelConfig<WooConfig>(WOO_SCHEMA_FILE, raw, 'WooCommerce', where);

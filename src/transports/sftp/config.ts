@@ -2,92 +2,25 @@ import path from 'node:path';
 import { WharfError } from '../../errors.js';
 import { formatAjvErrors, validatorFor } from '../../schemas.js';
 import { unsafeNameReason, doneSuffixOf } from '../names.js';
+import type { SftpChannelConfig } from '../../config/generated/config.js';
+import { schemaDefaults, schemaValue } from '../../config/schema-facts.js';
 
 /**
  * One SFTP channel as written in the config (after the loader resolved `file:` and `${ENV}`
- * references). Mirrors `schemas/channel-sftp.schema.json` field by field; a test keeps the two
- * (and the defaults below) in step.
+ * references): generated from `schemas/channel-sftp.schema.json` (`npm run schemas:types`).
  */
-export interface SftpChannelConfig {
-  type: 'sftp';
-  host: string;
-  port?: number;
-  username: string;
-  /** Secret. */
-  password?: string;
-  /** Secret: PEM/OpenSSH private key text. */
-  privateKey?: string;
-  /** Secret: passphrase of an encrypted privateKey. */
-  passphrase?: string;
-  /**
-   * Pinned host key fingerprint, `SHA256:<base64>` as `ssh-keygen -lf` prints it. Absent only while a
-   * channel is being set up: every connection then fails closed (HOST_KEY_MISMATCH naming the offered key).
-   */
-  hostKey?: string;
-  /** Remote directories to read from. */
-  paths: string[];
-  /** First matching pattern chooses the mapping; files matching none are left alone. */
-  files: SftpFileRule[];
-  recursive?: boolean;
-  /** Seconds between polls. */
-  pollInterval?: number;
-  /** Seconds a file must stay unchanged (counted from when Wharf first saw it that way). */
-  minAge?: number;
-  /** `true` or `{ suffix }`: take a file only when `<name><suffix>` exists next to it. */
-  doneFiles?: boolean | { suffix?: string };
-  afterImport?: 'archive' | 'delete' | 'keep';
-  archiveFolder?: string;
-  errorFolder?: string;
-  /** Seconds. */
-  connectTimeout?: number;
-  /** Seconds without progress before an SFTP operation is given up. */
-  operationTimeout?: number;
-  /** Seconds between SSH keepalives (0 disables). */
-  keepaliveInterval?: number;
-  maxFilesPerPoll?: number;
-  /** Bytes. */
-  maxFileSize?: number;
-  concurrency?: number;
-  /** Pipeline option shared by every channel type: reject the whole file or accept its valid records. */
-  onInvalid?: 'rejectFile' | 'acceptValid';
-  /** Local quarantine folder (resolved by the config loader). */
-  quarantineDir?: string;
-}
+export type { SftpChannelConfig };
 
-export interface SftpFileRule {
-  pattern: string;
-  mapping: string;
-}
+/** One `files` rule of an SFTP channel. */
+export type SftpFileRule = SftpChannelConfig['files'][number];
 
-/** Every default of an SFTP channel, in one place (the schema's `default`s must equal these). */
+export const SFTP_SCHEMA_FILE = 'channel-sftp.schema.json';
+
+/** Every default of an SFTP channel, read from the schema's `default`s. */
 export const sftpConfigDefaults = {
-  port: 22,
-  recursive: false,
-  pollInterval: 60,
-  minAge: 5,
-  doneFileSuffix: '.done',
-  afterImport: 'archive',
-  archiveFolder: 'archive',
-  errorFolder: 'error',
-  connectTimeout: 20,
-  operationTimeout: 60,
-  keepaliveInterval: 15,
-  maxFilesPerPoll: 500,
-  maxFileSize: 1024 * 1024 * 1024,
-  concurrency: 4,
-  onInvalid: 'rejectFile',
-} as const;
-
-/**
- * Every field of SftpChannelConfig, checked by the compiler both ways (`satisfies` plus the exact key
- * type); a test compares it with the schema's properties, so type and schema cannot drift apart.
- */
-export const sftpConfigKeys = {
-  type: true, host: true, port: true, username: true, password: true, privateKey: true, passphrase: true, hostKey: true,
-  paths: true, files: true, recursive: true, pollInterval: true, minAge: true, doneFiles: true, afterImport: true,
-  archiveFolder: true, errorFolder: true, connectTimeout: true, operationTimeout: true, keepaliveInterval: true,
-  maxFilesPerPoll: true, maxFileSize: true, concurrency: true, onInvalid: true, quarantineDir: true,
-} as const satisfies Record<keyof SftpChannelConfig, true>;
+  ...schemaDefaults<SftpChannelConfig>(SFTP_SCHEMA_FILE),
+  doneFileSuffix: schemaValue<string>(SFTP_SCHEMA_FILE, '/properties/doneFiles/oneOf/1/properties/suffix/default'),
+};
 
 /** The connection half of the config, shared by the source and the destination. */
 export type SftpConnectionConfig = Pick<
@@ -127,7 +60,6 @@ export interface ResolvedSftpSource extends ResolvedSftpConnection {
   maxFileSize: number;
 }
 
-export const SFTP_SCHEMA_FILE = 'channel-sftp.schema.json';
 
 /** Validates a raw channel object against the schema; throws CONFIG_INVALID listing every problem. */
 export function parseSftpConfig(raw: unknown, where = 'sftp channel'): SftpChannelConfig {

@@ -1,0 +1,154 @@
+import path from 'node:path';
+import { DateTime, IANAZone } from 'luxon';
+import { WharfError, echo } from '../errors.js';
+import { assertCron } from '../schedule/cron.js';
+import { unsafeNameReason } from '../transports/names.js';
+import { channelEntry, type ChannelEntry } from './entries.js';
+import { schemaDefaults } from './schema-facts.js';
+import type { FolderChannelConfig, ReportStockPolicy, SftpChannelConfig, SftpServerConfig, StockExportConfig, WharfConfig } from './generated/config.js';
+
+/**
+ * The return flow of the config (issue 8): where the warehouse's stock and shipment reports come
+ * from (`warehouse.reports`) and which files Wharf writes back to each merchant (`merchants.<id>.exports`),
+ * resolved like channels: paths absolute, defaults applied, cron and time zones checked.
+ */
+
+/** The merchant id under which report sources appear in the ledger and status (ids cannot start with `@`). */
+export const WAREHOUSE_MERCHANT = '@warehouse';
+
+/** A report source's stock policy with its defaults applied (schemas/config.schema.json `$defs/reportStock`). */
+export type ResolvedStockPolicy = Required<ReportStockPolicy>;
+
+/**
+ * One report source, shaped like a channel so the folder and SFTP sources can read it: merchant
+ * `@warehouse`, channel = report name, key `@warehouse/<name>`; `config` is the folder or SFTP channel
+ * part (without `merchant` and `stock`), paths absolute.
+ */
+export interface ReportSourceEntry extends ChannelEntry {
+  config: FolderChannelConfig | SftpChannelConfig;
+  /** Every record of this source belongs to this merchant; absent: the record's mapped `merchant` decides. */
+  reportMerchant?: string;
+  stock: ResolvedStockPolicy;
+}
+
+/** Where an export writes: a local folder (absolute) or a remote directory on an SFTP server. */
+export type ExportDestination = { type: 'folder'; path: string } | { type: 'sftp'; path: string; sftp: SftpServerConfig };
+
+interface ExportBase {
+  merchant: string;
+  /** `<merchant>/<kind>`, for logs and the ledger. */
+  key: string;
+  /** Cron expression (checked). */
+  schedule: string;
+  /** IANA zone of the schedule and of the file name's time: the export's own, else schedule.timezone. */
+  timezone: string;
+  destination: ExportDestination;
+  /** Output mapping name (kind stock or shipment, checked by checkMappings). */
+  mapping: string;
+  /** File name pattern: `{merchant}` and luxon formats in braces (see exportFileName). */
+  fileName: string;
+  /** Write a file when the run has nothing to say. */
+  writeEmpty: boolean;
+}
+
+/** A merchant's scheduled stock or shipments export. */
+export type ExportEntry = (ExportBase & { kind: 'stock'; mode: 'full' | 'changes' }) | (ExportBase & { kind: 'shipments' });
+
+const stockDefaults: ResolvedStockPolicy = schemaDefaults<ReportStockPolicy>('config.schema.json', '/$defs/reportStock');
+
+/**
+ * The report sources of `warehouse.reports`, in config order (the schema has checked their shape).
+ * Throws CONFIG_INVALID naming the key when a fixed `merchant` is not a configured merchant, or when
+ * `stock.absent` is given without `mode: full`.
+ */
+export function reportSourceEntries(raw: WharfConfig, file: string, abs: (p: string) => string, dataDir: string): ReportSourceEntry[] {
+  return Object.entries(raw.warehouse.reports ?? {}).map(([name, source]) => {
+    const at = `warehouse.reports.${name}`;
+    const { merchant, stock, ...channel } = source;
+    if (merchant !== undefined && !Object.hasOwn(raw.merchants, merchant)) {
+      throw new WharfError('CONFIG_INVALID', `${at}.merchant names merchant ${echo(merchant)}, which is not configured`, {
+        where: file,
+        field: `${at}.merchant`,
+        hint: `name one of the merchants (${Object.keys(raw.merchants).join(', ')}), or leave merchant out to take each record's merchant field`,
+      });
+    }
+    if (stock?.absent !== undefined && (stock.mode ?? stockDefaults.mode) !== 'full') {
+      throw new WharfError('CONFIG_INVALID', `${at}.stock.absent applies only to full stock reports, but stock.mode is ${stock.mode ?? stockDefaults.mode}`, {
+        where: file,
+        field: `${at}.stock.absent`,
+        hint: 'set stock.mode: full (a report is the whole stock), or remove stock.absent',
+      });
+    }
+    const entry = channelEntry(WAREHOUSE_MERCHANT, name, channel, abs, dataDir);
+    return {
+      ...entry,
+      config: entry.config as FolderChannelConfig | SftpChannelConfig,
+      ...(merchant !== undefined ? { reportMerchant: merchant } : {}),
+      stock: { ...stockDefaults, ...stock },
+    };
+  });
+}
+
+const stockExportDefaults = schemaDefaults<StockExportConfig>('config.schema.json', '/$defs/stockExport');
+const exportDestinationType = schemaDefaults<{ type: 'folder' | 'sftp' }>('config.schema.json', '/$defs/exportDestination').type;
+
+/**
+ * The exports of every merchant (`merchants.<id>.exports.{stock,shipments}`), in config order. The
+ * schedule is checked as cron, the time zone as IANA (default `timezone`, the resolved
+ * schedule.timezone), the file name pattern as a plain file name; a folder destination is made
+ * absolute. Throws CONFIG_INVALID naming the key.
+ */
+export function exportEntries(raw: WharfConfig, file: string, abs: (p: string) => string, timezone: string): ExportEntry[] {
+  const out: ExportEntry[] = [];
+  for (const [merchant, m] of Object.entries(raw.merchants)) {
+    for (const kind of ['stock', 'shipments'] as const) {
+      const e = m.exports?.[kind];
+      if (!e) continue;
+      const at = `merchants.${merchant}.exports.${kind}`;
+      assertCron(e.schedule, `${at}.schedule`);
+      const zone = e.timezone ?? timezone;
+      if (!IANAZone.isValidZone(zone)) {
+        throw new WharfError('CONFIG_INVALID', `${at}.timezone ${echo(zone)} is not an IANA time zone`, { where: file, field: `${at}.timezone`, hint: 'e.g. Europe/Amsterdam or UTC' });
+      }
+      checkFileNamePattern(e.fileName, merchant, `${at}.fileName`, file);
+      const d = e.destination;
+      const destination: ExportDestination = (d.type ?? exportDestinationType) === 'sftp' && d.sftp
+        ? { type: 'sftp', path: d.path, sftp: d.sftp }
+        : { type: 'folder', path: abs(d.path) };
+      const base: ExportBase = {
+        merchant, key: `${merchant}/${kind}`, schedule: e.schedule, timezone: zone, destination, mapping: e.mapping, fileName: e.fileName,
+        writeEmpty: e.writeEmpty ?? stockExportDefaults.writeEmpty,
+      };
+      out.push(kind === 'stock' ? { ...base, kind, mode: (e as StockExportConfig).mode ?? stockExportDefaults.mode } : { ...base, kind });
+    }
+  }
+  return out;
+}
+
+/** `{merchant}` or a luxon format in braces; anything else in the pattern is literal. */
+const TOKEN = /\{([^{}]*)\}/g;
+
+/**
+ * The file name an export run writes: `{merchant}` becomes the merchant id, every other `{...}` the
+ * run's scheduled time (`at`) in `timezone` formatted with that luxon format
+ * (https://moment.github.io/luxon/#/formatting?id=table-of-tokens), e.g. `stock-{yyyyMMdd-HHmm}.csv`
+ * -> `stock-20260301-1400.csv`. Assumes a pattern the loader checked.
+ */
+export function exportFileName(pattern: string, merchant: string, at: Date, timezone: string): string {
+  const time = DateTime.fromJSDate(at, { zone: timezone });
+  return pattern.replace(TOKEN, (_m, token: string) => (token === 'merchant' ? merchant : time.toFormat(token)));
+}
+
+function checkFileNamePattern(pattern: string, merchant: string, field: string, file: string): void {
+  const fail = (why: string) => new WharfError('CONFIG_INVALID', `${field} ${echo(pattern)} ${why}`, {
+    where: file,
+    field,
+    hint: 'a plain file name; {merchant} and luxon date formats in braces, e.g. "stock-{yyyyMMdd-HHmm}.csv"',
+  });
+  const rest = pattern.replace(TOKEN, '');
+  if (rest.includes('{') || rest.includes('}')) throw fail('has a brace without its partner');
+  if ([...pattern.matchAll(TOKEN)].some((m) => m[1]!.trim() === '')) throw fail('has an empty {}');
+  const sample = exportFileName(pattern, merchant, new Date(Date.UTC(2026, 0, 2, 3, 4, 5)), 'UTC');
+  const reason = unsafeNameReason(sample);
+  if (reason) throw fail(`does not make a plain file name (${reason}, e.g. ${echo(sample)})`);
+}
