@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { WharfError } from '../errors.js';
 import type {
-  FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, RecordOutcome, Store, StoredRecord,
+  FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, RecordWrite, Store,
 } from './store.js';
-import { SCHEMA_SQL, WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS, decideProduct, productDeliveryKey, contentHash, decideOrder, externalIdOf } from './sql.js';
+import { SCHEMA_SQL, externalIdOf } from './sql.js';
 import { Mutex } from './mutex.js';
 import { buildSummary, toFileRow, toNoticeRow, toOutboxRow } from './sqlite.js';
 
@@ -223,77 +223,36 @@ export class PostgresStore implements Store {
       throw ledgerError(err, 'cannot start a ledger transaction', this.where);
     }
 
-    const lockRecord = (id: string) =>
-      q('SELECT status, hash FROM records WHERE id = $1 FOR UPDATE', [id]).then((r) => r.rows[0] as { status: string | null; hash: string } | undefined);
-    /** INSERT unless another transaction got there first; true when this one inserted it. */
-    const insertRecord = async (rec: StoredRecord, status: string | null, hash: string, body: string, t: string) =>
-      (await q(
+    // Reads lock the row: a second instance deciding about the same record waits for this intake.
+    const getRecord = async (id: string): Promise<LedgerRecord | undefined> => {
+      const r = (await q('SELECT kind, merchant, status, hash, version FROM records WHERE id = $1 FOR UPDATE', [id])).rows[0];
+      return r ? { kind: String(r.kind), merchant: String(r.merchant), status: (r.status as string | null) ?? null, hash: String(r.hash), version: Number(r.version) } : undefined;
+    };
+    // INSERT unless another transaction got there first: an INSERT that meets a row another instance
+    // inserted waits for that instance's commit (or rollback) and then does nothing. The caller reads
+    // (and locks) the committed row again, so exactly one instance sees a record as new.
+    const insertRecord = async (r: RecordWrite): Promise<boolean> => {
+      const t = now();
+      return (await q(
         `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at)
          VALUES ($1,$2,$3,$4,$5,1,$6,$7,$8,$9,$10,$11) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [rec.id, rec.kind, rec.merchant, rec.channel, status, hash, body, fileId, rec.recordNo, t, t],
+        [r.id, r.kind, r.merchant, r.channel, r.status, r.hash, r.body, fileId, r.recordNo, t, t],
       )).rowCount === 1;
-    const insertDuplicate = (id: string, changed: boolean, t: string) =>
-      q('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES ($1,$2,$3,$4)', [id, fileId, changed ? 1 : 0, t]);
-    const enqueue = (rec: StoredRecord, action: 'order' | 'cancel' | 'product', body: string, t: string, key = rec.id) =>
-      q(
+    };
+    const updateRecord = async (r: Pick<RecordWrite, 'id' | 'status' | 'hash' | 'body' | 'recordNo'>): Promise<void> => {
+      await q('UPDATE records SET status = $1, version = version + 1, hash = $2, body = $3, file_id = $4, record_no = $5, updated_at = $6 WHERE id = $7',
+        [r.status, r.hash, r.body, fileId, r.recordNo, now(), r.id]);
+    };
+    const addDuplicate = async (recordId: string, changed: boolean): Promise<void> => {
+      await q('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES ($1,$2,$3,$4)', [recordId, fileId, changed ? 1 : 0, now()]);
+    };
+    const enqueue = async (o: OutboxWrite): Promise<void> => {
+      const t = now();
+      await q(
         `INSERT INTO outbox (destination, record_id, merchant, action, body, status, next_attempt_at, created_at, file_id)
          VALUES ($1,$2,$3,$4,$5,'pending',$6,$7,$8) ON CONFLICT (destination, record_id, action) DO NOTHING`,
-        [action === 'product' ? WAREHOUSE_PRODUCTS : WAREHOUSE_ORDERS, key, rec.merchant, action, body, t, t, fileId],
+        [o.destination, o.recordId, o.merchant, o.action, o.body, t, t, fileId],
       );
-
-    const addRecord = async (rec: StoredRecord): Promise<RecordOutcome> => {
-      const body = JSON.stringify(rec.body);
-      const hash = contentHash(rec.body);
-      const status = typeof rec.body.status === 'string' ? rec.body.status : null;
-      // Read-and-lock the record; if it does not exist yet, try to insert it. An INSERT that meets a
-      // row another instance inserted waits for that instance's commit (or rollback) and then does
-      // nothing; the next loop reads (and locks) the committed row. So exactly one instance sees it
-      // as new, and whoever comes second decides against the committed state.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const existing = await lockRecord(rec.id);
-        const t = now();
-        if (rec.kind === 'product') {
-          const decision = decideProduct(existing, hash);
-          if (decision === 'duplicate') {
-            await insertDuplicate(rec.id, false, t);
-            return 'duplicate';
-          }
-          if (decision === 'stored') {
-            if (!(await insertRecord(rec, null, hash, body, t))) continue;
-          } else {
-            await q('UPDATE records SET version = version + 1, hash = $1, body = $2, file_id = $3, record_no = $4, updated_at = $5 WHERE id = $6', [hash, body, fileId, rec.recordNo, t, rec.id]);
-          }
-          await enqueue(rec, 'product', body, t, productDeliveryKey(rec.id, hash));
-          return decision;
-        }
-        if (rec.kind !== 'order') {
-          if (existing) {
-            await insertDuplicate(rec.id, existing.hash !== hash, t);
-            return 'duplicate';
-          }
-          if (await insertRecord(rec, status, hash, body, t)) return 'stored';
-          continue;
-        }
-        const decision = decideOrder(existing, status ?? 'open');
-        switch (decision) {
-          case 'new':
-          case 'stored':
-            if (!(await insertRecord(rec, status ?? 'open', hash, body, t))) continue;
-            if (decision === 'new') await enqueue(rec, 'order', body, t);
-            return decision;
-          case 'cancellation':
-            await q('UPDATE records SET status = $1, version = version + 1, hash = $2, body = $3, file_id = $4, record_no = $5, updated_at = $6 WHERE id = $7',
-              ['cancelled', hash, body, fileId, rec.recordNo, t, rec.id]);
-            await enqueue(rec, 'cancel', body, t);
-            return 'cancellation';
-          default:
-            await insertDuplicate(rec.id, existing!.hash !== hash, t);
-            return 'duplicate';
-        }
-      }
-      // Only reachable if the row keeps appearing and disappearing (inserted, then deleted): no code does that.
-      failed = new Error(`record ${rec.id} changed concurrently`);
-      throw new WharfError('LEDGER_FAILED', `record ${rec.id} changed concurrently; the file will be processed again`, {}, { retryable: true });
     };
 
     const productSkuForEan = async (merchant: string, ean: string, exceptSku: string): Promise<string | undefined> => {
@@ -306,7 +265,11 @@ export class PostgresStore implements Store {
 
     return {
       fileId,
-      addRecord,
+      getRecord,
+      insertRecord,
+      updateRecord,
+      addDuplicate,
+      enqueue,
       productSkuForEan,
       addSeen: async (scope: string, key: string) => {
         await q('INSERT INTO seen (scope, key, at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [scope, key, now()]);

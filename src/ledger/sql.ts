@@ -1,24 +1,3 @@
-import { createHash } from 'node:crypto';
-
-/** Outbox destination of canonical orders: the warehouse order folder. */
-export const WAREHOUSE_ORDERS = 'warehouse.orders';
-/** Outbox destination of canonical products (new or changed): the warehouse product folder. */
-export const WAREHOUSE_PRODUCTS = 'warehouse.products';
-
-/**
- * A product is a catalogue entry, not an event: first sight stores it, a changed one replaces it,
- * and both owe the warehouse a delivery; an unchanged one is a duplicate.
- */
-export function decideProduct(existing: { hash: string } | undefined, hash: string): 'stored' | 'updated' | 'duplicate' {
-  if (!existing) return 'stored';
-  return existing.hash === hash ? 'duplicate' : 'updated';
-}
-
-/** The outbox key of one version of a product: each changed version is delivered once. */
-export function productDeliveryKey(recordId: string, hash: string): string {
-  return `${recordId}#${hash.slice(0, 16)}`;
-}
-
 /**
  * Tables shared by both stores (written in the SQL both SQLite and PostgreSQL accept; the
  * PostgreSQL store swaps the autoincrement column type). The UNIQUE constraint on the outbox is the
@@ -60,26 +39,6 @@ CREATE TABLE IF NOT EXISTS notices (
   message TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (merchant, channel, key)
 );
 `;
-
-/** Hash of a record's content without its provenance, to tell an identical re-send from a changed one. */
-export function contentHash(body: Record<string, unknown>): string {
-  const { source: _source, ...rest } = body;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
-}
-
-/**
- * The one rule for what an incoming order means given what the ledger knows (DESIGN rule 5):
- * first sight of an open order is new; an open order seen again cancelled is a cancellation;
- * everything else is a duplicate (logged and counted, never sent twice).
- */
-export function decideOrder(
-  existing: { status: string | null } | undefined,
-  incomingStatus: string,
-): 'new' | 'stored' | 'cancellation' | 'duplicate' {
-  if (!existing) return incomingStatus === 'cancelled' ? 'stored' : 'new';
-  if (existing.status !== 'cancelled' && incomingStatus === 'cancelled') return 'cancellation';
-  return 'duplicate';
-}
 
 /** A stored record as people know it: the body's `externalId` (an order's number), else its record id. */
 export function externalIdOf(row: { id: string; body: string }): string {

@@ -3,9 +3,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { WharfError } from '../errors.js';
 import type {
-  ChannelStatus, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, RecordOutcome, Store, StoredRecord,
+  ChannelStatus, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, Store,
 } from './store.js';
-import { SCHEMA_SQL, WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS, contentHash, decideOrder, externalIdOf, decideProduct, productDeliveryKey } from './sql.js';
+import { SCHEMA_SQL, externalIdOf } from './sql.js';
 import { Mutex } from './mutex.js';
 
 type Row = Record<string, unknown>;
@@ -98,10 +98,10 @@ export class SqliteStore implements Store {
       release();
       throw ledgerError('cannot record the file', err);
     }
-    const getRecord = this.stmt('SELECT status, hash, version FROM records WHERE id = ?');
+    const getRecord = this.stmt('SELECT kind, merchant, status, hash, version FROM records WHERE id = ?');
     const insertRecord = this.stmt(
       `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at)
-       VALUES (?,?,?,?,?,1,?,?,?,?,?,?)`,
+       VALUES (?,?,?,?,?,1,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`,
     );
     const updateRecord = this.stmt('UPDATE records SET status = ?, version = version + 1, hash = ?, body = ?, file_id = ?, record_no = ?, updated_at = ? WHERE id = ?');
     const insertDuplicate = this.stmt('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES (?,?,?,?)');
@@ -127,46 +127,23 @@ export class SqliteStore implements Store {
     };
     return {
       fileId,
-      addRecord: async (rec: StoredRecord): Promise<RecordOutcome> => {
-        const body = JSON.stringify(rec.body);
-        const hash = contentHash(rec.body);
-        const status = typeof rec.body.status === 'string' ? rec.body.status : null;
-        const existing = getRecord.get(rec.id) as { status: string | null; hash: string } | undefined;
+      getRecord: async (id) => {
+        const r = getRecord.get(id) as { kind: string; merchant: string; status: string | null; hash: string; version: number } | undefined;
+        return r ? { kind: r.kind, merchant: r.merchant, status: r.status, hash: r.hash, version: Number(r.version) } : undefined;
+      },
+      insertRecord: async (r) => {
         const t = now();
-        if (rec.kind === 'product') {
-          const decision = decideProduct(existing, hash);
-          if (decision === 'duplicate') {
-            insertDuplicate.run(rec.id, fileId, 0, t);
-            return 'duplicate';
-          }
-          if (decision === 'stored') insertRecord.run(rec.id, rec.kind, rec.merchant, rec.channel, null, hash, body, fileId, rec.recordNo, t, t);
-          else updateRecord.run(null, hash, body, fileId, rec.recordNo, t, rec.id);
-          enqueue.run(WAREHOUSE_PRODUCTS, productDeliveryKey(rec.id, hash), rec.merchant, 'product', body, t, t, fileId);
-          return decision;
-        }
-        if (rec.kind !== 'order') {
-          if (existing) {
-            insertDuplicate.run(rec.id, fileId, existing.hash === hash ? 0 : 1, t);
-            return 'duplicate';
-          }
-          insertRecord.run(rec.id, rec.kind, rec.merchant, rec.channel, status, hash, body, fileId, rec.recordNo, t, t);
-          return 'stored';
-        }
-        const decision = decideOrder(existing, status ?? 'open');
-        switch (decision) {
-          case 'new':
-          case 'stored':
-            insertRecord.run(rec.id, rec.kind, rec.merchant, rec.channel, status ?? 'open', hash, body, fileId, rec.recordNo, t, t);
-            if (decision === 'new') enqueue.run(WAREHOUSE_ORDERS, rec.id, rec.merchant, 'order', body, t, t, fileId);
-            return decision;
-          case 'cancellation':
-            updateRecord.run('cancelled', hash, body, fileId, rec.recordNo, t, rec.id);
-            enqueue.run(WAREHOUSE_ORDERS, rec.id, rec.merchant, 'cancel', body, t, t, fileId);
-            return 'cancellation';
-          default:
-            insertDuplicate.run(rec.id, fileId, existing!.hash === hash ? 0 : 1, t);
-            return 'duplicate';
-        }
+        return insertRecord.run(r.id, r.kind, r.merchant, r.channel, r.status, r.hash, r.body, fileId, r.recordNo, t, t).changes === 1;
+      },
+      updateRecord: async (r) => {
+        updateRecord.run(r.status, r.hash, r.body, fileId, r.recordNo, now(), r.id);
+      },
+      addDuplicate: async (recordId, changed) => {
+        insertDuplicate.run(recordId, fileId, changed ? 1 : 0, now());
+      },
+      enqueue: async (o) => {
+        const t = now();
+        enqueue.run(o.destination, o.recordId, o.merchant, o.action, o.body, t, t, fileId);
       },
       addSeen: async (scope: string, key: string) => {
         this.stmt('INSERT INTO seen (scope, key, at) VALUES (?,?,?) ON CONFLICT DO NOTHING').run(scope, key, now());

@@ -30,14 +30,6 @@ export interface FileRow extends FileInfo {
   receivedAt: string;
 }
 
-/** What happened to one canonical record when it was added. */
-export type RecordOutcome =
-  | 'new' // first time seen: stored, and a delivery is owed (for open orders)
-  | 'cancellation' // an order already known as open came again cancelled: a cancellation is owed
-  | 'duplicate' // already known, nothing to send
-  | 'stored' // stored; nothing to send for an order cancelled before it was sent, a delivery for a new product
-  | 'updated'; // a known product with changed content: replaced, and the new version is owed
-
 export interface StoredRecord {
   kind: RecordKind;
   id: string;
@@ -48,10 +40,61 @@ export interface StoredRecord {
   recordNo: number;
 }
 
-/** One open intake: everything added here is committed (or discarded) together with the file's status. */
+/** What the ledger holds about one record (see `IntakeTx.getRecord`). */
+export interface LedgerRecord {
+  kind: string;
+  merchant: string;
+  status: string | null;
+  /** Content hash of the stored body (its provenance left out). */
+  hash: string;
+  /** 1 when inserted, +1 per update. */
+  version: number;
+}
+
+/** A record as written: the body is canonical JSON text, serialised once by the caller. */
+export interface RecordWrite {
+  id: string;
+  kind: RecordKind;
+  merchant: string;
+  channel: string;
+  status: string | null;
+  hash: string;
+  body: string;
+  recordNo: number;
+}
+
+/** One delivery owed to a destination; the body is the record's canonical JSON text at this moment. */
+export interface OutboxWrite {
+  destination: string;
+  /** Unique per destination and action: a second enqueue of the same key is ignored (exactly once). */
+  recordId: string;
+  merchant: string;
+  action: OutboxAction;
+  body: string;
+}
+
+/**
+ * One open intake: everything written here is committed (or discarded) together with the file's status.
+ * The store only stores: which record owes which delivery is decided by src/pipeline/routing.ts.
+ */
 export interface IntakeTx {
   readonly fileId: number;
-  addRecord(rec: StoredRecord): Promise<RecordOutcome>;
+  /**
+   * What the ledger holds under `id`, if anything. PostgreSQL locks the row (FOR UPDATE) until this
+   * intake ends, so a second instance deciding about the same record waits for this one's outcome.
+   */
+  getRecord(id: string): Promise<LedgerRecord | undefined>;
+  /**
+   * Inserts a record (version 1, this file). False when the id exists already: on PostgreSQL another
+   * instance inserted it meanwhile (this call waited for its commit); read it again with `getRecord`.
+   */
+  insertRecord(rec: RecordWrite): Promise<boolean>;
+  /** Replaces a record's status, hash and body (version + 1, this file and record number). */
+  updateRecord(rec: Pick<RecordWrite, 'id' | 'status' | 'hash' | 'body' | 'recordNo'>): Promise<void>;
+  /** Notes that this file brought `recordId` again; `changed` when its content differed. */
+  addDuplicate(recordId: string, changed: boolean): Promise<void>;
+  /** Queues a delivery for this file; ignored when (destination, recordId, action) is queued already. */
+  enqueue(row: OutboxWrite): Promise<void>;
   /** The SKU of another product of this merchant that already carries `ean` (a conflict), if any. */
   productSkuForEan(merchant: string, ean: string, exceptSku: string): Promise<string | undefined>;
   /** Remembers a seen key (see `Store.addSeen`) in this transaction: it exists exactly when the commit does. */

@@ -7,6 +7,7 @@ import type { FileInfo, Store } from '../ledger/store.js';
 import type { FileSource, ReadyFile } from './ports.js';
 import { sha256File } from './hash.js';
 import { checkRecord, recordKey } from './records.js';
+import { route } from './routing.js';
 import { writeFileAtomic } from '../transports/folder/atomic.js';
 import { ErrorCollector, describeImport, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
 
@@ -174,7 +175,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
             continue;
           }
         }
-        const outcome = await tx.addRecord({ kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: file.merchant, channel: file.channel, body: canonical, recordNo: rec.recordNo });
+        const outcome = await route(tx, { kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: file.merchant, channel: file.channel, body: canonical, recordNo: rec.recordNo });
         imported++;
         if (outcome === 'duplicate') {
           duplicates++;
