@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { WharfError } from '../errors.js';
 import type {
-  FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, RecordWrite, Store,
+  FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, RecordWrite, StockLevel, Store,
 } from './store.js';
-import { SCHEMA_SQL, externalIdOf } from './sql.js';
+import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf } from './sql.js';
 import { Mutex } from './mutex.js';
-import { buildSummary, toFileRow, toNoticeRow, toOutboxRow } from './sqlite.js';
+import { buildSummary, toFileRow, toNoticeRow, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -64,7 +64,8 @@ export class PostgresStore implements Store {
       await store.withClient(async (c) => {
         await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
         try {
-          await c.query(SCHEMA_SQL('BIGSERIAL PRIMARY KEY'));
+          for (const [table, column, type] of ADDED_COLUMNS) await c.query(`ALTER TABLE IF EXISTS ${table} ADD COLUMN IF NOT EXISTS ${column} ${type}`);
+          await c.query(SCHEMA_SQL('BIGSERIAL PRIMARY KEY', 'TEXT COLLATE "C"'));
         } finally {
           await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
         }
@@ -234,9 +235,9 @@ export class PostgresStore implements Store {
     const insertRecord = async (r: RecordWrite): Promise<boolean> => {
       const t = now();
       return (await q(
-        `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,1,$6,$7,$8,$9,$10,$11) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [r.id, r.kind, r.merchant, r.channel, r.status, r.hash, r.body, fileId, r.recordNo, t, t],
+        `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at, parent_id)
+         VALUES ($1,$2,$3,$4,$5,1,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [r.id, r.kind, r.merchant, r.channel, r.status, r.hash, r.body, fileId, r.recordNo, t, t, r.parentId ?? null],
       )).rowCount === 1;
     };
     const updateRecord = async (r: Pick<RecordWrite, 'id' | 'status' | 'hash' | 'body' | 'recordNo'>): Promise<void> => {
@@ -270,6 +271,40 @@ export class PostgresStore implements Store {
       updateRecord,
       addDuplicate,
       enqueue,
+      recordBody: async (id) => {
+        const r = (await q('SELECT body FROM records WHERE id = $1', [id])).rows[0];
+        return r ? (JSON.parse(String(r.body)) as Record<string, unknown>) : undefined;
+      },
+      childBodies: async (parentId, kind) =>
+        (await q('SELECT body FROM records WHERE parent_id = $1 AND kind = $2 ORDER BY created_at, id', [parentId, kind])).rows
+          .map((r) => JSON.parse(String(r.body)) as Record<string, unknown>),
+      productExists: async (merchant, sku) =>
+        (await q(`SELECT 1 FROM records WHERE kind = 'product' AND merchant = $1 AND body::json->>'sku' = $2 LIMIT 1`, [merchant, sku])).rows.length > 0,
+      getStock: async (k) => {
+        const r = (await q('SELECT * FROM stock WHERE merchant = $1 AND sku = $2 AND location = $3 FOR UPDATE', [k.merchant, k.sku, k.location])).rows[0];
+        return r ? toStockState(r) : undefined;
+      },
+      // As insertRecord: a row another instance inserted first makes this one wait, then do nothing.
+      insertStock: async (l, recordNo) =>
+        (await q(
+          `INSERT INTO stock (merchant, sku, location, quantity, ean, as_of, file_id, seen_file_id, seen_record_no, updated_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$7,$8,$9) ON CONFLICT DO NOTHING RETURNING sku`,
+          [l.merchant, l.sku, l.location, l.quantity, l.ean, l.asOf, fileId, recordNo, now()],
+        )).rowCount === 1,
+      touchStock: async (k, recordNo, l) => {
+        if (l) {
+          await q('UPDATE stock SET quantity = $1, ean = $2, as_of = $3, file_id = $4, seen_file_id = $4, seen_record_no = $5, updated_at = $6 WHERE merchant = $7 AND sku = $8 AND location = $9',
+            [l.quantity, l.ean, l.asOf, fileId, recordNo, now(), k.merchant, k.sku, k.location]);
+        } else {
+          await q('UPDATE stock SET seen_file_id = $1, seen_record_no = $2 WHERE merchant = $3 AND sku = $4 AND location = $5', [fileId, recordNo, k.merchant, k.sku, k.location]);
+        }
+      },
+      zeroUnlistedStock: async (merchant, locations, asOf) =>
+        (await q(
+          `UPDATE stock SET quantity = 0, as_of = $1, file_id = $2, updated_at = $3
+           WHERE merchant = $4 AND location = ANY($5::text[]) AND seen_file_id <> $2 AND quantity <> 0 AND as_of COLLATE "C" <= $1`,
+          [asOf, fileId, now(), merchant, locations],
+        )).rowCount ?? 0,
       productSkuForEan,
       addSeen: async (scope: string, key: string) => {
         await q('INSERT INTO seen (scope, key, at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [scope, key, now()]);
@@ -467,6 +502,14 @@ export class PostgresStore implements Store {
   async addNotice(merchant: string, channel: string, n: NoticeInput): Promise<boolean> {
     const res = await this.query('INSERT INTO notices (merchant, channel, key, kind, file, message, at) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING', [merchant, channel, n.key, n.kind, n.file, n.message, now()]);
     return (res.rowCount ?? 0) > 0;
+  }
+
+  async stockPage(merchant: string, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]> {
+    // sku and location are COLLATE "C" columns: bytewise order, as in SQLite.
+    const res = after
+      ? await this.query('SELECT * FROM stock WHERE merchant = $1 AND (sku, location) > ($2, $3) ORDER BY sku, location LIMIT $4', [merchant, after.sku, after.location, limit])
+      : await this.query('SELECT * FROM stock WHERE merchant = $1 ORDER BY sku, location LIMIT $2', [merchant, limit]);
+    return res.rows.map(toStockLevel);
   }
 
   async summary(): Promise<LedgerSummary> {

@@ -1,9 +1,25 @@
 /**
- * Tables shared by both stores (written in the SQL both SQLite and PostgreSQL accept; the
- * PostgreSQL store swaps the autoincrement column type). The UNIQUE constraint on the outbox is the
- * last line of the exactly-once guarantee: one order delivery and one cancellation per record.
+ * Columns added after the first release, as (table, column, type): each store adds the ones an older
+ * ledger lacks before SCHEMA_SQL runs (whose indexes may use them).
  */
-export const SCHEMA_SQL = (autoId: string) => `
+export const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
+  ['outbox', 'file_id', 'BIGINT'],
+  ['records', 'parent_id', 'TEXT'],
+];
+
+/**
+ * Tables shared by both stores (written in the SQL both SQLite and PostgreSQL accept; the
+ * PostgreSQL store swaps the autoincrement column type, and `keyText` makes the stock keys compare
+ * bytewise in both: SQLite's TEXT already does, PostgreSQL needs COLLATE "C"). The UNIQUE constraint on
+ * the outbox is the last line of the exactly-once guarantee: one order delivery and one cancellation per record.
+ *
+ * `stock` is the current stock level per (merchant, SKU, location) with its asOf (UTC ISO text) — a
+ * dedicated table rather than a generic key/body one, because exports page through it in (sku,
+ * location) order and full reports update it by location with one statement. `seen_file_id` and
+ * `seen_record_no` name the last report that listed the level (a full report's absent SKUs, a SKU
+ * listed twice in one report).
+ */
+export const SCHEMA_SQL = (autoId: string, keyText = 'TEXT') => `
 CREATE TABLE IF NOT EXISTS files (
   id ${autoId}, merchant TEXT NOT NULL, channel TEXT NOT NULL, name TEXT NOT NULL, origin TEXT NOT NULL,
   size BIGINT NOT NULL, sha256 TEXT NOT NULL, mapping TEXT NOT NULL, trace_id TEXT NOT NULL, status TEXT NOT NULL,
@@ -15,8 +31,15 @@ CREATE INDEX IF NOT EXISTS files_by_status ON files (status);
 CREATE TABLE IF NOT EXISTS records (
   id TEXT PRIMARY KEY, kind TEXT NOT NULL, merchant TEXT NOT NULL, channel TEXT NOT NULL, status TEXT,
   version INTEGER NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL, file_id BIGINT NOT NULL, record_no INTEGER NOT NULL,
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, parent_id TEXT
 );
+CREATE INDEX IF NOT EXISTS records_by_parent ON records (parent_id);
+CREATE TABLE IF NOT EXISTS stock (
+  merchant TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL, ean TEXT,
+  as_of TEXT NOT NULL, file_id BIGINT NOT NULL, seen_file_id BIGINT NOT NULL, seen_record_no INTEGER NOT NULL,
+  updated_at TEXT NOT NULL, PRIMARY KEY (merchant, sku, location)
+);
+CREATE INDEX IF NOT EXISTS stock_by_report ON stock (seen_file_id);
 CREATE TABLE IF NOT EXISTS duplicates (
   id ${autoId}, record_id TEXT NOT NULL, file_id BIGINT NOT NULL, changed INTEGER NOT NULL, at TEXT NOT NULL
 );

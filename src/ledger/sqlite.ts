@@ -3,9 +3,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { WharfError } from '../errors.js';
 import type {
-  ChannelStatus, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, Store,
+  ChannelStatus, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, StockLevel, StockState, Store,
 } from './store.js';
-import { SCHEMA_SQL, externalIdOf } from './sql.js';
+import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf } from './sql.js';
 import { Mutex } from './mutex.js';
 
 type Row = Record<string, unknown>;
@@ -100,8 +100,8 @@ export class SqliteStore implements Store {
     }
     const getRecord = this.stmt('SELECT kind, merchant, status, hash, version FROM records WHERE id = ?');
     const insertRecord = this.stmt(
-      `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at)
-       VALUES (?,?,?,?,?,1,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at, parent_id)
+       VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`,
     );
     const updateRecord = this.stmt('UPDATE records SET status = ?, version = version + 1, hash = ?, body = ?, file_id = ?, record_no = ?, updated_at = ? WHERE id = ?');
     const insertDuplicate = this.stmt('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES (?,?,?,?)');
@@ -133,7 +133,41 @@ export class SqliteStore implements Store {
       },
       insertRecord: async (r) => {
         const t = now();
-        return insertRecord.run(r.id, r.kind, r.merchant, r.channel, r.status, r.hash, r.body, fileId, r.recordNo, t, t).changes === 1;
+        return insertRecord.run(r.id, r.kind, r.merchant, r.channel, r.status, r.hash, r.body, fileId, r.recordNo, t, t, r.parentId ?? null).changes === 1;
+      },
+      recordBody: async (id) => {
+        const r = this.stmt('SELECT body FROM records WHERE id = ?').get(id) as { body: string } | undefined;
+        return r ? (JSON.parse(r.body) as Record<string, unknown>) : undefined;
+      },
+      childBodies: async (parentId, kind) =>
+        (this.stmt('SELECT body FROM records WHERE parent_id = ? AND kind = ? ORDER BY created_at, id').all(parentId, kind) as { body: string }[])
+          .map((r) => JSON.parse(r.body) as Record<string, unknown>),
+      productExists: async (merchant, sku) =>
+        this.stmt(`SELECT 1 FROM records WHERE kind = 'product' AND merchant = ? AND json_extract(body, '$.sku') = ? LIMIT 1`).get(merchant, sku) !== undefined,
+      getStock: async (k) => {
+        const r = this.stmt('SELECT * FROM stock WHERE merchant = ? AND sku = ? AND location = ?').get(k.merchant, k.sku, k.location) as Row | undefined;
+        return r ? toStockState(r) : undefined;
+      },
+      insertStock: async (l, recordNo) =>
+        this.stmt(
+          `INSERT INTO stock (merchant, sku, location, quantity, ean, as_of, file_id, seen_file_id, seen_record_no, updated_at)
+           VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
+        ).run(l.merchant, l.sku, l.location, l.quantity, l.ean, l.asOf, fileId, fileId, recordNo, now()).changes === 1,
+      touchStock: async (k, recordNo, l) => {
+        if (l) {
+          this.stmt('UPDATE stock SET quantity = ?, ean = ?, as_of = ?, file_id = ?, seen_file_id = ?, seen_record_no = ?, updated_at = ? WHERE merchant = ? AND sku = ? AND location = ?')
+            .run(l.quantity, l.ean, l.asOf, fileId, fileId, recordNo, now(), k.merchant, k.sku, k.location);
+        } else {
+          this.stmt('UPDATE stock SET seen_file_id = ?, seen_record_no = ? WHERE merchant = ? AND sku = ? AND location = ?').run(fileId, recordNo, k.merchant, k.sku, k.location);
+        }
+      },
+      zeroUnlistedStock: async (merchant, locations, asOf) => {
+        const zero = this.stmt(
+          `UPDATE stock SET quantity = 0, as_of = ?, file_id = ?, updated_at = ?
+           WHERE merchant = ? AND location = ? AND seen_file_id <> ? AND quantity <> 0 AND as_of <= ?`,
+        );
+        const t = now();
+        return locations.reduce((n, loc) => n + zero.run(asOf, fileId, t, merchant, loc, fileId, asOf).changes, 0);
       },
       updateRecord: async (r) => {
         updateRecord.run(r.status, r.hash, r.body, fileId, r.recordNo, now(), r.id);
@@ -319,6 +353,15 @@ export class SqliteStore implements Store {
     );
   }
 
+  stockPage(merchant: string, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]> {
+    return this.run(() => {
+      const rows = after
+        ? this.stmt('SELECT * FROM stock WHERE merchant = ? AND (sku, location) > (?, ?) ORDER BY sku, location LIMIT ?').all(merchant, after.sku, after.location, limit)
+        : this.stmt('SELECT * FROM stock WHERE merchant = ? ORDER BY sku, location LIMIT ?').all(merchant, limit);
+      return (rows as Row[]).map(toStockLevel);
+    });
+  }
+
   summary(): Promise<LedgerSummary> {
     return this.run(() => {
       const notices = (this.stmt('SELECT * FROM notices ORDER BY at DESC, key LIMIT 200').all() as Row[]).map(toNoticeRow);
@@ -353,6 +396,14 @@ export function toOutboxRow(r: Row): OutboxRow {
     action: r.action as OutboxRow['action'], attempts: Number(r.attempts), status: r.status as OutboxRow['status'],
     lastError: (r.last_error as string | null) ?? null, fileId: r.file_id === null || r.file_id === undefined ? null : Number(r.file_id), body: JSON.parse(String(r.body)) as Record<string, unknown>,
   };
+}
+
+export function toStockLevel(r: Row): StockLevel {
+  return { merchant: String(r.merchant), sku: String(r.sku), location: String(r.location), quantity: Number(r.quantity), ean: (r.ean as string | null) ?? null, asOf: String(r.as_of) };
+}
+
+export function toStockState(r: Row): StockState {
+  return { ...toStockLevel(r), seenFileId: Number(r.seen_file_id), seenRecordNo: Number(r.seen_record_no) };
 }
 
 export function toNoticeRow(r: Row): NoticeRow {
@@ -400,8 +451,10 @@ export function buildSummary(runs: Row[], fileCounts: Row[], dupCounts: Row[], o
 
 /** Creates the tables; adds columns that later versions introduced to an older ledger file. */
 function migrate(db: Database.Database): void {
-  const outboxColumns = db.prepare(`SELECT name FROM pragma_table_info('outbox')`).all() as { name: string }[];
-  if (outboxColumns.length > 0 && !outboxColumns.some((c) => c.name === 'file_id')) db.exec('ALTER TABLE outbox ADD COLUMN file_id BIGINT');
+  for (const [table, column, type] of ADDED_COLUMNS) {
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[];
+    if (columns.length > 0 && !columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
   db.exec(SCHEMA_SQL('INTEGER PRIMARY KEY'));
 }
 

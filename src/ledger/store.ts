@@ -61,6 +61,32 @@ export interface RecordWrite {
   hash: string;
   body: string;
   recordNo: number;
+  /** The record this one belongs to (a shipment's order), for `childBodies`. */
+  parentId?: string;
+}
+
+/** Where a stock level is kept: one merchant's SKU at one location ('' when the report names none). */
+export interface StockKey {
+  merchant: string;
+  sku: string;
+  location: string;
+}
+
+/** A current stock level as the ledger holds it. */
+export interface StockLevel extends StockKey {
+  /** Available to sell (integer >= 0). */
+  quantity: number;
+  ean: string | null;
+  /** When the warehouse counted it (UTC ISO 8601; the file's receipt time when the report gave none). */
+  asOf: string;
+}
+
+/** What intake needs to know about a stored level: the level, and the last report that listed it. */
+export interface StockState extends StockLevel {
+  /** The intake file that last listed this level (also when it was older and kept). */
+  seenFileId: number;
+  /** Its record number in that file. */
+  seenRecordNo: number;
 }
 
 /** One delivery owed to a destination; the body is the record's canonical JSON text at this moment. */
@@ -95,6 +121,29 @@ export interface IntakeTx {
   addDuplicate(recordId: string, changed: boolean): Promise<void>;
   /** Queues a delivery for this file; ignored when (destination, recordId, action) is queued already. */
   enqueue(row: OutboxWrite): Promise<void>;
+  /** The canonical bodies of the records stored with `parentId` (e.g. an order's shipments), oldest first. */
+  childBodies(parentId: string, kind: RecordKind): Promise<Record<string, unknown>[]>;
+  /** The canonical body stored under `id` (read it after `getRecord` has locked the row). */
+  recordBody(id: string): Promise<Record<string, unknown> | undefined>;
+  /** Whether this merchant's catalogue (product records of any channel) holds `sku`. */
+  productExists(merchant: string, sku: string): Promise<boolean>;
+  /** The stored level, if any. PostgreSQL locks the row until this intake ends (as `getRecord`). */
+  getStock(key: StockKey): Promise<StockState | undefined>;
+  /**
+   * Inserts a level listed by record `recordNo` of this file. False when it exists already (on
+   * PostgreSQL: another instance inserted it meanwhile); read it again with `getStock`.
+   */
+  insertStock(level: StockLevel, recordNo: number): Promise<boolean>;
+  /**
+   * Notes that record `recordNo` of this file listed the level; with `level`, also replaces quantity,
+   * EAN and asOf (without: the ledger's level was newer and stays).
+   */
+  touchStock(key: StockKey, recordNo: number, level?: StockLevel): Promise<void>;
+  /**
+   * A full report's absent SKUs: sets to 0 (asOf `asOf`) the merchant's non-zero levels at `locations`
+   * that this file did not list and whose asOf is not after `asOf`. Returns how many it set.
+   */
+  zeroUnlistedStock(merchant: string, locations: string[], asOf: string): Promise<number>;
   /** The SKU of another product of this merchant that already carries `ean` (a conflict), if any. */
   productSkuForEan(merchant: string, ean: string, exceptSku: string): Promise<string | undefined>;
   /** Remembers a seen key (see `Store.addSeen`) in this transaction: it exists exactly when the commit does. */
@@ -105,7 +154,7 @@ export interface IntakeTx {
   rollback(): Promise<void>;
 }
 
-export type OutboxAction = 'order' | 'cancel' | 'product';
+export type OutboxAction = 'order' | 'cancel' | 'product' | 'shipment';
 
 export interface OutboxRow {
   id: number;
@@ -227,6 +276,12 @@ export interface Store {
   importedRecords(merchant: string, channel: string, sha256: string, limit: number): Promise<{ fileId: number; ids: string[]; more: number } | undefined>;
   /** Forgets a seen key (a finished step that should not shadow a later file of the same name). */
   removeSeen(scope: string, key: string): Promise<void>;
+
+  /**
+   * A merchant's current stock levels, ordered by (sku, location) compared bytewise, at most `limit`
+   * (keyset paging: pass the last level of a page as `after` for the next). For the stock export.
+   */
+  stockPage(merchant: string, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]>;
 
   summary(): Promise<LedgerSummary>;
   close(): Promise<void>;

@@ -382,7 +382,7 @@ describe('PostgresStore: several instances on one database', () => {
     expect(all).toHaveLength(4);
     const tables = await schema.query<{ table_name: string }>(
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema.schema]);
-    expect(tables.map((t) => t.table_name)).toEqual(['channel_runs', 'cursors', 'duplicates', 'files', 'notices', 'outbox', 'records', 'seen']);
+    expect(tables.map((t) => t.table_name)).toEqual(['channel_runs', 'cursors', 'duplicates', 'files', 'notices', 'outbox', 'records', 'seen', 'stock']);
   });
 
   it('two instances importing the same order: the second waits for the first and sees a duplicate', async () => {
@@ -569,5 +569,55 @@ describe('PostgresStore: several instances on one database', () => {
     await s.close();
     await expect(s.beginIntake(fileInfo())).rejects.toMatchObject({ code: 'LEDGER_FAILED' });
     await expect(s.getCursor('k')).rejects.toMatchObject({ code: 'LEDGER_FAILED' });
+  });
+});
+
+// ---- an older ledger ---------------------------------------------------------------------------
+
+const OLD_RECORDS = `CREATE TABLE records (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, merchant TEXT NOT NULL, channel TEXT NOT NULL, status TEXT,
+  version INTEGER NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL, file_id BIGINT NOT NULL, record_no INTEGER NOT NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`;
+
+describe('an older ledger (records without parent_id) is upgraded on open', () => {
+  const check = async (store: Store) => {
+    try {
+      const tx = await store.beginIntake(fileInfo());
+      expect(await tx.getRecord('old')).toMatchObject({ status: 'open', version: 1 });
+      expect(await tx.insertRecord({ id: 'child', kind: 'shipment', merchant: 'acme', channel: 'c', status: null, hash: 'h', body: '{"n":1}', recordNo: 1, parentId: 'old' })).toBe(true);
+      expect(await tx.childBodies('old', 'shipment')).toEqual([{ n: 1 }]);
+      await tx.commit({ status: 'imported', records: 1, duplicates: 0, invalid: 0 });
+    } finally {
+      await store.close();
+    }
+  };
+  const oldRow = `INSERT INTO records VALUES ('old','order','acme','shop','open',1,'h','{}',1,1,'t','t')`;
+
+  it('SQLite', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const { SqliteStore } = await import('../../src/ledger/sqlite.js');
+    const { promises: fs } = await import('node:fs');
+    const dir = await fs.mkdtemp(`${(await import('node:os')).tmpdir()}/wharf-old-`);
+    try {
+      const file = `${dir}/ledger.db`;
+      const db = new Database(file);
+      db.exec(OLD_RECORDS);
+      db.exec(oldRow);
+      db.close();
+      await check(new SqliteStore(file));
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('PostgreSQL', async () => {
+    const schema = await createPgSchema();
+    try {
+      await schema.query(OLD_RECORDS);
+      await schema.query(oldRow);
+      await check(await PostgresStore.connect(schema.url));
+    } finally {
+      await schema.drop();
+    }
   });
 });
