@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { WharfError } from '../errors.js';
 import type {
-  FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, RecordWrite, StockLevel, Store,
+  ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, RecordWrite, StockLevel, Store,
 } from './store.js';
 import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf } from './sql.js';
 import { Mutex } from './mutex.js';
-import { buildSummary, toFileRow, toNoticeRow, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
+import { buildSummary, toExportRun, toFileRow, toNoticeRow, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -510,6 +510,78 @@ export class PostgresStore implements Store {
       ? await this.query('SELECT * FROM stock WHERE merchant = $1 AND (sku, location) > ($2, $3) ORDER BY sku, location LIMIT $4', [merchant, after.sku, after.location, limit])
       : await this.query('SELECT * FROM stock WHERE merchant = $1 ORDER BY sku, location LIMIT $2', [merchant, limit]);
     return res.rows.map(toStockLevel);
+  }
+
+  async claimExportRun(run: { export: string; scheduledAt: string; fileName: string }, content: ExportContent): Promise<{ run: ExportRun; created: boolean }> {
+    return this.transaction(async (c) => {
+      const t = now();
+      // Insert-or-lock: a second instance claiming the same run waits here for the first one's commit.
+      await c.query(`INSERT INTO export_runs (export, scheduled_at, file_name, status, started_at) VALUES ($1,$2,$3,'failed',$4) ON CONFLICT (export, scheduled_at) DO NOTHING`,
+        [run.export, run.scheduledAt, run.fileName, t]);
+      const existing = (await c.query<Row>('SELECT * FROM export_runs WHERE export = $1 AND scheduled_at = $2 FOR UPDATE', [run.export, run.scheduledAt])).rows[0]!;
+      // A row this call just inserted reads as 'failed' with no finished_at: claim it like a failed one.
+      if (existing.status !== 'failed') return { run: toExportRun(existing), created: false };
+      const id = Number(existing.id);
+      let items: number;
+      if (content.kind === 'stock') {
+        items = (await c.query(
+          `INSERT INTO export_items (run_id, merchant, sku, location, quantity, ean, as_of)
+           SELECT $1, s.merchant, s.sku, s.location, s.quantity, s.ean, s.as_of FROM stock s
+           LEFT JOIN export_baseline b ON b.export = $2 AND b.sku = s.sku AND b.location = s.location
+           WHERE s.merchant = $3 AND ($4 = 'full' OR b.quantity IS NULL OR b.quantity <> s.quantity)`,
+          [id, run.export, content.merchant, content.mode],
+        )).rowCount ?? 0;
+      } else {
+        items = (await c.query(`UPDATE outbox SET run_id = $1 WHERE destination = $2 AND status = 'pending' AND run_id IS NULL`, [id, content.destination])).rowCount ?? 0;
+      }
+      const res = await c.query<Row>(`UPDATE export_runs SET status = 'claimed', file_name = $1, items = $2, error = NULL, started_at = $3, finished_at = NULL WHERE id = $4 RETURNING *`,
+        [run.fileName, items, t, id]);
+      return { run: toExportRun(res.rows[0]!), created: true };
+    });
+  }
+
+  async exportItemsPage(runId: number, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]> {
+    const res = after
+      ? await this.query('SELECT * FROM export_items WHERE run_id = $1 AND (sku, location) > ($2, $3) ORDER BY sku, location LIMIT $4', [runId, after.sku, after.location, limit])
+      : await this.query('SELECT * FROM export_items WHERE run_id = $1 ORDER BY sku, location LIMIT $2', [runId, limit]);
+    return res.rows.map(toStockLevel);
+  }
+
+  async exportRowsPage(runId: number, afterId: number, limit: number): Promise<OutboxRow[]> {
+    return (await this.query('SELECT * FROM outbox WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3', [runId, afterId, limit])).rows.map(toOutboxRow);
+  }
+
+  async finishExportRun(runId: number): Promise<boolean> {
+    return this.transaction(async (c) => {
+      const run = (await c.query<Row>(`SELECT * FROM export_runs WHERE id = $1 AND status = 'claimed' FOR UPDATE`, [runId])).rows[0];
+      if (!run) return false;
+      const t = now();
+      await c.query(
+        `INSERT INTO export_baseline (export, sku, location, quantity) SELECT $1, sku, location, quantity FROM export_items WHERE run_id = $2
+         ON CONFLICT (export, sku, location) DO UPDATE SET quantity = excluded.quantity`,
+        [run.export, runId],
+      );
+      await c.query('DELETE FROM export_items WHERE run_id = $1', [runId]);
+      await c.query(`UPDATE outbox SET status = 'delivered', delivered_at = $1, file_name = $2, attempts = attempts + 1, last_error = NULL WHERE run_id = $3 AND status = 'pending'`, [t, run.file_name, runId]);
+      await c.query(`UPDATE export_runs SET status = 'done', finished_at = $1 WHERE id = $2`, [t, runId]);
+      return true;
+    });
+  }
+
+  async failExportRun(runId: number, error: string): Promise<void> {
+    await this.transaction(async (c) => {
+      await c.query(`UPDATE export_runs SET status = 'failed', error = $1, finished_at = $2 WHERE id = $3 AND status = 'claimed'`, [error, now(), runId]);
+      await c.query('DELETE FROM export_items WHERE run_id = $1', [runId]);
+      await c.query(`UPDATE outbox SET run_id = NULL WHERE run_id = $1 AND status = 'pending'`, [runId]);
+    });
+  }
+
+  async lastExportRuns(exports?: string[]): Promise<ExportRun[]> {
+    const res = await this.query(
+      `SELECT DISTINCT ON (export) * FROM export_runs WHERE ($1::text[] IS NULL OR export = ANY($1::text[])) ORDER BY export, scheduled_at COLLATE "C" DESC`,
+      [exports ?? null],
+    );
+    return res.rows.map(toExportRun);
   }
 
   async summary(): Promise<LedgerSummary> {

@@ -5,6 +5,7 @@
 export const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
   ['outbox', 'file_id', 'BIGINT'],
   ['records', 'parent_id', 'TEXT'],
+  ['outbox', 'run_id', 'BIGINT'],
 ];
 
 /**
@@ -18,6 +19,11 @@ export const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
  * location) order and full reports update it by location with one statement. `seen_file_id` and
  * `seen_record_no` name the last report that listed the level (a full report's absent SKUs, a SKU
  * listed twice in one report).
+ *
+ * Exports: `export_runs` is one row per (export, scheduled time); a claimed run's content is fixed at
+ * claim time — its stock levels copied into `export_items`, its shipment outbox rows marked with its
+ * `run_id` — so a run re-rendered after a crash writes identical bytes. `export_baseline` is what the
+ * last successful run of an export wrote (per SKU and location), for `changes` mode.
  */
 export const SCHEMA_SQL = (autoId: string, keyText = 'TEXT') => `
 CREATE TABLE IF NOT EXISTS files (
@@ -40,15 +46,27 @@ CREATE TABLE IF NOT EXISTS stock (
   updated_at TEXT NOT NULL, PRIMARY KEY (merchant, sku, location)
 );
 CREATE INDEX IF NOT EXISTS stock_by_report ON stock (seen_file_id);
+CREATE TABLE IF NOT EXISTS export_runs (
+  id ${autoId}, export TEXT NOT NULL, scheduled_at TEXT NOT NULL, file_name TEXT NOT NULL, status TEXT NOT NULL,
+  items INTEGER NOT NULL DEFAULT 0, error TEXT, started_at TEXT NOT NULL, finished_at TEXT, UNIQUE (export, scheduled_at)
+);
+CREATE TABLE IF NOT EXISTS export_items (
+  run_id BIGINT NOT NULL, merchant TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL,
+  ean TEXT, as_of TEXT NOT NULL, PRIMARY KEY (run_id, sku, location)
+);
+CREATE TABLE IF NOT EXISTS export_baseline (
+  export TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL, PRIMARY KEY (export, sku, location)
+);
 CREATE TABLE IF NOT EXISTS duplicates (
   id ${autoId}, record_id TEXT NOT NULL, file_id BIGINT NOT NULL, changed INTEGER NOT NULL, at TEXT NOT NULL
 );
 CREATE TABLE IF NOT EXISTS outbox (
   id ${autoId}, destination TEXT NOT NULL, record_id TEXT NOT NULL, merchant TEXT NOT NULL, action TEXT NOT NULL,
   body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
-  next_attempt_at TEXT NOT NULL, file_name TEXT, created_at TEXT NOT NULL, delivered_at TEXT, file_id BIGINT,
+  next_attempt_at TEXT NOT NULL, file_name TEXT, created_at TEXT NOT NULL, delivered_at TEXT, file_id BIGINT, run_id BIGINT,
   UNIQUE (destination, record_id, action)
 );
+CREATE INDEX IF NOT EXISTS outbox_by_run ON outbox (run_id);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (destination, status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_by_file ON outbox (destination, status, file_id, id);
 CREATE TABLE IF NOT EXISTS channel_runs (

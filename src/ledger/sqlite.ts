@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { WharfError } from '../errors.js';
 import type {
-  ChannelStatus, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, StockLevel, StockState, Store,
+  ChannelStatus, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, StockLevel, StockState, Store,
 } from './store.js';
 import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf } from './sql.js';
 import { Mutex } from './mutex.js';
@@ -362,6 +362,82 @@ export class SqliteStore implements Store {
     });
   }
 
+  claimExportRun(run: { export: string; scheduledAt: string; fileName: string }, content: ExportContent): Promise<{ run: ExportRun; created: boolean }> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const t = now();
+        const existing = this.stmt('SELECT * FROM export_runs WHERE export = ? AND scheduled_at = ?').get(run.export, run.scheduledAt) as Row | undefined;
+        if (existing && existing.status !== 'failed') return { run: toExportRun(existing), created: false };
+        const id = existing
+          ? Number(existing.id)
+          : Number(this.stmt(`INSERT INTO export_runs (export, scheduled_at, file_name, status, started_at) VALUES (?,?,?,'claimed',?)`).run(run.export, run.scheduledAt, run.fileName, t).lastInsertRowid);
+        let items: number;
+        if (content.kind === 'stock') {
+          items = this.stmt(
+            `INSERT INTO export_items (run_id, merchant, sku, location, quantity, ean, as_of)
+             SELECT ?, s.merchant, s.sku, s.location, s.quantity, s.ean, s.as_of FROM stock s
+             LEFT JOIN export_baseline b ON b.export = ? AND b.sku = s.sku AND b.location = s.location
+             WHERE s.merchant = ? AND (? = 'full' OR b.quantity IS NULL OR b.quantity <> s.quantity)`,
+          ).run(id, run.export, content.merchant, content.mode).changes;
+        } else {
+          items = this.stmt(`UPDATE outbox SET run_id = ? WHERE destination = ? AND status = 'pending' AND run_id IS NULL`).run(id, content.destination).changes;
+        }
+        this.stmt(`UPDATE export_runs SET status = 'claimed', file_name = ?, items = ?, error = NULL, started_at = ?, finished_at = NULL WHERE id = ?`).run(run.fileName, items, t, id);
+        return { run: toExportRun(this.stmt('SELECT * FROM export_runs WHERE id = ?').get(id) as Row), created: true };
+      })(),
+    );
+  }
+
+  exportItemsPage(runId: number, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]> {
+    return this.run(() => {
+      const rows = after
+        ? this.stmt('SELECT * FROM export_items WHERE run_id = ? AND (sku, location) > (?, ?) ORDER BY sku, location LIMIT ?').all(runId, after.sku, after.location, limit)
+        : this.stmt('SELECT * FROM export_items WHERE run_id = ? ORDER BY sku, location LIMIT ?').all(runId, limit);
+      return (rows as Row[]).map(toStockLevel);
+    });
+  }
+
+  exportRowsPage(runId: number, afterId: number, limit: number): Promise<OutboxRow[]> {
+    return this.run(() => (this.stmt('SELECT * FROM outbox WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?').all(runId, afterId, limit) as Row[]).map(toOutboxRow));
+  }
+
+  finishExportRun(runId: number): Promise<boolean> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const run = this.stmt(`SELECT * FROM export_runs WHERE id = ? AND status = 'claimed'`).get(runId) as Row | undefined;
+        if (!run) return false;
+        const t = now();
+        this.stmt(
+          `INSERT INTO export_baseline (export, sku, location, quantity) SELECT ?, sku, location, quantity FROM export_items WHERE run_id = ?
+           ON CONFLICT (export, sku, location) DO UPDATE SET quantity = excluded.quantity`,
+        ).run(run.export, runId);
+        this.stmt('DELETE FROM export_items WHERE run_id = ?').run(runId);
+        this.stmt(`UPDATE outbox SET status = 'delivered', delivered_at = ?, file_name = ?, attempts = attempts + 1, last_error = NULL WHERE run_id = ? AND status = 'pending'`).run(t, run.file_name, runId);
+        this.stmt(`UPDATE export_runs SET status = 'done', finished_at = ? WHERE id = ?`).run(t, runId);
+        return true;
+      })(),
+    );
+  }
+
+  failExportRun(runId: number, error: string): Promise<void> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        this.stmt(`UPDATE export_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'claimed'`).run(error, now(), runId);
+        this.stmt('DELETE FROM export_items WHERE run_id = ?').run(runId);
+        this.stmt(`UPDATE outbox SET run_id = NULL WHERE run_id = ? AND status = 'pending'`).run(runId);
+      })(),
+    );
+  }
+
+  lastExportRuns(exports?: string[]): Promise<ExportRun[]> {
+    return this.run(() => {
+      const rows = this.stmt(
+        `SELECT r.* FROM export_runs r WHERE r.scheduled_at = (SELECT MAX(x.scheduled_at) FROM export_runs x WHERE x.export = r.export) ORDER BY r.export`,
+      ).all() as Row[];
+      return rows.map(toExportRun).filter((r) => !exports || exports.includes(r.export));
+    });
+  }
+
   summary(): Promise<LedgerSummary> {
     return this.run(() => {
       const notices = (this.stmt('SELECT * FROM notices ORDER BY at DESC, key LIMIT 200').all() as Row[]).map(toNoticeRow);
@@ -395,6 +471,13 @@ export function toOutboxRow(r: Row): OutboxRow {
     id: Number(r.id), destination: String(r.destination), recordId: String(r.record_id), merchant: String(r.merchant),
     action: r.action as OutboxRow['action'], attempts: Number(r.attempts), status: r.status as OutboxRow['status'],
     lastError: (r.last_error as string | null) ?? null, fileId: r.file_id === null || r.file_id === undefined ? null : Number(r.file_id), body: JSON.parse(String(r.body)) as Record<string, unknown>,
+  };
+}
+
+export function toExportRun(r: Row): ExportRun {
+  return {
+    id: Number(r.id), export: String(r.export), scheduledAt: String(r.scheduled_at), fileName: String(r.file_name), status: r.status as ExportRun['status'],
+    items: Number(r.items), error: (r.error as string | null) ?? null, startedAt: String(r.started_at), finishedAt: (r.finished_at as string | null) ?? null,
   };
 }
 

@@ -171,6 +171,31 @@ export interface OutboxRow {
   body: Record<string, unknown>;
 }
 
+/** One scheduled run of a merchant export (`demo/stock`, `demo/shipments`). */
+export interface ExportRun {
+  id: number;
+  /** `<merchant>/<export>`, e.g. `demo/stock`. */
+  export: string;
+  /** The schedule's time this run is for, UTC ISO 8601 (`toISOString()`, so that times compare as text); one run per export and time. */
+  scheduledAt: string;
+  fileName: string;
+  status: 'claimed' | 'done' | 'failed';
+  /** Stock levels or shipments the run holds (fixed at claim time). */
+  items: number;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/**
+ * What a run writes, fixed when it is claimed: a merchant's stock levels (`full`: all of them;
+ * `changes`: those whose quantity differs from what the export's last successful run wrote), or the
+ * pending rows of an outbox destination that no other run holds (`export:<merchant>:shipments`).
+ */
+export type ExportContent =
+  | { kind: 'stock'; merchant: string; mode: 'full' | 'changes' }
+  | { kind: 'outbox'; destination: string };
+
 export interface ChannelStatus {
   merchant: string;
   channel: string;
@@ -282,6 +307,28 @@ export interface Store {
    * (keyset paging: pass the last level of a page as `after` for the next). For the stock export.
    */
   stockPage(merchant: string, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]>;
+
+  /**
+   * Claims the run of `export` at `scheduledAt` and fixes its content in one transaction (see
+   * ExportContent). When that run exists already, returns it as it is (`created` false): `claimed`
+   * means an earlier attempt (this instance before a crash, or another instance) holds it — render it
+   * from `exportItemsPage`/`exportRowsPage` and it gives the same bytes; `done` means nothing to do.
+   * A `failed` run is claimed again with fresh content.
+   */
+  claimExportRun(run: { export: string; scheduledAt: string; fileName: string }, content: ExportContent): Promise<{ run: ExportRun; created: boolean }>;
+  /** A claimed run's stock levels in (sku, location) order, keyset paged like `stockPage`. */
+  exportItemsPage(runId: number, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]>;
+  /** A claimed run's outbox rows (shipments) by id, after `afterId`. */
+  exportRowsPage(runId: number, afterId: number, limit: number): Promise<OutboxRow[]>;
+  /**
+   * Marks a claimed run done, in one transaction: its stock levels become the export's baseline (for
+   * `changes`), its outbox rows are delivered (under the run's file name). False when it was not claimed.
+   */
+  finishExportRun(runId: number): Promise<boolean>;
+  /** Marks a claimed run failed with `error`; its outbox rows go back to the queue for the next run. */
+  failExportRun(runId: number, error: string): Promise<void>;
+  /** The latest run (by scheduled time) of each export, or of the exports named. For status and catch-up. */
+  lastExportRuns(exports?: string[]): Promise<ExportRun[]>;
 
   summary(): Promise<LedgerSummary>;
   close(): Promise<void>;
