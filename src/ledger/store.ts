@@ -2,8 +2,21 @@ import type { RecordKind } from '../schemas.js';
 
 /**
  * The ledger: the durable memory of what came in (files and their content hashes), what it became
- * (canonical records), and what is still owed to a destination (the outbox). Two implementations:
- * SQLite (default, one instance) and PostgreSQL (several instances). Everything is async so both fit.
+ * (canonical records, current stock levels), and what is still owed to a destination (the outbox).
+ * Two implementations: SQLite (default, one instance) and PostgreSQL (several instances). Everything is
+ * async so both fit. The stores decide nothing: which deliveries a record owes is src/pipeline/routing.ts.
+ *
+ * For the merchant exports (return flow), a run goes:
+ *   1. `claimExportRun({ export: 'demo/stock', scheduledAt, fileName }, content)` — content is
+ *      `{ kind: 'stock', merchant, mode: 'full' | 'changes' }` or `{ kind: 'outbox', destination:
+ *      'export:demo:shipments' }`; it is fixed now (levels copied, outbox rows marked with the run).
+ *   2. render from `exportItemsPage(run.id, after, n)` (stock, keyset by sku/location) or
+ *      `exportRowsPage(run.id, afterId, n)` (shipments); `run.items === 0` means nothing to say.
+ *   3. `finishExportRun(run.id)` after the file is in place (baseline moved and rows delivered in one
+ *      transaction), or `failExportRun(run.id, error)`. A crash between 1 and 3 leaves the run
+ *      `claimed`: claiming it again returns it unchanged, so the re-render writes identical bytes.
+ * `lastExportRuns()` gives the latest run per export for `wharf status` and catch-up; `stockPage` pages
+ * through a merchant's current levels directly.
  */
 
 export type FileStatus = 'imported' | 'partial' | 'duplicate' | 'quarantined' | 'retried';

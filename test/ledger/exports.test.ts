@@ -86,3 +86,25 @@ describe.each(backends)('export runs: $name', (backend) => {
     expect(next.run.items).toBe(0);
   });
 });
+
+describe('export runs on PostgreSQL: several instances', () => {
+  it('two instances claiming the same run at once: one creates it, the other gets it as claimed', async () => {
+    const { createPgSchema } = await import('../helpers/pg.js');
+    const { PostgresStore } = await import('../../src/ledger/postgres.js');
+    const schema = await createPgSchema();
+    const [a, b] = await Promise.all([PostgresStore.connect(schema.url), PostgresStore.connect(schema.url)]);
+    try {
+      await report(a, [level('A', 1, T(6))]);
+      const claim = (s: Store) => s.claimExportRun({ export: 'acme/stock', scheduledAt: T(7), fileName: 'f.csv' }, { kind: 'stock', merchant: 'acme', mode: 'full' });
+      const [ra, rb] = await Promise.all([claim(a), claim(b)]);
+      expect([ra.created, rb.created].sort()).toEqual([false, true]);
+      expect(ra.run.id).toBe(rb.run.id);
+      expect(rb.run).toMatchObject({ status: 'claimed', items: 1 });
+      expect(await schema.query('SELECT count(*)::int AS n FROM export_items')).toEqual([{ n: 1 }]);
+    } finally {
+      await a.close();
+      await b.close();
+      await schema.drop();
+    }
+  });
+});
