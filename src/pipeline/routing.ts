@@ -138,11 +138,11 @@ export class FileRouter {
   }
 
   private async decide(rec: StoredRecord): Promise<RouteResult> {
+    if (rec.kind === 'stock') return this.stock(rec);
     const body = JSON.stringify(rec.body);
     const hash = contentHash(rec.body);
     const status = typeof rec.body.status === 'string' ? rec.body.status : null;
     const write = { id: rec.id, kind: rec.kind, merchant: rec.merchant, channel: rec.channel, hash, body, recordNo: rec.recordNo };
-    if (rec.kind === 'stock') return this.stock(rec);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
       const decided = rec.kind === 'shipment'
         ? await this.shipment(rec, write)
