@@ -1,7 +1,7 @@
 import type { Logger } from '../log.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Store } from '../ledger/store.js';
-import { WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS } from '../ledger/sql.js';
+import { WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS } from '../pipeline/routing.js';
 import { FolderDestination } from '../destinations/folder/destination.js';
 import { SftpDestination } from '../destinations/sftp/destination.js';
 import { OutboxDelivery, type DeliveryResult } from '../pipeline/deliver.js';

@@ -1,11 +1,11 @@
 import pg from 'pg';
 import { WharfError } from '../errors.js';
 import type {
-  FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, RecordOutcome, Store, StoredRecord,
+  ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, RecordWrite, StockLevel, Store,
 } from './store.js';
-import { SCHEMA_SQL, WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS, decideProduct, productDeliveryKey, contentHash, decideOrder, externalIdOf } from './sql.js';
+import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf } from './sql.js';
 import { Mutex } from './mutex.js';
-import { buildSummary, toFileRow, toNoticeRow, toOutboxRow } from './sqlite.js';
+import { buildSummary, toExportRun, toFileRow, toNoticeRow, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -64,7 +64,8 @@ export class PostgresStore implements Store {
       await store.withClient(async (c) => {
         await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
         try {
-          await c.query(SCHEMA_SQL('BIGSERIAL PRIMARY KEY'));
+          for (const [table, column, type] of ADDED_COLUMNS) await c.query(`ALTER TABLE IF EXISTS ${table} ADD COLUMN IF NOT EXISTS ${column} ${type}`);
+          await c.query(SCHEMA_SQL('BIGSERIAL PRIMARY KEY', 'TEXT COLLATE "C"'));
         } finally {
           await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
         }
@@ -223,77 +224,36 @@ export class PostgresStore implements Store {
       throw ledgerError(err, 'cannot start a ledger transaction', this.where);
     }
 
-    const lockRecord = (id: string) =>
-      q('SELECT status, hash FROM records WHERE id = $1 FOR UPDATE', [id]).then((r) => r.rows[0] as { status: string | null; hash: string } | undefined);
-    /** INSERT unless another transaction got there first; true when this one inserted it. */
-    const insertRecord = async (rec: StoredRecord, status: string | null, hash: string, body: string, t: string) =>
-      (await q(
-        `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at)
-         VALUES ($1,$2,$3,$4,$5,1,$6,$7,$8,$9,$10,$11) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [rec.id, rec.kind, rec.merchant, rec.channel, status, hash, body, fileId, rec.recordNo, t, t],
+    // Reads lock the row: a second instance deciding about the same record waits for this intake.
+    const getRecord = async (id: string): Promise<LedgerRecord | undefined> => {
+      const r = (await q('SELECT kind, merchant, status, hash, version FROM records WHERE id = $1 FOR UPDATE', [id])).rows[0];
+      return r ? { kind: String(r.kind), merchant: String(r.merchant), status: (r.status as string | null) ?? null, hash: String(r.hash), version: Number(r.version) } : undefined;
+    };
+    // INSERT unless another transaction got there first: an INSERT that meets a row another instance
+    // inserted waits for that instance's commit (or rollback) and then does nothing. The caller reads
+    // (and locks) the committed row again, so exactly one instance sees a record as new.
+    const insertRecord = async (r: RecordWrite): Promise<boolean> => {
+      const t = now();
+      return (await q(
+        `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at, parent_id)
+         VALUES ($1,$2,$3,$4,$5,1,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [r.id, r.kind, r.merchant, r.channel, r.status, r.hash, r.body, fileId, r.recordNo, t, t, r.parentId ?? null],
       )).rowCount === 1;
-    const insertDuplicate = (id: string, changed: boolean, t: string) =>
-      q('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES ($1,$2,$3,$4)', [id, fileId, changed ? 1 : 0, t]);
-    const enqueue = (rec: StoredRecord, action: 'order' | 'cancel' | 'product', body: string, t: string, key = rec.id) =>
-      q(
+    };
+    const updateRecord = async (r: Pick<RecordWrite, 'id' | 'status' | 'hash' | 'body' | 'recordNo'>): Promise<void> => {
+      await q('UPDATE records SET status = $1, version = version + 1, hash = $2, body = $3, file_id = $4, record_no = $5, updated_at = $6 WHERE id = $7',
+        [r.status, r.hash, r.body, fileId, r.recordNo, now(), r.id]);
+    };
+    const addDuplicate = async (recordId: string, changed: boolean): Promise<void> => {
+      await q('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES ($1,$2,$3,$4)', [recordId, fileId, changed ? 1 : 0, now()]);
+    };
+    const enqueue = async (o: OutboxWrite): Promise<void> => {
+      const t = now();
+      await q(
         `INSERT INTO outbox (destination, record_id, merchant, action, body, status, next_attempt_at, created_at, file_id)
          VALUES ($1,$2,$3,$4,$5,'pending',$6,$7,$8) ON CONFLICT (destination, record_id, action) DO NOTHING`,
-        [action === 'product' ? WAREHOUSE_PRODUCTS : WAREHOUSE_ORDERS, key, rec.merchant, action, body, t, t, fileId],
+        [o.destination, o.recordId, o.merchant, o.action, o.body, t, t, fileId],
       );
-
-    const addRecord = async (rec: StoredRecord): Promise<RecordOutcome> => {
-      const body = JSON.stringify(rec.body);
-      const hash = contentHash(rec.body);
-      const status = typeof rec.body.status === 'string' ? rec.body.status : null;
-      // Read-and-lock the record; if it does not exist yet, try to insert it. An INSERT that meets a
-      // row another instance inserted waits for that instance's commit (or rollback) and then does
-      // nothing; the next loop reads (and locks) the committed row. So exactly one instance sees it
-      // as new, and whoever comes second decides against the committed state.
-      for (let attempt = 0; attempt < 3; attempt++) {
-        const existing = await lockRecord(rec.id);
-        const t = now();
-        if (rec.kind === 'product') {
-          const decision = decideProduct(existing, hash);
-          if (decision === 'duplicate') {
-            await insertDuplicate(rec.id, false, t);
-            return 'duplicate';
-          }
-          if (decision === 'stored') {
-            if (!(await insertRecord(rec, null, hash, body, t))) continue;
-          } else {
-            await q('UPDATE records SET version = version + 1, hash = $1, body = $2, file_id = $3, record_no = $4, updated_at = $5 WHERE id = $6', [hash, body, fileId, rec.recordNo, t, rec.id]);
-          }
-          await enqueue(rec, 'product', body, t, productDeliveryKey(rec.id, hash));
-          return decision;
-        }
-        if (rec.kind !== 'order') {
-          if (existing) {
-            await insertDuplicate(rec.id, existing.hash !== hash, t);
-            return 'duplicate';
-          }
-          if (await insertRecord(rec, status, hash, body, t)) return 'stored';
-          continue;
-        }
-        const decision = decideOrder(existing, status ?? 'open');
-        switch (decision) {
-          case 'new':
-          case 'stored':
-            if (!(await insertRecord(rec, status ?? 'open', hash, body, t))) continue;
-            if (decision === 'new') await enqueue(rec, 'order', body, t);
-            return decision;
-          case 'cancellation':
-            await q('UPDATE records SET status = $1, version = version + 1, hash = $2, body = $3, file_id = $4, record_no = $5, updated_at = $6 WHERE id = $7',
-              ['cancelled', hash, body, fileId, rec.recordNo, t, rec.id]);
-            await enqueue(rec, 'cancel', body, t);
-            return 'cancellation';
-          default:
-            await insertDuplicate(rec.id, existing!.hash !== hash, t);
-            return 'duplicate';
-        }
-      }
-      // Only reachable if the row keeps appearing and disappearing (inserted, then deleted): no code does that.
-      failed = new Error(`record ${rec.id} changed concurrently`);
-      throw new WharfError('LEDGER_FAILED', `record ${rec.id} changed concurrently; the file will be processed again`, {}, { retryable: true });
     };
 
     const productSkuForEan = async (merchant: string, ean: string, exceptSku: string): Promise<string | undefined> => {
@@ -306,7 +266,45 @@ export class PostgresStore implements Store {
 
     return {
       fileId,
-      addRecord,
+      getRecord,
+      insertRecord,
+      updateRecord,
+      addDuplicate,
+      enqueue,
+      recordBody: async (id) => {
+        const r = (await q('SELECT body FROM records WHERE id = $1', [id])).rows[0];
+        return r ? (JSON.parse(String(r.body)) as Record<string, unknown>) : undefined;
+      },
+      childBodies: async (parentId, kind) =>
+        (await q('SELECT body FROM records WHERE parent_id = $1 AND kind = $2 ORDER BY created_at, id', [parentId, kind])).rows
+          .map((r) => JSON.parse(String(r.body)) as Record<string, unknown>),
+      productExists: async (merchant, sku) =>
+        (await q(`SELECT 1 FROM records WHERE kind = 'product' AND merchant = $1 AND body::json->>'sku' = $2 LIMIT 1`, [merchant, sku])).rows.length > 0,
+      getStock: async (k) => {
+        const r = (await q('SELECT * FROM stock WHERE merchant = $1 AND sku = $2 AND location = $3 FOR UPDATE', [k.merchant, k.sku, k.location])).rows[0];
+        return r ? toStockState(r) : undefined;
+      },
+      // As insertRecord: a row another instance inserted first makes this one wait, then do nothing.
+      insertStock: async (l, recordNo) =>
+        (await q(
+          `INSERT INTO stock (merchant, sku, location, quantity, ean, as_of, file_id, seen_file_id, seen_record_no, updated_at)
+           VALUES ($1,$2,$3,$4,$5,$6,$7,$7,$8,$9) ON CONFLICT DO NOTHING RETURNING sku`,
+          [l.merchant, l.sku, l.location, l.quantity, l.ean, l.asOf, fileId, recordNo, now()],
+        )).rowCount === 1,
+      touchStock: async (k, recordNo, l) => {
+        if (l) {
+          await q('UPDATE stock SET quantity = $1, ean = $2, as_of = $3, file_id = $4, seen_file_id = $4, seen_record_no = $5, updated_at = $6 WHERE merchant = $7 AND sku = $8 AND location = $9',
+            [l.quantity, l.ean, l.asOf, fileId, recordNo, now(), k.merchant, k.sku, k.location]);
+        } else {
+          await q('UPDATE stock SET seen_file_id = $1, seen_record_no = $2 WHERE merchant = $3 AND sku = $4 AND location = $5', [fileId, recordNo, k.merchant, k.sku, k.location]);
+        }
+      },
+      zeroUnlistedStock: async (merchant, locations, asOf) =>
+        (await q(
+          `UPDATE stock SET quantity = 0, as_of = $1, file_id = $2, updated_at = $3
+           WHERE merchant = $4 AND location = ANY($5::text[]) AND seen_file_id <> $2 AND quantity <> 0 AND as_of COLLATE "C" <= $1`,
+          [asOf, fileId, now(), merchant, locations],
+        )).rowCount ?? 0,
       productSkuForEan,
       addSeen: async (scope: string, key: string) => {
         await q('INSERT INTO seen (scope, key, at) VALUES ($1,$2,$3) ON CONFLICT DO NOTHING', [scope, key, now()]);
@@ -504,6 +502,86 @@ export class PostgresStore implements Store {
   async addNotice(merchant: string, channel: string, n: NoticeInput): Promise<boolean> {
     const res = await this.query('INSERT INTO notices (merchant, channel, key, kind, file, message, at) VALUES ($1,$2,$3,$4,$5,$6,$7) ON CONFLICT DO NOTHING', [merchant, channel, n.key, n.kind, n.file, n.message, now()]);
     return (res.rowCount ?? 0) > 0;
+  }
+
+  async stockPage(merchant: string, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]> {
+    // sku and location are COLLATE "C" columns: bytewise order, as in SQLite.
+    const res = after
+      ? await this.query('SELECT * FROM stock WHERE merchant = $1 AND (sku, location) > ($2, $3) ORDER BY sku, location LIMIT $4', [merchant, after.sku, after.location, limit])
+      : await this.query('SELECT * FROM stock WHERE merchant = $1 ORDER BY sku, location LIMIT $2', [merchant, limit]);
+    return res.rows.map(toStockLevel);
+  }
+
+  async claimExportRun(run: { export: string; scheduledAt: string; fileName: string }, content: ExportContent): Promise<{ run: ExportRun; created: boolean }> {
+    return this.transaction(async (c) => {
+      const t = now();
+      // Insert-or-lock: a second instance claiming the same run waits here for the first one's commit.
+      await c.query(`INSERT INTO export_runs (export, scheduled_at, file_name, status, started_at) VALUES ($1,$2,$3,'failed',$4) ON CONFLICT (export, scheduled_at) DO NOTHING`,
+        [run.export, run.scheduledAt, run.fileName, t]);
+      const existing = (await c.query<Row>('SELECT * FROM export_runs WHERE export = $1 AND scheduled_at = $2 FOR UPDATE', [run.export, run.scheduledAt])).rows[0]!;
+      // A row this call just inserted reads as 'failed' with no finished_at: claim it like a failed one.
+      if (existing.status !== 'failed') return { run: toExportRun(existing), created: false };
+      const id = Number(existing.id);
+      let items: number;
+      if (content.kind === 'stock') {
+        items = (await c.query(
+          `INSERT INTO export_items (run_id, merchant, sku, location, quantity, ean, as_of)
+           SELECT $1, s.merchant, s.sku, s.location, s.quantity, s.ean, s.as_of FROM stock s
+           LEFT JOIN export_baseline b ON b.export = $2 AND b.sku = s.sku AND b.location = s.location
+           WHERE s.merchant = $3 AND ($4 = 'full' OR b.quantity IS NULL OR b.quantity <> s.quantity)`,
+          [id, run.export, content.merchant, content.mode],
+        )).rowCount ?? 0;
+      } else {
+        items = (await c.query(`UPDATE outbox SET run_id = $1 WHERE destination = $2 AND status = 'pending' AND run_id IS NULL`, [id, content.destination])).rowCount ?? 0;
+      }
+      const res = await c.query<Row>(`UPDATE export_runs SET status = 'claimed', file_name = $1, items = $2, error = NULL, started_at = $3, finished_at = NULL WHERE id = $4 RETURNING *`,
+        [run.fileName, items, t, id]);
+      return { run: toExportRun(res.rows[0]!), created: true };
+    });
+  }
+
+  async exportItemsPage(runId: number, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]> {
+    const res = after
+      ? await this.query('SELECT * FROM export_items WHERE run_id = $1 AND (sku, location) > ($2, $3) ORDER BY sku, location LIMIT $4', [runId, after.sku, after.location, limit])
+      : await this.query('SELECT * FROM export_items WHERE run_id = $1 ORDER BY sku, location LIMIT $2', [runId, limit]);
+    return res.rows.map(toStockLevel);
+  }
+
+  async exportRowsPage(runId: number, afterId: number, limit: number): Promise<OutboxRow[]> {
+    return (await this.query('SELECT * FROM outbox WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3', [runId, afterId, limit])).rows.map(toOutboxRow);
+  }
+
+  async finishExportRun(runId: number): Promise<boolean> {
+    return this.transaction(async (c) => {
+      const run = (await c.query<Row>(`SELECT * FROM export_runs WHERE id = $1 AND status = 'claimed' FOR UPDATE`, [runId])).rows[0];
+      if (!run) return false;
+      const t = now();
+      await c.query(
+        `INSERT INTO export_baseline (export, sku, location, quantity) SELECT $1, sku, location, quantity FROM export_items WHERE run_id = $2
+         ON CONFLICT (export, sku, location) DO UPDATE SET quantity = excluded.quantity`,
+        [run.export, runId],
+      );
+      await c.query('DELETE FROM export_items WHERE run_id = $1', [runId]);
+      await c.query(`UPDATE outbox SET status = 'delivered', delivered_at = $1, file_name = $2, attempts = attempts + 1, last_error = NULL WHERE run_id = $3 AND status = 'pending'`, [t, run.file_name, runId]);
+      await c.query(`UPDATE export_runs SET status = 'done', finished_at = $1 WHERE id = $2`, [t, runId]);
+      return true;
+    });
+  }
+
+  async failExportRun(runId: number, error: string): Promise<void> {
+    await this.transaction(async (c) => {
+      await c.query(`UPDATE export_runs SET status = 'failed', error = $1, finished_at = $2 WHERE id = $3 AND status = 'claimed'`, [error, now(), runId]);
+      await c.query('DELETE FROM export_items WHERE run_id = $1', [runId]);
+      await c.query(`UPDATE outbox SET run_id = NULL WHERE run_id = $1 AND status = 'pending'`, [runId]);
+    });
+  }
+
+  async lastExportRuns(exports?: string[]): Promise<ExportRun[]> {
+    const res = await this.query(
+      `SELECT DISTINCT ON (export) * FROM export_runs WHERE ($1::text[] IS NULL OR export = ANY($1::text[])) ORDER BY export, scheduled_at COLLATE "C" DESC`,
+      [exports ?? null],
+    );
+    return res.rows.map(toExportRun);
   }
 
   async summary(): Promise<LedgerSummary> {

@@ -1,30 +1,31 @@
-import { createHash } from 'node:crypto';
-
-/** Outbox destination of canonical orders: the warehouse order folder. */
-export const WAREHOUSE_ORDERS = 'warehouse.orders';
-/** Outbox destination of canonical products (new or changed): the warehouse product folder. */
-export const WAREHOUSE_PRODUCTS = 'warehouse.products';
-
 /**
- * A product is a catalogue entry, not an event: first sight stores it, a changed one replaces it,
- * and both owe the warehouse a delivery; an unchanged one is a duplicate.
+ * Columns added after the first release, as (table, column, type): each store adds the ones an older
+ * ledger lacks before SCHEMA_SQL runs (whose indexes may use them).
  */
-export function decideProduct(existing: { hash: string } | undefined, hash: string): 'stored' | 'updated' | 'duplicate' {
-  if (!existing) return 'stored';
-  return existing.hash === hash ? 'duplicate' : 'updated';
-}
-
-/** The outbox key of one version of a product: each changed version is delivered once. */
-export function productDeliveryKey(recordId: string, hash: string): string {
-  return `${recordId}#${hash.slice(0, 16)}`;
-}
+export const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
+  ['outbox', 'file_id', 'BIGINT'],
+  ['records', 'parent_id', 'TEXT'],
+  ['outbox', 'run_id', 'BIGINT'],
+];
 
 /**
  * Tables shared by both stores (written in the SQL both SQLite and PostgreSQL accept; the
- * PostgreSQL store swaps the autoincrement column type). The UNIQUE constraint on the outbox is the
- * last line of the exactly-once guarantee: one order delivery and one cancellation per record.
+ * PostgreSQL store swaps the autoincrement column type, and `keyText` makes the stock keys compare
+ * bytewise in both: SQLite's TEXT already does, PostgreSQL needs COLLATE "C"). The UNIQUE constraint on
+ * the outbox is the last line of the exactly-once guarantee: one order delivery and one cancellation per record.
+ *
+ * `stock` is the current stock level per (merchant, SKU, location) with its asOf (UTC ISO text) — a
+ * dedicated table rather than a generic key/body one, because exports page through it in (sku,
+ * location) order and full reports update it by location with one statement. `seen_file_id` and
+ * `seen_record_no` name the last report that listed the level (a full report's absent SKUs, a SKU
+ * listed twice in one report).
+ *
+ * Exports: `export_runs` is one row per (export, scheduled time); a claimed run's content is fixed at
+ * claim time — its stock levels copied into `export_items`, its shipment outbox rows marked with its
+ * `run_id` — so a run re-rendered after a crash writes identical bytes. `export_baseline` is what the
+ * last successful run of an export wrote (per SKU and location), for `changes` mode.
  */
-export const SCHEMA_SQL = (autoId: string) => `
+export const SCHEMA_SQL = (autoId: string, keyText = 'TEXT') => `
 CREATE TABLE IF NOT EXISTS files (
   id ${autoId}, merchant TEXT NOT NULL, channel TEXT NOT NULL, name TEXT NOT NULL, origin TEXT NOT NULL,
   size BIGINT NOT NULL, sha256 TEXT NOT NULL, mapping TEXT NOT NULL, trace_id TEXT NOT NULL, status TEXT NOT NULL,
@@ -36,7 +37,25 @@ CREATE INDEX IF NOT EXISTS files_by_status ON files (status);
 CREATE TABLE IF NOT EXISTS records (
   id TEXT PRIMARY KEY, kind TEXT NOT NULL, merchant TEXT NOT NULL, channel TEXT NOT NULL, status TEXT,
   version INTEGER NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL, file_id BIGINT NOT NULL, record_no INTEGER NOT NULL,
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, parent_id TEXT
+);
+CREATE INDEX IF NOT EXISTS records_by_parent ON records (parent_id);
+CREATE TABLE IF NOT EXISTS stock (
+  merchant TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL, ean TEXT,
+  as_of TEXT NOT NULL, file_id BIGINT NOT NULL, seen_file_id BIGINT NOT NULL, seen_record_no INTEGER NOT NULL,
+  updated_at TEXT NOT NULL, PRIMARY KEY (merchant, sku, location)
+);
+CREATE INDEX IF NOT EXISTS stock_by_report ON stock (seen_file_id);
+CREATE TABLE IF NOT EXISTS export_runs (
+  id ${autoId}, export TEXT NOT NULL, scheduled_at TEXT NOT NULL, file_name TEXT NOT NULL, status TEXT NOT NULL,
+  items INTEGER NOT NULL DEFAULT 0, error TEXT, started_at TEXT NOT NULL, finished_at TEXT, UNIQUE (export, scheduled_at)
+);
+CREATE TABLE IF NOT EXISTS export_items (
+  run_id BIGINT NOT NULL, merchant TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL,
+  ean TEXT, as_of TEXT NOT NULL, PRIMARY KEY (run_id, sku, location)
+);
+CREATE TABLE IF NOT EXISTS export_baseline (
+  export TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL, PRIMARY KEY (export, sku, location)
 );
 CREATE TABLE IF NOT EXISTS duplicates (
   id ${autoId}, record_id TEXT NOT NULL, file_id BIGINT NOT NULL, changed INTEGER NOT NULL, at TEXT NOT NULL
@@ -44,9 +63,10 @@ CREATE TABLE IF NOT EXISTS duplicates (
 CREATE TABLE IF NOT EXISTS outbox (
   id ${autoId}, destination TEXT NOT NULL, record_id TEXT NOT NULL, merchant TEXT NOT NULL, action TEXT NOT NULL,
   body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
-  next_attempt_at TEXT NOT NULL, file_name TEXT, created_at TEXT NOT NULL, delivered_at TEXT, file_id BIGINT,
+  next_attempt_at TEXT NOT NULL, file_name TEXT, created_at TEXT NOT NULL, delivered_at TEXT, file_id BIGINT, run_id BIGINT,
   UNIQUE (destination, record_id, action)
 );
+CREATE INDEX IF NOT EXISTS outbox_by_run ON outbox (run_id);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (destination, status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_by_file ON outbox (destination, status, file_id, id);
 CREATE TABLE IF NOT EXISTS channel_runs (
@@ -60,26 +80,6 @@ CREATE TABLE IF NOT EXISTS notices (
   message TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (merchant, channel, key)
 );
 `;
-
-/** Hash of a record's content without its provenance, to tell an identical re-send from a changed one. */
-export function contentHash(body: Record<string, unknown>): string {
-  const { source: _source, ...rest } = body;
-  return createHash('sha256').update(JSON.stringify(rest)).digest('hex');
-}
-
-/**
- * The one rule for what an incoming order means given what the ledger knows (DESIGN rule 5):
- * first sight of an open order is new; an open order seen again cancelled is a cancellation;
- * everything else is a duplicate (logged and counted, never sent twice).
- */
-export function decideOrder(
-  existing: { status: string | null } | undefined,
-  incomingStatus: string,
-): 'new' | 'stored' | 'cancellation' | 'duplicate' {
-  if (!existing) return incomingStatus === 'cancelled' ? 'stored' : 'new';
-  if (existing.status !== 'cancelled' && incomingStatus === 'cancelled') return 'cancellation';
-  return 'duplicate';
-}
 
 /** A stored record as people know it: the body's `externalId` (an order's number), else its record id. */
 export function externalIdOf(row: { id: string; body: string }): string {

@@ -3,9 +3,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { WharfError } from '../errors.js';
 import type {
-  ChannelStatus, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, RecordOutcome, Store, StoredRecord,
+  ChannelStatus, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, StockLevel, StockState, Store,
 } from './store.js';
-import { SCHEMA_SQL, WAREHOUSE_ORDERS, WAREHOUSE_PRODUCTS, contentHash, decideOrder, externalIdOf, decideProduct, productDeliveryKey } from './sql.js';
+import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf } from './sql.js';
 import { Mutex } from './mutex.js';
 
 type Row = Record<string, unknown>;
@@ -98,10 +98,10 @@ export class SqliteStore implements Store {
       release();
       throw ledgerError('cannot record the file', err);
     }
-    const getRecord = this.stmt('SELECT status, hash, version FROM records WHERE id = ?');
+    const getRecord = this.stmt('SELECT kind, merchant, status, hash, version FROM records WHERE id = ?');
     const insertRecord = this.stmt(
-      `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at)
-       VALUES (?,?,?,?,?,1,?,?,?,?,?,?)`,
+      `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at, parent_id)
+       VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`,
     );
     const updateRecord = this.stmt('UPDATE records SET status = ?, version = version + 1, hash = ?, body = ?, file_id = ?, record_no = ?, updated_at = ? WHERE id = ?');
     const insertDuplicate = this.stmt('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES (?,?,?,?)');
@@ -127,46 +127,57 @@ export class SqliteStore implements Store {
     };
     return {
       fileId,
-      addRecord: async (rec: StoredRecord): Promise<RecordOutcome> => {
-        const body = JSON.stringify(rec.body);
-        const hash = contentHash(rec.body);
-        const status = typeof rec.body.status === 'string' ? rec.body.status : null;
-        const existing = getRecord.get(rec.id) as { status: string | null; hash: string } | undefined;
+      getRecord: async (id) => {
+        const r = getRecord.get(id) as { kind: string; merchant: string; status: string | null; hash: string; version: number } | undefined;
+        return r ? { kind: r.kind, merchant: r.merchant, status: r.status, hash: r.hash, version: Number(r.version) } : undefined;
+      },
+      insertRecord: async (r) => {
         const t = now();
-        if (rec.kind === 'product') {
-          const decision = decideProduct(existing, hash);
-          if (decision === 'duplicate') {
-            insertDuplicate.run(rec.id, fileId, 0, t);
-            return 'duplicate';
-          }
-          if (decision === 'stored') insertRecord.run(rec.id, rec.kind, rec.merchant, rec.channel, null, hash, body, fileId, rec.recordNo, t, t);
-          else updateRecord.run(null, hash, body, fileId, rec.recordNo, t, rec.id);
-          enqueue.run(WAREHOUSE_PRODUCTS, productDeliveryKey(rec.id, hash), rec.merchant, 'product', body, t, t, fileId);
-          return decision;
+        return insertRecord.run(r.id, r.kind, r.merchant, r.channel, r.status, r.hash, r.body, fileId, r.recordNo, t, t, r.parentId ?? null).changes === 1;
+      },
+      recordBody: async (id) => {
+        const r = this.stmt('SELECT body FROM records WHERE id = ?').get(id) as { body: string } | undefined;
+        return r ? (JSON.parse(r.body) as Record<string, unknown>) : undefined;
+      },
+      childBodies: async (parentId, kind) =>
+        (this.stmt('SELECT body FROM records WHERE parent_id = ? AND kind = ? ORDER BY created_at, id').all(parentId, kind) as { body: string }[])
+          .map((r) => JSON.parse(r.body) as Record<string, unknown>),
+      productExists: async (merchant, sku) =>
+        this.stmt(`SELECT 1 FROM records WHERE kind = 'product' AND merchant = ? AND json_extract(body, '$.sku') = ? LIMIT 1`).get(merchant, sku) !== undefined,
+      getStock: async (k) => {
+        const r = this.stmt('SELECT * FROM stock WHERE merchant = ? AND sku = ? AND location = ?').get(k.merchant, k.sku, k.location) as Row | undefined;
+        return r ? toStockState(r) : undefined;
+      },
+      insertStock: async (l, recordNo) =>
+        this.stmt(
+          `INSERT INTO stock (merchant, sku, location, quantity, ean, as_of, file_id, seen_file_id, seen_record_no, updated_at)
+           VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
+        ).run(l.merchant, l.sku, l.location, l.quantity, l.ean, l.asOf, fileId, fileId, recordNo, now()).changes === 1,
+      touchStock: async (k, recordNo, l) => {
+        if (l) {
+          this.stmt('UPDATE stock SET quantity = ?, ean = ?, as_of = ?, file_id = ?, seen_file_id = ?, seen_record_no = ?, updated_at = ? WHERE merchant = ? AND sku = ? AND location = ?')
+            .run(l.quantity, l.ean, l.asOf, fileId, fileId, recordNo, now(), k.merchant, k.sku, k.location);
+        } else {
+          this.stmt('UPDATE stock SET seen_file_id = ?, seen_record_no = ? WHERE merchant = ? AND sku = ? AND location = ?').run(fileId, recordNo, k.merchant, k.sku, k.location);
         }
-        if (rec.kind !== 'order') {
-          if (existing) {
-            insertDuplicate.run(rec.id, fileId, existing.hash === hash ? 0 : 1, t);
-            return 'duplicate';
-          }
-          insertRecord.run(rec.id, rec.kind, rec.merchant, rec.channel, status, hash, body, fileId, rec.recordNo, t, t);
-          return 'stored';
-        }
-        const decision = decideOrder(existing, status ?? 'open');
-        switch (decision) {
-          case 'new':
-          case 'stored':
-            insertRecord.run(rec.id, rec.kind, rec.merchant, rec.channel, status ?? 'open', hash, body, fileId, rec.recordNo, t, t);
-            if (decision === 'new') enqueue.run(WAREHOUSE_ORDERS, rec.id, rec.merchant, 'order', body, t, t, fileId);
-            return decision;
-          case 'cancellation':
-            updateRecord.run('cancelled', hash, body, fileId, rec.recordNo, t, rec.id);
-            enqueue.run(WAREHOUSE_ORDERS, rec.id, rec.merchant, 'cancel', body, t, t, fileId);
-            return 'cancellation';
-          default:
-            insertDuplicate.run(rec.id, fileId, existing!.hash === hash ? 0 : 1, t);
-            return 'duplicate';
-        }
+      },
+      zeroUnlistedStock: async (merchant, locations, asOf) => {
+        const zero = this.stmt(
+          `UPDATE stock SET quantity = 0, as_of = ?, file_id = ?, updated_at = ?
+           WHERE merchant = ? AND location = ? AND seen_file_id <> ? AND quantity <> 0 AND as_of <= ?`,
+        );
+        const t = now();
+        return locations.reduce((n, loc) => n + zero.run(asOf, fileId, t, merchant, loc, fileId, asOf).changes, 0);
+      },
+      updateRecord: async (r) => {
+        updateRecord.run(r.status, r.hash, r.body, fileId, r.recordNo, now(), r.id);
+      },
+      addDuplicate: async (recordId, changed) => {
+        insertDuplicate.run(recordId, fileId, changed ? 1 : 0, now());
+      },
+      enqueue: async (o) => {
+        const t = now();
+        enqueue.run(o.destination, o.recordId, o.merchant, o.action, o.body, t, t, fileId);
       },
       addSeen: async (scope: string, key: string) => {
         this.stmt('INSERT INTO seen (scope, key, at) VALUES (?,?,?) ON CONFLICT DO NOTHING').run(scope, key, now());
@@ -342,6 +353,91 @@ export class SqliteStore implements Store {
     );
   }
 
+  stockPage(merchant: string, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]> {
+    return this.run(() => {
+      const rows = after
+        ? this.stmt('SELECT * FROM stock WHERE merchant = ? AND (sku, location) > (?, ?) ORDER BY sku, location LIMIT ?').all(merchant, after.sku, after.location, limit)
+        : this.stmt('SELECT * FROM stock WHERE merchant = ? ORDER BY sku, location LIMIT ?').all(merchant, limit);
+      return (rows as Row[]).map(toStockLevel);
+    });
+  }
+
+  claimExportRun(run: { export: string; scheduledAt: string; fileName: string }, content: ExportContent): Promise<{ run: ExportRun; created: boolean }> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const t = now();
+        const existing = this.stmt('SELECT * FROM export_runs WHERE export = ? AND scheduled_at = ?').get(run.export, run.scheduledAt) as Row | undefined;
+        if (existing && existing.status !== 'failed') return { run: toExportRun(existing), created: false };
+        const id = existing
+          ? Number(existing.id)
+          : Number(this.stmt(`INSERT INTO export_runs (export, scheduled_at, file_name, status, started_at) VALUES (?,?,?,'claimed',?)`).run(run.export, run.scheduledAt, run.fileName, t).lastInsertRowid);
+        let items: number;
+        if (content.kind === 'stock') {
+          items = this.stmt(
+            `INSERT INTO export_items (run_id, merchant, sku, location, quantity, ean, as_of)
+             SELECT ?, s.merchant, s.sku, s.location, s.quantity, s.ean, s.as_of FROM stock s
+             LEFT JOIN export_baseline b ON b.export = ? AND b.sku = s.sku AND b.location = s.location
+             WHERE s.merchant = ? AND (? = 'full' OR b.quantity IS NULL OR b.quantity <> s.quantity)`,
+          ).run(id, run.export, content.merchant, content.mode).changes;
+        } else {
+          items = this.stmt(`UPDATE outbox SET run_id = ? WHERE destination = ? AND status = 'pending' AND run_id IS NULL`).run(id, content.destination).changes;
+        }
+        this.stmt(`UPDATE export_runs SET status = 'claimed', file_name = ?, items = ?, error = NULL, started_at = ?, finished_at = NULL WHERE id = ?`).run(run.fileName, items, t, id);
+        return { run: toExportRun(this.stmt('SELECT * FROM export_runs WHERE id = ?').get(id) as Row), created: true };
+      })(),
+    );
+  }
+
+  exportItemsPage(runId: number, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]> {
+    return this.run(() => {
+      const rows = after
+        ? this.stmt('SELECT * FROM export_items WHERE run_id = ? AND (sku, location) > (?, ?) ORDER BY sku, location LIMIT ?').all(runId, after.sku, after.location, limit)
+        : this.stmt('SELECT * FROM export_items WHERE run_id = ? ORDER BY sku, location LIMIT ?').all(runId, limit);
+      return (rows as Row[]).map(toStockLevel);
+    });
+  }
+
+  exportRowsPage(runId: number, afterId: number, limit: number): Promise<OutboxRow[]> {
+    return this.run(() => (this.stmt('SELECT * FROM outbox WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?').all(runId, afterId, limit) as Row[]).map(toOutboxRow));
+  }
+
+  finishExportRun(runId: number): Promise<boolean> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        const run = this.stmt(`SELECT * FROM export_runs WHERE id = ? AND status = 'claimed'`).get(runId) as Row | undefined;
+        if (!run) return false;
+        const t = now();
+        this.stmt(
+          `INSERT INTO export_baseline (export, sku, location, quantity) SELECT ?, sku, location, quantity FROM export_items WHERE run_id = ?
+           ON CONFLICT (export, sku, location) DO UPDATE SET quantity = excluded.quantity`,
+        ).run(run.export, runId);
+        this.stmt('DELETE FROM export_items WHERE run_id = ?').run(runId);
+        this.stmt(`UPDATE outbox SET status = 'delivered', delivered_at = ?, file_name = ?, attempts = attempts + 1, last_error = NULL WHERE run_id = ? AND status = 'pending'`).run(t, run.file_name, runId);
+        this.stmt(`UPDATE export_runs SET status = 'done', finished_at = ? WHERE id = ?`).run(t, runId);
+        return true;
+      })(),
+    );
+  }
+
+  failExportRun(runId: number, error: string): Promise<void> {
+    return this.run(() =>
+      this.db.transaction(() => {
+        this.stmt(`UPDATE export_runs SET status = 'failed', error = ?, finished_at = ? WHERE id = ? AND status = 'claimed'`).run(error, now(), runId);
+        this.stmt('DELETE FROM export_items WHERE run_id = ?').run(runId);
+        this.stmt(`UPDATE outbox SET run_id = NULL WHERE run_id = ? AND status = 'pending'`).run(runId);
+      })(),
+    );
+  }
+
+  lastExportRuns(exports?: string[]): Promise<ExportRun[]> {
+    return this.run(() => {
+      const rows = this.stmt(
+        `SELECT r.* FROM export_runs r WHERE r.scheduled_at = (SELECT MAX(x.scheduled_at) FROM export_runs x WHERE x.export = r.export) ORDER BY r.export`,
+      ).all() as Row[];
+      return rows.map(toExportRun).filter((r) => !exports || exports.includes(r.export));
+    });
+  }
+
   summary(): Promise<LedgerSummary> {
     return this.run(() => {
       const notices = (this.stmt('SELECT * FROM notices ORDER BY at DESC, key LIMIT 200').all() as Row[]).map(toNoticeRow);
@@ -376,6 +472,21 @@ export function toOutboxRow(r: Row): OutboxRow {
     action: r.action as OutboxRow['action'], attempts: Number(r.attempts), status: r.status as OutboxRow['status'],
     lastError: (r.last_error as string | null) ?? null, fileId: r.file_id === null || r.file_id === undefined ? null : Number(r.file_id), body: JSON.parse(String(r.body)) as Record<string, unknown>,
   };
+}
+
+export function toExportRun(r: Row): ExportRun {
+  return {
+    id: Number(r.id), export: String(r.export), scheduledAt: String(r.scheduled_at), fileName: String(r.file_name), status: r.status as ExportRun['status'],
+    items: Number(r.items), error: (r.error as string | null) ?? null, startedAt: String(r.started_at), finishedAt: (r.finished_at as string | null) ?? null,
+  };
+}
+
+export function toStockLevel(r: Row): StockLevel {
+  return { merchant: String(r.merchant), sku: String(r.sku), location: String(r.location), quantity: Number(r.quantity), ean: (r.ean as string | null) ?? null, asOf: String(r.as_of) };
+}
+
+export function toStockState(r: Row): StockState {
+  return { ...toStockLevel(r), seenFileId: Number(r.seen_file_id), seenRecordNo: Number(r.seen_record_no) };
 }
 
 export function toNoticeRow(r: Row): NoticeRow {
@@ -423,8 +534,10 @@ export function buildSummary(runs: Row[], fileCounts: Row[], dupCounts: Row[], o
 
 /** Creates the tables; adds columns that later versions introduced to an older ledger file. */
 function migrate(db: Database.Database): void {
-  const outboxColumns = db.prepare(`SELECT name FROM pragma_table_info('outbox')`).all() as { name: string }[];
-  if (outboxColumns.length > 0 && !outboxColumns.some((c) => c.name === 'file_id')) db.exec('ALTER TABLE outbox ADD COLUMN file_id BIGINT');
+  for (const [table, column, type] of ADDED_COLUMNS) {
+    const columns = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[];
+    if (columns.length > 0 && !columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
+  }
   db.exec(SCHEMA_SQL('INTEGER PRIMARY KEY'));
 }
 

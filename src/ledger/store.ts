@@ -2,8 +2,21 @@ import type { RecordKind } from '../schemas.js';
 
 /**
  * The ledger: the durable memory of what came in (files and their content hashes), what it became
- * (canonical records), and what is still owed to a destination (the outbox). Two implementations:
- * SQLite (default, one instance) and PostgreSQL (several instances). Everything is async so both fit.
+ * (canonical records, current stock levels), and what is still owed to a destination (the outbox).
+ * Two implementations: SQLite (default, one instance) and PostgreSQL (several instances). Everything is
+ * async so both fit. The stores decide nothing: which deliveries a record owes is src/pipeline/routing.ts.
+ *
+ * For the merchant exports (return flow), a run goes:
+ *   1. `claimExportRun({ export: 'demo/stock', scheduledAt, fileName }, content)` — content is
+ *      `{ kind: 'stock', merchant, mode: 'full' | 'changes' }` or `{ kind: 'outbox', destination:
+ *      'export:demo:shipments' }`; it is fixed now (levels copied, outbox rows marked with the run).
+ *   2. render from `exportItemsPage(run.id, after, n)` (stock, keyset by sku/location) or
+ *      `exportRowsPage(run.id, afterId, n)` (shipments); `run.items === 0` means nothing to say.
+ *   3. `finishExportRun(run.id)` after the file is in place (baseline moved and rows delivered in one
+ *      transaction), or `failExportRun(run.id, error)`. A crash between 1 and 3 leaves the run
+ *      `claimed`: claiming it again returns it unchanged, so the re-render writes identical bytes.
+ * `lastExportRuns()` gives the latest run per export for `wharf status` and catch-up; `stockPage` pages
+ * through a merchant's current levels directly.
  */
 
 export type FileStatus = 'imported' | 'partial' | 'duplicate' | 'quarantined' | 'retried';
@@ -30,14 +43,6 @@ export interface FileRow extends FileInfo {
   receivedAt: string;
 }
 
-/** What happened to one canonical record when it was added. */
-export type RecordOutcome =
-  | 'new' // first time seen: stored, and a delivery is owed (for open orders)
-  | 'cancellation' // an order already known as open came again cancelled: a cancellation is owed
-  | 'duplicate' // already known, nothing to send
-  | 'stored' // stored; nothing to send for an order cancelled before it was sent, a delivery for a new product
-  | 'updated'; // a known product with changed content: replaced, and the new version is owed
-
 export interface StoredRecord {
   kind: RecordKind;
   id: string;
@@ -48,10 +53,110 @@ export interface StoredRecord {
   recordNo: number;
 }
 
-/** One open intake: everything added here is committed (or discarded) together with the file's status. */
+/** What the ledger holds about one record (see `IntakeTx.getRecord`). */
+export interface LedgerRecord {
+  kind: string;
+  merchant: string;
+  status: string | null;
+  /** Content hash of the stored body (its provenance left out). */
+  hash: string;
+  /** 1 when inserted, +1 per update. */
+  version: number;
+}
+
+/** A record as written: the body is canonical JSON text, serialised once by the caller. */
+export interface RecordWrite {
+  id: string;
+  kind: RecordKind;
+  merchant: string;
+  channel: string;
+  status: string | null;
+  hash: string;
+  body: string;
+  recordNo: number;
+  /** The record this one belongs to (a shipment's order), for `childBodies`. */
+  parentId?: string;
+}
+
+/** Where a stock level is kept: one merchant's SKU at one location ('' when the report names none). */
+export interface StockKey {
+  merchant: string;
+  sku: string;
+  location: string;
+}
+
+/** A current stock level as the ledger holds it. */
+export interface StockLevel extends StockKey {
+  /** Available to sell (integer >= 0). */
+  quantity: number;
+  ean: string | null;
+  /** When the warehouse counted it (UTC ISO 8601; the file's receipt time when the report gave none). */
+  asOf: string;
+}
+
+/** What intake needs to know about a stored level: the level, and the last report that listed it. */
+export interface StockState extends StockLevel {
+  /** The intake file that last listed this level (also when it was older and kept). */
+  seenFileId: number;
+  /** Its record number in that file. */
+  seenRecordNo: number;
+}
+
+/** One delivery owed to a destination; the body is the record's canonical JSON text at this moment. */
+export interface OutboxWrite {
+  destination: string;
+  /** Unique per destination and action: a second enqueue of the same key is ignored (exactly once). */
+  recordId: string;
+  merchant: string;
+  action: OutboxAction;
+  body: string;
+}
+
+/**
+ * One open intake: everything written here is committed (or discarded) together with the file's status.
+ * The store only stores: which record owes which delivery is decided by src/pipeline/routing.ts.
+ */
 export interface IntakeTx {
   readonly fileId: number;
-  addRecord(rec: StoredRecord): Promise<RecordOutcome>;
+  /**
+   * What the ledger holds under `id`, if anything. PostgreSQL locks the row (FOR UPDATE) until this
+   * intake ends, so a second instance deciding about the same record waits for this one's outcome.
+   */
+  getRecord(id: string): Promise<LedgerRecord | undefined>;
+  /**
+   * Inserts a record (version 1, this file). False when the id exists already: on PostgreSQL another
+   * instance inserted it meanwhile (this call waited for its commit); read it again with `getRecord`.
+   */
+  insertRecord(rec: RecordWrite): Promise<boolean>;
+  /** Replaces a record's status, hash and body (version + 1, this file and record number). */
+  updateRecord(rec: Pick<RecordWrite, 'id' | 'status' | 'hash' | 'body' | 'recordNo'>): Promise<void>;
+  /** Notes that this file brought `recordId` again; `changed` when its content differed. */
+  addDuplicate(recordId: string, changed: boolean): Promise<void>;
+  /** Queues a delivery for this file; ignored when (destination, recordId, action) is queued already. */
+  enqueue(row: OutboxWrite): Promise<void>;
+  /** The canonical bodies of the records stored with `parentId` (e.g. an order's shipments), oldest first. */
+  childBodies(parentId: string, kind: RecordKind): Promise<Record<string, unknown>[]>;
+  /** The canonical body stored under `id` (read it after `getRecord` has locked the row). */
+  recordBody(id: string): Promise<Record<string, unknown> | undefined>;
+  /** Whether this merchant's catalogue (product records of any channel) holds `sku`. */
+  productExists(merchant: string, sku: string): Promise<boolean>;
+  /** The stored level, if any. PostgreSQL locks the row until this intake ends (as `getRecord`). */
+  getStock(key: StockKey): Promise<StockState | undefined>;
+  /**
+   * Inserts a level listed by record `recordNo` of this file. False when it exists already (on
+   * PostgreSQL: another instance inserted it meanwhile); read it again with `getStock`.
+   */
+  insertStock(level: StockLevel, recordNo: number): Promise<boolean>;
+  /**
+   * Notes that record `recordNo` of this file listed the level; with `level`, also replaces quantity,
+   * EAN and asOf (without: the ledger's level was newer and stays).
+   */
+  touchStock(key: StockKey, recordNo: number, level?: StockLevel): Promise<void>;
+  /**
+   * A full report's absent SKUs: sets to 0 (asOf `asOf`) the merchant's non-zero levels at `locations`
+   * that this file did not list and whose asOf is not after `asOf`. Returns how many it set.
+   */
+  zeroUnlistedStock(merchant: string, locations: string[], asOf: string): Promise<number>;
   /** The SKU of another product of this merchant that already carries `ean` (a conflict), if any. */
   productSkuForEan(merchant: string, ean: string, exceptSku: string): Promise<string | undefined>;
   /** Remembers a seen key (see `Store.addSeen`) in this transaction: it exists exactly when the commit does. */
@@ -62,7 +167,7 @@ export interface IntakeTx {
   rollback(): Promise<void>;
 }
 
-export type OutboxAction = 'order' | 'cancel' | 'product';
+export type OutboxAction = 'order' | 'cancel' | 'product' | 'shipment';
 
 export interface OutboxRow {
   id: number;
@@ -78,6 +183,31 @@ export interface OutboxRow {
   /** The record's canonical body at the time the delivery was queued. */
   body: Record<string, unknown>;
 }
+
+/** One scheduled run of a merchant export (`demo/stock`, `demo/shipments`). */
+export interface ExportRun {
+  id: number;
+  /** `<merchant>/<export>`, e.g. `demo/stock`. */
+  export: string;
+  /** The schedule's time this run is for, UTC ISO 8601 (`toISOString()`, so that times compare as text); one run per export and time. */
+  scheduledAt: string;
+  fileName: string;
+  status: 'claimed' | 'done' | 'failed';
+  /** Stock levels or shipments the run holds (fixed at claim time). */
+  items: number;
+  error: string | null;
+  startedAt: string;
+  finishedAt: string | null;
+}
+
+/**
+ * What a run writes, fixed when it is claimed: a merchant's stock levels (`full`: all of them;
+ * `changes`: those whose quantity differs from what the export's last successful run wrote), or the
+ * pending rows of an outbox destination that no other run holds (`export:<merchant>:shipments`).
+ */
+export type ExportContent =
+  | { kind: 'stock'; merchant: string; mode: 'full' | 'changes' }
+  | { kind: 'outbox'; destination: string };
 
 export interface ChannelStatus {
   merchant: string;
@@ -184,6 +314,34 @@ export interface Store {
   importedRecords(merchant: string, channel: string, sha256: string, limit: number): Promise<{ fileId: number; ids: string[]; more: number } | undefined>;
   /** Forgets a seen key (a finished step that should not shadow a later file of the same name). */
   removeSeen(scope: string, key: string): Promise<void>;
+
+  /**
+   * A merchant's current stock levels, ordered by (sku, location) compared bytewise, at most `limit`
+   * (keyset paging: pass the last level of a page as `after` for the next). For the stock export.
+   */
+  stockPage(merchant: string, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]>;
+
+  /**
+   * Claims the run of `export` at `scheduledAt` and fixes its content in one transaction (see
+   * ExportContent). When that run exists already, returns it as it is (`created` false): `claimed`
+   * means an earlier attempt (this instance before a crash, or another instance) holds it — render it
+   * from `exportItemsPage`/`exportRowsPage` and it gives the same bytes; `done` means nothing to do.
+   * A `failed` run is claimed again with fresh content.
+   */
+  claimExportRun(run: { export: string; scheduledAt: string; fileName: string }, content: ExportContent): Promise<{ run: ExportRun; created: boolean }>;
+  /** A claimed run's stock levels in (sku, location) order, keyset paged like `stockPage`. */
+  exportItemsPage(runId: number, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]>;
+  /** A claimed run's outbox rows (shipments) by id, after `afterId`. */
+  exportRowsPage(runId: number, afterId: number, limit: number): Promise<OutboxRow[]>;
+  /**
+   * Marks a claimed run done, in one transaction: its stock levels become the export's baseline (for
+   * `changes`), its outbox rows are delivered (under the run's file name). False when it was not claimed.
+   */
+  finishExportRun(runId: number): Promise<boolean>;
+  /** Marks a claimed run failed with `error`; its outbox rows go back to the queue for the next run. */
+  failExportRun(runId: number, error: string): Promise<void>;
+  /** The latest run (by scheduled time) of each export, or of the exports named. For status and catch-up. */
+  lastExportRuns(exports?: string[]): Promise<ExportRun[]>;
 
   summary(): Promise<LedgerSummary>;
   close(): Promise<void>;

@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import type { Logger } from '../log.js';
 import { WharfError, describeError, isRetryable } from '../errors.js';
 import type { OutboxRow, Store } from '../ledger/store.js';
-import { WAREHOUSE_ORDERS } from '../ledger/sql.js';
+import { WAREHOUSE_ORDERS } from './routing.js';
 import { loadMapping } from '../mapping/index.js';
 import type { OutputMapping } from '../mapping/types.js';
 import { NAME_MAX, fileNameFragment, shortenName } from '../transports/names.js';

@@ -7,12 +7,15 @@ import type { FileInfo, Store } from '../ledger/store.js';
 import type { FileSource, ReadyFile } from './ports.js';
 import { sha256File } from './hash.js';
 import { checkRecord, recordKey } from './records.js';
+import { DEFAULT_ROUTING, FileRouter, type RoutingPolicy } from './routing.js';
 import { writeFileAtomic } from '../transports/folder/atomic.js';
 import { ErrorCollector, describeImport, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
 
 export interface IntakePolicy {
   onInvalid: 'rejectFile' | 'acceptValid';
   maxFileSize: number;
+  /** Shipment exports and the report source's stock policy (default: none, delta). */
+  routing?: RoutingPolicy;
 }
 
 export interface IntakeDeps {
@@ -142,6 +145,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
 
     log.debug({ mapping: mapping.name, sha256: info.sha256 }, 'reading');
     const tx = await deps.store.beginIntake(info);
+    const router = new FileRouter(tx, policy.routing ?? DEFAULT_ROUTING, receivedAt);
     const errors = new ErrorCollector();
     let read = 0, invalid = 0, imported = 0, duplicates = 0, fresh = 0, cancellations = 0, stored = 0;
     const provenance = { merchant: file.merchant, channel: file.channel, sourceType: source.kind, fileName: file.name, receivedAt };
@@ -174,7 +178,13 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
             continue;
           }
         }
-        const outcome = await tx.addRecord({ kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: file.merchant, channel: file.channel, body: canonical, recordNo: rec.recordNo });
+        const outcome = await router.route({ kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: file.merchant, channel: file.channel, body: canonical, recordNo: rec.recordNo });
+        if (typeof outcome === 'object') {
+          // Well-formed but contradicting the ledger (unknown order, over-shipped, listed twice): like a mapping error.
+          invalid++;
+          for (const p of outcome.invalid) addError({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), field: p.path, message: p.message });
+          continue;
+        }
         imported++;
         if (outcome === 'duplicate') {
           duplicates++;
@@ -183,6 +193,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
         else if (outcome === 'new' || outcome === 'updated' || (outcome === 'stored' && mapping.kind === 'product')) fresh++;
         else stored++; // an order cancelled before it was ever sent (nothing owed), a stock level, a shipment
       }
+      await router.finish(invalid);
       // Size, mtime (and inode) re-checked after reading, just before the commit: a writer that stalled
       // longer than minAge and went on meanwhile must not get half its file imported.
       await file.verify?.();
@@ -213,7 +224,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     await tx.commit({ status: 'imported', records: imported, duplicates, invalid: 0 });
     await source.settle(file, { outcome: 'imported', sha256: info.sha256 });
     await deps.store.removeSeen(unsettled.scope, unsettled.key);
-    const counts = describeImport(mapping.kind, { fresh, cancellations, duplicates, stored });
+    const counts = describeImport(mapping.kind, { fresh, cancellations, duplicates, stored, tally: router.tally });
     log.info({ fileId: tx.fileId, records: read, new: fresh, cancellations, duplicates, stored, ...(notes.length ? { notes } : {}) }, `imported ${file.name}: ${counts}${notes.length ? ` (note: ${notes.join('; ')})` : ''}`);
     return { ...base, status: 'imported', fileId: tx.fileId, records: read, newRecords: fresh, cancellations, duplicates, stored, counts };
   } catch (err) {

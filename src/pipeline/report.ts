@@ -113,6 +113,8 @@ export interface ImportCounts {
   duplicates: number;
   /** Stored, nothing owed: orders cancelled before they were ever sent; stock levels and shipments. */
   stored: number;
+  /** Routing's count per outcome (src/pipeline/routing.ts FileRouter.tally), for stock and shipments. */
+  tally?: Partial<Record<string, number>>;
 }
 
 /**
@@ -125,5 +127,14 @@ export function describeImport(kind: string, c: ImportCounts): string {
     return `${c.fresh} new, ${c.cancellations} cancelled, ${c.duplicates} duplicate${unsent}`;
   }
   if (kind === 'product') return `${c.fresh} new or changed, ${c.duplicates} unchanged`;
+  const n = (k: string) => c.tally?.[k] ?? 0;
+  const plural = (x: number, one: string, many: string) => `${x} ${x === 1 ? one : many}`;
+  if (kind === 'stock') {
+    const parts = [`${plural(n('stock-updated'), 'stock level', 'stock levels')} updated`, `${n('stock-unchanged')} unchanged`];
+    if (n('stock-older') > 0) parts.push(`${n('stock-older')} older than the ledger (kept)`);
+    if (n('stock-zeroed') > 0) parts.push(`${plural(n('stock-zeroed'), 'level', 'levels')} not in this full report set to 0`);
+    return parts.join(', ');
+  }
+  if (kind === 'shipment') return `${plural(n('shipment'), 'shipment', 'shipments')}, ${c.duplicates} duplicate`;
   return `${c.stored} stored, ${c.duplicates} duplicate`;
 }

@@ -7,91 +7,13 @@
  * claim period unless marked), SQLite just reads. The shared tests therefore never rely on reading the
  * same due rows twice; they count the outbox through `summary()` and look far enough ahead in time.
  */
-import { promises as fs } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WharfError } from '../../src/errors.js';
 import { PostgresStore } from '../../src/ledger/postgres.js';
-import { WAREHOUSE_ORDERS } from '../../src/ledger/sql.js';
-import { SqliteStore } from '../../src/ledger/sqlite.js';
-import type { FileInfo, IntakeTx, RecordOutcome, Store, StoredRecord } from '../../src/ledger/store.js';
+import { WAREHOUSE_ORDERS, route } from '../../src/pipeline/routing.js';
+import type { IntakeTx, Store } from '../../src/ledger/store.js';
 import { createPgSchema, waitForLockWait, PG_TEST_URL, type PgTestSchema } from '../helpers/pg.js';
-
-interface Harness {
-  /** Opens a store on this test's database (again: a restart, or a second instance). */
-  open(): Promise<Store>;
-  cleanup(): Promise<void>;
-}
-
-interface Backend {
-  name: 'sqlite' | 'postgres';
-  create(): Promise<Harness>;
-}
-
-const backends: Backend[] = [
-  {
-    name: 'sqlite',
-    async create() {
-      const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-ledger-'));
-      const file = path.join(dir, 'var', 'ledger.db');
-      return {
-        open: async () => new SqliteStore(file),
-        cleanup: () => fs.rm(dir, { recursive: true, force: true }),
-      };
-    },
-  },
-  {
-    name: 'postgres',
-    async create() {
-      const schema = await createPgSchema();
-      return { open: () => PostgresStore.connect(schema.url), cleanup: () => schema.drop() };
-    },
-  },
-];
-
-// ---- builders -------------------------------------------------------------------------------------
-
-let fileNo = 0;
-function fileInfo(over: Partial<FileInfo> = {}): FileInfo {
-  fileNo++;
-  return {
-    merchant: 'acme', channel: 'shop', name: `orders-${fileNo}.csv`, origin: 'folder:/in', size: 1234,
-    sha256: `${fileNo}`.padStart(64, 'f'), mapping: 'acme-orders', traceId: `trace${fileNo}`, ...over,
-  };
-}
-
-function order(externalId: string, status: 'open' | 'cancelled' = 'open', extra: Record<string, unknown> = {}): StoredRecord {
-  const id = `acme:shop:${externalId}`;
-  return {
-    kind: 'order', id, merchant: 'acme', channel: 'shop', recordNo: 1,
-    body: {
-      id, merchant: 'acme', channel: 'shop', externalId, status, createdAt: '2024-05-01T10:00:00+02:00',
-      shipTo: { name: 'Ann', street: 'Main', postalCode: '01234', city: 'Town', country: 'NL' },
-      lines: [{ sku: 'SKU-1', quantity: 1 }],
-      source: { type: 'folder', name: `orders-${fileNo}.csv`, record: 1, receivedAt: new Date().toISOString() },
-      ...extra,
-    },
-  };
-}
-
-function stock(sku: string, quantity: number): StoredRecord {
-  return { kind: 'stock', id: `acme:stock:${sku}`, merchant: 'acme', channel: 'wms', recordNo: 1, body: { merchant: 'acme', sku, quantity } };
-}
-
-/** One file through an intake transaction, committed. */
-async function importFile(store: Store, records: StoredRecord[], info = fileInfo()): Promise<{ fileId: number; outcomes: RecordOutcome[] }> {
-  const tx = await store.beginIntake(info);
-  const outcomes: RecordOutcome[] = [];
-  try {
-    for (const r of records) outcomes.push(await tx.addRecord(r));
-    await tx.commit({ status: 'imported', records: records.length, duplicates: outcomes.filter((o) => o === 'duplicate').length, invalid: 0 });
-  } catch (err) {
-    await tx.rollback();
-    throw err;
-  }
-  return { fileId: tx.fileId, outcomes };
-}
+import { backends, fileInfo, importFile, order, stock, type Harness } from '../helpers/ledgers.js';
 
 const FAR = () => new Date(Date.now() + 24 * 3600_000);
 const outboxCounts = async (store: Store) => (await store.summary()).outbox;
@@ -125,77 +47,37 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
     expect(store.kind).toBe(backend.name);
   });
 
-  it('a new open order is stored and one delivery to the warehouse is owed', async () => {
-    const o = order('1001');
-    const { fileId, outcomes } = await importFile(store, [o]);
-    expect(outcomes).toEqual(['new']);
-    expect(await outboxCounts(store)).toEqual({ pending: 1, failed: 0, delivered: 0 });
-    const due = await store.dueDeliveries(WAREHOUSE_ORDERS, 10);
-    expect(due).toHaveLength(1);
-    expect(due[0]).toMatchObject({ destination: WAREHOUSE_ORDERS, recordId: o.id, merchant: 'acme', action: 'order', attempts: 0, status: 'pending', lastError: null });
-    expect(due[0]!.body).toEqual(o.body);
-    expect(typeof due[0]!.id).toBe('number');
-    const f = await store.getFile(fileId);
-    expect(f).toMatchObject({ id: fileId, status: 'imported', records: 1, duplicates: 0, invalid: 0, merchant: 'acme', channel: 'shop', size: 1234, error: null, quarantinePath: null });
-    expect(typeof f!.size).toBe('number');
-  });
-
-  it('the same order again is a duplicate: a duplicates row, no second delivery', async () => {
-    await importFile(store, [order('1001')]);
-    const second = fileInfo({ name: 'again.csv' });
-    // Same content, different provenance (receivedAt): an identical re-send, not a change.
-    const { outcomes } = await importFile(store, [order('1001', 'open', { source: { type: 'folder', name: 'again.csv', record: 7, receivedAt: '2030-01-01T00:00:00Z' } })], second);
-    expect(outcomes).toEqual(['duplicate']);
-    const { outcomes: changed } = await importFile(store, [order('1001', 'open', { note: 'leave at the door' })], fileInfo({ name: 'changed.csv' }));
-    expect(changed).toEqual(['duplicate']);
-
+  it('record primitives: insert once (a second insert of the id is refused), read, update bumps the version', async () => {
+    const tx = track(await store.beginIntake(fileInfo()));
+    const w = { id: 'r1', kind: 'order' as const, merchant: 'acme', channel: 'shop', status: 'open', hash: 'h1', body: '{"a":1}', recordNo: 1 };
+    expect(await tx.getRecord('r1')).toBeUndefined();
+    expect(await tx.insertRecord(w)).toBe(true);
+    expect(await tx.insertRecord({ ...w, hash: 'other' })).toBe(false);
+    expect(await tx.getRecord('r1')).toEqual({ kind: 'order', merchant: 'acme', status: 'open', hash: 'h1', version: 1 });
+    await tx.updateRecord({ id: 'r1', status: 'cancelled', hash: 'h2', body: '{"a":2}', recordNo: 3 });
+    expect(await tx.getRecord('r1')).toEqual({ kind: 'order', merchant: 'acme', status: 'cancelled', hash: 'h2', version: 2 });
+    await tx.addDuplicate('r1', true);
+    await tx.commit({ status: 'imported', records: 1, duplicates: 1, invalid: 0 });
     const s = await store.summary();
-    expect(s.outbox).toEqual({ pending: 1, failed: 0, delivered: 0 });
-    expect(s.recentDuplicates.map((d) => [d.recordId, d.fileName, d.changed])).toEqual([
-      ['acme:shop:1001', 'changed.csv', true],
-      ['acme:shop:1001', 'again.csv', false],
-    ]);
-    expect(s.channels.find((c) => c.channel === 'shop')?.duplicateRecords).toBe(2);
-    expect(await store.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR())).toHaveLength(1);
+    expect(s.recentDuplicates.map((d) => [d.recordId, d.changed])).toEqual([['r1', true]]);
+    expect(s.channels.find((c) => c.channel === 'shop')?.duplicateRecords).toBe(1);
   });
 
-  it('the same order twice within one file: new, then duplicate', async () => {
-    const { outcomes } = await importFile(store, [order('1'), order('1')]);
-    expect(outcomes).toEqual(['new', 'duplicate']);
-    expect((await outboxCounts(store)).pending).toBe(1);
-  });
-
-  it('an open order seen again cancelled owes a cancellation; later copies are duplicates', async () => {
-    await importFile(store, [order('2001')]);
-    expect((await importFile(store, [order('2001', 'cancelled')])).outcomes).toEqual(['cancellation']);
-    expect((await importFile(store, [order('2001', 'cancelled')])).outcomes).toEqual(['duplicate']);
-    expect((await importFile(store, [order('2001', 'open')])).outcomes).toEqual(['duplicate']);
-    const due = await store.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR());
-    expect(due.map((r) => r.action)).toEqual(['order', 'cancel']);
-    expect(due[1]!.body.status).toBe('cancelled');
-    expect(due[0]!.id).toBeLessThan(due[1]!.id);
-    expect((await outboxCounts(store)).pending).toBe(2);
-  });
-
-  it('an order first seen cancelled is stored and nothing is owed, not even when it comes back open', async () => {
-    expect((await importFile(store, [order('3001', 'cancelled')])).outcomes).toEqual(['stored']);
-    expect((await importFile(store, [order('3001', 'open')])).outcomes).toEqual(['duplicate']);
-    expect(await outboxCounts(store)).toEqual({ pending: 0, failed: 0, delivered: 0 });
-    expect(await store.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR())).toEqual([]);
-  });
-
-  it('non-order records are stored once and never owe a delivery', async () => {
-    expect((await importFile(store, [stock('A', 5)])).outcomes).toEqual(['stored']);
-    expect((await importFile(store, [stock('A', 5), stock('A', 6)])).outcomes).toEqual(['duplicate', 'duplicate']);
-    const s = await store.summary();
-    expect(s.outbox.pending).toBe(0);
-    expect(s.recentDuplicates.map((d) => d.changed)).toEqual([true, false]);
+  it('enqueue: one row per (destination, recordId, action), carrying the body and the intake file', async () => {
+    const tx = track(await store.beginIntake(fileInfo()));
+    const row = { destination: 'somewhere', recordId: 'r1', merchant: 'acme', action: 'order' as const, body: '{"n":1}' };
+    await tx.enqueue(row);
+    await tx.enqueue({ ...row, body: '{"n":2}' }); // ignored: owed already
+    await tx.enqueue({ ...row, action: 'cancel' });
+    await tx.commit({ status: 'imported', records: 1, duplicates: 0, invalid: 0 });
+    const due = await store.dueDeliveries('somewhere', 10);
+    expect(due.map((r) => [r.recordId, r.action, r.body, r.fileId, r.merchant])).toEqual([['r1', 'order', { n: 1 }, tx.fileId, 'acme'], ['r1', 'cancel', { n: 1 }, tx.fileId, 'acme']]);
   });
 
   it('rollback discards the records, the outbox rows and the file row', async () => {
     const info = fileInfo();
     const tx = track(await store.beginIntake(info));
-    expect(await tx.addRecord(order('4001'))).toBe('new');
+    expect(await route(tx, order('4001'))).toBe('new');
     await tx.rollback();
     await tx.rollback(); // a second rollback is harmless
     expect(await store.getFile(tx.fileId)).toBeUndefined();
@@ -215,7 +97,7 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
     expect(await store.hasSeen('unsettled:acme:dropbox', 'rolled-back')).toBe(false);
     const committed = track(await store.beginIntake(fileInfo()));
     await committed.addSeen('unsettled:acme:dropbox', 'committed');
-    expect(await committed.addRecord(order('4101'))).toBe('new');
+    expect(await route(committed, order('4101'))).toBe('new');
     await committed.commit({ status: 'imported', records: 1, duplicates: 0, invalid: 0 });
     expect(await store.hasSeen('unsettled:acme:dropbox', 'committed')).toBe(true);
   });
@@ -246,7 +128,7 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
   it('a partial file counts as imported, is listed while its quarantined copy exists, and keeps its status when retried', async () => {
     const info = fileInfo({ sha256: 'c'.repeat(64) });
     const tx = track(await store.beginIntake(info));
-    await tx.addRecord(order('6001'));
+    await route(tx, order('6001'));
     await tx.commit({ status: 'partial', records: 2, duplicates: 0, invalid: 1, error: '1 invalid record' });
     expect((await store.findImportedFile('acme', 'shop', 'c'.repeat(64)))?.status).toBe('partial');
     expect(await store.listQuarantined()).toEqual([]);
@@ -448,7 +330,7 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
 
   it('a second intake waits for the open one (one intake per store at a time)', async () => {
     const tx1 = track(await store.beginIntake(fileInfo()));
-    await tx1.addRecord(order('w1'));
+    await route(tx1, order('w1'));
     let secondOpen = false;
     const p2 = store.beginIntake(fileInfo()).then((tx) => {
       track(tx);
@@ -459,7 +341,7 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
     expect(secondOpen).toBe(false);
     await tx1.commit({ status: 'imported', records: 1, duplicates: 0, invalid: 0 });
     const tx2 = await p2;
-    expect(await tx2.addRecord(order('w1'))).toBe('duplicate');
+    expect(await route(tx2, order('w1'))).toBe('duplicate');
     await tx2.commit({ status: 'imported', records: 1, duplicates: 1, invalid: 0 });
   });
 
@@ -500,15 +382,15 @@ describe('PostgresStore: several instances on one database', () => {
     expect(all).toHaveLength(4);
     const tables = await schema.query<{ table_name: string }>(
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema.schema]);
-    expect(tables.map((t) => t.table_name)).toEqual(['channel_runs', 'cursors', 'duplicates', 'files', 'notices', 'outbox', 'records', 'seen']);
+    expect(tables.map((t) => t.table_name)).toEqual(['channel_runs', 'cursors', 'duplicates', 'export_baseline', 'export_items', 'export_runs', 'files', 'notices', 'outbox', 'records', 'seen', 'stock']);
   });
 
   it('two instances importing the same order: the second waits for the first and sees a duplicate', async () => {
     const [a, b] = await Promise.all([connect(), connect()]);
     const txA = track(await a.beginIntake(fileInfo()));
     const txB = track(await b.beginIntake(fileInfo()));
-    expect(await txA.addRecord(order('c1'))).toBe('new');
-    const pB = txB.addRecord(order('c1'));
+    expect(await route(txA, order('c1'))).toBe('new');
+    const pB = route(txB, order('c1'));
     await waitForLockWait(schema.schema); // B is blocked on A's uncommitted row
     await txA.commit({ status: 'imported', records: 1, duplicates: 0, invalid: 0 });
     expect(await pB).toBe('duplicate');
@@ -521,8 +403,8 @@ describe('PostgresStore: several instances on one database', () => {
     const [a, b] = await Promise.all([connect(), connect()]);
     const txA = track(await a.beginIntake(fileInfo()));
     const txB = track(await b.beginIntake(fileInfo()));
-    expect(await txA.addRecord(order('c2'))).toBe('new');
-    const pB = txB.addRecord(order('c2'));
+    expect(await route(txA, order('c2'))).toBe('new');
+    const pB = route(txB, order('c2'));
     await waitForLockWait(schema.schema);
     await txA.rollback();
     expect(await pB).toBe('new');
@@ -545,8 +427,8 @@ describe('PostgresStore: several instances on one database', () => {
     await importFile(a, [order('c4')]);
     const txA = track(await a.beginIntake(fileInfo()));
     const txB = track(await b.beginIntake(fileInfo()));
-    expect(await txA.addRecord(order('c4', 'cancelled'))).toBe('cancellation');
-    const pB = txB.addRecord(order('c4', 'cancelled'));
+    expect(await route(txA, order('c4', 'cancelled'))).toBe('cancellation');
+    const pB = route(txB, order('c4', 'cancelled'));
     await waitForLockWait(schema.schema);
     await txA.commit({ status: 'imported', records: 1, duplicates: 0, invalid: 0 });
     expect(await pB).toBe('duplicate');
@@ -566,9 +448,9 @@ describe('PostgresStore: several instances on one database', () => {
     const [a, b] = await Promise.all([connect(), connect()]);
     const txA = track(await a.beginIntake(fileInfo()));
     const txB = track(await b.beginIntake(fileInfo()));
-    expect(await txA.addRecord(order('d1'))).toBe('new');
-    expect(await txB.addRecord(order('d2'))).toBe('new');
-    const results = await Promise.allSettled([txA.addRecord(order('d2')), txB.addRecord(order('d1'))]);
+    expect(await route(txA, order('d1'))).toBe('new');
+    expect(await route(txB, order('d2'))).toBe('new');
+    const results = await Promise.allSettled([route(txA, order('d2')), route(txB, order('d1'))]);
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(rejected).toHaveLength(1);
     const err = rejected[0]!.reason as WharfError;
@@ -637,7 +519,7 @@ describe('PostgresStore: several instances on one database', () => {
   it('other calls go on while an intake holds its own connection', async () => {
     const s = await connect();
     const tx = track(await s.beginIntake(fileInfo()));
-    await tx.addRecord(order('h1'));
+    await route(tx, order('h1'));
     await s.setCursor('k', 'v'); // would wait forever if it queued behind the intake
     expect(await s.getCursor('k')).toBe('v');
     expect((await s.summary()).outbox.pending).toBe(0); // uncommitted work is invisible
@@ -648,11 +530,11 @@ describe('PostgresStore: several instances on one database', () => {
   it('a connection killed mid-intake fails as retryable, and the store recovers with a fresh connection', async () => {
     const s = await connect({ max: 1 });
     const tx = track(await s.beginIntake(fileInfo()));
-    await tx.addRecord(order('k1'));
+    await route(tx, order('k1'));
     const killed = await schema.query<{ ok: boolean }>(
       `SELECT pg_terminate_backend(pid) AS ok FROM pg_stat_activity WHERE application_name = $1 AND state = 'idle in transaction'`, [schema.schema]);
     expect(killed).toEqual([{ ok: true }]);
-    const err = await tx.addRecord(order('k2')).catch((e: unknown) => e);
+    const err = await route(tx, order('k2')).catch((e: unknown) => e);
     expect(err).toBeInstanceOf(WharfError);
     expect((err as WharfError).retryable).toBe(true);
     await tx.rollback();
@@ -687,5 +569,55 @@ describe('PostgresStore: several instances on one database', () => {
     await s.close();
     await expect(s.beginIntake(fileInfo())).rejects.toMatchObject({ code: 'LEDGER_FAILED' });
     await expect(s.getCursor('k')).rejects.toMatchObject({ code: 'LEDGER_FAILED' });
+  });
+});
+
+// ---- an older ledger ---------------------------------------------------------------------------
+
+const OLD_RECORDS = `CREATE TABLE records (
+  id TEXT PRIMARY KEY, kind TEXT NOT NULL, merchant TEXT NOT NULL, channel TEXT NOT NULL, status TEXT,
+  version INTEGER NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL, file_id BIGINT NOT NULL, record_no INTEGER NOT NULL,
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL)`;
+
+describe('an older ledger (records without parent_id) is upgraded on open', () => {
+  const check = async (store: Store) => {
+    try {
+      const tx = await store.beginIntake(fileInfo());
+      expect(await tx.getRecord('old')).toMatchObject({ status: 'open', version: 1 });
+      expect(await tx.insertRecord({ id: 'child', kind: 'shipment', merchant: 'acme', channel: 'c', status: null, hash: 'h', body: '{"n":1}', recordNo: 1, parentId: 'old' })).toBe(true);
+      expect(await tx.childBodies('old', 'shipment')).toEqual([{ n: 1 }]);
+      await tx.commit({ status: 'imported', records: 1, duplicates: 0, invalid: 0 });
+    } finally {
+      await store.close();
+    }
+  };
+  const oldRow = `INSERT INTO records VALUES ('old','order','acme','shop','open',1,'h','{}',1,1,'t','t')`;
+
+  it('SQLite', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const { SqliteStore } = await import('../../src/ledger/sqlite.js');
+    const { promises: fs } = await import('node:fs');
+    const dir = await fs.mkdtemp(`${(await import('node:os')).tmpdir()}/wharf-old-`);
+    try {
+      const file = `${dir}/ledger.db`;
+      const db = new Database(file);
+      db.exec(OLD_RECORDS);
+      db.exec(oldRow);
+      db.close();
+      await check(new SqliteStore(file));
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('PostgreSQL', async () => {
+    const schema = await createPgSchema();
+    try {
+      await schema.query(OLD_RECORDS);
+      await schema.query(oldRow);
+      await check(await PostgresStore.connect(schema.url));
+    } finally {
+      await schema.drop();
+    }
   });
 });
