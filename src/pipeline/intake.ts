@@ -42,8 +42,8 @@ export interface IntakeResult {
  * Content problems end in quarantine with a report (`ack` with outcome `quarantined`); anything else
  * (ledger, disk, transport) nacks the batch and is rethrown, so the caller retries it later. The
  * batch's source is cleaned up (archive, delete, quarantine) only in `ack`, after the ledger commit
- * (DESIGN rule 3). A file is its records' only copy until then, so a crash before it means the batch
- * comes again and the content hash turns it into a no-op.
+ * (DESIGN rule 3): a crash before it means the batch comes again, and the content hash (or, for a
+ * committed batch whose ack did not happen, the unsettled key) turns that into a no-op.
  */
 export async function processBatch(batch: Batch, policy: IntakePolicy, deps: IntakeDeps): Promise<IntakeResult> {
   const traceId = randomBytes(6).toString('hex');
