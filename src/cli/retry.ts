@@ -3,11 +3,11 @@ import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
 import path from 'node:path';
 import type { ChannelEntry, LoadedConfig } from '../config/load.js';
-import { archive } from '../sources/folder/source.js';
 import type { FileRow, Store } from '../ledger/store.js';
-import { processFile } from '../pipeline/intake.js';
-import { writeFileAtomic } from '../transports/folder/atomic.js';
-import type { FileSource, ReadyFile, Settlement, SettleResult } from '../pipeline/ports.js';
+import { processBatch } from '../pipeline/intake.js';
+import { fileBatch } from '../sources/batch.js';
+import { quarantinedCopyEnds } from '../sources/quarantine.js';
+import type { ReadyFile } from '../pipeline/ports.js';
 import { compileRules, mappingFor } from '../sources/pattern.js';
 import { print } from './context.js';
 
@@ -20,39 +20,6 @@ export function retryArchiveDir(cfg: LoadedConfig, entry: ChannelEntry): string 
   const c = entry.config;
   if (c.type === 'folder') return (c.afterImport ?? 'archive') === 'delete' ? undefined : c.archiveDir!;
   return path.join(cfg.dataDir, 'archive', entry.merchant, entry.channel);
-}
-
-/**
- * The source of a retry: the quarantined copy itself. Imported means done: the copy is archived (see
- * retryArchiveDir) and its report removed; quarantined again means the report is rewritten in place
- * next to the same copy.
- */
-class QuarantineSource implements FileSource {
-  readonly kind: string;
-  readonly pending = 0;
-  /** Where the imported copy went, once settled. */
-  archivedAs: string | undefined;
-  constructor(readonly merchant: string, readonly channel: string, kind: string, private readonly archiveDir: string | undefined) {
-    this.kind = kind;
-  }
-  async open(): Promise<void> {}
-  async poll(): Promise<ReadyFile[]> {
-    return [];
-  }
-  async settle(file: ReadyFile, s: Settlement): Promise<SettleResult> {
-    const reportPath = `${file.localPath}.errors.json`;
-    if (s.outcome === 'quarantined') {
-      await writeFileAtomic(reportPath, Buffer.from(s.reportJson));
-      return { movedTo: file.localPath, reportPath };
-    }
-    const movedTo = this.archiveDir ? await archive(this.archiveDir, file.localPath, file.name) : undefined;
-    if (!movedTo) await fs.rm(file.localPath, { force: true });
-    this.archivedAs = movedTo;
-    await fs.rm(reportPath, { force: true });
-    return movedTo ? { movedTo } : {};
-  }
-  async release(): Promise<void> {}
-  async close(): Promise<void> {}
 }
 
 export async function retryFiles(cfg: LoadedConfig, store: Store, rows: FileRow[], logger: Logger): Promise<boolean> {
@@ -71,7 +38,9 @@ export async function retryFiles(cfg: LoadedConfig, store: Store, rows: FileRow[
       ok = false;
       continue;
     }
-    const source = new QuarantineSource(row.merchant, row.channel, entry.config.type, retryArchiveDir(cfg, entry));
+    // The quarantined copy itself is the batch: imported means archived (see retryArchiveDir) and its
+    // report removed; quarantined again means the report is rewritten in place next to the same copy.
+    const ends = quarantinedCopyEnds(local, row.name, retryArchiveDir(cfg, entry));
     const file: ReadyFile = {
       merchant: row.merchant, channel: row.channel, name: row.name, origin: local, size: st.size, mtimeMs: st.mtimeMs,
       // The mapping the file was read with, unless the channel's rules now choose another.
@@ -80,10 +49,10 @@ export async function retryFiles(cfg: LoadedConfig, store: Store, rows: FileRow[
       open: () => createReadStream(local),
     };
     try {
-      const result = await processFile(file, source, { onInvalid: entry.onInvalid, maxFileSize: entry.maxFileSize }, { store, mappingsDir: cfg.mappingsDir, logger });
+      const result = await processBatch(fileBatch(file, entry.config.type, ends), { onInvalid: entry.onInvalid, maxFileSize: entry.maxFileSize }, { store, mappingsDir: cfg.mappingsDir, logger });
       await store.markRetried(row.id);
       if (result.status === 'imported' || result.status === 'duplicate') {
-        print(`${row.id} ${row.name}: ${result.status} (file ${result.fileId}: ${result.counts ?? `${result.newRecords} new, ${result.cancellations} cancelled, ${result.duplicates} duplicate`})${source.archivedAs ? `; archived as ${source.archivedAs}` : ''}`);
+        print(`${row.id} ${row.name}: ${result.status} (file ${result.fileId}: ${result.counts ?? `${result.newRecords} new, ${result.cancellations} cancelled, ${result.duplicates} duplicate`})${ends.archivedAs() ? `; archived as ${ends.archivedAs()}` : ''}`);
       } else {
         ok = false;
         print(`${row.id} ${row.name}: still invalid, now file ${result.fileId}: ${result.summary ?? ''}`);

@@ -1,13 +1,9 @@
-import { createReadStream, promises as fs } from 'node:fs';
-import path from 'node:path';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
 import type { ChannelEntry, LoadedConfig } from '../config/load.js';
 import type { Store } from '../ledger/store.js';
-import { writeFileAtomic } from '../transports/folder/atomic.js';
-import { processFile, type IntakeResult } from '../pipeline/intake.js';
-import { writeQuarantine } from '../sources/quarantine.js';
-import type { FileSource, ReadyFile, SettleResult, Settlement } from '../pipeline/ports.js';
+import { processBatch, type IntakeResult } from '../pipeline/intake.js';
+import { pageBatch } from '../sources/page.js';
 import type { ChannelConnector } from '../connectors/index.js';
 
 export type ApiJob = 'orders' | 'products';
@@ -22,34 +18,10 @@ export interface JobResult extends JobProgress {
 }
 
 /**
- * The source side of one API page: the page was staged as a JSON file so the pipeline treats it like
- * any other file (hash, ledger transaction, quarantine with a report). Imported pages are removed;
- * a page with bad orders is kept in quarantine with its report, for `wharf retry`.
- */
-class StagedPageSource implements FileSource {
-  readonly pending = 0;
-  constructor(readonly kind: string, readonly merchant: string, readonly channel: string, private readonly quarantineDir: string) {}
-  async open(): Promise<void> {}
-  async poll(): Promise<ReadyFile[]> {
-    return [];
-  }
-  async settle(file: ReadyFile, s: Settlement): Promise<SettleResult> {
-    if (s.outcome === 'quarantined') {
-      const q = await writeQuarantine(this.quarantineDir, file.name, file.localPath, s.reportJson, true);
-      return { movedTo: q.filePath, reportPath: q.reportPath };
-    }
-    await fs.rm(file.localPath, { force: true });
-    return {};
-  }
-  async release(file: ReadyFile): Promise<void> {
-    await fs.rm(file.localPath, { force: true });
-  }
-  async close(): Promise<void> {}
-}
-
-/**
- * Runs one job of one API channel: pulls page by page, each page through the pipeline, and for
- * orders advances the cursor in the ledger only after the page's records are committed. A crash or a
+ * Runs one job of one API channel: pulls page by page, each page's records straight through the
+ * pipeline as one batch (see pageBatch: nothing staged on disk; a page with invalid records is
+ * written to the channel's quarantine with its report), and for orders advances the cursor in the
+ * ledger only after the page's records are committed. A crash or a
  * transport error in between means the page is pulled again, and the ledger turns its orders into
  * duplicates: the cursor may lag, never lead.
  */
@@ -63,9 +35,6 @@ export async function runApiJob(
   onProgress?: (p: JobProgress) => void,
 ): Promise<JobResult> {
   const log = logger.child({ merchant: entry.merchant, channel: entry.channel, job });
-  const stagingDir = path.join(cfg.dataDir, 'staging', entry.merchant, entry.channel);
-  await fs.mkdir(stagingDir, { recursive: true });
-  const source = new StagedPageSource(connector.type, entry.merchant, entry.channel, entry.quarantineDir);
   const mapping = connector.mappings[job];
   const cursorKey = `${job}:${entry.key}`;
   const progress: JobResult = { pages: 0, records: 0, results: [] };
@@ -76,15 +45,11 @@ export async function runApiJob(
     for await (const page of pages) {
       progress.pages++;
       if (page.records.length > 0) {
-        const name = `${job}-${stamp}-p${progress.pages}.json`;
-        const staged = path.join(stagingDir, name);
-        await writeFileAtomic(staged, Buffer.from(JSON.stringify({ records: page.records })));
-        const st = await fs.stat(staged);
-        const file: ReadyFile = {
-          merchant: entry.merchant, channel: entry.channel, name, origin: `${connector.type} ${job} page ${progress.pages}`,
-          size: st.size, mtimeMs: st.mtimeMs, mapping, localPath: staged, open: () => createReadStream(staged),
-        };
-        progress.results.push(await processFile(file, source, { onInvalid: entry.onInvalid, maxFileSize: entry.maxFileSize }, { store, mappingsDir: cfg.mappingsDir, logger }));
+        const batch = pageBatch({
+          merchant: entry.merchant, channel: entry.channel, name: `${job}-${stamp}-p${progress.pages}.json`, origin: `${connector.type} ${job} page ${progress.pages}`,
+          sourceType: connector.type, mapping, records: page.records, quarantineDir: entry.quarantineDir,
+        });
+        progress.results.push(await processBatch(batch, { onInvalid: entry.onInvalid, maxFileSize: entry.maxFileSize }, { store, mappingsDir: cfg.mappingsDir, logger }));
         progress.records += page.records.length;
       }
       if ('cursor' in page && typeof page.cursor === 'string') await store.setCursor(cursorKey, page.cursor);

@@ -5,7 +5,8 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Store } from '../ledger/store.js';
 import type { DeliveryResult } from '../pipeline/deliver.js';
 import { WarehouseDeliveries } from './deliveries.js';
-import { processFile, type IntakeResult } from '../pipeline/intake.js';
+import { processBatch, type IntakeResult } from '../pipeline/intake.js';
+import { batchOfFile } from '../sources/batch.js';
 import { buildChannel, type OpenChannel } from './channels.js';
 import { runApiJob, type ApiJob } from './api-channel.js';
 import { connectorOf, isApiChannelType } from './connectors.js';
@@ -161,7 +162,7 @@ export class Gateway {
         continue;
       }
       try {
-        const result = await processFile(file, ch.source, { onInvalid: ch.entry.onInvalid, maxFileSize: ch.entry.maxFileSize }, {
+        const result = await processBatch(batchOfFile(file, ch.source), { onInvalid: ch.entry.onInvalid, maxFileSize: ch.entry.maxFileSize }, {
           store: this.store,
           mappingsDir: this.config.mappingsDir,
           logger: this.logger,

@@ -1,5 +1,5 @@
 import type { Readable } from 'node:stream';
-import { ContentError, echo, echoList } from '../errors.js';
+import { ContentError, WharfError, echo, echoList } from '../errors.js';
 import { readCsv, type CsvReadOptions } from '../formats/csv.js';
 import { readJsonRecords, readNdjson } from '../formats/json.js';
 import { readXmlRecords } from '../formats/xml.js';
@@ -64,6 +64,17 @@ export class CompiledInputMapping implements InputMapping {
       case 'xml':
         return this.fromPromise(readXmlRecords(input, s.xml!), ctx);
     }
+  }
+
+  mapObjects(items: Iterable<unknown> | AsyncIterable<unknown>, ctx: MappingContext): AsyncIterable<MappedRecord> {
+    if (!this.objectMapper) {
+      throw new WharfError('MAPPING_INVALID', `mapping ${this.name} reads CSV columns; records that arrive as objects need a json, ndjson or xml mapping`, { where: this.file });
+    }
+    const mapper = this.objectMapper;
+    const sourceItems = (async function* () {
+      for await (const data of items) yield { data } as SourceItem;
+    })();
+    return this.records(sourceItems, ctx, mapper, objectGetter, this.s.groupBy);
   }
 
   private async *fromPromise(items: Promise<SourceItem[]>, ctx: MappingContext): AsyncGenerator<MappedRecord> {

@@ -42,6 +42,13 @@ export interface InputMapping {
    * number where known. Memory stays flat for CSV and NDJSON however large the file.
    */
   read(input: Readable, ctx: MappingContext): AsyncIterable<MappedRecord>;
+  /**
+   * Maps records that arrived already parsed (the objects of an API page): each item is one source
+   * record, exactly as an item of the mapping's JSON record array would be (numbered from 1, no line
+   * numbers). Only for object formats (json, ndjson, xml); a CSV mapping throws a MAPPING_INVALID
+   * WharfError, since its fields name columns, not object paths.
+   */
+  mapObjects(items: Iterable<unknown> | AsyncIterable<unknown>, ctx: MappingContext): AsyncIterable<MappedRecord>;
 }
 
 export interface OutputMapping {

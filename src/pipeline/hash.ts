@@ -8,6 +8,7 @@ export async function sha256File(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-export function sha256(text: string): string {
+/** sha256 (hex) of text (UTF-8) or bytes held in memory. */
+export function sha256(text: string | Buffer): string {
   return createHash('sha256').update(text).digest('hex');
 }

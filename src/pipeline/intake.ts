@@ -4,8 +4,7 @@ import { ContentError, WharfError, describeError } from '../errors.js';
 import { loadMapping } from '../mapping/index.js';
 import type { InputMapping } from '../mapping/types.js';
 import type { FileInfo, Store } from '../ledger/store.js';
-import type { FileSource, ReadyFile } from './ports.js';
-import { sha256File } from './hash.js';
+import type { Batch } from './ports.js';
 import { checkRecord, recordKey } from './records.js';
 import { DEFAULT_ROUTING, FileRouter, type RoutingPolicy } from './routing.js';
 import { writeFileAtomic } from '../transports/folder/atomic.js';
@@ -42,17 +41,19 @@ export interface IntakeResult {
 }
 
 /**
- * One file through intake -> parse -> map -> validate -> ledger, then settled on its source.
- * Content problems end in quarantine with a report; anything else (ledger, disk, transport) releases
- * the file untouched and is rethrown, so the caller retries it later. The source file is archived or
- * moved only after the ledger commit (DESIGN rule 3).
+ * One batch (a file, an API page) through intake -> map -> validate -> ledger, then acked.
+ * Content problems end in quarantine with a report (`ack` with outcome `quarantined`); anything else
+ * (ledger, disk, transport) nacks the batch and is rethrown, so the caller retries it later. The
+ * batch's source is cleaned up (archive, delete, quarantine) only in `ack`, after the ledger commit
+ * (DESIGN rule 3): a crash before it means the batch comes again, and the content hash (or, for a
+ * committed batch whose ack did not happen, the unsettled key) turns that into a no-op.
  */
-export async function processFile(file: ReadyFile, source: FileSource, policy: IntakePolicy, deps: IntakeDeps): Promise<IntakeResult> {
+export async function processBatch(batch: Batch, policy: IntakePolicy, deps: IntakeDeps): Promise<IntakeResult> {
   const traceId = randomBytes(6).toString('hex');
-  const log = deps.logger.child({ trace: traceId, merchant: file.merchant, channel: file.channel, file: file.name });
+  const log = deps.logger.child({ trace: traceId, merchant: batch.merchant, channel: batch.channel, file: batch.name });
   const receivedAt = new Date().toISOString();
   const base = { traceId, records: 0, newRecords: 0, cancellations: 0, duplicates: 0, stored: 0, invalid: 0 };
-  let info: FileInfo = { merchant: file.merchant, channel: file.channel, name: file.name, origin: file.origin, size: file.size, sha256: '', mapping: file.mapping, traceId };
+  let info: FileInfo = { merchant: batch.merchant, channel: batch.channel, name: batch.name, origin: batch.origin, size: batch.size, sha256: '', mapping: batch.mapping, traceId };
 
   const quarantineWhole = async (err: unknown, records = 0): Promise<IntakeResult> => {
     const entry: ErrorEntry = { message: describeError(err) };
@@ -65,9 +66,9 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     collected.add(entry);
     // The file as a whole could not be read: no record of it is "invalid", and the summary says how
     // many records were read before the problem ("0 records read"), never "1 of 0 records invalid".
-    const report = buildReport(file, info, receivedAt, 'rejected', records, 0, 0, collected, true);
+    const report = buildReport(batch, info, receivedAt, 'rejected', records, 0, 0, collected, true);
     // A file that changed while it was read is not judged on the part that was read.
-    await file.verify?.();
+    await batch.verify?.();
     return quarantine(report, 0);
   };
 
@@ -75,7 +76,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
   const quarantine = async (report: ErrorReport, fileIdIfPartial: number): Promise<IntakeResult> => {
     // Callers have verified the file (it did not change while it was read).
     if (fileIdIfPartial) withFileId(report, fileIdIfPartial);
-    const settled = await source.settle(file, { outcome: 'quarantined', reportJson: reportJson(report) });
+    const settled = await batch.ack({ outcome: 'quarantined', reportJson: reportJson(report) });
     let fileId = fileIdIfPartial;
     if (!fileIdIfPartial) {
       fileId = await deps.store.recordQuarantinedFile(info, report.summary, settled.movedTo ?? null, report.recordsInvalid);
@@ -93,24 +94,24 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
   };
 
   try {
-    if (file.size > policy.maxFileSize) {
-      return await quarantineWhole(new ContentError('FILE_TOO_LARGE', `the file is ${file.size} bytes, more than this channel's limit of ${policy.maxFileSize}`, {
+    if (batch.size > policy.maxFileSize) {
+      return await quarantineWhole(new ContentError('FILE_TOO_LARGE', `the file is ${batch.size} bytes, more than this channel's limit of ${policy.maxFileSize}`, {
         hint: 'split the file, or raise maxFileSize for this channel',
       }));
     }
-    if (file.size === 0) {
+    if (batch.size === 0) {
       return await quarantineWhole(new ContentError('FILE_EMPTY', 'the file is empty', { hint: 'upload the file again; it may have been cut off' }));
     }
-    info = { ...info, sha256: await sha256File(file.localPath) };
-    const earlier = await deps.store.findImportedFile(file.merchant, file.channel, info.sha256);
-    const unsettled = unsettledKey(file, info.sha256);
+    info = { ...info, sha256: await batch.sha256() };
+    const earlier = await deps.store.findImportedFile(batch.merchant, batch.channel, info.sha256);
+    const unsettled = unsettledKey(batch, info.sha256);
     if (earlier && earlier.status === 'imported' && (await deps.store.hasSeen(unsettled.scope, unsettled.key))) {
       // Our own unfinished step, not a merchant's re-drop: this very file was committed but its archive
       // (or delete) did not happen (a crash, a full archive volume, a dropped connection). Finish it.
-      await file.verify?.();
-      await source.settle(file, { outcome: 'imported', sha256: info.sha256 });
+      await batch.verify?.();
+      await batch.ack({ outcome: 'imported', sha256: info.sha256 });
       await deps.store.removeSeen(unsettled.scope, unsettled.key);
-      log.info({ fileId: earlier.id }, `finished the clean-up of ${file.name}, imported earlier as file ${earlier.id}; not read again`);
+      log.info({ fileId: earlier.id }, `finished the clean-up of ${batch.name}, imported earlier as file ${earlier.id}; not read again`);
       return { ...base, status: 'imported', fileId: earlier.id };
     }
     if (earlier && earlier.status === 'partial' && (await deps.store.hasSeen(unsettled.scope, unsettled.key))) {
@@ -118,26 +119,26 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
       // its invalid ones must still reach the merchant's eyes. The detailed list was not kept, so the
       // report says how to get it rather than archiving the file as a duplicate (which would hide them).
       const collected = new ErrorCollector();
-      collected.add({ message: `the list of invalid records was lost when moving this file to quarantine failed after its import; run \`wharf validate ${file.name} --mapping ${file.mapping}\` on the quarantined copy to list them` });
-      const report = buildReport(file, info, earlier.receivedAt, 'partial', earlier.records + earlier.invalid, earlier.invalid, earlier.records, collected);
+      collected.add({ message: `the list of invalid records was lost when moving this file to quarantine failed after its import; run \`wharf validate ${batch.name} --mapping ${batch.mapping}\` on the quarantined copy to list them` });
+      const report = buildReport(batch, info, earlier.receivedAt, 'partial', earlier.records + earlier.invalid, earlier.invalid, earlier.records, collected);
       if (earlier.error) report.summary = earlier.error;
-      await file.verify?.();
+      await batch.verify?.();
       const result = await quarantine(report, earlier.id);
       await deps.store.removeSeen(unsettled.scope, unsettled.key);
       return result;
     }
     if (earlier) {
-      await file.verify?.();
+      await batch.verify?.();
       const fileId = await deps.store.recordDuplicateFile(info, earlier.id);
-      await source.settle(file, { outcome: 'duplicate', sha256: info.sha256 });
+      await batch.ack({ outcome: 'duplicate', sha256: info.sha256 });
       log.info({ fileId, original: earlier.id }, `duplicate file: same content as file ${earlier.id} (${earlier.name}, ${earlier.receivedAt}); nothing sent again`);
       return { ...base, status: 'duplicate', fileId };
     }
 
     let mapping: InputMapping;
     try {
-      const m = await loadMapping(file.mapping, deps.mappingsDir);
-      if (m.direction !== 'input') throw new WharfError('MAPPING_INVALID', `mapping ${file.mapping} is an output mapping; a channel needs an input mapping`, { where: m.file });
+      const m = await loadMapping(batch.mapping, deps.mappingsDir);
+      if (m.direction !== 'input') throw new WharfError('MAPPING_INVALID', `mapping ${batch.mapping} is an output mapping; a channel needs an input mapping`, { where: m.file });
       mapping = m;
     } catch (err) {
       return await quarantineWhole(err);
@@ -148,7 +149,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     const router = new FileRouter(tx, policy.routing ?? DEFAULT_ROUTING, receivedAt);
     const errors = new ErrorCollector();
     let read = 0, invalid = 0, imported = 0, duplicates = 0, fresh = 0, cancellations = 0, stored = 0;
-    const provenance = { merchant: file.merchant, channel: file.channel, sourceType: source.kind, fileName: file.name, receivedAt };
+    const provenance = { merchant: batch.merchant, channel: batch.channel, sourceType: batch.sourceType, fileName: batch.name, receivedAt };
     const addError = (e: ErrorEntry) => errors.add(e);
     // Allowed but worth knowing (e.g. optional columns the header lacks, so those fields are left out):
     // carried on the file's one info line, never a line per order and never dropped.
@@ -157,7 +158,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
       const notice = (message: string) => {
         if (notes.length < 5) notes.push(message);
       };
-      for await (const rec of mapping.read(file.open(), { merchant: file.merchant, channel: file.channel, fileName: file.name, notice })) {
+      for await (const rec of batch.records(mapping, { merchant: batch.merchant, channel: batch.channel, fileName: batch.name, notice })) {
         read++;
         const { canonical, problems } = checkRecord(mapping.kind, rec, provenance);
         if (!canonical) {
@@ -171,14 +172,14 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
         if (mapping.kind === 'product' && typeof canonical.ean === 'string') {
           // One EAN belongs to one SKU: a second SKU claiming it is reported, never guessed between.
         // (EAN and SKU passed the schema's patterns, so they are short: no echo() needed.)
-          const owner = await tx.productSkuForEan(file.merchant, canonical.ean, String(canonical.sku));
+          const owner = await tx.productSkuForEan(batch.merchant, canonical.ean, String(canonical.sku));
           if (owner) {
             invalid++;
             addError({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), field: 'ean', message: `EAN ${canonical.ean} of SKU ${String(canonical.sku)} is already used by SKU ${owner}; correct the product data so that each EAN belongs to one SKU` });
             continue;
           }
         }
-        const outcome = await router.route({ kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: file.merchant, channel: file.channel, body: canonical, recordNo: rec.recordNo });
+        const outcome = await router.route({ kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: batch.merchant, channel: batch.channel, body: canonical, recordNo: rec.recordNo });
         if (typeof outcome === 'object') {
           // Well-formed but contradicting the ledger (unknown order, over-shipped, listed twice): like a mapping error.
           invalid++;
@@ -196,7 +197,7 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
       await router.finish(invalid);
       // Size, mtime (and inode) re-checked after reading, just before the commit: a writer that stalled
       // longer than minAge and went on meanwhile must not get half its file imported.
-      await file.verify?.();
+      await batch.verify?.();
       if (read === 0) throw new ContentError('FILE_EMPTY', 'the file contains no records', { hint: 'check that the file is complete and matches the mapping' });
     } catch (err) {
       await tx.rollback();
@@ -207,11 +208,11 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
 
     if (invalid > 0 && (policy.onInvalid === 'rejectFile' || imported === 0)) {
       await tx.rollback();
-      const report = buildReport(file, info, receivedAt, 'rejected', read, invalid, 0, errors);
+      const report = buildReport(batch, info, receivedAt, 'rejected', read, invalid, 0, errors);
       return await quarantine(report, 0);
     }
     if (invalid > 0) {
-      const report = buildReport(file, info, receivedAt, 'partial', read, invalid, imported, errors);
+      const report = buildReport(batch, info, receivedAt, 'partial', read, invalid, imported, errors);
       await tx.addSeen(unsettled.scope, unsettled.key); // as for imported files, below
       await tx.commit({ status: 'partial', records: imported, duplicates, invalid, error: report.summary });
       const result = await quarantine(report, tx.fileId);
@@ -222,37 +223,37 @@ export async function processFile(file: ReadyFile, source: FileSource, policy: I
     // next look at this file finishes it instead of counting a duplicate from the merchant.
     await tx.addSeen(unsettled.scope, unsettled.key);
     await tx.commit({ status: 'imported', records: imported, duplicates, invalid: 0 });
-    await source.settle(file, { outcome: 'imported', sha256: info.sha256 });
+    await batch.ack({ outcome: 'imported', sha256: info.sha256 });
     await deps.store.removeSeen(unsettled.scope, unsettled.key);
     const counts = describeImport(mapping.kind, { fresh, cancellations, duplicates, stored, tally: router.tally });
-    log.info({ fileId: tx.fileId, records: read, new: fresh, cancellations, duplicates, stored, ...(notes.length ? { notes } : {}) }, `imported ${file.name}: ${counts}${notes.length ? ` (note: ${notes.join('; ')})` : ''}`);
+    log.info({ fileId: tx.fileId, records: read, new: fresh, cancellations, duplicates, stored, ...(notes.length ? { notes } : {}) }, `imported ${batch.name}: ${counts}${notes.length ? ` (note: ${notes.join('; ')})` : ''}`);
     return { ...base, status: 'imported', fileId: tx.fileId, records: read, newRecords: fresh, cancellations, duplicates, stored, counts };
   } catch (err) {
-    await source.release(file).catch(() => undefined);
+    await batch.nack().catch(() => undefined);
     throw err;
   }
 }
 
 /**
- * The seen key that marks a committed file whose clean-up on its source (archive, delete) is still to
+ * The seen key that marks a committed batch whose ack (archive, delete, quarantine) is still to
  * happen: the same content (sha256) at the same place (origin) of the same channel.
  */
-function unsettledKey(file: ReadyFile, sha256: string): { scope: string; key: string } {
-  return { scope: `unsettled:${file.merchant}:${file.channel}`, key: `${sha256} ${file.origin}` };
+function unsettledKey(batch: Batch, sha256: string): { scope: string; key: string } {
+  return { scope: `unsettled:${batch.merchant}:${batch.channel}`, key: `${sha256} ${batch.origin}` };
 }
 
-function buildReport(file: ReadyFile, info: FileInfo, receivedAt: string, outcome: ErrorReport['outcome'], read: number, invalid: number, imported: number, errors: ErrorCollector, whole = false): ErrorReport {
+function buildReport(batch: Batch, info: FileInfo, receivedAt: string, outcome: ErrorReport['outcome'], read: number, invalid: number, imported: number, errors: ErrorCollector, whole = false): ErrorReport {
   return {
-    file: file.name,
+    file: batch.name,
     fileId: undefined,
-    origin: file.origin,
-    merchant: file.merchant,
-    channel: file.channel,
-    mapping: file.mapping,
+    origin: batch.origin,
+    merchant: batch.merchant,
+    channel: batch.channel,
+    mapping: batch.mapping,
     trace: info.traceId,
     receivedAt,
     outcome,
-    summary: summarise(file.name, outcome, read, invalid, errors.entries, errors.more, whole),
+    summary: summarise(batch.name, outcome, read, invalid, errors.entries, errors.more, whole),
     recordsRead: read,
     recordsInvalid: invalid,
     recordsImported: imported,

@@ -1,11 +1,75 @@
-import type { Writable } from 'node:stream';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
+import type { InputMapping, MappedRecord, MappingContext } from '../mapping/types.js';
 
 /**
- * The contract between a transport (folder, SFTP, ...) and the pipeline. The pipeline knows no
- * transport: it sees ready files and settles each one. Side effects on the source (archive, delete,
- * move to quarantine) happen only in `settle`, which the pipeline calls after the ledger commit, so a
- * crash before that simply means the file is read again (and the content hash makes it a no-op).
+ * How the pipeline ended a batch, handed to `Batch.ack` after the ledger commit: `imported` (every
+ * record committed), `duplicate` (same content as an earlier batch; nothing read), or `quarantined`
+ * with the error report as JSON text (rejected as a whole, or partly imported: its valid records are
+ * committed and the report lists the invalid ones). `sha256` is the content's hash as it was read.
+ */
+export type BatchOutcome =
+  | { outcome: 'imported'; sha256?: string }
+  | { outcome: 'duplicate'; sha256?: string }
+  | { outcome: 'quarantined'; reportJson: string };
+
+/** What `Batch.ack` did with the batch's content. */
+export interface AckResult {
+  /** Where the content ended up (archive path, quarantine path), if it was moved or written. */
+  movedTo?: string;
+  /**
+   * Where the error report was written (quarantined batches): a local file the pipeline rewrites
+   * once the ledger has given the batch its file id (for `wharf retry <id>`).
+   */
+  reportPath?: string;
+}
+
+/**
+ * One batch of records on its way into the ledger: a file (folder, SFTP, a quarantined copy being
+ * retried), an API page, later a webhook body. The pipeline knows no transport: it reads the records,
+ * commits them, then calls `ack` exactly once with the outcome, or `nack` on a transport or ledger
+ * failure (anything but a content error). Side effects on the source (archive, delete, quarantine)
+ * happen only in `ack`, so a crash before it means the batch comes again and its content hash makes
+ * that a no-op (DESIGN rule 3).
+ */
+export interface Batch {
+  merchant: string;
+  channel: string;
+  /** The batch's name: a file's base name (checked by `assertSafeName`), or e.g. `orders-<stamp>-p1.json` for an API page. */
+  name: string;
+  /** Where it came from (folder path, remote path, `woocommerce orders page 3`), for logs, reports and status. */
+  origin: string;
+  /** What brought it, as canonical records name it in `source.type`: `folder`, `sftp`, `woocommerce`, ... */
+  sourceType: string;
+  /** Mapping name (in `mappings/`) that turns the batch's records into canonical ones. */
+  mapping: string;
+  /** Size of the content in bytes (an API page: its canonical JSON), checked against the channel's maxFileSize. */
+  size: number;
+  /**
+   * sha256 (hex) of the content: a file's bytes, an API page's canonical JSON (computed in memory).
+   * The ledger's duplicate check: the same content on the same channel is imported once.
+   */
+  sha256(): Promise<string>;
+  /**
+   * The batch's records, read with its input mapping (loaded by the pipeline from `mapping`): a file
+   * is streamed through `mapping.read`, already parsed records go through `mapping.mapObjects`.
+   * Whole-batch content problems throw a ContentError (the batch is quarantined).
+   */
+  records(mapping: InputMapping, ctx: MappingContext): AsyncIterable<MappedRecord>;
+  /**
+   * Checks, after reading and just before the ledger commit, that the content is still the one that
+   * was offered (a file's size, mtime and, for local files, inode). Throws a retryable FILE_CHANGED
+   * error when it is not: the pipeline then rolls back and nacks. Absent for content held in memory.
+   */
+  verify?(): Promise<void>;
+  /** After the ledger commit: archive/delete/keep the content, or put it in quarantine with its report. */
+  ack(outcome: BatchOutcome): Promise<AckResult>;
+  /** Gives the batch back untouched (transport or ledger failure): its source offers it again later. */
+  nack(): Promise<void>;
+}
+
+/**
+ * A file as a file source (folder, SFTP) offers it; `batchOfFile` in src/sources turns it into a
+ * Batch, with the source's `settle`/`release` as its ack/nack.
  */
 export interface ReadyFile {
   merchant: string;
@@ -23,26 +87,14 @@ export interface ReadyFile {
   localPath: string;
   /** Opens the local copy for reading (from the start). */
   open(): Readable;
-  /**
-   * Checks, after reading and just before the ledger commit, that the file is still the one that was
-   * offered (size, mtime and, for local files, inode). Throws a retryable FILE_CHANGED error when it is
-   * not: the intake then rolls back and the file is offered again once it is stable.
-   */
+  /** See `Batch.verify`: the file is still the one offered (size, mtime, inode), else FILE_CHANGED. */
   verify?(): Promise<void>;
 }
 
-export type Settlement =
-  | { outcome: 'imported'; sha256?: string }
-  | { outcome: 'duplicate'; sha256?: string }
-  | { outcome: 'quarantined'; reportJson: string };
-
-export interface SettleResult {
-  /** Where the source file ended up (archive path, quarantine path), if it moved. */
-  movedTo?: string;
-  /** Where the error report was written, for quarantined files. */
-  reportPath?: string;
-}
-
+/**
+ * A transport that offers files (folder, SFTP). The daemon polls it and hands each ready file to the
+ * pipeline as a Batch; `settle` and `release` are that batch's ack and nack.
+ */
 export interface FileSource {
   readonly kind: string;
   readonly merchant: string;
@@ -56,7 +108,7 @@ export interface FileSource {
    */
   poll(): Promise<ReadyFile[]>;
   /** After the ledger commit: archive/delete/keep, or move to quarantine with its report. */
-  settle(file: ReadyFile, settlement: Settlement): Promise<SettleResult>;
+  settle(file: ReadyFile, outcome: BatchOutcome): Promise<AckResult>;
   /** Gives a file back untouched (transport or ledger failure): a later poll offers it again. */
   release(file: ReadyFile): Promise<void>;
   /** Files seen but not yet complete: `wharf once` keeps looking while there are any. */

@@ -30,17 +30,46 @@ function filesOf(dir: string): string[] {
   });
 }
 
+/** The src/-relative paths a module imports (static, type-only, re-exports and dynamic imports). */
+function importsOf(file: string): string[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)].map((m) => path.relative(SRC, path.resolve(path.dirname(file), m[1]!)));
+}
+
 describe('import direction', () => {
   it.each(Object.keys(FORBIDDEN))('src/%s imports none of the folders it must not know', (folder) => {
     const offending: string[] = [];
     for (const file of filesOf(path.join(SRC, folder))) {
-      const text = readFileSync(file, 'utf8');
-      for (const m of text.matchAll(/(?:from|import)\s*\(?\s*'(\.{1,2}\/[^']+)'/g)) {
-        const target = path.relative(SRC, path.resolve(path.dirname(file), m[1]!));
+      for (const target of importsOf(file)) {
         const top = target.split(path.sep)[0]!;
         if (FORBIDDEN[folder]!.includes(top)) offending.push(`${path.relative(SRC, file)} -> ${target}`);
       }
     }
+    expect(offending).toEqual([]);
+  });
+
+  it('the pipeline and the destinations import nothing from src/sources (a batch is all the pipeline sees)', () => {
+    const offending = ['pipeline', 'destinations'].flatMap((folder) =>
+      filesOf(path.join(SRC, folder)).flatMap((file) =>
+        importsOf(file).filter((target) => target.split(path.sep)[0] === 'sources').map((target) => `${path.relative(SRC, file)} -> ${target}`),
+      ),
+    );
+    expect(offending).toEqual([]);
+  });
+
+  it('the pipeline takes batches: past its ports it names no file source or ready file', () => {
+    const offending = filesOf(path.join(SRC, 'pipeline'))
+      .filter((file) => path.basename(file) !== 'ports.ts')
+      .filter((file) => /\b(FileSource|ReadyFile)\b/.test(readFileSync(file, 'utf8')))
+      .map((file) => path.relative(SRC, file));
+    expect(offending).toEqual([]);
+  });
+
+  it('no transport is faked: only src/sources implements a FileSource', () => {
+    const offending = filesOf(SRC)
+      .filter((file) => path.relative(SRC, file).split(path.sep)[0] !== 'sources')
+      .filter((file) => /implements\s+[^{]*\bFileSource\b/.test(readFileSync(file, 'utf8')))
+      .map((file) => path.relative(SRC, file));
     expect(offending).toEqual([]);
   });
 });

@@ -115,7 +115,8 @@ describe('FolderSource: nothing skipped silently', () => {
 describe('FolderSource + intake: the writer goes on while the file is read', () => {
   it('nothing is committed or archived; the whole file is imported once stable', async () => {
     const { SqliteStore } = await import('../../src/ledger/sqlite.js');
-    const { processFile } = await import('../../src/pipeline/intake.js');
+    const { processBatch } = await import('../../src/pipeline/intake.js');
+    const { batchOfFile } = await import('../../src/sources/batch.js');
     const { singleOrderCsv, MAPPINGS } = await import('../helpers/e2e.js');
     const { root, inbox } = await setup();
     const source = new FolderSource({
@@ -136,11 +137,11 @@ describe('FolderSource + intake: the writer goes on while the file is read', () 
       const open = offered!.open;
       // Synchronous, so the file has grown before the read goes on (and surely before verify()).
       offered!.open = () => open().once('data', () => appendFileSync(file, `${more}\n`));
-      await expect(processFile(offered!, source, policy, deps)).rejects.toMatchObject({ code: 'FILE_CHANGED' });
+      await expect(processBatch(batchOfFile(offered!, source), policy, deps)).rejects.toMatchObject({ code: 'FILE_CHANGED' });
       expect((await store.summary()).channels.flatMap((c) => Object.values(c.files)).reduce((a, b) => a + b, 0)).toBe(0);
       expect(await fs.readdir(inbox)).toEqual(['orders.csv']);
       const [again] = await pollUntil(source, 1);
-      const result = await processFile(again!, source, policy, deps);
+      const result = await processBatch(batchOfFile(again!, source), policy, deps);
       expect(result).toMatchObject({ status: 'imported', newRecords: 2 });
     } finally {
       await source.close();

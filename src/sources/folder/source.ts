@@ -4,10 +4,10 @@ import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../../log.js';
 import { configDefaults, type FolderChannelConfig } from '../../config/types.js';
 import { compileRules, mappingFor, type CompiledRule } from '../pattern.js';
-import { describeRawName, invalidUtf8Message, isIgnoredName, nameWithSuffix, unsafeNameReason, doneSuffixOf } from '../../transports/names.js';
-import { writeFileAtomic } from '../../transports/folder/atomic.js';
+import { describeRawName, invalidUtf8Message, isIgnoredName, unsafeNameReason, doneSuffixOf } from '../../transports/names.js';
 import { writeQuarantine } from '../quarantine.js';
-import type { FileSource, ReadyFile, SettleResult, Settlement } from '../../pipeline/ports.js';
+import { archive, archiveCopy } from '../archive.js';
+import type { AckResult, BatchOutcome, FileSource, ReadyFile } from '../../pipeline/ports.js';
 import { StabilityTracker } from '../stability.js';
 import { sha256File } from '../../pipeline/hash.js';
 import { TransportError } from '../../errors.js';
@@ -284,7 +284,7 @@ export class FolderSource implements FileSource {
     return ready;
   }
 
-  async settle(file: ReadyFile, settlement: Settlement): Promise<SettleResult> {
+  async settle(file: ReadyFile, settlement: BatchOutcome): Promise<AckResult> {
     try {
       const result = await this.settleOnce(file, settlement);
       // Also when an earlier process reported it: a file settled here is stuck no more.
@@ -303,7 +303,7 @@ export class FolderSource implements FileSource {
    * A clean-up step that failed (after the commit for imported files): the next look retries it, and
    * until it succeeds `wharf status` shows the file as stuck (logged once at warn level).
    */
-  private async reportStuck(file: ReadyFile, settlement: Settlement, err: unknown): Promise<void> {
+  private async reportStuck(file: ReadyFile, settlement: BatchOutcome, err: unknown): Promise<void> {
     const step = settlement.outcome === 'quarantined' ? `moving it to the quarantine folder ${this.cfg.quarantineDir}` : this.cfg.afterImport === 'archive' ? `moving it to the archive folder ${this.cfg.archiveDir}` : this.cfg.afterImport === 'delete' ? 'deleting it' : 'remembering it as imported';
     const e = err as NodeJS.ErrnoException;
     const notice: NoticeInput = {
@@ -317,7 +317,7 @@ export class FolderSource implements FileSource {
     if (await this.board.add(notice).catch(() => false)) this.log.warn({ file: notice.file, notice: notice.kind }, `clean-up failed: ${notice.message}`);
   }
 
-  private async settleOnce(file: ReadyFile, settlement: Settlement): Promise<SettleResult> {
+  private async settleOnce(file: ReadyFile, settlement: BatchOutcome): Promise<AckResult> {
     // A symbolic link (to a file inside the inbox) is not moved: the archive or quarantine gets a
     // copy of the bytes under the link's name, and the link is removed; its target stays where it
     // is (the merchant's file, possibly the target of other links).
@@ -437,34 +437,4 @@ const BUSY_INBOX = 50;
 /** A kept file is the same file while its name, size and mtime are; a changed one is taken again. */
 function keptKey(name: string, size: number, mtimeMs: number): string {
   return `${name}|${size}|${Math.trunc(mtimeMs)}`;
-}
-
-/**
- * Copies the bytes `from` leads to (a symbolic link's target) into the archive under `name`, written
- * atomically (temporary dot-name, fsync, rename), then removes `from` itself (the link, not its target).
- */
-async function archiveCopy(dir: string, from: string, name: string): Promise<string> {
-  const target = await freeArchiveName(dir, name);
-  await writeFileAtomic(target, await fs.readFile(from));
-  await fs.rm(from, { force: true });
-  return target;
-}
-
-/**
- * Where `name` goes in today's archive folder: a name already taken there gets a number (`.1`, `.2`,
- * ...; a name too long for that is shortened with a hash, see nameWithSuffix).
- */
-async function freeArchiveName(dir: string, name: string): Promise<string> {
-  const day = path.join(dir, new Date().toISOString().slice(0, 10));
-  await fs.mkdir(day, { recursive: true });
-  let target = path.join(day, name);
-  for (let n = 1; await fs.lstat(target).then(() => true, () => false); n++) target = path.join(day, nameWithSuffix(name, `.${n}`));
-  return target;
-}
-
-/** Moves a file into the archive under a day folder (see freeArchiveName). */
-export async function archive(dir: string, from: string, name: string): Promise<string> {
-  const target = await freeArchiveName(dir, name);
-  await fs.rename(from, target);
-  return target;
 }

@@ -7,7 +7,7 @@ import type { Logger } from '../../log.js';
 import { isIgnoredName, nameWithSuffix, tempNameFor, undecodableRemoteName, unsafeNameReason } from '../../transports/names.js';
 import { writeQuarantine } from '../quarantine.js';
 import { STAGED_NAME, fileOwnFailure, removeStaged, writeReportOnly } from './staging.js';
-import type { FileSource, ReadyFile, SettleResult, Settlement } from '../../pipeline/ports.js';
+import type { AckResult, BatchOutcome, FileSource, ReadyFile } from '../../pipeline/ports.js';
 import { resolveSftpSource, type ResolvedSftpSource, type SftpChannelConfig } from '../../transports/sftp/config.js';
 import { SftpConnection, isNoSuchFile, sftpStatusOf } from '../../transports/sftp/connection.js';
 import { compileRules, mappingFor, type CompiledRule } from '../pattern.js';
@@ -308,7 +308,7 @@ export class SftpSource implements FileSource {
     };
   }
 
-  async settle(file: ReadyFile, settlement: Settlement): Promise<SettleResult> {
+  async settle(file: ReadyFile, settlement: BatchOutcome): Promise<AckResult> {
     const claim = this.claimFor(file);
     try {
       const quarantined = settlement.outcome === 'quarantined';
