@@ -8,6 +8,7 @@ import { compileScope, type CompileEnv, type FieldDoc } from './fields.js';
 import { CompiledInputMapping } from './input.js';
 import { buildLookup, checkBundleTable, type LookupSpec, type LookupTable } from './lookups.js';
 import { CompiledOutputMapping, type OutDoc } from './output.js';
+import { OUTPUT_ENCODINGS, outputEncodingName } from '../formats/writers.js';
 import { displayPath, problemsFor } from './problems.js';
 import type { FormatName, Mapping } from './types.js';
 
@@ -19,7 +20,7 @@ interface MappingDoc {
   format: FormatName;
   csv?: {
     delimiter?: string; quote?: string; escape?: string; header?: boolean; columns?: string[];
-    encoding?: string; skipLines?: number; relaxQuotes?: boolean; lineEnding?: 'lf' | 'crlf'; bom?: boolean;
+    encoding?: string; skipLines?: number; relaxQuotes?: boolean; lineEnding?: 'lf' | 'crlf'; bom?: boolean; formulaGuard?: boolean;
   };
   xml?: { record?: string; arrays?: string[]; encoding?: string; root?: string; declaration?: boolean };
   json?: { record?: string; encoding?: string; root?: string };
@@ -77,6 +78,11 @@ export function compileMapping(raw: unknown, file: string): Mapping {
     }
     if (doc.xml?.arrays !== undefined) throw problem('xml.arrays', 'only applies to input mappings');
     if (doc.json?.record !== undefined) throw problem('json.record', 'only applies to input mappings; use json.root to wrap the output');
+    for (const f of ['xml', 'json', 'ndjson'] as const) {
+      if (doc[f]?.encoding !== undefined) throw problem(`${f}.encoding`, `${f} output is always written in UTF-8; encoding: applies to CSV output and to input mappings`);
+    }
+    const encoding = outputEncodingName(doc.csv?.encoding);
+    if (!encoding) throw problem('csv.encoding', `output files can be written in ${OUTPUT_ENCODINGS.join(', ')}; not ${doc.csv?.encoding}`);
     if (doc.format === 'xml' && (!doc.xml?.root || !doc.xml.record)) throw problem('xml', 'an XML output mapping needs xml.root and xml.record (element names)');
     if (doc.xml?.record?.includes('.')) throw problem('xml.record', 'is the record element name in output mappings, e.g. order');
     return new CompiledOutputMapping({
@@ -94,6 +100,8 @@ export function compileMapping(raw: unknown, file: string): Mapping {
         header: doc.csv.header,
         lineEnding: doc.csv.lineEnding === 'crlf' ? '\r\n' : '\n',
         bom: doc.csv.bom,
+        encoding,
+        formulaGuard: doc.csv.formulaGuard,
       },
       xml: doc.xml && { root: doc.xml.root!, record: doc.xml.record!, declaration: doc.xml.declaration },
       json: doc.json && { root: doc.json.root },
@@ -105,7 +113,7 @@ export function compileMapping(raw: unknown, file: string): Mapping {
   forbid('columns', 'only output mappings have columns:; input mappings map canonical fields under fields:');
   forbid('each', 'only output mappings have each:; in input mappings a list field has from:');
   forbid('as', 'only output mappings have as:');
-  for (const k of ['lineEnding', 'bom'] as const) {
+  for (const k of ['lineEnding', 'bom', 'formulaGuard'] as const) {
     if (doc.csv?.[k] !== undefined) throw problem(`csv.${k}`, 'only applies to output mappings');
   }
   if (doc.xml?.root !== undefined) throw problem('xml.root', 'only applies to output mappings');

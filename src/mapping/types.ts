@@ -56,7 +56,15 @@ export interface OutputMapping {
    * Renders canonical records into one file's bytes. Deterministic: same records, same bytes.
    * Writes with back-pressure and does not end `out` (the caller fsyncs/closes/renames it).
    */
-  render(records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, out: Writable): Promise<void>;
+  render(records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, out: Writable): Promise<RenderCounts>;
+}
+
+/** What one render wrote. */
+export interface RenderCounts {
+  /** Canonical records rendered. */
+  records: number;
+  /** Data rows/elements written: CSV rows (one per `each` element), else equal to `records`. */
+  rows: number;
 }
 
 export type Mapping = InputMapping | OutputMapping;
