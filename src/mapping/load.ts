@@ -141,7 +141,8 @@ export function compileMapping(raw: unknown, file: string): Mapping {
     requiredSources: new Set(),
   };
   const scope = compileScope(doc.fields as Record<string, FieldDoc>, canonicalShape(doc.kind), 'fields', env, PIPELINE_FIELDS[doc.kind]);
-  checkBundles(doc.fields as Record<string, FieldDoc>, 'fields', lookups, problem);
+  const bundleTables: LookupTable[] = [];
+  checkBundles(doc.fields as Record<string, FieldDoc>, 'fields', lookups, problem, bundleTables);
 
   // XML: the record element and every list's `from` are always lists, even when they occur once.
   const arrays = doc.xml ? [...(doc.xml.arrays ?? [])] : [];
@@ -156,6 +157,7 @@ export function compileMapping(raw: unknown, file: string): Mapping {
     sources: [...env.sources],
     requiredSources: [...env.requiredSources!],
     groupBy: doc.groupBy,
+    bundleTables,
     csv: doc.csv && {
       delimiter: doc.csv.delimiter,
       quote: doc.csv.quote,
@@ -182,11 +184,16 @@ function collectFroms(fields: Record<string, FieldDoc>, base: string, out: strin
   }
 }
 
-function checkBundles(fields: Record<string, FieldDoc>, where: string, lookups: Map<string, LookupTable>, problem: ReturnType<typeof problemsFor>): void {
+/** Checks every table used as `bundles` and collects them (once each) into `out`. */
+function checkBundles(fields: Record<string, FieldDoc>, where: string, lookups: Map<string, LookupTable>, problem: ReturnType<typeof problemsFor>, out: LookupTable[]): void {
   for (const [key, spec] of Object.entries(fields)) {
     if (typeof spec === 'object' && 'from' in spec) {
-      if (spec.bundles) checkBundleTable(lookups.get(spec.bundles)!, `${where}.${key}.bundles`, problem);
-      checkBundles(spec.fields, `${where}.${key}.fields`, lookups, problem);
+      if (spec.bundles) {
+        const table = lookups.get(spec.bundles)!;
+        checkBundleTable(table, `${where}.${key}.bundles`, problem);
+        if (!out.includes(table)) out.push(table);
+      }
+      checkBundles(spec.fields, `${where}.${key}.fields`, lookups, problem, out);
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { FieldError, RecordKind } from '../schemas.js';
+import type { LookupTable } from './lookups.js';
 
 export type FormatName = 'csv' | 'xml' | 'json' | 'ndjson';
 
@@ -42,6 +43,11 @@ export interface InputMapping {
    * number where known. Memory stays flat for CSV and NDJSON however large the file.
    */
   read(input: Readable, ctx: MappingContext): AsyncIterable<MappedRecord>;
+  /**
+   * The lookup tables this mapping uses as `bundles` (bundle SKU → [{ sku, quantity }]), for
+   * computing bundle stock (src/exports/bundles.ts); empty when it has none.
+   */
+  readonly bundleTables?: readonly LookupTable[];
 }
 
 export interface OutputMapping {
