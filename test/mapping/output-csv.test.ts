@@ -155,3 +155,24 @@ columns:
     for (const t of ['', 'a', '1', "'=1", ' =1']) expect(guardFormula(t)).toBe(t);
   });
 });
+
+describe('XML output is streamed one record element at a time', () => {
+  it('gives the same bytes as building the whole document, for 0, 1 and 3 records', async () => {
+    const { buildXml } = await import('../../src/formats/writers.js');
+    const m = inline(`
+kind: stock
+direction: output
+format: xml
+xml: { root: stock, record: item }
+fields: { '@_sku': sku, qty: quantity, where: warehouse }
+`);
+    const recs = [stock('A&B', 1, { warehouse: '<W>' }), stock('C', 0), stock('D', 7, { warehouse: 'X' })];
+    for (const n of [0, 1, 3]) {
+      const out = bytes();
+      const counts = await m.render(recs.slice(0, n), out.stream);
+      const shaped = recs.slice(0, n).map((r) => ({ '@_sku': r.sku, qty: String(r.quantity), ...(r.warehouse ? { where: r.warehouse } : {}) }));
+      expect(out.buffer().toString('utf8')).toBe(buildXml(shaped, { root: 'stock', record: 'item' }));
+      expect(counts).toEqual({ records: n, rows: n });
+    }
+  });
+});
