@@ -93,8 +93,8 @@ program
 
 program
   .command('map <file>')
-  .description("print the canonical records a file becomes (an integrator's preview)")
-  .requiredOption('-m, --mapping <name>', 'input mapping name')
+  .description("print the canonical records a file becomes (input mapping), or the file canonical records become (output mapping; FILE holds them as JSON or NDJSON)")
+  .requiredOption('-m, --mapping <name>', 'input or output mapping name')
   .option('--mappings <dir>', 'mappings folder (default: from the config, else ./mappings)')
   .option('--merchant <id>', 'merchant id to put into the records', 'preview')
   .option('--channel <id>', 'channel id to put into the records', 'preview')

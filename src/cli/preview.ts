@@ -3,11 +3,12 @@ import path from 'node:path';
 import { WharfError, describeError } from '../errors.js';
 import { configPathFrom, loadConfig } from '../config/load.js';
 import { loadMapping } from '../mapping/index.js';
-import type { InputMapping } from '../mapping/types.js';
+import type { InputMapping, Mapping } from '../mapping/types.js';
 import { checkRecord } from '../pipeline/records.js';
 import { describeEntry, type ErrorEntry } from '../pipeline/report.js';
 import { EXIT, print, type GlobalOptions } from './context.js';
 import { usage } from './exit.js';
+import { renderPreview } from './render-preview.js';
 
 export interface PreviewOptions extends GlobalOptions {
   mapping: string;
@@ -31,10 +32,15 @@ function mappingsDir(opts: PreviewOptions): string {
   return path.resolve('mappings');
 }
 
+/** The mapping named by --mapping; MAPPING_NOT_FOUND or MAPPING_INVALID otherwise (exit 2). */
+async function anyMapping(opts: PreviewOptions): Promise<Mapping> {
+  return loadMapping(opts.mapping, mappingsDir(opts));
+}
+
 /** The input mapping named by --mapping; MAPPING_NOT_FOUND, MAPPING_INVALID or USAGE otherwise (exit 2). */
 async function inputMapping(opts: PreviewOptions): Promise<InputMapping> {
-  const m = await loadMapping(opts.mapping, mappingsDir(opts));
-  if (m.direction !== 'input') throw usage(`${opts.mapping} is an output mapping; validate and map take input mappings`);
+  const m = await anyMapping(opts);
+  if (m.direction !== 'input') throw usage(`${opts.mapping} is an output mapping; validate takes input mappings (map takes both: give it canonical records as JSON or NDJSON)`);
   return m;
 }
 
@@ -96,10 +102,18 @@ export async function validateCommand(file: string, opts: PreviewOptions): Promi
   return errors.length === 0 ? EXIT.ok : EXIT.failed;
 }
 
+/**
+ * `wharf map FILE --mapping NAME`. An input mapping: FILE is a partner file, printed as the canonical
+ * records it becomes (a JSON array). An output mapping: FILE holds canonical records (JSON array,
+ * one object, or NDJSON), printed as the file the mapping renders (see renderPreview).
+ */
 export async function mapCommand(file: string, opts: PreviewOptions): Promise<number> {
+  checkFile(file);
+  const chosen = await anyMapping(opts);
+  if (chosen.direction === 'output') return renderPreview(file, chosen);
   // Streams the JSON array so a large file previews without holding every record. Nothing reaches
   // stdout before the file and the mapping are known to be usable (a usage error prints no "[").
-  const mapping = await usable(file, opts);
+  const mapping = chosen;
   let first = true;
   process.stdout.write('[');
   const { errors, notes } = await walk(file, mapping, opts, (rec) => {

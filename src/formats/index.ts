@@ -5,4 +5,8 @@ export {
   type XmlReadOptions, type SourceRecord,
 } from './xml.js';
 export { readJsonRecords, parseJsonRecords, readNdjson, type JsonReadOptions, type NdjsonRecord } from './json.js';
-export { CsvWriter, buildXml, jsonText, ndjsonLine, writeChunk, type CsvWriteOptions, type XmlWriteOptions } from './writers.js';
+export {
+  CsvWriter, buildXml, xmlRecordElement, jsonText, ndjsonLine, writeChunk, guardFormula, looksLikeFormula,
+  outputEncoding, outputEncodingName, OUTPUT_ENCODINGS,
+  type CsvWriteOptions, type XmlWriteOptions, type OutputEncoder, type OutputEncodingName,
+} from './writers.js';

@@ -1,3 +1,4 @@
+import type { LookupTable } from './lookups.js';
 import type { Readable } from 'node:stream';
 import { ContentError, WharfError, echo, echoList } from '../errors.js';
 import { readCsv, type CsvReadOptions } from '../formats/csv.js';
@@ -20,6 +21,8 @@ export interface InputSettings {
   /** Source paths of required fields (CSV: the columns the header must have). */
   requiredSources: string[];
   groupBy?: string;
+  /** Lookup tables used as `bundles` by a list field (bundle SKU → components). */
+  bundleTables?: LookupTable[];
   csv?: CsvReadOptions;
   xml?: { record: string; arrays: string[]; encoding?: string };
   json?: { record: string; encoding?: string };
@@ -41,6 +44,7 @@ export class CompiledInputMapping implements InputMapping {
   readonly file: string;
   readonly kind: RecordKind;
   readonly format: FormatName;
+  readonly bundleTables: readonly LookupTable[];
   /** The mapper for object sources (JSON, NDJSON, XML), bound once. */
   private objectMapper?: RecordMapper;
 
@@ -49,6 +53,7 @@ export class CompiledInputMapping implements InputMapping {
     this.file = s.file;
     this.kind = s.kind;
     this.format = s.format;
+    this.bundleTables = s.bundleTables ?? [];
     if (s.format !== 'csv') this.objectMapper = new RecordMapper(s.scope, objectBinder);
   }
 

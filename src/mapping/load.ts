@@ -8,6 +8,7 @@ import { compileScope, type CompileEnv, type FieldDoc } from './fields.js';
 import { CompiledInputMapping } from './input.js';
 import { buildLookup, checkBundleTable, type LookupSpec, type LookupTable } from './lookups.js';
 import { CompiledOutputMapping, type OutDoc } from './output.js';
+import { OUTPUT_ENCODINGS, outputEncodingName } from '../formats/writers.js';
 import { displayPath, problemsFor } from './problems.js';
 import type { FormatName, Mapping } from './types.js';
 
@@ -19,7 +20,7 @@ interface MappingDoc {
   format: FormatName;
   csv?: {
     delimiter?: string; quote?: string; escape?: string; header?: boolean; columns?: string[];
-    encoding?: string; skipLines?: number; relaxQuotes?: boolean; lineEnding?: 'lf' | 'crlf'; bom?: boolean;
+    encoding?: string; skipLines?: number; relaxQuotes?: boolean; lineEnding?: 'lf' | 'crlf'; bom?: boolean; formulaGuard?: boolean;
   };
   xml?: { record?: string; arrays?: string[]; encoding?: string; root?: string; declaration?: boolean };
   json?: { record?: string; encoding?: string; root?: string };
@@ -77,6 +78,11 @@ export function compileMapping(raw: unknown, file: string): Mapping {
     }
     if (doc.xml?.arrays !== undefined) throw problem('xml.arrays', 'only applies to input mappings');
     if (doc.json?.record !== undefined) throw problem('json.record', 'only applies to input mappings; use json.root to wrap the output');
+    for (const f of ['xml', 'json', 'ndjson'] as const) {
+      if (doc[f]?.encoding !== undefined) throw problem(`${f}.encoding`, `${f} output is always written in UTF-8; encoding: applies to CSV output and to input mappings`);
+    }
+    const encoding = outputEncodingName(doc.csv?.encoding);
+    if (!encoding) throw problem('csv.encoding', `output files can be written in ${OUTPUT_ENCODINGS.join(', ')}; not ${doc.csv?.encoding}`);
     if (doc.format === 'xml' && (!doc.xml?.root || !doc.xml.record)) throw problem('xml', 'an XML output mapping needs xml.root and xml.record (element names)');
     if (doc.xml?.record?.includes('.')) throw problem('xml.record', 'is the record element name in output mappings, e.g. order');
     return new CompiledOutputMapping({
@@ -94,6 +100,8 @@ export function compileMapping(raw: unknown, file: string): Mapping {
         header: doc.csv.header,
         lineEnding: doc.csv.lineEnding === 'crlf' ? '\r\n' : '\n',
         bom: doc.csv.bom,
+        encoding,
+        formulaGuard: doc.csv.formulaGuard,
       },
       xml: doc.xml && { root: doc.xml.root!, record: doc.xml.record!, declaration: doc.xml.declaration },
       json: doc.json && { root: doc.json.root },
@@ -105,7 +113,7 @@ export function compileMapping(raw: unknown, file: string): Mapping {
   forbid('columns', 'only output mappings have columns:; input mappings map canonical fields under fields:');
   forbid('each', 'only output mappings have each:; in input mappings a list field has from:');
   forbid('as', 'only output mappings have as:');
-  for (const k of ['lineEnding', 'bom'] as const) {
+  for (const k of ['lineEnding', 'bom', 'formulaGuard'] as const) {
     if (doc.csv?.[k] !== undefined) throw problem(`csv.${k}`, 'only applies to output mappings');
   }
   if (doc.xml?.root !== undefined) throw problem('xml.root', 'only applies to output mappings');
@@ -133,7 +141,8 @@ export function compileMapping(raw: unknown, file: string): Mapping {
     requiredSources: new Set(),
   };
   const scope = compileScope(doc.fields as Record<string, FieldDoc>, canonicalShape(doc.kind), 'fields', env, PIPELINE_FIELDS[doc.kind]);
-  checkBundles(doc.fields as Record<string, FieldDoc>, 'fields', lookups, problem);
+  const bundleTables: LookupTable[] = [];
+  checkBundles(doc.fields as Record<string, FieldDoc>, 'fields', lookups, problem, bundleTables);
 
   // XML: the record element and every list's `from` are always lists, even when they occur once.
   const arrays = doc.xml ? [...(doc.xml.arrays ?? [])] : [];
@@ -148,6 +157,7 @@ export function compileMapping(raw: unknown, file: string): Mapping {
     sources: [...env.sources],
     requiredSources: [...env.requiredSources!],
     groupBy: doc.groupBy,
+    bundleTables,
     csv: doc.csv && {
       delimiter: doc.csv.delimiter,
       quote: doc.csv.quote,
@@ -174,11 +184,16 @@ function collectFroms(fields: Record<string, FieldDoc>, base: string, out: strin
   }
 }
 
-function checkBundles(fields: Record<string, FieldDoc>, where: string, lookups: Map<string, LookupTable>, problem: ReturnType<typeof problemsFor>): void {
+/** Checks every table used as `bundles` and collects them (once each) into `out`. */
+function checkBundles(fields: Record<string, FieldDoc>, where: string, lookups: Map<string, LookupTable>, problem: ReturnType<typeof problemsFor>, out: LookupTable[]): void {
   for (const [key, spec] of Object.entries(fields)) {
     if (typeof spec === 'object' && 'from' in spec) {
-      if (spec.bundles) checkBundleTable(lookups.get(spec.bundles)!, `${where}.${key}.bundles`, problem);
-      checkBundles(spec.fields, `${where}.${key}.fields`, lookups, problem);
+      if (spec.bundles) {
+        const table = lookups.get(spec.bundles)!;
+        checkBundleTable(table, `${where}.${key}.bundles`, problem);
+        if (!out.includes(table)) out.push(table);
+      }
+      checkBundles(spec.fields, `${where}.${key}.fields`, lookups, problem, out);
     }
   }
 }

@@ -8,6 +8,8 @@ export interface LookupTable {
   readonly name: string;
   get(key: string): unknown;
   values(): Iterable<unknown>;
+  /** Every entry as [key as written (trimmed), value], in file order (inline values last). */
+  entries(): Iterable<[string, unknown]>;
   readonly size: number;
 }
 
@@ -31,8 +33,12 @@ export function buildLookup(name: string, spec: LookupSpec, mappingFile: string,
   const ignoreCase = spec.ignoreCase ?? true;
   const norm = ignoreCase ? (k: string) => k.trim().toLowerCase() : (k: string) => k.trim();
   const map = new Map<string, unknown>();
+  const written = new Map<string, string>();
   const add = (values: Record<string, unknown>) => {
-    for (const [k, v] of Object.entries(values)) map.set(norm(k), v);
+    for (const [k, v] of Object.entries(values)) {
+      map.set(norm(k), v);
+      written.set(norm(k), k.trim());
+    }
   };
   if (spec.file !== undefined) {
     const base = dirname(mappingFile);
@@ -59,6 +65,7 @@ export function buildLookup(name: string, spec: LookupSpec, mappingFile: string,
     size: map.size,
     get: (key: string) => map.get(norm(key)),
     values: () => map.values(),
+    entries: () => [...map].map(([k, v]): [string, unknown] => [written.get(k)!, v]),
   };
 }
 

@@ -1,15 +1,18 @@
-import { echo } from '../errors.js';
+import { ContentError, echo } from '../errors.js';
 import type { Writable } from 'node:stream';
 import jsonata from 'jsonata';
 import { IANAZone } from 'luxon';
-import { CsvWriter, buildXml, jsonText, ndjsonLine, writeChunk, type CsvWriteOptions } from '../formats/writers.js';
+import {
+  CsvWriter, buildXml, guardFormula, ndjsonLine, outputEncoding, writeChunk, xmlRecordElement,
+  type CsvWriteOptions, type OutputEncoder,
+} from '../formats/writers.js';
 import type { RecordKind } from '../schemas.js';
 import { objectGetter, type Getter } from './accessors.js';
 import type { ValueSpecDoc } from './fields.js';
 import { outputFormatter } from './coerce.js';
 import { buildLookup, type LookupSpec, type LookupTable } from './lookups.js';
 import type { MappingProblem } from './problems.js';
-import type { FormatName, OutputMapping } from './types.js';
+import type { FormatName, OutputMapping, RenderCounts } from './types.js';
 
 /**
  * An output column/element spec as written in a mapping file: the input field spec's keys that make
@@ -72,6 +75,8 @@ export class CompiledOutputMapping implements OutputMapping {
   private readonly columns: { name: string; cell: Cell }[] = [];
   private readonly nodes: OutNode[] = [];
   private readonly each?: Getter;
+  /** CSV: the file's character set; every cell is checked against it before anything is encoded. */
+  private readonly encoder: OutputEncoder;
 
   constructor(private readonly s: OutputSettings) {
     this.name = s.name;
@@ -80,12 +85,17 @@ export class CompiledOutputMapping implements OutputMapping {
     this.format = s.format;
     this.extension = s.format;
     const as = s.as ?? (s.each ? singular(s.each) : undefined);
+    this.encoder = outputEncoding(s.csv?.encoding ?? 'utf-8');
     if (s.format === 'csv') {
+      const guard = s.csv?.formulaGuard ?? true;
+      if (s.csv?.bom && this.encoder.name !== 'utf-8') throw s.problem('csv.bom', `a byte order mark is for UTF-8 files; this mapping writes ${this.encoder.name}`);
       if (!s.columns || Object.keys(s.columns).length === 0) throw s.problem('columns', 'a CSV output mapping needs columns: (column name → canonical field)');
       if (s.each) this.each = objectGetter(s.each);
       for (const [name, doc] of Object.entries(s.columns)) {
         if (typeof doc === 'object' && 'each' in doc) throw s.problem(`columns.${name}`, 'a CSV column holds one value; use each: at the top level for one row per line');
-        this.columns.push({ name, cell: this.cell(doc, `columns.${name}`, as) });
+        const bad = this.encoder.unrepresentable(name);
+        if (bad !== undefined) throw s.problem(`columns.${name}`, `the column name has ${describeChar(bad)}, which ${this.encoder.name} cannot represent`);
+        this.columns.push({ name, cell: this.cell(doc, `columns.${name}`, as, guard) });
       }
     } else {
       if (s.each) throw s.problem('each', `only CSV output mappings have each:; for ${s.format} put each: inside fields`);
@@ -103,7 +113,7 @@ export class CompiledOutputMapping implements OutputMapping {
         const each = this.sourceGetter(doc.each, as);
         return { kind: 'list', target, each, nodes: this.compileNodes(doc.fields, `${where}.${key}.fields`, innerAs) };
       }
-      return { kind: 'value', target, cell: this.cell(doc, `${where}.${key}`, as) };
+      return { kind: 'value', target, cell: this.cell(doc, `${where}.${key}`, as, false) };
     });
   }
 
@@ -120,7 +130,13 @@ export class CompiledOutputMapping implements OutputMapping {
     return (r) => g(r);
   }
 
-  private cell(doc: OutDoc, where: string, as: string | undefined): Cell {
+  /**
+   * One value's reader. With `guard` (CSV's formulaGuard) text read from the record that starts
+   * like a formula gets a leading `'`; numbers — a JSON number, or a plain decimal string such as
+   * "-5.00" in a column of type integer/decimal — are written as they are, and so are the mapping's
+   * own constants (`value`, `default`).
+   */
+  private cell(doc: OutDoc, where: string, as: string | undefined, guard: boolean): Cell {
     const spec: OutValueDoc = typeof doc === 'string' ? { path: doc } : (doc as OutValueDoc);
     const problem = this.s.problem;
     const given = (['path', 'expr', 'value'] as const).filter((k) => spec[k] !== undefined);
@@ -137,21 +153,28 @@ export class CompiledOutputMapping implements OutputMapping {
     }
     const missing = spec.lookupMissing ?? 'keep';
     const fallback = spec.default === undefined ? undefined : String(spec.default);
-    const finish = (v: unknown): string | undefined => {
+    const numericType = spec.type === 'integer' || spec.type === 'decimal';
+    const isNumber = (v: unknown) => typeof v === 'number' || (numericType && typeof v === 'string' && PLAIN_NUMBER.test(v));
+    const finish = (v: unknown, fromRecord: boolean): string | undefined => {
       if (v === undefined || v === null || v === '') return fallback;
       let s: string;
+      let raw: unknown = v;
       if (table) {
         const hit = table.get(String(v));
         if (hit === undefined) {
           if (missing === 'error') throw new Error(`${where}: no entry for ${echo(String(v))} in lookup "${table.name}"`);
           if (missing === 'default') return fallback;
           s = format(v);
-        } else s = String(hit);
+        } else {
+          s = String(hit);
+          raw = hit;
+        }
       } else s = format(v);
-      return spec.upper ? s.toUpperCase() : spec.lower ? s.toLowerCase() : s;
+      s = spec.upper ? s.toUpperCase() : spec.lower ? s.toLowerCase() : s;
+      return guard && fromRecord && !isNumber(raw) ? guardFormula(s) : s;
     };
     if (spec.value !== undefined) {
-      const c = finish(spec.value);
+      const c = finish(spec.value, false);
       return () => c;
     }
     if (spec.expr !== undefined) {
@@ -164,39 +187,57 @@ export class CompiledOutputMapping implements OutputMapping {
       }
       return async (record, element, bindings) => {
         const v: unknown = await expr.evaluate(record, as ? { ...bindings, [as]: element } : bindings);
-        return finish(Array.isArray(v) ? v.join(' ') : v);
+        return finish(Array.isArray(v) ? v.join(' ') : v, true);
       };
     }
     const get = this.sourceGetter(spec.path!, as);
-    return (record, element) => finish(get(record, element));
+    return (record, element) => finish(get(record, element), true);
   }
 
-  async render(records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, out: Writable): Promise<void> {
+  /**
+   * Renders records into `out` (see OutputMapping.render). Memory stays bounded for every format:
+   * CSV, NDJSON and JSON write record by record, XML writes one record element at a time. A CSV cell
+   * the file's encoding cannot represent throws a ContentError 'RECORD_INVALID' naming the record,
+   * column and value; whatever was written before that must be discarded by the caller.
+   */
+  async render(records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, out: Writable): Promise<RenderCounts> {
     const bindings = {};
+    let n = 0;
+    let rowCount = 0;
     switch (this.format) {
       case 'csv': {
         const writer = new CsvWriter(this.columns.map((c) => c.name), this.s.csv);
-        await writeChunk(out, writer.head());
+        const enc = this.encoder;
+        await writeChunk(out, enc.encode(writer.head()));
         for await (const record of records) {
+          n++;
           const elements = this.each ? listOf(this.each(record)) : [undefined];
           if (elements.length === 0) elements.push(undefined);
           const rows: string[][] = [];
           for (const el of elements) {
             const row: string[] = [];
-            for (const c of this.columns) row.push((await c.cell(record, el, bindings)) ?? '');
+            for (const c of this.columns) {
+              const text = (await c.cell(record, el, bindings)) ?? '';
+              const bad = enc.unrepresentable(text);
+              if (bad !== undefined) throw this.unrepresentable(n, c.name, text, bad);
+              row.push(text);
+            }
             rows.push(row);
           }
-          await writeChunk(out, writer.rows(rows));
+          rowCount += rows.length;
+          await writeChunk(out, enc.encode(writer.rows(rows)));
         }
-        return;
+        return { records: n, rows: rowCount };
       }
       case 'ndjson':
-        for await (const record of records) await writeChunk(out, ndjsonLine(await this.shape(record, bindings)));
-        return;
+        for await (const record of records) {
+          n++;
+          await writeChunk(out, ndjsonLine(await this.shape(record, bindings)));
+        }
+        return { records: n, rows: n };
       case 'json': {
         const root = this.s.json?.root;
         const indent = root ? '    ' : '  ';
-        let n = 0;
         await writeChunk(out, root ? `{\n  ${JSON.stringify(root)}: [` : '[');
         for await (const record of records) {
           const text = JSON.stringify(await this.shape(record, bindings), null, 2).replace(/\n/g, `\n${indent}`);
@@ -204,15 +245,27 @@ export class CompiledOutputMapping implements OutputMapping {
         }
         const close = n ? `\n${root ? '  ' : ''}]` : ']';
         await writeChunk(out, root ? `${close}\n}\n` : `${close}\n`);
-        return;
+        return { records: n, rows: n };
       }
       case 'xml': {
-        const all: Record<string, unknown>[] = [];
-        for await (const record of records) all.push(await this.shape(record, bindings));
-        await writeChunk(out, buildXml(all, { root: this.s.xml!.root, record: this.s.xml!.record, declaration: this.s.xml!.declaration }));
-        return;
+        const xml = { root: this.s.xml!.root, record: this.s.xml!.record, declaration: this.s.xml!.declaration };
+        for await (const record of records) {
+          const element = xmlRecordElement(await this.shape(record, bindings), xml);
+          await writeChunk(out, n++ === 0 ? `${xmlHead(xml.declaration)}<${xml.root}>\n${element}` : element);
+        }
+        await writeChunk(out, n === 0 ? buildXml([], xml) : `</${xml.root}>\n`);
+        return { records: n, rows: n };
       }
     }
+  }
+
+  private unrepresentable(recordNo: number, column: string, value: string, ch: string): ContentError {
+    return new ContentError('RECORD_INVALID', `record ${recordNo}, column "${column}": ${echo(value)} has ${describeChar(ch)}, which ${this.encoder.name} cannot represent`, {
+      where: this.name,
+      record: recordNo,
+      field: column,
+      hint: `fix the value at its source, or write this file in utf-8 (csv.encoding in mapping ${this.name})`,
+    });
   }
 
   /** The output object of one record (the canonical record itself when no fields are mapped). */
@@ -249,4 +302,16 @@ async function build(nodes: OutNode[], record: Record<string, unknown>, element:
 function listOf(v: unknown): unknown[] {
   if (v === undefined || v === null) return [];
   return Array.isArray(v) ? v : [v];
+}
+
+/** A decimal number as canonical records write it (integer or decimal string, optional sign). */
+const PLAIN_NUMBER = /^[+-]?\d+(\.\d+)?$/;
+
+/** `"€" (U+20AC)` for messages. */
+function describeChar(ch: string): string {
+  return `${JSON.stringify(ch)} (U+${ch.codePointAt(0)!.toString(16).toUpperCase().padStart(4, '0')})`;
+}
+
+function xmlHead(declaration: boolean | undefined): string {
+  return declaration === false ? '' : '<?xml version="1.0" encoding="UTF-8"?>\n';
 }

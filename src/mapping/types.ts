@@ -1,5 +1,6 @@
 import type { Readable, Writable } from 'node:stream';
 import type { FieldError, RecordKind } from '../schemas.js';
+import type { LookupTable } from './lookups.js';
 
 export type FormatName = 'csv' | 'xml' | 'json' | 'ndjson';
 
@@ -49,6 +50,11 @@ export interface InputMapping {
    * WharfError, since its fields name columns, not object paths.
    */
   mapObjects(items: Iterable<unknown> | AsyncIterable<unknown>, ctx: MappingContext): AsyncIterable<MappedRecord>;
+  /**
+   * The lookup tables this mapping uses as `bundles` (bundle SKU → [{ sku, quantity }]), for
+   * computing bundle stock (src/exports/bundles.ts); empty when it has none.
+   */
+  readonly bundleTables?: readonly LookupTable[];
 }
 
 export interface OutputMapping {
@@ -63,7 +69,15 @@ export interface OutputMapping {
    * Renders canonical records into one file's bytes. Deterministic: same records, same bytes.
    * Writes with back-pressure and does not end `out` (the caller fsyncs/closes/renames it).
    */
-  render(records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, out: Writable): Promise<void>;
+  render(records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, out: Writable): Promise<RenderCounts>;
+}
+
+/** What one render wrote. */
+export interface RenderCounts {
+  /** Canonical records rendered. */
+  records: number;
+  /** Data rows/elements written: CSV rows (one per `each` element), else equal to `records`. */
+  rows: number;
 }
 
 export type Mapping = InputMapping | OutputMapping;
