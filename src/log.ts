@@ -11,11 +11,11 @@ export type { Logger };
  * On top of that config objects are never logged whole.
  */
 const SECRET_NAMES = [...new Set([...allSecretFieldNames(), 'secret', 'token', 'authorization'])];
-export const REDACT_PATHS: readonly string[] = [
+export const REDACT_PATHS: readonly string[] = [...new Set([
   ...SECRET_NAMES.flatMap((n) => [n, `*.${n}`, `*.*.${n}`]),
   'headers.authorization', '*.headers.authorization', 'req.headers.authorization',
   'url', // URLs may embed credentials; we log hosts instead
-];
+])];
 
 export interface LogSettings {
   level?: string;
