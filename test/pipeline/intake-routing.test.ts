@@ -9,7 +9,8 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { SqliteStore } from '../../src/ledger/sqlite.js';
-import { processFile } from '../../src/pipeline/intake.js';
+import { processBatch } from '../../src/pipeline/intake.js';
+import { batchOfFile } from '../../src/sources/batch.js';
 import type { ReadyFile } from '../../src/pipeline/ports.js';
 import type { ErrorReport } from '../../src/pipeline/report.js';
 import { DEFAULT_ROUTING } from '../../src/pipeline/routing.js';
@@ -40,7 +41,7 @@ async function intake(store: SqliteStore, root: string, channel: string, mapping
   try {
     await fs.writeFile(path.join(inbox, name), text);
     const policy = { onInvalid: 'acceptValid' as const, maxFileSize: 1e9, routing: { ...DEFAULT_ROUTING, shipmentExports: new Set(['demo']) } };
-    const result = await processFile(await pollOne(source), source, policy, { store, mappingsDir: MAPPINGS, logger: silentLogger() });
+    const result = await processBatch(batchOfFile(await pollOne(source), source), policy, { store, mappingsDir: MAPPINGS, logger: silentLogger() });
     const reportFile = path.join(inbox, 'quarantine', `${name}.errors.json`);
     const report = result.quarantinedAt ? (JSON.parse(await fs.readFile(reportFile, 'utf8')) as ErrorReport) : undefined;
     return { result, report };
