@@ -1,8 +1,8 @@
 import path from 'node:path';
-import { DateTime, IANAZone } from 'luxon';
+import { assertFileNamePattern } from '../exports/file-name.js';
+import { IANAZone } from 'luxon';
 import { WharfError, echo } from '../errors.js';
 import { assertCron } from '../schedule/cron.js';
-import { unsafeNameReason } from '../transports/names.js';
 import { channelEntry, type ChannelEntry } from './entries.js';
 import { schemaDefaults } from './schema-facts.js';
 import type { FolderChannelConfig, ReportStockPolicy, SftpChannelConfig, SftpServerConfig, StockExportConfig, WharfConfig } from './generated/config.js';
@@ -110,7 +110,7 @@ export function exportEntries(raw: WharfConfig, file: string, abs: (p: string) =
       if (!IANAZone.isValidZone(zone)) {
         throw new WharfError('CONFIG_INVALID', `${at}.timezone ${echo(zone)} is not an IANA time zone`, { where: file, field: `${at}.timezone`, hint: 'e.g. Europe/Amsterdam or UTC' });
       }
-      checkFileNamePattern(e.fileName, merchant, `${at}.fileName`, file);
+      checkFileNamePattern(e.fileName, `${at}.fileName`, file);
       const d = e.destination;
       const destination: ExportDestination = (d.type ?? exportDestinationType) === 'sftp' && d.sftp
         ? { type: 'sftp', path: d.path, sftp: d.sftp }
@@ -125,30 +125,12 @@ export function exportEntries(raw: WharfConfig, file: string, abs: (p: string) =
   return out;
 }
 
-/** `{merchant}` or a luxon format in braces; anything else in the pattern is literal. */
-const TOKEN = /\{([^{}]*)\}/g;
-
-/**
- * The file name an export run writes: `{merchant}` becomes the merchant id, every other `{...}` the
- * run's scheduled time (`at`) in `timezone` formatted with that luxon format
- * (https://moment.github.io/luxon/#/formatting?id=table-of-tokens), e.g. `stock-{yyyyMMdd-HHmm}.csv`
- * -> `stock-20260301-1400.csv`. Assumes a pattern the loader checked.
- */
-export function exportFileName(pattern: string, merchant: string, at: Date, timezone: string): string {
-  const time = DateTime.fromJSDate(at, { zone: timezone });
-  return pattern.replace(TOKEN, (_m, token: string) => (token === 'merchant' ? merchant : time.toFormat(token)));
-}
-
-function checkFileNamePattern(pattern: string, merchant: string, field: string, file: string): void {
-  const fail = (why: string) => new WharfError('CONFIG_INVALID', `${field} ${echo(pattern)} ${why}`, {
-    where: file,
-    field,
-    hint: 'a plain file name; {merchant} and luxon date formats in braces, e.g. "stock-{yyyyMMdd-HHmm}.csv"',
-  });
-  const rest = pattern.replace(TOKEN, '');
-  if (rest.includes('{') || rest.includes('}')) throw fail('has a brace without its partner');
-  if ([...pattern.matchAll(TOKEN)].some((m) => m[1]!.trim() === '')) throw fail('has an empty {}');
-  const sample = exportFileName(pattern, merchant, new Date(Date.UTC(2026, 0, 2, 3, 4, 5)), 'UTC');
-  const reason = unsafeNameReason(sample);
-  if (reason) throw fail(`does not make a plain file name (${reason}, e.g. ${echo(sample)})`);
+/** Checks an export's file name pattern at load time; the CONFIG_INVALID error names the config key. */
+function checkFileNamePattern(pattern: string, field: string, file: string): void {
+  try {
+    assertFileNamePattern(pattern, field);
+  } catch (err) {
+    if (!(err instanceof WharfError)) throw err;
+    throw new WharfError('CONFIG_INVALID', `${field}: ${err.message}`, { where: file, field, hint: err.details.hint ?? 'a plain file name; {merchant} and luxon date formats in braces, e.g. "stock-{yyyyMMdd-HHmm}.csv"' });
+  }
 }

@@ -7,7 +7,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { exportFileName } from '../../src/config/return-flow.js';
+import { exportFileName } from '../../src/exports/file-name.js';
 import { WharfError } from '../../src/errors.js';
 
 let dir: string;
@@ -160,15 +160,15 @@ describe('merchants.<id>.exports', () => {
 
   it('file names: {merchant} and luxon formats at the scheduled time in the export time zone', () => {
     const at = new Date('2026-03-01T13:00:00Z');
-    expect(exportFileName('stock-{merchant}-{yyyyMMdd-HHmm}.csv', 'demo', at, 'Europe/Amsterdam')).toBe('stock-demo-20260301-1400.csv');
-    expect(exportFileName('s.csv', 'demo', at, 'UTC')).toBe('s.csv');
+    expect(exportFileName('stock-{merchant}-{yyyyMMdd-HHmm}.csv', { merchant: 'demo', at, timezone: 'Europe/Amsterdam' })).toBe('stock-demo-20260301-1400.csv');
+    expect(exportFileName('s.csv', { merchant: 'demo', at, timezone: 'UTC' })).toBe('s.csv');
   });
 
   it.each([
     ['a schedule that is not cron', '        schedule: "every hour"\n', 'merchants.demo.exports.stock.schedule', 'not a valid cron expression'],
     ['a time zone that is not IANA', '        timezone: Mars/Olympus\n', 'merchants.demo.exports.stock.timezone', '"Mars/Olympus" is not an IANA time zone'],
-    ['a file name with a folder in it', '        fileName: "out/{yyyy}.csv"\n', 'merchants.demo.exports.stock.fileName', 'does not make a plain file name (the name contains a path separator'],
-    ['a file name with an open brace', '        fileName: "stock-{yyyy.csv"\n', 'merchants.demo.exports.stock.fileName', 'has a brace without its partner'],
+    ['a file name with a folder in it', '        fileName: "out/{yyyy}.csv"\n', 'merchants.demo.exports.stock.fileName', 'which is no safe file name: the name contains a path separator'],
+    ['a file name with an open brace', '        fileName: "stock-{yyyy.csv"\n', 'merchants.demo.exports.stock.fileName', '"{" at position 7 is not closed'],
     ['a mode that is not full or changes', '        mode: delta\n', 'merchants.demo.exports.stock.mode', 'must be one of "full", "changes"'],
     ['an sftp destination without its connection', '        destination: { type: sftp, path: /in }\n', 'merchants.demo.exports.stock.destination.sftp', 'is required but missing'],
   ])('%s is a config error naming the key', async (_what, line, key, message) => {
