@@ -83,4 +83,32 @@ merchants:
       .find((c) => c.merchant === '@warehouse' && c.channel === 'main');
     expect(main).toMatchObject({ type: 'sftp', files: { imported: 1 } });
   });
+
+  it('trust-host and sync name the report source @warehouse/main; syncing a merchant channel leaves reports alone', async () => {
+    const trust = await wharf(['trust-host', '@warehouse/main', '--config', config]);
+    expect(trust.code, trust.stderr).toBe(0);
+    expect(trust.stdout).toContain(`hostKey: "${sshd.hostKeyFingerprint}"`);
+
+    // A full report (stock.mode: full) listing one SKU: the others at its location become 0.
+    await fs.writeFile(path.join(remote, 'stock-20261128.csv'), 'ARTICLE;EAN;AVAILABLE;LOCATION;TIMESTAMP\nTEA-EARLGREY-100;0871234567890;100;AMS-01;2026-11-28 06:00:00\n');
+    const merchantOnly = await wharf(['sync', 'demo/dropbox', '--config', config]);
+    expect(merchantOnly.code, merchantOnly.stderr.slice(-2000)).toBe(0);
+    expect(await listDir(remote)).toContain('stock-20261128.csv');
+
+    const r = await wharf(['sync', '@warehouse/main', '--config', config]);
+    expect(r.code, r.stderr.slice(-2000)).toBe(0);
+    expect(r.stdout).toMatch(/^@warehouse\/main: 1 file\(s\): 1 imported/);
+    const db = new Database(path.join(work, 'wharf.sqlite'), { readonly: true, fileMustExist: true });
+    try {
+      expect(db.prepare('SELECT sku, quantity FROM stock ORDER BY sku').all()).toEqual([
+        { sku: 'INFUSER-STEEL', quantity: 0 },
+        { sku: 'MUG-STONE-WHITE', quantity: 0 },
+        { sku: 'SPOON-BRASS', quantity: 0 },
+        { sku: 'TEA-EARLGREY-100', quantity: 100 },
+        { sku: 'TEA-ROOIBOS-100', quantity: 0 },
+      ]);
+    } finally {
+      db.close();
+    }
+  });
 });
