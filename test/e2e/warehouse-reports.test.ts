@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import { SAMPLES, copyMappings, createWorkspace, wharf, type CliResult, type QuarantineReport, type Workspace } from '../helpers/e2e.js';
+import { SAMPLES, copyMappings, createWorkspace, killAllDaemons, waitFor, wharf, type CliResult, type QuarantineReport, type Workspace } from '../helpers/e2e.js';
 
 let ws: Workspace;
 let reports: string;
@@ -194,5 +194,44 @@ describe('wharf check on report sources', () => {
     expect(r.code).not.toBe(0);
     expect(`${r.stdout}${r.stderr}`).toMatch(/warehouse\.reports\.demo/);
     expect(`${r.stdout}${r.stderr}`).toMatch(/demo-orders-csv/);
+  });
+});
+
+describe('warehouse reports through wharf run', () => {
+  let live: Workspace;
+  afterAll(async () => {
+    await killAllDaemons();
+    await live?.dispose();
+  });
+
+  it('the daemon takes a stock report dropped while it runs', async () => {
+    live = await createWorkspace();
+    const folder = path.join(live.root, 'reports-main');
+    await fs.mkdir(folder, { recursive: true });
+    const cfg = live.configObject();
+    (cfg.warehouse as Record<string, unknown>).reports = {
+      main: { type: 'folder', path: folder, minAge: 0.2, pollInterval: 0.25, merchant: 'demo', files: [{ pattern: 'stock*.csv', mapping: 'warehouse-stock-csv' }] },
+    };
+    writeFileSync(live.configPath, toYaml(cfg));
+    const daemon = live.start();
+    await daemon.ready();
+    expect(daemon.logs().find((l) => /wharf is running/.test(l.msg))?.channels).toContain('@warehouse/main');
+    await fs.copyFile(path.join(SAMPLES, 'warehouse', 'stock.csv'), path.join(folder, 'stock.csv'));
+    const levels = await waitFor(() => {
+      try {
+        const db = new Database(path.join(live.varDir, 'wharf.sqlite'), { readonly: true, fileMustExist: true });
+        try {
+          const n = (db.prepare("SELECT count(*) AS n FROM stock WHERE merchant = 'demo'").get() as { n: number }).n;
+          return n === 5 ? n : undefined;
+        } finally {
+          db.close();
+        }
+      } catch {
+        return undefined; // the ledger is not created yet
+      }
+    }, { what: 'the five stock levels in the ledger', daemon });
+    expect(levels).toBe(5);
+    const stopped = await daemon.stop();
+    expect(stopped.code).toBe(0);
   });
 });
