@@ -110,7 +110,8 @@ program
     // not compile or does not fit its use, is a config error (exit 2). A config that is valid but not
     // ready (an SFTP channel whose host key is not pinned yet) is a failed check (1).
     const cfg = config(globals());
-    print(`config ${cfg.file}: valid (${cfg.channels.length} channel(s), ledger ${cfg.ledger.driver})`);
+    const reports = cfg.reportSources.length > 0 ? `, ${cfg.reportSources.length} warehouse report source(s)` : '';
+    print(`config ${cfg.file}: valid (${cfg.channels.length} channel(s)${reports}, ledger ${cfg.ledger.driver})`);
     const checks = await checkMappings(cfg, platformMappings);
     for (const c of checks) print(`mapping ${c.name}: ${c.ok ? `ok (${c.detail})` : `ERROR ${c.detail}`}`);
     // A channel without a pinned host key is being set up: it loads, but no poll will trust its server.

@@ -191,9 +191,9 @@ describe('wharf check on report sources', () => {
     const bad = path.join(ws.root, 'bad.yaml');
     writeFileSync(bad, cfg.replace('mapping: warehouse-stock-csv', 'mapping: demo-orders-csv'));
     const r = await wharf(['check', '--config', bad], { cwd: ws.root });
-    expect(r.code).not.toBe(0);
-    expect(`${r.stdout}${r.stderr}`).toMatch(/warehouse\.reports\.demo/);
-    expect(`${r.stdout}${r.stderr}`).toMatch(/demo-orders-csv/);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toContain('valid (2 channel(s), 3 warehouse report source(s), ledger sqlite)');
+    expect(r.stdout).toMatch(/mapping demo-orders-csv: ERROR is an input order mapping, but warehouse\.reports\.demo\.files\[1\]\.mapping needs an input stock or shipment mapping/);
   });
 });
 
