@@ -110,11 +110,12 @@ program
     // not compile or does not fit its use, is a config error (exit 2). A config that is valid but not
     // ready (an SFTP channel whose host key is not pinned yet) is a failed check (1).
     const cfg = config(globals());
-    print(`config ${cfg.file}: valid (${cfg.channels.length} channel(s), ledger ${cfg.ledger.driver})`);
+    const reports = cfg.reportSources.length > 0 ? `, ${cfg.reportSources.length} warehouse report source(s)` : '';
+    print(`config ${cfg.file}: valid (${cfg.channels.length} channel(s)${reports}, ledger ${cfg.ledger.driver})`);
     const checks = await checkMappings(cfg, platformMappings);
     for (const c of checks) print(`mapping ${c.name}: ${c.ok ? `ok (${c.detail})` : `ERROR ${c.detail}`}`);
     // A channel without a pinned host key is being set up: it loads, but no poll will trust its server.
-    const unpinned = cfg.channels.filter((e) => e.config.type === 'sftp' && !e.config.hostKey);
+    const unpinned = [...cfg.channels, ...cfg.reportSources].filter((e) => e.config.type === 'sftp' && !e.config.hostKey);
     for (const e of unpinned) print(`channel ${e.key}: ERROR no hostKey pinned, so every poll fails closed; run \`wharf trust-host ${e.key}\`, confirm the fingerprint with the server's operator and set it as hostKey`);
     const names = new Set(checks.map((c) => c.name));
     const unused = listMappingNames(cfg.mappingsDir).filter((n) => !names.has(n));
@@ -233,7 +234,8 @@ program
     }
     if (job !== 'orders') throw usage(`${entry.key} is a ${entry.config.type} channel; it only has the orders job (products, stock and shipments belong to webshop channels)`);
     const ledger = await store(cfg);
-    const only = { ...cfg, channels: [entry] };
+    // Only this channel or report source: the Gateway polls both lists.
+    const only = { ...cfg, channels: cfg.channels.filter((c) => c === entry), reportSources: cfg.reportSources.filter((r) => r === entry) };
     const t = await new Gateway(only, ledger, logger, 'once').once();
     await ledger.close();
     print(`${entry.key}: ${t.files} file(s): ${t.imported} imported, ${t.partial} partial, ${t.duplicates} duplicate, ${t.quarantined} quarantined; ${t.newOrders} new orders, ${t.deliveries.delivered} delivered`);

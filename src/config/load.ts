@@ -132,10 +132,12 @@ function productsDestination(raw: WharfConfig, abs: (p: string) => string): Load
   return { path: p, ...(raw.warehouse.products?.mapping ? { mapping: raw.warehouse.products.mapping } : {}) };
 }
 
-export function findChannel(config: LoadedConfig, name: string): ChannelEntry {
-  const found = config.channels.filter((c) => c.key === name || c.channel === name);
+export function findChannel(config: LoadedConfig, name: string): ChannelEntry | ReportSourceEntry {
+  // Warehouse report sources are named like channels: `@warehouse/<name>` (or `<name>` when unambiguous).
+  const all = [...config.channels, ...config.reportSources];
+  const found = all.filter((c) => c.key === name || c.channel === name);
   if (found.length === 1) return found[0]!;
-  const known = config.channels.map((c) => c.key).join(', ');
+  const known = all.map((c) => c.key).join(', ');
   if (found.length > 1) throw new WharfError('USAGE', `channel name ${name} is ambiguous; write it as merchant/channel`, { hint: `known: ${known}` });
   throw new WharfError('NOT_FOUND', `no channel named ${name} in the config`, { hint: `known channels: ${known}` });
 }
