@@ -12,7 +12,7 @@ import { testSftpConnection, fetchHostKeyFingerprint } from '../sources/sftp/ind
 import { CliExit, EXIT, cliLogger, config, print, store, type GlobalOptions } from './context.js';
 import { exitFor, usage } from './exit.js';
 import { mapCommand, validateCommand, type PreviewOptions } from './preview.js';
-import { renderStatus } from './status.js';
+import { exportStatuses, renderStatus } from './status.js';
 import { retryFiles } from './retry.js';
 import { testFolder } from './folder-check.js';
 import { findExport, syncExport } from './export-sync.js';
@@ -130,7 +130,7 @@ program
   .action(async (o: { json?: boolean }) => {
     const cfg = config(globals());
     const ledger = await store(cfg);
-    renderStatus(cfg, await ledger.summary(), Boolean(o.json));
+    renderStatus(cfg, await ledger.summary(), Boolean(o.json), await exportStatuses(cfg, ledger));
     await ledger.close();
   });
 
@@ -236,7 +236,7 @@ program
       }
       return;
     }
-    if (job !== 'orders') throw usage(`${entry.key} is a ${entry.config.type} channel; it only has the orders job (products, stock and shipments belong to webshop channels)`);
+    if (job !== 'orders') throw usage(`${entry.key} is a ${entry.config.type} channel; it only has the orders job (products belong to webshop channels; stock and shipments are merchant exports: wharf sync MERCHANT stock|shipments)`);
     const ledger = await store(cfg);
     const only = { ...cfg, channels: [entry] };
     const t = await new Gateway(only, ledger, logger, 'once').once();
