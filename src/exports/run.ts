@@ -1,4 +1,4 @@
-import type { Writable } from 'node:stream';
+import { Writable } from 'node:stream';
 import type { LoadedConfig } from '../config/load.js';
 import type { ExportDestination, ExportEntry } from '../config/return-flow.js';
 import { isPlatform, connectors } from '../connectors/index.js';
@@ -106,7 +106,7 @@ export async function runExport(entry: ExportEntry, scheduledAt: Date, deps: Exp
 
   let rendered: ExportRenderResult | undefined;
   let outcome: 'written' | 'unchanged';
-  const destination = openDestination(entry, config, log);
+  const destination = openDestination(entry, log);
   try {
     await destination.open();
     const produce = async (out: Writable) => {
@@ -145,9 +145,8 @@ async function exportMapping(entry: ExportEntry, config: LoadedConfig): Promise<
 }
 
 /** One destination per run: a local folder, or a directory on the merchant's SFTP server. */
-function openDestination(entry: ExportEntry, config: LoadedConfig, logger: Logger): FileDestination {
+function openDestination(entry: ExportEntry, logger: Logger): FileDestination {
   const d: ExportDestination = entry.destination;
-  void config;
   return d.type === 'sftp'
     ? new SftpDestination({ config: d.sftp, directory: d.path, logger, merchant: entry.merchant, channel: `export ${entry.key}` })
     : new FolderDestination(d.path);
@@ -155,9 +154,8 @@ function openDestination(entry: ExportEntry, config: LoadedConfig, logger: Logge
 
 /** For a destination without `writeStream`: renders into memory (small outputs only). */
 async function renderToBuffer(produce: (out: Writable) => Promise<void>): Promise<Buffer> {
-  const { Writable: W } = await import('node:stream');
   const chunks: Buffer[] = [];
-  const sink = new W({ write: (c: Buffer, _e, cb) => { chunks.push(c); cb(); } });
+  const sink = new Writable({ write: (c: Buffer, _e, cb) => { chunks.push(c); cb(); } });
   await produce(sink);
   return Buffer.concat(chunks);
 }
