@@ -12,9 +12,10 @@ import { testSftpConnection, fetchHostKeyFingerprint } from '../sources/sftp/ind
 import { CliExit, EXIT, cliLogger, config, print, store, type GlobalOptions } from './context.js';
 import { exitFor, usage } from './exit.js';
 import { mapCommand, validateCommand, type PreviewOptions } from './preview.js';
-import { renderStatus } from './status.js';
+import { exportStatuses, renderStatus } from './status.js';
 import { retryFiles } from './retry.js';
 import { testFolder } from './folder-check.js';
+import { findExport, syncExport } from './export-sync.js';
 
 /** The package version (package.json sits two folders above dist/cli/). */
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -130,7 +131,7 @@ program
   .action(async (o: { json?: boolean }) => {
     const cfg = config(globals());
     const ledger = await store(cfg);
-    renderStatus(cfg, await ledger.summary(), Boolean(o.json));
+    renderStatus(cfg, await ledger.summary(), Boolean(o.json), await exportStatuses(cfg, ledger));
     await ledger.close();
   });
 
@@ -206,10 +207,14 @@ program
 
 program
   .command('sync <channel>')
-  .argument('[job]', 'orders | products (products: webshop channels only)', 'orders')
-  .description('run one channel job now (orders: one look at the channel and everything ready in it)')
+  .argument('[job]', 'orders | products (products: webshop channels only) | stock | shipments (CHANNEL is then a merchant: its export)', 'orders')
+  .description('run one channel job now (orders: one look at the channel and everything ready in it; stock/shipments: the merchant\'s export, written now)')
   .action(async (name: string, job: string) => {
     const cfg = await usableConfig();
+    if (job === 'stock' || job === 'shipments') {
+      await syncExport(cfg, findExport(cfg, name, job), cliLogger(globals(), cfg.logLevel));
+      return;
+    }
     const entry = findChannel(cfg, name);
     const logger = cliLogger(globals(), cfg.logLevel);
     if (isApiChannelType(entry.config.type)) {
@@ -232,7 +237,7 @@ program
       }
       return;
     }
-    if (job !== 'orders') throw usage(`${entry.key} is a ${entry.config.type} channel; it only has the orders job (products, stock and shipments belong to webshop channels)`);
+    if (job !== 'orders') throw usage(`${entry.key} is a ${entry.config.type} channel; it only has the orders job (products belong to webshop channels; stock and shipments are merchant exports: wharf sync MERCHANT stock|shipments)`);
     const ledger = await store(cfg);
     // Only this channel or report source: the Gateway polls both lists.
     const only = { ...cfg, channels: cfg.channels.filter((c) => c === entry), reportSources: cfg.reportSources.filter((r) => r === entry) };

@@ -1,9 +1,45 @@
 import type { LoadedConfig } from '../config/load.js';
-import type { ChannelStatus, LedgerSummary } from '../ledger/store.js';
+import type { ChannelStatus, ExportRun, LedgerSummary, Store } from '../ledger/store.js';
+import { shipmentExportDestination } from '../pipeline/routing.js';
+import { exportRuns } from '../schedule/catch-up.js';
 import { print } from './context.js';
 
+/** One configured export as `wharf status` shows it. */
+export interface ExportStatus {
+  /** `<merchant>/<kind>`. */
+  export: string;
+  merchant: string;
+  kind: 'stock' | 'shipments';
+  schedule: string;
+  timezone: string;
+  /** The latest run (by scheduled time): claimed (in progress, or interrupted), done, or failed with its error. */
+  lastRun: ExportRun | null;
+  /** The next scheduled time after now (UTC ISO 8601), one per wall-clock slot in its zone. */
+  nextRunAt: string | null;
+  /** Shipments: rows waiting for the next run. */
+  pendingShipments?: number;
+}
+
+/**
+ * The export part of `wharf status`: each configured export with its last run from the ledger, its
+ * next scheduled time (from `now`, in the export's zone) and, for shipments, the merchant's pending rows.
+ */
+export async function exportStatuses(cfg: LoadedConfig, store: Store, now = new Date()): Promise<ExportStatus[]> {
+  const last = new Map((await store.lastExportRuns(cfg.exports.map((e) => e.key))).map((r) => [r.export, r]));
+  const out: ExportStatus[] = [];
+  for (const e of cfg.exports) {
+    const next = exportRuns(e.schedule, e.timezone, now, 1)[0];
+    out.push({
+      export: e.key, merchant: e.merchant, kind: e.kind, schedule: e.schedule, timezone: e.timezone,
+      lastRun: last.get(e.key) ?? null, nextRunAt: next ? next.toISOString() : null,
+      ...(e.kind === 'shipments' ? { pendingShipments: await store.pendingCount(shipmentExportDestination(e.merchant)) } : {}),
+    });
+  }
+  return out;
+}
+
 /** `wharf status`: the ledger summary, with every configured channel listed even before its first poll. */
-export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: boolean): void {
+export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: boolean, exports: ExportStatus[] = []): void {
   const byKey = new Map(summary.channels.map((c) => [`${c.merchant}/${c.channel}`, c]));
   // Merchant channels, then the warehouse report sources (`@warehouse/<name>`), each with its counts.
   const channels: (ChannelStatus & { type: string })[] = [...cfg.channels, ...cfg.reportSources].map((e) => ({
@@ -14,7 +50,7 @@ export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: bo
     }),
   }));
   if (json) {
-    print(JSON.stringify({ ledger: cfg.ledger.driver, channels, notices: summary.notices, quarantined: summary.quarantined, outbox: summary.outbox, failedDeliveries: summary.failedDeliveries.map(({ body: _b, ...r }) => r), recentDuplicates: summary.recentDuplicates }, null, 2));
+    print(JSON.stringify({ ledger: cfg.ledger.driver, channels, notices: summary.notices, quarantined: summary.quarantined, outbox: summary.outbox, failedDeliveries: summary.failedDeliveries.map(({ body: _b, ...r }) => r), recentDuplicates: summary.recentDuplicates, exports }, null, 2));
     return;
   }
   print(`Ledger: ${cfg.ledger.driver}${cfg.ledger.driver === 'sqlite' ? ` (${cfg.ledger.path})` : ''}`);
@@ -32,6 +68,18 @@ export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: bo
     print('');
     print(`File notices: ${summary.notices.length} (files not taken, changed after their import, or whose clean-up after import keeps failing)`);
     for (const n of summary.notices) print(`  ${n.at} ${n.merchant}/${n.channel} ${n.kind.toUpperCase()} ${n.file}\n      ${n.message}`);
+  }
+  if (exports.length > 0) {
+    print('');
+    print('Exports');
+    for (const x of exports) {
+      const r = x.lastRun;
+      print(`  ${x.export} [${x.schedule} ${x.timezone}] next run ${x.nextRunAt ?? 'never'}${x.pendingShipments !== undefined ? `, ${x.pendingShipments} shipment(s) pending` : ''}`);
+      if (!r) print('    last run: never');
+      else if (r.status === 'failed') print(`    LAST RUN FAILED ${r.scheduledAt} (${r.items} item(s), retried at the next run): ${r.error ?? ''}`);
+      else if (r.status === 'claimed') print(`    last run ${r.scheduledAt}: in progress or interrupted (${r.fileName}, ${r.items} item(s)); the next run completes it`);
+      else print(`    last run ${r.scheduledAt}: done ${r.finishedAt ?? ''}, ${r.items > 0 ? `${r.fileName}, ${r.items} item(s)` : 'nothing to export'}`);
+    }
   }
   print('');
   print(`Deliveries: ${summary.outbox.pending} pending, ${summary.outbox.failed} failed, ${summary.outbox.delivered} delivered`);

@@ -1,0 +1,170 @@
+/**
+ * Merchant exports through the real CLI (`wharf sync MERCHANT stock|shipments`, `wharf status`), real
+ * files, a SQLite ledger seeded through real intake, a real sshd, and `kill -9` in the middle of a
+ * large export.
+ */
+import { existsSync, promises as fs, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { stringify as toYaml } from 'yaml';
+import { SqliteStore } from '../../src/ledger/sqlite.js';
+import { startSshd, type Sshd } from '../helpers/sshd.js';
+import { Daemon, EXPECTED, SAMPLES, createWorkspace, killAllDaemons, listFiles, waitFor, type Workspace } from '../helpers/e2e.js';
+import { seed, stockCsv } from '../exports/seed.js';
+
+const workspaces: Workspace[] = [];
+afterEach(async () => {
+  await killAllDaemons();
+  await Promise.all(workspaces.splice(0).map((w) => w.dispose()));
+});
+
+/** A workspace whose merchant demo has a stock and a shipments export into `<root>/outbox` (or `destination`). */
+async function workspace(exportsOverride: Record<string, unknown> = {}, destination?: Record<string, unknown>): Promise<Workspace & { outbox: string }> {
+  const ws = await createWorkspace();
+  workspaces.push(ws);
+  const outbox = path.join(ws.root, 'outbox');
+  const cfg = ws.configObject() as { merchants: Record<string, Record<string, unknown>> };
+  const dest = destination ?? { type: 'folder', path: outbox };
+  cfg.merchants.demo!.exports = {
+    stock: { schedule: '0 6 * * *', timezone: 'Europe/Amsterdam', destination: dest, mapping: 'merchant-stock-csv', fileName: 'stock-{yyyyMMdd-HHmmss}.csv' },
+    shipments: { schedule: '*/15 * * * *', destination: dest, mapping: 'merchant-shipments-csv', fileName: 'shipments-{yyyyMMdd-HHmmss}.csv' },
+    ...exportsOverride,
+  };
+  await fs.writeFile(ws.configPath, toYaml(cfg));
+  return Object.assign(ws, { outbox });
+}
+
+/** Runs `fn` on the workspace's ledger, closed afterwards (the CLI opens it next). */
+async function withLedger<T>(ws: Workspace, fn: (s: SqliteStore) => Promise<T>): Promise<T> {
+  const store = new SqliteStore(path.join(ws.varDir, 'wharf.sqlite'));
+  try {
+    return await fn(store);
+  } finally {
+    await store.close();
+  }
+}
+
+const visible = (dir: string) => listFiles(dir).filter((n) => !n.startsWith('.'));
+
+describe('wharf sync MERCHANT stock|shipments', () => {
+  it('the samples: orders dropped, the warehouse reports imported, then the exact stock and shipment files', async () => {
+    const ws = await workspace();
+    await ws.drop('orders-semicolon.csv');
+    const once = await ws.once();
+    expect(once.code, once.stderr).toBe(0);
+    await withLedger(ws, async (s) => {
+      await seed(s, ws.root, 'demo', 'reports', 'warehouse-stock-csv', readFileSync(path.join(SAMPLES, 'warehouse', 'stock.csv'), 'utf8'));
+      await seed(s, ws.root, 'demo', 'reports', 'warehouse-shipments-csv', readFileSync(path.join(SAMPLES, 'warehouse', 'shipments.csv'), 'utf8'));
+    });
+    const stock = await ws.wharf(['sync', 'demo', 'stock']);
+    expect(stock.code, stock.stderr).toBe(0);
+    const [stockFile] = visible(ws.outbox);
+    expect(stockFile).toMatch(/^stock-\d{8}-\d{6}\.csv$/);
+    expect(stock.stdout).toContain(`demo/stock: ${stockFile} written in ${ws.outbox}: 6 item(s), 6 row(s)`);
+    // Ledger order (SKU), then the bundle GIFT-BOX-TEA computed from its components (see docs/exports.md).
+    expect(readFileSync(path.join(ws.outbox, stockFile!), 'utf8')).toBe(readFileSync(path.join(EXPECTED, 'stock.csv.export-demo-stock.csv'), 'utf8'));
+
+    const ship = await ws.wharf(['sync', 'demo', 'shipments']);
+    const shipDoneAt = Date.now();
+    expect(ship.code, ship.stderr).toBe(0);
+    const shipFile = visible(ws.outbox).find((n) => n.startsWith('shipments-'))!;
+    expect(readFileSync(path.join(ws.outbox, shipFile), 'utf8')).toBe(readFileSync(path.join(EXPECTED, 'shipments.csv.merchant-shipments-csv.csv'), 'utf8'));
+    // Stderr is not a TTY here: no progress line.
+    expect(ship.stderr).not.toContain('items written');
+
+    // Each shipment once: the next run has nothing to say and writes no file.
+    // (a sync in the same second would be the same scheduled run: already done)
+    await waitFor(() => Math.floor(Date.now() / 1000) > Math.floor(shipDoneAt / 1000), { what: 'the next second' });
+    const again = await ws.wharf(['sync', 'demo', 'shipments']);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout).toContain('demo/shipments: nothing to export, no file written');
+    expect(visible(ws.outbox)).toEqual([shipFile, stockFile].sort());
+
+    const status = await ws.wharf(['status', '--json']);
+    expect(status.code, status.stderr).toBe(0);
+    const exportsJson = (JSON.parse(status.stdout) as { exports: { export: string; lastRun: { status: string; items: number; fileName: string } | null; nextRunAt: string; pendingShipments?: number }[] }).exports;
+    expect(exportsJson.map((x) => [x.export, x.lastRun?.status, x.pendingShipments])).toEqual([['demo/stock', 'done', undefined], ['demo/shipments', 'done', 0]]);
+    expect(exportsJson[0]!.lastRun).toMatchObject({ fileName: stockFile, items: 5 });
+    // 06:00 in Amsterdam is 05:00 UTC in winter, 04:00 in summer.
+    expect(exportsJson[0]!.nextRunAt).toMatch(/T0[45]:00:00\.000Z$/);
+    const text = await ws.wharf(['status']);
+    expect(text.stdout).toContain('demo/shipments [*/15 * * * * UTC] next run');
+    expect(text.stdout).toContain('0 shipment(s) pending');
+  });
+
+  it('exit 2 for an unknown merchant or an export that is not configured, naming the configured exports', async () => {
+    const ws = await workspace({ shipments: undefined });
+    const unknown = await ws.wharf(['sync', 'nobody', 'stock']);
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toContain('no merchant named nobody');
+    expect(unknown.stderr).toContain('configured exports: demo/stock');
+    const missing = await ws.wharf(['sync', 'demo', 'shipments']);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('merchant demo has no shipments export configured (merchants.demo.exports.shipments); configured exports: demo/stock');
+  });
+
+  it('exit 1 when the destination cannot be written; status shows the failed run; the next sync writes the file', async () => {
+    const ws = await workspace();
+    await withLedger(ws, (s) => seed(s, ws.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['A', 1]])));
+    await fs.writeFile(ws.outbox, 'a file where the folder should be');
+    const r = await ws.wharf(['sync', 'demo', 'stock']);
+    expect(r.code).toBe(1);
+    expect(r.stderr).toContain('demo/stock export failed');
+    const text = await ws.wharf(['status']);
+    expect(text.stdout).toMatch(/LAST RUN FAILED .* \(1 item\(s\), retried at the next run\): folder .*outbox/);
+    await fs.rm(ws.outbox);
+    const ok = await ws.wharf(['sync', 'demo', 'stock']);
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(visible(ws.outbox)).toHaveLength(1);
+  });
+
+  it('kill -9 during a 50k-SKU export: no partial file visible; the next sync writes exactly one file, identical to an uninterrupted run', async () => {
+    const ws = await workspace();
+    const n = 50_000;
+    const rows: [string, number][] = Array.from({ length: n }, (_, i) => [`SKU-${String(i).padStart(6, '0')}`, i % 97]);
+    await withLedger(ws, (s) => seed(s, ws.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv(rows)));
+    const want = ['SKU;EAN;Voorraad;Magazijn;Bijgewerkt', ...rows.map(([sku, q]) => `${sku};;${q};AMS-01;27-11-2026 06:00`), 'GIFT-BOX-TEA;;0;AMS-01;', ''].join('\n');
+
+    const child = new Daemon(['sync', 'demo', 'stock', '--config', ws.configPath], { cwd: ws.root });
+    const temp = await waitFor(() => (existsSync(ws.outbox) ? readdirSync(ws.outbox).find((f) => f.startsWith('.')) : undefined), { intervalMs: 1, what: 'the temporary file', daemon: child });
+    child.proc.kill('SIGKILL');
+    expect((await child.exited).signal).toBe('SIGKILL');
+    expect(temp).toMatch(/^\.stock-/);
+    expect(visible(ws.outbox)).toEqual([]);
+
+    const again = await ws.wharf(['sync', 'demo', 'stock'], { timeoutMs: 120_000 });
+    expect(again.code, again.stderr).toBe(0);
+    const files = visible(ws.outbox);
+    expect(files).toHaveLength(1);
+    expect(readFileSync(path.join(ws.outbox, files[0]!), 'utf8')).toBe(want);
+    // The file carries the killed run's name and time: it was completed, not replaced by a new run.
+    expect(again.stderr).toContain('claimed but never finished');
+  });
+});
+
+describe('export to SFTP (real sshd)', () => {
+  let sshd: Sshd;
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.cleanup();
+  });
+
+  it('writes the shipment file into the remote directory, atomically, once', async () => {
+    const keyFile = path.join(sshd.dir, 'export_client_key');
+    await fs.writeFile(keyFile, sshd.clientKey, { mode: 0o600 });
+    const remote = path.join(sshd.root, 'merchant-in');
+    const ws = await workspace({}, { type: 'sftp', path: remote, sftp: { host: sshd.host, port: sshd.port, username: sshd.username, privateKey: `file:${keyFile}`, hostKey: sshd.hostKeyFingerprint } });
+    await ws.drop('orders-semicolon.csv');
+    expect((await ws.once()).code).toBe(0);
+    await withLedger(ws, (s) => seed(s, ws.root, 'demo', 'reports', 'warehouse-shipments-csv', readFileSync(path.join(SAMPLES, 'warehouse', 'shipments.csv'), 'utf8')));
+    const r = await ws.wharf(['sync', 'demo', 'shipments']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain(`in sftp ${sshd.host}:${remote}`);
+    const files = listFiles(remote);
+    expect(files).toHaveLength(1);
+    expect(files[0]).toMatch(/^shipments-\d{8}-\d{6}\.csv$/);
+    expect(readFileSync(path.join(remote, files[0]!), 'utf8')).toBe(readFileSync(path.join(EXPECTED, 'shipments.csv.merchant-shipments-csv.csv'), 'utf8'));
+  });
+});
