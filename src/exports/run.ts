@@ -1,0 +1,278 @@
+import type { Writable } from 'node:stream';
+import type { LoadedConfig } from '../config/load.js';
+import type { ExportDestination, ExportEntry } from '../config/return-flow.js';
+import { isPlatform, connectors } from '../connectors/index.js';
+import { FolderDestination } from '../destinations/folder/destination.js';
+import { SftpDestination } from '../destinations/sftp/destination.js';
+import { WharfError, describeError } from '../errors.js';
+import type { ExportContent, ExportRun, StockLevel, Store } from '../ledger/store.js';
+import type { Logger } from '../log.js';
+import { loadMapping } from '../mapping/index.js';
+import type { LookupTable } from '../mapping/lookups.js';
+import type { OutputMapping } from '../mapping/types.js';
+import type { FileDestination } from '../pipeline/ports.js';
+import { shipmentExportDestination } from '../pipeline/routing.js';
+import { bundleStock, collectBundles, type BundleSet } from './bundles.js';
+import { exportFileName } from './file-name.js';
+import { renderExport, type ExportRenderResult } from './render.js';
+
+/** What one call of `runExport` did. */
+export interface ExportRunResult {
+  /** `<merchant>/<kind>`, e.g. `demo/stock`. */
+  export: string;
+  /** The ledger's run id (export_runs). */
+  runId: number;
+  /** The run's scheduled time, UTC ISO 8601. */
+  scheduledAt: string;
+  /** The file written (or found in place); undefined when the run had nothing to say and wrote nothing. */
+  fileName: string | undefined;
+  /**
+   * written: a new file is in place; unchanged: the identical file was there already (a re-run after a
+   * crash); empty: nothing to say, no file (writeEmpty false); already-done: the run was finished before.
+   */
+  outcome: 'written' | 'unchanged' | 'empty' | 'already-done';
+  /** Canonical records rendered (stock levels incl. bundle rows, or shipments). */
+  items: number;
+  /** Data rows written (CSV: one per shipment line). */
+  rows: number;
+  /** Bytes of the file. */
+  bytes: number;
+}
+
+export interface ExportDeps {
+  store: Store;
+  config: LoadedConfig;
+  logger: Logger;
+  /** Called after each page of records rendered: items so far, and the run's total when known. */
+  onProgress?: (p: { items: number; total?: number }) => void;
+}
+
+/** Ledger rows read per query while rendering (memory stays bounded by this). */
+const PAGE = 1000;
+
+/**
+ * Runs one merchant export for one scheduled time (UTC instant); safe to call again for the same time
+ * after a crash.
+ *
+ * 1. Claims the run (`Store.claimExportRun`): its content is fixed then — the merchant's stock levels
+ *    (`full`, or for `changes` those that differ from the last finished run) or the pending shipment
+ *    rows of `export:<merchant>:shipments`. A run that exists already is resumed as claimed.
+ * 2. Renders the content with the export's output mapping, streamed page by page into the
+ *    destination's `writeStream` (temporary dot-file, then rename), under the name fixed at claim.
+ * 3. Finishes the run (baseline moved, shipment rows delivered) only when the file is in place.
+ *
+ * A crash between 1 and 3 leaves the run claimed: the next call renders the same bytes, which the
+ * destination reports as 'unchanged' when the file was already renamed into place. A run with nothing
+ * to say writes no file unless `writeEmpty`. Stock exports in `full` mode include bundle stock (see
+ * docs/exports.md). Reads only the entry's merchant's rows.
+ *
+ * Throws (after marking the run failed, so its shipment rows go back to the queue and `wharf status`
+ * shows the error) when the destination cannot be written: a TransportError (SFTP refused), ENOSPC,
+ * EACCES, a DELIVERY_CONFLICT (a different file already has the name), or a record the mapping cannot
+ * render (ContentError RECORD_INVALID). Throws MAPPING_INVALID when the mapping is not an output mapping
+ * of the export's kind, CONFIG_INVALID/UNSAFE_NAME when the file name pattern is bad.
+ */
+export async function runExport(entry: ExportEntry, scheduledAt: Date, deps: ExportDeps): Promise<ExportRunResult> {
+  const { store, config, logger } = deps;
+  const log = logger.child({ export: entry.key });
+  const iso = scheduledAt.toISOString();
+  const mapping = await exportMapping(entry, config);
+  const fileName = exportFileName(entry.fileName, { merchant: entry.merchant, at: scheduledAt, timezone: entry.timezone }, `merchants.${entry.merchant}.exports.${entry.kind}.fileName`);
+  const content: ExportContent = entry.kind === 'stock'
+    ? { kind: 'stock', merchant: entry.merchant, mode: entry.mode }
+    : { kind: 'outbox', destination: shipmentExportDestination(entry.merchant) };
+  const bundles = entry.kind === 'stock' && entry.mode === 'full' ? await merchantBundles(entry.merchant, config, log) : undefined;
+  const { run, created } = await store.claimExportRun({ export: entry.key, scheduledAt: iso, fileName }, content);
+  const base = { export: entry.key, runId: run.id, scheduledAt: run.scheduledAt };
+  if (run.status === 'done') {
+    return { ...base, fileName: run.items > 0 || entry.writeEmpty ? run.fileName : undefined, outcome: 'already-done', items: run.items, rows: 0, bytes: 0 };
+  }
+  if (!created) log.info({ runId: run.id, scheduledAt: run.scheduledAt }, `resuming run ${run.id} of ${entry.key} for ${run.scheduledAt} (claimed earlier, not finished): rendering it again`);
+  if (run.items === 0 && !entry.writeEmpty) {
+    await store.finishExportRun(run.id);
+    log.info({ runId: run.id }, `${entry.key} ${run.scheduledAt}: nothing to export, no file written`);
+    return { ...base, fileName: undefined, outcome: 'empty', items: 0, rows: 0, bytes: 0 };
+  }
+
+  let rendered: ExportRenderResult | undefined;
+  let outcome: 'written' | 'unchanged';
+  const destination = openDestination(entry, config, log);
+  try {
+    await destination.open();
+    const produce = async (out: Writable) => {
+      const records = entry.kind === 'stock' ? stockRecords(store, run, entry.merchant, bundles, deps.onProgress) : shipmentRecords(store, run, deps.onProgress);
+      rendered = await renderExport(mapping, records, out);
+    };
+    outcome = destination.writeStream
+      ? await destination.writeStream(run.fileName, produce)
+      : await destination.write(run.fileName, await renderToBuffer(produce));
+  } catch (err) {
+    const error = `${destination.describe}: ${describeError(err)}`;
+    await store.failExportRun(run.id, error).catch((e: unknown) => log.error({ err: describeError(e) }, `could not mark run ${run.id} failed`));
+    log.error({ runId: run.id, err: describeError(err) }, `${entry.key} ${run.scheduledAt}: export failed, no file written; the next run tries again: ${error}`);
+    throw err;
+  } finally {
+    await destination.close().catch(() => undefined);
+  }
+  // The file is in place: only now may the run count as done (a crash before this re-renders the same bytes).
+  await store.finishExportRun(run.id);
+  const r = rendered ?? { records: 0, rows: 0, bytes: 0 };
+  log.info({ runId: run.id, file: run.fileName, outcome, items: r.records, rows: r.rows, bytes: r.bytes }, `${entry.key} ${run.scheduledAt}: ${run.fileName} ${outcome} (${r.records} item(s), ${r.rows} row(s))`);
+  return { ...base, fileName: run.fileName, outcome, items: r.records, rows: r.rows, bytes: r.bytes };
+}
+
+/** The export's output mapping; MAPPING_INVALID when it is an input mapping or of another kind. */
+async function exportMapping(entry: ExportEntry, config: LoadedConfig): Promise<OutputMapping> {
+  const m = await loadMapping(entry.mapping, config.mappingsDir);
+  const kind = entry.kind === 'stock' ? 'stock' : 'shipment';
+  if (m.direction !== 'output' || m.kind !== kind) {
+    throw new WharfError('MAPPING_INVALID', `mapping ${entry.mapping} is an ${m.direction} mapping of kind ${m.kind}, but ${entry.key} needs an output mapping of kind ${kind}`, {
+      where: `merchants.${entry.merchant}.exports.${entry.kind}.mapping`,
+      hint: `name an output mapping with kind: ${kind} (see \`wharf check\`)`,
+    });
+  }
+  return m;
+}
+
+/** One destination per run: a local folder, or a directory on the merchant's SFTP server. */
+function openDestination(entry: ExportEntry, config: LoadedConfig, logger: Logger): FileDestination {
+  const d: ExportDestination = entry.destination;
+  void config;
+  return d.type === 'sftp'
+    ? new SftpDestination({ config: d.sftp, directory: d.path, logger, merchant: entry.merchant, channel: `export ${entry.key}` })
+    : new FolderDestination(d.path);
+}
+
+/** For a destination without `writeStream`: renders into memory (small outputs only). */
+async function renderToBuffer(produce: (out: Writable) => Promise<void>): Promise<Buffer> {
+  const { Writable: W } = await import('node:stream');
+  const chunks: Buffer[] = [];
+  const sink = new W({ write: (c: Buffer, _e, cb) => { chunks.push(c); cb(); } });
+  await produce(sink);
+  return Buffer.concat(chunks);
+}
+
+/**
+ * The merchant's bundle definitions: the `bundles` lookup tables of the input mappings its channels
+ * use (folder/SFTP `files` rules, a webshop channel's orders and products mappings or the platform's
+ * defaults). A mapping that does not load is skipped with a warning (`wharf check` reports it).
+ */
+async function merchantBundles(merchant: string, config: LoadedConfig, logger: Logger): Promise<BundleSet | undefined> {
+  const names = new Set<string>();
+  for (const e of config.channels) {
+    if (e.merchant !== merchant) continue;
+    const c = e.config;
+    if (c.type === 'folder' || c.type === 'sftp') {
+      for (const f of c.files) names.add(f.mapping);
+      continue;
+    }
+    const d = isPlatform(c.type) ? connectors[c.type].defaults.mappings : undefined;
+    for (const n of [c.mappings?.orders ?? d?.orders, c.mappings?.products ?? d?.products]) if (n) names.add(n);
+  }
+  const tables = new Map<string, LookupTable>();
+  for (const name of [...names].sort()) {
+    try {
+      const m = await loadMapping(name, config.mappingsDir);
+      if (m.direction === 'input') for (const t of m.bundleTables ?? []) tables.set(`${m.file}#${t.name}`, t);
+    } catch (err) {
+      logger.warn({ mapping: name, err: describeError(err) }, `bundle definitions of mapping ${name} not read: ${describeError(err)}`);
+    }
+  }
+  if (tables.size === 0) return undefined;
+  const set = collectBundles({ lookups: tables.values() });
+  for (const c of set.conflicts) logger.warn(c);
+  return set.bundles.size > 0 ? set : undefined;
+}
+
+/** A ledger stock level as a canonical stock record (schemas/stock.schema.json). */
+function stockRecord(l: StockLevel): Record<string, unknown> {
+  return {
+    merchant: l.merchant,
+    sku: l.sku,
+    ...(l.ean ? { ean: l.ean } : {}),
+    quantity: l.quantity,
+    ...(l.location !== '' ? { warehouse: l.location } : {}),
+    asOf: l.asOf,
+  };
+}
+
+async function* itemsOf(store: Store, runId: number): AsyncGenerator<StockLevel[]> {
+  let after: { sku: string; location: string } | undefined;
+  for (;;) {
+    const page = await store.exportItemsPage(runId, after, PAGE);
+    if (page.length === 0) return;
+    yield page;
+    if (page.length < PAGE) return;
+    const last = page[page.length - 1]!;
+    after = { sku: last.sku, location: last.location };
+  }
+}
+
+/**
+ * The run's stock records in (sku, location) order, then (with bundles) one computed row per bundle
+ * and location, by location then SKU. A bundle SKU the warehouse reported itself is left out: its
+ * stock is what its components allow. Only component levels are held in memory (a first pass).
+ */
+async function* stockRecords(store: Store, run: ExportRun, merchant: string, bundles: BundleSet | undefined, onProgress: ExportDeps['onProgress']): AsyncGenerator<Record<string, unknown>> {
+  let n = 0;
+  const components = new Set<string>();
+  for (const b of bundles?.bundles.values() ?? []) for (const c of b.components) components.add(c.sku);
+  /** location → component sku → { quantity, asOf } */
+  const levels = new Map<string, Map<string, { quantity: number; asOf: string }>>();
+  if (bundles) {
+    for await (const page of itemsOf(store, run.id)) {
+      for (const l of page) {
+        if (l.merchant !== merchant) throw foreignRow(run, l.merchant, merchant);
+        if (!levels.has(l.location)) levels.set(l.location, new Map());
+        if (components.has(l.sku)) levels.get(l.location)!.set(l.sku, { quantity: l.quantity, asOf: l.asOf });
+      }
+    }
+  }
+  for await (const page of itemsOf(store, run.id)) {
+    for (const l of page) {
+      if (l.merchant !== merchant) throw foreignRow(run, l.merchant, merchant);
+      if (bundles?.bundles.has(l.sku)) continue;
+      n++;
+      yield stockRecord(l);
+    }
+    onProgress?.({ items: n, total: run.items });
+  }
+  if (!bundles) return;
+  for (const location of [...levels.keys()].sort()) {
+    const at = levels.get(location)!;
+    for (const sku of [...bundles.bundles.keys()].sort()) {
+      const def = bundles.bundles.get(sku)!;
+      const asOf = def.components.map((c) => at.get(c.sku)?.asOf).filter((a): a is string => a !== undefined).sort().pop();
+      n++;
+      yield {
+        merchant, sku, quantity: bundleStock(def, (s) => at.get(s)?.quantity),
+        ...(location !== '' ? { warehouse: location } : {}),
+        ...(asOf ? { asOf } : {}),
+      };
+    }
+  }
+  onProgress?.({ items: n, total: run.items });
+}
+
+/** The run's shipment rows, by outbox id: one canonical shipment each. */
+async function* shipmentRecords(store: Store, run: ExportRun, onProgress: ExportDeps['onProgress']): AsyncGenerator<Record<string, unknown>> {
+  let after = 0;
+  let n = 0;
+  for (;;) {
+    const page = await store.exportRowsPage(run.id, after, PAGE);
+    for (const row of page) {
+      n++;
+      yield row.body;
+    }
+    onProgress?.({ items: n, total: run.items });
+    if (page.length < PAGE) return;
+    after = page[page.length - 1]!.id;
+  }
+}
+
+function foreignRow(run: ExportRun, found: string, merchant: string): WharfError {
+  return new WharfError('LEDGER_FAILED', `run ${run.id} of ${run.export} holds a stock level of merchant ${found}, not ${merchant}; nothing was written`, {
+    where: `export run ${run.id}`,
+    hint: 'this is a bug in the ledger: report it',
+  });
+}
