@@ -15,6 +15,7 @@ import { mapCommand, validateCommand, type PreviewOptions } from './preview.js';
 import { renderStatus } from './status.js';
 import { retryFiles } from './retry.js';
 import { testFolder } from './folder-check.js';
+import { findExport, syncExport } from './export-sync.js';
 
 /** The package version (package.json sits two folders above dist/cli/). */
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -205,10 +206,14 @@ program
 
 program
   .command('sync <channel>')
-  .argument('[job]', 'orders | products (products: webshop channels only)', 'orders')
-  .description('run one channel job now (orders: one look at the channel and everything ready in it)')
+  .argument('[job]', 'orders | products (products: webshop channels only) | stock | shipments (CHANNEL is then a merchant: its export)', 'orders')
+  .description('run one channel job now (orders: one look at the channel and everything ready in it; stock/shipments: the merchant\'s export, written now)')
   .action(async (name: string, job: string) => {
     const cfg = await usableConfig();
+    if (job === 'stock' || job === 'shipments') {
+      await syncExport(cfg, findExport(cfg, name, job), cliLogger(globals(), cfg.logLevel));
+      return;
+    }
     const entry = findChannel(cfg, name);
     const logger = cliLogger(globals(), cfg.logLevel);
     if (isApiChannelType(entry.config.type)) {

@@ -61,8 +61,10 @@ const PAGE = 1000;
  *    destination's `writeStream` (temporary dot-file, then rename), under the name fixed at claim.
  * 3. Finishes the run (baseline moved, shipment rows delivered) only when the file is in place.
  *
- * A crash between 1 and 3 leaves the run claimed: the next call renders the same bytes, which the
- * destination reports as 'unchanged' when the file was already renamed into place. A run with nothing
+ * A crash between 1 and 3 leaves the run claimed: the next call (for that time or any later one)
+ * completes that run instead — it renders the same bytes, which the destination reports as
+ * 'unchanged' when the file was already renamed into place — and returns its result (`scheduledAt`
+ * says which run it was); the later time's own run is not made then (the next tick makes its own). A run with nothing
  * to say writes no file unless `writeEmpty`. Stock exports in `full` mode include bundle stock (see
  * docs/exports.md). Reads only the entry's merchant's rows.
  *
@@ -75,9 +77,17 @@ const PAGE = 1000;
 export async function runExport(entry: ExportEntry, scheduledAt: Date, deps: ExportDeps): Promise<ExportRunResult> {
   const { store, config, logger } = deps;
   const log = logger.child({ export: entry.key });
-  const iso = scheduledAt.toISOString();
+  let iso = scheduledAt.toISOString();
   const mapping = await exportMapping(entry, config);
-  const fileName = exportFileName(entry.fileName, { merchant: entry.merchant, at: scheduledAt, timezone: entry.timezone }, `merchants.${entry.merchant}.exports.${entry.kind}.fileName`);
+  let fileName = exportFileName(entry.fileName, { merchant: entry.merchant, at: scheduledAt, timezone: entry.timezone }, `merchants.${entry.merchant}.exports.${entry.kind}.fileName`);
+  // An earlier run left claimed (a crash, a kill) owes its file, with the content fixed then (its
+  // shipment rows are held by it): finish that one now, in place of this time's run.
+  const [last] = await store.lastExportRuns([entry.key]);
+  if (last && last.status === 'claimed' && last.scheduledAt < iso) {
+    log.warn({ runId: last.id, scheduledAt: last.scheduledAt }, `${entry.key}: the run for ${last.scheduledAt} was claimed but never finished; completing it (${last.fileName}) instead of starting the run for ${iso}`);
+    iso = last.scheduledAt;
+    fileName = last.fileName;
+  }
   const content: ExportContent = entry.kind === 'stock'
     ? { kind: 'stock', merchant: entry.merchant, mode: entry.mode }
     : { kind: 'outbox', destination: shipmentExportDestination(entry.merchant) };

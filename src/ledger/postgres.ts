@@ -584,6 +584,11 @@ export class PostgresStore implements Store {
     return res.rows.map(toExportRun);
   }
 
+  async pendingCount(destination: string): Promise<number> {
+    const res = await this.query(`SELECT COUNT(*) AS n FROM outbox WHERE destination = $1 AND status = 'pending'`, [destination]);
+    return Number(res.rows[0]!.n);
+  }
+
   async summary(): Promise<LedgerSummary> {
     // One snapshot for all the counts, so they agree with each other.
     return this.transaction(async (c) => {

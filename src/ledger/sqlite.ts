@@ -438,6 +438,10 @@ export class SqliteStore implements Store {
     });
   }
 
+  pendingCount(destination: string): Promise<number> {
+    return this.run(() => Number((this.stmt(`SELECT COUNT(*) AS n FROM outbox WHERE destination = ? AND status = 'pending'`).get(destination) as Row).n));
+  }
+
   summary(): Promise<LedgerSummary> {
     return this.run(() => {
       const notices = (this.stmt('SELECT * FROM notices ORDER BY at DESC, key LIMIT 200').all() as Row[]).map(toNoticeRow);

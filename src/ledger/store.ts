@@ -342,6 +342,8 @@ export interface Store {
   failExportRun(runId: number, error: string): Promise<void>;
   /** The latest run (by scheduled time) of each export, or of the exports named. For status and catch-up. */
   lastExportRuns(exports?: string[]): Promise<ExportRun[]>;
+  /** Pending rows of an outbox destination (held by a claimed run or not), e.g. a merchant's unexported shipments. */
+  pendingCount(destination: string): Promise<number>;
 
   summary(): Promise<LedgerSummary>;
   close(): Promise<void>;
