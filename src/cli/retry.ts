@@ -2,9 +2,10 @@ import { createReadStream, promises as fs } from 'node:fs';
 import type { Logger } from '../log.js';
 import { describeError } from '../errors.js';
 import path from 'node:path';
-import type { ChannelEntry, LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
 import type { FileRow, Store } from '../ledger/store.js';
 import { processBatch } from '../pipeline/intake.js';
+import { intakePolicyOf, type FileChannelEntry } from '../daemon/intake-policy.js';
 import { fileBatch } from '../sources/batch.js';
 import { quarantinedCopyEnds } from '../sources/quarantine.js';
 import type { ReadyFile } from '../pipeline/ports.js';
@@ -16,7 +17,7 @@ import { print } from './context.js';
  * `archiveDir/<day>/` (or nowhere with `afterImport: delete`); an SFTP or webshop channel, whose
  * original stays on the server, `<dataDir>/archive/<merchant>/<channel>/<day>/`.
  */
-export function retryArchiveDir(cfg: LoadedConfig, entry: ChannelEntry): string | undefined {
+export function retryArchiveDir(cfg: LoadedConfig, entry: FileChannelEntry): string | undefined {
   const c = entry.config;
   if (c.type === 'folder') return (c.afterImport ?? 'archive') === 'delete' ? undefined : c.archiveDir!;
   return path.join(cfg.dataDir, 'archive', entry.merchant, entry.channel);
@@ -25,7 +26,7 @@ export function retryArchiveDir(cfg: LoadedConfig, entry: ChannelEntry): string 
 export async function retryFiles(cfg: LoadedConfig, store: Store, rows: FileRow[], logger: Logger): Promise<boolean> {
   let ok = true;
   for (const row of rows) {
-    const entry = cfg.channels.find((c) => c.merchant === row.merchant && c.channel === row.channel);
+    const entry = [...cfg.channels, ...cfg.reportSources].find((c) => c.merchant === row.merchant && c.channel === row.channel);
     if (!entry) {
       print(`${row.id} ${row.name}: channel ${row.merchant}/${row.channel} is no longer in the config; skipped`);
       ok = false;
@@ -49,7 +50,7 @@ export async function retryFiles(cfg: LoadedConfig, store: Store, rows: FileRow[
       open: () => createReadStream(local),
     };
     try {
-      const result = await processBatch(fileBatch(file, entry.config.type, ends), { onInvalid: entry.onInvalid, maxFileSize: entry.maxFileSize }, { store, mappingsDir: cfg.mappingsDir, logger });
+      const result = await processBatch(fileBatch(file, entry.config.type, ends), intakePolicyOf(cfg, entry), { store, mappingsDir: cfg.mappingsDir, logger });
       await store.markRetried(row.id);
       if (result.status === 'imported' || result.status === 'duplicate') {
         print(`${row.id} ${row.name}: ${result.status} (file ${result.fileId}: ${result.counts ?? `${result.newRecords} new, ${result.cancellations} cancelled, ${result.duplicates} duplicate`})${ends.archivedAs() ? `; archived as ${ends.archivedAs()}` : ''}`);

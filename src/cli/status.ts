@@ -5,7 +5,8 @@ import { print } from './context.js';
 /** `wharf status`: the ledger summary, with every configured channel listed even before its first poll. */
 export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: boolean): void {
   const byKey = new Map(summary.channels.map((c) => [`${c.merchant}/${c.channel}`, c]));
-  const channels: (ChannelStatus & { type: string })[] = cfg.channels.map((e) => ({
+  // Merchant channels, then the warehouse report sources (`@warehouse/<name>`), each with its counts.
+  const channels: (ChannelStatus & { type: string })[] = [...cfg.channels, ...cfg.reportSources].map((e) => ({
     type: e.config.type,
     ...(byKey.get(e.key) ?? {
       merchant: e.merchant, channel: e.channel, lastPollAt: null, lastOkAt: null, lastError: null, lastErrorAt: null, inFlight: 0,

@@ -1,6 +1,7 @@
 import path from 'node:path';
 import type { Logger } from '../log.js';
-import type { ChannelEntry, LoadedConfig } from '../config/load.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { FileChannelEntry } from './intake-policy.js';
 import type { Store } from '../ledger/store.js';
 import { FolderSource } from '../sources/folder/source.js';
 import { createSftpChannel } from './sftp-channel.js';
@@ -8,15 +9,16 @@ import type { FileSource } from '../pipeline/ports.js';
 import { ledgerNoticeBoard } from '../sources/notices.js';
 
 export interface OpenChannel {
-  entry: ChannelEntry;
+  /** A merchant's folder/SFTP channel or a warehouse report source. */
+  entry: FileChannelEntry;
   source: FileSource;
   /** Milliseconds between full looks when nothing is pending. */
   pollIntervalMs: number;
   close(): Promise<void>;
 }
 
-/** Builds the transport of each configured channel. */
-export function buildChannel(config: LoadedConfig, entry: ChannelEntry, store: Store, logger: Logger, opts: { watch: boolean }): OpenChannel {
+/** Builds the transport of a configured folder/SFTP channel or warehouse report source. */
+export function buildChannel(config: LoadedConfig, entry: FileChannelEntry, store: Store, logger: Logger, opts: { watch: boolean }): OpenChannel {
   const c = entry.config;
   if (c.type === 'folder') {
     const scope = `folder:${entry.key}`;

@@ -8,6 +8,7 @@ import { WarehouseDeliveries } from './deliveries.js';
 import { processBatch, type IntakeResult } from '../pipeline/intake.js';
 import { batchOfFile } from '../sources/batch.js';
 import { buildChannel, type OpenChannel } from './channels.js';
+import { intakePolicyOf } from './intake-policy.js';
 import { runApiJob, type ApiJob } from './api-channel.js';
 import { connectorOf, isApiChannelType } from './connectors.js';
 import type { ChannelConnector } from '../connectors/index.js';
@@ -51,7 +52,9 @@ export class Gateway {
 
   /** `mode: 'once'` builds no file-system watchers: a single pass only looks. */
   constructor(private readonly config: LoadedConfig, private readonly store: Store, private readonly logger: Logger, mode: 'run' | 'once' = 'run') {
-    this.channels = config.channels.filter((e) => !isApiChannelType(e.config.type)).map((entry) => buildChannel(config, entry, store, logger, { watch: mode === 'run' }));
+    // Merchant folder/SFTP channels and the warehouse report sources (`@warehouse/<name>`), polled alike.
+    const fileChannels = [...config.channels.filter((e) => !isApiChannelType(e.config.type)), ...config.reportSources];
+    this.channels = fileChannels.map((entry) => buildChannel(config, entry, store, logger, { watch: mode === 'run' }));
     this.apiChannels = config.channels.filter((e) => isApiChannelType(e.config.type)).map((entry) => ({ entry, connector: connectorOf(entry, logger) }));
     this.scheduler = new Scheduler(config.timezone, logger);
     this.delivery = new WarehouseDeliveries(config, store, logger);
@@ -170,7 +173,7 @@ export class Gateway {
         continue;
       }
       try {
-        const result = await processBatch(batchOfFile(file, ch.source), { onInvalid: ch.entry.onInvalid, maxFileSize: ch.entry.maxFileSize }, {
+        const result = await processBatch(batchOfFile(file, ch.source), intakePolicyOf(this.config, ch.entry), {
           store: this.store,
           mappingsDir: this.config.mappingsDir,
           logger: this.logger,

@@ -9,11 +9,15 @@ export type ShapeNode =
   | { node: 'array'; items: ShapeNode }
   | { node: 'leaf'; type: ValueType };
 
-/** Fields the pipeline fills in; an input mapping never sets them. */
+/**
+ * Fields the pipeline fills in; an input mapping never sets them. Stock and shipment mappings may map
+ * `merchant`: a warehouse report without a fixed merchant takes each record's merchant from it (the
+ * pipeline checks it against the config; see MerchantRule in src/pipeline/records.ts).
+ */
 export const PIPELINE_FIELDS: Readonly<Record<RecordKind, readonly string[]>> = {
   order: ['id', 'merchant', 'channel', 'source'],
-  stock: ['merchant'],
-  shipment: ['merchant'],
+  stock: [],
+  shipment: [],
   product: ['merchant', 'channel'],
 };
 

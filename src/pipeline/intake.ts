@@ -5,7 +5,7 @@ import { loadMapping } from '../mapping/index.js';
 import type { InputMapping } from '../mapping/types.js';
 import type { FileInfo, Store } from '../ledger/store.js';
 import type { Batch } from './ports.js';
-import { checkRecord, recordKey } from './records.js';
+import { checkRecord, recordKey, type MerchantRule } from './records.js';
 import { DEFAULT_ROUTING, FileRouter, type RoutingPolicy } from './routing.js';
 import { writeFileAtomic } from '../transports/folder/atomic.js';
 import { ErrorCollector, describeImport, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
@@ -15,6 +15,8 @@ export interface IntakePolicy {
   maxFileSize: number;
   /** Shipment exports and the report source's stock policy (default: none, delta). */
   routing?: RoutingPolicy;
+  /** Whose each record is (default: the channel's merchant; report sources: fixed or the record's field). */
+  merchantOf?: MerchantRule;
 }
 
 export interface IntakeDeps {
@@ -160,7 +162,7 @@ export async function processBatch(batch: Batch, policy: IntakePolicy, deps: Int
       };
       for await (const rec of batch.records(mapping, { merchant: batch.merchant, channel: batch.channel, fileName: batch.name, notice })) {
         read++;
-        const { canonical, problems } = checkRecord(mapping.kind, rec, provenance);
+        const { canonical, problems } = checkRecord(mapping.kind, rec, provenance, policy.merchantOf);
         if (!canonical) {
           invalid++;
           const externalId = typeof rec.value?.externalId === 'string' ? rec.value.externalId : rec.externalId;
@@ -179,7 +181,7 @@ export async function processBatch(batch: Batch, policy: IntakePolicy, deps: Int
             continue;
           }
         }
-        const outcome = await router.route({ kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: batch.merchant, channel: batch.channel, body: canonical, recordNo: rec.recordNo });
+        const outcome = await router.route({ kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: String(canonical.merchant ?? batch.merchant), channel: batch.channel, body: canonical, recordNo: rec.recordNo });
         if (typeof outcome === 'object') {
           // Well-formed but contradicting the ledger (unknown order, over-shipped, listed twice): like a mapping error.
           invalid++;

@@ -1,3 +1,4 @@
+import { echo } from '../errors.js';
 import type { RecordKind } from '../schemas.js';
 import { validateRecord } from '../schemas.js';
 
@@ -12,8 +13,8 @@ export interface Provenance {
 
 /**
  * Turns a mapped value into a canonical record: identity first (id, merchant, channel), then the
- * mapped fields in their schema order, then `source`. Merchant and channel always come from the
- * channel the data arrived on, never from the data: one merchant's file cannot speak for another.
+ * mapped fields in their schema order, then `source`. Merchant and channel come from `p`, never from
+ * the mapped value: `p.merchant` is the channel's merchant, or the one checkRecord's MerchantRule chose.
  */
 export function toCanonical(kind: RecordKind, value: Record<string, unknown>, p: Provenance): Record<string, unknown> {
   const { id: _id, merchant: _m, channel: _c, source: _s, ...fields } = value;
@@ -55,12 +56,55 @@ export interface CheckedRecord {
 }
 
 /**
- * The one per-record step shared by intake and the `validate`/`map` previews: mapping errors stand
- * as they are; a cleanly mapped value becomes canonical and is validated against its schema.
+ * Whose a record is, decided once per batch (issue 8):
+ * - `channel` (merchant channels, and the default): the channel's merchant; a mapped `merchant` is
+ *   ignored, so a file can never speak for another merchant;
+ * - `fixed` (a report source with `merchant:`): that merchant; a mapped `merchant` that differs is a
+ *   record error;
+ * - `field` (a report source without `merchant:`): the record's mapped `merchant`, which must be one
+ *   of `known` (the configured merchants), else a record error.
  */
-export function checkRecord(kind: RecordKind, rec: { recordNo: number; value?: Record<string, unknown>; errors: { path: string; message: string }[] }, p: Omit<Provenance, 'recordNo'>): CheckedRecord {
+export type MerchantRule =
+  | { from: 'channel' }
+  | { from: 'fixed'; merchant: string }
+  | { from: 'field'; known: ReadonlySet<string> };
+
+/**
+ * The merchant of one mapped record under `rule`; `channelMerchant` is the batch's (provenance)
+ * merchant. Returns `{ merchant }` or `{ problem }` (path `merchant`, the offending value cut with echo()).
+ */
+export function merchantOf(rule: MerchantRule, value: Record<string, unknown>, channelMerchant: string): { merchant: string } | { problem: { path: string; message: string } } {
+  const raw = value.merchant;
+  const mapped = raw === undefined || raw === null || raw === '' ? undefined : String(raw);
+  switch (rule.from) {
+    case 'channel':
+      return { merchant: channelMerchant };
+    case 'fixed':
+      if (mapped !== undefined && mapped !== rule.merchant) {
+        return { problem: { path: 'merchant', message: `merchant ${echo(mapped)} but this report source belongs to ${rule.merchant}; send that merchant's records to its own report source, or remove merchant from the mapping` } };
+      }
+      return { merchant: rule.merchant };
+    case 'field':
+      if (mapped === undefined) {
+        return { problem: { path: 'merchant', message: `the record names no merchant, and this report source has no fixed merchant; map the report's merchant column to the field merchant, or set merchant: <id> on the report source` } };
+      }
+      if (!rule.known.has(mapped)) {
+        return { problem: { path: 'merchant', message: `merchant ${echo(mapped)} is not one of the ${rule.known.size} configured merchant(s); correct the report's merchant column, or add the merchant to the config` } };
+      }
+      return { merchant: mapped };
+  }
+}
+
+/**
+ * The one per-record step shared by intake and the `validate`/`map` previews: mapping errors stand
+ * as they are; a cleanly mapped value gets its merchant (`rule`, default: the channel's), becomes
+ * canonical and is validated against its schema.
+ */
+export function checkRecord(kind: RecordKind, rec: { recordNo: number; value?: Record<string, unknown>; errors: { path: string; message: string }[] }, p: Omit<Provenance, 'recordNo'>, rule: MerchantRule = { from: 'channel' }): CheckedRecord {
   if (!rec.value || rec.errors.length > 0) return { problems: rec.errors };
-  const canonical = toCanonical(kind, rec.value, { ...p, recordNo: rec.recordNo });
+  const owner = merchantOf(rule, rec.value, p.merchant);
+  if ('problem' in owner) return { problems: [owner.problem] };
+  const canonical = toCanonical(kind, rec.value, { ...p, merchant: owner.merchant, recordNo: rec.recordNo });
   const problems = validateRecord(kind, canonical);
   return problems.length > 0 ? { problems } : { canonical, problems };
 }
