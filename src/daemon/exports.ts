@@ -169,7 +169,14 @@ export class ExportScheduler {
 
   private async plans(mode: 'run' | 'once'): Promise<[Slot, StartupRun[]][]> {
     if (this.slots.length === 0) return [];
-    const last = await this.deps.store.lastExportRuns(this.slots.map((s) => s.entry.key));
+    let last: ExportRun[];
+    try {
+      last = await this.deps.store.lastExportRuns(this.slots.map((s) => s.entry.key));
+    } catch (err) {
+      // Without the ledger there is no catch-up to decide; the timers still run (each run claims in the ledger).
+      this.deps.logger.error(`cannot read the last export runs; no catch-up now, the exports run at their next times: ${describeError(err)}`);
+      return this.slots.map((s) => [s, []]);
+    }
     const now = this.now();
     return this.slots.map((s) => [s, startupRuns(s.entry, last.find((r) => r.export === s.entry.key), now, mode)]);
   }
