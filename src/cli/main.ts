@@ -238,7 +238,8 @@ program
     }
     if (job !== 'orders') throw usage(`${entry.key} is a ${entry.config.type} channel; it only has the orders job (products, stock and shipments belong to webshop channels)`);
     const ledger = await store(cfg);
-    const only = { ...cfg, channels: [entry] };
+    // This channel only: no report sources, no exports (those run with `wharf once`/`run`, or `wharf sync MERCHANT stock`).
+    const only = { ...cfg, channels: [entry], reportSources: [], exports: [] };
     const t = await new Gateway(only, ledger, logger, 'once').once();
     await ledger.close();
     print(`${entry.key}: ${t.files} file(s): ${t.imported} imported, ${t.partial} partial, ${t.duplicates} duplicate, ${t.quarantined} quarantined; ${t.newOrders} new orders, ${t.deliveries.delivered} delivered`);
