@@ -7,18 +7,112 @@
 //   node bench/run.js large       one (large | many-files | sftp), after `npx tsc -p .`
 //
 // Sizes: BENCH_LINES (large, default 1,000,000), BENCH_FILES (many-files, 10,000), BENCH_API_ORDERS (api, 10,000),
+// BENCH_STOCK_SKUS (stock, 200,000),
 // BENCH_SFTP_FILES (sftp, 2,000). BENCH_KEEP=1 keeps the temp folders. See docs/benchmarks.md for
 // BENCH_FOLDER_WATCH, BENCH_SFTP_AFTER_IMPORT, BENCH_NODE_FLAGS and BENCH_MEMLOG.
-import { existsSync, promises as fs, readFileSync } from 'node:fs';
+import { createWriteStream, existsSync, promises as fs, readFileSync } from 'node:fs';
+import { once } from 'node:events';
 import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  ROOT, compareNdjson, countFiles, envInt, fmt, runWorker, table, tempDir, waitUntil, writeConfig, writeOrderFiles, writeOrdersCsv,
+  ROOT, compareNdjson, countFiles, envInt, fmt, prng, runWorker, table, tempDir, waitUntil, writeConfig, writeOrderFiles, writeOrdersCsv,
 } from './lib.js';
 import { startSshd } from './sshd.js';
 
-const BENCHES = { large, 'many-files': manyFiles, sftp, api };
+const BENCHES = { large, 'many-files': manyFiles, sftp, api, stock };
+
+// -------------------------------------------------------------------------------------------- stock
+
+/** A warehouse stock report (mappings/warehouse-stock-csv.yaml layout) of `skus` rows, in SKU order, streamed. */
+async function writeStockCsv(file, skus, seed = 11) {
+  const r = prng(seed);
+  const out = createWriteStream(file);
+  out.write('ARTICLE;EAN;AVAILABLE;LOCATION;TIMESTAMP\n');
+  for (let i = 1; i <= skus; i++) {
+    // EANs with leading zeros, some missing; quantities 0..500 (every tenth sold out).
+    const ean = r.next() < 0.1 ? '' : String(r.int(0, 99_999_999)).padStart(13, '0');
+    const qty = r.next() < 0.1 ? 0 : r.int(1, 500);
+    if (!out.write(`SKU-${String(i).padStart(7, '0')};${ean};${qty};AMS-01;2026-11-27 06:00:00\n`)) await once(out, 'drain');
+  }
+  out.end();
+  await once(out, 'finish');
+}
+
+/**
+ * A 200,000-SKU stock report through the real return flow in one `wharf once`: a warehouse report
+ * source (folder, warehouse-stock-csv, `stock.mode: full`) takes the file in, then the merchant's stock
+ * export (merchant-stock-csv, `mode: full`), due by catch-up, writes the full stock file. Against a bare
+ * loop in its own process (csv-parse → map → ajv → csv-stringify) over the same file. Wharf also runs at
+ * ¼ size to show whether its peak RSS stays flat. The two stock files must hold the same rows.
+ */
+async function stock() {
+  const skus = envInt('BENCH_STOCK_SKUS', 200_000);
+  const t = tempDir('stock');
+  try {
+    const input = path.join(t.dir, 'stock-report.csv');
+    await writeStockCsv(input, skus);
+    const size = (await fs.stat(input)).size;
+    const bareOut = path.join(t.dir, 'bare-stock.csv');
+    const bare = await runWorker('worker-stock-bare.js', [input, bareOut, 'bench']);
+    const rows = [['variant', 'SKUs', 'time', 'SKUs/s', 'ratio wharf/bare', 'peak RSS'], ['bare loop (csv-parse → map → ajv → csv-stringify)', fmt.int(bare.rows), fmt.s(bare.elapsedMs), fmt.int(bare.rows / (bare.elapsedMs / 1000)), '1.00', fmt.mb(bare.maxRssKb)]];
+    let full;
+    let quarterRun;
+    for (const n of [skus, Math.max(1, Math.round(skus / 4))]) {
+      const dir = path.join(t.dir, `wharf-${n}`);
+      const reports = path.join(dir, 'reports');
+      const outbox = path.join(dir, 'outbox');
+      await fs.mkdir(reports, { recursive: true });
+      if (n === skus) await fs.copyFile(input, path.join(reports, 'stock-report.csv'));
+      else await writeStockCsv(path.join(reports, 'stock-report.csv'), n);
+      const config = path.join(dir, 'wharf.yaml');
+      await fs.writeFile(config, `${JSON.stringify({
+        ledger: { driver: 'sqlite', path: path.join(dir, 'ledger', 'wharf.sqlite') },
+        mappings: path.join(ROOT, 'mappings'),
+        dataDir: path.join(dir, 'var'),
+        log: { level: 'info' },
+        warehouse: {
+          orders: { path: path.join(dir, 'warehouse') },
+          reports: {
+            main: {
+              type: 'folder', path: reports, files: [{ pattern: 'stock*.csv', mapping: 'warehouse-stock-csv' }], merchant: 'bench',
+              minAge: 0, pollInterval: 0.1, watch: false, afterImport: 'archive', maxFileSize: 2 ** 40, stock: { mode: 'full' },
+            },
+          },
+        },
+        merchants: {
+          bench: {
+            name: 'Benchmark merchant',
+            channels: { in: { type: 'folder', path: path.join(dir, 'inbox'), create: true, files: [{ pattern: '*.json', mapping: 'demo-orders-json' }], minAge: 0, watch: false } },
+            // Daily at midnight UTC: a first `wharf once` runs the export for today's tick (catch-up).
+            exports: { stock: { schedule: '0 0 * * *', timezone: 'UTC', destination: { type: 'folder', path: outbox }, mapping: 'merchant-stock-csv', fileName: 'stock-{yyyyMMdd}.csv', mode: 'full' } },
+          },
+        },
+      }, null, 2)}\n`);
+      const r = await runWorker('worker-wharf.js', ['once', '--config', config], { stderrFile: path.join(dir, 'wharf.log') });
+      const files = existsSync(outbox) ? (await fs.readdir(outbox)).filter((f) => !f.startsWith('.')) : [];
+      if (r.exitCode !== 0 || files.length !== 1) throw new Error(`wharf once (${n} SKUs) exited ${r.exitCode} with ${files.length} stock file(s); see ${path.join(dir, 'wharf.log')} (BENCH_KEEP=1 keeps it)`);
+      if (n === skus) full = { r, file: path.join(outbox, files[0]) };
+      else quarterRun = r;
+      rows.push([`wharf once: report source in → stock export out${n === skus ? '' : ' (¼ size)'}`, fmt.int(n), fmt.s(r.elapsedMs), fmt.int(n / (r.elapsedMs / 1000)), n === skus ? (bare.elapsedMs / r.elapsedMs).toFixed(2) : '', fmt.mb(r.maxRssKb)]);
+    }
+    table(rows);
+    console.log(`  ${fmt.int(skus)} SKUs, ${fmt.mb(size / 1024)} report. ratio = bare time / wharf time (aim ≥ 0.5). Wharf's time includes process start, the ledger (stock levels, then the run's copy), sorting by SKU and the atomic file write. Peak RSS full/¼: ${(full.r.maxRssKb / quarterRun.maxRssKb).toFixed(2)}`);
+    const [a, b] = await Promise.all([fs.readFile(bareOut, 'utf8'), fs.readFile(full.file, 'utf8')]);
+    const norm = (s) => s.replace(/\r\n/g, '\n').trimEnd().split('\n');
+    const la = norm(a);
+    const lb = norm(b);
+    const same = la.length === lb.length && la[0] === lb[0] && (la.slice(1).sort().join('\n') === lb.slice(1).sort().join('\n'));
+    console.log(`  outputs: bare ${fmt.int(la.length - 1)} rows, wharf ${fmt.int(lb.length - 1)} rows: ${same ? 'the same rows' : 'DIFFERENT'}`);
+    if (!same) {
+      const i = la.findIndex((l, k) => l !== lb[k]);
+      console.log(`  first difference at line ${i + 1}:\n    bare:  ${la[i]}\n    wharf: ${lb[i]}`);
+      process.exitCode = 1;
+    }
+  } finally {
+    t.cleanup();
+  }
+}
 
 // ---------------------------------------------------------------------------------------------- api
 

@@ -239,8 +239,8 @@ program
     }
     if (job !== 'orders') throw usage(`${entry.key} is a ${entry.config.type} channel; it only has the orders job (products belong to webshop channels; stock and shipments are merchant exports: wharf sync MERCHANT stock|shipments)`);
     const ledger = await store(cfg);
-    // Only this channel or report source: the Gateway polls both lists.
-    const only = { ...cfg, channels: cfg.channels.filter((c) => c === entry), reportSources: cfg.reportSources.filter((r) => r === entry) };
+    // This channel or report source only: no other sources, no exports (those run with `wharf once`/`run`, or `wharf sync MERCHANT stock`).
+    const only = { ...cfg, channels: cfg.channels.filter((c) => c === entry), reportSources: cfg.reportSources.filter((r) => r === entry), exports: [] };
     const t = await new Gateway(only, ledger, logger, 'once').once();
     await ledger.close();
     print(`${entry.key}: ${t.files} file(s): ${t.imported} imported, ${t.partial} partial, ${t.duplicates} duplicate, ${t.quarantined} quarantined; ${t.newOrders} new orders, ${t.deliveries.delivered} delivered`);

@@ -14,6 +14,8 @@ import { connectorOf, isApiChannelType } from './connectors.js';
 import type { ChannelConnector } from '../connectors/index.js';
 import { Scheduler } from '../schedule/cron.js';
 import type { ChannelEntry } from '../config/load.js';
+import { ExportScheduler } from './exports.js';
+import { runExport } from '../exports/run.js';
 
 
 export interface PassTotals {
@@ -38,6 +40,8 @@ export class Gateway {
   private readonly apiChannels: { entry: ChannelEntry; connector: ChannelConnector }[];
   private readonly scheduler: Scheduler;
   private readonly delivery: WarehouseDeliveries;
+  /** The merchant exports (stock, shipments) on their own schedules; `once` runs only those due by catch-up. */
+  private readonly exports: ExportScheduler;
   private stopping = false;
   /** Epoch ms after which the final delivery pass stops (set by stop()). */
   private deliverUntil = Infinity;
@@ -54,6 +58,7 @@ export class Gateway {
     this.apiChannels = config.channels.filter((e) => isApiChannelType(e.config.type)).map((entry) => ({ entry, connector: connectorOf(entry, logger) }));
     this.scheduler = new Scheduler(config.timezone, logger);
     this.delivery = new WarehouseDeliveries(config, store, logger);
+    this.exports = new ExportScheduler(config.exports, { store, logger, run: (entry, at) => runExport(entry, at, { store, config, logger }) });
   }
 
   /** One pass: every source until nothing is pending, then every due delivery. */
@@ -78,6 +83,8 @@ export class Gateway {
         if (!ok) break;
       }
     }
+    // After intake, so an export due now includes the reports this pass took in.
+    await this.exports.runDue();
     totals.deliveries = await this.delivery.deliverDue();
     await this.close();
     return totals;
@@ -108,7 +115,8 @@ export class Gateway {
       this.scheduler.add(`${api.entry.key} orders`, api.connector.schedules.orders, () => this.apiJob(api, 'orders'));
       this.scheduler.add(`${api.entry.key} products`, api.connector.schedules.products, () => this.apiJob(api, 'products'));
     }
-    const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop(), this.stopped.then(() => this.scheduler.stop())];
+    await this.exports.start();
+    const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop(), this.stopped.then(() => Promise.all([this.scheduler.stop(), this.exports.stop()]))];
     await Promise.all(loops);
     // Every loop has finished its last file: deliver what those last intakes committed, as far as the
     // shutdown time allows; whatever is left stays pending in the ledger for the next start.

@@ -162,22 +162,40 @@ function booleanConverter(raw: string | number | boolean): unknown {
   return new Invalid(`${show(raw)} is not yes/no (true, false, 1, 0, yes, no, ja, nee)`);
 }
 
+/**
+ * A bounded memo of a pure string function: exports repeat the same timestamps (a stock report's
+ * `asOf` is one time for every row), and luxon's parse + zone + format costs tens of µs per call.
+ */
+function memoized(f: (s: string) => string): (v: unknown) => string {
+  const memo = new Map<string, string>();
+  return (v) => {
+    const s = String(v);
+    let r = memo.get(s);
+    if (r === undefined) {
+      if (memo.size >= 10_000) memo.clear();
+      r = f(s);
+      memo.set(s, r);
+    }
+    return r;
+  };
+}
+
 /** Renders a canonical value for an output file cell/element. */
 export function outputFormatter(o: TypeOptions): (v: unknown) => string {
   if (o.type === 'date' && o.pattern) {
     const zone = o.timezone ?? 'UTC';
     const pattern = o.pattern;
-    return (v) => {
-      const dt = DateTime.fromISO(String(v), { setZone: true });
-      return dt.isValid ? dt.setZone(zone).toFormat(pattern) : String(v);
-    };
+    return memoized((v) => {
+      const dt = DateTime.fromISO(v, { setZone: true });
+      return dt.isValid ? dt.setZone(zone).toFormat(pattern) : v;
+    });
   }
   if (o.type === 'date' && o.timezone) {
     const zone = o.timezone;
-    return (v) => {
-      const dt = DateTime.fromISO(String(v), { setZone: true });
-      return dt.isValid ? dt.setZone(zone).toISO({ suppressMilliseconds: true })! : String(v);
-    };
+    return memoized((v) => {
+      const dt = DateTime.fromISO(v, { setZone: true });
+      return dt.isValid ? dt.setZone(zone).toISO({ suppressMilliseconds: true })! : v;
+    });
   }
   if ((o.type === 'decimal' || o.type === 'integer') && o.decimalSeparator === ',') return (v) => String(v).replace('.', ',');
   return (v) => String(v);
