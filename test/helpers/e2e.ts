@@ -279,8 +279,9 @@ export class Workspace {
     return wharf([...args, '--config', this.configPath], { cwd: this.root, ...opts });
   }
 
-  once(): Promise<CliResult> {
-    return this.wharf(['once']);
+  /** `wharf once` on this workspace; `timeoutMs` for passes over large inputs (default as `wharf`). */
+  once(timeoutMs?: number): Promise<CliResult> {
+    return this.wharf(['once'], timeoutMs ? { timeoutMs } : {});
   }
 
   async status(): Promise<StatusJson> {
