@@ -131,17 +131,7 @@ function dateConverter(o: TypeOptions): Converter {
     };
     // luxon's fromFormat costs ~40 µs; order files repeat the same timestamps (orders of the same
     // minute, the rows of one order), so a bounded memo of this pure function saves most of it.
-    const memo = new Map<string, unknown>();
-    return (raw) => {
-      const s = String(raw);
-      let v = memo.get(s);
-      if (v === undefined) {
-        if (memo.size >= 10_000) memo.clear();
-        v = parse(s);
-        memo.set(s, v);
-      }
-      return v;
-    };
+    return memoized(parse);
   }
   return (raw) => {
     if (typeof raw !== 'string') return new Invalid(`date ${show(raw)} is not an ISO 8601 date; set a pattern in the mapping`);
@@ -163,11 +153,11 @@ function booleanConverter(raw: string | number | boolean): unknown {
 }
 
 /**
- * A bounded memo of a pure string function: exports repeat the same timestamps (a stock report's
- * `asOf` is one time for every row), and luxon's parse + zone + format costs tens of µs per call.
+ * A bounded memo of a pure string function: input and output files repeat the same timestamps (the
+ * rows of one order, a stock report's one `asOf`), and luxon's parse + zone + format costs tens of µs.
  */
-function memoized(f: (s: string) => string): (v: unknown) => string {
-  const memo = new Map<string, string>();
+function memoized<T>(f: (s: string) => T): (v: unknown) => T {
+  const memo = new Map<string, T>();
   return (v) => {
     const s = String(v);
     let r = memo.get(s);
