@@ -215,6 +215,7 @@ program
       await syncExport(cfg, findExport(cfg, name, job), cliLogger(globals(), cfg.logLevel));
       return;
     }
+    if (!['orders', 'products'].includes(job)) throw usage(`${job} is not a job: use orders or products (with a channel), or stock or shipments (with a merchant: its export)`);
     const entry = findChannel(cfg, name);
     const logger = cliLogger(globals(), cfg.logLevel);
     if (isApiChannelType(entry.config.type)) {

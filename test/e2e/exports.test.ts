@@ -101,6 +101,10 @@ describe('wharf sync MERCHANT stock|shipments', () => {
     const missing = await ws.wharf(['sync', 'demo', 'shipments']);
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('merchant demo has no shipments export configured (merchants.demo.exports.shipments); configured exports: demo/stock');
+    // A mistyped job names the jobs, not a channel lookup of the merchant id.
+    const typo = await ws.wharf(['sync', 'demo', 'stok']);
+    expect(typo.code).toBe(2);
+    expect(typo.stderr).toContain('stok is not a job: use orders or products (with a channel), or stock or shipments (with a merchant: its export)');
   });
 
   it('exit 1 when the destination cannot be written; status shows the failed run; the next sync writes the file', async () => {
