@@ -196,6 +196,11 @@ function lookupHint(env: CompileEnv): string {
 
 const SPEC_SOURCES = ['path', 'expr', 'value'] as const;
 
+/** Whether a luxon format carries a UTC offset or zone (Z, ZZ, ZZZ, z …), quoted literals aside. */
+function hasOffsetToken(pattern: string): boolean {
+  return /[Zz]/.test(pattern.replace(/'[^']*'/g, ''));
+}
+
 /** `schemaRequired`: every record must have this field by the canonical schema. */
 function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: ValueType, where: string, scope: ScopePlan, env: CompileEnv, schemaRequired: boolean): LeafPlan {
   if (typeof doc === 'object' && ('from' in doc || 'fields' in doc)) throw env.problem(where, `"${rel}" is a single value, not a list`);
@@ -207,6 +212,10 @@ function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: Val
   const type = spec.type ?? canonicalType;
   if (spec.pattern !== undefined && type !== 'date') throw env.problem(`${where}.pattern`, 'only applies to type: date');
   if (spec.pattern !== undefined) checkPattern(spec.pattern, `${where}.pattern`, env);
+  if (spec.pattern !== undefined && spec.timezone === undefined && !hasOffsetToken(spec.pattern)) {
+    // Local times without a zone would be read as UTC: a silent guess of when an order was placed.
+    throw env.problem(`${where}.timezone`, `pattern '${spec.pattern}' has no UTC offset, so the time zone its times are in must be given`, 'add timezone: Europe/Amsterdam (the zone the source writes its local times in), or timezone: UTC');
+  }
   if (spec.timezone !== undefined && !IANAZone.isValidZone(spec.timezone)) {
     throw env.problem(`${where}.timezone`, `"${spec.timezone}" is not an IANA time zone`, 'for example Europe/Amsterdam or UTC');
   }

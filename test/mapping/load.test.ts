@@ -27,6 +27,7 @@ describe('mapping file errors name the file and the field', () => {
     ['a missing kind', 'format: csv\nfields:\n  externalId: A\n', `${F}: kind: is required but missing`],
     ['a moment-style date pattern', "kind: order\nformat: csv\nfields:\n  createdAt: { path: A, pattern: 'DD-MM-YYYY' }\n", `${F}: fields.createdAt.pattern: "DD-MM-YYYY" uses YYYY, which luxon does not know: years are yyyy`],
     ['a misspelt time zone', 'kind: order\nformat: csv\nfields:\n  createdAt: { path: A, timezone: Europe/Amsterdm }\n', `${F}: fields.createdAt.timezone: "Europe/Amsterdm" is not an IANA time zone`],
+    ['a local-time pattern without a time zone', "kind: stock\nformat: csv\nfields:\n  sku: A\n  quantity: B\n  asOf: { path: C, pattern: 'yyyy-MM-dd HH:mm:ss' }\n", `${F}: fields.asOf.timezone: pattern 'yyyy-MM-dd HH:mm:ss' has no UTC offset, so the time zone its times are in must be given`],
     ['a JSONata syntax error', 'kind: order\nformat: json\nfields:\n  shipTo.name: { expr: "first & & last" }\n', `${F}: fields.shipTo.name.expr: JSONata syntax error at position 9: The symbol "&" cannot be used as a unary operator`],
     ['an unknown lookup', 'kind: order\nformat: csv\nfields:\n  shipTo.country: { path: A, lookup: land }\n', `${F}: fields.shipTo.country.lookup: no lookup named "land"`],
     ['a field the pipeline sets', 'kind: order\nformat: csv\nfields:\n  merchant: A\n', `${F}: fields.merchant: "merchant" is filled in by Wharf (from the config and the file), not by a mapping`],
