@@ -2,23 +2,17 @@ import type { Batch } from '../pipeline/ports.js';
 import { sha256 } from '../pipeline/hash.js';
 import { writeQuarantine } from './quarantine.js';
 
-/** One page of a webshop/marketplace pull, as the connector returned it. */
-export interface PageBatchInput {
-  merchant: string;
-  channel: string;
-  /** The page's name in the ledger and in quarantine, e.g. `orders-<stamp>-p3.json`. */
-  name: string;
-  /** For logs, reports and status, e.g. `woocommerce orders page 3`. */
-  origin: string;
-  /** The connector's type (`woocommerce`, `shopify`, ...): canonical records' `source.type`. */
-  sourceType: string;
-  /** The connector's input mapping for this job (a json mapping whose records sit at `records`). */
-  mapping: string;
-  /** The platform's own record objects, JSON values (as parsed from the API's responses). */
+/**
+ * One page of a webshop/marketplace pull, as the connector returned it: the batch's identity (its
+ * `name` e.g. `orders-<stamp>-p3.json`, `origin` e.g. `woocommerce orders page 3`, `mapping` the
+ * connector's json input mapping whose records sit at `records`), the platform's own record objects
+ * (JSON values as parsed from the API's responses), and the channel's quarantine folder, where a page
+ * with invalid records is written with its report.
+ */
+export type PageBatchInput = Pick<Batch, 'merchant' | 'channel' | 'name' | 'origin' | 'sourceType' | 'mapping'> & {
   records: readonly unknown[];
-  /** The channel's quarantine folder: a page with invalid records is written there with its report. */
   quarantineDir: string;
-}
+};
 
 /**
  * An API page as a Batch, held in memory: nothing is written to disk for a clean page. Its content is

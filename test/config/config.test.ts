@@ -4,8 +4,8 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { configDefaults } from '../../src/config/types.js';
-import { WharfError } from '../../src/errors.js';
 import { loadSchema } from '../../src/schemas.js';
+import { errorOf } from '../helpers/errors.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -27,15 +27,6 @@ merchants:
       drop:
 ${channel}`;
 
-function errorOf(fn: () => unknown): WharfError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof WharfError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
 describe('config', () => {
   it('reads the folder channel and top-level defaults from the schemas', () => {

@@ -8,7 +8,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { exportFileName } from '../../src/exports/file-name.js';
-import { WharfError } from '../../src/errors.js';
+import { errorOf } from '../helpers/errors.js';
 
 let dir: string;
 beforeAll(async () => {
@@ -34,15 +34,6 @@ ${exports ? `    exports:\n${exports}` : ''}  acme:
   return file;
 }
 
-function errorOf(fn: () => unknown): WharfError {
-  try {
-    fn();
-  } catch (err) {
-    if (err instanceof WharfError) return err;
-    throw err;
-  }
-  throw new Error('expected an error');
-}
 
 const FOLDER_REPORT = `    main:
       type: folder

@@ -4,21 +4,10 @@
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  SAMPLES, createWorkspace, expectedRecords, killAllDaemons, orderFileName, singleOrderCsv, waitFor, type Workspace,
-} from '../helpers/e2e.js';
+import { describe, expect, it } from 'vitest';
+import { SAMPLES, expectedRecords, orderFileName, singleOrderCsv, waitFor, workspacesPerTest } from '../helpers/e2e.js';
 
-const workspaces: Workspace[] = [];
-async function workspace(...args: Parameters<typeof createWorkspace>): Promise<Workspace> {
-  const ws = await createWorkspace(...args);
-  workspaces.push(ws);
-  return ws;
-}
-afterEach(async () => {
-  await killAllDaemons();
-  await Promise.all(workspaces.splice(0).map((w) => w.dispose()));
-});
+const workspace = workspacesPerTest();
 
 /** One order with `lines` rows in the demo CSV layout; row i has Regel i and Aantal i. */
 function multiLineOrder(orderNumber: string, lines: number): string {

@@ -5,23 +5,18 @@
  */
 import { existsSync, promises as fs, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 import { SqliteStore } from '../../src/ledger/sqlite.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
-import { Daemon, EXPECTED, SAMPLES, createWorkspace, killAllDaemons, listFiles, waitFor, type Workspace } from '../helpers/e2e.js';
+import { Daemon, EXPECTED, SAMPLES, listFiles, waitFor, type Workspace, workspacesPerTest } from '../helpers/e2e.js';
 import { seed, stockCsv } from '../exports/seed.js';
 
-const workspaces: Workspace[] = [];
-afterEach(async () => {
-  await killAllDaemons();
-  await Promise.all(workspaces.splice(0).map((w) => w.dispose()));
-});
+const freshWorkspace = workspacesPerTest();
 
 /** A workspace whose merchant demo has a stock and a shipments export into `<root>/outbox` (or `destination`). */
 async function workspace(exportsOverride: Record<string, unknown> = {}, destination?: Record<string, unknown>): Promise<Workspace & { outbox: string }> {
-  const ws = await createWorkspace();
-  workspaces.push(ws);
+  const ws = await freshWorkspace();
   const outbox = path.join(ws.root, 'outbox');
   const cfg = ws.configObject() as { merchants: Record<string, Record<string, unknown>> };
   const dest = destination ?? { type: 'folder', path: outbox };

@@ -6,19 +6,10 @@
 import { existsSync, promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { ROOT, createWorkspace, killAllDaemons, parseLogs, singleOrderCsv, waitFor, wharf, type Workspace } from '../helpers/e2e.js';
+import { describe, expect, it } from 'vitest';
+import { ROOT, parseLogs, singleOrderCsv, waitFor, wharf, workspacesPerTest } from '../helpers/e2e.js';
 
-const workspaces: Workspace[] = [];
-async function workspace(...args: Parameters<typeof createWorkspace>): Promise<Workspace> {
-  const ws = await createWorkspace(...args);
-  workspaces.push(ws);
-  return ws;
-}
-afterEach(async () => {
-  await killAllDaemons();
-  await Promise.all(workspaces.splice(0).map((w) => w.dispose()));
-});
+const workspace = workspacesPerTest();
 
 interface Notices {
   notices: { kind: string; file: string; message: string; channel: string }[];

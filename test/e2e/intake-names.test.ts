@@ -6,19 +6,11 @@
  */
 import { existsSync, lstatSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
-import { createWorkspace, orderFileName, parseLogs, singleOrderCsv, type Workspace } from '../helpers/e2e.js';
+import { orderFileName, parseLogs, singleOrderCsv, type Workspace, workspacesPerTest } from '../helpers/e2e.js';
 
-const workspaces: Workspace[] = [];
-async function workspace(...args: Parameters<typeof createWorkspace>): Promise<Workspace> {
-  const ws = await createWorkspace(...args);
-  workspaces.push(ws);
-  return ws;
-}
-afterEach(async () => {
-  await Promise.all(workspaces.splice(0).map((w) => w.dispose()));
-});
+const workspace = workspacesPerTest();
 
 interface Notice { kind: string; file: string; message: string }
 async function notices(ws: Workspace): Promise<Notice[]> {

@@ -6,22 +6,10 @@
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import {
-  CHANNEL, MERCHANT, SAMPLES, asReportEntry, canonicalOrder, createWorkspace, expectedErrors, expectedRecords, isDateTime,
-  killAllDaemons, orderFileName, type ReportEntry, type Workspace,
-} from '../helpers/e2e.js';
+import { describe, expect, it } from 'vitest';
+import { CHANNEL, MERCHANT, SAMPLES, asReportEntry, canonicalOrder, expectedErrors, expectedRecords, isDateTime, orderFileName, type ReportEntry, type Workspace, workspacesPerTest } from '../helpers/e2e.js';
 
-const workspaces: Workspace[] = [];
-async function workspace(...args: Parameters<typeof createWorkspace>): Promise<Workspace> {
-  const ws = await createWorkspace(...args);
-  workspaces.push(ws);
-  return ws;
-}
-afterEach(async () => {
-  await killAllDaemons();
-  await Promise.all(workspaces.splice(0).map((w) => w.dispose()));
-});
+const workspace = workspacesPerTest();
 
 const DAY = /^\d{4}-\d{2}-\d{2}$/;
 

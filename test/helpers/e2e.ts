@@ -9,6 +9,7 @@ import { existsSync, promises as fs, readdirSync, readFileSync, renameSync, stat
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { afterEach } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 
 export const ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -490,4 +491,21 @@ export function orderFileName(externalId: string, cancel = false, merchant = MER
 export function singleOrderCsv(orderNumber: string): string {
   const [header, row] = readFileSync(path.join(SAMPLES, 'orders-semicolon.csv'), 'utf8').replace(/^\uFEFF/, '').split('\n');
   return `${header}\n${row!.replace('WEB-10421', orderNumber)}\n`;
+}
+
+/**
+ * For a test file: registers an `afterEach` that stops every daemon and removes the workspaces made
+ * through the returned function during that test.
+ */
+export function workspacesPerTest(): (...args: Parameters<typeof createWorkspace>) => Promise<Workspace> {
+  const made: Workspace[] = [];
+  afterEach(async () => {
+    await killAllDaemons();
+    await Promise.all(made.splice(0).map((w) => w.dispose()));
+  });
+  return async (...args) => {
+    const ws = await createWorkspace(...args);
+    made.push(ws);
+    return ws;
+  };
 }
