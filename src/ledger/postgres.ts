@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { WharfError } from '../errors.js';
 import type {
-  ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, RecordWrite, StockLevel, Store,
+  ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, RecordWrite, StockKey, StockLevel, StockWrite, Store,
 } from './store.js';
 import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf } from './sql.js';
 import { Mutex } from './mutex.js';
@@ -280,24 +280,56 @@ export class PostgresStore implements Store {
           .map((r) => JSON.parse(String(r.body)) as Record<string, unknown>),
       productExists: async (merchant, sku) =>
         (await q(`SELECT 1 FROM records WHERE kind = 'product' AND merchant = $1 AND body::json->>'sku' = $2 LIMIT 1`, [merchant, sku])).rows.length > 0,
-      getStock: async (k) => {
-        const r = (await q('SELECT * FROM stock WHERE merchant = $1 AND sku = $2 AND location = $3 FOR UPDATE', [k.merchant, k.sku, k.location])).rows[0];
-        return r ? toStockState(r) : undefined;
+      // One statement per batch (unnest of column arrays), not one round trip per level.
+      getStocks: async (keys) => {
+        if (keys.length === 0) return [];
+        // ORDER BY: two instances lock overlapping batches in the same order (no deadlock between them).
+        const r = await q(
+          `SELECT s.* FROM stock s JOIN unnest($1::text[], $2::text[], $3::text[]) AS k(merchant, sku, location)
+             ON s.merchant = k.merchant AND s.sku = k.sku AND s.location = k.location
+           ORDER BY s.merchant, s.sku, s.location FOR UPDATE OF s`,
+          [keys.map((k) => k.merchant), keys.map((k) => k.sku), keys.map((k) => k.location)],
+        );
+        return r.rows.map(toStockState);
       },
       // As insertRecord: a row another instance inserted first makes this one wait, then do nothing.
-      insertStock: async (l, recordNo) =>
-        (await q(
-          `INSERT INTO stock (merchant, sku, location, quantity, ean, as_of, file_id, seen_file_id, seen_record_no, updated_at)
-           VALUES ($1,$2,$3,$4,$5,$6,$7,$7,$8,$9) ON CONFLICT DO NOTHING RETURNING sku`,
-          [l.merchant, l.sku, l.location, l.quantity, l.ean, l.asOf, fileId, recordNo, now()],
-        )).rowCount === 1,
-      touchStock: async (k, recordNo, l) => {
-        if (l) {
-          await q('UPDATE stock SET quantity = $1, ean = $2, as_of = $3, file_id = $4, seen_file_id = $4, seen_record_no = $5, updated_at = $6 WHERE merchant = $7 AND sku = $8 AND location = $9',
-            [l.quantity, l.ean, l.asOf, fileId, recordNo, now(), k.merchant, k.sku, k.location]);
-        } else {
-          await q('UPDATE stock SET seen_file_id = $1, seen_record_no = $2 WHERE merchant = $3 AND sku = $4 AND location = $5', [fileId, recordNo, k.merchant, k.sku, k.location]);
+      writeStock: async (writes) => {
+        const t = now();
+        const cols = (ws: StockWrite[]) => {
+          const levels = ws.map((w) => (w.op === 'seen' ? { ...w.key, quantity: 0, ean: null, asOf: '' } : w.level));
+          return [levels.map((l) => l.merchant), levels.map((l) => l.sku), levels.map((l) => l.location), levels.map((l) => l.quantity),
+            levels.map((l) => l.ean), levels.map((l) => l.asOf), ws.map((w) => w.recordNo)];
+        };
+        const unnest = 'unnest($1::text[], $2::text[], $3::text[], $4::int[], $5::text[], $6::text[], $7::int[]) AS u(merchant, sku, location, quantity, ean, as_of, record_no)';
+        const inserts = writes.filter((w) => w.op === 'insert');
+        const sets = writes.filter((w) => w.op === 'set');
+        const seen = writes.filter((w) => w.op === 'seen');
+        const lost: StockKey[] = [];
+        if (inserts.length > 0) {
+          const done = await q(
+            `INSERT INTO stock (merchant, sku, location, quantity, ean, as_of, file_id, seen_file_id, seen_record_no, updated_at)
+             SELECT u.merchant, u.sku, u.location, u.quantity, u.ean, u.as_of, $8, $8, u.record_no, $9 FROM ${unnest}
+             ON CONFLICT DO NOTHING RETURNING merchant, sku, location`,
+            [...cols(inserts), fileId, t],
+          );
+          const written = new Set(done.rows.map((r) => `${String(r.merchant)}\u0000${String(r.sku)}\u0000${String(r.location)}`));
+          for (const w of inserts) if (w.op === 'insert' && !written.has(`${w.level.merchant}\u0000${w.level.sku}\u0000${w.level.location}`)) lost.push(w.level);
         }
+        if (sets.length > 0) {
+          await q(
+            `UPDATE stock s SET quantity = u.quantity, ean = u.ean, as_of = u.as_of, file_id = $8, seen_file_id = $8, seen_record_no = u.record_no, updated_at = $9
+             FROM ${unnest} WHERE s.merchant = u.merchant AND s.sku = u.sku AND s.location = u.location`,
+            [...cols(sets), fileId, t],
+          );
+        }
+        if (seen.length > 0) {
+          await q(
+            `UPDATE stock s SET seen_file_id = $8, seen_record_no = u.record_no
+             FROM ${unnest} WHERE s.merchant = u.merchant AND s.sku = u.sku AND s.location = u.location`,
+            [...cols(seen), fileId],
+          );
+        }
+        return lost;
       },
       zeroUnlistedStock: async (merchant, locations, asOf) =>
         (await q(

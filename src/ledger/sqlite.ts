@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { WharfError } from '../errors.js';
 import type {
-  ChannelStatus, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, StockLevel, StockState, Store,
+  ChannelStatus, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
 import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf } from './sql.js';
 import { Mutex } from './mutex.js';
@@ -144,22 +144,37 @@ export class SqliteStore implements Store {
           .map((r) => JSON.parse(r.body) as Record<string, unknown>),
       productExists: async (merchant, sku) =>
         this.stmt(`SELECT 1 FROM records WHERE kind = 'product' AND merchant = ? AND json_extract(body, '$.sku') = ? LIMIT 1`).get(merchant, sku) !== undefined,
-      getStock: async (k) => {
-        const r = this.stmt('SELECT * FROM stock WHERE merchant = ? AND sku = ? AND location = ?').get(k.merchant, k.sku, k.location) as Row | undefined;
-        return r ? toStockState(r) : undefined;
+      // better-sqlite3 is synchronous: a batch is one pass of prepared statements, with no await per level.
+      getStocks: async (keys) => {
+        const get = this.stmt('SELECT * FROM stock WHERE merchant = ? AND sku = ? AND location = ?');
+        const held: StockState[] = [];
+        for (const k of keys) {
+          const r = get.get(k.merchant, k.sku, k.location) as Row | undefined;
+          if (r) held.push(toStockState(r));
+        }
+        return held;
       },
-      insertStock: async (l, recordNo) =>
-        this.stmt(
+      writeStock: async (writes) => {
+        const insert = this.stmt(
           `INSERT INTO stock (merchant, sku, location, quantity, ean, as_of, file_id, seen_file_id, seen_record_no, updated_at)
            VALUES (?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING`,
-        ).run(l.merchant, l.sku, l.location, l.quantity, l.ean, l.asOf, fileId, fileId, recordNo, now()).changes === 1,
-      touchStock: async (k, recordNo, l) => {
-        if (l) {
-          this.stmt('UPDATE stock SET quantity = ?, ean = ?, as_of = ?, file_id = ?, seen_file_id = ?, seen_record_no = ?, updated_at = ? WHERE merchant = ? AND sku = ? AND location = ?')
-            .run(l.quantity, l.ean, l.asOf, fileId, fileId, recordNo, now(), k.merchant, k.sku, k.location);
-        } else {
-          this.stmt('UPDATE stock SET seen_file_id = ?, seen_record_no = ? WHERE merchant = ? AND sku = ? AND location = ?').run(fileId, recordNo, k.merchant, k.sku, k.location);
+        );
+        const set = this.stmt('UPDATE stock SET quantity = ?, ean = ?, as_of = ?, file_id = ?, seen_file_id = ?, seen_record_no = ?, updated_at = ? WHERE merchant = ? AND sku = ? AND location = ?');
+        const seen = this.stmt('UPDATE stock SET seen_file_id = ?, seen_record_no = ? WHERE merchant = ? AND sku = ? AND location = ?');
+        const t = now();
+        const lost: StockKey[] = [];
+        for (const w of writes) {
+          if (w.op === 'insert') {
+            const l = w.level;
+            if (insert.run(l.merchant, l.sku, l.location, l.quantity, l.ean, l.asOf, fileId, fileId, w.recordNo, t).changes !== 1) lost.push(l);
+          } else if (w.op === 'set') {
+            const l = w.level;
+            set.run(l.quantity, l.ean, l.asOf, fileId, fileId, w.recordNo, t, l.merchant, l.sku, l.location);
+          } else {
+            seen.run(fileId, w.recordNo, w.key.merchant, w.key.sku, w.key.location);
+          }
         }
+        return lost;
       },
       zeroUnlistedStock: async (merchant, locations, asOf) => {
         const zero = this.stmt(

@@ -102,6 +102,18 @@ export interface StockState extends StockLevel {
   seenRecordNo: number;
 }
 
+/**
+ * One stock write of an intake batch (IntakeTx.writeStock); `recordNo` is the record of this file
+ * that listed the level (kept as seen_file_id / seen_record_no, to tell a SKU listed twice):
+ * - `insert`: a level the ledger does not hold;
+ * - `set`: replaces quantity, EAN and asOf of a held level;
+ * - `seen`: only notes the listing (the held level is newer and stays).
+ */
+export type StockWrite =
+  | { op: 'insert'; level: StockLevel; recordNo: number }
+  | { op: 'set'; level: StockLevel; recordNo: number }
+  | { op: 'seen'; key: StockKey; recordNo: number };
+
 /** One delivery owed to a destination; the body is the record's canonical JSON text at this moment. */
 export interface OutboxWrite {
   destination: string;
@@ -140,18 +152,18 @@ export interface IntakeTx {
   recordBody(id: string): Promise<Record<string, unknown> | undefined>;
   /** Whether this merchant's catalogue (product records of any channel) holds `sku`. */
   productExists(merchant: string, sku: string): Promise<boolean>;
-  /** The stored level, if any. PostgreSQL locks the row until this intake ends (as `getRecord`). */
-  getStock(key: StockKey): Promise<StockState | undefined>;
   /**
-   * Inserts a level listed by record `recordNo` of this file. False when it exists already (on
-   * PostgreSQL: another instance inserted it meanwhile); read it again with `getStock`.
+   * The stored levels of `keys` (those the ledger holds, in no particular order). PostgreSQL locks
+   * their rows until this intake ends (as `getRecord`), in key order.
    */
-  insertStock(level: StockLevel, recordNo: number): Promise<boolean>;
+  getStocks(keys: readonly StockKey[]): Promise<StockState[]>;
   /**
-   * Notes that record `recordNo` of this file listed the level; with `level`, also replaces quantity,
-   * EAN and asOf (without: the ledger's level was newer and stays).
+   * Writes one batch of levels listed by this file, as `writes` says (see StockWrite), in one
+   * statement per kind of write. Returns the keys of `insert`s that found the level present already (on
+   * PostgreSQL: another instance inserted it meanwhile): nothing was written for them; read them
+   * again with `getStocks` and decide again.
    */
-  touchStock(key: StockKey, recordNo: number, level?: StockLevel): Promise<void>;
+  writeStock(writes: readonly StockWrite[]): Promise<StockKey[]>;
   /**
    * A full report's absent SKUs: sets to 0 (asOf `asOf`) the merchant's non-zero levels at `locations`
    * that this file did not list and whose asOf is not after `asOf`. Returns how many it set.

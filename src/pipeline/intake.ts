@@ -6,7 +6,7 @@ import type { InputMapping } from '../mapping/types.js';
 import type { FileInfo, Store } from '../ledger/store.js';
 import type { Batch } from './ports.js';
 import { checkRecord, recordKey, type MerchantRule } from './records.js';
-import { DEFAULT_ROUTING, FileRouter, type RoutingPolicy } from './routing.js';
+import { DEFAULT_ROUTING, FileRouter, type RouteResult, type RoutingPolicy } from './routing.js';
 import { writeFileAtomic } from '../transports/folder/atomic.js';
 import { ErrorCollector, describeImport, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
 
@@ -156,6 +156,22 @@ export async function processBatch(batch: Batch, policy: IntakePolicy, deps: Int
     // Allowed but worth knowing (e.g. optional columns the header lacks, so those fields are left out):
     // carried on the file's one info line, never a line per order and never dropped.
     const notes: string[] = [];
+    /** Counts one routed record; a record that contradicts the ledger is reported like a mapping error. */
+    const settle = (recordNo: number, line: number | undefined, outcome: RouteResult, id: unknown): void => {
+      if (typeof outcome === 'object') {
+        // Well-formed but contradicting the ledger (unknown order, over-shipped, listed twice): like a mapping error.
+        invalid++;
+        for (const p of outcome.invalid) addError({ record: recordNo, ...(line !== undefined ? { line } : {}), field: p.path, message: p.message });
+        return;
+      }
+      imported++;
+      if (outcome === 'duplicate') {
+        duplicates++;
+        log.debug({ record: recordNo, id }, 'duplicate record: already in the ledger; not sent again');
+      } else if (outcome === 'cancellation') cancellations++;
+      else if (outcome === 'new' || outcome === 'updated' || (outcome === 'stored' && mapping.kind === 'product')) fresh++;
+      else stored++; // an order cancelled before it was ever sent (nothing owed), a stock level, a shipment
+    };
     try {
       const notice = (message: string) => {
         if (notes.length < 5) notes.push(message);
@@ -164,6 +180,8 @@ export async function processBatch(batch: Batch, policy: IntakePolicy, deps: Int
         read++;
         const { canonical, problems } = checkRecord(mapping.kind, rec, provenance, policy.merchantOf);
         if (!canonical) {
+          // Queued stock levels first: the report lists errors in record order.
+          for (const s of await router.flushStock<number | undefined>()) settle(s.recordNo, s.tag, s.result, '');
           invalid++;
           const externalId = typeof rec.value?.externalId === 'string' ? rec.value.externalId : rec.externalId;
           for (const p of problems) addError({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), ...(externalId ? { externalId } : {}), field: p.path, message: p.message });
@@ -181,21 +199,15 @@ export async function processBatch(batch: Batch, policy: IntakePolicy, deps: Int
             continue;
           }
         }
-        const outcome = await router.route({ kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: String(canonical.merchant ?? batch.merchant), channel: batch.channel, body: canonical, recordNo: rec.recordNo });
-        if (typeof outcome === 'object') {
-          // Well-formed but contradicting the ledger (unknown order, over-shipped, listed twice): like a mapping error.
-          invalid++;
-          for (const p of outcome.invalid) addError({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), field: p.path, message: p.message });
+        const routed = { kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: String(canonical.merchant ?? batch.merchant), channel: batch.channel, body: canonical, recordNo: rec.recordNo };
+        if (mapping.kind === 'stock') {
+          // Stock levels are decided and written in batches; their outcomes come back a batch at a time.
+          for (const s of await router.queueStock(routed, rec.line)) settle(s.recordNo, s.tag, s.result, routed.id);
           continue;
         }
-        imported++;
-        if (outcome === 'duplicate') {
-          duplicates++;
-          log.debug({ record: rec.recordNo, id: canonical.id ?? recordKey(mapping.kind, canonical) }, 'duplicate record: already in the ledger; not sent again');
-        } else if (outcome === 'cancellation') cancellations++;
-        else if (outcome === 'new' || outcome === 'updated' || (outcome === 'stored' && mapping.kind === 'product')) fresh++;
-        else stored++; // an order cancelled before it was ever sent (nothing owed), a stock level, a shipment
+        settle(rec.recordNo, rec.line, await router.route(routed), canonical.id ?? routed.id);
       }
+      for (const s of await router.flushStock<number | undefined>()) settle(s.recordNo, s.tag, s.result, '');
       await router.finish(invalid);
       // Size, mtime (and inode) re-checked after reading, just before the commit: a writer that stalled
       // longer than minAge and went on meanwhile must not get half its file imported.

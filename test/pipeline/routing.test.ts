@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store, StoredRecord } from '../../src/ledger/store.js';
-import { DEFAULT_ROUTING, FileRouter, WAREHOUSE_ORDERS, decideOrder, decideProduct, shipmentExportDestination, type RouteResult, type RoutingPolicy } from '../../src/pipeline/routing.js';
+import { DEFAULT_ROUTING, FileRouter, STOCK_BATCH, WAREHOUSE_ORDERS, decideOrder, decideProduct, shipmentExportDestination, type RouteResult, type RoutingPolicy } from '../../src/pipeline/routing.js';
 import { describeImport } from '../../src/pipeline/report.js';
 import { backends, fileInfo, importFile, order, type Harness } from '../helpers/ledgers.js';
 import { createPgSchema } from '../helpers/pg.js';
@@ -44,6 +44,32 @@ async function report(store: Store, p: RoutingPolicy, records: StoredRecord[], r
   }
   return { outcomes, tally: router.tally, fileId: tx.fileId };
 }
+
+/**
+ * One stock report through a FileRouter as intake takes it: levels queued (queueStock), decided and
+ * written STOCK_BATCH at a time, the rest at the end (flushStock); committed. Outcomes by record number.
+ */
+async function queuedReport(store: Store, p: RoutingPolicy, records: StoredRecord[], receivedAt = '2026-11-27T12:00:00Z') {
+  const tx = await store.beginIntake(fileInfo({ merchant: '@warehouse', channel: 'main' }));
+  const router = new FileRouter(tx, p, receivedAt);
+  const outcomes = new Map<number, RouteResult>();
+  const order: number[] = [];
+  try {
+    for (const r of records) for (const s of await router.queueStock(r, r.recordNo)) { outcomes.set(s.recordNo, s.result); order.push(s.tag); }
+    for (const s of await router.flushStock<number>()) { outcomes.set(s.recordNo, s.result); order.push(s.tag); }
+    const invalid = [...outcomes.values()].filter((o) => typeof o === 'object').length;
+    await router.finish(invalid);
+    await tx.commit({ status: invalid ? 'partial' : 'imported', records: records.length - invalid, duplicates: 0, invalid });
+  } catch (err) {
+    await tx.rollback();
+    throw err;
+  }
+  return { outcomes, order, tally: router.tally };
+}
+
+/** `n` levels of SKUs S00001… at AMS, record numbers 1…n. */
+const many = (n: number, quantity: (i: number) => number, asOf: string) =>
+  Array.from({ length: n }, (_, k) => level(`S${String(k + 1).padStart(5, '0')}`, quantity(k + 1), { warehouse: 'AMS', asOf, recordNo: k + 1 }));
 
 const levels = async (store: Store) => (await store.stockPage('acme', undefined, 100)).map((l) => `${l.sku}@${l.location}=${l.quantity}`);
 const messages = (o: RouteResult) => (typeof o === 'object' ? o.invalid.map((p) => `${p.path}: ${p.message}`) : []);
@@ -211,6 +237,38 @@ describe.each(backends)('routing against the ledger: $name', (backend) => {
     expect(messages(r.outcomes[1]!)).toEqual([expect.stringMatching(/^sku: SKU "Z" is not in the catalogue of merchant acme; add the product first/)]);
   });
 
+  it('stock in batches: outcomes per record in record order; a SKU listed twice within a batch and across batches is an error; older, unchanged, updated and absent zero as one at a time', async () => {
+    const n = 2 * STOCK_BATCH + 500;
+    const first = await queuedReport(store, policy(), many(n, (i) => i % 7, '2026-11-27T06:00:00Z'));
+    expect(first.order).toEqual(Array.from({ length: n }, (_, k) => k + 1));
+    expect(first.tally).toEqual({ 'stock-updated': n });
+    // The second report: record 5 again at record 9 (same batch), record 10 again at n (a later batch),
+    // S00020 counted earlier than the ledger (kept), S00001 with a new quantity, the rest unchanged;
+    // it leaves out S00030 (full, absent zero: set to 0).
+    const recs = many(n, (i) => i % 7, '2026-11-27T07:00:00Z').filter((r) => r.recordNo !== 30);
+    recs[0] = level('S00001', 99, { warehouse: 'AMS', asOf: '2026-11-27T07:00:00Z', recordNo: 1 });
+    recs[8] = level('S00005', 1, { warehouse: 'AMS', asOf: '2026-11-27T07:00:00Z', recordNo: 9 });
+    recs[19] = level('S00020', 50, { warehouse: 'AMS', asOf: '2026-11-27T05:00:00Z', recordNo: 20 });
+    recs[recs.length - 1] = level('S00010', 2, { warehouse: 'AMS', asOf: '2026-11-27T07:00:00Z', recordNo: n });
+    const second = await queuedReport(store, policy({ stock: { mode: 'full', absent: 'zero' } }), recs);
+    expect(messages(second.outcomes.get(9)!)).toEqual(['sku: SKU "S00005" at location "AMS" is listed twice in this report (records 5 and 9); keep one line per SKU and location']);
+    expect(messages(second.outcomes.get(n)!)).toEqual([`sku: SKU "S00010" at location "AMS" is listed twice in this report (records 10 and ${n}); keep one line per SKU and location`]);
+    expect(second.outcomes.get(1)).toBe('stock-updated');
+    expect(second.outcomes.get(20)).toBe('stock-older');
+    expect(second.outcomes.get(2)).toBe('stock-unchanged');
+    expect(second.tally).toEqual({ 'stock-updated': 1, 'stock-older': 1, 'stock-unchanged': n - 1 - 4 });
+    // Invalid records: nothing is zeroed (S00030 stays); the valid levels are written.
+    const all = await store.stockPage('acme', undefined, n);
+    expect(all).toHaveLength(n);
+    const q = (sku: string) => all.find((l) => l.sku === sku);
+    expect([q('S00001')?.quantity, q('S00005')?.quantity, q('S00020')?.quantity, q('S00030')?.quantity]).toEqual([99, 5, 20 % 7, 30 % 7]);
+    expect(q('S00020')?.asOf).toBe('2026-11-27T06:00:00.000Z');
+    // A clean full report without S00030 sets it to 0.
+    const third = await queuedReport(store, policy({ stock: { mode: 'full', absent: 'zero' } }), many(n, (i) => i % 7, '2026-11-27T08:00:00Z').filter((r) => r.recordNo !== 30));
+    expect(third.tally['stock-zeroed']).toBe(1);
+    expect((await store.stockPage('acme', { sku: 'S00029', location: 'AMS' }, 1))[0]).toMatchObject({ sku: 'S00030', quantity: 0, asOf: '2026-11-27T08:00:00.000Z' });
+  });
+
   it('stock: keyset pages in (sku, location) order, bytewise', async () => {
     await report(store, policy(), ['b', 'B', 'a', 'A'].flatMap((sku, i) => [level(sku, i, { warehouse: 'Y', recordNo: 2 * i }), level(sku, i, { warehouse: 'X', recordNo: 2 * i + 1 })]));
     const page1 = await store.stockPage('acme', undefined, 3);
@@ -269,6 +327,23 @@ describe.each(backends)('routing against the ledger: $name', (backend) => {
 });
 
 describe('routing on PostgreSQL: several instances', () => {
+  it('two instances writing the same batches of stock levels at once: every level once, each record decided once', async () => {
+    const schema = await createPgSchema();
+    const [a, b] = await Promise.all([PostgresStore.connect(schema.url), PostgresStore.connect(schema.url)]);
+    try {
+      const n = STOCK_BATCH + 300;
+      const recs = many(n, (i) => i % 5, '2026-11-27T06:00:00Z');
+      const [ra, rb] = await Promise.all([queuedReport(a, policy(), recs), queuedReport(b, policy(), recs)]);
+      // One instance inserted each level, the other (having waited for its commit) found it unchanged.
+      for (let r = 1; r <= n; r++) expect([ra.outcomes.get(r), rb.outcomes.get(r)].sort()).toEqual(['stock-unchanged', 'stock-updated']);
+      expect(await schema.query('SELECT COUNT(*)::int AS n, SUM(quantity)::int AS q FROM stock')).toEqual([{ n, q: recs.reduce((t, r) => t + Number(r.body.quantity), 0) }]);
+    } finally {
+      await a.close();
+      await b.close();
+      await schema.drop();
+    }
+  });
+
   it('two instances reporting the same shipment and the same stock level at once: one shipment row, one level', async () => {
     const schema = await createPgSchema();
     const [a, b] = await Promise.all([PostgresStore.connect(schema.url), PostgresStore.connect(schema.url)]);
