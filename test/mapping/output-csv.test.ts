@@ -36,6 +36,20 @@ describe('CSV output dialect: delimiter, quote, header, CRLF, BOM', () => {
   });
 });
 
+describe('CSV output in chunks of rows', () => {
+  it('a file of more rows than one chunk holds every row once, in order, quoted per cell; a refused cell after a chunk still names its record', async () => {
+    const records = Array.from({ length: 1000 }, (_, i) => stock(`S${i}`, i, { warehouse: i % 3 === 0 ? 'A;B "x"' : 'AMS' }));
+    const out = bytes();
+    const counts = await stockCsv('{ delimiter: ";", formulaGuard: false }').render(records, out.stream);
+    const expected = ['SKU;Qty;Where', ...records.map((r, i) => `S${i};${i};${i % 3 === 0 ? '"A;B ""x"""' : 'AMS'}`)].join('\n');
+    expect(out.buffer().toString('utf8')).toBe(`${expected}\n`);
+    expect(counts).toEqual({ records: 1000, rows: 1000 });
+    const err = await stockCsv('{ encoding: iso-8859-1 }').render([...records.slice(0, 700), stock('B', 1, { warehouse: '€' })], bytes().stream).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WharfError);
+    expect((err as WharfError).message).toMatch(/record 701/);
+  });
+});
+
 describe('CSV output encodings (iconv-lite)', () => {
   it('utf-8 is the default', async () => {
     const out = bytes();
