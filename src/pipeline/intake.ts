@@ -202,7 +202,7 @@ export async function processBatch(batch: Batch, policy: IntakePolicy, deps: Int
         const routed = { kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: String(canonical.merchant ?? batch.merchant), channel: batch.channel, body: canonical, recordNo: rec.recordNo };
         if (mapping.kind === 'stock') {
           // Stock levels are decided and written in batches; their outcomes come back a batch at a time.
-          for (const s of await router.queueStock(routed, rec.line)) settle(s.recordNo, s.tag, s.result, routed.id);
+          if (router.queueStock(routed, rec.line)) for (const s of await router.flushStock<number | undefined>()) settle(s.recordNo, s.tag, s.result, '');
           continue;
         }
         settle(rec.recordNo, rec.line, await router.route(routed), canonical.id ?? routed.id);

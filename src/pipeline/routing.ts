@@ -166,7 +166,7 @@ export class FileRouter {
   private async decide(rec: StoredRecord): Promise<RouteResult> {
     if (rec.kind === 'stock') {
       // A batch of one (intake queues stock levels with queueStock instead); tallied in flushStock.
-      await this.queueStock(rec, undefined);
+      this.queueStock(rec, undefined);
       return (await this.flushStock<undefined>())[0]!.result;
     }
     const body = JSON.stringify(rec.body);
@@ -185,13 +185,14 @@ export class FileRouter {
   }
 
   /**
-   * Queues a stock level (kept per (merchant, SKU, location) with its asOf); every STOCK_BATCH levels
-   * the queue is decided and written as one batch (IntakeTx.getStocks, then writeStock), and the
-   * outcomes of that batch are returned (in record order; `tag` is handed back as given, e.g. the
-   * record's line). An older report does not overwrite a newer level; the same SKU and location twice
-   * in one report is a record error. Call `flushStock` after the last record, before `finish`.
+   * Queues a stock level (kept per (merchant, SKU, location) with its asOf) for the next batch; `tag`
+   * is handed back with its outcome (e.g. the record's line). Returns true when STOCK_BATCH levels are
+   * queued: then call `flushStock`, which decides and writes them as one batch (IntakeTx.getStocks,
+   * then writeStock). An older report does not overwrite a newer level; the same SKU and location
+   * twice in one report is a record error. Call `flushStock` after the last record, before `finish`.
+   * Synchronous: no promise per level.
    */
-  async queueStock<T>(rec: StoredRecord, tag: T): Promise<SettledStock<T>[]> {
+  queueStock<T>(rec: StoredRecord, tag: T): boolean {
     const b = rec.body;
     // A plain literal: `{ ...key, quantity }` took V8's slow object-spread path, a measurable share of intake.
     const level: StockLevel = {
@@ -203,10 +204,10 @@ export class FileRouter {
       asOf: this.isoOf(typeof b.asOf === 'string' ? b.asOf : this.receivedAt),
     };
     this.pending.push({ level, recordNo: rec.recordNo, tag });
-    return this.pending.length >= STOCK_BATCH ? this.flushStock<T>() : [];
+    return this.pending.length >= STOCK_BATCH;
   }
 
-  /** Decides and writes the queued stock levels; returns their outcomes in record order. */
+  /** Decides and writes the queued stock levels as one batch; returns their outcomes in record order. */
   async flushStock<T>(): Promise<SettledStock<T>[]> {
     const queued = this.pending as QueuedStock<T>[];
     this.pending = [];

@@ -5,7 +5,7 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { Store, StoredRecord } from '../../src/ledger/store.js';
-import { DEFAULT_ROUTING, FileRouter, STOCK_BATCH, WAREHOUSE_ORDERS, decideOrder, decideProduct, shipmentExportDestination, type RouteResult, type RoutingPolicy } from '../../src/pipeline/routing.js';
+import { DEFAULT_ROUTING, FileRouter, STOCK_BATCH, WAREHOUSE_ORDERS, decideOrder, decideProduct, shipmentExportDestination, type RouteResult, type RoutingPolicy, type SettledStock } from '../../src/pipeline/routing.js';
 import { describeImport } from '../../src/pipeline/report.js';
 import { backends, fileInfo, importFile, order, type Harness } from '../helpers/ledgers.js';
 import { createPgSchema } from '../helpers/pg.js';
@@ -55,8 +55,9 @@ async function queuedReport(store: Store, p: RoutingPolicy, records: StoredRecor
   const outcomes = new Map<number, RouteResult>();
   const order: number[] = [];
   try {
-    for (const r of records) for (const s of await router.queueStock(r, r.recordNo)) { outcomes.set(s.recordNo, s.result); order.push(s.tag); }
-    for (const s of await router.flushStock<number>()) { outcomes.set(s.recordNo, s.result); order.push(s.tag); }
+    const take = (settled: SettledStock<number>[]) => settled.forEach((s) => { outcomes.set(s.recordNo, s.result); order.push(s.tag); });
+    for (const r of records) if (router.queueStock(r, r.recordNo)) take(await router.flushStock<number>());
+    take(await router.flushStock<number>());
     const invalid = [...outcomes.values()].filter((o) => typeof o === 'object').length;
     await router.finish(invalid);
     await tx.commit({ status: invalid ? 'partial' : 'imported', records: records.length - invalid, duplicates: 0, invalid });
