@@ -9,6 +9,10 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { silentLogger } from '../../src/log.js';
 import { SqliteStore } from '../../src/ledger/sqlite.js';
+import { PostgresStore } from '../../src/ledger/postgres.js';
+import type { Store } from '../../src/ledger/store.js';
+import { STOCK_BATCH } from '../../src/pipeline/routing.js';
+import { createPgSchema } from '../helpers/pg.js';
 import { processBatch } from '../../src/pipeline/intake.js';
 import { batchOfFile } from '../../src/sources/batch.js';
 import type { ReadyFile } from '../../src/pipeline/ports.js';
@@ -33,7 +37,7 @@ async function pollOne(source: FolderSource): Promise<ReadyFile> {
 }
 
 /** Drops `text` as `name` into a fresh folder channel of merchant demo and runs it through intake. */
-async function intake(store: SqliteStore, root: string, channel: string, mapping: string, name: string, text: string) {
+async function intake(store: Store, root: string, channel: string, mapping: string, name: string, text: string) {
   const inbox = path.join(root, channel);
   await fs.mkdir(inbox, { recursive: true });
   const source = new FolderSource({ merchant: 'demo', channel, logger: silentLogger(), watch: false, config: { type: 'folder', path: inbox, files: [{ pattern: '*.csv', mapping }], minAge: 0 } });
@@ -91,6 +95,41 @@ describe('intake with routing record errors', () => {
       expect(again.result.counts).toBe('0 shipments, 1 duplicate');
     } finally {
       await store.close();
+    }
+  });
+});
+
+describe.each([
+  { name: 'SQLite', open: async (root: string) => ({ store: new SqliteStore(path.join(root, 'ledger.sqlite')) as Store, drop: async () => {} }) },
+  {
+    name: 'PostgreSQL',
+    open: async () => {
+      const schema = await createPgSchema();
+      return { store: (await PostgresStore.connect(schema.url)) as Store, drop: () => schema.drop() };
+    },
+  },
+])('intake of a stock report larger than one batch: $name', ({ open }) => {
+  it('errors of mapping and of routing (listed twice, across batches) are reported in record order; every valid level is written once', async () => {
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-routing-'));
+    dirs.push(root);
+    const { store, drop } = await open(root);
+    try {
+      const n = 2 * STOCK_BATCH + 400;
+      const rows = Array.from({ length: n }, (_, k) => `S${String(k + 1).padStart(5, '0')};;${(k + 1) % 9};AMS;2026-11-27 06:00:00`);
+      rows[STOCK_BATCH + 199] = 'S00005;;1;AMS;2026-11-27 06:00:00'; // record 1200 lists S00005 (record 5) again, in another batch
+      rows[499] = 'S00500;;-1;AMS;2026-11-27 06:00:00'; // a mapping error while record 11's error is still queued
+      rows[n - 1] = `S${String(n).padStart(5, '0')};;-2;AMS;2026-11-27 06:00:00`; // and one at the end
+      rows[10] = 'S00005;;3;AMS;2026-11-27 06:00:00'; // record 11 lists S00005 again in the same batch
+      const { result, report } = await intake(store, root, 'reports', 'warehouse-stock-csv', 'stock.csv', `${['ARTICLE;EAN;AVAILABLE;LOCATION;TIMESTAMP', ...rows].join('\n')}\n`);
+      expect(result).toMatchObject({ status: 'partial', invalid: 4, records: n });
+      expect(report!.errors.map((e) => [e.record, e.line, e.field])).toEqual([[11, 12, 'sku'], [500, 501, 'quantity'], [1200, 1201, 'sku'], [n, n + 1, 'quantity']]);
+      expect(report!.errors[2]!.message).toBe('SKU "S00005" at location "AMS" is listed twice in this report (records 5 and 1200); keep one line per SKU and location');
+      const levels = await store.stockPage('demo', undefined, n);
+      expect(levels).toHaveLength(n - 4); // S00011 and S01200 are not in the file (their lines list S00005), S00500 and the last are invalid
+      expect(levels.find((l) => l.sku === 'S00005')?.quantity).toBe(5);
+    } finally {
+      await store.close();
+      await drop();
     }
   });
 });
