@@ -1,6 +1,6 @@
 /**
  * Routing's record errors and counts through real intake: a folder source, the real warehouse report
- * mappings, a SQLite ledger. A stock or shipment record that contradicts the ledger lands in the file's
+ * mappings, a SQLite ledger (the batched stock report also PostgreSQL). A stock or shipment record that contradicts the ledger lands in the file's
  * quarantine report like a mapping error; the log line says what happened to the levels and shipments.
  */
 import { promises as fs } from 'node:fs';
