@@ -19,8 +19,14 @@ export function isReportSource(entry: FileChannelEntry): entry is ReportSourceEn
 export function routingPolicyOf(config: LoadedConfig, entry: FileChannelEntry): RoutingPolicy {
   return {
     shipmentExports: new Set(config.exports.filter((e) => e.kind === 'shipments').map((e) => e.merchant)),
+    shipmentPushes: shipmentPushChannels(config),
     stock: isReportSource(entry) ? entry.stock : DEFAULT_ROUTING.stock,
   };
+}
+
+/** The webshop channels (`<merchant>/<channel>`) with `push.shipments.enabled` (default off). */
+export function shipmentPushChannels(config: LoadedConfig): Set<string> {
+  return new Set(config.channels.filter((c) => (c.config as { push?: { shipments?: { enabled?: boolean } } }).push?.shipments?.enabled === true).map((c) => c.key));
 }
 
 /**
