@@ -24,9 +24,19 @@ export function routingPolicyOf(config: LoadedConfig, entry: FileChannelEntry): 
   };
 }
 
-/** The webshop channels (`<merchant>/<channel>`) with `push.shipments.enabled` (default off). */
+/**
+ * The webshop channels (`<merchant>/<channel>`) with `push.shipments.enabled` (default off), read from
+ * the whole config as written (`raw`): also when the caller narrowed `channels` to one (`wharf sync
+ * @warehouse/<name>`), a shipment still owes its push.
+ */
 export function shipmentPushChannels(config: LoadedConfig): Set<string> {
-  return new Set(config.channels.filter((c) => (c.config as { push?: { shipments?: { enabled?: boolean } } }).push?.shipments?.enabled === true).map((c) => c.key));
+  const out = new Set<string>();
+  for (const [merchant, m] of Object.entries(config.raw.merchants)) {
+    for (const [channel, c] of Object.entries(m.channels)) {
+      if ((c as { push?: { shipments?: { enabled?: boolean } } }).push?.shipments?.enabled === true) out.add(`${merchant}/${channel}`);
+    }
+  }
+  return out;
 }
 
 /**
