@@ -94,7 +94,8 @@ export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: bo
     print(`    last poll ${c.lastPollAt ?? 'never'}, last success ${c.lastOkAt ?? 'never'}${c.inFlight ? `, ${c.inFlight} file(s) settling` : ''}`);
     print(`    files: ${f.imported} imported, ${f.partial} partially imported, ${f.duplicate} duplicate, ${f.quarantined} quarantined; records: ${c.records}, duplicate records: ${c.duplicateRecords}`);
     if (c.lastError && (!c.lastOkAt || (c.lastErrorAt ?? '') > c.lastOkAt)) print(`    LAST ERROR ${c.lastErrorAt}: ${c.lastError}`);
-    if (c.notices) print(`    ${c.notices} file notice(s) below`);
+    const pushNotices = summary.notices.filter((n) => n.merchant === c.merchant && n.channel === c.channel && n.kind.startsWith('push-')).length;
+    if (c.notices - pushNotices > 0) print(`    ${c.notices - pushNotices} file notice(s) below`);
   }
   const fileNotices = summary.notices.filter((n) => !n.kind.startsWith('push-'));
   if (fileNotices.length > 0) {
