@@ -12,10 +12,11 @@ import { testSftpConnection, fetchHostKeyFingerprint } from '../sources/sftp/ind
 import { CliExit, EXIT, cliLogger, config, print, store, type GlobalOptions } from './context.js';
 import { exitFor, usage } from './exit.js';
 import { mapCommand, validateCommand, type PreviewOptions } from './preview.js';
-import { exportStatuses, renderStatus } from './status.js';
+import { exportStatuses, pushStatuses, renderStatus } from './status.js';
 import { retryFiles } from './retry.js';
 import { testFolder } from './folder-check.js';
 import { findExport, syncExport } from './export-sync.js';
+import { findPushChannel, syncPush } from './push-sync.js';
 
 /** The package version (package.json sits two folders above dist/cli/). */
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -131,7 +132,8 @@ program
   .action(async (o: { json?: boolean }) => {
     const cfg = config(globals());
     const ledger = await store(cfg);
-    renderStatus(cfg, await ledger.summary(), Boolean(o.json), await exportStatuses(cfg, ledger));
+    const summary = await ledger.summary();
+    renderStatus(cfg, summary, Boolean(o.json), await exportStatuses(cfg, ledger), await pushStatuses(cfg, ledger, summary));
     await ledger.close();
   });
 
@@ -207,11 +209,20 @@ program
 
 program
   .command('sync <channel>')
-  .argument('[job]', 'orders | products (products: webshop channels only) | stock | shipments (CHANNEL is then a merchant: its export)', 'orders')
-  .description('run one channel job now (orders: one look at the channel and everything ready in it; stock/shipments: the merchant\'s export, written now)')
-  .action(async (name: string, job: string) => {
+  .argument('[job]', 'orders | products (products: webshop channels only) | stock | shipments (a webshop channel merchant/channel: push to the shop; a merchant: its export)', 'orders')
+  .option('--dry-run', 'stock/shipments push: print what would be sent; send and change nothing')
+  .option('--full', 'stock push: push every SKU again, not only the changed ones')
+  .description('run one channel job now (orders: one look at the channel and everything ready in it; stock/shipments: the push to a webshop channel, or the merchant\'s export, now)')
+  .action(async (name: string, job: string, o: { dryRun?: boolean; full?: boolean }) => {
     const cfg = await usableConfig();
     if (job === 'stock' || job === 'shipments') {
+      const push = findPushChannel(cfg, name);
+      if (push.note) process.stderr.write(`wharf: note: ${push.note}\n`);
+      if (push.channel) {
+        await syncPush(cfg, push.channel, job, cliLogger(globals(), cfg.logLevel), o);
+        return;
+      }
+      if (o.dryRun || o.full) throw usage('--dry-run and --full belong to the push to a webshop channel (wharf sync merchant/channel stock|shipments)');
       await syncExport(cfg, findExport(cfg, name, job), cliLogger(globals(), cfg.logLevel));
       return;
     }

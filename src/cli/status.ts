@@ -1,7 +1,12 @@
 import type { LoadedConfig } from '../config/load.js';
 import type { ChannelStatus, ExportRun, LedgerSummary, Store } from '../ledger/store.js';
-import { shipmentExportDestination } from '../pipeline/routing.js';
+import { shipmentExportDestination, shipmentPushDestination } from '../pipeline/routing.js';
 import { exportRuns } from '../schedule/catch-up.js';
+import { nextRuns } from '../schedule/cron.js';
+import { pushSettingsOf } from '../connectors/index.js';
+import type { CommonChannelConfig } from '../config/types.js';
+import { isApiChannelType } from '../daemon/connectors.js';
+import { lastStockRun, type StockRunRecord } from '../push/stock.js';
 import { print } from './context.js';
 
 /** One configured export as `wharf status` shows it. */
@@ -38,8 +43,35 @@ export async function exportStatuses(cfg: LoadedConfig, store: Store, now = new 
   return out;
 }
 
+/** One webshop channel's push as `wharf status` shows it (only channels with a push switched on). */
+export interface PushStatus {
+  channel: string;
+  stock?: { schedule: string; nextRunAt: string | null; lastRun: StockRunRecord | null; unknownSkus: number; refusedSkus: number };
+  shipments?: { schedule: string; nextRunAt: string | null; pending: number; failed: number };
+}
+
+/** The push part of `wharf status`: per webshop channel with `push.*.enabled`, last/next run, pending, failed, unknown SKUs. */
+export async function pushStatuses(cfg: LoadedConfig, store: Store, summary: LedgerSummary, now = new Date()): Promise<PushStatus[]> {
+  const out: PushStatus[] = [];
+  for (const e of cfg.channels) {
+    if (!isApiChannelType(e.config.type)) continue;
+    const s = pushSettingsOf(e.config as CommonChannelConfig);
+    if (!s.stock.enabled && !s.shipments.enabled) continue;
+    const mine = (kind: string) => summary.notices.filter((n) => `${n.merchant}/${n.channel}` === e.key && n.kind === kind).length;
+    const next = (expr: string) => nextRuns(expr, cfg.timezone, now, 1)[0]?.toISOString() ?? null;
+    const p: PushStatus = { channel: e.key };
+    if (s.stock.enabled) p.stock = { schedule: s.schedules.stock, nextRunAt: next(s.schedules.stock), lastRun: (await lastStockRun(store, e.key)) ?? null, unknownSkus: mine('push-unknown-sku'), refusedSkus: mine('push-refused') };
+    if (s.shipments.enabled) {
+      const dest = shipmentPushDestination(e.key);
+      p.shipments = { schedule: s.schedules.shipments, nextRunAt: next(s.schedules.shipments), pending: await store.pendingCount(dest), failed: summary.failedDeliveries.filter((d) => d.destination === dest).length };
+    }
+    out.push(p);
+  }
+  return out;
+}
+
 /** `wharf status`: the ledger summary, with every configured channel listed even before its first poll. */
-export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: boolean, exports: ExportStatus[] = []): void {
+export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: boolean, exports: ExportStatus[] = [], pushes: PushStatus[] = []): void {
   const byKey = new Map(summary.channels.map((c) => [`${c.merchant}/${c.channel}`, c]));
   // Merchant channels, then the warehouse report sources (`@warehouse/<name>`), each with its counts.
   const channels: (ChannelStatus & { type: string })[] = [...cfg.channels, ...cfg.reportSources].map((e) => ({
@@ -50,7 +82,7 @@ export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: bo
     }),
   }));
   if (json) {
-    print(JSON.stringify({ ledger: cfg.ledger.driver, channels, notices: summary.notices, quarantined: summary.quarantined, outbox: summary.outbox, failedDeliveries: summary.failedDeliveries.map(({ body: _b, ...r }) => r), recentDuplicates: summary.recentDuplicates, exports }, null, 2));
+    print(JSON.stringify({ ledger: cfg.ledger.driver, channels, notices: summary.notices, quarantined: summary.quarantined, outbox: summary.outbox, failedDeliveries: summary.failedDeliveries.map(({ body: _b, ...r }) => r), recentDuplicates: summary.recentDuplicates, exports, pushes }, null, 2));
     return;
   }
   print(`Ledger: ${cfg.ledger.driver}${cfg.ledger.driver === 'sqlite' ? ` (${cfg.ledger.path})` : ''}`);
@@ -62,12 +94,14 @@ export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: bo
     print(`    last poll ${c.lastPollAt ?? 'never'}, last success ${c.lastOkAt ?? 'never'}${c.inFlight ? `, ${c.inFlight} file(s) settling` : ''}`);
     print(`    files: ${f.imported} imported, ${f.partial} partially imported, ${f.duplicate} duplicate, ${f.quarantined} quarantined; records: ${c.records}, duplicate records: ${c.duplicateRecords}`);
     if (c.lastError && (!c.lastOkAt || (c.lastErrorAt ?? '') > c.lastOkAt)) print(`    LAST ERROR ${c.lastErrorAt}: ${c.lastError}`);
-    if (c.notices) print(`    ${c.notices} file notice(s) below`);
+    const pushNotices = summary.notices.filter((n) => n.merchant === c.merchant && n.channel === c.channel && n.kind.startsWith('push-')).length;
+    if (c.notices - pushNotices > 0) print(`    ${c.notices - pushNotices} file notice(s) below`);
   }
-  if (summary.notices.length > 0) {
+  const fileNotices = summary.notices.filter((n) => !n.kind.startsWith('push-'));
+  if (fileNotices.length > 0) {
     print('');
-    print(`File notices: ${summary.notices.length} (files not taken, changed after their import, or whose clean-up after import keeps failing)`);
-    for (const n of summary.notices) print(`  ${n.at} ${n.merchant}/${n.channel} ${n.kind.toUpperCase()} ${n.file}\n      ${n.message}`);
+    print(`File notices: ${fileNotices.length} (files not taken, changed after their import, or whose clean-up after import keeps failing)`);
+    for (const n of fileNotices) print(`  ${n.at} ${n.merchant}/${n.channel} ${n.kind.toUpperCase()} ${n.file}\n      ${n.message}`);
   }
   if (exports.length > 0) {
     print('');
@@ -79,6 +113,21 @@ export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: bo
       else if (r.status === 'failed') print(`    LAST RUN FAILED ${r.scheduledAt} (${r.items} item(s), retried at the next run): ${r.error ?? ''}`);
       else if (r.status === 'claimed') print(`    last run ${r.scheduledAt}: in progress or interrupted (${r.fileName}, ${r.items} item(s)); the next run completes it`);
       else print(`    last run ${r.scheduledAt}: done ${r.finishedAt ?? ''}, ${r.items > 0 ? `${r.fileName}, ${r.items} item(s)` : 'nothing to export'}`);
+    }
+  }
+  if (pushes.length > 0) {
+    print('');
+    print('Webshop pushes');
+    for (const p of pushes) {
+      if (p.stock) {
+        const r = p.stock.lastRun;
+        print(`  ${p.channel} stock [${p.stock.schedule}] next run ${p.stock.nextRunAt ?? 'never'}; ${p.stock.unknownSkus} unknown SKU(s), ${p.stock.refusedSkus} refused`);
+        for (const n of summary.notices) if (`${n.merchant}/${n.channel}` === p.channel && n.kind.startsWith('push-')) print(`    ${n.kind === 'push-refused' ? 'REFUSED' : 'UNKNOWN SKU'} ${n.file}: ${n.message}`);
+        if (!r) print('    last run: never');
+        else if (!r.ok) print(`    LAST RUN FAILED ${r.at} (${r.pushed} of ${r.changed} changed SKU(s) pushed before it; the rest go at the next run): ${r.error ?? ''}`);
+        else print(`    last run ${r.at}: ${r.pushed} of ${r.changed} changed SKU(s) pushed`);
+      }
+      if (p.shipments) print(`  ${p.channel} shipments [${p.shipments.schedule}] next run ${p.shipments.nextRunAt ?? 'never'}; ${p.shipments.pending} pending, ${p.shipments.failed} failed (see deliveries)`);
     }
   }
   print('');

@@ -37,7 +37,7 @@ export function channelEntry(merchant: string, channel: string, c: ChannelConfig
   if (c.type === 'sftp') {
     return { ...base, config: { ...c, quarantineDir }, quarantineDir, maxFileSize: c.maxFileSize ?? sftpConfigDefaults.maxFileSize };
   }
-  for (const job of ['orders', 'products'] as const) {
+  for (const job of ['orders', 'products', 'stock', 'shipments'] as const) {
     const expr = c.schedules?.[job];
     if (expr) assertCron(expr, `merchants.${merchant}.channels.${channel}.schedules.${job}`);
   }

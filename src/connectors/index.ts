@@ -2,7 +2,7 @@ import type { Logger } from '../log.js';
 import { WharfError } from '../errors.js';
 import type { HttpTuning } from './http/client.js';
 import { commonDefaults } from './http/config.js';
-import type { CommonChannelConfig, ConnectorOptions, OrderPage, ProductPage, TestResult } from './types.js';
+import type { CommonChannelConfig, ConnectorOptions, OrderPage, ProductPage, PushOperations, PushTarget, ShipmentPush, ShipmentPushResult, StockBatchResult, StockUpdate, TestResult } from './types.js';
 import * as woocommerce from './woocommerce/index.js';
 import * as shopify from './shopify/index.js';
 import * as lightspeed from './lightspeed/index.js';
@@ -15,7 +15,8 @@ import * as retailcrm from './retailcrm/index.js';
  * them so the daemon, the scheduler and the CLI never branch on the platform.
  */
 
-export type { OrderPage, ProductPage, TestResult, TestStep, ConnectorOptions } from './types.js';
+export type { OrderPage, ProductPage, TestResult, TestStep, ConnectorOptions, PushTarget, StockUpdate, StockBatchResult, ShipmentPush, ShipmentPushResult, PushOperations } from './types.js';
+
 
 export interface ConnectorModule<C extends CommonChannelConfig, X> {
   schemaFile: string;
@@ -25,14 +26,16 @@ export interface ConnectorModule<C extends CommonChannelConfig, X> {
   pullProducts(ctx: X): AsyncIterable<ProductPage>;
   testConnection(config: C, logger: Logger, http?: HttpTuning): Promise<TestResult>;
   defaults: { mappings: { orders: string; products: string } };
+  /** Stock/shipment push, or undefined while the platform has none yet. */
+  push: PushOperations<C, X> | undefined;
 }
 
 export const connectors = {
-  woocommerce: { schemaFile: woocommerce.WOO_SCHEMA_FILE, parseConfig: woocommerce.parseWooConfig, createContext: woocommerce.createWooContext, pullOrders: woocommerce.pullOrders, pullProducts: woocommerce.pullProducts, testConnection: woocommerce.testConnection, defaults: woocommerce.wooDefaults },
-  shopify: { schemaFile: shopify.SHOPIFY_SCHEMA_FILE, parseConfig: shopify.parseShopifyConfig, createContext: shopify.createShopifyContext, pullOrders: shopify.pullOrders, pullProducts: shopify.pullProducts, testConnection: shopify.testConnection, defaults: shopify.shopifyDefaults },
-  lightspeed: { schemaFile: lightspeed.LIGHTSPEED_SCHEMA_FILE, parseConfig: lightspeed.parseLightspeedConfig, createContext: lightspeed.createLightspeedContext, pullOrders: lightspeed.pullOrders, pullProducts: lightspeed.pullProducts, testConnection: lightspeed.testConnection, defaults: lightspeed.lightspeedDefaults },
-  bol: { schemaFile: bol.BOL_SCHEMA_FILE, parseConfig: bol.parseBolConfig, createContext: bol.createBolContext, pullOrders: bol.pullOrders, pullProducts: bol.pullProducts, testConnection: bol.testConnection, defaults: bol.bolDefaults },
-  retailcrm: { schemaFile: retailcrm.RETAILCRM_SCHEMA_FILE, parseConfig: retailcrm.parseRetailcrmConfig, createContext: retailcrm.createRetailcrmContext, pullOrders: retailcrm.pullOrders, pullProducts: retailcrm.pullProducts, testConnection: retailcrm.testConnection, defaults: retailcrm.retailcrmDefaults },
+  woocommerce: { schemaFile: woocommerce.WOO_SCHEMA_FILE, parseConfig: woocommerce.parseWooConfig, createContext: woocommerce.createWooContext, pullOrders: woocommerce.pullOrders, pullProducts: woocommerce.pullProducts, testConnection: woocommerce.testConnection, defaults: woocommerce.wooDefaults, push: woocommerce.wooPush },
+  shopify: { schemaFile: shopify.SHOPIFY_SCHEMA_FILE, parseConfig: shopify.parseShopifyConfig, createContext: shopify.createShopifyContext, pullOrders: shopify.pullOrders, pullProducts: shopify.pullProducts, testConnection: shopify.testConnection, defaults: shopify.shopifyDefaults, push: undefined },
+  lightspeed: { schemaFile: lightspeed.LIGHTSPEED_SCHEMA_FILE, parseConfig: lightspeed.parseLightspeedConfig, createContext: lightspeed.createLightspeedContext, pullOrders: lightspeed.pullOrders, pullProducts: lightspeed.pullProducts, testConnection: lightspeed.testConnection, defaults: lightspeed.lightspeedDefaults, push: undefined },
+  bol: { schemaFile: bol.BOL_SCHEMA_FILE, parseConfig: bol.parseBolConfig, createContext: bol.createBolContext, pullOrders: bol.pullOrders, pullProducts: bol.pullProducts, testConnection: bol.testConnection, defaults: bol.bolDefaults, push: undefined },
+  retailcrm: { schemaFile: retailcrm.RETAILCRM_SCHEMA_FILE, parseConfig: retailcrm.parseRetailcrmConfig, createContext: retailcrm.createRetailcrmContext, pullOrders: retailcrm.pullOrders, pullProducts: retailcrm.pullProducts, testConnection: retailcrm.testConnection, defaults: retailcrm.retailcrmDefaults, push: undefined },
 } as const satisfies {
   woocommerce: ConnectorModule<woocommerce.WooConfig, woocommerce.WooContext>;
   shopify: ConnectorModule<shopify.ShopifyConfig, shopify.ShopifyContext>;
@@ -59,6 +62,27 @@ export interface ChannelConnector {
   pullOrders(cursor: string | undefined): AsyncIterable<OrderPage>;
   pullProducts(): AsyncIterable<ProductPage>;
   testConnection(): Promise<TestResult>;
+  /** Stock and shipment push of this channel (see PushOperations); `supported` false while the platform has none. */
+  readonly push: ChannelPush;
+}
+
+/** The push settings of one channel with every default applied (config `push`, `schedules.stock|shipments`). */
+export interface PushSettings {
+  stock: { enabled: boolean; pushOnChange: boolean; stockBuffer: number; maxStock: number | undefined; locations: string[] | undefined; matchBy: 'sku' | 'sku-then-ean' };
+  shipments: { enabled: boolean; notifyCustomer: boolean };
+  /** Cron expressions (config `schedules.stock`/`shipments`, else every 15 / 5 minutes). */
+  schedules: { stock: string; shipments: string };
+}
+
+/** One channel's push operations, bound to its config and context. */
+export interface ChannelPush {
+  readonly supported: boolean;
+  readonly settings: PushSettings;
+  /** Most updates per `pushStock` call. */
+  readonly stockBatchSize: number;
+  productTargets(record: unknown): PushTarget[];
+  pushStock(batch: StockUpdate[]): Promise<StockBatchResult>;
+  pushShipment(push: ShipmentPush): Promise<ShipmentPushResult>;
 }
 
 /**
@@ -85,5 +109,49 @@ function bind<C extends CommonChannelConfig, X>(m: ConnectorModule<C, X>, type: 
     pullOrders: (cursor) => m.pullOrders(context(), cursor),
     pullProducts: () => m.pullProducts(context()),
     testConnection: () => m.testConnection(config, options.logger, options.http),
+    push: bindPush(m.push, type, config, context, where),
+  };
+}
+
+/** The push settings of a channel config, defaults from schemas/channel-api-common.schema.json. */
+export function pushSettingsOf(config: CommonChannelConfig): PushSettings {
+  const d = commonDefaults.push;
+  const stock = config.push?.stock ?? {};
+  const ship = config.push?.shipments ?? {};
+  return {
+    stock: {
+      enabled: stock.enabled ?? d.stock.enabled,
+      pushOnChange: stock.pushOnChange ?? d.stock.pushOnChange,
+      stockBuffer: stock.stockBuffer ?? d.stock.stockBuffer,
+      maxStock: stock.maxStock,
+      locations: stock.locations,
+      matchBy: stock.matchBy ?? d.stock.matchBy,
+    },
+    shipments: { enabled: ship.enabled ?? d.shipments.enabled, notifyCustomer: ship.notifyCustomer ?? d.shipments.notifyCustomer },
+    schedules: {
+      stock: config.schedules?.stock ?? commonDefaults.schedules.stock,
+      shipments: config.schedules?.shipments ?? commonDefaults.schedules.shipments,
+    },
+  };
+}
+
+function bindPush<C extends CommonChannelConfig, X>(ops: PushOperations<C, X> | undefined, type: Platform, config: C, context: () => X, where?: string): ChannelPush {
+  const settings = pushSettingsOf(config);
+  if (!ops) {
+    if (settings.stock.enabled || settings.shipments.enabled) {
+      throw new WharfError('CONFIG_INVALID', `pushing stock or shipments to ${type} is not supported yet`, { where, field: 'push', hint: 'remove `push` (or set its `enabled` to false) for this channel' });
+    }
+    const unsupported = (): never => {
+      throw new WharfError('CONFIG_INVALID', `pushing stock or shipments to ${type} is not supported yet`, { where, field: 'push' });
+    };
+    return { supported: false, settings, stockBatchSize: 1, productTargets: () => [], pushStock: unsupported, pushShipment: unsupported };
+  }
+  return {
+    supported: true,
+    settings,
+    stockBatchSize: ops.stockBatchSize,
+    productTargets: (record) => ops.productTargets(record, config),
+    pushStock: (batch) => ops.pushStock(context(), batch),
+    pushShipment: (push) => ops.pushShipment(context(), push),
   };
 }

@@ -45,3 +45,115 @@ export interface ConnectorOptions {
 
 /** Settings every webshop channel shares: defined with the config (config/ imports no connector). */
 export type { CommonChannelConfig } from '../config/types.js';
+import type { CommonChannelConfig } from '../config/types.js';
+
+/* ------------------------------------------------------------------------------------------------
+ * Push: stock levels and shipments written back into the shop (issue 9). The platform-independent
+ * machinery (which SKUs changed, batching, progress, the outbox, retries) lives in src/push/; a
+ * platform implements only the functions of `PushOperations` below (see src/connectors/index.ts).
+ * ---------------------------------------------------------------------------------------------- */
+
+/**
+ * The ids a push needs for one SKU of the shop, read from one raw product record of the product pull
+ * (kept in the ledger per (channel, SKU), table `push_targets`). `ids` is the platform's own,
+ * JSON-serialisable and opaque to the machinery, e.g. WooCommerce `{ productId: 12 }` or
+ * `{ productId: 10, variationId: 11 }`, Shopify `{ inventoryItemId: "gid://…" }`, bol `{ offerId }`.
+ */
+export interface PushTarget {
+  /** The shop's SKU, exactly as the shop holds it (trimmed); never empty. */
+  sku: string;
+  /** The shop's EAN/GTIN for the item, if it has one (for `matchBy: sku-then-ean`). */
+  ean: string | null;
+  ids: Record<string, string | number>;
+}
+
+/** One SKU's new stock for the shop. */
+export interface StockUpdate {
+  /** The warehouse SKU (the key in the ledger and in `wharf status`). */
+  sku: string;
+  /** The ids found for it in `push_targets` (by SKU, or by EAN under `matchBy: sku-then-ean`). */
+  ids: PushTarget['ids'];
+  /** Quantity to set: the warehouse quantity summed over the chosen locations, minus `stockBuffer`, capped at `maxStock`; integer >= 0. */
+  quantity: number;
+  /** The quantity last pushed successfully to this channel (null: never pushed). For platforms that need it (Shopify `changeFromQuantity`) and for dry-run output. */
+  previous: number | null;
+}
+
+/** What the shop said to one batch of stock updates. Transport failures are thrown instead (retryable WharfError). */
+export interface StockBatchResult {
+  /** SKUs the shop confirmed (their new quantity becomes the channel's baseline). */
+  done: string[];
+  /**
+   * SKUs the shop refused for a content reason (product deleted, SKU not managed), with the platform's
+   * message. They are shown in `wharf status` and tried again when their quantity changes or on the
+   * next `wharf sync CHANNEL stock --full`.
+   */
+  refused: { sku: string; message: string }[];
+}
+
+/** One shipment (one parcel) to report to the shop; several parcels of one order are several pushes. */
+export interface ShipmentPush {
+  /** Canonical shipment id (stable; Shopify derives its idempotency key from it). */
+  shipmentId: string;
+  /** Canonical order id (`<merchant>:<channel>:<external id>` style, as the ledger keys it). */
+  orderId: string;
+  /** The shop's own order id/number as the order pull gave it (the canonical order's `externalId`). */
+  orderRef: string;
+  carrier: string | null;
+  trackingNumber: string | null;
+  trackingUrl: string | null;
+  /** When the parcel left (ISO 8601), if the report said. */
+  shippedAt: string | null;
+  /** The lines in this parcel only (a partial shipment lists what shipped). `lineRef`: the shop's line id when the order mapping kept it. */
+  lines: { sku: string; quantity: number; lineRef?: string }[];
+  /** True when, with this parcel, every ordered quantity has shipped (WooCommerce: set `completedStatus` only then). */
+  completesOrder: boolean;
+  /** Ask the shop to notify the customer (config `push.shipments.notifyCustomer`). */
+  notifyCustomer: boolean;
+  /**
+   * Earlier attempts of this push (0 the first time). When > 0 the last attempt may have reached the
+   * shop although its answer was lost: the connector must first READ the remote state (order status,
+   * notes/fulfillments carrying this tracking, process status) and send only what is missing.
+   */
+  attempts: number;
+}
+
+/**
+ * The outcome of one shipment push. Throws instead: a retryable WharfError for transport trouble
+ * (timeout, reset, 429, 5xx: the machinery retries with back-off and sets `attempts`), a non-retryable
+ * WharfError carrying the platform's message for a content refusal (order cancelled or deleted in the
+ * shop, item already fulfilled): the outbox row fails, visible in `wharf status`, `wharf retry`-able.
+ */
+export interface ShipmentPushResult {
+  /** pushed: sent now; already-there: the remote state shows it was done (an earlier attempt's answer was lost). */
+  outcome: 'pushed' | 'already-there';
+  /** One line for the log and `wharf sync` (no secrets). */
+  detail: string;
+}
+
+/**
+ * What a platform implements to be pushed to (stock and shipments, issue 9). Everything else — which
+ * SKUs changed, `stockBuffer`/`maxStock`/locations, batching to `stockBatchSize`, per-batch progress,
+ * the shipment outbox, read-before-resend bookkeeping, retries, `wharf status`, dry-run — is done by
+ * src/push/ for every platform alike. A platform without it is registered with `push: undefined`
+ * ("not supported yet": enabling `push` on such a channel is a CONFIG_INVALID error).
+ */
+export interface PushOperations<C extends CommonChannelConfig, X> {
+  /** Most stock updates one `pushStock` call may carry (the platform's batch limit, e.g. WooCommerce 100). */
+  stockBatchSize: number;
+  /**
+   * The push ids of one raw product record of `pullProducts` (the same objects the product mapping
+   * gets): usually one target, [] when the record has no SKU. Pure, no I/O; never throws on odd
+   * records (an item without ids is simply not a target).
+   */
+  productTargets(record: unknown, config: C): PushTarget[];
+  /**
+   * Sets the stock of one batch (at most `stockBatchSize` updates, SKUs unique). Idempotent by nature
+   * (absolute quantities, or `changeFromQuantity` where the platform wants it). Throws a retryable
+   * WharfError for transport trouble and a non-retryable one when the whole batch is refused (e.g. the
+   * key may not write); per-SKU refusals go into `refused`.
+   */
+  pushStock(ctx: X, batch: StockUpdate[]): Promise<StockBatchResult>;
+  /** Reports one parcel of one order; see ShipmentPush (read remote state first when `attempts` > 0) and ShipmentPushResult for errors. */
+  pushShipment(ctx: X, push: ShipmentPush): Promise<ShipmentPushResult>;
+}

@@ -50,6 +50,8 @@ export async function runApiJob(
           sourceType: connector.type, mapping, records: page.records, quarantineDir: entry.quarantineDir,
         });
         progress.results.push(await processBatch(batch, { onInvalid: entry.onInvalid, maxFileSize: entry.maxFileSize }, { store, mappingsDir: cfg.mappingsDir, logger }));
+        // The push ids of the catalogue (SKU → the shop's product/variation ids), for the stock push.
+        if (job === 'products' && connector.push.supported) await store.upsertPushTargets(entry.key, page.records.flatMap((r) => connector.push.productTargets(r)));
         progress.records += page.records.length;
       }
       if ('cursor' in page && typeof page.cursor === 'string') await store.setCursor(cursorKey, page.cursor);

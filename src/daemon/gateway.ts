@@ -8,13 +8,14 @@ import { WarehouseDeliveries } from './deliveries.js';
 import { processBatch, type IntakeResult } from '../pipeline/intake.js';
 import { batchOfFile } from '../sources/batch.js';
 import { buildChannel, type OpenChannel } from './channels.js';
-import { intakePolicyOf } from './intake-policy.js';
+import { intakePolicyOf, isReportSource } from './intake-policy.js';
 import { runApiJob, type ApiJob } from './api-channel.js';
 import { connectorOf, isApiChannelType } from './connectors.js';
 import type { ChannelConnector } from '../connectors/index.js';
 import { Scheduler } from '../schedule/cron.js';
 import type { ChannelEntry } from '../config/load.js';
 import { ExportScheduler } from './exports.js';
+import { PushJobs } from './push.js';
 import { runExport } from '../exports/run.js';
 
 
@@ -42,6 +43,8 @@ export class Gateway {
   private readonly delivery: WarehouseDeliveries;
   /** The merchant exports (stock, shipments) on their own schedules; `once` runs only those due by catch-up. */
   private readonly exports: ExportScheduler;
+  /** Stock and shipment pushes to the webshop channels that enabled them. */
+  private readonly pushes: PushJobs;
   private stopping = false;
   /** Epoch ms after which the final delivery pass stops (set by stop()). */
   private deliverUntil = Infinity;
@@ -59,6 +62,7 @@ export class Gateway {
     this.scheduler = new Scheduler(config.timezone, logger);
     this.delivery = new WarehouseDeliveries(config, store, logger);
     this.exports = new ExportScheduler(config.exports, { store, logger, run: (entry, at) => runExport(entry, at, { store, config, logger }) });
+    this.pushes = new PushJobs(config, store, logger, this.apiChannels);
   }
 
   /** One pass: every source until nothing is pending, then every due delivery. */
@@ -85,6 +89,7 @@ export class Gateway {
     }
     // After intake, so an export due now includes the reports this pass took in.
     await this.exports.runDue();
+    await this.pushes.runAll();
     totals.deliveries = await this.delivery.deliverDue();
     await this.close();
     return totals;
@@ -116,7 +121,8 @@ export class Gateway {
       this.scheduler.add(`${api.entry.key} products`, api.connector.schedules.products, () => this.apiJob(api, 'products'));
     }
     await this.exports.start();
-    const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop(), this.stopped.then(() => Promise.all([this.scheduler.stop(), this.exports.stop()]))];
+    this.pushes.start();
+    const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop(), this.stopped.then(() => Promise.all([this.scheduler.stop(), this.exports.stop(), this.pushes.stop()]))];
     await Promise.all(loops);
     // Every loop has finished its last file: deliver what those last intakes committed, as far as the
     // shutdown time allows; whatever is left stays pending in the ledger for the next start.
@@ -181,6 +187,10 @@ export class Gateway {
         processed++;
         if (totals) count(totals, result);
         if (result.newRecords > 0 || result.cancellations > 0) this.deliveryWake?.();
+        if (isReportSource(ch.entry) && (result.status === 'imported' || result.status === 'partial') && !this.stopping) {
+          this.pushes.stockChanged(ch.entry.reportMerchant);
+          this.pushes.shipmentsChanged();
+        }
       } catch (err) {
         // A file that changed while it was read is simply taken again once stable: not an error.
         if (err instanceof WharfError && err.code === 'FILE_CHANGED') this.logger.info({ merchant, channel, file: file.name }, describeError(err));

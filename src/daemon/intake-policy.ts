@@ -19,8 +19,24 @@ export function isReportSource(entry: FileChannelEntry): entry is ReportSourceEn
 export function routingPolicyOf(config: LoadedConfig, entry: FileChannelEntry): RoutingPolicy {
   return {
     shipmentExports: new Set(config.exports.filter((e) => e.kind === 'shipments').map((e) => e.merchant)),
+    shipmentPushes: shipmentPushChannels(config),
     stock: isReportSource(entry) ? entry.stock : DEFAULT_ROUTING.stock,
   };
+}
+
+/**
+ * The webshop channels (`<merchant>/<channel>`) with `push.shipments.enabled` (default off), read from
+ * the whole config as written (`raw`): also when the caller narrowed `channels` to one (`wharf sync
+ * @warehouse/<name>`), a shipment still owes its push.
+ */
+export function shipmentPushChannels(config: LoadedConfig): Set<string> {
+  const out = new Set<string>();
+  for (const [merchant, m] of Object.entries(config.raw.merchants)) {
+    for (const [channel, c] of Object.entries(m.channels)) {
+      if ((c as { push?: { shipments?: { enabled?: boolean } } }).push?.shipments?.enabled === true) out.add(`${merchant}/${channel}`);
+    }
+  }
+  return out;
 }
 
 /**

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { WharfError } from '../errors.js';
 import type {
-  ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, RecordWrite, StockKey, StockLevel, StockWrite, Store,
+  ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
 } from './store.js';
 import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf } from './sql.js';
 import { Mutex } from './mutex.js';
@@ -619,6 +619,57 @@ export class PostgresStore implements Store {
   async pendingCount(destination: string): Promise<number> {
     const res = await this.query(`SELECT COUNT(*) AS n FROM outbox WHERE destination = $1 AND status = 'pending'`, [destination]);
     return Number(res.rows[0]!.n);
+  }
+
+  async upsertPushTargets(channel: string, targets: PushTargetRow[]): Promise<void> {
+    if (!targets.length) return;
+    const t = now();
+    await this.transaction(async (c) => {
+      for (let i = 0; i < targets.length; i += 500) {
+        const part = targets.slice(i, i + 500);
+        await c.query(
+          `INSERT INTO push_targets (channel, sku, ean, ids, updated_at)
+           SELECT $1, x.sku, x.ean, x.ids, $2 FROM unnest($3::text[], $4::text[], $5::text[]) AS x(sku, ean, ids)
+           ON CONFLICT (channel, sku) DO UPDATE SET ean = excluded.ean, ids = excluded.ids, updated_at = excluded.updated_at`,
+          [channel, t, part.map((x) => x.sku), part.map((x) => x.ean), part.map((x) => JSON.stringify(x.ids))],
+        );
+      }
+    });
+  }
+
+  async pushTargets(channel: string, skus: string[]): Promise<Map<string, PushTargetRow>> {
+    const out = new Map<string, PushTargetRow>();
+    if (!skus.length) return out;
+    const res = await this.query('SELECT sku, ean, ids FROM push_targets WHERE channel = $1 AND sku = ANY($2::text[])', [channel, skus]);
+    for (const r of res.rows as { sku: string; ean: string | null; ids: string }[]) out.set(r.sku, { sku: r.sku, ean: r.ean, ids: JSON.parse(r.ids) as PushTargetRow['ids'] });
+    return out;
+  }
+
+  async pushTargetsByEan(channel: string, eans: string[]): Promise<PushTargetRow[]> {
+    if (!eans.length) return [];
+    const res = await this.query('SELECT sku, ean, ids FROM push_targets WHERE channel = $1 AND ean = ANY($2::text[])', [channel, eans]);
+    return (res.rows as { sku: string; ean: string | null; ids: string }[]).map((r) => ({ sku: r.sku, ean: r.ean, ids: JSON.parse(r.ids) as PushTargetRow['ids'] }));
+  }
+
+  async pushedStock(channel: string, skus: string[]): Promise<Map<string, number>> {
+    const out = new Map<string, number>();
+    if (!skus.length) return out;
+    const res = await this.query('SELECT sku, quantity FROM push_stock WHERE channel = $1 AND sku = ANY($2::text[])', [channel, skus]);
+    for (const r of res.rows as { sku: string; quantity: number | string }[]) out.set(r.sku, Number(r.quantity));
+    return out;
+  }
+
+  async setPushedStock(channel: string, rows: { sku: string; quantity: number }[], at: string): Promise<void> {
+    if (!rows.length) return;
+    await this.query(
+      `INSERT INTO push_stock (channel, sku, quantity, pushed_at) SELECT $1, x.sku, x.quantity, $2 FROM unnest($3::text[], $4::int[]) AS x(sku, quantity)
+       ON CONFLICT (channel, sku) DO UPDATE SET quantity = excluded.quantity, pushed_at = excluded.pushed_at`,
+      [channel, at, rows.map((r) => r.sku), rows.map((r) => r.quantity)],
+    );
+  }
+
+  async clearPushedStock(channel: string): Promise<number> {
+    return (await this.query('DELETE FROM push_stock WHERE channel = $1', [channel])).rowCount ?? 0;
   }
 
   async summary(): Promise<LedgerSummary> {

@@ -79,6 +79,13 @@ CREATE TABLE IF NOT EXISTS notices (
   merchant TEXT NOT NULL, channel TEXT NOT NULL, key TEXT NOT NULL, kind TEXT NOT NULL, file TEXT NOT NULL,
   message TEXT NOT NULL, at TEXT NOT NULL, PRIMARY KEY (merchant, channel, key)
 );
+CREATE TABLE IF NOT EXISTS push_targets (
+  channel TEXT NOT NULL, sku ${keyText} NOT NULL, ean TEXT, ids TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (channel, sku)
+);
+CREATE INDEX IF NOT EXISTS push_targets_by_ean ON push_targets (channel, ean);
+CREATE TABLE IF NOT EXISTS push_stock (
+  channel TEXT NOT NULL, sku ${keyText} NOT NULL, quantity INTEGER NOT NULL, pushed_at TEXT NOT NULL, PRIMARY KEY (channel, sku)
+);
 `;
 
 /** A stored record as people know it: the body's `externalId` (an order's number), else its record id. */

@@ -3,7 +3,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { WharfError } from '../errors.js';
 import type {
-  ChannelStatus, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, StockKey, StockLevel, StockState, Store,
+  ChannelStatus, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PushTargetRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
 import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf } from './sql.js';
 import { Mutex } from './mutex.js';
@@ -455,6 +455,63 @@ export class SqliteStore implements Store {
 
   pendingCount(destination: string): Promise<number> {
     return this.run(() => Number((this.stmt(`SELECT COUNT(*) AS n FROM outbox WHERE destination = ? AND status = 'pending'`).get(destination) as Row).n));
+  }
+
+  upsertPushTargets(channel: string, targets: PushTargetRow[]): Promise<void> {
+    return this.run(() => {
+      const stmt = this.stmt(`INSERT INTO push_targets (channel, sku, ean, ids, updated_at) VALUES (?,?,?,?,?)
+        ON CONFLICT (channel, sku) DO UPDATE SET ean = excluded.ean, ids = excluded.ids, updated_at = excluded.updated_at`);
+      const t = now();
+      this.db.transaction(() => targets.forEach((x) => stmt.run(channel, x.sku, x.ean, JSON.stringify(x.ids), t)))();
+    });
+  }
+
+  pushTargets(channel: string, skus: string[]): Promise<Map<string, PushTargetRow>> {
+    return this.run(() => {
+      const out = new Map<string, PushTargetRow>();
+      for (let i = 0; i < skus.length; i += 500) {
+        const part = skus.slice(i, i + 500);
+        const rows = this.db.prepare(`SELECT sku, ean, ids FROM push_targets WHERE channel = ? AND sku IN (${part.map(() => '?').join(',')})`).all(channel, ...part) as { sku: string; ean: string | null; ids: string }[];
+        for (const r of rows) out.set(r.sku, { sku: r.sku, ean: r.ean, ids: JSON.parse(r.ids) as PushTargetRow['ids'] });
+      }
+      return out;
+    });
+  }
+
+  pushTargetsByEan(channel: string, eans: string[]): Promise<PushTargetRow[]> {
+    return this.run(() => {
+      const out: PushTargetRow[] = [];
+      for (let i = 0; i < eans.length; i += 500) {
+        const part = eans.slice(i, i + 500);
+        const rows = this.db.prepare(`SELECT sku, ean, ids FROM push_targets WHERE channel = ? AND ean IN (${part.map(() => '?').join(',')})`).all(channel, ...part) as { sku: string; ean: string | null; ids: string }[];
+        for (const r of rows) out.push({ sku: r.sku, ean: r.ean, ids: JSON.parse(r.ids) as PushTargetRow['ids'] });
+      }
+      return out;
+    });
+  }
+
+  pushedStock(channel: string, skus: string[]): Promise<Map<string, number>> {
+    return this.run(() => {
+      const out = new Map<string, number>();
+      for (let i = 0; i < skus.length; i += 500) {
+        const part = skus.slice(i, i + 500);
+        const rows = this.db.prepare(`SELECT sku, quantity FROM push_stock WHERE channel = ? AND sku IN (${part.map(() => '?').join(',')})`).all(channel, ...part) as { sku: string; quantity: number }[];
+        for (const r of rows) out.set(r.sku, Number(r.quantity));
+      }
+      return out;
+    });
+  }
+
+  setPushedStock(channel: string, rows: { sku: string; quantity: number }[], at: string): Promise<void> {
+    return this.run(() => {
+      const stmt = this.stmt(`INSERT INTO push_stock (channel, sku, quantity, pushed_at) VALUES (?,?,?,?)
+        ON CONFLICT (channel, sku) DO UPDATE SET quantity = excluded.quantity, pushed_at = excluded.pushed_at`);
+      this.db.transaction(() => rows.forEach((r) => stmt.run(channel, r.sku, r.quantity, at)))();
+    });
+  }
+
+  clearPushedStock(channel: string): Promise<number> {
+    return this.run(() => this.stmt('DELETE FROM push_stock WHERE channel = ?').run(channel).changes);
   }
 
   summary(): Promise<LedgerSummary> {

@@ -242,7 +242,7 @@ export interface ChannelStatus {
  * file it cannot stage or read, a file that changed after its import. Keyed per channel, so each is
  * reported once, however often the source looks at it.
  */
-export type NoticeKind = 'skipped' | 'refused' | 'changed-after-import' | 'cleanup-failed';
+export type NoticeKind = 'skipped' | 'refused' | 'changed-after-import' | 'cleanup-failed' | 'push-unknown-sku' | 'push-refused';
 
 export interface NoticeInput {
   /** Unique within the channel, e.g. `skipped:<name>`; a second notice with the same key is not new. */
@@ -357,6 +357,29 @@ export interface Store {
   /** Pending rows of an outbox destination (held by a claimed run or not), e.g. a merchant's unexported shipments. */
   pendingCount(destination: string): Promise<number>;
 
+  /**
+   * Push (issue 9). `channel` is the channel's config key (`<merchant>/<channel>`, ChannelEntry.key).
+   * Stores/replaces the push ids of these SKUs (from the product pull); other SKUs stay.
+   */
+  upsertPushTargets(channel: string, targets: PushTargetRow[]): Promise<void>;
+  /** The push ids of these SKUs (those the ledger holds). */
+  pushTargets(channel: string, skus: string[]): Promise<Map<string, PushTargetRow>>;
+  /** The targets carrying one of these EANs (several per EAN possible: the caller refuses to guess). */
+  pushTargetsByEan(channel: string, eans: string[]): Promise<PushTargetRow[]>;
+  /** The quantity last pushed successfully per SKU (the channel's stock baseline), for these SKUs. */
+  pushedStock(channel: string, skus: string[]): Promise<Map<string, number>>;
+  /** Moves the channel's baseline for these SKUs (after the shop confirmed them), in one transaction. */
+  setPushedStock(channel: string, rows: { sku: string; quantity: number }[], at: string): Promise<void>;
+  /** Forgets a channel's baseline (`wharf sync CHANNEL stock --full`: every SKU is pushed again). */
+  clearPushedStock(channel: string): Promise<number>;
+
   summary(): Promise<LedgerSummary>;
   close(): Promise<void>;
+}
+
+/** One SKU's push ids as the ledger keeps them (table push_targets); `ids` is the platform's own JSON. */
+export interface PushTargetRow {
+  sku: string;
+  ean: string | null;
+  ids: Record<string, string | number>;
 }

@@ -50,10 +50,28 @@ export interface StockPolicy {
  */
 export interface RoutingPolicy {
   shipmentExports: ReadonlySet<string>;
+  /** Webshop channels (`<merchant>/<channel>`) with `push.shipments.enabled`: their orders' shipments owe a push. */
+  shipmentPushes?: ReadonlySet<string>;
   stock: StockPolicy;
 }
 
-export const DEFAULT_ROUTING: RoutingPolicy = { shipmentExports: new Set(), stock: { mode: 'delta', absent: 'zero', unknownSku: 'accept' } };
+export const DEFAULT_ROUTING: RoutingPolicy = { shipmentExports: new Set(), shipmentPushes: new Set(), stock: { mode: 'delta', absent: 'zero', unknownSku: 'accept' } };
+
+/** Outbox destination of the shipment push to one webshop channel (one row per shipment, action `shipment`). */
+export function shipmentPushDestination(channelKey: string): string {
+  return `push:${channelKey}:shipments`;
+}
+
+/**
+ * What a shipment push row carries (its outbox body): the canonical shipment, plus what the push needs
+ * from the order, fixed when the shipment was routed: the shop's order id and whether this parcel
+ * completes the order (every ordered quantity shipped, counting the earlier parcels).
+ */
+export interface ShipmentPushBody {
+  shipment: Record<string, unknown>;
+  orderRef: string;
+  completesOrder: boolean;
+}
 
 /** Outbox destination of a merchant's shipment export (one row per shipment, action `shipment`). */
 export function shipmentExportDestination(merchant: string): string {
@@ -306,11 +324,18 @@ export class FileRouter {
       await this.tx.addDuplicate(rec.id, existing.hash !== w.hash);
       return 'duplicate';
     }
-    const problems = overShipped(await this.tx.recordBody(orderId), await this.tx.childBodies(orderId, 'shipment'), b, label);
+    const orderBody = await this.tx.recordBody(orderId);
+    const earlier = await this.tx.childBodies(orderId, 'shipment');
+    const problems = overShipped(orderBody, earlier, b, label);
     if (problems.length > 0) return { invalid: problems };
     if (!(await this.tx.insertRecord({ ...w, merchant, status: null, parentId: orderId }))) return undefined;
     if (this.policy.shipmentExports.has(merchant)) {
       await this.tx.enqueue({ destination: shipmentExportDestination(merchant), recordId: rec.id, merchant, action: 'shipment', body: w.body });
+    }
+    const channelKey = `${merchant}/${String(orderBody?.channel ?? '')}`;
+    if (orderBody && this.policy.shipmentPushes?.has(channelKey)) {
+      const push: ShipmentPushBody = { shipment: b, orderRef: String(orderBody.externalId ?? ''), completesOrder: completesOrder(orderBody, earlier, b) };
+      await this.tx.enqueue({ destination: shipmentPushDestination(channelKey), recordId: rec.id, merchant, action: 'shipment', body: JSON.stringify(push) });
     }
     return 'shipment';
   }
@@ -329,6 +354,19 @@ type Line = { sku?: unknown; quantity?: unknown };
 function sumBySku(lines: unknown, into = new Map<string, number>()): Map<string, number> {
   for (const l of Array.isArray(lines) ? (lines as Line[]) : []) into.set(String(l.sku), (into.get(String(l.sku)) ?? 0) + Number(l.quantity ?? 0));
   return into;
+}
+
+/** Whether, with this shipment, every ordered quantity has shipped (a shipment without lines ships the whole order). */
+function completesOrder(order: Record<string, unknown>, earlier: Record<string, unknown>[], shipment: Record<string, unknown>): boolean {
+  if (!Array.isArray(shipment.lines) || shipment.lines.length === 0) return true;
+  const shipped = new Map<string, number>();
+  for (const e of earlier) {
+    if (!Array.isArray(e.lines) || e.lines.length === 0) return true;
+    sumBySku(e.lines, shipped);
+  }
+  sumBySku(shipment.lines, shipped);
+  for (const [sku, q] of sumBySku(order.lines)) if ((shipped.get(sku) ?? 0) < q) return false;
+  return true;
 }
 
 /** Per SKU of the new shipment: shipped before + now may not exceed what the order holds. */

@@ -58,6 +58,31 @@ export type WooConfig = CommonChannelConfig & {
    * Order statuses that mean "cancelled": such orders modified since the last pull are passed on so the warehouse hears of the cancellation.
    */
   cancelledStatuses?: string[];
+  /**
+   * Order status a shipment push sets (`push.shipments`): when every ordered line has shipped. A partial shipment only adds its order note and leaves the status.
+   */
+  completedStatus?: string;
+  /**
+   * Order meta keys a shipment push also writes (for shipment-tracking plugins that read order meta). Without it only the order note carries carrier and tracking.
+   */
+  trackingMetaKeys?: {
+    /**
+     * Meta key for the tracking number.
+     */
+    trackingNumber: string;
+    /**
+     * Meta key for the carrier name.
+     */
+    carrier?: string;
+    /**
+     * Meta key for the tracking URL.
+     */
+    trackingUrl?: string;
+    /**
+     * Meta key for the ship date (YYYY-MM-DD).
+     */
+    shippedAt?: string;
+  };
 };
 /**
  * A Shopify store, read through the Admin GraphQL API at a pinned version, with a static Admin API token or a Dev Dashboard app's client id and secret: paid (or partially refunded), unfulfilled orders (and cancellations), product variants with SKU and barcode, bundles. See docs/connectors.md.
@@ -821,7 +846,7 @@ export interface CommonChannelConfig {
    */
   startDate?: string;
   /**
-   * When Wharf pulls from this channel (cron expressions, in the timezone of the daemon's schedule settings).
+   * When Wharf pulls from this channel and pushes to it (cron expressions, in the timezone of the daemon's schedule settings). The push schedules only run when the push is enabled (`push`).
    */
   schedules?: {
     /**
@@ -832,6 +857,14 @@ export interface CommonChannelConfig {
      * Product pull schedule. Default hourly.
      */
     products?: string;
+    /**
+     * Stock push schedule (only with `push.stock.enabled`). Default every 15 minutes.
+     */
+    stock?: string;
+    /**
+     * Shipment push schedule (only with `push.shipments.enabled`). Default every 5 minutes.
+     */
+    shipments?: string;
   };
   /**
    * Seconds to step back from the stored cursor on every order pull, so that orders written late or stamped by a skewed clock are not missed. Orders seen twice are recognised by the ledger.
@@ -879,6 +912,55 @@ export interface CommonChannelConfig {
    * Local folder for pages with invalid records and their `<name>.errors.json` reports. Default: `<dataDir>/quarantine/<merchant>/<channel>`.
    */
   quarantineDir?: string;
+  /**
+   * What Wharf writes back into this shop: stock levels and shipments (tracking). Both are off until switched on here: a push changes the live shop. See docs/connectors.md#pushing-stock-and-shipments.
+   */
+  push?: {
+    /**
+     * Stock push: the merchant's warehouse stock (from the stock reports) set as the shop's stock, only for SKUs whose pushed quantity changed since the last successful push to this channel.
+     */
+    stock?: {
+      /**
+       * Push stock to this shop. Default false (nothing is written to the shop).
+       */
+      enabled?: boolean;
+      /**
+       * Also push right after a stock report for this merchant is imported (besides `schedules.stock`).
+       */
+      pushOnChange?: boolean;
+      /**
+       * Units kept back: the shop gets the warehouse quantity minus this (never below 0).
+       */
+      stockBuffer?: number;
+      /**
+       * Upper limit of the quantity the shop gets (applied after `stockBuffer`). Default: no limit.
+       */
+      maxStock?: number;
+      /**
+       * Warehouse locations (as the stock reports name them; "" for reports without one) whose quantities are summed for this shop. Default: all locations.
+       *
+       * @minItems 1
+       */
+      locations?: string[];
+      /**
+       * How a warehouse SKU finds the shop's product: `sku` (default) only by SKU; `sku-then-ean`: when the shop has no product with that SKU, by the EAN the stock report or catalogue gives for it (only when exactly one shop product carries that EAN).
+       */
+      matchBy?: 'sku' | 'sku-then-ean';
+    };
+    /**
+     * Shipment push: every shipment of an order that came from this channel is reported to the shop once (status, carrier, tracking).
+     */
+    shipments?: {
+      /**
+       * Report shipments to this shop. Default false.
+       */
+      enabled?: boolean;
+      /**
+       * Ask the shop to tell the customer (platforms that offer it: a customer note in WooCommerce, notifyCustomer in Shopify).
+       */
+      notifyCustomer?: boolean;
+    };
+  };
 }
 /**
  * Files Wharf writes for this merchant on a schedule: its stock and its shipments.

@@ -4,3 +4,4 @@ export { createWooContext, type WooContext } from './context.js';
 export { pullOrders } from './orders.js';
 export { pullProducts } from './products.js';
 export { testConnection } from './test-connection.js';
+export { wooPush } from './push.js';

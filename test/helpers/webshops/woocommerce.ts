@@ -5,7 +5,11 @@ import { basicCredentials, TestServer, type Reply, type SeenRequest } from './se
  * basic auth or consumer_key/consumer_secret in the query, key permissions read / write / read_write,
  * `status` (comma list), `modified_after` with `dates_are_gmt` (strictly after, like WP_Date_Query),
  * `exclude` (comma list of ids),
- * `orderby=modified|date|id`, `per_page` ≤ 100, `page`, X-WP-Total / X-WP-TotalPages, empty batches.
+ * `orderby=modified|date|id`, `per_page` ≤ 100, `page`, X-WP-Total / X-WP-TotalPages.
+ * Writes: `POST /products/batch` and `/products/{id}/variations/batch` (≤ 100 items, else 413
+ * `woocommerce_rest_request_entity_too_large`; per-item errors for unknown ids; empty batches),
+ * `GET|PUT /orders/{id}` (status, meta_data; unknown id 400 `woocommerce_rest_shop_order_invalid_id`),
+ * `GET|POST /orders/{id}/notes`. A Read-only key writing gets 401 "does not have write permissions".
  */
 
 export interface WooKey {
@@ -21,12 +25,17 @@ export interface WooState {
   variations: Map<number, Record<string, unknown>[]>;
   /** When false, /wp-json/ lists no wc/v3 namespace (WooCommerce inactive). */
   wooActive: boolean;
+  /** Order notes by order id, as created through the API. */
+  notes: Map<number, { id: number; note: string; customer_note: boolean; date_created_gmt: string }[]>;
 }
+
+/** WooCommerce's maximum of create+update+delete items in one batch request (WC_REST_Controller::check_batch_limit). */
+export const WOO_BATCH_MAX = 100;
 
 const ROOT = '/wp-json/wc/v3';
 
 export function wooServer(state: Partial<WooState> = {}): TestServer & { state: WooState } {
-  const s: WooState = { keys: [], orders: [], products: [], variations: new Map(), wooActive: true, ...state };
+  const s: WooState = { keys: [], orders: [], products: [], variations: new Map(), wooActive: true, notes: new Map(), ...state };
   const server = new TestServer((req) => handle(s, req)) as TestServer & { state: WooState };
   server.state = s;
   return server;
@@ -60,7 +69,16 @@ function handle(s: WooState, req: SeenRequest): Reply {
   const auth = authenticate(s, req);
   if ('status' in auth) return auth;
   const route = req.path.slice(ROOT.length);
-  if (req.method === 'POST' && /^\/(orders|products)\/batch$/.test(route)) return { status: 200, body: {} };
+  if (req.method === 'POST' && route === '/orders/batch') return { status: 200, body: {} };
+  if (req.method === 'POST' && route === '/products/batch') return batch(req, (id) => s.products.find((p) => Number(p.id) === id && p.type !== 'variation'), 'woocommerce_rest_product_invalid_id');
+  const vb = /^\/products\/(\d+)\/variations\/batch$/.exec(route);
+  if (req.method === 'POST' && vb) {
+    const parent = s.products.find((p) => Number(p.id) === Number(vb[1]));
+    if (!parent || parent.type !== 'variable') return error(404, 'woocommerce_rest_product_invalid_id', 'Invalid ID.');
+    return batch(req, (id) => (s.variations.get(Number(vb[1])) ?? []).find((v) => Number(v.id) === id), 'woocommerce_rest_product_variation_invalid_id');
+  }
+  const o = /^\/orders\/(\d+)(\/notes)?$/.exec(route);
+  if (o) return orderRoute(s, req, Number(o[1]), Boolean(o[2]));
   if (req.method !== 'GET') return error(404, 'rest_no_route', 'No route was found matching the URL and request method.');
   if (route === '/orders') {
     const orderby = req.query.get('orderby');
@@ -72,6 +90,71 @@ function handle(s: WooState, req: SeenRequest): Reply {
   const v = /^\/products\/(\d+)\/variations$/.exec(route);
   if (v) return list(req, s.variations.get(Number(v[1])) ?? []);
   return error(404, 'rest_no_route', 'No route was found matching the URL and request method.');
+}
+
+function parseJson(req: SeenRequest): Record<string, unknown> | Reply {
+  try {
+    const v = JSON.parse(req.body || '{}') as unknown;
+    if (v && typeof v === 'object' && !Array.isArray(v)) return v as Record<string, unknown>;
+  } catch { /* below */ }
+  return error(400, 'rest_invalid_json', 'Invalid JSON body passed.');
+}
+
+/** WC_REST_Controller::batch_items: limit over create+update+delete, then item by item. Only `update` with stock fields is modelled. */
+function batch(req: SeenRequest, find: (id: number) => Record<string, unknown> | undefined, invalidCode: string): Reply {
+  const body = parseJson(req);
+  if ('status' in body && typeof body.status === 'number') return body as unknown as Reply;
+  const b = body as { create?: unknown[]; update?: unknown[]; delete?: unknown[] };
+  const n = (b.create?.length ?? 0) + (b.update?.length ?? 0) + (b.delete?.length ?? 0);
+  if (n > WOO_BATCH_MAX) return error(413, 'woocommerce_rest_request_entity_too_large', `Unable to accept more than ${WOO_BATCH_MAX} items for this request.`);
+  if (!b.update) return { status: 200, body: {} };
+  const update = b.update.map((raw) => {
+    const u = raw as { id?: number; manage_stock?: boolean; stock_quantity?: number };
+    const item = find(Number(u.id));
+    if (!item) return { id: Number(u.id ?? 0), error: { code: invalidCode, message: 'Invalid ID.', data: { status: 400 } } };
+    if (u.manage_stock !== undefined) item.manage_stock = u.manage_stock;
+    if (u.stock_quantity !== undefined) {
+      if (!Number.isInteger(u.stock_quantity)) return { id: Number(u.id), error: { code: 'rest_invalid_param', message: 'Invalid parameter(s): stock_quantity', data: { status: 400 } } };
+      item.stock_quantity = u.stock_quantity;
+      item.stock_status = u.stock_quantity > 0 ? 'instock' : 'outofstock';
+    }
+    return { ...item };
+  });
+  return { status: 200, body: { update } };
+}
+
+function orderRoute(s: WooState, req: SeenRequest, id: number, notes: boolean): Reply {
+  const order = s.orders.find((x) => Number(x.id) === id);
+  if (!order) return error(400, 'woocommerce_rest_shop_order_invalid_id', 'Invalid ID.');
+  const stamp = () => new Date().toISOString().slice(0, 19);
+  if (notes) {
+    const list = s.notes.get(id) ?? [];
+    if (req.method === 'GET') return { status: 200, body: [...list].reverse() };
+    if (req.method !== 'POST') return error(404, 'rest_no_route', 'No route was found matching the URL and request method.');
+    const body = parseJson(req);
+    if ('status' in body && typeof body.status === 'number') return body as unknown as Reply;
+    if (typeof body.note !== 'string' || !body.note) return error(400, 'rest_missing_callback_param', 'Missing parameter(s): note');
+    const note = { id: 7000 + [...s.notes.values()].reduce((n, l) => n + l.length, 0), note: body.note, customer_note: body.customer_note === true, date_created_gmt: stamp(), author: 'system', added_by_user: false };
+    s.notes.set(id, [...list, note]);
+    return { status: 201, body: note };
+  }
+  if (req.method === 'GET') return { status: 200, body: order };
+  if (req.method !== 'PUT' && req.method !== 'POST') return error(404, 'rest_no_route', 'No route was found matching the URL and request method.');
+  const body = parseJson(req);
+  if ('status' in body && typeof body.status === 'number') return body as unknown as Reply;
+  if (typeof body.status === 'string') order.status = body.status;
+  if (Array.isArray(body.meta_data)) {
+    const meta = (order.meta_data as { id?: number; key: string; value: unknown }[]) ?? [];
+    for (const m of body.meta_data as { key: string; value: unknown }[]) {
+      const at = meta.find((x) => x.key === m.key);
+      if (at) at.value = m.value;
+      else meta.push({ id: 9500 + meta.length, key: m.key, value: m.value });
+    }
+    order.meta_data = meta;
+  }
+  order.date_modified_gmt = stamp();
+  order.date_modified = stamp();
+  return { status: 200, body: order };
 }
 
 function filterOrders(orders: Record<string, unknown>[], req: SeenRequest): Record<string, unknown>[] {

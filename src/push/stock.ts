@@ -1,0 +1,229 @@
+import type { ChannelConnector, PushTarget, StockUpdate } from '../connectors/index.js';
+import type { ChannelEntry } from '../config/entries.js';
+import { describeError, echo } from '../errors.js';
+import type { NoticeInput, StockLevel, Store } from '../ledger/store.js';
+import type { Logger } from '../log.js';
+
+/**
+ * The stock push of one webshop channel (platform-independent; the platform's part is
+ * `ChannelPush.pushStock`). One run:
+ * 1. pages through the merchant's current stock levels (the ledger's `stock`, (sku, location) order;
+ *    bundle levels join through `levels`), and per SKU computes the quantity for this shop: the sum
+ *    over `push.stock.locations` (all when unset), minus `stockBuffer` (not below 0), capped at `maxStock`;
+ * 2. keeps the SKUs whose quantity differs from the channel's baseline (`push_stock`: what was last
+ *    pushed successfully), resolves their push ids (`push_targets`, by SKU, or by EAN under
+ *    `matchBy: sku-then-ean` when exactly one shop item carries it);
+ * 3. sends them in batches of `stockBatchSize`; each batch's confirmed SKUs move the baseline at once,
+ *    so a run killed half-way resumes with the SKUs not yet confirmed and loses no update (quantities
+ *    are absolute: a batch sent again sets the same values).
+ * SKUs without push ids are `unknown` and SKUs the shop refused are `refused`: both are kept as notices of
+ * the channel (shown once in `wharf status`, replaced by each complete run), never logged per run.
+ * With `dryRun` nothing is sent and nothing in the ledger changes. Throws what `pushStock` throws
+ * (transport trouble: retryable) after recording the failed run.
+ */
+export interface StockPushOptions {
+  store: Store;
+  logger: Logger;
+  /** Print-only: nothing is sent, the baseline and notices stay. */
+  dryRun?: boolean;
+  /** Forget the baseline first (every SKU is pushed again). With dryRun: compare against nothing. */
+  full?: boolean;
+  /**
+   * The merchant's levels in (sku, location) order, page by page (default: `store.stockPage`). The
+   * place where computed bundle levels join (one SKU's levels must come together).
+   */
+  levels?: (merchant: string) => AsyncIterable<StockLevel[]>;
+  onProgress?: (p: { batches: number; pushed: number; changed: number }) => void;
+}
+
+/** One SKU of a dry run or a run's change list. */
+export interface StockChange {
+  sku: string;
+  /** Last pushed quantity, null when never pushed. */
+  old: number | null;
+  new: number;
+  /** The shop's ids, undefined when the shop does not know the SKU (unknown). */
+  ids?: PushTarget['ids'];
+}
+
+export interface StockPushResult {
+  channel: string;
+  /** SKUs whose shop quantity was computed. */
+  skus: number;
+  /** SKUs whose quantity differs from the baseline. */
+  changed: number;
+  pushed: number;
+  batches: number;
+  unknown: string[];
+  refused: { sku: string; message: string }[];
+  /** dryRun only: what would be sent, and the unknown SKUs with old → new. */
+  changes: StockChange[];
+}
+
+/** What `wharf status` shows of the last run (stored under `stockRunKey`). */
+export interface StockRunRecord {
+  at: string;
+  ok: boolean;
+  pushed: number;
+  changed: number;
+  unknown: number;
+  refused: number;
+  error?: string;
+}
+
+export const stockRunKey = (channelKey: string): string => `push:${channelKey}:stock:last`;
+
+/** SKUs compared against the baseline per ledger query. */
+const CHUNK = 1000;
+/** Unknown/refused SKUs listed one by one in status; the rest are counted in one more notice. */
+const NOTICE_MAX = 50;
+
+export async function runStockPush(entry: ChannelEntry, connector: ChannelConnector, opts: StockPushOptions): Promise<StockPushResult> {
+  const { store } = opts;
+  const settings = connector.push.settings.stock;
+  const log = opts.logger.child({ merchant: entry.merchant, channel: entry.channel, job: 'stock-push' });
+  const result: StockPushResult = { channel: entry.key, skus: 0, changed: 0, pushed: 0, batches: 0, unknown: [], refused: [], changes: [] };
+  const started = new Date().toISOString();
+  try {
+    if (opts.full && !opts.dryRun) await store.clearPushedStock(entry.key);
+    const pending: StockUpdate[] = [];
+    const flush = async (all: boolean) => {
+      while (pending.length >= connector.push.stockBatchSize || (all && pending.length > 0)) {
+        const batch = pending.splice(0, connector.push.stockBatchSize);
+        const answer = await connector.push.pushStock(batch);
+        const byS = new Map(batch.map((u) => [u.sku, u.quantity]));
+        await store.setPushedStock(entry.key, answer.done.filter((s) => byS.has(s)).map((sku) => ({ sku, quantity: byS.get(sku)! })), new Date().toISOString());
+        result.batches++;
+        result.pushed += answer.done.length;
+        result.refused.push(...answer.refused);
+        opts.onProgress?.({ batches: result.batches, pushed: result.pushed, changed: result.changed });
+      }
+    };
+    for await (const chunk of skuChunks(opts.levels?.(entry.merchant) ?? storeLevels(store, entry.merchant), settings, CHUNK)) {
+      result.skus += chunk.length;
+      const skus = chunk.map((c) => c.sku);
+      const baseline = opts.full && opts.dryRun ? new Map<string, number>() : await store.pushedStock(entry.key, skus);
+      const changed = chunk.filter((c) => baseline.get(c.sku) !== c.quantity);
+      if (!changed.length) continue;
+      result.changed += changed.length;
+      const targets = await resolveTargets(store, entry.key, changed, settings.matchBy);
+      for (const c of changed) {
+        const t = targets.get(c.sku);
+        const old = baseline.get(c.sku) ?? null;
+        if (!t) {
+          result.unknown.push(c.sku);
+          if (opts.dryRun) result.changes.push({ sku: c.sku, old, new: c.quantity });
+          continue;
+        }
+        if (opts.dryRun) result.changes.push({ sku: c.sku, old, new: c.quantity, ids: t.ids });
+        else pending.push({ sku: c.sku, ids: t.ids, quantity: c.quantity, previous: old });
+      }
+      if (!opts.dryRun) await flush(false);
+    }
+    if (!opts.dryRun) {
+      await flush(true);
+      await syncStockNotices(store, entry, result, log);
+      await store.setCursor(stockRunKey(entry.key), JSON.stringify({ at: started, ok: true, pushed: result.pushed, changed: result.changed, unknown: result.unknown.length, refused: result.refused.length } satisfies StockRunRecord));
+      log.info({ pushed: result.pushed, changed: result.changed, batches: result.batches, unknown: result.unknown.length, refused: result.refused.length }, `stock push done: ${result.pushed} of ${result.changed} changed SKU(s) pushed in ${result.batches} batch(es)`);
+    }
+    return result;
+  } catch (err) {
+    if (!opts.dryRun) {
+      await store.setCursor(stockRunKey(entry.key), JSON.stringify({ at: started, ok: false, pushed: result.pushed, changed: result.changed, unknown: result.unknown.length, refused: result.refused.length, error: describeError(err) } satisfies StockRunRecord)).catch(() => undefined);
+    }
+    throw err;
+  }
+}
+
+/** The last stock push run of a channel, if any. */
+export async function lastStockRun(store: Store, channelKey: string): Promise<StockRunRecord | undefined> {
+  const raw = await store.getCursor(stockRunKey(channelKey));
+  if (!raw) return undefined;
+  try {
+    return JSON.parse(raw) as StockRunRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+async function* storeLevels(store: Store, merchant: string): AsyncGenerator<StockLevel[]> {
+  let after: { sku: string; location: string } | undefined;
+  for (;;) {
+    const page = await store.stockPage(merchant, after, CHUNK);
+    if (page.length) yield page;
+    if (page.length < CHUNK) return;
+    const last = page[page.length - 1]!;
+    after = { sku: last.sku, location: last.location };
+  }
+}
+
+interface SkuQuantity {
+  sku: string;
+  quantity: number;
+  ean: string | null;
+}
+
+type StockSettings = ChannelConnector['push']['settings']['stock'];
+
+/** The shop's quantity of one SKU from its levels; undefined when none of its levels is at a chosen location. */
+export function shopQuantity(levels: readonly Pick<StockLevel, 'location' | 'quantity'>[], s: Pick<StockSettings, 'locations' | 'stockBuffer' | 'maxStock'>): number | undefined {
+  const chosen = s.locations ? levels.filter((l) => s.locations!.includes(l.location)) : levels;
+  if (!chosen.length) return undefined;
+  let q = Math.max(0, chosen.reduce((n, l) => n + l.quantity, 0) - s.stockBuffer);
+  if (s.maxStock !== undefined) q = Math.min(q, s.maxStock);
+  return q;
+}
+
+/** Groups (sku, location)-ordered levels by SKU (a SKU's levels may span pages) into chunks of SKUs. */
+async function* skuChunks(pages: AsyncIterable<StockLevel[]>, s: StockSettings, size: number): AsyncGenerator<SkuQuantity[]> {
+  let chunk: SkuQuantity[] = [];
+  let group: StockLevel[] = [];
+  const close = () => {
+    if (!group.length) return;
+    const q = shopQuantity(group, s);
+    if (q !== undefined) chunk.push({ sku: group[0]!.sku, quantity: q, ean: group.find((l) => l.ean)?.ean ?? null });
+    group = [];
+  };
+  for await (const page of pages) {
+    for (const l of page) {
+      if (group.length && group[0]!.sku !== l.sku) close();
+      group.push(l);
+    }
+    if (chunk.length >= size) {
+      yield chunk;
+      chunk = [];
+    }
+  }
+  close();
+  if (chunk.length) yield chunk;
+}
+
+/** Push ids by SKU; under `sku-then-ean` a SKU the shop lacks takes the one shop item with its EAN (two or more: none, never a guess). */
+async function resolveTargets(store: Store, channelKey: string, changed: SkuQuantity[], matchBy: StockSettings['matchBy']): Promise<Map<string, { ids: PushTarget['ids'] }>> {
+  const found = await store.pushTargets(channelKey, changed.map((c) => c.sku));
+  const out = new Map<string, { ids: PushTarget['ids'] }>();
+  for (const [sku, t] of found) out.set(sku, { ids: t.ids });
+  if (matchBy !== 'sku-then-ean') return out;
+  const missing = changed.filter((c) => !out.has(c.sku) && c.ean);
+  if (!missing.length) return out;
+  const byEan = new Map<string, PushTarget[]>();
+  for (const t of await store.pushTargetsByEan(channelKey, [...new Set(missing.map((m) => m.ean!))])) byEan.set(t.ean!, [...(byEan.get(t.ean!) ?? []), t]);
+  for (const m of missing) {
+    const hits = byEan.get(m.ean!) ?? [];
+    if (hits.length === 1) out.set(m.sku, { ids: hits[0]!.ids });
+  }
+  return out;
+}
+
+/** Replaces the channel's unknown-SKU and refused notices by this run's; logs only the new ones. */
+async function syncStockNotices(store: Store, entry: ChannelEntry, r: StockPushResult, log: Logger): Promise<void> {
+  const notices: NoticeInput[] = [];
+  const list = (kind: 'push-unknown-sku' | 'push-refused', items: { sku: string; message: string }[], what: string) => {
+    for (const i of items.slice(0, NOTICE_MAX)) notices.push({ key: `${kind}:${i.sku}`, kind, file: i.sku, message: i.message });
+    if (items.length > NOTICE_MAX) notices.push({ key: `${kind}:more`, kind, file: `${items.length - NOTICE_MAX} more`, message: `${items.length - NOTICE_MAX} more ${what}` });
+  };
+  list('push-unknown-sku', r.unknown.map((sku) => ({ sku, message: `SKU ${echo(sku)} is not in the shop's catalogue (as of the last product pull): its stock is not pushed; add it to the shop or check the SKU` })), 'SKUs unknown to the shop');
+  list('push-refused', r.refused.map((x) => ({ sku: x.sku, message: `the shop refused the stock of SKU ${echo(x.sku)}: ${x.message}` })), 'SKUs refused by the shop');
+  const added = await store.syncNotices(entry.merchant, entry.channel, ['push-unknown-sku', 'push-refused'], notices);
+  for (const n of added) log.warn({ sku: n.file }, n.message);
+}

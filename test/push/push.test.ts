@@ -1,0 +1,224 @@
+/**
+ * The platform-independent push machinery (src/push) on both ledgers, against the WooCommerce test
+ * server: only changed SKUs are pushed, in batches within the limit; an interrupted push goes on where
+ * it stopped; unknown SKUs are a state, not a log line per run; a shipment is pushed once, also when
+ * the first attempt's answer was lost.
+ */
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { openConnector, type ChannelConnector } from '../../src/connectors/index.js';
+import type { ChannelEntry } from '../../src/config/entries.js';
+import { silentLogger } from '../../src/log.js';
+import type { Store, StoredRecord } from '../../src/ledger/store.js';
+import { DEFAULT_ROUTING, FileRouter, shipmentPushDestination } from '../../src/pipeline/routing.js';
+import { runShipmentPush } from '../../src/push/shipments.js';
+import { runStockPush, shopQuantity } from '../../src/push/stock.js';
+import { backends, fileInfo, importFile, type Harness } from '../helpers/ledgers.js';
+import { fastHttp } from '../helpers/webshops/server.js';
+import { wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
+
+const KEY = 'ck_1111111111111111111111111111111111111111';
+const SECRET = 'cs_2222222222222222222222222222222222222222';
+const N = 1000;
+const sku = (i: number) => `SKU-${String(i).padStart(4, '0')}`;
+
+const entry = { merchant: 'acme', channel: 'woo', key: 'acme/woo' } as ChannelEntry;
+
+function level(s: string, quantity: number, location = ''): StoredRecord {
+  return { kind: 'stock', id: `stock:acme:${s}:${location}`, merchant: 'acme', channel: 'wms', recordNo: 1, body: { merchant: 'acme', sku: s, quantity, ...(location ? { warehouse: location } : {}) } };
+}
+
+async function report(store: Store, records: StoredRecord[], pushes = new Set<string>()): Promise<void> {
+  const tx = await store.beginIntake(fileInfo({ merchant: '@warehouse', channel: 'wms' }));
+  const router = new FileRouter(tx, { ...DEFAULT_ROUTING, shipmentPushes: pushes }, new Date().toISOString());
+  for (const r of records) expect(typeof (await router.route(r))).toBe('string');
+  await tx.commit({ status: 'imported', records: records.length, duplicates: 0, invalid: 0 });
+}
+
+/** The update items of every products batch request the server answered with 200. */
+function batchBodies(server: ReturnType<typeof wooServer>): { id: number; stock_quantity: number }[][] {
+  return server.hits('/products/batch', 200).map((h) => (JSON.parse(h.body) as { update: { id: number; stock_quantity: number }[] }).update);
+}
+
+describe('shop quantity', () => {
+  it('sums the chosen locations, keeps the buffer back (not below 0) and caps', () => {
+    const levels = [{ location: 'AMS', quantity: 7 }, { location: 'RTM', quantity: 5 }];
+    expect(shopQuantity(levels, { stockBuffer: 0, maxStock: undefined, locations: undefined })).toBe(12);
+    expect(shopQuantity(levels, { stockBuffer: 2, maxStock: undefined, locations: ['AMS'] })).toBe(5);
+    expect(shopQuantity(levels, { stockBuffer: 20, maxStock: undefined, locations: undefined })).toBe(0);
+    expect(shopQuantity(levels, { stockBuffer: 1, maxStock: 10, locations: undefined })).toBe(10);
+    expect(shopQuantity(levels, { stockBuffer: 0, maxStock: undefined, locations: ['UTR'] })).toBeUndefined();
+  });
+});
+
+describe.each(backends)('push machinery: $name', (backend) => {
+  let h: Harness;
+  let store: Store;
+  let server: ReturnType<typeof wooServer>;
+  let connector: ChannelConnector;
+
+  beforeEach(async () => {
+    h = await backend.create();
+    store = await h.open();
+    server = await wooServer({
+      keys: [{ key: KEY, secret: SECRET, permissions: 'read_write' }],
+      products: Array.from({ length: N }, (_, i) => ({ id: 5000 + i, type: 'simple', sku: sku(i), manage_stock: false, stock_quantity: null })),
+      orders: [wooOrder({ id: 41, modified: '2026-11-20T09:00:00Z', lines: [{ sku: 'MUG', qty: 2, price: '9.95' }, { sku: 'TEE', qty: 1, price: '19.95' }] })],
+    }).start();
+    connector = openConnector({
+      type: 'woocommerce', url: 'https://shop.example', baseUrl: `${server.url}/wp-json/wc/v3`, consumerKey: KEY, consumerSecret: SECRET,
+      push: { stock: { enabled: true }, shipments: { enabled: true } },
+    }, { logger: silentLogger(), http: fastHttp });
+    // What the product pull stores (src/daemon/api-channel.ts): the push ids of the catalogue.
+    await store.upsertPushTargets('acme/woo', server.state.products.flatMap((p) => connector.push.productTargets(p)));
+  });
+  afterEach(async () => {
+    await server.stop();
+    await store.close().catch(() => undefined);
+    await h.cleanup();
+  });
+
+  it('pushes all SKUs once in batches of at most 100, then exactly the 3 that changed', async () => {
+    await report(store, Array.from({ length: N }, (_, i) => level(sku(i), i % 50)));
+    const first = await runStockPush(entry, connector, { store, logger: silentLogger() });
+    expect(first).toMatchObject({ changed: N, pushed: N, unknown: [], refused: [] });
+    expect(batchBodies(server).every((b) => b.length <= 100)).toBe(true);
+    expect(batchBodies(server).flat()).toHaveLength(N);
+    expect(server.state.products.find((p) => p.sku === sku(123))).toMatchObject({ manage_stock: true, stock_quantity: 23 });
+
+    server.requests.length = 0;
+    await report(store, [level(sku(5), 99), level(sku(500), 0 + 1), level(sku(999), 7), level(sku(10), 10)]); // SKU-0010 unchanged (10 % 50)
+    const second = await runStockPush(entry, connector, { store, logger: silentLogger() });
+    expect(second).toMatchObject({ changed: 3, pushed: 3, batches: 1 });
+    expect(batchBodies(server)).toEqual([[
+      { id: 5005, manage_stock: true, stock_quantity: 99 },
+      { id: 5500, manage_stock: true, stock_quantity: 1 },
+      { id: 5999, manage_stock: true, stock_quantity: 7 },
+    ]]);
+
+    server.requests.length = 0;
+    expect(await runStockPush(entry, connector, { store, logger: silentLogger() })).toMatchObject({ changed: 0, pushed: 0 });
+    expect(server.hits('/batch')).toHaveLength(0);
+  });
+
+  it('a dry run sends nothing and moves nothing; old → new is shown', async () => {
+    await report(store, [level(sku(1), 4), level('NOT-IN-SHOP', 2)]);
+    const dry = await runStockPush(entry, connector, { store, logger: silentLogger(), dryRun: true });
+    expect(dry.changes).toEqual([
+      { sku: 'NOT-IN-SHOP', old: null, new: 2 },
+      { sku: sku(1), old: null, new: 4, ids: { productId: 5001 } },
+    ]);
+    expect(server.requests).toHaveLength(0);
+    expect(await store.pushedStock('acme/woo', [sku(1)])).toEqual(new Map());
+    expect((await store.summary()).notices).toHaveLength(0);
+  });
+
+  it('an interrupted push goes on with the SKUs not confirmed and loses no update', async () => {
+    await report(store, Array.from({ length: 500 }, (_, i) => level(sku(i), 3)));
+    // The 4th batch request keeps failing (the shop is down from then on).
+    let served = 0;
+    server.changeAfter(3, (r) => r.path.endsWith('/products/batch'), () => {
+      served = 3;
+      server.failNext(100, { status: 503, pathIncludes: '/products/batch' });
+    });
+    await expect(runStockPush(entry, connector, { store, logger: silentLogger() })).rejects.toThrow(/503|Service unavailable/);
+    expect(served).toBe(3);
+    expect((await store.pushedStock('acme/woo', Array.from({ length: 500 }, (_, i) => sku(i)))).size).toBe(300);
+    // A report arrives meanwhile for a SKU already pushed and one not yet pushed.
+    await report(store, [level(sku(0), 8), level(sku(450), 9)]);
+    await server.stop();
+    server = await wooServer({ ...server.state }).start();
+    const c2 = openConnector({ type: 'woocommerce', url: 'https://shop.example', baseUrl: `${server.url}/wp-json/wc/v3`, consumerKey: KEY, consumerSecret: SECRET, push: { stock: { enabled: true } } }, { logger: silentLogger(), http: fastHttp });
+    const again = await runStockPush(entry, c2, { store, logger: silentLogger() });
+    expect(again.pushed).toBe(201); // the 200 never confirmed + SKU-0000's new quantity
+    expect(server.state.products.find((p) => p.sku === sku(0))!.stock_quantity).toBe(8);
+    expect(server.state.products.find((p) => p.sku === sku(450))!.stock_quantity).toBe(9);
+    expect(server.state.products.filter((p) => p.stock_quantity === null)).toHaveLength(N - 500);
+  });
+
+  it('reports a SKU the shop does not know once, as a state, and matches by EAN only when told to', async () => {
+    const ean = '8712345678906';
+    server.state.products[7]!.global_unique_id = ean;
+    await store.upsertPushTargets('acme/woo', server.state.products.flatMap((p) => connector.push.productTargets(p)));
+    await report(store, [level('WMS-ONLY', 5), level(sku(2), 1), { ...level('OTHER-CODE', 6), body: { merchant: 'acme', sku: 'OTHER-CODE', quantity: 6, ean } }]);
+    const r1 = await runStockPush(entry, connector, { store, logger: silentLogger() });
+    expect(r1.unknown.sort()).toEqual(['OTHER-CODE', 'WMS-ONLY']);
+    const notices = (await store.summary()).notices.filter((n) => n.kind === 'push-unknown-sku');
+    expect(notices.map((n) => n.file).sort()).toEqual(['OTHER-CODE', 'WMS-ONLY']);
+    const at = notices.map((n) => n.at);
+    await runStockPush(entry, connector, { store, logger: silentLogger() });
+    expect((await store.summary()).notices.filter((n) => n.kind === 'push-unknown-sku').map((n) => n.at)).toEqual(at); // not re-reported
+
+    const byEan = openConnector({ type: 'woocommerce', url: 'https://shop.example', baseUrl: `${server.url}/wp-json/wc/v3`, consumerKey: KEY, consumerSecret: SECRET, push: { stock: { enabled: true, matchBy: 'sku-then-ean' } } }, { logger: silentLogger(), http: fastHttp });
+    const r3 = await runStockPush(entry, byEan, { store, logger: silentLogger() });
+    expect(r3.unknown).toEqual(['WMS-ONLY']);
+    expect(server.state.products[7]!.stock_quantity).toBe(6);
+    expect((await store.summary()).notices.filter((n) => n.kind === 'push-unknown-sku').map((n) => n.file)).toEqual(['WMS-ONLY']);
+  });
+
+  describe('shipments', () => {
+    const orderRec: StoredRecord = {
+      kind: 'order', id: 'acme:woo:41', merchant: 'acme', channel: 'woo', recordNo: 1,
+      body: { id: 'acme:woo:41', merchant: 'acme', channel: 'woo', externalId: '41', status: 'open', createdAt: '2026-11-20T10:00:00+01:00', shipTo: { name: 'A', street: 'S', postalCode: '1', city: 'C', country: 'NL' }, lines: [{ sku: 'MUG', quantity: 2 }, { sku: 'TEE', quantity: 1 }] },
+    };
+    const ship = (id: string, lines: { sku: string; quantity: number }[], tracking = `3S${id}`): StoredRecord => ({
+      kind: 'shipment', id: `shipment:acme:${id}`, merchant: 'acme', channel: 'wms', recordNo: 1,
+      body: { merchant: 'acme', orderId: 'acme:woo:41', shipmentId: id, shippedAt: '2026-11-21T10:00:00Z', carrier: 'PostNL', trackingNumber: tracking, lines },
+    });
+    const pushes = new Set(['acme/woo']);
+    const opts = () => ({ store, logger: silentLogger(), maxBackoffMs: 40 });
+
+    beforeEach(async () => {
+      await importFile(store, [orderRec], fileInfo({ channel: 'woo' }));
+    });
+
+    it('routing owes a push only for channels that enabled it', async () => {
+      await report(store, [ship('P0', [{ sku: 'MUG', quantity: 1 }])], new Set());
+      expect(await store.pendingCount(shipmentPushDestination('acme/woo'))).toBe(0);
+      await report(store, [ship('P1', [{ sku: 'MUG', quantity: 1 }])], pushes);
+      expect(await store.pendingCount(shipmentPushDestination('acme/woo'))).toBe(1);
+    });
+
+    it('two parcels: the partial one notes its lines, the last one completes the order; each once', async () => {
+      await report(store, [ship('P1', [{ sku: 'MUG', quantity: 2 }])], pushes);
+      expect((await runShipmentPush(entry, connector, opts())).pushed).toBe(1);
+      expect(server.state.orders[0]!.status).toBe('processing');
+      await report(store, [ship('P2', [{ sku: 'TEE', quantity: 1 }])], pushes);
+      expect((await runShipmentPush(entry, connector, opts())).pushed).toBe(1);
+      expect((await runShipmentPush(entry, connector, opts())).pushed).toBe(0);
+      expect(server.state.orders[0]!.status).toBe('completed');
+      const notes = server.state.notes.get(41)!.map((n) => n.note);
+      expect(notes).toHaveLength(2);
+      expect(notes[0]).toContain('2 × MUG');
+      expect(notes[0]).not.toContain('TEE');
+      expect(notes[1]).toContain('3SP2');
+    });
+
+    it('a lost answer is retried after reading the shop: one note, order completed', async () => {
+      await report(store, [ship('P3', [{ sku: 'MUG', quantity: 2 }, { sku: 'TEE', quantity: 1 }])], pushes);
+      server.dropAnswerNext(1, { pathIncludes: '/notes', method: 'POST' });
+      const first = await runShipmentPush(entry, connector, opts());
+      expect(first.retry).toBe(1);
+      const deadline = Date.now() + 10_000;
+      let pushed = 0;
+      while (pushed === 0 && Date.now() < deadline) pushed = (await runShipmentPush(entry, connector, opts())).pushed;
+      expect(pushed).toBe(1);
+      expect(server.state.notes.get(41)).toHaveLength(1);
+      expect(server.state.orders[0]!.status).toBe('completed');
+      expect(await store.pendingCount(shipmentPushDestination('acme/woo'))).toBe(0);
+    });
+
+    it('a cancelled order fails the row with the shop\'s reason; wharf retry puts it back', async () => {
+      await report(store, [ship('P4', [{ sku: 'MUG', quantity: 1 }])], pushes);
+      server.state.orders[0]!.status = 'cancelled';
+      expect((await runShipmentPush(entry, connector, opts())).failed).toBe(1);
+      const failed = (await store.summary()).failedDeliveries;
+      expect(failed).toHaveLength(1);
+      expect(failed[0]!.lastError).toMatch(/order 41 is "cancelled" in the shop/);
+      expect((await runShipmentPush(entry, connector, opts())).failed).toBe(0); // not retried by itself
+      server.state.orders[0]!.status = 'processing';
+      expect(await store.requeueFailedDeliveries([failed[0]!.id])).toBe(1);
+      expect((await runShipmentPush(entry, connector, opts())).pushed).toBe(1);
+      expect(server.state.notes.get(41)).toHaveLength(1);
+    });
+  });
+});
