@@ -6,7 +6,7 @@ export interface BundleDefinition {
   sku: string;
   /** Components with distinct SKUs (a SKU listed twice is merged, quantities added), quantity >= 1. */
   components: BundleComponent[];
-  /** Where the definition came from, for messages: `lookup <name>` or `product record`. */
+  /** Where the definition came from, for messages: `lookup <name>` or `product record` (of channel …). */
   source: string;
 }
 
@@ -14,6 +14,8 @@ export interface BundleDefinition {
 export interface ProductWithComponents {
   sku: string;
   components?: { sku: string; quantity: number }[];
+  /** For messages (default `product record`), e.g. `product record of channel shop`. */
+  source?: string;
 }
 
 /** The result of collecting one merchant's bundle definitions. */
@@ -72,7 +74,7 @@ export function collectBundles(sources: { lookups?: Iterable<LookupTable>; produ
     }
   }
   for (const p of sources.products ?? []) {
-    if (p.components && p.components.length > 0) put(normalise(p.sku, p.components, 'product record'));
+    if (p.components && p.components.length > 0) put(normalise(p.sku, p.components, p.source ?? 'product record'));
   }
   return { bundles, conflicts };
 }
@@ -93,7 +95,7 @@ export function bundleStock(bundle: BundleDefinition, stockOf: (sku: string) => 
   return min === Infinity ? 0 : min;
 }
 
-/** One computed bundle stock level, to add to a stock export as a stock record's sku/quantity. */
+/** One computed bundle stock level (sku, quantity) at one location. */
 export interface BundleStockLevel {
   sku: string;
   quantity: number;
@@ -102,8 +104,8 @@ export interface BundleStockLevel {
 /**
  * The stock levels of every bundle of a merchant (in SKU order), for one stock location: call it
  * once per warehouse with that location's `stockOf`. A computed level replaces any stock the
- * warehouse reports for the bundle SKU itself (a bundle is packed from its components), so the
- * export runner should skip the bundle SKUs (`bundles.has(sku)`) among the physical rows.
+ * warehouse reports for the bundle SKU itself (a bundle is packed from its components); exports and
+ * pushes get these levels with their claimed content (src/exports/stock-levels.ts).
  */
 export function* bundleStockLevels(set: BundleSet, stockOf: (sku: string) => number | undefined): Generator<BundleStockLevel> {
   for (const sku of [...set.bundles.keys()].sort()) yield { sku, quantity: bundleStock(set.bundles.get(sku)!, stockOf) };

@@ -1,19 +1,17 @@
 import { Writable } from 'node:stream';
 import type { LoadedConfig } from '../config/load.js';
 import type { ExportDestination, ExportEntry } from '../config/return-flow.js';
-import { isPlatform, connectors } from '../connectors/index.js';
 import { FolderDestination } from '../destinations/folder/destination.js';
 import { SftpDestination } from '../destinations/sftp/destination.js';
 import { WharfError, describeError } from '../errors.js';
-import type { ExportContent, ExportRun, StockLevel, Store } from '../ledger/store.js';
+import type { ExportRun, StockLevel, Store } from '../ledger/store.js';
 import type { Logger } from '../log.js';
 import { loadMapping } from '../mapping/index.js';
-import type { LookupTable } from '../mapping/lookups.js';
 import type { OutputMapping } from '../mapping/types.js';
 import type { FileDestination } from '../pipeline/ports.js';
 import { shipmentExportDestination } from '../pipeline/routing.js';
-import { bundleStock, collectBundles, type BundleSet } from './bundles.js';
 import { exportFileName } from './file-name.js';
+import { claimStockRun, merchantBundles } from './stock-levels.js';
 import { renderExport, type ExportRenderResult } from './render.js';
 
 /** What one call of `runExport` did. */
@@ -55,8 +53,9 @@ const PAGE = 1000;
  * after a crash.
  *
  * 1. Claims the run (`Store.claimExportRun`): its content is fixed then — the merchant's stock levels
- *    (`full`, or for `changes` those that differ from the last finished run) or the pending shipment
- *    rows of `export:<merchant>:shipments`. A run that exists already is resumed as claimed.
+ *    incl. the computed bundle levels (`claimStockRun`, src/exports/stock-levels.ts; `full`, or for
+ *    `changes` those that differ from the last finished run) or the pending shipment rows of
+ *    `export:<merchant>:shipments`. A run that exists already is resumed as claimed.
  * 2. Renders the content with the export's output mapping, streamed page by page into the
  *    destination's `writeStream` (temporary dot-file, then rename), under the name fixed at claim.
  * 3. Finishes the run (baseline moved, shipment rows delivered) only when the file is in place.
@@ -65,8 +64,9 @@ const PAGE = 1000;
  * completes that run instead — it renders the same bytes, which the destination reports as
  * 'unchanged' when the file was already renamed into place — and returns its result (`scheduledAt`
  * says which run it was); the later time's own run is not made then (the next tick makes its own). A run with nothing
- * to say writes no file unless `writeEmpty`. Stock exports in `full` mode include bundle stock (see
- * docs/exports.md). Reads only the entry's merchant's rows.
+ * to say writes no file unless `writeEmpty`. Bundle levels are content like any other level: in the
+ * file only when `full` or changed, counted in `items` (see docs/exports.md). Reads only the entry's
+ * merchant's rows.
  *
  * Throws (after marking the run failed, so its shipment rows go back to the queue and `wharf status`
  * shows the error) when the destination cannot be written: a TransportError (SFTP refused), ENOSPC,
@@ -88,11 +88,10 @@ export async function runExport(entry: ExportEntry, scheduledAt: Date, deps: Exp
     iso = last.scheduledAt;
     fileName = last.fileName;
   }
-  const content: ExportContent = entry.kind === 'stock'
-    ? { kind: 'stock', merchant: entry.merchant, mode: entry.mode }
-    : { kind: 'outbox', destination: shipmentExportDestination(entry.merchant) };
-  const bundles = entry.kind === 'stock' && entry.mode === 'full' ? await merchantBundles(entry.merchant, config, log) : undefined;
-  const { run, created } = await store.claimExportRun({ export: entry.key, scheduledAt: iso, fileName }, content);
+  const claim = { export: entry.key, scheduledAt: iso, fileName };
+  const { run, created } = entry.kind === 'stock'
+    ? await claimStockRun(store, claim, { merchant: entry.merchant, mode: entry.mode, bundles: await merchantBundles(store, config, entry.merchant, log) })
+    : await store.claimExportRun(claim, { kind: 'outbox', destination: shipmentExportDestination(entry.merchant) });
   const base = { export: entry.key, runId: run.id, scheduledAt: run.scheduledAt };
   if (run.status === 'done') {
     return { ...base, fileName: run.items > 0 || entry.writeEmpty ? run.fileName : undefined, outcome: 'already-done', items: run.items, rows: 0, bytes: 0 };
@@ -110,7 +109,7 @@ export async function runExport(entry: ExportEntry, scheduledAt: Date, deps: Exp
   try {
     await destination.open();
     const produce = async (out: Writable) => {
-      const records = entry.kind === 'stock' ? stockRecords(store, run, entry.merchant, bundles, deps.onProgress) : shipmentRecords(store, run, deps.onProgress);
+      const records = entry.kind === 'stock' ? stockRecords(store, run, entry.merchant, deps.onProgress) : shipmentRecords(store, run, deps.onProgress);
       rendered = await renderExport(mapping, records, out);
     };
     outcome = destination.writeStream
@@ -160,38 +159,6 @@ async function renderToBuffer(produce: (out: Writable) => Promise<void>): Promis
   return Buffer.concat(chunks);
 }
 
-/**
- * The merchant's bundle definitions: the `bundles` lookup tables of the input mappings its channels
- * use (folder/SFTP `files` rules, a webshop channel's orders and products mappings or the platform's
- * defaults). A mapping that does not load is skipped with a warning (`wharf check` reports it).
- */
-async function merchantBundles(merchant: string, config: LoadedConfig, logger: Logger): Promise<BundleSet | undefined> {
-  const names = new Set<string>();
-  for (const e of config.channels) {
-    if (e.merchant !== merchant) continue;
-    const c = e.config;
-    if (c.type === 'folder' || c.type === 'sftp') {
-      for (const f of c.files) names.add(f.mapping);
-      continue;
-    }
-    const d = isPlatform(c.type) ? connectors[c.type].defaults.mappings : undefined;
-    for (const n of [c.mappings?.orders ?? d?.orders, c.mappings?.products ?? d?.products]) if (n) names.add(n);
-  }
-  const tables = new Map<string, LookupTable>();
-  for (const name of [...names].sort()) {
-    try {
-      const m = await loadMapping(name, config.mappingsDir);
-      if (m.direction === 'input') for (const t of m.bundleTables ?? []) tables.set(`${m.file}#${t.name}`, t);
-    } catch (err) {
-      logger.warn({ mapping: name, err: describeError(err) }, `bundle definitions of mapping ${name} not read: ${describeError(err)}`);
-    }
-  }
-  if (tables.size === 0) return undefined;
-  const set = collectBundles({ lookups: tables.values() });
-  for (const c of set.conflicts) logger.warn(c);
-  return set.bundles.size > 0 ? set : undefined;
-}
-
 /** A ledger stock level as a canonical stock record (schemas/stock.schema.json). */
 function stockRecord(l: StockLevel): Record<string, unknown> {
   return {
@@ -200,7 +167,8 @@ function stockRecord(l: StockLevel): Record<string, unknown> {
     ...(l.ean ? { ean: l.ean } : {}),
     quantity: l.quantity,
     ...(l.location !== '' ? { warehouse: l.location } : {}),
-    asOf: l.asOf,
+    // '' for a computed bundle level none of whose components has a level at that location.
+    ...(l.asOf !== '' ? { asOf: l.asOf } : {}),
   };
 }
 
@@ -217,49 +185,19 @@ async function* itemsOf(store: Store, runId: number): AsyncGenerator<StockLevel[
 }
 
 /**
- * The run's stock records in (sku, location) order, then (with bundles) one computed row per bundle
- * and location, by location then SKU. A bundle SKU the warehouse reported itself is left out: its
- * stock is what its components allow. Only component levels are held in memory (a first pass).
+ * The run's stock levels as canonical stock records in (sku, location) order: reported and computed
+ * bundle levels alike, as claimed (src/exports/stock-levels.ts). One page in memory at a time.
  */
-async function* stockRecords(store: Store, run: ExportRun, merchant: string, bundles: BundleSet | undefined, onProgress: ExportDeps['onProgress']): AsyncGenerator<Record<string, unknown>> {
+async function* stockRecords(store: Store, run: ExportRun, merchant: string, onProgress: ExportDeps['onProgress']): AsyncGenerator<Record<string, unknown>> {
   let n = 0;
-  const components = new Set<string>();
-  for (const b of bundles?.bundles.values() ?? []) for (const c of b.components) components.add(c.sku);
-  /** location → component sku → { quantity, asOf } */
-  const levels = new Map<string, Map<string, { quantity: number; asOf: string }>>();
-  if (bundles) {
-    for await (const page of itemsOf(store, run.id)) {
-      for (const l of page) {
-        if (l.merchant !== merchant) throw foreignRow(run, l.merchant, merchant);
-        if (!levels.has(l.location)) levels.set(l.location, new Map());
-        if (components.has(l.sku)) levels.get(l.location)!.set(l.sku, { quantity: l.quantity, asOf: l.asOf });
-      }
-    }
-  }
   for await (const page of itemsOf(store, run.id)) {
     for (const l of page) {
       if (l.merchant !== merchant) throw foreignRow(run, l.merchant, merchant);
-      if (bundles?.bundles.has(l.sku)) continue;
       n++;
       yield stockRecord(l);
     }
     onProgress?.({ items: n, total: run.items });
   }
-  if (!bundles) return;
-  for (const location of [...levels.keys()].sort()) {
-    const at = levels.get(location)!;
-    for (const sku of [...bundles.bundles.keys()].sort()) {
-      const def = bundles.bundles.get(sku)!;
-      const asOf = def.components.map((c) => at.get(c.sku)?.asOf).filter((a): a is string => a !== undefined).sort().pop();
-      n++;
-      yield {
-        merchant, sku, quantity: bundleStock(def, (s) => at.get(s)?.quantity),
-        ...(location !== '' ? { warehouse: location } : {}),
-        ...(asOf ? { asOf } : {}),
-      };
-    }
-  }
-  onProgress?.({ items: n, total: run.items });
 }
 
 /** The run's shipment rows, by outbox id: one canonical shipment each. */

@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { WharfError } from '../errors.js';
 import type {
-  ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
+  BundleProduct, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
 } from './store.js';
-import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf } from './sql.js';
+import { ADDED_COLUMNS, SCHEMA_SQL, checkComputed, externalIdOf, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
 import { buildSummary, toExportRun, toFileRow, toNoticeRow, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
 
@@ -544,6 +544,17 @@ export class PostgresStore implements Store {
     return res.rows.map(toStockLevel);
   }
 
+  async bundleProductsPage(merchant: string, afterId: string | undefined, limit: number): Promise<BundleProduct[]> {
+    // Record ids compare bytewise (COLLATE "C"), as in SQLite.
+    const res = await this.query(
+      `SELECT id, channel, body FROM records WHERE kind = 'product' AND merchant = $1 AND id COLLATE "C" > $2
+         AND CASE WHEN json_typeof(body::json->'components') = 'array' THEN json_array_length(body::json->'components') ELSE 0 END > 0
+       ORDER BY id COLLATE "C" LIMIT $3`,
+      [merchant, afterId ?? '', limit],
+    );
+    return res.rows.map((r) => toBundleProduct(r as { id: unknown; channel: unknown; body: unknown }));
+  }
+
   async claimExportRun(run: { export: string; scheduledAt: string; fileName: string }, content: ExportContent): Promise<{ run: ExportRun; created: boolean }> {
     return this.transaction(async (c) => {
       const t = now();
@@ -556,13 +567,27 @@ export class PostgresStore implements Store {
       const id = Number(existing.id);
       let items: number;
       if (content.kind === 'stock') {
+        checkComputed(content.merchant, content.computed);
         items = (await c.query(
           `INSERT INTO export_items (run_id, merchant, sku, location, quantity, ean, as_of)
            SELECT $1, s.merchant, s.sku, s.location, s.quantity, s.ean, s.as_of FROM stock s
            LEFT JOIN export_baseline b ON b.export = $2 AND b.sku = s.sku AND b.location = s.location
-           WHERE s.merchant = $3 AND ($4 = 'full' OR b.quantity IS NULL OR b.quantity <> s.quantity)`,
-          [id, run.export, content.merchant, content.mode],
+           WHERE s.merchant = $3 AND s.sku <> ALL($5::text[])
+             AND ($4 = 'full' OR b.quantity IS NULL OR b.quantity <> s.quantity)`,
+          [id, run.export, content.merchant, content.mode, content.computed?.replaces ?? []],
         )).rowCount ?? 0;
+        // Computed levels, as arrays (one statement however many): the same rule against the same baseline.
+        const levels = content.computed?.levels ?? [];
+        if (levels.length > 0) {
+          items += (await c.query(
+            `INSERT INTO export_items (run_id, merchant, sku, location, quantity, ean, as_of)
+             SELECT $1, $2, u.sku, u.location, u.quantity, u.ean, u.as_of
+             FROM unnest($3::text[], $4::text[], $5::int[], $6::text[], $7::text[]) AS u(sku, location, quantity, ean, as_of)
+             LEFT JOIN export_baseline b ON b.export = $8 AND b.sku = u.sku COLLATE "C" AND b.location = u.location COLLATE "C"
+             WHERE $9 = 'full' OR b.quantity IS NULL OR b.quantity <> u.quantity`,
+            [id, content.merchant, levels.map((l) => l.sku), levels.map((l) => l.location), levels.map((l) => l.quantity), levels.map((l) => l.ean), levels.map((l) => l.asOf), run.export, content.mode],
+          )).rowCount ?? 0;
+        }
       } else {
         items = (await c.query(`UPDATE outbox SET run_id = $1 WHERE destination = $2 AND status = 'pending' AND run_id IS NULL`, [id, content.destination])).rowCount ?? 0;
       }

@@ -1,3 +1,6 @@
+import { WharfError } from '../errors.js';
+import type { BundleProduct, ComputedStock } from './store.js';
+
 /**
  * Columns added after the first release, as (table, column, type): each store adds the ones an older
  * ledger lacks before SCHEMA_SQL runs (whose indexes may use them).
@@ -96,4 +99,36 @@ export function externalIdOf(row: { id: string; body: string }): string {
   } catch {
     return row.id;
   }
+}
+
+/**
+ * Checks the computed levels of a stock claim against ComputedStock's contract (the content's merchant,
+ * SKUs among `replaces`, one level per (sku, location)); throws LEDGER_FAILED (a caller's bug) before
+ * anything is claimed.
+ */
+export function checkComputed(merchant: string, computed: ComputedStock | undefined): void {
+  if (!computed) return;
+  const replaces = new Set(computed.replaces);
+  const seen = new Set<string>();
+  for (const l of computed.levels) {
+    const key = `${l.sku}\u0000${l.location}`;
+    const problem = l.merchant !== merchant ? `is of merchant ${l.merchant}, not ${merchant}`
+      : !replaces.has(l.sku) ? 'has a SKU that is not among the SKUs it replaces'
+        : seen.has(key) ? 'is listed twice'
+          : !Number.isInteger(l.quantity) || l.quantity < 0 ? `has quantity ${l.quantity} (an integer >= 0 is needed)`
+            : undefined;
+    if (problem) {
+      throw new WharfError('LEDGER_FAILED', `computed stock level ${JSON.stringify(l.sku)} at ${JSON.stringify(l.location)} ${problem}; nothing was claimed`, {
+        where: `stock export of merchant ${merchant}`,
+        hint: 'this is a bug in the caller of claimExportRun: report it',
+      });
+    }
+    seen.add(key);
+  }
+}
+
+/** A product record row (id, channel, body) whose body lists components (the query checked) as a BundleProduct. */
+export function toBundleProduct(row: { id: unknown; channel: unknown; body: unknown }): BundleProduct {
+  const body = JSON.parse(String(row.body)) as { sku?: unknown; components?: BundleProduct['components'] };
+  return { id: String(row.id), channel: String(row.channel), sku: String(body.sku), components: body.components ?? [] };
 }

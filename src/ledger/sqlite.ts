@@ -3,9 +3,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { WharfError } from '../errors.js';
 import type {
-  ChannelStatus, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PushTargetRow, StockKey, StockLevel, StockState, Store,
+  BundleProduct, ChannelStatus, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PushTargetRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
-import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf } from './sql.js';
+import { ADDED_COLUMNS, SCHEMA_SQL, checkComputed, externalIdOf, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
 
 type Row = Record<string, unknown>;
@@ -377,23 +377,44 @@ export class SqliteStore implements Store {
     });
   }
 
+  bundleProductsPage(merchant: string, afterId: string | undefined, limit: number): Promise<BundleProduct[]> {
+    return this.run(() =>
+      (this.stmt(
+        `SELECT id, channel, body FROM records WHERE kind = 'product' AND merchant = ? AND id > ?
+           AND json_array_length(body, '$.components') > 0 ORDER BY id LIMIT ?`,
+      ).all(merchant, afterId ?? '', limit) as { id: string; channel: string; body: string }[]).map(toBundleProduct),
+    );
+  }
+
   claimExportRun(run: { export: string; scheduledAt: string; fileName: string }, content: ExportContent): Promise<{ run: ExportRun; created: boolean }> {
     return this.run(() =>
       this.db.transaction(() => {
         const t = now();
         const existing = this.stmt('SELECT * FROM export_runs WHERE export = ? AND scheduled_at = ?').get(run.export, run.scheduledAt) as Row | undefined;
         if (existing && existing.status !== 'failed') return { run: toExportRun(existing), created: false };
+        if (content.kind === 'stock') checkComputed(content.merchant, content.computed);
         const id = existing
           ? Number(existing.id)
           : Number(this.stmt(`INSERT INTO export_runs (export, scheduled_at, file_name, status, started_at) VALUES (?,?,?,'claimed',?)`).run(run.export, run.scheduledAt, run.fileName, t).lastInsertRowid);
         let items: number;
         if (content.kind === 'stock') {
+          const replaces = JSON.stringify(content.computed?.replaces ?? []);
           items = this.stmt(
             `INSERT INTO export_items (run_id, merchant, sku, location, quantity, ean, as_of)
              SELECT ?, s.merchant, s.sku, s.location, s.quantity, s.ean, s.as_of FROM stock s
              LEFT JOIN export_baseline b ON b.export = ? AND b.sku = s.sku AND b.location = s.location
-             WHERE s.merchant = ? AND (? = 'full' OR b.quantity IS NULL OR b.quantity <> s.quantity)`,
-          ).run(id, run.export, content.merchant, content.mode).changes;
+             WHERE s.merchant = ? AND s.sku NOT IN (SELECT value FROM json_each(?))
+               AND (? = 'full' OR b.quantity IS NULL OR b.quantity <> s.quantity)`,
+          ).run(id, run.export, content.merchant, replaces, content.mode).changes;
+          // Computed levels: the same rule against the same baseline.
+          const computed = this.stmt(
+            `INSERT INTO export_items (run_id, merchant, sku, location, quantity, ean, as_of)
+             SELECT ?, ?, ?, ?, ?, ?, ? WHERE ? = 'full' OR NOT EXISTS (
+               SELECT 1 FROM export_baseline b WHERE b.export = ? AND b.sku = ? AND b.location = ? AND b.quantity = ?)`,
+          );
+          for (const l of content.computed?.levels ?? []) {
+            items += computed.run(id, content.merchant, l.sku, l.location, l.quantity, l.ean, l.asOf, content.mode, run.export, l.sku, l.location, l.quantity).changes;
+          }
         } else {
           items = this.stmt(`UPDATE outbox SET run_id = ? WHERE destination = ? AND status = 'pending' AND run_id IS NULL`).run(id, content.destination).changes;
         }

@@ -8,8 +8,9 @@ import type { RecordKind } from '../schemas.js';
  *
  * For the merchant exports (return flow), a run goes:
  *   1. `claimExportRun({ export: 'demo/stock', scheduledAt, fileName }, content)` — content is
- *      `{ kind: 'stock', merchant, mode: 'full' | 'changes' }` or `{ kind: 'outbox', destination:
- *      'export:demo:shipments' }`; it is fixed now (levels copied, outbox rows marked with the run).
+ *      `{ kind: 'stock', merchant, mode: 'full' | 'changes', computed? }` (computed: bundle levels,
+ *      see src/exports/stock-levels.ts) or `{ kind: 'outbox', destination: 'export:demo:shipments' }`;
+ *      it is fixed now (levels copied, outbox rows marked with the run).
  *   2. render from `exportItemsPage(run.id, after, n)` (stock, keyset by sku/location) or
  *      `exportRowsPage(run.id, afterId, n)` (shipments); `run.items === 0` means nothing to say.
  *   3. `finishExportRun(run.id)` after the file is in place (baseline moved and rows delivered in one
@@ -90,7 +91,10 @@ export interface StockLevel extends StockKey {
   /** Available to sell (integer >= 0). */
   quantity: number;
   ean: string | null;
-  /** When the warehouse counted it (UTC ISO 8601; the file's receipt time when the report gave none). */
+  /**
+   * When the warehouse counted it (UTC ISO 8601; the file's receipt time when the report gave none).
+   * A computed level (ComputedStock) has its newest input's, or '' when it had no inputs.
+   */
   asOf: string;
 }
 
@@ -213,13 +217,41 @@ export interface ExportRun {
 }
 
 /**
- * What a run writes, fixed when it is claimed: a merchant's stock levels (`full`: all of them;
- * `changes`: those whose quantity differs from what the export's last successful run wrote), or the
- * pending rows of an outbox destination that no other run holds (`export:<merchant>:shipments`).
+ * Stock levels the caller computed rather than the warehouse reported (a bundle's stock from its
+ * components, src/exports/stock-levels.ts), to be part of a stock run's content like reported ones.
+ */
+export interface ComputedStock {
+  /** SKUs whose reported levels are left out of the content: the computed levels stand for them (bundle SKUs). */
+  replaces: readonly string[];
+  /**
+   * The computed levels: of the content's merchant, each SKU one of `replaces`, at most one per (sku,
+   * location). `ean` null; `asOf` the newest of its inputs, or '' when it had none.
+   */
+  levels: readonly StockLevel[];
+}
+
+/**
+ * What a run writes, fixed when it is claimed:
+ * - `stock`: a merchant's levels — the reported ones (minus the SKUs `computed.replaces`) and the
+ *   `computed` ones, as one set keyed by (sku, location) — all of them (`full`), or for `changes` those
+ *   whose quantity differs from what the export's last finished run wrote (a level it never wrote counts
+ *   as changed). Both kinds of level are stored with the run, compared with the baseline and moved into
+ *   it on finish alike, and counted in `ExportRun.items`.
+ * - `outbox`: the pending rows of an outbox destination that no other run holds (`export:<merchant>:shipments`).
  */
 export type ExportContent =
-  | { kind: 'stock'; merchant: string; mode: 'full' | 'changes' }
+  | { kind: 'stock'; merchant: string; mode: 'full' | 'changes'; computed?: ComputedStock }
   | { kind: 'outbox'; destination: string };
+
+/** A product record that lists `components` (a bundle), as `bundleProductsPage` returns it. */
+export interface BundleProduct {
+  /** The record's ledger id (`product:<merchant>:<channel>:<sku>`), the paging key. */
+  id: string;
+  channel: string;
+  sku: string;
+  /** As stored (validated against schemas/product.schema.json at intake): at least one. */
+  components: { sku: string; quantity: number }[];
+}
 
 export interface ChannelStatus {
   merchant: string;
@@ -334,14 +366,25 @@ export interface Store {
   stockPage(merchant: string, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]>;
 
   /**
+   * A merchant's current product records (of any channel) that list components, by record id,
+   * after `afterId` (keyset paging), at most `limit`. For the bundle definitions of stock exports.
+   */
+  bundleProductsPage(merchant: string, afterId: string | undefined, limit: number): Promise<BundleProduct[]>;
+
+  /**
    * Claims the run of `export` at `scheduledAt` and fixes its content in one transaction (see
-   * ExportContent). When that run exists already, returns it as it is (`created` false): `claimed`
-   * means an earlier attempt (this instance before a crash, or another instance) holds it — render it
-   * from `exportItemsPage`/`exportRowsPage` and it gives the same bytes; `done` means nothing to do.
-   * A `failed` run is claimed again with fresh content.
+   * ExportContent; `export` is any key, e.g. `demo/stock` for a merchant export or `push:<channel>/stock`
+   * for a push, and its baseline is its own). When that run exists already, returns it as it is
+   * (`created` false) and `content` is not looked at: `claimed` means an earlier attempt (this instance
+   * before a crash, or another instance) holds it — render it from `exportItemsPage`/`exportRowsPage`
+   * and it gives the same bytes, even when stock changed since; `done` means nothing to do.
+   * A `failed` run is claimed again with fresh content. `items` counts the content: reported and
+   * computed levels, or outbox rows.
+   * Throws LEDGER_FAILED when `content.computed` breaks its contract (another merchant, a SKU not in
+   * `replaces`, a (sku, location) twice); nothing is claimed then.
    */
   claimExportRun(run: { export: string; scheduledAt: string; fileName: string }, content: ExportContent): Promise<{ run: ExportRun; created: boolean }>;
-  /** A claimed run's stock levels in (sku, location) order, keyset paged like `stockPage`. */
+  /** A claimed run's stock levels (reported and computed alike) in (sku, location) order, keyset paged like `stockPage`. */
   exportItemsPage(runId: number, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]>;
   /** A claimed run's outbox rows (shipments) by id, after `afterId`. */
   exportRowsPage(runId: number, afterId: number, limit: number): Promise<OutboxRow[]>;

@@ -6,11 +6,11 @@
 import { existsSync, promises as fs, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { stringify as toYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { SqliteStore } from '../../src/ledger/sqlite.js';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { Daemon, EXPECTED, SAMPLES, listFiles, waitFor, type Workspace, workspacesPerTest } from '../helpers/e2e.js';
-import { seed, stockCsv } from '../exports/seed.js';
+import { seed, shopifyProductsJson, stockCsv } from '../exports/seed.js';
 
 const freshWorkspace = workspacesPerTest();
 
@@ -56,7 +56,7 @@ describe('wharf sync MERCHANT stock|shipments', () => {
     const [stockFile] = visible(ws.outbox);
     expect(stockFile).toMatch(/^stock-\d{8}-\d{6}\.csv$/);
     expect(stock.stdout).toContain(`demo/stock: ${stockFile} written in ${ws.outbox}: 6 item(s), 6 row(s)`);
-    // Ledger order (SKU), then the bundle GIFT-BOX-TEA computed from its components (see docs/exports.md).
+    // By SKU, the bundle GIFT-BOX-TEA computed from its components among them (see docs/exports.md).
     expect(readFileSync(path.join(ws.outbox, stockFile!), 'utf8')).toBe(readFileSync(path.join(EXPECTED, 'stock.csv.export-demo-stock.csv'), 'utf8'));
 
     const ship = await ws.wharf(['sync', 'demo', 'shipments']);
@@ -79,12 +79,55 @@ describe('wharf sync MERCHANT stock|shipments', () => {
     expect(status.code, status.stderr).toBe(0);
     const exportsJson = (JSON.parse(status.stdout) as { exports: { export: string; lastRun: { status: string; items: number; fileName: string } | null; nextRunAt: string; pendingShipments?: number }[] }).exports;
     expect(exportsJson.map((x) => [x.export, x.lastRun?.status, x.pendingShipments])).toEqual([['demo/stock', 'done', undefined], ['demo/shipments', 'done', 0]]);
-    expect(exportsJson[0]!.lastRun).toMatchObject({ fileName: stockFile, items: 5 });
+    // The run's items: the five reported levels and the bundle's.
+    expect(exportsJson[0]!.lastRun).toMatchObject({ fileName: stockFile, items: 6 });
     // 06:00 in Amsterdam is 05:00 UTC in winter, 04:00 in summer.
     expect(exportsJson[0]!.nextRunAt).toMatch(/T0[45]:00:00\.000Z$/);
     const text = await ws.wharf(['status']);
     expect(text.stdout).toContain('demo/shipments [*/15 * * * * UTC] next run');
     expect(text.stdout).toContain('0 shipment(s) pending');
+  });
+
+  it('changes mode over three syncs with a bundle a product record defines: its row only when its computed quantity changed, counted in status', async () => {
+    const ws = await workspace();
+    const cfg = parseYaml(await fs.readFile(ws.configPath, 'utf8')) as { merchants: { demo: { exports: { stock: Record<string, unknown> } } } };
+    cfg.merchants.demo.exports.stock.mode = 'changes';
+    await fs.writeFile(ws.configPath, toYaml(cfg));
+    // The shop's catalogue (as a products pull stores it): DUO = 2 A + 1 B. GIFT-BOX-TEA comes from the orders mapping's lookup.
+    await withLedger(ws, async (s) => {
+      await seed(s, ws.root, 'demo', 'shop', 'shopify.product', shopifyProductsJson([['A'], ['B'], ['DUO', [['A', 2], ['B', 1]]]]), { ext: 'json' });
+      await seed(s, ws.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['A', 9], ['B', 3], ['DUO', 50]]));
+    });
+    const sync = async () => {
+      const r = await ws.wharf(['sync', 'demo', 'stock']);
+      const done = Date.now();
+      expect(r.code, r.stderr).toBe(0);
+      // The next sync must run in a later second (a sync in the same second is the same scheduled run).
+      await waitFor(() => Math.floor(Date.now() / 1000) > Math.floor(done / 1000), { what: 'the next second' });
+      return r;
+    };
+    const lastItems = async () => {
+      const st = await ws.wharf(['status', '--json']);
+      return (JSON.parse(st.stdout) as { exports: { export: string; lastRun: { items: number } | null }[] }).exports.find((x) => x.export === 'demo/stock')!.lastRun!.items;
+    };
+    const header = 'SKU;EAN;Voorraad;Magazijn;Bijgewerkt';
+
+    const first = await sync();
+    const [f1] = visible(ws.outbox);
+    expect(first.stdout).toContain(`demo/stock: ${f1} written in ${ws.outbox}: 4 item(s), 4 row(s)`);
+    expect(readFileSync(path.join(ws.outbox, f1!), 'utf8')).toBe([header, 'A;;9;AMS-01;27-11-2026 06:00', 'B;;3;AMS-01;27-11-2026 06:00', 'DUO;;3;AMS-01;27-11-2026 06:00', 'GIFT-BOX-TEA;;0;AMS-01;', ''].join('\n'));
+    expect(await lastItems()).toBe(4);
+
+    const second = await sync();
+    expect(second.stdout).toContain('demo/stock: nothing to export, no file written');
+    expect(visible(ws.outbox)).toEqual([f1]);
+    expect(await lastItems()).toBe(0);
+
+    await withLedger(ws, (s) => seed(s, ws.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['B', 1]], '2026-11-27 09:00:00')));
+    await sync();
+    const f3 = visible(ws.outbox).find((n) => n !== f1)!;
+    expect(readFileSync(path.join(ws.outbox, f3), 'utf8')).toBe([header, 'B;;1;AMS-01;27-11-2026 09:00', 'DUO;;1;AMS-01;27-11-2026 09:00', ''].join('\n'));
+    expect(await lastItems()).toBe(2);
   });
 
   it('exit 2 for an unknown merchant or an export that is not configured, naming the configured exports', async () => {
@@ -110,7 +153,8 @@ describe('wharf sync MERCHANT stock|shipments', () => {
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('demo/stock export failed');
     const text = await ws.wharf(['status']);
-    expect(text.stdout).toMatch(/LAST RUN FAILED .* \(1 item\(s\), retried at the next run\): folder .*outbox/);
+    // A and the demo bundle GIFT-BOX-TEA (0: none of its components).
+    expect(text.stdout).toMatch(/LAST RUN FAILED .* \(2 item\(s\), retried at the next run\): folder .*outbox/);
     await fs.rm(ws.outbox);
     const ok = await ws.wharf(['sync', 'demo', 'stock']);
     expect(ok.code, ok.stderr).toBe(0);
@@ -122,7 +166,7 @@ describe('wharf sync MERCHANT stock|shipments', () => {
     const n = 50_000;
     const rows: [string, number][] = Array.from({ length: n }, (_, i) => [`SKU-${String(i).padStart(6, '0')}`, i % 97]);
     await withLedger(ws, (s) => seed(s, ws.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv(rows)));
-    const want = ['SKU;EAN;Voorraad;Magazijn;Bijgewerkt', ...rows.map(([sku, q]) => `${sku};;${q};AMS-01;27-11-2026 06:00`), 'GIFT-BOX-TEA;;0;AMS-01;', ''].join('\n');
+    const want = ['SKU;EAN;Voorraad;Magazijn;Bijgewerkt', 'GIFT-BOX-TEA;;0;AMS-01;', ...rows.map(([sku, q]) => `${sku};;${q};AMS-01;27-11-2026 06:00`), ''].join('\n');
 
     const child = new Daemon(['sync', 'demo', 'stock', '--config', ws.configPath], { cwd: ws.root });
     const temp = await waitFor(() => (existsSync(ws.outbox) ? readdirSync(ws.outbox).find((f) => f.startsWith('.')) : undefined), { intervalMs: 1, what: 'the temporary file', daemon: child });

@@ -1,11 +1,14 @@
 /**
  * runExport against real ledgers (SQLite and PostgreSQL), real files and the real mappings, on fixed
- * scheduled times: changes mode, shipments exactly once (reported twice, partial), bundle stock,
- * merchant isolation, a crash between claim and finish, a destination that is down.
+ * scheduled times: changes mode, shipments exactly once (reported twice, partial), bundle stock (full
+ * and changes, from lookups and product records), merchant isolation, a crash between claim and
+ * finish, a destination that is down.
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Writable } from 'node:stream';
+import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 import { loadConfig, type LoadedConfig } from '../../src/config/load.js';
@@ -15,7 +18,7 @@ import type { Store } from '../../src/ledger/store.js';
 import { silentLogger } from '../../src/log.js';
 import { backends, type Harness } from '../helpers/ledgers.js';
 import { MAPPINGS, SAMPLES, listFiles } from '../helpers/e2e.js';
-import { seed, shipmentCsv, stockCsv } from './seed.js';
+import { seed, shipmentCsv, shopifyProductsJson, stockCsv } from './seed.js';
 
 const cleanups: (() => Promise<void>)[] = [];
 afterEach(async () => {
@@ -85,8 +88,9 @@ for (const backend of backends) {
       const e = await env({ stockMode: 'changes' });
       await seed(e.store, e.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['A', 5], ['B', 7], ['C', 0]]));
       const r1 = await e.run('demo/stock', '2026-11-27T08:00:00Z');
-      expect(r1).toMatchObject({ outcome: 'written', fileName: 'stock-demo-20261127-0900.csv', items: 3, rows: 3 });
-      expect(e.read('demo', r1.fileName!)).toBe(`${HEADER_STOCK}\nA;;5;AMS-01;27-11-2026 06:00\nB;;7;AMS-01;27-11-2026 06:00\nC;;0;AMS-01;27-11-2026 06:00\n`);
+      // demo's bundle GIFT-BOX-TEA has none of its components here: 0, and no asOf.
+      expect(r1).toMatchObject({ outcome: 'written', fileName: 'stock-demo-20261127-0900.csv', items: 4, rows: 4 });
+      expect(e.read('demo', r1.fileName!)).toBe(`${HEADER_STOCK}\nA;;5;AMS-01;27-11-2026 06:00\nB;;7;AMS-01;27-11-2026 06:00\nC;;0;AMS-01;27-11-2026 06:00\nGIFT-BOX-TEA;;0;AMS-01;\n`);
       const r2 = await e.run('demo/stock', '2026-11-27T09:00:00Z');
       expect(r2).toMatchObject({ outcome: 'empty', fileName: undefined, items: 0 });
       await seed(e.store, e.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['A', 5], ['B', 6], ['C', 0]], '2026-11-27 10:00:00'));
@@ -124,16 +128,68 @@ for (const backend of backends) {
       const r = await e.run('demo/stock', '2026-11-27T08:00:00Z');
       expect(e.read('demo', r.fileName!)).toBe([
         HEADER_STOCK,
+        'GIFT-BOX-TEA;;3;AMS-01;27-11-2026 06:00', // min(10/1, 4/1, floor(7/2)), not the 99 reported
+        'GIFT-BOX-TEA;;0;RTM-02;27-11-2026 06:00', // no mugs at RTM-02
         'MUG-STONE-WHITE;;7;AMS-01;27-11-2026 06:00',
         'TEA-EARLGREY-100;;10;AMS-01;27-11-2026 06:00',
         'TEA-EARLGREY-100;;3;RTM-02;27-11-2026 06:00',
         'TEA-ROOIBOS-100;;4;AMS-01;27-11-2026 06:00',
         'TEA-ROOIBOS-100;;8;RTM-02;27-11-2026 06:00',
-        'GIFT-BOX-TEA;;3;AMS-01;27-11-2026 06:00', // min(10/1, 4/1, floor(7/2))
-        'GIFT-BOX-TEA;;0;RTM-02;27-11-2026 06:00', // no mugs at RTM-02
         '',
       ].join('\n'));
       expect(r).toMatchObject({ items: 7, rows: 7 });
+      expect(await e.store.lastExportRuns(['demo/stock'])).toMatchObject([{ status: 'done', items: 7 }]);
+    });
+
+    it('changes mode with a bundle: a component change brings the bundle row (counted in the run\'s items); nothing changed, no file', async () => {
+      const e = await env({ stockMode: 'changes' });
+      // GIFT-BOX-TEA = 1 TEA-EARLGREY-100 + 1 TEA-ROOIBOS-100 + 2 MUG-STONE-WHITE (demo-orders-csv's bundles).
+      await seed(e.store, e.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['TEA-EARLGREY-100', 10], ['TEA-ROOIBOS-100', 4], ['MUG-STONE-WHITE', 7], ['SPOON', 1]]));
+      const r1 = await e.run('demo/stock', '2026-11-27T08:00:00Z');
+      expect(r1).toMatchObject({ outcome: 'written', items: 5, rows: 5 });
+      expect(e.read('demo', r1.fileName!)).toBe([HEADER_STOCK, 'GIFT-BOX-TEA;;3;AMS-01;27-11-2026 06:00', 'MUG-STONE-WHITE;;7;AMS-01;27-11-2026 06:00', 'SPOON;;1;AMS-01;27-11-2026 06:00',
+        'TEA-EARLGREY-100;;10;AMS-01;27-11-2026 06:00', 'TEA-ROOIBOS-100;;4;AMS-01;27-11-2026 06:00', ''].join('\n'));
+      // Nothing changed: no level, no bundle row, no file.
+      expect(await e.run('demo/stock', '2026-11-27T09:00:00Z')).toMatchObject({ outcome: 'empty', fileName: undefined, items: 0 });
+      // Mugs 7 -> 4: the bundle goes 3 -> 2 (the unchanged teas still count, though not in this run).
+      await seed(e.store, e.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['MUG-STONE-WHITE', 4]], '2026-11-27 10:00:00'));
+      const r3 = await e.run('demo/stock', '2026-11-27T10:00:00Z');
+      expect(r3).toMatchObject({ outcome: 'written', items: 2, rows: 2 });
+      expect(e.read('demo', r3.fileName!)).toBe(`${HEADER_STOCK}\nGIFT-BOX-TEA;;2;AMS-01;27-11-2026 10:00\nMUG-STONE-WHITE;;4;AMS-01;27-11-2026 10:00\n`);
+      expect(await e.store.lastExportRuns(['demo/stock'])).toMatchObject([{ status: 'done', items: 2 }]);
+      // A component change that leaves the bundle at 2: only the component.
+      await seed(e.store, e.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['TEA-EARLGREY-100', 9]], '2026-11-27 11:00:00'));
+      const r4 = await e.run('demo/stock', '2026-11-27T11:00:00Z');
+      expect(e.read('demo', r4.fileName!)).toBe(`${HEADER_STOCK}\nTEA-EARLGREY-100;;9;AMS-01;27-11-2026 11:00\n`);
+      expect(e.files('demo')).toEqual(['stock-demo-20261127-0900.csv', 'stock-demo-20261127-1100.csv', 'stock-demo-20261127-1200.csv']);
+    });
+
+    it('changes mode with writeEmpty: nothing changed writes the header-only file, no bundle row', async () => {
+      const e = await env({ stockMode: 'changes', writeEmpty: true });
+      await seed(e.store, e.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['TEA-EARLGREY-100', 10], ['TEA-ROOIBOS-100', 4], ['MUG-STONE-WHITE', 7]]));
+      expect(await e.run('demo/stock', '2026-11-27T08:00:00Z')).toMatchObject({ outcome: 'written', items: 4 });
+      const r2 = await e.run('demo/stock', '2026-11-27T09:00:00Z');
+      expect(r2).toMatchObject({ outcome: 'written', fileName: 'stock-demo-20261127-1000.csv', items: 0, rows: 0 });
+      expect(e.read('demo', r2.fileName!)).toBe(`${HEADER_STOCK}\n`);
+    });
+
+    it('a bundle defined by a product record (any channel of the merchant) wins over the lookup table; the difference is logged', async () => {
+      const lines: string[] = [];
+      const logger = pino({ level: 'warn' }, new Writable({ write: (c: Buffer, _e, cb) => { lines.push(c.toString()); cb(); } }));
+      const e = await env({ stockMode: 'changes' });
+      // Products as a webshop channel pulls them: DUO is a bundle of 2 A + 1 B; GIFT-BOX-TEA here is just 1 TEA-EARLGREY-100.
+      await seed(e.store, e.root, 'demo', 'shop', 'shopify.product', shopifyProductsJson([['A'], ['B'], ['DUO', [['A', 2], ['B', 1]]], ['GIFT-BOX-TEA', [['TEA-EARLGREY-100', 1]]]]), { ext: 'json' });
+      // Another merchant's product record never defines demo's bundles.
+      await seed(e.store, e.root, 'other', 'shop', 'shopify.product', shopifyProductsJson([['TRIO', [['A', 3]]]]), { ext: 'json' });
+      await seed(e.store, e.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['A', 9], ['B', 3], ['TEA-EARLGREY-100', 5], ['DUO', 50], ['TRIO', 7]]));
+      const r = await runExport(e.entry('demo/stock'), new Date('2026-11-27T08:00:00Z'), { store: e.store, config: e.cfg, logger });
+      expect(e.read('demo', r.fileName!)).toBe([HEADER_STOCK,
+        'A;;9;AMS-01;27-11-2026 06:00', 'B;;3;AMS-01;27-11-2026 06:00',
+        'DUO;;3;AMS-01;27-11-2026 06:00', // min(floor(9/2), 3), not the 50 reported
+        'GIFT-BOX-TEA;;5;AMS-01;27-11-2026 06:00', // the product record's definition
+        'TEA-EARLGREY-100;;5;AMS-01;27-11-2026 06:00', 'TRIO;;7;AMS-01;27-11-2026 06:00', ''].join('\n'));
+      expect(r).toMatchObject({ items: 6 });
+      expect(lines.join('')).toContain('bundle \\"GIFT-BOX-TEA\\": product record of channel shop differs from lookup bundles; using product record of channel shop');
     });
 
     it('isolation: each merchant\'s export holds only its own stock and shipments', async () => {
@@ -147,8 +203,8 @@ for (const backend of backends) {
       const at = '2026-11-27T10:00:00Z';
       const ds = await e.run('demo/stock', at);
       const os_ = await e.run('other/stock', at);
-      expect(e.read('demo', ds.fileName!)).toBe(`${HEADER_STOCK}\nDEMO-1;;1;AMS-01;27-11-2026 06:00\nSHARED;;2;AMS-01;27-11-2026 06:00\nGIFT-BOX-TEA;;0;AMS-01;\n`);
-      expect(e.read('other', os_.fileName!)).toBe(`${HEADER_STOCK}\nOTHER-1;;3;AMS-01;27-11-2026 06:00\nSHARED;;4;AMS-01;27-11-2026 06:00\nGIFT-BOX-TEA;;0;AMS-01;\n`);
+      expect(e.read('demo', ds.fileName!)).toBe(`${HEADER_STOCK}\nDEMO-1;;1;AMS-01;27-11-2026 06:00\nGIFT-BOX-TEA;;0;AMS-01;\nSHARED;;2;AMS-01;27-11-2026 06:00\n`);
+      expect(e.read('other', os_.fileName!)).toBe(`${HEADER_STOCK}\nGIFT-BOX-TEA;;0;AMS-01;\nOTHER-1;;3;AMS-01;27-11-2026 06:00\nSHARED;;4;AMS-01;27-11-2026 06:00\n`);
       const dsh = await e.run('demo/shipments', at);
       expect(e.read('demo', dsh.fileName!)).toBe(`${HEADER_SHIP}\nWEB-10421;SHP-D;27-11-2026 11:05;DHL;JVSHP-D;;TEA-EARLGREY-100;2\n`);
       expect(await e.store.pendingCount('export:other:shipments')).toBe(1);
@@ -177,6 +233,30 @@ for (const backend of backends) {
       expect(first).toBe(readFileSync(path.join(SAMPLES, '..', 'test', 'expected', 'shipments.csv.merchant-shipments-csv.csv'), 'utf8'));
       expect(await e.run('demo/shipments', '2026-11-27T10:10:00Z')).toMatchObject({ outcome: 'empty' });
       expect(listFiles(e.out('demo'))).toEqual(['shipments-20261127-1100.csv']);
+    });
+
+    it('a stock run that crashed between claim and finish re-renders identical bytes, bundle rows included, though stock changed meanwhile', async () => {
+      const e = await env({ stockMode: 'changes' });
+      await seed(e.store, e.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['TEA-EARLGREY-100', 10], ['TEA-ROOIBOS-100', 4], ['MUG-STONE-WHITE', 7]]));
+      const dying = new Proxy(e.store, {
+        get(target, prop, receiver) {
+          if (prop === 'finishExportRun') return async () => { throw new Error('killed'); };
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      await expect(runExport(e.entry('demo/stock'), new Date('2026-11-27T08:00:00Z'), { store: dying, config: e.cfg, logger: silentLogger() })).rejects.toThrow('killed');
+      const first = e.read('demo', 'stock-demo-20261127-0900.csv');
+      expect(first).toBe(`${HEADER_STOCK}\nGIFT-BOX-TEA;;3;AMS-01;27-11-2026 06:00\nMUG-STONE-WHITE;;7;AMS-01;27-11-2026 06:00\nTEA-EARLGREY-100;;10;AMS-01;27-11-2026 06:00\nTEA-ROOIBOS-100;;4;AMS-01;27-11-2026 06:00\n`);
+      // Meanwhile the mugs run out (the bundle would now be 0).
+      await seed(e.store, e.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['MUG-STONE-WHITE', 0]], '2026-11-27 08:30:00'));
+      const again = await e.run('demo/stock', '2026-11-27T09:00:00Z');
+      expect(again).toMatchObject({ outcome: 'unchanged', scheduledAt: '2026-11-27T08:00:00.000Z', fileName: 'stock-demo-20261127-0900.csv', items: 4 });
+      expect(e.read('demo', 'stock-demo-20261127-0900.csv')).toBe(first);
+      // The next run holds what changed since the finished one: the mugs and the bundle.
+      const next = await e.run('demo/stock', '2026-11-27T10:00:00Z');
+      expect(e.read('demo', next.fileName!)).toBe(`${HEADER_STOCK}\nGIFT-BOX-TEA;;0;AMS-01;27-11-2026 08:30\nMUG-STONE-WHITE;;0;AMS-01;27-11-2026 08:30\n`);
+      expect(e.files('demo')).toEqual(['stock-demo-20261127-0900.csv', 'stock-demo-20261127-1100.csv']);
     });
 
     it('a destination that is down fails the run with a clear error (in the ledger for status); the next run delivers the same shipments', async () => {

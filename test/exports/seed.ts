@@ -27,13 +27,14 @@ async function pollOne(source: FolderSource): Promise<ReadyFile> {
 let n = 0;
 
 /** Imports `text` as one file of `merchant`/`channel` read with `mapping`; throws unless fully imported (or a duplicate when `allowDuplicate`). */
-export async function seed(store: Store, root: string, merchant: string, channel: string, mapping: string, text: string, opts: { allowDuplicate?: boolean; shipmentExports?: string[] } = {}): Promise<IntakeResult> {
+export async function seed(store: Store, root: string, merchant: string, channel: string, mapping: string, text: string, opts: { allowDuplicate?: boolean; shipmentExports?: string[]; ext?: string } = {}): Promise<IntakeResult> {
   const inbox = path.join(root, 'seed', merchant, channel);
+  const ext = opts.ext ?? 'csv';
   await fs.mkdir(inbox, { recursive: true });
-  const source = new FolderSource({ merchant, channel, logger: silentLogger(), watch: false, config: { type: 'folder', path: inbox, files: [{ pattern: '*.csv', mapping }], minAge: 0, afterImport: 'delete' } });
+  const source = new FolderSource({ merchant, channel, logger: silentLogger(), watch: false, config: { type: 'folder', path: inbox, files: [{ pattern: `*.${ext}`, mapping }], minAge: 0, afterImport: 'delete' } });
   await source.open();
   try {
-    await fs.writeFile(path.join(inbox, `f${++n}.csv`), text);
+    await fs.writeFile(path.join(inbox, `f${++n}.${ext}`), text);
     const policy = { onInvalid: 'rejectFile' as const, maxFileSize: 1e9, routing: { ...DEFAULT_ROUTING, shipmentExports: new Set(opts.shipmentExports ?? [merchant]) } };
     const result = await processBatch(batchOfFile(await pollOne(source), source), policy, { store, mappingsDir: MAPPINGS, logger: silentLogger() });
     if (result.status !== 'imported' && !(opts.allowDuplicate && result.status === 'duplicate')) throw new Error(`seeding ${merchant}/${channel} with ${mapping}: ${result.status} (${JSON.stringify(result)})`);
@@ -54,4 +55,17 @@ export function stockCsv(rows: [sku: string, quantity: number, location?: string
 /** A shipment report: one line per [orderId, shipmentId, sku, qty]. */
 export function shipmentCsv(rows: [orderId: string, shipmentId: string, sku: string, qty: number][]): string {
   return [SHIPMENT_HEADER, ...rows.map(([o, s, sku, q]) => `${o};${s};2026-11-27 11:05:00;DHL;JV${s};;${sku};${q}`), ''].join('\n');
+}
+
+/**
+ * Product variants as the shopify connector pulls them (mapping shopify.product): [sku, components]
+ * where components are [sku, quantity] pairs (a bundle) or none. Seed with `{ ext: 'json' }`.
+ */
+export function shopifyProductsJson(variants: [sku: string, components?: [sku: string, quantity: number][]][]): string {
+  return JSON.stringify({
+    records: variants.map(([sku, parts], i) => ({
+      sku, displayName: sku, legacyResourceId: String(1000 + i), product: { legacyResourceId: String(100 + i) },
+      ...(parts ? { productVariantComponents: { nodes: parts.map(([s, quantity]) => ({ quantity, productVariant: { sku: s } })) } } : {}),
+    })),
+  });
 }
