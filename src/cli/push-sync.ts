@@ -41,7 +41,7 @@ export async function syncPush(cfg: LoadedConfig, entry: ChannelEntry, job: 'sto
   const progress = progressLine(`${entry.key} ${job} push`);
   try {
     if (job === 'stock') {
-      const r = await runStockPush(entry, connector, { store: ledger, logger, dryRun: o.dryRun, full: o.full, onProgress: (p) => progress.update(`${p.pushed} SKU(s) pushed in ${p.batches} batch(es)`) });
+      const r = await runStockPush(entry, connector, { store: ledger, logger, config: cfg, dryRun: o.dryRun, full: o.full, onProgress: (p) => progress.update(`${p.pushed} SKU(s) pushed in ${p.batches} batch(es)`) });
       progress.done();
       if (o.dryRun) {
         for (const c of r.changes) print(`${c.sku}\t${c.old ?? '-'} → ${c.new}${c.ids ? '' : '\t(unknown to the shop: not sent)'}`);

@@ -96,7 +96,7 @@ export class PushJobs {
 
   private async stockRun({ entry, connector }: PushChannel): Promise<void> {
     try {
-      await runStockPush(entry, connector, { store: this.store, logger: this.logger });
+      await runStockPush(entry, connector, { store: this.store, logger: this.logger, config: this.config });
     } catch (err) {
       this.logger.error({ merchant: entry.merchant, channel: entry.channel, job: 'stock-push' }, `stock push failed; the SKUs not confirmed are pushed at the next run: ${describeError(err)}`);
     }

@@ -126,3 +126,38 @@ export async function claimStockRun(
 ): Promise<{ run: ExportRun; created: boolean }> {
   return store.claimExportRun(run, await stockContent(store, opts.merchant, opts.mode, opts.bundles));
 }
+
+/** (sku, location) compared as the stores order them: bytewise (UTF-8), SKU first. */
+function compareKey(a: Pick<StockLevel, 'sku' | 'location'>, b: Pick<StockLevel, 'sku' | 'location'>): number {
+  return Buffer.compare(Buffer.from(a.sku), Buffer.from(b.sku)) || Buffer.compare(Buffer.from(a.location), Buffer.from(b.location));
+}
+
+/**
+ * A merchant's current stock as a shop should see it, page by page in (sku, location) order (bytewise,
+ * as `Store.stockPage` orders it; one SKU's levels may span two pages): the reported levels, except
+ * those of bundle SKUs, merged with the computed bundle levels (`bundleLevels`). Without bundles it is
+ * `stockPage` as it is. Pages hold at most `pageSize` reported levels plus the computed ones that fall
+ * between them. Used by the webshop stock push (src/push/stock.ts), which compares per SKU with what
+ * it pushed last instead of claiming a run. Throws LEDGER_FAILED when the ledger cannot be read.
+ */
+export async function* merchantStockLevels(store: Pick<Store, 'stockPage'>, merchant: string, bundles: BundleSet | undefined, pageSize = PAGE): AsyncGenerator<StockLevel[]> {
+  const computed = await bundleLevels(store, merchant, bundles);
+  const replaced = new Set(computed?.replaces ?? []);
+  const extra = [...(computed?.levels ?? [])].sort(compareKey);
+  let next = 0;
+  for (let after: StockLevel | undefined; ;) {
+    const page = await store.stockPage(merchant, after ? { sku: after.sku, location: after.location } : undefined, pageSize);
+    const out: StockLevel[] = [];
+    for (const l of page) {
+      while (next < extra.length && compareKey(extra[next]!, l) < 0) out.push(extra[next++]!);
+      if (!replaced.has(l.sku)) out.push(l);
+    }
+    if (page.length < pageSize) {
+      out.push(...extra.slice(next));
+      if (out.length) yield out;
+      return;
+    }
+    if (out.length) yield out;
+    after = page[page.length - 1];
+  }
+}

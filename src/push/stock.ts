@@ -1,8 +1,10 @@
 import type { ChannelConnector, PushTarget, StockUpdate } from '../connectors/index.js';
 import type { ChannelEntry } from '../config/entries.js';
+import type { LoadedConfig } from '../config/load.js';
 import { describeError, echo } from '../errors.js';
 import type { NoticeInput, StockLevel, Store } from '../ledger/store.js';
 import type { Logger } from '../log.js';
+import { merchantBundles, merchantStockLevels } from '../exports/stock-levels.js';
 
 /**
  * The stock push of one webshop channel (platform-independent; the platform's part is
@@ -29,8 +31,15 @@ export interface StockPushOptions {
   /** Forget the baseline first (every SKU is pushed again). With dryRun: compare against nothing. */
   full?: boolean;
   /**
-   * The merchant's levels in (sku, location) order, page by page (default: `store.stockPage`). The
-   * place where computed bundle levels join (one SKU's levels must come together).
+   * The loaded config: the merchant's bundle definitions come from it (its mappings' bundle tables)
+   * and from product records, and bundle SKUs get their computed stock (src/exports/stock-levels.ts).
+   * The daemon and `wharf sync` always pass it; without it (and without `levels`) no bundle levels.
+   */
+  config?: LoadedConfig;
+  /**
+   * The merchant's levels in (sku, location) order, page by page (default: the ledger's reported
+   * levels merged with the computed bundle levels, `merchantStockLevels`). One SKU's levels must come
+   * together.
    */
   levels?: (merchant: string) => AsyncIterable<StockLevel[]>;
   onProgress?: (p: { batches: number; pushed: number; changed: number }) => void;
@@ -99,7 +108,9 @@ export async function runStockPush(entry: ChannelEntry, connector: ChannelConnec
         opts.onProgress?.({ batches: result.batches, pushed: result.pushed, changed: result.changed });
       }
     };
-    for await (const chunk of skuChunks(opts.levels?.(entry.merchant) ?? storeLevels(store, entry.merchant), settings, CHUNK)) {
+    const levels = opts.levels?.(entry.merchant)
+      ?? merchantStockLevels(store, entry.merchant, opts.config ? await merchantBundles(store, opts.config, entry.merchant, log) : undefined, CHUNK);
+    for await (const chunk of skuChunks(levels, settings, CHUNK)) {
       result.skus += chunk.length;
       const skus = chunk.map((c) => c.sku);
       const baseline = opts.full && opts.dryRun ? new Map<string, number>() : await store.pushedStock(entry.key, skus);
@@ -146,16 +157,6 @@ export async function lastStockRun(store: Store, channelKey: string): Promise<St
   }
 }
 
-async function* storeLevels(store: Store, merchant: string): AsyncGenerator<StockLevel[]> {
-  let after: { sku: string; location: string } | undefined;
-  for (;;) {
-    const page = await store.stockPage(merchant, after, CHUNK);
-    if (page.length) yield page;
-    if (page.length < CHUNK) return;
-    const last = page[page.length - 1]!;
-    after = { sku: last.sku, location: last.location };
-  }
-}
 
 interface SkuQuantity {
   sku: string;

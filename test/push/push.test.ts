@@ -7,6 +7,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openConnector, type ChannelConnector } from '../../src/connectors/index.js';
 import type { ChannelEntry } from '../../src/config/entries.js';
+import type { LoadedConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import type { Store, StoredRecord } from '../../src/ledger/store.js';
 import { DEFAULT_ROUTING, FileRouter, shipmentPushDestination } from '../../src/pipeline/routing.js';
@@ -98,6 +99,28 @@ describe.each(backends)('push machinery: $name', (backend) => {
     server.requests.length = 0;
     expect(await runStockPush(entry, connector, { store, logger: silentLogger() })).toMatchObject({ changed: 0, pushed: 0 });
     expect(server.hits('/batch')).toHaveLength(0);
+  });
+
+  it('a bundle SKU gets its computed stock (a product record with components), and is pushed again when a component changes', async () => {
+    // SKU-0000 is a bundle of 2 × SKU-0001 + 1 × SKU-0002 (the shop's product record says so): the
+    // level the warehouse reports for SKU-0000 itself gives way to the computed one.
+    const bundle: StoredRecord = {
+      kind: 'product', id: 'product:acme:woo:SKU-0000', merchant: 'acme', channel: 'woo', recordNo: 1,
+      body: { merchant: 'acme', channel: 'woo', sku: sku(0), components: [{ sku: sku(1), quantity: 2 }, { sku: sku(2), quantity: 1 }] },
+    };
+    await importFile(store, [bundle], fileInfo({ merchant: 'acme', channel: 'woo' }));
+    await report(store, [level(sku(0), 40), level(sku(1), 9), level(sku(2), 3)]);
+    const config = { channels: [], mappingsDir: '/nonexistent' } as unknown as LoadedConfig; // only the fields merchantBundles reads
+    const first = await runStockPush(entry, connector, { store, logger: silentLogger(), config });
+    expect(first).toMatchObject({ changed: 3, pushed: 3 });
+    const qty = (s: string) => server.state.products.find((p) => p.sku === s)!.stock_quantity;
+    expect([qty(sku(0)), qty(sku(1)), qty(sku(2))]).toEqual([3, 9, 3]); // min(floor(9 / 2), floor(3 / 1)) = 3, not the reported 40
+
+    server.requests.length = 0;
+    await report(store, [level(sku(1), 4)]);
+    const second = await runStockPush(entry, connector, { store, logger: silentLogger(), config });
+    expect(second).toMatchObject({ changed: 2, pushed: 2 });
+    expect(batchBodies(server).flat().map((u) => [u.id, u.stock_quantity])).toEqual([[5000, 2], [5001, 4]]);
   });
 
   it('a dry run sends nothing and moves nothing; old → new is shown', async () => {
