@@ -576,6 +576,12 @@ export class PostgresStore implements Store {
     });
   }
 
+  async exportRunsNamed(exportKey: string, fileNames: string[]): Promise<ExportRun[]> {
+    if (fileNames.length === 0) return [];
+    const res = await this.query('SELECT * FROM export_runs WHERE export = $1 AND file_name = ANY($2::text[]) ORDER BY id', [exportKey, fileNames]);
+    return res.rows.map(toExportRun);
+  }
+
   async lastExportRuns(exports?: string[]): Promise<ExportRun[]> {
     const res = await this.query(
       `SELECT DISTINCT ON (export) * FROM export_runs WHERE ($1::text[] IS NULL OR export = ANY($1::text[])) ORDER BY export, scheduled_at COLLATE "C" DESC`,

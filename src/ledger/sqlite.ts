@@ -429,6 +429,14 @@ export class SqliteStore implements Store {
     );
   }
 
+  exportRunsNamed(exportKey: string, fileNames: string[]): Promise<ExportRun[]> {
+    if (fileNames.length === 0) return Promise.resolve([]);
+    return this.run(() => {
+      const rows = this.db.prepare(`SELECT * FROM export_runs WHERE export = ? AND file_name IN (${fileNames.map(() => '?').join(',')}) ORDER BY id`).all(exportKey, ...fileNames) as Row[];
+      return rows.map(toExportRun);
+    });
+  }
+
   lastExportRuns(exports?: string[]): Promise<ExportRun[]> {
     return this.run(() => {
       const rows = this.stmt(

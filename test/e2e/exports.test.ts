@@ -117,6 +117,19 @@ describe('wharf sync MERCHANT stock|shipments', () => {
     expect(visible(ws.outbox)).toHaveLength(1);
   });
 
+  it('two syncs whose pattern gives one name: the second writes <name>-2 (no DELIVERY_CONFLICT)', async () => {
+    // {G} is the era ("AD"): a name the clock cannot change between the two syncs, like two runs in one minute of {yyyyMMdd-HHmm}.
+    const ws = await workspace();
+    await fs.writeFile(ws.configPath, readFileSync(ws.configPath, 'utf8').replace('stock-{yyyyMMdd-HHmmss}.csv', 'stock-{G}.csv'));
+    await withLedger(ws, (s) => seed(s, ws.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['A', 1]])));
+    const first = await ws.wharf(['sync', 'demo', 'stock']);
+    expect(first.code, first.stderr).toBe(0);
+    const second = await ws.wharf(['sync', 'demo', 'stock']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('stock-AD-2.csv');
+    expect(visible(ws.outbox).sort()).toEqual(['stock-AD-2.csv', 'stock-AD.csv']);
+  });
+
   it('kill -9 during a 50k-SKU export: no partial file visible; the next sync writes exactly one file, identical to an uninterrupted run', async () => {
     const ws = await workspace();
     const n = 50_000;
