@@ -185,7 +185,7 @@ function openDestination(entry: ExportEntry, logger: Logger): FileDestination {
   const d: ExportDestination = entry.destination;
   return d.type === 'sftp'
     ? new SftpDestination({ config: d.sftp, directory: d.path, logger, merchant: entry.merchant, channel: `export ${entry.key}` })
-    : new FolderDestination(d.path);
+    : new FolderDestination(d.path, logger);
 }
 
 /** For a destination without `writeStream`: renders into memory (small outputs only). */
