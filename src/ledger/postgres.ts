@@ -3,7 +3,10 @@ import { WharfError } from '../errors.js';
 import type {
   ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, RecordWrite, StockLevel, Store,
 } from './store.js';
-import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf } from './sql.js';
+import { ADDED_COLUMNS, SCHEMA_SQL, externalIdOf, productLookups } from './sql.js';
+
+/** The product lookups of intake, with their indexes (see productLookups). */
+export const PRODUCT_LOOKUPS = productLookups((f) => `(body::json->>'${f}')`, (i) => `$${i}`);
 import { Mutex } from './mutex.js';
 import { buildSummary, toExportRun, toFileRow, toNoticeRow, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
 
@@ -66,6 +69,7 @@ export class PostgresStore implements Store {
         try {
           for (const [table, column, type] of ADDED_COLUMNS) await c.query(`ALTER TABLE IF EXISTS ${table} ADD COLUMN IF NOT EXISTS ${column} ${type}`);
           await c.query(SCHEMA_SQL('BIGSERIAL PRIMARY KEY', 'TEXT COLLATE "C"'));
+          await c.query(PRODUCT_LOOKUPS.indexes);
         } finally {
           await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
         }
@@ -257,10 +261,7 @@ export class PostgresStore implements Store {
     };
 
     const productSkuForEan = async (merchant: string, ean: string, exceptSku: string): Promise<string | undefined> => {
-      const r = await q(
-        `SELECT body::json->>'sku' AS sku FROM records WHERE kind = 'product' AND merchant = $1 AND body::json->>'ean' = $2 AND body::json->>'sku' <> $3 LIMIT 1`,
-        [merchant, ean, exceptSku],
-      );
+      const r = await q(PRODUCT_LOOKUPS.skuForEan, [merchant, ean, exceptSku]);
       return (r.rows[0] as { sku?: string } | undefined)?.sku;
     };
 
@@ -279,7 +280,7 @@ export class PostgresStore implements Store {
         (await q('SELECT body FROM records WHERE parent_id = $1 AND kind = $2 ORDER BY created_at, id', [parentId, kind])).rows
           .map((r) => JSON.parse(String(r.body)) as Record<string, unknown>),
       productExists: async (merchant, sku) =>
-        (await q(`SELECT 1 FROM records WHERE kind = 'product' AND merchant = $1 AND body::json->>'sku' = $2 LIMIT 1`, [merchant, sku])).rows.length > 0,
+        (await q(PRODUCT_LOOKUPS.exists, [merchant, sku])).rows.length > 0,
       getStock: async (k) => {
         const r = (await q('SELECT * FROM stock WHERE merchant = $1 AND sku = $2 AND location = $3 FOR UPDATE', [k.merchant, k.sku, k.location])).rows[0];
         return r ? toStockState(r) : undefined;
