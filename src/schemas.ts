@@ -62,6 +62,30 @@ export function validatorFor(fileName: string): ValidateFunction {
   return fn;
 }
 
+const secretCheckers = new Map<string, ValidateFunction>();
+
+/**
+ * A validator of `schemas/<fileName>` whose `x-secret` keyword checks the value it marks:
+ * `accepts(mark, value)` false gives an error with keyword `x-secret` at that value's instancePath.
+ * Every `$ref`, `oneOf`/discriminator and `if`/`then` of the schemas is followed by ajv, so each field
+ * any schema marks is checked wherever the config uses it. Other keywords report too (callers keep
+ * only `x-secret` errors). One `accepts` per process: the first call's is cached with the schema.
+ */
+export function secretCheckerFor(fileName: string, accepts: (mark: unknown, value: unknown) => boolean): ValidateFunction {
+  let fn = secretCheckers.get(fileName);
+  if (!fn) {
+    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, strictRequired: false });
+    addFormats(ajv);
+    ajv.addKeyword({ keyword: 'markdownDescription' });
+    ajv.addKeyword({ keyword: 'x-secret', schemaType: ['string', 'boolean'], validate: (mark: unknown, value: unknown) => accepts(mark, value), errors: false });
+    for (const file of readdirSync(SCHEMAS_DIR).filter((f) => f.endsWith('.schema.json'))) ajv.addSchema(loadSchema(file));
+    const id = loadSchema(fileName).$id;
+    fn = (typeof id === 'string' ? ajv.getSchema(id) : undefined) ?? ajv.compile(loadSchema(fileName));
+    secretCheckers.set(fileName, fn);
+  }
+  return fn;
+}
+
 /** `/lines/0/quantity` -> `lines[0].quantity` */
 export function pointerToPath(pointer: string): string {
   if (!pointer) return '';

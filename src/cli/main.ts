@@ -88,6 +88,7 @@ program
   .description('parse, map and validate one file; print every error with record, line and field')
   .requiredOption('-m, --mapping <name>', 'input mapping name (file in mappings/ without .yaml)')
   .option('--mappings <dir>', 'mappings folder (default: from the config, else ./mappings)')
+  .option('--channel <id>', 'read FILE as this channel or warehouse report source (@warehouse/<name>) of the config reads it (default: the one whose file rules match FILE)')
   .option('--json', 'machine-readable output')
   .action(async (file: string, o: PreviewOptions) => {
     process.exitCode = await validateCommand(file, { ...globals(), ...o });
@@ -99,7 +100,7 @@ program
   .requiredOption('-m, --mapping <name>', 'input or output mapping name')
   .option('--mappings <dir>', 'mappings folder (default: from the config, else ./mappings)')
   .option('--merchant <id>', 'merchant id to put into the records', 'preview')
-  .option('--channel <id>', 'channel id to put into the records', 'preview')
+  .option('--channel <id>', 'read FILE as this channel or warehouse report source (@warehouse/<name>) of the config reads it (default: the one whose file rules match FILE); else only the channel id put into the records')
   .action(async (file: string, o: PreviewOptions) => {
     process.exitCode = await mapCommand(file, { ...globals(), ...o });
   });

@@ -1,10 +1,12 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { WharfError, describeError } from '../errors.js';
-import { configPathFrom, loadConfig } from '../config/load.js';
+import { configPathFrom, findChannel, loadConfig, type LoadedConfig } from '../config/load.js';
+import { merchantRuleOf, type FileChannelEntry } from '../daemon/intake-policy.js';
 import { loadMapping } from '../mapping/index.js';
 import type { InputMapping, Mapping } from '../mapping/types.js';
-import { checkRecord } from '../pipeline/records.js';
+import { checkRecord, type MerchantRule } from '../pipeline/records.js';
+import { compileRules, mappingFor } from '../sources/pattern.js';
 import { describeEntry, type ErrorEntry } from '../pipeline/report.js';
 import { EXIT, print, type GlobalOptions } from './context.js';
 import { usage } from './exit.js';
@@ -18,18 +20,52 @@ export interface PreviewOptions extends GlobalOptions {
   json?: boolean;
 }
 
+/** The config, when there is one that loads; undefined otherwise. */
+function configOf(opts: PreviewOptions): LoadedConfig | undefined {
+  const file = configPathFrom(opts.config);
+  if (!existsSync(file)) return undefined;
+  try {
+    return loadConfig(file);
+  } catch {
+    // A broken config must not stop an integrator from previewing a mapping.
+    return undefined;
+  }
+}
+
 /** Where mappings live: --mappings, else the config's folder, else ./mappings. */
 function mappingsDir(opts: PreviewOptions): string {
   if (opts.mappings) return path.resolve(opts.mappings);
-  const file = configPathFrom(opts.config);
-  if (existsSync(file)) {
+  return configOf(opts)?.mappingsDir ?? path.resolve('mappings');
+}
+
+/**
+ * Whose records a previewed file holds, by the same rule the daemon applies (merchantRuleOf): the
+ * config entry named by --channel (a channel or `@warehouse/<name>`), else the one file channel or
+ * report source whose `files` rules read a file of this name with this mapping. No config, or no
+ * entry: the merchant channel rule (`merchant` = --merchant). Throws USAGE (exit 2) when the file
+ * matches entries with different rules and no --channel says which one.
+ */
+function previewRule(file: string, opts: PreviewOptions): MerchantRule {
+  const config = configOf(opts);
+  if (!config) return { from: 'channel' };
+  if (opts.channel !== undefined) {
+    let entry: FileChannelEntry | undefined;
     try {
-      return loadConfig(file).mappingsDir;
+      entry = findChannel(config, opts.channel);
     } catch {
-      // A broken config must not stop an integrator from previewing a mapping.
+      // --channel is then only the label put into the records.
     }
+    return entry ? merchantRuleOf(config, entry) : { from: 'channel' };
   }
-  return path.resolve('mappings');
+  const name = path.basename(file);
+  const entries: FileChannelEntry[] = [...config.channels, ...config.reportSources];
+  const reading = entries.filter((e) => 'files' in e.config && mappingFor(compileRules(e.config.files), name) === opts.mapping);
+  const rules = reading.map((e) => ({ key: e.key, rule: merchantRuleOf(config, e) }));
+  const distinct = new Set(rules.map((r) => JSON.stringify(r.rule, (_k, v: unknown) => (v instanceof Set ? [...(v as Set<unknown>)] : v))));
+  if (distinct.size > 1) {
+    throw usage(`${name} with mapping ${opts.mapping} is read by ${rules.map((r) => r.key).join(', ')}, which decide the merchant differently; give --channel <one of them>`);
+  }
+  return rules[0]?.rule ?? { from: 'channel' };
 }
 
 /** The mapping named by --mapping; MAPPING_NOT_FOUND or MAPPING_INVALID otherwise (exit 2). */
@@ -58,7 +94,7 @@ async function usable(file: string, opts: PreviewOptions): Promise<InputMapping>
 }
 
 /** Runs one file through parse -> map -> validate, calling back per record. Returns the error entries. */
-async function walk(file: string, mapping: InputMapping, opts: PreviewOptions, onValid: (rec: Record<string, unknown>) => void): Promise<{ read: number; invalid: number; errors: ErrorEntry[]; notes: string[]; unreadable: boolean }> {
+async function walk(file: string, mapping: InputMapping, opts: PreviewOptions, rule: MerchantRule, onValid: (rec: Record<string, unknown>) => void): Promise<{ read: number; invalid: number; errors: ErrorEntry[]; notes: string[]; unreadable: boolean }> {
   const input = createReadStream(file);
   const merchant = opts.merchant ?? 'preview';
   const channel = opts.channel ?? 'preview';
@@ -70,7 +106,7 @@ async function walk(file: string, mapping: InputMapping, opts: PreviewOptions, o
   try {
     for await (const rec of mapping.read(input, { merchant, channel, fileName: p.fileName, notice: (m) => notes.push(m) })) {
       read++;
-      const { canonical, problems } = checkRecord(mapping.kind, rec, p);
+      const { canonical, problems } = checkRecord(mapping.kind, rec, p, rule);
       if (canonical) onValid(canonical);
       else {
         invalid++;
@@ -88,7 +124,8 @@ async function walk(file: string, mapping: InputMapping, opts: PreviewOptions, o
 }
 
 export async function validateCommand(file: string, opts: PreviewOptions): Promise<number> {
-  const { read, invalid, errors, notes, unreadable } = await walk(file, await usable(file, opts), opts, () => undefined);
+  const mapping = await usable(file, opts);
+  const { read, invalid, errors, notes, unreadable } = await walk(file, mapping, opts, previewRule(file, opts), () => undefined);
   if (opts.json) {
     print(JSON.stringify({ file, mapping: opts.mapping, valid: errors.length === 0, records: read, invalid, ...(unreadable ? { unreadable } : {}), errors, ...(notes.length ? { notes } : {}) }, null, 2));
   } else {
@@ -114,9 +151,10 @@ export async function mapCommand(file: string, opts: PreviewOptions): Promise<nu
   // Streams the JSON array so a large file previews without holding every record. Nothing reaches
   // stdout before the file and the mapping are known to be usable (a usage error prints no "[").
   const mapping = chosen;
+  const rule = previewRule(file, opts);
   let first = true;
   process.stdout.write('[');
-  const { errors, notes } = await walk(file, mapping, opts, (rec) => {
+  const { errors, notes } = await walk(file, mapping, opts, rule, (rec) => {
     process.stdout.write(`${first ? '\n' : ',\n'}${JSON.stringify(rec, null, 2).replace(/^/gm, '  ')}`);
     first = false;
   });

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WharfError } from '../errors.js';
-import { secretFields } from './schema-facts.js';
+import { pointerToPath, secretCheckerFor } from '../schemas.js';
 
 /**
  * Resolves secret references in every string of the raw config: `${NAME}` (anywhere in a string) is
@@ -51,51 +51,25 @@ function resolveString(value: string, keyPath: string, baseDir: string, env: Nod
 const REFERENCE = /^(\$\{[A-Za-z_][A-Za-z0-9_]*\}|file:.+)$/s;
 
 /**
- * Refuses a secret written into the config itself where the channel schema marks the field
- * `"x-secret": "reference"` (an SFTP password, Shopify's accessToken, ...), in a merchant's channels,
- * in a report source (warehouse.reports) and in an export's SFTP destination: such a value must be a
- * reference, `${NAME}` or `file:/path`. Runs on the raw config, before references are resolved.
- * Throws CONFIG_SECRET naming the key path, never the value.
+ * Refuses a secret written into the config itself wherever a schema marks the field
+ * `"x-secret": "reference"` (an SFTP password, Shopify's accessToken, ...): in a merchant's channels,
+ * a report source (warehouse.reports), warehouse.orders.sftp, an export's SFTP destination, and any
+ * place a later schema adds. Such a value must be a reference, `${NAME}` or `file:/path`. The config
+ * schema itself finds the fields (secretCheckerFor), so no list of places is kept here. Runs on the
+ * raw config, before references are resolved. Throws CONFIG_SECRET naming the key path, never the value.
  */
 export function requireSecretReferences(raw: unknown): void {
-  type Obj = Record<string, unknown>;
-  const cfg = raw as { merchants?: Record<string, { channels?: Record<string, Obj>; exports?: Record<string, { destination?: { sftp?: Obj } }> }>; warehouse?: { reports?: Record<string, Obj> } } | null;
-  for (const [merchant, m] of Object.entries(cfg?.merchants ?? {})) {
-    for (const [channel, c] of Object.entries(m?.channels ?? {})) checkReferences(c, referenceOnlyFields(c?.type), `merchants.${merchant}.channels.${channel}`, `${merchant}_${channel}`);
-    for (const [kind, e] of Object.entries(m?.exports ?? {})) {
-      checkReferences(e?.destination?.sftp, referenceOnlyFields('sftp'), `merchants.${merchant}.exports.${kind}.destination.sftp`, `${merchant}_${kind}_sftp`);
-    }
-  }
-  for (const [name, r] of Object.entries(cfg?.warehouse?.reports ?? {})) checkReferences(r, referenceOnlyFields(r?.type), `warehouse.reports.${name}`, `warehouse_${name}`);
-}
-
-/** Throws CONFIG_SECRET for the first of `fields` of `obj` whose value is not a reference. */
-function checkReferences(obj: Record<string, unknown> | undefined, fields: string[], at: string, envStem: string): void {
-  for (const field of fields) {
-    const v = obj?.[field];
-    if (typeof v !== 'string' || REFERENCE.test(v.trim())) continue;
-    const keyPath = `${at}.${field}`;
-    throw new WharfError('CONFIG_SECRET', `the value is the secret itself; it must be a reference: \${ENV_NAME} or file:/path`, {
-      where: keyPath,
-      field: keyPath,
-      hint: `e.g. ${field}: \${${`${envStem}_${field}`.toUpperCase().replace(/[^A-Z0-9_]/g, '_')}} and export that variable before starting wharf (the value is not shown here)`,
-    });
-  }
-}
-
-const referenceOnly = new Map<string, string[]>();
-
-/** The fields of a channel type whose schema (or the common schema it references) says `"x-secret": "reference"`. */
-function referenceOnlyFields(type: unknown): string[] {
-  if (typeof type !== 'string' || !/^[a-z]+$/.test(type)) return [];
-  let fields = referenceOnly.get(type);
-  if (!fields) {
-    try {
-      fields = secretFields(`channel-${type}.schema.json`).filter((s) => s.mark === 'reference').map((s) => s.field);
-    } catch {
-      fields = []; // an unknown type is reported by the schema check
-    }
-    referenceOnly.set(type, fields);
-  }
-  return fields;
+  const check = secretCheckerFor('config.schema.json', (mark, value) => mark !== 'reference' || typeof value !== 'string' || REFERENCE.test(value.trim()));
+  if (check(raw)) return;
+  const first = (check.errors ?? []).filter((e) => e.keyword === 'x-secret').map((e) => pointerToPath(e.instancePath)).sort()[0];
+  if (first === undefined) return; // other problems: the schema check after resolution reports them
+  const segments = first.split('.');
+  const field = segments[segments.length - 1]!;
+  // merchants.demo.channels.drop.password -> DEMO_DROP_PASSWORD; warehouse.orders.sftp.password -> WAREHOUSE_ORDERS_SFTP_PASSWORD
+  const envName = segments.filter((s) => !['merchants', 'channels', 'exports', 'reports', 'destination'].includes(s)).join('_').toUpperCase().replace(/[^A-Z0-9_]/g, '_');
+  throw new WharfError('CONFIG_SECRET', `the value is the secret itself; it must be a reference: \${ENV_NAME} or file:/path`, {
+    where: first,
+    field: first,
+    hint: `e.g. ${field}: \${${envName}} and export that variable before starting wharf (the value is not shown here)`,
+  });
 }

@@ -41,7 +41,7 @@ export class WarehouseDeliveries {
     let d = this.destinations.get(dir);
     if (!d) {
       const sftp = this.config.warehouseOrders.sftp;
-      d = sftp ? new SftpDestination({ config: sftp, directory: dir, logger: this.logger, channel: 'warehouse' }) : new FolderDestination(dir);
+      d = sftp ? new SftpDestination({ config: sftp, directory: dir, logger: this.logger, channel: 'warehouse' }) : new FolderDestination(dir, this.logger);
       this.destinations.set(dir, d);
     }
     return d;

@@ -78,6 +78,31 @@ export function exportFileName(pattern: string, ctx: FileNameContext, where = 'f
   return name;
 }
 
+/** Whether a file-name pattern has a date/time part (`{…}` other than `{merchant}`); a fixed name has none. */
+export function patternHasTime(pattern: string, where = 'fileName'): boolean {
+  return parse(pattern, where).some((p) => 'format' in p);
+}
+
+/** How many names `numberedNames` offers: runs of one export whose pattern gives one name. */
+export const MAX_SAME_NAME = 100;
+
+/**
+ * The names a run may take when its pattern gives `name`, in order of preference: `name`, then
+ * `-2`, `-3` … up to MAX_SAME_NAME inserted before the extension (`stock-20261129-1000.csv` →
+ * `stock-20261129-1000-2.csv`; no extension: appended). Names that would not be safe (longer than
+ * 255 bytes) are left out.
+ */
+export function numberedNames(name: string, count = MAX_SAME_NAME): string[] {
+  const dot = name.lastIndexOf('.');
+  const [stem, ext] = dot > 0 ? [name.slice(0, dot), name.slice(dot)] : [name, ''];
+  const out = [name];
+  for (let n = 2; n <= count; n++) {
+    const candidate = `${stem}-${n}${ext}`;
+    if (!unsafeNameReason(candidate)) out.push(candidate);
+  }
+  return out;
+}
+
 /**
  * Checks a pattern at config time, by evaluating it for a 64-character merchant id (the longest the
  * schema allows) at a fixed instant. Throws as `exportFileName` does.

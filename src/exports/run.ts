@@ -4,14 +4,14 @@ import type { ExportDestination, ExportEntry } from '../config/return-flow.js';
 import { FolderDestination } from '../destinations/folder/destination.js';
 import { SftpDestination } from '../destinations/sftp/destination.js';
 import { WharfError, describeError } from '../errors.js';
-import type { ExportRun, StockLevel, Store } from '../ledger/store.js';
+import type { ExportContent, ExportRun, StockLevel, Store } from '../ledger/store.js';
 import type { Logger } from '../log.js';
 import { loadMapping } from '../mapping/index.js';
 import type { OutputMapping } from '../mapping/types.js';
 import type { FileDestination } from '../pipeline/ports.js';
 import { shipmentExportDestination } from '../pipeline/routing.js';
-import { exportFileName } from './file-name.js';
-import { claimStockRun, merchantBundles } from './stock-levels.js';
+import { MAX_SAME_NAME, exportFileName, numberedNames, patternHasTime } from './file-name.js';
+import { merchantBundles, stockContent } from './stock-levels.js';
 import { renderExport, type ExportRenderResult } from './render.js';
 
 /** What one call of `runExport` did. */
@@ -83,15 +83,18 @@ export async function runExport(entry: ExportEntry, scheduledAt: Date, deps: Exp
   // An earlier run left claimed (a crash, a kill) owes its file, with the content fixed then (its
   // shipment rows are held by it): finish that one now, in place of this time's run.
   const [last] = await store.lastExportRuns([entry.key]);
-  if (last && last.status === 'claimed' && last.scheduledAt < iso) {
+  const resuming = last !== undefined && last.status === 'claimed' && last.scheduledAt < iso;
+  if (resuming) {
     log.warn({ runId: last.id, scheduledAt: last.scheduledAt }, `${entry.key}: the run for ${last.scheduledAt} was claimed but never finished; completing it (${last.fileName}) instead of starting the run for ${iso}`);
     iso = last.scheduledAt;
     fileName = last.fileName;
   }
-  const claim = { export: entry.key, scheduledAt: iso, fileName };
-  const { run, created } = entry.kind === 'stock'
-    ? await claimStockRun(store, claim, { merchant: entry.merchant, mode: entry.mode, bundles: await merchantBundles(store, config, entry.merchant, log) })
-    : await store.claimExportRun(claim, { kind: 'outbox', destination: shipmentExportDestination(entry.merchant) });
+  const content: ExportContent = entry.kind === 'stock'
+    ? await stockContent(store, entry.merchant, entry.mode, await merchantBundles(store, config, entry.merchant, log))
+    : { kind: 'outbox', destination: shipmentExportDestination(entry.merchant) };
+  const { run, created } = resuming
+    ? await store.claimExportRun({ export: entry.key, scheduledAt: iso, fileName }, content)
+    : await claimUniquelyNamed(store, entry, iso, fileName, content, log);
   const base = { export: entry.key, runId: run.id, scheduledAt: run.scheduledAt };
   if (run.status === 'done') {
     return { ...base, fileName: run.items > 0 || entry.writeEmpty ? run.fileName : undefined, outcome: 'already-done', items: run.items, rows: 0, bytes: 0 };
@@ -130,6 +133,39 @@ export async function runExport(entry: ExportEntry, scheduledAt: Date, deps: Exp
   return { ...base, fileName: run.fileName, outcome, items: r.records, rows: r.rows, bytes: r.bytes };
 }
 
+/**
+ * Claims the run of `entry` at `iso` under a file name no other run of the export has: `fileName`
+ * (the pattern's name), else the first free of `-2`, `-3` … (numberedNames), so a `wharf sync` in
+ * the minute of a scheduled run of a minute pattern gets its own file instead of a DELIVERY_CONFLICT.
+ * The name is stored with the run, so a resume renders under the same name. A pattern without a time
+ * part is one fixed name by choice and is not numbered. Two processes that pick one name at the same
+ * moment: the run with the lower id keeps it, the other is failed and claimed again under the next
+ * name. Throws CONFIG_INVALID when all MAX_SAME_NAME names are taken (a pattern too coarse for the
+ * schedule).
+ */
+async function claimUniquelyNamed(store: Store, entry: ExportEntry, iso: string, fileName: string, content: ExportContent, log: Logger): Promise<{ run: ExportRun; created: boolean }> {
+  const where = `merchants.${entry.merchant}.exports.${entry.kind}.fileName`;
+  if (!patternHasTime(entry.fileName, where)) return store.claimExportRun({ export: entry.key, scheduledAt: iso, fileName }, content);
+  const candidates = numberedNames(fileName);
+  for (let attempt = 1; ; attempt++) {
+    // The run at this very time keeps its own name (a failed run claimed again, a run already done).
+    const used = new Set((await store.exportRunsNamed(entry.key, candidates)).filter((r) => r.scheduledAt !== iso).map((r) => r.fileName));
+    const name = candidates.find((c) => !used.has(c));
+    if (name === undefined) {
+      throw new WharfError('CONFIG_INVALID', `${entry.key}: ${MAX_SAME_NAME} runs already have the names ${fileName}, ${candidates[1] ?? ''} …; the file name pattern ${entry.fileName} is too coarse for how often the export runs`, {
+        where,
+        hint: 'give the pattern the time down to the minute or second, e.g. stock-{yyyyMMdd-HHmmss}.csv',
+      });
+    }
+    if (name !== fileName) log.info({ scheduledAt: iso, file: name }, `${entry.key}: another run already has the name ${fileName}; this run writes ${name}`);
+    const claimed = await store.claimExportRun({ export: entry.key, scheduledAt: iso, fileName: name }, content);
+    if (!claimed.created) return claimed;
+    const rival = (await store.exportRunsNamed(entry.key, [claimed.run.fileName])).find((r) => r.id < claimed.run.id && r.scheduledAt !== iso);
+    if (!rival || attempt >= 3) return claimed;
+    await store.failExportRun(claimed.run.id, `file name ${name} was claimed by run ${rival.id} at the same moment; claiming again under another name`);
+  }
+}
+
 /** The export's output mapping; MAPPING_INVALID when it is an input mapping or of another kind. */
 async function exportMapping(entry: ExportEntry, config: LoadedConfig): Promise<OutputMapping> {
   const m = await loadMapping(entry.mapping, config.mappingsDir);
@@ -148,7 +184,7 @@ function openDestination(entry: ExportEntry, logger: Logger): FileDestination {
   const d: ExportDestination = entry.destination;
   return d.type === 'sftp'
     ? new SftpDestination({ config: d.sftp, directory: d.path, logger, merchant: entry.merchant, channel: `export ${entry.key}` })
-    : new FolderDestination(d.path);
+    : new FolderDestination(d.path, logger);
 }
 
 /** For a destination without `writeStream`: renders into memory (small outputs only). */

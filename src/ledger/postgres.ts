@@ -3,7 +3,10 @@ import { WharfError } from '../errors.js';
 import type {
   BundleProduct, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
 } from './store.js';
-import { ADDED_COLUMNS, SCHEMA_SQL, checkComputed, externalIdOf, toBundleProduct } from './sql.js';
+import { ADDED_COLUMNS, SCHEMA_SQL, checkComputed, externalIdOf, productLookups, toBundleProduct } from './sql.js';
+
+/** The product lookups of intake, with their indexes (see productLookups). */
+export const PRODUCT_LOOKUPS = productLookups((f) => `(body::json->>'${f}')`, (i) => `$${i}`);
 import { Mutex } from './mutex.js';
 import { buildSummary, toExportRun, toFileRow, toNoticeRow, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
 
@@ -66,6 +69,7 @@ export class PostgresStore implements Store {
         try {
           for (const [table, column, type] of ADDED_COLUMNS) await c.query(`ALTER TABLE IF EXISTS ${table} ADD COLUMN IF NOT EXISTS ${column} ${type}`);
           await c.query(SCHEMA_SQL('BIGSERIAL PRIMARY KEY', 'TEXT COLLATE "C"'));
+          await c.query(PRODUCT_LOOKUPS.indexes);
         } finally {
           await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
         }
@@ -257,10 +261,7 @@ export class PostgresStore implements Store {
     };
 
     const productSkuForEan = async (merchant: string, ean: string, exceptSku: string): Promise<string | undefined> => {
-      const r = await q(
-        `SELECT body::json->>'sku' AS sku FROM records WHERE kind = 'product' AND merchant = $1 AND body::json->>'ean' = $2 AND body::json->>'sku' <> $3 LIMIT 1`,
-        [merchant, ean, exceptSku],
-      );
+      const r = await q(PRODUCT_LOOKUPS.skuForEan, [merchant, ean, exceptSku]);
       return (r.rows[0] as { sku?: string } | undefined)?.sku;
     };
 
@@ -279,7 +280,7 @@ export class PostgresStore implements Store {
         (await q('SELECT body FROM records WHERE parent_id = $1 AND kind = $2 ORDER BY created_at, id', [parentId, kind])).rows
           .map((r) => JSON.parse(String(r.body)) as Record<string, unknown>),
       productExists: async (merchant, sku) =>
-        (await q(`SELECT 1 FROM records WHERE kind = 'product' AND merchant = $1 AND body::json->>'sku' = $2 LIMIT 1`, [merchant, sku])).rows.length > 0,
+        (await q(PRODUCT_LOOKUPS.exists, [merchant, sku])).rows.length > 0,
       // One statement per batch (unnest of column arrays), not one round trip per level.
       getStocks: async (keys) => {
         if (keys.length === 0) return [];
@@ -631,6 +632,12 @@ export class PostgresStore implements Store {
       await c.query('DELETE FROM export_items WHERE run_id = $1', [runId]);
       await c.query(`UPDATE outbox SET run_id = NULL WHERE run_id = $1 AND status = 'pending'`, [runId]);
     });
+  }
+
+  async exportRunsNamed(exportKey: string, fileNames: string[]): Promise<ExportRun[]> {
+    if (fileNames.length === 0) return [];
+    const res = await this.query('SELECT * FROM export_runs WHERE export = $1 AND file_name = ANY($2::text[]) ORDER BY id', [exportKey, fileNames]);
+    return res.rows.map(toExportRun);
   }
 
   async lastExportRuns(exports?: string[]): Promise<ExportRun[]> {

@@ -91,6 +91,23 @@ CREATE TABLE IF NOT EXISTS push_stock (
 );
 `;
 
+/**
+ * The product lookups of intake — does the merchant's catalogue have this SKU (`unknownSku: report`),
+ * which other SKU has this EAN — with the partial expression indexes that serve them, so a stock
+ * report of 10,000 rows makes 10,000 index lookups instead of 10,000 scans of every record. `field`
+ * is the store's SQL for a JSON field of `body` (the queries and indexes use the very same text, else
+ * the planner would not match them); `param(i)` its placeholder. `indexes` runs at every open
+ * (CREATE INDEX IF NOT EXISTS), so an existing ledger gets them.
+ */
+export function productLookups(field: (name: 'sku' | 'ean') => string, param: (i: number) => string): { exists: string; skuForEan: string; indexes: string } {
+  return {
+    exists: `SELECT 1 FROM records WHERE kind = 'product' AND merchant = ${param(1)} AND ${field('sku')} = ${param(2)} LIMIT 1`,
+    skuForEan: `SELECT ${field('sku')} AS sku FROM records WHERE kind = 'product' AND merchant = ${param(1)} AND ${field('ean')} = ${param(2)} AND ${field('sku')} <> ${param(3)} LIMIT 1`,
+    indexes: `CREATE INDEX IF NOT EXISTS records_product_sku ON records (merchant, ${field('sku')}) WHERE kind = 'product';
+CREATE INDEX IF NOT EXISTS records_product_ean ON records (merchant, ${field('ean')}) WHERE kind = 'product';`,
+  };
+}
+
 /** A stored record as people know it: the body's `externalId` (an order's number), else its record id. */
 export function externalIdOf(row: { id: string; body: string }): string {
   try {

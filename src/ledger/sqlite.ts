@@ -5,7 +5,7 @@ import { WharfError } from '../errors.js';
 import type {
   BundleProduct, ChannelStatus, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PushTargetRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
-import { ADDED_COLUMNS, SCHEMA_SQL, checkComputed, externalIdOf, toBundleProduct } from './sql.js';
+import { ADDED_COLUMNS, SCHEMA_SQL, checkComputed, externalIdOf, productLookups, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
 
 type Row = Record<string, unknown>;
@@ -109,9 +109,7 @@ export class SqliteStore implements Store {
       `INSERT INTO outbox (destination, record_id, merchant, action, body, status, next_attempt_at, created_at, file_id)
        VALUES (?,?,?,?,?,'pending',?,?,?) ON CONFLICT (destination, record_id, action) DO NOTHING`,
     );
-    const findEan = this.stmt(
-      `SELECT json_extract(body, '$.sku') AS sku FROM records WHERE kind = 'product' AND merchant = ? AND json_extract(body, '$.ean') = ? AND json_extract(body, '$.sku') <> ? LIMIT 1`,
-    );
+    const findEan = this.stmt(PRODUCT_LOOKUPS.skuForEan);
     const finish = (sql: 'COMMIT' | 'ROLLBACK') => {
       if (!open) throw new Error('intake transaction already finished');
       open = false;
@@ -143,7 +141,7 @@ export class SqliteStore implements Store {
         (this.stmt('SELECT body FROM records WHERE parent_id = ? AND kind = ? ORDER BY created_at, id').all(parentId, kind) as { body: string }[])
           .map((r) => JSON.parse(r.body) as Record<string, unknown>),
       productExists: async (merchant, sku) =>
-        this.stmt(`SELECT 1 FROM records WHERE kind = 'product' AND merchant = ? AND json_extract(body, '$.sku') = ? LIMIT 1`).get(merchant, sku) !== undefined,
+        this.stmt(PRODUCT_LOOKUPS.exists).get(merchant, sku) !== undefined,
       // better-sqlite3 is synchronous: a batch is one pass of prepared statements, with no await per level.
       getStocks: async (keys) => {
         const get = this.stmt('SELECT * FROM stock WHERE merchant = ? AND sku = ? AND location = ?');
@@ -465,6 +463,14 @@ export class SqliteStore implements Store {
     );
   }
 
+  exportRunsNamed(exportKey: string, fileNames: string[]): Promise<ExportRun[]> {
+    if (fileNames.length === 0) return Promise.resolve([]);
+    return this.run(() => {
+      const rows = this.db.prepare(`SELECT * FROM export_runs WHERE export = ? AND file_name IN (${fileNames.map(() => '?').join(',')}) ORDER BY id`).all(exportKey, ...fileNames) as Row[];
+      return rows.map(toExportRun);
+    });
+  }
+
   lastExportRuns(exports?: string[]): Promise<ExportRun[]> {
     return this.run(() => {
       const rows = this.stmt(
@@ -629,6 +635,9 @@ export function buildSummary(runs: Row[], fileCounts: Row[], dupCounts: Row[], o
   };
 }
 
+/** The product lookups of intake, with their indexes (see productLookups). */
+export const PRODUCT_LOOKUPS = productLookups((f) => `json_extract(body, '$.${f}')`, () => '?');
+
 /** Creates the tables; adds columns that later versions introduced to an older ledger file. */
 function migrate(db: Database.Database): void {
   for (const [table, column, type] of ADDED_COLUMNS) {
@@ -636,6 +645,7 @@ function migrate(db: Database.Database): void {
     if (columns.length > 0 && !columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
   }
   db.exec(SCHEMA_SQL('INTEGER PRIMARY KEY'));
+  db.exec(PRODUCT_LOOKUPS.indexes);
 }
 
 function ledgerError(what: string, err: unknown): WharfError {

@@ -395,6 +395,11 @@ export interface Store {
   finishExportRun(runId: number): Promise<boolean>;
   /** Marks a claimed run failed with `error`; its outbox rows go back to the queue for the next run. */
   failExportRun(runId: number, error: string): Promise<void>;
+  /**
+   * The runs of `export` whose file name is one of `fileNames` (any status), by id. For choosing a
+   * claim's file name that no other run of the export has (two runs in one minute of a minute pattern).
+   */
+  exportRunsNamed(exportKey: string, fileNames: string[]): Promise<ExportRun[]>;
   /** The latest run (by scheduled time) of each export, or of the exports named. For status and catch-up. */
   lastExportRuns(exports?: string[]): Promise<ExportRun[]>;
   /** Pending rows of an outbox destination (held by a claimed run or not), e.g. a merchant's unexported shipments. */

@@ -118,6 +118,32 @@ function decimalConverter(o: TypeOptions): Converter {
   };
 }
 
+/** A zone no source is in: reading a value in it and in UTC gives two instants iff the value has no offset. */
+const PROBE_ZONE = 'UTC+7';
+
+/** Whether an ISO 8601 / SQL value has a time of day (`2026-11-29T10:00`, `2026-11-29 10:00`), not just a date. */
+function hasTimeOfDay(raw: string): boolean {
+  return /[Tt ]/.test(raw);
+}
+
+/**
+ * The local time `wall` (read as if it were UTC, so its fields are the written ones) must exist in
+ * `dt`'s zone: luxon moves a time in the spring-forward gap (`2026-03-29 02:30` Europe/Amsterdam) past
+ * the gap, which would be a guess. An hour that occurs twice (autumn) is read as the later one, in
+ * standard (winter) time: one fixed rule, documented in docs/mapping.md.
+ */
+const WALL = 'yyyy-MM-dd HH:mm:ss.SSS';
+
+function localTime(dt: DateTime, wall: DateTime, raw: string, zone: string): DateTime | Invalid {
+  if (dt.toFormat(WALL) !== wall.toFormat(WALL)) {
+    return new Invalid(`local time ${show(raw)} does not exist in ${zone} (the clocks skip that hour when summer time starts); send the time with its UTC offset`);
+  }
+  const offsets = dt.getPossibleOffsets();
+  return offsets.length > 1 ? offsets.reduce((a, b) => (b.offset < a.offset ? b : a)) : dt;
+}
+
+const NO_ZONE_HINT = 'add timezone: Europe/Amsterdam (the zone the source writes its local times in, or UTC) to this field in the mapping, or send the time with its offset (2026-11-29T10:00:00+01:00 or …Z)';
+
 function dateConverter(o: TypeOptions): Converter {
   const zone = o.timezone ?? 'UTC';
   const pattern = o.pattern;
@@ -125,7 +151,14 @@ function dateConverter(o: TypeOptions): Converter {
   if (pattern) {
     const parse = (s: string): unknown => {
       const dt = DateTime.fromFormat(s, pattern, { zone, setZone: true });
-      if (dt.isValid) return out(dt);
+      if (dt.isValid) {
+        const wall = DateTime.fromFormat(s, pattern, { zone: 'UTC', setZone: true });
+        if (o.timezone && wall.toMillis() !== dt.toMillis()) {
+          const local = localTime(dt, wall, s, zone);
+          return local instanceof Invalid ? local : out(local);
+        }
+        return out(dt);
+      }
       if (dt.invalidReason === 'unit out of range') return new Invalid(`date ${show(s)} is not a real date (${dt.invalidExplanation ?? 'out of range'})`);
       return new Invalid(`date ${show(s)} does not match pattern ${pattern}`);
     };
@@ -133,12 +166,22 @@ function dateConverter(o: TypeOptions): Converter {
     // minute, the rows of one order), so a bounded memo of this pure function saves most of it.
     return memoized(parse);
   }
+  const iso = (raw: string, z: string): DateTime => {
+    const dt = DateTime.fromISO(raw, { zone: z, setZone: true });
+    return dt.isValid ? dt : DateTime.fromSQL(raw, { zone: z, setZone: true });
+  };
   return (raw) => {
     if (typeof raw !== 'string') return new Invalid(`date ${show(raw)} is not an ISO 8601 date; set a pattern in the mapping`);
-    let dt = DateTime.fromISO(raw, { zone, setZone: true });
-    if (!dt.isValid) dt = DateTime.fromSQL(raw, { zone, setZone: true });
-    if (dt.isValid) return out(dt);
-    return new Invalid(`date ${show(raw)} is not an ISO 8601 date; set a pattern in the mapping`);
+    const dt = iso(raw, zone);
+    if (!dt.isValid) return new Invalid(`date ${show(raw)} is not an ISO 8601 date; set a pattern in the mapping`);
+    // The same text read in another zone gives another instant only when it carries no offset.
+    const zoneless = iso(raw, PROBE_ZONE).toMillis() !== dt.toMillis();
+    if (zoneless && hasTimeOfDay(raw)) {
+      if (!o.timezone) return new Invalid(`date-time ${show(raw)} has no UTC offset and the mapping gives no timezone, so the moment it means is unknown; ${NO_ZONE_HINT}`);
+      const local = localTime(dt, iso(raw, 'UTC'), raw, zone);
+      return local instanceof Invalid ? local : out(local);
+    }
+    return out(dt);
   };
 }
 

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import { ContentError } from '../errors.js';
 
 /**
@@ -73,13 +74,52 @@ export function nameWithSuffix(name: string, suffix: string): string {
   return shortenName(name, NAME_MAX - Buffer.byteLength(suffix)) + suffix;
 }
 
+/** This host in temporary names: 8 hex digits of the sha256 of its host name. */
+const HOST_TAG = createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+
 /**
- * The temporary dot-name an atomic writer uses next to `name` (`.<name>.<random>.tmp`), within
- * NAME_MAX bytes however long `name` is. `random` is a short hex string.
+ * The temporary dot-name an atomic writer uses next to `name`:
+ * `.<name>.wharf-<host>-<pid>-<random>.tmp`, within NAME_MAX bytes however long `name` is. `random`
+ * is a short hex string. The host tag and process id let a later writer prove that the file was
+ * left by a process that is gone (isStaleTempName).
  */
 export function tempNameFor(name: string, random: string): string {
-  const suffix = `.${random}.tmp`;
+  const suffix = `.wharf-${HOST_TAG}-${process.pid}-${random}.tmp`;
   return `.${shortenName(name, NAME_MAX - 1 - Buffer.byteLength(suffix))}${suffix}`;
+}
+
+/** Our temporary names (tempNameFor), and nothing a merchant or another program names its files. */
+const OUR_TEMP = /^\..+\.wharf-([0-9a-f]{8})-([0-9]{1,10})-[0-9a-f]{1,16}\.tmp$/;
+
+/**
+ * A temporary file left older than this is stale whoever wrote it: a writer streams into it, so its
+ * modification time moves while the write lasts; a day leaves room for clock skew with an SFTP server.
+ */
+export const STALE_TEMP_AGE_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * Whether the file `name` (last modified at `mtimeMs`) is a temporary file of Wharf's own that no
+ * writer will finish: a name of tempNameFor's form, and either written by a process of this host
+ * that no longer runs (a killed `wharf sync` or daemon) or not written for STALE_TEMP_AGE_MS.
+ * Any other name is never stale: a merchant's or another program's files are not ours to remove.
+ */
+export function isStaleTempName(name: string, mtimeMs: number, nowMs = Date.now()): boolean {
+  const m = OUR_TEMP.exec(name);
+  if (!m) return false;
+  if (nowMs - mtimeMs > STALE_TEMP_AGE_MS) return true;
+  const pid = Number(m[2]);
+  return m[1] === HOST_TAG && pid !== process.pid && !processRuns(pid);
+}
+
+/** Whether a process with this id runs on this host (EPERM: it runs, as another user). */
+function processRuns(pid: number): boolean {
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }
 
 /**

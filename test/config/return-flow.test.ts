@@ -106,6 +106,32 @@ describe('warehouse.reports', () => {
   });
 });
 
+describe('secrets of warehouse.orders.sftp and export SFTP destinations are references only', () => {
+  const sftp = (password: string) => `{ host: h, username: u, password: ${password}, hostKey: ${HOST_KEY} }`;
+
+  it('a literal password in warehouse.orders.sftp is a config error naming the key and an env name, not the value', async () => {
+    const file = await write('');
+    const text = (await fs.readFile(file, 'utf8')).replace('orders: { path: out }', `orders: { type: sftp, path: /in, sftp: ${sftp('hunter2-orders')} }`);
+    await fs.writeFile(file, text);
+    const err = errorOf(() => loadConfig(file));
+    expect(err.code).toBe('CONFIG_SECRET');
+    expect(err.details.where).toBe('warehouse.orders.sftp.password');
+    expect(err.details.hint).toContain('password: ${WAREHOUSE_ORDERS_SFTP_PASSWORD}');
+    expect(`${err.message} ${err.details.hint}`).not.toContain('hunter2-orders');
+    // The reference loads.
+    await fs.writeFile(file, text.replace('hunter2-orders', '"${WMS_ORDERS_PW}"'));
+    expect((loadConfig(file, { WMS_ORDERS_PW: 'pw' }).raw.warehouse.orders.sftp as { password?: string }).password).toBe('pw');
+  });
+
+  it('a literal passphrase in an export SFTP destination is refused too', async () => {
+    const file = await write('', STOCK().replace('destination: { type: folder, path: ../var/merchants/demo/outbox }', `destination: { type: sftp, path: /in, sftp: { host: h, username: u, privateKey: "file:key", passphrase: open-sesame, hostKey: ${HOST_KEY} } }`));
+    const err = errorOf(() => loadConfig(file));
+    expect(err.code).toBe('CONFIG_SECRET');
+    expect(err.details.where).toBe('merchants.demo.exports.stock.destination.sftp.passphrase');
+    expect(err.details.hint).toContain('${DEMO_STOCK_SFTP_PASSPHRASE}');
+  });
+});
+
 /** Configs with one bad report source each (written before the tests run). */
 let file1: string, file2: string, file3: string, file4: string;
 beforeAll(async () => {

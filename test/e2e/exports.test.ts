@@ -4,6 +4,9 @@
  * large export.
  */
 import { existsSync, promises as fs, readFileSync, readdirSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { hostname } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
@@ -37,6 +40,16 @@ async function withLedger<T>(ws: Workspace, fn: (s: SqliteStore) => Promise<T>):
   } finally {
     await store.close();
   }
+}
+
+/** This host's tag in Wharf's temporary names (src/transports/names.ts). */
+const hostTag = () => createHash('sha256').update(hostname()).digest('hex').slice(0, 8);
+
+/** The id of a process of this host that has exited. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', '']);
+  await new Promise((resolve) => child.on('exit', resolve));
+  return child.pid!;
 }
 
 const visible = (dir: string) => listFiles(dir).filter((n) => !n.startsWith('.'));
@@ -161,6 +174,19 @@ describe('wharf sync MERCHANT stock|shipments', () => {
     expect(visible(ws.outbox)).toHaveLength(1);
   });
 
+  it('two syncs whose pattern gives one name: the second writes <name>-2 (no DELIVERY_CONFLICT)', async () => {
+    // {G} is the era ("AD"): a name the clock cannot change between the two syncs, like two runs in one minute of {yyyyMMdd-HHmm}.
+    const ws = await workspace();
+    await fs.writeFile(ws.configPath, readFileSync(ws.configPath, 'utf8').replace('stock-{yyyyMMdd-HHmmss}.csv', 'stock-{G}.csv'));
+    await withLedger(ws, (s) => seed(s, ws.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['A', 1]])));
+    const first = await ws.wharf(['sync', 'demo', 'stock']);
+    expect(first.code, first.stderr).toBe(0);
+    const second = await ws.wharf(['sync', 'demo', 'stock']);
+    expect(second.code, second.stderr).toBe(0);
+    expect(second.stdout).toContain('stock-AD-2.csv');
+    expect(visible(ws.outbox).sort()).toEqual(['stock-AD-2.csv', 'stock-AD.csv']);
+  });
+
   it('kill -9 during a 50k-SKU export: no partial file visible; the next sync writes exactly one file, identical to an uninterrupted run', async () => {
     const ws = await workspace();
     const n = 50_000;
@@ -175,8 +201,14 @@ describe('wharf sync MERCHANT stock|shipments', () => {
     expect(temp).toMatch(/^\.stock-/);
     expect(visible(ws.outbox)).toEqual([]);
 
+    // The merchant's own dot-files (and a temp-looking name not of Wharf's form) are not Wharf's to remove.
+    await fs.writeFile(path.join(ws.outbox, '.merchant-notes.tmp'), 'mine');
+    await fs.writeFile(path.join(ws.outbox, '.stock-old.csv.1a2b3c4d.tmp'), 'not ours either');
     const again = await ws.wharf(['sync', 'demo', 'stock'], { timeoutMs: 120_000 });
     expect(again.code, again.stderr).toBe(0);
+    // The killed run's temporary file is gone (its process is dead), nothing else is.
+    expect(readdirSync(ws.outbox).filter((n) => n.startsWith('.')).sort()).toEqual(['.merchant-notes.tmp', '.stock-old.csv.1a2b3c4d.tmp']);
+    expect(again.stderr).toContain(`removed ${temp!}, a temporary file a stopped Wharf process left behind`);
     const files = visible(ws.outbox);
     expect(files).toHaveLength(1);
     expect(readFileSync(path.join(ws.outbox, files[0]!), 'utf8')).toBe(want);
@@ -202,9 +234,16 @@ describe('export to SFTP (real sshd)', () => {
     await ws.drop('orders-semicolon.csv');
     expect((await ws.once()).code).toBe(0);
     await withLedger(ws, (s) => seed(s, ws.root, 'demo', 'reports', 'warehouse-shipments-csv', readFileSync(path.join(SAMPLES, 'warehouse', 'shipments.csv'), 'utf8')));
+    // What a killed earlier run left in the remote directory, and a file of the merchant's.
+    const stale = `.shipments-20261127-100000.csv.wharf-${hostTag()}-${await deadPid()}-0badc0de.tmp`;
+    await fs.mkdir(remote, { recursive: true });
+    await fs.writeFile(path.join(remote, stale), 'half a file');
+    await fs.writeFile(path.join(remote, '.merchant.part'), 'mine');
     const r = await ws.wharf(['sync', 'demo', 'shipments']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout).toContain(`in sftp ${sshd.host}:${remote}`);
+    expect(readdirSync(remote).filter((n) => n.startsWith('.'))).toEqual(['.merchant.part']);
+    await fs.rm(path.join(remote, '.merchant.part'));
     const files = listFiles(remote);
     expect(files).toHaveLength(1);
     expect(files[0]).toMatch(/^shipments-\d{8}-\d{6}\.csv$/);

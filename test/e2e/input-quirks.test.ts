@@ -44,6 +44,8 @@ const FILES: Record<string, string | Buffer> = {
   ]),
   // CDATA is literal text: its "&amp;" stays "&amp;".
   'cdata.xml': readFileSync(path.join(SAMPLES, 'orders.xml'), 'utf8').replace('<name>Jan de Vries</name>', '<name><![CDATA[Jan &amp; Piet <BV>]]></name>'),
+  // A date-time without an offset where the mapping (demo-orders-xml) gives no timezone: not read as UTC.
+  'no-zone.xml': readFileSync(path.join(SAMPLES, 'orders.xml'), 'utf8').replace('2026-11-25T14:05:00+01:00', '2026-11-25T14:05:00').replaceAll('"1002', '"9002'),
 };
 
 let ws: Workspace;
@@ -133,6 +135,25 @@ describe('input quirks in one wharf once', () => {
     const report = ws.report('grouping.csv');
     expect(report.errors).toEqual([expect.objectContaining({ externalId: 'WEB-GROUP', field: 'lines[0].quantity', message: expect.stringMatching(/^"1\.000" looks like digit grouping/) })]);
     expect(ws.warehouseFiles()).not.toContain(orderFileName('WEB-GROUP'));
+  });
+});
+
+describe('a date-time without a zone', () => {
+  it('is a record error naming the field, the value and the fix; the order does not reach the warehouse', () => {
+    const report = ws.report('no-zone.xml');
+    expect(report.errors).toEqual([expect.objectContaining({
+      externalId: '900233', field: 'createdAt',
+      message: expect.stringMatching(/^date-time "2026-11-25T14:05:00" has no UTC offset and the mapping gives no timezone.*add timezone: Europe\/Amsterdam.*or send the time with its offset/),
+    })]);
+    expect(ws.warehouseFiles()).not.toContain(orderFileName('900233'));
+  });
+
+  it('wharf validate says the same (exit 1)', async () => {
+    const file = path.join(ws.root, 'no-zone.json');
+    writeFileSync(file, readFileSync(path.join(SAMPLES, 'orders.json'), 'utf8').replace('2026-11-24T09:12:45+01:00', '2026-11-24 09:12'));
+    const r = await wharf(['validate', file, '--mapping', 'demo-orders-json']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/createdAt: date-time "2026-11-24 09:12" has no UTC offset/);
   });
 });
 

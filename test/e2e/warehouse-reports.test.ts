@@ -185,6 +185,39 @@ describe('warehouse reports through wharf once', () => {
   });
 });
 
+describe('wharf validate / map of a report apply the merchant rule the daemon applies', () => {
+  const MIXED = 'MERCHANT;ARTICLE;AVAILABLE;LOCATION\nother;MUG-STONE-WHITE;4;AMS-01\nghost;MUG-STONE-WHITE;99;AMS-01\n';
+
+  it('a source without a fixed merchant: a merchant the config lacks is an error of that record', async () => {
+    const file = path.join(ws.root, 'stock-by-merchant-preview.csv');
+    writeFileSync(file, MIXED);
+    const r = await ws.wharf(['validate', file, '--mapping', 'warehouse-stock-by-merchant-csv', '--channel', '@warehouse/mixed']);
+    expect(r.code, r.stderr).toBe(1);
+    expect(r.stdout).toMatch(/record 2, line 3: merchant: merchant "ghost" is not one of the 2 configured merchant\(s\)/);
+    expect(r.stdout).toContain('INVALID: 1 of 2 records have errors');
+    const m = await ws.wharf(['map', file, '--mapping', 'warehouse-stock-by-merchant-csv', '--channel', '@warehouse/mixed']);
+    expect(m.code).toBe(1);
+    expect((JSON.parse(m.stdout) as { merchant: string }[]).map((x) => x.merchant)).toEqual(['other']);
+  });
+
+  it('a fixed-merchant source: a record naming another merchant is an error', async () => {
+    const file = path.join(ws.root, 'stock-by-merchant-demo.csv');
+    writeFileSync(file, MIXED);
+    const r = await ws.wharf(['validate', file, '--mapping', 'warehouse-stock-by-merchant-csv', '--channel', '@warehouse/demo']);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/record 1, line 2: merchant: merchant "other" but this report source belongs to demo/);
+  });
+
+  it('without --channel: the source whose file rules read the file decides; several that disagree ask for --channel', async () => {
+    // Every source here has the rule stock-by-merchant*.csv, with different merchant rules.
+    const file = path.join(ws.root, 'stock-by-merchant-any.csv');
+    writeFileSync(file, MIXED);
+    const r = await ws.wharf(['validate', file, '--mapping', 'warehouse-stock-by-merchant-csv']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/is read by @warehouse\/demo, @warehouse\/other, @warehouse\/mixed, which decide the merchant differently; give --channel/);
+  });
+});
+
 describe('wharf check on report sources', () => {
   it('refuses a report source whose mapping is not a stock or shipment mapping', async () => {
     const cfg = readFileSync(ws.configPath, 'utf8');

@@ -235,6 +235,41 @@ for (const backend of backends) {
       expect(listFiles(e.out('demo'))).toEqual(['shipments-20261127-1100.csv']);
     });
 
+    it('two runs in one minute of a minute pattern (a wharf sync after the scheduled run): each its own file, -2 before the extension', async () => {
+      const e = await env();
+      await seed(e.store, e.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['A', 5]]));
+      const scheduled = await e.run('demo/stock', '2026-11-29T09:00:00Z');
+      expect(scheduled).toMatchObject({ outcome: 'written', fileName: 'stock-demo-20261129-1000.csv' });
+      await seed(e.store, e.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['A', 4]], '2026-11-29 10:00:20'));
+      const sync = await e.run('demo/stock', '2026-11-29T09:00:37Z');
+      expect(sync).toMatchObject({ outcome: 'written', fileName: 'stock-demo-20261129-1000-2.csv' });
+      const third = await e.run('demo/stock', '2026-11-29T09:00:52Z');
+      expect(third.fileName).toBe('stock-demo-20261129-1000-3.csv');
+      expect(e.files('demo')).toEqual(['stock-demo-20261129-1000-2.csv', 'stock-demo-20261129-1000-3.csv', 'stock-demo-20261129-1000.csv']);
+      expect(e.read('demo', 'stock-demo-20261129-1000.csv')).toContain('\nA;;5;');
+      expect(e.read('demo', 'stock-demo-20261129-1000-2.csv')).toContain('\nA;;4;');
+      // The scheduled run called again (a second instance, a catch-up) is that same run, under its own name.
+      expect(await e.run('demo/stock', '2026-11-29T09:00:00Z')).toMatchObject({ outcome: 'already-done', fileName: 'stock-demo-20261129-1000.csv' });
+    });
+
+    it('a numbered run that crashes between claim and finish is completed under its numbered name', async () => {
+      const e = await env();
+      await seed(e.store, e.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['A', 5]]));
+      await e.run('demo/stock', '2026-11-29T09:00:00Z');
+      const dying = new Proxy(e.store, {
+        get(target, prop, receiver) {
+          if (prop === 'finishExportRun') return async () => { throw new Error('killed'); };
+          const v = Reflect.get(target, prop, receiver) as unknown;
+          return typeof v === 'function' ? (v as (...a: unknown[]) => unknown).bind(target) : v;
+        },
+      });
+      await expect(runExport(e.entry('demo/stock'), new Date('2026-11-29T09:00:37Z'), { store: dying, config: e.cfg, logger: silentLogger() })).rejects.toThrow('killed');
+      const again = await e.run('demo/stock', '2026-11-29T10:00:00Z');
+      expect(again).toMatchObject({ outcome: 'unchanged', scheduledAt: '2026-11-29T09:00:37.000Z', fileName: 'stock-demo-20261129-1000-2.csv' });
+      expect(e.files('demo')).toEqual(['stock-demo-20261129-1000-2.csv', 'stock-demo-20261129-1000.csv']);
+      expect((await e.run('demo/stock', '2026-11-29T10:00:00Z')).fileName).toBe('stock-demo-20261129-1100.csv');
+    });
+
     it('a stock run that crashed between claim and finish re-renders identical bytes, bundle rows included, though stock changed meanwhile', async () => {
       const e = await env({ stockMode: 'changes' });
       await seed(e.store, e.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['TEA-EARLGREY-100', 10], ['TEA-ROOIBOS-100', 4], ['MUG-STONE-WHITE', 7]]));

@@ -621,3 +621,58 @@ describe('an older ledger (records without parent_id) is upgraded on open', () =
     }
   });
 });
+
+// ---- product lookup indexes --------------------------------------------------------------------
+
+describe('the product lookups of intake (unknownSku: report, EAN checks) use an index, also in an older ledger', () => {
+  const productRows = Array.from({ length: 50 }, (_, i) => `('p${i}','product','acme','shop',NULL,1,'h','{"sku":"S${i}","ean":"E${i}"}',1,1,'t','t')`).join(',');
+
+  it('SQLite', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const { SqliteStore, PRODUCT_LOOKUPS } = await import('../../src/ledger/sqlite.js');
+    const { promises: fs } = await import('node:fs');
+    const dir = await fs.mkdtemp(`${(await import('node:os')).tmpdir()}/wharf-idx-`);
+    try {
+      const file = `${dir}/ledger.db`;
+      const old = new Database(file);
+      old.exec(OLD_RECORDS);
+      old.exec(`INSERT INTO records VALUES ${productRows}`);
+      old.close();
+      await new SqliteStore(file).close();
+      const db = new Database(file, { readonly: true });
+      try {
+        const plan = (sql: string, ...params: string[]) => (db.prepare(`EXPLAIN QUERY PLAN ${sql}`).all(...params) as { detail: string }[]).map((r) => r.detail).join('; ');
+        expect(plan(PRODUCT_LOOKUPS.exists, 'acme', 'S7')).toMatch(/USING INDEX records_product_sku/);
+        expect(plan(PRODUCT_LOOKUPS.skuForEan, 'acme', 'E7', 'S1')).toMatch(/USING INDEX records_product_ean/);
+      } finally {
+        db.close();
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('PostgreSQL', async () => {
+    const { default: pg } = await import('pg');
+    const { PRODUCT_LOOKUPS } = await import('../../src/ledger/postgres.js');
+    const schema = await createPgSchema();
+    try {
+      await schema.query(OLD_RECORDS);
+      await schema.query(`INSERT INTO records VALUES ${productRows}`);
+      await (await PostgresStore.connect(schema.url)).close();
+      const c = new pg.Client({ connectionString: schema.url });
+      await c.connect();
+      try {
+        // A table this small is read whole; forbidding that shows whether an index can serve the query.
+        await c.query('SET enable_seqscan = off');
+        const plan = async (sql: string, params: string[]) => (await c.query<{ 'QUERY PLAN': string }>(`EXPLAIN ${sql}`, params)).rows.map((r) => r['QUERY PLAN']).join('\n');
+        expect(await plan(PRODUCT_LOOKUPS.exists, ['acme', 'S7'])).toMatch(/Index (Only )?Scan using records_product_sku/);
+        expect(await plan(PRODUCT_LOOKUPS.skuForEan, ['acme', 'E7', 'S1'])).toMatch(/Index (Only )?Scan using records_product_ean/);
+      } finally {
+        await c.end();
+      }
+    } finally {
+      await schema.drop();
+    }
+  });
+});

@@ -85,9 +85,10 @@ describe('dates', () => {
     expect(await asOf('25-10-2026 12:00')).toBe('2026-10-25T12:00:00+01:00');
     expect(await asOf('24-10-2026 23:00')).toBe('2026-10-24T23:00:00+02:00');
   });
-  it('moves a time that does not exist (spring forward) to after the gap; an ambiguous one is winter time', async () => {
-    expect(await asOf('29-03-2026 02:30')).toBe('2026-03-29T03:30:00+02:00');
+  it('refuses a local time that does not exist (spring forward); an ambiguous one is winter time', async () => {
+    expect(await asOf('29-03-2026 02:30')).toEqual([{ path: 'asOf', message: 'local time "29-03-2026 02:30" does not exist in Europe/Amsterdam (the clocks skip that hour when summer time starts); send the time with its UTC offset' }]);
     expect(await asOf('25-10-2026 02:30')).toBe('2026-10-25T02:30:00+01:00');
+    expect(await asOf('25-10-2026 01:30')).toBe('2026-10-25T01:30:00+02:00');
   });
   it('explains dates that do not match the pattern or do not exist', async () => {
     expect(await asOf('2024-13-45')).toEqual([{ path: 'asOf', message: 'date "2024-13-45" does not match pattern dd-MM-yyyy HH:mm' }]);
@@ -100,7 +101,29 @@ describe('dates', () => {
     expect(await at('2026-07-01T10:00:00Z')).toBe('2026-07-01T10:00:00Z');
     expect(await at('2026-07-01T10:00:00.250-05:00')).toBe('2026-07-01T10:00:00.250-05:00');
     expect(await at('2026-07-01 10:00:00')).toBe('2026-07-01T10:00:00+02:00');
+    expect(await at('2026-03-29T02:30:00')).toBeUndefined();
+    expect(await at('2026-10-25T02:30:00')).toBe('2026-10-25T02:30:00+01:00');
     expect((await one(iso, 'SKU;Aantal;Datum\nA;1;1-7-2026\n')).errors[0]!.message).toBe('date "1-7-2026" is not an ISO 8601 date; set a pattern in the mapping');
+  });
+});
+
+describe('ISO date-times without an offset and no timezone in the mapping', () => {
+  const iso = stock('Aantal', `  asOf: { path: Datum }\n`);
+  const at = async (cell: string) => {
+    const r = await one(iso, `SKU;Aantal;Datum\nA;1;${cell}\n`);
+    return r.errors.length ? r.errors : r.value!.asOf;
+  };
+  it('are a record error naming the field, the value and the fix, never read as UTC', async () => {
+    for (const cell of ['2026-11-29T10:00:00', '2026-11-29 10:00', '2026-11-29T10:00', '2026-11-29 10:00:00.250']) {
+      expect(await at(cell), cell).toEqual([{ path: 'asOf', message: `date-time "${cell}" has no UTC offset and the mapping gives no timezone, so the moment it means is unknown; add timezone: Europe/Amsterdam (the zone the source writes its local times in, or UTC) to this field in the mapping, or send the time with its offset (2026-11-29T10:00:00+01:00 or …Z)` }]);
+    }
+  });
+  it('a date without a time, Z or an offset still read', async () => {
+    expect(await at('2026-11-29')).toBe('2026-11-29T00:00:00Z');
+    expect(await at('2026-11-29T10:00:00Z')).toBe('2026-11-29T10:00:00Z');
+    expect(await at('2026-11-29T10:00:00+01:00')).toBe('2026-11-29T10:00:00+01:00');
+    expect(await at('2026-11-29 10:00:00+01:00')).toBe('2026-11-29T10:00:00+01:00');
+    expect(await at('2026-11-29T10:00:00+00:00')).toBe('2026-11-29T10:00:00Z');
   });
 });
 

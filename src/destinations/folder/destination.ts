@@ -3,29 +3,47 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { assertSafeName } from '../../transports/names.js';
 import type { FileDestination } from '../../pipeline/ports.js';
-import { deliverFile, deliverStream } from '../../transports/folder/atomic.js';
+import { deliverFile, deliverStream, removeStaleTemps } from '../../transports/folder/atomic.js';
+import { describeError } from '../../errors.js';
+import type { Logger } from '../../log.js';
 
-/** A local folder written atomically, never overwriting a different file (see atomic.ts). */
+/**
+ * A local folder written atomically, never overwriting a different file (see atomic.ts). The first
+ * write after construction or `open()` first removes Wharf's own stale temporary files from the
+ * folder (removeStaleTemps: left by a killed process); that clean-up never fails a write.
+ */
 export class FolderDestination implements FileDestination {
   readonly kind = 'folder';
   readonly describe: string;
+  private swept: Promise<void> | undefined;
 
-  constructor(private readonly dir: string) {
+  constructor(private readonly dir: string, private readonly logger?: Logger) {
     this.describe = `folder ${dir}`;
   }
 
   async open(): Promise<void> {
+    this.swept = undefined;
     await fs.mkdir(this.dir, { recursive: true });
   }
 
-  write(name: string, data: Buffer): Promise<'written' | 'unchanged'> {
+  async write(name: string, data: Buffer): Promise<'written' | 'unchanged'> {
     assertSafeName(name, this.dir);
+    await this.sweep();
     return deliverFile(path.join(this.dir, name), data);
   }
 
-  writeStream(name: string, produce: (out: Writable) => Promise<void>): Promise<'written' | 'unchanged'> {
+  async writeStream(name: string, produce: (out: Writable) => Promise<void>): Promise<'written' | 'unchanged'> {
     assertSafeName(name, this.dir);
+    await this.sweep();
     return deliverStream(path.join(this.dir, name), produce);
+  }
+
+  private sweep(): Promise<void> {
+    this.swept ??= removeStaleTemps(this.dir).then(
+      (names) => { for (const n of names) this.logger?.info({ file: n }, `${this.describe}: removed ${n}, a temporary file a stopped Wharf process left behind`); },
+      (err: unknown) => { this.logger?.warn({ err: describeError(err) }, `${this.describe}: could not look for stale temporary files: ${describeError(err)}`); },
+    );
+    return this.swept;
   }
 
   async close(): Promise<void> {}

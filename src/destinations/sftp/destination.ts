@@ -1,8 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { WharfError } from '../../errors.js';
+import { WharfError, describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import { assertSafeName, tempNameFor } from '../../transports/names.js';
+import { assertSafeName, isStaleTempName, tempNameFor } from '../../transports/names.js';
 import type { FileDestination } from '../../pipeline/ports.js';
 import { normaliseRemoteDir, resolveSftpConnection, type SftpConnectionConfig } from '../../transports/sftp/config.js';
 import { SftpConnection } from '../../transports/sftp/connection.js';
@@ -34,6 +34,7 @@ export class SftpDestination implements FileDestination {
   private readonly ownsConnection: boolean;
   private readonly logger: Logger;
   private warnedNoPosixRename = false;
+  private swept: Promise<void> | undefined;
 
   constructor(options: SftpDestinationOptions) {
     const settings = resolveSftpConnection(options.config, options.channel ?? 'sftp destination');
@@ -46,7 +47,28 @@ export class SftpDestination implements FileDestination {
   }
 
   async open(): Promise<void> {
+    this.swept = undefined;
     await this.connection.connect();
+  }
+
+  /**
+   * Removes Wharf's own stale temporary files from the directory (isStaleTempName: left by a killed
+   * process of this host, or older than a day), once per open() before the first write. Other names
+   * are never touched. A failure is logged and never fails the write.
+   */
+  private sweep(): Promise<void> {
+    this.swept ??= (async () => {
+      const entries = await this.connection.readdir(this.directory).catch(() => []);
+      for (const e of entries) {
+        const mtimeMs = (e.attrs.mtime ?? 0) * 1000;
+        if (!e.attrs.isFile() || !isStaleTempName(e.filename, mtimeMs)) continue;
+        await this.connection.unlinkIfExists(path.posix.join(this.directory, e.filename));
+        this.logger.info({ file: e.filename }, `${this.describe}: removed ${e.filename}, a temporary file a stopped Wharf process left behind`);
+      }
+    })().catch((err: unknown) => {
+      this.logger.warn({ err: describeError(err) }, `${this.describe}: could not look for stale temporary files: ${describeError(err)}`);
+    });
+    return this.swept;
   }
 
   async close(): Promise<void> {
@@ -55,6 +77,7 @@ export class SftpDestination implements FileDestination {
 
   async write(name: string, data: Buffer): Promise<'written' | 'unchanged'> {
     assertSafeName(name, this.describe);
+    await this.sweep();
     const target = path.posix.join(this.directory, name);
     const existing = await this.connection.statIfExists(target);
     if (existing) return this.compare(target, name, existing.size, data);

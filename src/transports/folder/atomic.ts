@@ -3,7 +3,7 @@ import { createReadStream, createWriteStream, promises as fs } from 'node:fs';
 import path from 'node:path';
 import { createHash, randomBytes } from 'node:crypto';
 import { WharfError } from '../../errors.js';
-import { tempNameFor } from '../names.js';
+import { isStaleTempName, tempNameFor } from '../names.js';
 
 /**
  * Writes a file atomically: a temporary dot-name in the same folder (within NAME_MAX bytes, see tempNameFor), fsync, rename, fsync of the
@@ -104,4 +104,30 @@ async function hashFile(file: string): Promise<string> {
   const hash = createHash('sha256');
   for await (const chunk of createReadStream(file, { highWaterMark: 1 << 20 })) hash.update(chunk as Buffer);
   return hash.digest('hex');
+}
+
+/**
+ * Removes the temporary files of Wharf's own naming in `dir` that no writer will finish
+ * (isStaleTempName: their process on this host is gone, or they are older than a day) — what a
+ * `kill -9` during a write leaves. Other files, a merchant's dot-files included, are never touched;
+ * folders and links are skipped. Returns the names removed; a missing folder has none.
+ */
+export async function removeStaleTemps(dir: string, nowMs = Date.now()): Promise<string[]> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await fs.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw err;
+  }
+  const removed: string[] = [];
+  for (const e of entries) {
+    if (!e.isFile() || !e.name.startsWith('.')) continue;
+    const file = path.join(dir, e.name);
+    const st = await fs.lstat(file).catch(() => undefined);
+    if (!st?.isFile() || !isStaleTempName(e.name, st.mtimeMs, nowMs)) continue;
+    await fs.rm(file, { force: true });
+    removed.push(e.name);
+  }
+  return removed;
 }
