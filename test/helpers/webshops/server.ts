@@ -42,6 +42,7 @@ export class TestServer {
   readonly requests: SeenRequest[] = [];
   private faults: Fault[] = [];
   private slow: { count: number; ms: number } = { count: 0, ms: 0 };
+  private drops: { pathIncludes?: string; method?: string }[] = [];
   private changes: { n: number; match: (req: SeenRequest) => boolean; change: (req: SeenRequest) => void; served: number }[] = [];
   private server?: Server;
   url = '';
@@ -65,6 +66,15 @@ export class TestServer {
   /** The next `count` requests (matching `pathIncludes`, if given) get this answer instead. */
   failNext(count: number, fault: Fault): void {
     for (let i = 0; i < count; i++) this.faults.push(fault);
+  }
+
+  /**
+   * The ambiguous failure: the next `count` requests (matching `pathIncludes`/`method`, if given) are
+   * handled — the change is applied — but the connection is dropped before the answer is sent, as when
+   * a proxy or the network fails after the shop did the work.
+   */
+  dropAnswerNext(count: number, match: { pathIncludes?: string; method?: string } = {}): void {
+    for (let i = 0; i < count; i++) this.drops.push(match);
   }
 
   /** The next `count` requests wait `ms` before answering. */
@@ -108,6 +118,13 @@ export class TestServer {
       } catch (err) {
         reply = { status: 500, body: { message: `test server bug: ${(err as Error).message}` } };
       }
+    }
+    const d = this.drops.findIndex((m) => (!m.pathIncludes || seen.path.includes(m.pathIncludes)) && (!m.method || m.method === seen.method));
+    if (d !== -1) {
+      this.drops.splice(d, 1);
+      seen.status = 0;
+      res.socket?.destroy();
+      return;
     }
     seen.status = reply.status;
     // Serialised before any change runs: the page already served keeps what it held.
