@@ -191,10 +191,24 @@ describe('RetailCRM shipment push', () => {
     const e = await rejection(open().push.pushShipment(ship()));
     expect(e.retryable).toBe(false);
     expect(e.message).toMatch(/order 41 is cancelled in RetailCRM \(status "cancel-other"\)/);
+    // A status of the account's "cancel" group that `cancelledStatuses` does not list: refused all the same.
+    Object.assign(server.state.orders[0]!, { status: 'no-product' });
+    const g = await rejection(open().push.pushShipment(ship()));
+    expect(g.retryable).toBe(false);
+    expect(g.message).toMatch(/order 41 is cancelled in RetailCRM \(status "Нет в наличии" \(no-product\), status group "cancel"\)/);
     expect(server.hits('/edit')).toHaveLength(0);
     const e2 = await rejection(open().push.pushShipment(ship({ orderRef: '404404' })));
     expect(e2).toMatchObject({ code: 'NOT_FOUND', retryable: false });
     expect(e2.message).toMatch(/does not know order 404404.*Not found/);
+  });
+
+  it('a key that may not read the status reference: cancelledStatuses alone decides', async () => {
+    server.state.scopes = server.state.scopes!.filter((x) => x !== 'reference_read');
+    Object.assign(server.state.orders[0]!, { status: 'no-product' });
+    expect((await open().push.pushShipment(ship())).outcome).toBe('pushed');
+    expect(server.hits('/reference/statuses', 403)).toHaveLength(1);
+    Object.assign(server.state.orders[0]!, { status: 'cancel-other', shipped: false });
+    expect((await rejection(open().push.pushShipment(ship()))).message).toMatch(/cancelled in RetailCRM \(status "cancel-other"\)/);
   });
 
   it('a key that may not edit orders is refused with RetailCRM\'s answer; a 429 on the edit (not applied) is waited out', async () => {

@@ -60,8 +60,10 @@ export async function pushShipment(ctx: RetailcrmContext, push: ShipmentPush): P
   const order = await readOrder(ctx, ref);
   const status = order.status ?? '';
   const cancelled = ctx.config.cancelledStatuses ?? [...retailcrmDefaults.cancelledStatuses];
-  if (cancelled.includes(status)) {
-    throw new WharfError('RECORD_INVALID', `retailcrm: order ${ref} is cancelled in RetailCRM (status "${status}"): the shipment was not reported`, { hint: 'if the order was shipped after all, set it back to an open status in RetailCRM and run `wharf retry`' }, { retryable: false });
+  const known = cancelled.includes(status) ? undefined : (await statusGroups(ctx)).get(status);
+  if (cancelled.includes(status) || known?.group === 'cancel') {
+    const name = known?.name && known.name !== status ? `"${known.name}" (${status})` : `"${status}"`;
+    throw new WharfError('RECORD_INVALID', `retailcrm: order ${ref} is cancelled in RetailCRM (status ${name}${known?.group === 'cancel' ? ', status group "cancel"' : ''}): the shipment was not reported`, { hint: 'if the order was shipped after all, set it back to an open status in RetailCRM and run `wharf retry`' }, { retryable: false });
   }
   const edit: OrderEdit = {};
   const track = push.trackingNumber?.trim() || undefined;
@@ -105,6 +107,40 @@ async function readOrder(ctx: RetailcrmContext, ref: string): Promise<NonNullabl
     }
     throw e;
   }
+}
+
+interface StatusesAnswer {
+  success?: boolean;
+  statuses?: Record<string, { code?: string; name?: string; group?: string }>;
+}
+
+type StatusGroups = Map<string, { name?: string; group?: string }>;
+const groupsOf = new WeakMap<RetailcrmContext, { at: number; groups: Promise<StatusGroups> }>();
+/** How long the status reference is kept per channel (statuses are rarely added). */
+const STATUS_TTL_MS = 60 * 60 * 1000;
+
+/**
+ * The account's order statuses with their group (`GET /api/v5/reference/statuses`: `statuses` keyed by
+ * code, each `{ name, code, active, ordering, group }`), read at most once an hour per channel. A status whose group is
+ * `cancel` means the order is cancelled, whatever `cancelledStatuses` lists. A key that may not read
+ * references (scope `reference_read`, unverified name) or any other failure gives an empty map:
+ * `cancelledStatuses` alone decides then.
+ * https://github.com/retailcrm/api-client-php/blob/master/src/Model/Entity/References/Status.php
+ */
+function statusGroups(ctx: RetailcrmContext): Promise<StatusGroups> {
+  const cached = groupsOf.get(ctx);
+  if (cached && Date.now() - cached.at < STATUS_TTL_MS) return cached.groups;
+  const groups: Promise<StatusGroups> = crmRequest<StatusesAnswer>(ctx, { path: '/reference/statuses' }).then(
+    (res) => new Map(Object.entries(res.body?.statuses ?? {}).map(([code, st]) => [st?.code ?? code, { name: st?.name, group: st?.group }])),
+    (e: unknown) => {
+      // A key without the right keeps that answer for the hour; other trouble is asked again next time.
+      if (!(e instanceof WharfError && e.code === 'AUTH_FAILED')) groupsOf.delete(ctx);
+      ctx.http.logger.debug({ connector: 'retailcrm', err: (e as Error).message }, 'retailcrm: order status groups not readable; cancelledStatuses decides');
+      return new Map();
+    },
+  );
+  groupsOf.set(ctx, { at: Date.now(), groups });
+  return groups;
 }
 
 /** RetailCRM's `shipmentDate` (Y-m-d) in the account's zone: the parcel's time, else today. */

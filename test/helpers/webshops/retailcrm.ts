@@ -20,6 +20,7 @@ import { TestServer, type Reply, type SeenRequest } from './server.js';
  * - POST /api/v5/orders/{id}/edit, form `by`, `site`, `order` (JSON): merges `shipped`, `shipmentStore`
  *   (a known store code), `shipmentDate` (Y-m-d), `delivery.data.trackNumber` into the order (scope
  *   `order_write`); answers `{ success, id, order }`. `state.edits` counts the accepted edits per order.
+ * - GET /api/v5/reference/statuses (scope `reference_read`): `{ success, statuses: { code: { name, code, active, ordering, group } } }`.
  * The exact `errorMsg` texts of these refusals are not documented in what we could read (unverified).
  */
 
@@ -42,11 +43,13 @@ export interface RetailcrmState {
   stock: Record<string, Record<string, number>>;
   /** Accepted order edits, per order id (one shipment must make exactly one). */
   edits: Record<string, number>;
+  /** Order statuses of the account (GET /reference/statuses, scope reference_read), code → name and group. */
+  statuses: Record<string, { name: string; group: string }>;
 }
 
 export function retailcrmServer(state: Partial<RetailcrmState> & { apiKey: string }): TestServer & { state: RetailcrmState } {
   const s: RetailcrmState = {
-    scopes: ['order_read', 'order_write', 'store_read', 'store_write'],
+    scopes: ['order_read', 'order_write', 'store_read', 'store_write', 'reference_read'],
     credentials: ['/api/orders', '/api/orders/{externalId}', '/api/orders/{externalId}/edit', '/api/store/products', '/api/store/inventories/upload'],
     siteAccess: 'access_selective',
     sites: ['acme-shop'],
@@ -57,6 +60,12 @@ export function retailcrmServer(state: Partial<RetailcrmState> & { apiKey: strin
     stores: ['main-warehouse'],
     stock: {},
     edits: {},
+    statuses: {
+      new: { name: 'Новый', group: 'new' },
+      'send-to-assembling': { name: 'Передано в комплектацию', group: 'assembling' },
+      'cancel-other': { name: 'Отменен', group: 'cancel' },
+      'no-product': { name: 'Нет в наличии', group: 'cancel' },
+    },
     ...state,
   };
   const server = new TestServer((req) => handle(s, req)) as TestServer & { state: RetailcrmState };
@@ -78,6 +87,10 @@ function handle(s: RetailcrmState, req: SeenRequest): Reply {
   }
   const SCOPE_OF: Record<string, string> = { '/api/orders': 'order_read', '/api/orders/{externalId}': 'order_read', '/api/orders/{externalId}/edit': 'order_write', '/api/store/products': 'store_read', '/api/store/inventories/upload': 'store_write' };
   const may = (m: string) => (s.scopes ? s.scopes.includes(SCOPE_OF[m] ?? m) : s.credentials.includes(m));
+  if (req.path === '/api/v5/reference/statuses') {
+    if (!(s.scopes ?? ['reference_read']).includes('reference_read')) return fail(403, 'Access denied.');
+    return { status: 200, body: { success: true, statuses: Object.fromEntries(Object.entries(s.statuses).map(([code, st], i) => [code, { name: st.name, code, active: true, ordering: (i + 1) * 10, group: st.group }])) } };
+  }
   if (req.path === '/api/v5/store/inventories/upload') return upload(s, req, may('/api/store/inventories/upload'));
   const one = /^\/api\/v5\/orders\/([^/]+)(\/edit)?$/.exec(req.path);
   if (one && one[1] !== 'history') return one[2] ? editOrder(s, req, decodeURIComponent(one[1]!), may('/api/orders/{externalId}/edit')) : getOrder(s, req, decodeURIComponent(one[1]!), may('/api/orders/{externalId}'));
