@@ -240,6 +240,24 @@ describe('RetailCRM test-connection and write access', () => {
     const step = r.steps.find((s) => s.step === 'permissions')!;
     expect(step.ok).toBe(false);
     expect(step.detail).toMatch(/report shipments \(order_write\).*set stock levels \(store_write\)/);
-    expect(step.detail).toMatch(/Settings > Integration > API access keys/);
+    expect(step.detail).toMatch(/Settings > Integration > API access keys: tick these access rights/);
+    // Only the shipment push on: only its right is required.
+    server.state.scopes.push('order_write');
+    const ship = await open({ push: { shipments: { enabled: true } } }).testConnection();
+    expect(ship.ok).toBe(true);
+    expect(ship.steps.find((s) => s.step === 'permissions')!.detail).toMatch(/before switching on push\.stock also tick store_write/);
+  });
+
+  it('checks the storeCode among the account\'s warehouses', async () => {
+    const ok = await open().testConnection();
+    expect(ok.ok).toBe(true);
+    expect(ok.steps.find((s) => s.step === 'warehouse for the push')).toMatchObject({ ok: true, detail: expect.stringMatching(/warehouse "main-warehouse"/) });
+    const wrong = await open({ storeCode: 'main' }).testConnection();
+    expect(wrong.steps.find((s) => s.step === 'warehouse for the push')).toMatchObject({ ok: false, detail: expect.stringMatching(/storeCode "main" is not a warehouse of this RetailCRM account \(its warehouses: main-warehouse\)/) });
+    server.state.scopes = server.state.scopes!.filter((x) => x !== 'reference_read');
+    const unchecked = await open({ storeCode: 'main' }).testConnection();
+    expect(unchecked.steps.find((s) => s.step === 'warehouse for the push')).toMatchObject({ ok: true, detail: expect.stringMatching(/not checked: the key may not read references/) });
+    // Without a push, no warehouse step.
+    expect((await open({ push: undefined }).testConnection()).steps.map((s) => s.step)).not.toContain('warehouse for the push');
   });
 });

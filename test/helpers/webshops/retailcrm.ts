@@ -20,6 +20,7 @@ import { TestServer, type Reply, type SeenRequest } from './server.js';
  * - POST /api/v5/orders/{id}/edit, form `by`, `site`, `order` (JSON): merges `shipped`, `shipmentStore`
  *   (a known store code), `shipmentDate` (Y-m-d), `delivery.data.trackNumber` into the order (scope
  *   `order_write`); answers `{ success, id, order }`. `state.edits` counts the accepted edits per order.
+ * - GET /api/v5/reference/stores (scope `reference_read`): `{ success, stores: [{ code, name, type, active }] }`.
  * - GET /api/v5/reference/statuses (scope `reference_read`): `{ success, statuses: { code: { name, code, active, ordering, group } } }`.
  * The exact `errorMsg` texts of these refusals are not documented in what we could read (unverified).
  */
@@ -90,6 +91,10 @@ function handle(s: RetailcrmState, req: SeenRequest): Reply {
   if (req.path === '/api/v5/reference/statuses') {
     if (!(s.scopes ?? ['reference_read']).includes('reference_read')) return fail(403, 'Access denied.');
     return { status: 200, body: { success: true, statuses: Object.fromEntries(Object.entries(s.statuses).map(([code, st], i) => [code, { name: st.name, code, active: true, ordering: (i + 1) * 10, group: st.group }])) } };
+  }
+  if (req.path === '/api/v5/reference/stores') {
+    if (!(s.scopes ?? ['reference_read']).includes('reference_read')) return fail(403, 'Access denied.');
+    return { status: 200, body: { success: true, stores: s.stores.map((code) => ({ code, name: `Warehouse ${code}`, type: 'store-type-warehouse', active: true })) } };
   }
   if (req.path === '/api/v5/store/inventories/upload') return upload(s, req, may('/api/store/inventories/upload'));
   const one = /^\/api\/v5\/orders\/([^/]+)(\/edit)?$/.exec(req.path);
