@@ -202,6 +202,14 @@ describe('RetailCRM shipment push', () => {
     expect(e2.message).toMatch(/does not know order 404404.*Not found/);
   });
 
+  it('an edit RetailCRM refuses fails with its errorMsg and errors, not retried', async () => {
+    const e = await rejection(open({ storeCode: 'old-warehouse' }).push.pushShipment(ship()));
+    expect(e.retryable).toBe(false);
+    expect(e.message).toMatch(/Order is not loaded; Store not found/);
+    expect(server.hits('/orders/41/edit')).toHaveLength(1);
+    expect(order().shipped).toBe(false);
+  });
+
   it('a key that may not read the status reference: cancelledStatuses alone decides', async () => {
     server.state.scopes = server.state.scopes!.filter((x) => x !== 'reference_read');
     Object.assign(server.state.orders[0]!, { status: 'no-product' });
