@@ -35,7 +35,7 @@ export const connectors = {
   shopify: { schemaFile: shopify.SHOPIFY_SCHEMA_FILE, parseConfig: shopify.parseShopifyConfig, createContext: shopify.createShopifyContext, pullOrders: shopify.pullOrders, pullProducts: shopify.pullProducts, testConnection: shopify.testConnection, defaults: shopify.shopifyDefaults, push: undefined },
   lightspeed: { schemaFile: lightspeed.LIGHTSPEED_SCHEMA_FILE, parseConfig: lightspeed.parseLightspeedConfig, createContext: lightspeed.createLightspeedContext, pullOrders: lightspeed.pullOrders, pullProducts: lightspeed.pullProducts, testConnection: lightspeed.testConnection, defaults: lightspeed.lightspeedDefaults, push: undefined },
   bol: { schemaFile: bol.BOL_SCHEMA_FILE, parseConfig: bol.parseBolConfig, createContext: bol.createBolContext, pullOrders: bol.pullOrders, pullProducts: bol.pullProducts, testConnection: bol.testConnection, defaults: bol.bolDefaults, push: undefined },
-  retailcrm: { schemaFile: retailcrm.RETAILCRM_SCHEMA_FILE, parseConfig: retailcrm.parseRetailcrmConfig, createContext: retailcrm.createRetailcrmContext, pullOrders: retailcrm.pullOrders, pullProducts: retailcrm.pullProducts, testConnection: retailcrm.testConnection, defaults: retailcrm.retailcrmDefaults, push: undefined },
+  retailcrm: { schemaFile: retailcrm.RETAILCRM_SCHEMA_FILE, parseConfig: retailcrm.parseRetailcrmConfig, createContext: retailcrm.createRetailcrmContext, pullOrders: retailcrm.pullOrders, pullProducts: retailcrm.pullProducts, testConnection: retailcrm.testConnection, defaults: retailcrm.retailcrmDefaults, push: retailcrm.retailcrmPush },
 } as const satisfies {
   woocommerce: ConnectorModule<woocommerce.WooConfig, woocommerce.WooContext>;
   shopify: ConnectorModule<shopify.ShopifyConfig, shopify.ShopifyContext>;

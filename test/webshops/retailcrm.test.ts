@@ -120,7 +120,10 @@ describe('RetailCRM products, test-connection, mapping', () => {
     expect(ok.steps.map((x) => [x.step, x.ok])).toEqual([['account and key', true], ['permissions', true], ['reading orders', true]]);
     expect(ok.steps[1]!.detail).toMatch(/for store "acme-shop"/);
     server.state.scopes = ['order_read', 'store_read'];
-    const r = await testConnection(config(), silentLogger(), fastHttp);
+    // Pushes off: the write rights are not needed, only mentioned for when a push is switched on.
+    const pull = await testConnection(config(), silentLogger(), fastHttp);
+    expect(pull.steps[1]).toMatchObject({ step: 'permissions', ok: true, detail: expect.stringMatching(/may read orders, .*read products .*push off; before switching on push\.shipments also tick order_write, and before push\.stock also tick store_write/) });
+    const r = await testConnection(config({ storeCode: 'main-warehouse', push: { stock: { enabled: true }, shipments: { enabled: true } } }), silentLogger(), fastHttp);
     expect(r.steps[1]).toMatchObject({ step: 'permissions', ok: false, detail: expect.stringMatching(/report shipments \(order_write\).*set stock levels \(store_write\)/) });
     server.state.scopes.push('order_write', 'store_write');
     const site = await testConnection(config({ site: 'other-shop' }), silentLogger(), fastHttp);
@@ -136,8 +139,9 @@ describe('RetailCRM products, test-connection, mapping', () => {
     server.state.scopes = undefined;
     expect((await testConnection(config(), silentLogger(), fastHttp)).ok).toBe(true);
     server.state.credentials = ['/api/orders', '/api/store/products'];
-    const r = await testConnection(config(), silentLogger(), fastHttp);
-    expect(r.steps[1]).toMatchObject({ ok: false, detail: expect.stringMatching(/report shipments \(\/api\/orders\/\{externalId\}\/edit\)/) });
+    expect((await testConnection(config(), silentLogger(), fastHttp)).steps[1]).toMatchObject({ ok: true, detail: expect.stringMatching(/before switching on push\.shipments also tick \/api\/orders\/\{externalId\}, and before push\.shipments also tick \/api\/orders\/\{externalId\}\/edit/) });
+    const r = await testConnection(config({ storeCode: 'main-warehouse', push: { shipments: { enabled: true } } }), silentLogger(), fastHttp);
+    expect(r.steps[1]).toMatchObject({ ok: false, detail: expect.stringMatching(/read an order before reporting its shipment \(\/api\/orders\/\{externalId\}\), report shipments \(\/api\/orders\/\{externalId\}\/edit\) — .*tick these methods/) });
   });
 
   it('maps orders to valid canonical orders', async () => {

@@ -182,7 +182,7 @@ export type BolConfig = CommonChannelConfig & {
   exportTimeout?: number;
 };
 /**
- * A RetailCRM (Simla.com) account, read through API v5: orders whose status means "ready for fulfilment" (and cancellations), product offers. See docs/connectors.md.
+ * A RetailCRM (Simla.com) account, read through API v5: orders whose status means "ready for fulfilment" (and cancellations), product offers; optionally stock levels and shipments pushed back. See docs/connectors.md.
  */
 export type RetailcrmConfig = CommonChannelConfig & {
   /**
@@ -201,6 +201,10 @@ export type RetailcrmConfig = CommonChannelConfig & {
    * Store (site) code to read orders of; without it, every store the key may see.
    */
   site?: string;
+  /**
+   * Warehouse (store) code in RetailCRM (Settings > Warehouses) that stands for this warehouse: the stock push sets the offers' stock there (`stores[].code`) and a shipped order gets it as `shipmentStore`. Required when `push.stock` or `push.shipments` is enabled.
+   */
+  storeCode?: string;
   /**
    * IANA time zone of the account (Settings > System settings): RetailCRM dates carry no offset, so Wharf needs it to compare them.
    */

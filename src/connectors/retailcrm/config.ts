@@ -25,6 +25,10 @@ export function parseRetailcrmConfig(raw: unknown, where?: string): RetailcrmCon
   if (!IANAZone.isValidZone(config.timezone)) {
     throw new WharfError('CONFIG_INVALID', `invalid RetailCRM channel config: timezone "${config.timezone}" is not an IANA time zone`, { where, field: 'timezone', hint: 'e.g. Europe/Moscow or Europe/Amsterdam' });
   }
+  const pushing = [config.push?.stock?.enabled ? 'push.stock' : '', config.push?.shipments?.enabled ? 'push.shipments' : ''].filter(Boolean);
+  if (pushing.length && !config.storeCode) {
+    throw new WharfError('CONFIG_INVALID', `invalid RetailCRM channel config: ${pushing.join(' and ')} need \`storeCode\`, the RetailCRM warehouse (store) code that stands for this warehouse`, { where, field: 'storeCode', hint: 'RetailCRM > Settings > Warehouses: copy the symbolic code of the warehouse, e.g. storeCode: main-warehouse' });
+  }
   return config;
 }
 

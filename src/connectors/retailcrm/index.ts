@@ -4,3 +4,4 @@ export { createRetailcrmContext, crmDate, type RetailcrmContext } from './contex
 export { pullOrders } from './orders.js';
 export { pullProducts } from './products.js';
 export { testConnection, missingAccess, REQUIRED_ACCESS, REQUIRED_METHODS, type CredentialsAnswer } from './test-connection.js';
+export { retailcrmPush } from './push.js';

@@ -10,6 +10,19 @@ import { TestServer, type Reply, type SeenRequest } from './server.js';
  * `credentials` (the deprecated method list), `siteAccess` and `sitesAvailable`
  * (https://github.com/retailcrm/api-client-php/blob/master/src/Model/Response/Api/Credentials.php).
  * Access is decided by the scopes, and a site-restricted key sees only its sites.
+ *
+ * Writes (issue 9), field names as the official PHP client sends them:
+ * - POST /api/v5/store/inventories/upload, form `offers` (JSON, ≤ 250; each found by `id`, else
+ *   `externalId`/`xmlId` within `site`) with `stores[{ code, available }]`, and `site`: sets the offer's
+ *   stock per store (`state.stock`), answers `{ success, processedOffersCount, notFoundOffers }`;
+ *   scope `store_write`; more than 250 offers or an unknown store code refused with `errorMsg`.
+ * - GET /api/v5/orders/{id}?by=id|externalId (scope `order_read`): `{ success, order }`, 404 "Not found".
+ * - POST /api/v5/orders/{id}/edit, form `by`, `site`, `order` (JSON): merges `shipped`, `shipmentStore`
+ *   (a known store code), `shipmentDate` (Y-m-d), `delivery.data.trackNumber` into the order (scope
+ *   `order_write`); answers `{ success, id, order }`. `state.edits` counts the accepted edits per order.
+ * - GET /api/v5/reference/stores (scope `reference_read`): `{ success, stores: [{ code, name, type, active }] }`.
+ * - GET /api/v5/reference/statuses (scope `reference_read`): `{ success, statuses: { code: { name, code, active, ordering, group } } }`.
+ * The exact `errorMsg` texts of these refusals are not documented in what we could read (unverified).
  */
 
 export interface RetailcrmState {
@@ -25,11 +38,19 @@ export interface RetailcrmState {
   products: Record<string, unknown>[];
   perSecond: number;
   second: { at: number; count: number };
+  /** Warehouse (store) codes of the account (Settings > Warehouses). */
+  stores: string[];
+  /** Stock set by inventories/upload: offer id → store code → available. */
+  stock: Record<string, Record<string, number>>;
+  /** Accepted order edits, per order id (one shipment must make exactly one). */
+  edits: Record<string, number>;
+  /** Order statuses of the account (GET /reference/statuses, scope reference_read), code → name and group. */
+  statuses: Record<string, { name: string; group: string }>;
 }
 
 export function retailcrmServer(state: Partial<RetailcrmState> & { apiKey: string }): TestServer & { state: RetailcrmState } {
   const s: RetailcrmState = {
-    scopes: ['order_read', 'order_write', 'store_read', 'store_write'],
+    scopes: ['order_read', 'order_write', 'store_read', 'store_write', 'reference_read'],
     credentials: ['/api/orders', '/api/orders/{externalId}', '/api/orders/{externalId}/edit', '/api/store/products', '/api/store/inventories/upload'],
     siteAccess: 'access_selective',
     sites: ['acme-shop'],
@@ -37,6 +58,15 @@ export function retailcrmServer(state: Partial<RetailcrmState> & { apiKey: strin
     products: [],
     perSecond: 10,
     second: { at: 0, count: 0 },
+    stores: ['main-warehouse'],
+    stock: {},
+    edits: {},
+    statuses: {
+      new: { name: 'Новый', group: 'new' },
+      'send-to-assembling': { name: 'Передано в комплектацию', group: 'assembling' },
+      'cancel-other': { name: 'Отменен', group: 'cancel' },
+      'no-product': { name: 'Нет в наличии', group: 'cancel' },
+    },
     ...state,
   };
   const server = new TestServer((req) => handle(s, req)) as TestServer & { state: RetailcrmState };
@@ -56,8 +86,19 @@ function handle(s: RetailcrmState, req: SeenRequest): Reply {
   if (req.path === '/api/credentials') {
     return { status: 200, body: { success: true, ...(s.scopes ? { scopes: s.scopes } : {}), credentials: s.credentials, siteAccess: s.siteAccess, ...(s.siteAccess === 'access_selective' ? { sitesAvailable: s.sites } : {}) } };
   }
-  const SCOPE_OF: Record<string, string> = { '/api/orders': 'order_read', '/api/store/products': 'store_read' };
+  const SCOPE_OF: Record<string, string> = { '/api/orders': 'order_read', '/api/orders/{externalId}': 'order_read', '/api/orders/{externalId}/edit': 'order_write', '/api/store/products': 'store_read', '/api/store/inventories/upload': 'store_write' };
   const may = (m: string) => (s.scopes ? s.scopes.includes(SCOPE_OF[m] ?? m) : s.credentials.includes(m));
+  if (req.path === '/api/v5/reference/statuses') {
+    if (!(s.scopes ?? ['reference_read']).includes('reference_read')) return fail(403, 'Access denied.');
+    return { status: 200, body: { success: true, statuses: Object.fromEntries(Object.entries(s.statuses).map(([code, st], i) => [code, { name: st.name, code, active: true, ordering: (i + 1) * 10, group: st.group }])) } };
+  }
+  if (req.path === '/api/v5/reference/stores') {
+    if (!(s.scopes ?? ['reference_read']).includes('reference_read')) return fail(403, 'Access denied.');
+    return { status: 200, body: { success: true, stores: s.stores.map((code) => ({ code, name: `Warehouse ${code}`, type: 'store-type-warehouse', active: true })) } };
+  }
+  if (req.path === '/api/v5/store/inventories/upload') return upload(s, req, may('/api/store/inventories/upload'));
+  const one = /^\/api\/v5\/orders\/([^/]+)(\/edit)?$/.exec(req.path);
+  if (one && one[1] !== 'history') return one[2] ? editOrder(s, req, decodeURIComponent(one[1]!), may('/api/orders/{externalId}/edit')) : getOrder(s, req, decodeURIComponent(one[1]!), may('/api/orders/{externalId}'));
   const limit = Number(req.query.get('limit') ?? 20);
   const page = Number(req.query.get('page') ?? 1);
   if (![20, 50, 100].includes(limit)) return fail(400, 'Parameter "limit" must be one of 20, 50, 100');
@@ -82,6 +123,91 @@ function handle(s: RetailcrmState, req: SeenRequest): Reply {
   return { status: 404, body: { success: false, errorMsg: 'Method not found' } };
 }
 
+const form = (req: SeenRequest): URLSearchParams => {
+  if (!/application\/x-www-form-urlencoded/.test(String(req.headers['content-type'] ?? ''))) return new URLSearchParams();
+  return new URLSearchParams(req.body);
+};
+
+const jsonField = (f: URLSearchParams, name: string): unknown => {
+  const raw = f.get(name);
+  if (raw === null) return undefined;
+  try {
+    return JSON.parse(raw) as unknown;
+  } catch {
+    return null;
+  }
+};
+
+function upload(s: RetailcrmState, req: SeenRequest, allowed: boolean): Reply {
+  if (req.method !== 'POST') return fail(405, 'Method Not Allowed');
+  if (!allowed) return fail(403, 'Access denied.');
+  const f = form(req);
+  const offers = jsonField(f, 'offers');
+  if (!Array.isArray(offers) || !offers.length) return fail(400, 'Parameter \'offers\' is missing or is not an array');
+  if (offers.length > 250) return fail(400, 'Too many offers in one request: at most 250 are allowed');
+  const site = f.get('site');
+  if (site && s.siteAccess === 'access_selective' && !s.sites.includes(site)) return fail(403, 'Access to the site is forbidden');
+  const all = s.products.flatMap((p) => ((p.offers as Record<string, unknown>[] | undefined) ?? []));
+  const notFoundOffers: unknown[] = [];
+  let processedOffersCount = 0;
+  for (const o of offers as Record<string, unknown>[]) {
+    const stores = o.stores as { code?: unknown; available?: unknown }[] | undefined;
+    for (const st of stores ?? []) {
+      if (!s.stores.includes(String(st.code))) return fail(400, `Store with code "${String(st.code)}" not found`);
+      if (typeof st.available !== 'number' || st.available < 0) return fail(400, 'Errors in the input parameters: stores[].available must be a number >= 0');
+    }
+    const found = o.id !== undefined ? all.find((x) => x.id === o.id) : all.find((x) => (o.externalId !== undefined && x.externalId === o.externalId) || (o.xmlId !== undefined && x.xmlId === o.xmlId));
+    if (!found) {
+      notFoundOffers.push(Object.fromEntries(['id', 'externalId', 'xmlId'].filter((k) => o[k] !== undefined).map((k) => [k, o[k]])));
+      continue;
+    }
+    const per = (s.stock[String(found.id)] ??= {});
+    for (const st of stores ?? []) per[String(st.code)] = st.available as number;
+    processedOffersCount++;
+  }
+  return { status: 200, body: { success: true, processedOffersCount, notFoundOffers } };
+}
+
+function findOrder(s: RetailcrmState, ref: string, by: string | null, site: string | null): Record<string, unknown> | undefined {
+  return s.orders.find((o) => (by === 'externalId' ? String(o.externalId) === ref : String(o.id) === ref) && (!site || o.site === site));
+}
+
+function getOrder(s: RetailcrmState, req: SeenRequest, ref: string, allowed: boolean): Reply {
+  if (!allowed) return fail(403, 'Access denied.');
+  const by = req.query.get('by') ?? 'externalId';
+  if (!['id', 'externalId'].includes(by)) return fail(400, 'Value of "by" must be "id" or "externalId"');
+  const order = findOrder(s, ref, by, req.query.get('site'));
+  if (!order) return fail(404, 'Not found');
+  return { status: 200, body: { success: true, order: structuredClone(order) } };
+}
+
+function editOrder(s: RetailcrmState, req: SeenRequest, ref: string, allowed: boolean): Reply {
+  if (req.method !== 'POST') return fail(405, 'Method Not Allowed');
+  if (!allowed) return fail(403, 'Access denied.');
+  const f = form(req);
+  const by = f.get('by') ?? 'externalId';
+  if (!['id', 'externalId'].includes(by)) return fail(400, 'Value of "by" must be "id" or "externalId"');
+  const order = findOrder(s, ref, by, f.get('site'));
+  if (!order) return fail(404, 'Not found');
+  const edit = jsonField(f, 'order');
+  if (!edit || typeof edit !== 'object') return fail(400, 'Parameter \'order\' is missing');
+  const e = edit as { shipped?: unknown; shipmentStore?: unknown; shipmentDate?: unknown; delivery?: { data?: { trackNumber?: unknown } } };
+  const errors: Record<string, string> = {};
+  if (e.shipmentStore !== undefined && !s.stores.includes(String(e.shipmentStore))) errors.shipmentStore = 'Store not found';
+  if (e.shipmentDate !== undefined && !/^\d{4}-\d{2}-\d{2}$/.test(String(e.shipmentDate))) errors.shipmentDate = 'This value is not a valid date.';
+  if (e.shipped !== undefined && typeof e.shipped !== 'boolean') errors.shipped = 'This value should be of type bool.';
+  if (Object.keys(errors).length) return { status: 400, body: { success: false, errorMsg: 'Order is not loaded', errors } };
+  if (e.shipped !== undefined) order.shipped = e.shipped;
+  if (e.shipmentStore !== undefined) order.shipmentStore = e.shipmentStore;
+  if (e.shipmentDate !== undefined) order.shipmentDate = e.shipmentDate;
+  if (e.delivery?.data?.trackNumber !== undefined) {
+    const delivery = (order.delivery ??= {}) as Record<string, unknown>;
+    delivery.data = { ...((delivery.data as Record<string, unknown> | undefined) ?? {}), trackNumber: e.delivery.data.trackNumber };
+  }
+  s.edits[String(order.id)] = (s.edits[String(order.id)] ?? 0) + 1;
+  return { status: 200, body: { success: true, id: order.id, order: structuredClone(order) } };
+}
+
 /** A realistic RetailCRM order (API v5 shape); dates in the account's local time. */
 export function retailcrmOrder(o: { id: number; statusUpdatedAt: string; status?: string; site?: string; lines?: { article: string; qty: number; price: number }[]; housing?: string }): Record<string, unknown> {
   const lines = o.lines ?? [{ article: `ART-${o.id}`, qty: 1, price: 1490 }];
@@ -103,6 +229,7 @@ export function retailcrmOrder(o: { id: number; statusUpdatedAt: string; status?
     phone: '+7 495 555-01-02',
     site: o.site ?? 'acme-shop',
     status: o.status ?? 'send-to-assembling',
+    shipped: false,
     customerComment: 'Позвонить за час',
     delivery: {
       code: 'cdek',
