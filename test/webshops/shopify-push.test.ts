@@ -86,6 +86,7 @@ describe('Shopify stock push (inventorySetQuantities, API 2026-04)', () => {
       expect(vars(r).input).toMatchObject({ name: 'available', reason: 'correction' });
       expect(vars(r).input.quantities[0]).toEqual({ inventoryItemId: expect.any(String), locationId: LOC, quantity: expect.any(Number), changeFromQuantity: 5 });
     }
+    expect(mutations('WharfInventoryLevels').every((r) => vars(r).ids.length <= 100)).toBe(true); // ≈300 points a read
     expect(server.state.inventory.get(item(2))!.levels.get(LOC)).toBe(101);
     expect(server.state.inventory.get(item(600))!.levels.get(LOC)).toBe(699);
   });
@@ -158,6 +159,21 @@ describe('Shopify stock push (inventorySetQuantities, API 2026-04)', () => {
     expect(await ch.push.pushStock([update(1, 30)])).toEqual({ done: ['SKU-1'], refused: [] });
     expect(server.state.inventory.get(item(1))!.levels.get(LOC)).toBe(30);
     expect(server.state.setCalls).toBe(2);
+  });
+
+  it('a batch Shopify refused as a whole fails without retry; sent again later it goes under a new key', async () => {
+    const venlo = server.state.locations.shift()!; // the location is gone from the shop
+    const err = await errorOf(channel().push.pushStock([update(1, 12)]));
+    expect(err.retryable).toBe(false);
+    expect(err.message).toMatch(/inventorySetQuantities refused the batch: INVALID_LOCATION The specified location could not be found/);
+    server.state.locations.unshift(venlo);
+    // The same content again: Shopify keeps the refusal for that key (IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED).
+    expect(await channel().push.pushStock([update(1, 12)])).toEqual({ done: ['SKU-1'], refused: [] });
+    const keys = mutations('WharfSetStock').map((r) => /key: "([^"]+)"/.exec(JSON.parse(r.body).query)![1]);
+    expect(keys).toHaveLength(3);
+    expect(keys[1]).toBe(keys[0]);
+    expect(keys[2]).not.toBe(keys[0]);
+    expect(server.state.inventory.get(item(1))!.levels.get(LOC)).toBe(12);
   });
 
   it('rides out 429 with Retry-After and a THROTTLED answer', async () => {
@@ -253,6 +269,19 @@ describe('Shopify shipment push (fulfillmentCreate)', () => {
     const err = await errorOf(channel().push.pushShipment(shipment()));
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/shopify refused the fulfillment of order #1001: Fulfillment order 50000011 has an unfulfillable status= closed\./);
+  });
+
+  it('refused once, then `wharf retry` after the shop was fixed: sent under the next key of the shipment', async () => {
+    const fo = fulfillmentOrdersOf(server.state, 'gid://shopify/Order/5000001')[0]!;
+    server.changeAfter(1, (req) => req.body.includes('WharfShipmentOrder'), () => { fo.status = 'ON_HOLD'; });
+    expect((await errorOf(channel().push.pushShipment(shipment()))).message).toMatch(/unfulfillable status= on_hold/);
+    fo.status = 'OPEN'; // the merchant releases the hold
+    expect((await channel().push.pushShipment(shipment())).outcome).toBe('pushed');
+    const keys = mutations('WharfFulfill').map((r) => /key: "([^"]+)"/.exec(JSON.parse(r.body).query)![1]);
+    expect(keys).toHaveLength(3);
+    expect(keys[1]).toBe(keys[0]); // refused for that key: "retry with a new idempotency key"
+    expect(keys[2]).not.toBe(keys[0]);
+    expect(server.state.fulfillments.get('gid://shopify/Order/5000001')).toHaveLength(1);
   });
 
   it('an unknown order and lines at another location are refused', async () => {

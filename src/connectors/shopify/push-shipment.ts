@@ -27,6 +27,13 @@ interface ShipmentOrder {
   fulfillmentOrders: { nodes: FulfillmentOrderNode[] };
 }
 
+type FulfillAnswer = { fulfillmentCreate: { fulfillment: { id: string; status: string } | null; userErrors: { field?: string[] | null; message: string; code?: string }[] } | null };
+
+/** Shopify's answer for a key whose first request failed (the error code's text; UserError carries no code). */
+const PREVIOUS_FAILED = /previous request with this idempotency key failed/i;
+/** Most keys tried for one push after earlier refused attempts (each `wharf retry` after a refusal uses the next). */
+const MAX_KEY_CHAIN = 20;
+
 /** Fulfillment order statuses that can still be fulfilled. https://shopify.dev/docs/api/admin-graphql/2026-04/enums/FulfillmentOrderStatus */
 const FULFILLABLE = new Set(['OPEN', 'IN_PROGRESS']);
 
@@ -76,7 +83,6 @@ export async function pushShipment(ctx: ShopifyContext, push: ShipmentPush): Pro
     }
     throw refuse(`shopify: order ${order.name}: ${plan.problem}`, location ? undefined : 'set `locationId` when the order ships from several locations');
   }
-  const key = contentKey(`shipment|${ctx.config.shop}|${push.orderId}|${push.shipmentId}`);
   const fulfillment: Record<string, unknown> = {
     lineItemsByFulfillmentOrder: plan.groups.map((g) => ({ fulfillmentOrderId: g.id, fulfillmentOrderLineItems: g.lines })),
     notifyCustomer: push.notifyCustomer,
@@ -84,9 +90,16 @@ export async function pushShipment(ctx: ShopifyContext, push: ShipmentPush): Pro
   if (tracking || push.trackingUrl || push.carrier) {
     fulfillment.trackingInfo = { number: tracking, url: push.trackingUrl ?? null, company: push.carrier ?? null };
   }
-  const res = await graphql<{ fulfillmentCreate: { fulfillment: { id: string; status: string } | null; userErrors: { field?: string[] | null; message: string }[] } | null }>(
-    ctx, 'WharfFulfill', fulfillMutation(key), { fulfillment },
-  );
+  // The key comes from the shipment id. A key whose first request was refused stays refused
+  // (IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED: "retry with a new idempotency key"): after `wharf retry` the
+  // order was just read and holds no fulfillment of this parcel, so the next key of the chain is used.
+  let res: FulfillAnswer;
+  for (let n = 0; ; n++) {
+    const key = contentKey(`shipment|${ctx.config.shop}|${push.orderId}|${push.shipmentId}${n ? `|${n}` : ''}`);
+    res = await graphql<FulfillAnswer>(ctx, 'WharfFulfill', fulfillMutation(key), { fulfillment });
+    const previous = (res.fulfillmentCreate?.userErrors ?? []).some((e) => PREVIOUS_FAILED.test(e.message) || e.code === 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED');
+    if (!previous || n >= MAX_KEY_CHAIN) break;
+  }
   const errors = res.fulfillmentCreate?.userErrors ?? [];
   if (errors.length || !res.fulfillmentCreate?.fulfillment) {
     throw refuse(`shopify refused the fulfillment of order ${order.name}: ${errors.map((e) => e.message).join('; ') || 'no fulfillment returned'}`);

@@ -9,6 +9,8 @@ import { INVENTORY_LEVELS, setQuantitiesMutation } from './push-queries.js';
 export const SHOPIFY_STOCK_BATCH = 250;
 /** How often one batch is read and sent again after CHANGE_FROM_QUANTITY_STALE before the call gives up (retryable). */
 export const MAX_STALE_ROUNDS = 3;
+/** Items per stock read: about 3 points each, so a read stays far below the 1,000-point ceiling of one query. */
+const READ_CHUNK = 100;
 /** An adjustment group older than the call minus this is an earlier operation's result replayed for the same key. */
 const REPLAY_SKEW_MS = 60_000;
 
@@ -32,7 +34,7 @@ type Level = { kind: 'unknown' } | { kind: 'not-stocked' } | { kind: 'untracked'
 /**
  * Sets the `available` quantity of one batch (≤ 250, SKUs unique) at the channel's `locationId` with
  * `inventorySetQuantities` (API 2026-04):
- * 1. reads the current `available` of every item (`nodes(ids:)`, one query); items already at the
+ * 1. reads the current `available` of every item (`nodes(ids:)`, 100 ids a query); items already at the
  *    wanted quantity are done without a write (so a batch whose earlier answer was lost is not sent
  *    again), unknown items, items not stocked at the location and untracked items are refused;
  * 2. sends the rest with `changeFromQuantity` = the quantity just read (compare-and-swap) under the
@@ -104,6 +106,12 @@ export async function pushStock(ctx: ShopifyContext, batch: StockUpdate[]): Prom
       return Number.isInteger(i) ? send[i] : undefined;
     };
     const other = errors.filter((e) => e.code !== 'CHANGE_FROM_QUANTITY_STALE' && !(e.code && ITEM_REFUSALS.has(e.code) && byIndex(e)));
+    if (other.length > 0 && other.every((e) => e.code === 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED')) {
+      // This content was sent before and refused then (Shopify keeps that answer for the key): the
+      // state was just read, so send it under a key of its own.
+      salt = `${salt}+retry${round}`;
+      continue;
+    }
     if (other.some((e) => e.code === 'IDEMPOTENCY_CONCURRENT_REQUEST')) throw new TransportError('shopify: the same stock update is still being processed (IDEMPOTENCY_CONCURRENT_REQUEST); trying again later');
     if (other.length) {
       throw new WharfError('TRANSPORT_FAILED', `shopify: inventorySetQuantities refused the batch: ${other.map((e) => `${e.code ?? ''} ${e.message}`.trim()).join('; ')}`, {}, { retryable: false });
@@ -126,9 +134,13 @@ export async function pushStock(ctx: ShopifyContext, batch: StockUpdate[]): Prom
 
 /** The current `available` of each item at the location, by inventory item id. */
 async function readLevels(ctx: ShopifyContext, ids: string[], location: string): Promise<Map<string, Level>> {
-  const data = await graphql<{ nodes: (LevelNode | null)[] }>(ctx, 'WharfInventoryLevels', INVENTORY_LEVELS, { ids, locationId: location });
+  const nodes: (LevelNode | null)[] = [];
+  for (let i = 0; i < ids.length; i += READ_CHUNK) {
+    const data = await graphql<{ nodes: (LevelNode | null)[] }>(ctx, 'WharfInventoryLevels', INVENTORY_LEVELS, { ids: ids.slice(i, i + READ_CHUNK), locationId: location });
+    nodes.push(...data.nodes);
+  }
   const out = new Map<string, Level>();
-  for (const n of data.nodes) {
+  for (const n of nodes) {
     if (!n?.id) continue;
     if (n.tracked === false) out.set(n.id, { kind: 'untracked' });
     else if (!n.inventoryLevel) out.set(n.id, { kind: 'not-stocked' });
