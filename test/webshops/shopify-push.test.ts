@@ -108,9 +108,13 @@ describe('Shopify stock push (inventorySetQuantities, API 2026-04)', () => {
   it('passes on Shopify\'s refusal of one quantity and sets the others', async () => {
     // Between the read and the write the item stops being stocked at the location: Shopify's userError.
     server.changeAfter(1, (req) => req.body.includes('WharfInventoryLevels'), () => server.state.inventory.get(item(2))!.levels.delete(LOC));
-    const r = await channel().push.pushStock([update(1, 8), update(2, 9)]);
+    server.state.inventory.get(item(3))!.bundle = true;
+    const r = await channel().push.pushStock([update(1, 8), update(2, 9), update(3, 2)]);
     expect(r.done).toEqual(['SKU-1']);
-    expect(r.refused).toEqual([{ sku: 'SKU-2', message: 'Shopify: The specified inventory item is not stocked at the location.' }]);
+    expect(r.refused).toEqual([
+      { sku: 'SKU-2', message: 'Shopify: The specified inventory item is not stocked at the location.' },
+      { sku: 'SKU-3', message: expect.stringMatching(/^Shopify: The specified inventory item is not allowed to be adjusted via API.*a bundle: Shopify computes its stock from its components/) },
+    ]);
     expect(server.state.inventory.get(item(1))!.levels.get(LOC)).toBe(8);
   });
 
@@ -297,6 +301,26 @@ describe('Shopify shipment push (fulfillmentCreate)', () => {
     const err = await errorOf(channel({ accessToken: READ_ONLY }).push.pushShipment(shipment()));
     expect(err.code).toBe('AUTH_FAILED');
     expect(err.message).toMatch(/Access denied for fulfillmentCreate field\. Required access: `write_merchant_managed_fulfillment_orders` or/);
+  });
+});
+
+describe('Shopify test server strictness (the rules the connector must meet)', () => {
+  const post = (query: string, variables: unknown, version = '2026-04') => fetch(`${server.url}/admin/api/${version}/graphql.json`, {
+    method: 'POST', headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN }, body: JSON.stringify({ query, variables, operationName: 'WharfSetStock' }),
+  }).then((r) => r.json() as Promise<{ errors?: { message: string }[]; data?: unknown }>);
+  const q = (i: number) => ({ inventoryItemId: item(i), locationId: LOC, quantity: 1, changeFromQuantity: 5 });
+  const doc = (directive: string) => `mutation WharfSetStock($input: InventorySetQuantitiesInput!) { inventorySetQuantities(input: $input)${directive} { userErrors { field message code } } }`;
+  const key = ' @idempotent(key: "8f0c2a3e-1111-5222-8333-444455556666")';
+
+  it('refuses 251 quantities, a 2026-04 call without idempotency key or without changeFromQuantity', async () => {
+    const many = await post(doc(key), { input: { name: 'available', reason: 'correction', quantities: Array.from({ length: 251 }, (_, i) => q(i + 1)) } });
+    expect(many.errors?.[0]?.message).toBe('The input array size of 251 is greater than the maximum allowed of 250.');
+    expect((await post(doc(''), { input: { name: 'available', reason: 'correction', quantities: [q(1)] } })).errors?.[0]?.message).toMatch(/@idempotent directive is required/);
+    const { changeFromQuantity: _omit, ...bare } = q(1);
+    expect((await post(doc(key), { input: { name: 'available', reason: 'correction', quantities: [bare] } })).errors?.[0]?.message).toMatch(/changeFromQuantity is required/);
+    // Before 2026-04 neither was required.
+    expect((await post(doc(''), { input: { name: 'available', reason: 'correction', quantities: [bare] } }, '2026-01')).errors).toBeUndefined();
+    expect(server.state.inventory.get(item(1))!.levels.get(LOC)).toBe(1);
   });
 });
 

@@ -121,7 +121,8 @@ export async function pushStock(ctx: ShopifyContext, batch: StockUpdate[]): Prom
       const s = byIndex(e);
       if (s && e.code !== 'CHANGE_FROM_QUANTITY_STALE' && !refusedNow.has(s.u)) {
         refusedNow.add(s.u);
-        refused.push({ sku: s.u.sku, message: `Shopify: ${e.message}` });
+        const why = e.code === 'NON_MUTABLE_INVENTORY_ITEM' ? ' (a bundle: Shopify computes its stock from its components, push the components)' : '';
+        refused.push({ sku: s.u.sku, message: `Shopify: ${e.message}${why}` });
       }
     }
     if (errors.some((e) => e.code === 'CHANGE_FROM_QUANTITY_STALE') && ++stale > MAX_STALE_ROUNDS) {

@@ -35,7 +35,7 @@ export interface ShopifyState {
   /** How many queries were refused as over the 1,000-point limit (MAX_COST_EXCEEDED). */
   tooCostly: number;
   /** Inventory items: id → tracked, and `available` per location id (a location absent: not stocked there). */
-  inventory: Map<string, { tracked: boolean; levels: Map<string, number> }>;
+  inventory: Map<string, { tracked: boolean; levels: Map<string, number>; bundle?: boolean }>;
   /** Fulfillment orders per order id (made from the order's line items at `defaultLocation` on first use). */
   fulfillmentOrders: Map<string, ShopifyFulfillmentOrder[]>;
   /** Fulfillments created per order id. */
@@ -288,6 +288,7 @@ function setQuantities(s: ShopifyState, v: Record<string, unknown>): Record<stri
     if (!s.locations.some((l) => l.id === q.locationId)) return void errors.push({ field: at('locationId'), message: 'The specified location could not be found.', code: 'INVALID_LOCATION' });
     const level = item.levels.get(q.locationId);
     if (level === undefined) return void errors.push({ field: at('locationId'), message: 'The specified inventory item is not stocked at the location.', code: 'ITEM_NOT_STOCKED_AT_LOCATION' });
+    if (item.bundle) return void errors.push({ field: at('inventoryItemId'), message: 'The specified inventory item is not allowed to be adjusted via API. Example: if the inventory item is a parent bundle.', code: 'NON_MUTABLE_INVENTORY_ITEM' });
     if (q.quantity < 0) return void errors.push({ field: at('quantity'), message: "The quantity can't be negative.", code: 'INVALID_QUANTITY_NEGATIVE' });
     if (q.changeFromQuantity !== null && q.changeFromQuantity !== undefined && q.changeFromQuantity !== level) {
       errors.push({ field: at('changeFromQuantity'), message: 'The changeFromQuantity value does not match persisted value.', code: 'CHANGE_FROM_QUANTITY_STALE' });
