@@ -244,10 +244,25 @@ describe('Shopify shipment push (fulfillmentCreate)', () => {
     expect(mutations('WharfFulfill').every((m) => m.body === mutations('WharfFulfill')[0]!.body)).toBe(true); // one key for every resend
   });
 
-  it('one dropped answer: the HTTP client\'s resend with the same key is answered with the first fulfillment', async () => {
+  it('one dropped answer: no blind resend of the mutation; the retry reads the order first', async () => {
     server.state.dropNext = { op: 'WharfFulfill', count: 1 };
-    expect((await channel().push.pushShipment(shipment())).outcome).toBe('pushed');
-    expect(mutations('WharfFulfill')).toHaveLength(2);
+    const ch = channel();
+    const err = await errorOf(ch.push.pushShipment(shipment()));
+    expect(err.retryable).toBe(true);
+    expect(mutations('WharfFulfill')).toHaveLength(1);
+    expect((await ch.push.pushShipment(shipment({ attempts: 1 }))).outcome).toBe('already-there');
+    expect(mutations('WharfFulfill')).toHaveLength(1);
+    expect(server.state.fulfillments.get('gid://shopify/Order/5000001')).toHaveLength(1);
+  });
+
+  it('a key replayed by Shopify answers the first fulfillment (a resend of the same parcel never makes a second one)', async () => {
+    server.state.fulfillments.set('gid://shopify/Order/5000001', []);
+    const ch = channel();
+    await ch.push.pushShipment(shipment({ trackingNumber: null, trackingUrl: null, lines: [{ sku: 'MUG-01', quantity: 1 }] }));
+    // The same request again (same shipment id, same key): Shopify's idempotency answers the first result.
+    const first = mutations('WharfFulfill')[0]!;
+    const again = await fetch(`${server.url}${first.path}`, { method: 'POST', headers: { 'content-type': 'application/json', 'x-shopify-access-token': TOKEN }, body: first.body }).then((r) => r.json() as Promise<{ data: { fulfillmentCreate: { fulfillment: { id: string } } } }>);
+    expect(again.data.fulfillmentCreate.fulfillment.id).toBe(server.state.fulfillments.get('gid://shopify/Order/5000001')![0]!.id);
     expect(server.state.fulfillments.get('gid://shopify/Order/5000001')).toHaveLength(1);
   });
 

@@ -96,7 +96,10 @@ export async function pushShipment(ctx: ShopifyContext, push: ShipmentPush): Pro
   let res: FulfillAnswer;
   for (let n = 0; ; n++) {
     const key = contentKey(`shipment|${ctx.config.shop}|${push.orderId}|${push.shipmentId}${n ? `|${n}` : ''}`);
-    res = await graphql<FulfillAnswer>(ctx, 'WharfFulfill', fulfillMutation(key), { fulfillment });
+    // Sent once per call (429/THROTTLED aside, which Shopify did not process): after a timeout, reset
+    // or 5xx the outbox tries again later with `attempts` > 0, and that attempt reads the order first.
+    // A blind resend would rely on fulfillmentCreate honouring @idempotent, which is unverified.
+    res = await graphql<FulfillAnswer>(ctx, 'WharfFulfill', fulfillMutation(key), { fulfillment }, { maxAttempts: 1 });
     const previous = (res.fulfillmentCreate?.userErrors ?? []).some((e) => PREVIOUS_FAILED.test(e.message) || e.code === 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED');
     if (!previous || n >= MAX_KEY_CHAIN) break;
   }
