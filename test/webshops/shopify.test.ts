@@ -34,13 +34,13 @@ afterEach(async () => server.stop());
 describe('Shopify config', () => {
   it('reads its defaults from its schema and the common webshop schema', () => {
     // The defaults the connector reads come from its schema and the common webshop schema it references.
-    expect(shopifyDefaults).toMatchObject({ apiVersion: '2025-07', rateLimit: { requestsPerSecond: 2, burst: 4 }, mappings: { orders: 'shopify.order', products: 'shopify.product' }, overlap: 300, requestTimeout: 30, onInvalid: 'acceptValid' });
+    expect(shopifyDefaults).toMatchObject({ apiVersion: '2026-04', rateLimit: { requestsPerSecond: 2, burst: 4 }, mappings: { orders: 'shopify.order', products: 'shopify.product' }, overlap: 300, requestTimeout: 30, onInvalid: 'acceptValid' });
   });
 
   it('takes the shop as merchants write it and pins the API version', () => {
     expect(shopDomain('acme')).toBe('acme.myshopify.com');
     expect(shopDomain('https://Acme.myshopify.com/')).toBe('acme.myshopify.com');
-    expect(shopifyApiRoot({ shop: 'acme' })).toBe('https://acme.myshopify.com/admin/api/2025-07');
+    expect(shopifyApiRoot({ shop: 'acme' })).toBe('https://acme.myshopify.com/admin/api/2026-04');
     expect(shopifyApiRoot({ shop: 'acme', apiVersion: '2025-10' })).toBe('https://acme.myshopify.com/admin/api/2025-10');
     expect(() => parseShopifyConfig({ type: 'shopify', shop: 'www.acme.nl', accessToken: TOKEN })).toThrow(/shop is not valid/);
   });
@@ -72,7 +72,7 @@ describe('Shopify order pull', () => {
     // cost is unknown, is asked again with the same cursor).
     const followUps = new Map(ops('WharfOrderLineItems').map((r) => JSON.parse(r.body).variables as { after: string; first: number }).map((v) => [v.after, v.first]));
     expect([...followUps.values()]).toEqual([80, 80, 80]); // 80 lines cost 883 points
-    expect(server.requests[0]!.path).toBe('/admin/api/2025-07/graphql.json');
+    expect(server.requests[0]!.path).toBe('/admin/api/2026-04/graphql.json');
   });
 
   it('continues from the cursor, returning an order updated exactly at the cursor again, and passes cancellations', async () => {
@@ -244,15 +244,22 @@ describe('Shopify test-connection', () => {
     server.state.locations.push({ id: 'gid://shopify/Location/124656943', name: 'Warehouse Venlo', isActive: true });
     const r = await testConnection(config({ locationId: '124656943' }), silentLogger(), fastHttp);
     expect(r.steps.map((s) => [s.step, s.ok])).toEqual([['store and authentication', true], ['permissions', true], ['location', true]]);
-    expect(r.steps[0]!.detail).toMatch(/Acme Store.*2025-07/);
+    expect(r.steps[0]!.detail).toMatch(/Acme Store.*2026-04/);
   });
 
   it('names the missing scopes in plain words', async () => {
     server.state.tokens.set(TOKEN, ['read_orders', 'read_products']);
-    const r = await testConnection(config(), silentLogger(), fastHttp);
+    const r = await testConnection(config({ locationId: '1', push: { stock: { enabled: true }, shipments: { enabled: true } } }), silentLogger(), fastHttp);
     expect(r.ok).toBe(false);
     expect(r.steps[1]).toMatchObject({ step: 'permissions', ok: false });
-    expect(r.steps[1]!.detail).toMatch(/set stock levels \(write_inventory\).*report shipments/);
+    expect(r.steps[1]!.detail).toMatch(/set stock levels \(write_inventory\).*report shipments \(write_merchant_managed_fulfillment_orders or write_fulfillments/);
+  });
+
+  it('asks for the write scopes only when the channel pushes', async () => {
+    server.state.tokens.set(TOKEN, ['read_orders', 'read_products', 'read_locations']);
+    const r = await testConnection(config(), silentLogger(), fastHttp);
+    expect(r.steps[1]).toMatchObject({ step: 'permissions', ok: true });
+    expect(r.steps[1]!.detail).toMatch(/not checked, push off: set stock levels, report shipments/);
   });
 
   it('explains a rejected token, an unknown location and a wrong shop address', async () => {

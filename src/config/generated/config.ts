@@ -85,7 +85,7 @@ export type WooConfig = CommonChannelConfig & {
   };
 };
 /**
- * A Shopify store, read through the Admin GraphQL API at a pinned version, with a static Admin API token or a Dev Dashboard app's client id and secret: paid (or partially refunded), unfulfilled orders (and cancellations), product variants with SKU and barcode, bundles. See docs/connectors.md.
+ * A Shopify store, read through the Admin GraphQL API at a pinned version, with a static Admin API token or a Dev Dashboard app's client id and secret: paid (or partially refunded), unfulfilled orders (and cancellations), product variants with SKU and barcode, bundles; stock set with inventorySetQuantities and parcels reported with fulfillmentCreate (`push`). See docs/connectors.md.
  */
 export type ShopifyConfig = CommonChannelConfig & {
   /**
@@ -109,11 +109,11 @@ export type ShopifyConfig = CommonChannelConfig & {
    */
   clientSecret?: string;
   /**
-   * Admin API version to pin (YYYY-MM). Shopify supports each version for at least 12 months.
+   * Admin API version to pin (YYYY-MM). Default 2026-04: the version Wharf's queries and its stock and shipment push are written for (from 2026-04 `inventorySetQuantities` needs `changeFromQuantity` and an idempotency key, which Wharf sends). Shopify supports each version for at least 12 months; an older version than 2026-04 is refused for the push.
    */
   apiVersion?: string;
   /**
-   * The location whose stock Wharf sets (gid://shopify/Location/123 or 123). Needed for stock pushes; test-connection checks it exists.
+   * The location whose stock Wharf sets and whose fulfillment orders Wharf fulfils (gid://shopify/Location/123 or 123). Required with `push.stock.enabled`; for shipments it picks the fulfillment orders (without it, a parcel is fulfilled at the one location its lines are open at). `wharf test-connection` checks it, and lists the store's locations when it is missing.
    */
   locationId?: string;
 };

@@ -50,8 +50,22 @@ export function parseShopifyConfig(raw: unknown, where?: string): ShopifyConfig 
   if (client && (!config.clientId || !config.clientSecret)) {
     throw new WharfError('CONFIG_INVALID', `invalid Shopify channel config: ${config.clientId ? 'clientSecret' : 'clientId'} is missing (clientId and clientSecret go together)`, { where, field: config.clientId ? 'clientSecret' : 'clientId', hint });
   }
+  const version = config.apiVersion ?? shopifyDefaults.apiVersion;
+  if ((config.push?.stock?.enabled || config.push?.shipments?.enabled) && version < PUSH_MIN_VERSION) {
+    throw new WharfError('CONFIG_INVALID', `invalid Shopify channel config: the stock and shipment push needs apiVersion ${PUSH_MIN_VERSION} or later (it is ${version})`, { where, field: 'apiVersion', hint: `remove apiVersion (default ${shopifyDefaults.apiVersion}) or set a newer one` });
+  }
+  if (config.push?.stock?.enabled && !config.locationId) {
+    throw new WharfError('CONFIG_INVALID', 'invalid Shopify channel config: push.stock needs `locationId`, the location whose stock Wharf sets', { where, field: 'locationId', hint: '`wharf test-connection` lists the store\'s locations with their ids' });
+  }
   return config;
 }
+
+/**
+ * The oldest API version the push is written for: from 2026-04 `inventorySetQuantities` takes
+ * `changeFromQuantity` per quantity and requires the `@idempotent` directive.
+ * https://shopify.dev/changelog/posts/making-idempotency-mandatory-for-inventory-adjustments-and-refund-mutations
+ */
+export const PUSH_MIN_VERSION = '2026-04';
 
 /** `https://<shop>` (or `baseUrl`): where the Admin API and the OAuth token endpoint live. */
 export function shopifyShopRoot(config: Pick<ShopifyConfig, 'shop' | 'baseUrl'>): string {

@@ -4,3 +4,4 @@ export { createShopifyContext, graphql, type ShopifyContext } from './graphql.js
 export { pullOrders, READY_FILTER, CANCELLED_FILTER } from './orders.js';
 export { pullProducts } from './products.js';
 export { testConnection, REQUIRED_SCOPES } from './test-connection.js';
+export { shopifyPush } from './push.js';

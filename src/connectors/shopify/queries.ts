@@ -1,5 +1,5 @@
 /**
- * The GraphQL documents of the Shopify connector (Admin API 2025-07). Each operation is named, so the
+ * The GraphQL documents of the Shopify connector (Admin API 2026-04, the pinned default; the pull queries are unchanged since 2025-07). Each operation is named, so the
  * request log and Shopify's own logs show what ran.
  */
 

@@ -34,6 +34,11 @@ export interface Reply {
   body?: unknown;
   /** Raw text instead of JSON. */
   text?: string;
+  /**
+   * The request was handled (its effect applied) but the connection is destroyed before any answer
+   * is written: the ambiguous failure of a push (did the shop apply it or not?).
+   */
+  drop?: boolean;
 }
 
 export type Handler = (req: SeenRequest) => Reply | Promise<Reply>;
@@ -138,6 +143,10 @@ export class TestServer {
       }
     }
     if (res.destroyed) return;
+    if (reply.drop) {
+      res.socket?.destroy();
+      return;
+    }
     res.writeHead(reply.status, { 'content-type': reply.text !== undefined ? 'text/plain' : 'application/json; charset=utf-8', ...reply.headers });
     res.end(text);
   }

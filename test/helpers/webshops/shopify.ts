@@ -34,6 +34,39 @@ export interface ShopifyState {
   throttled: number;
   /** How many queries were refused as over the 1,000-point limit (MAX_COST_EXCEEDED). */
   tooCostly: number;
+  /** Inventory items: id → tracked, and `available` per location id (a location absent: not stocked there). */
+  inventory: Map<string, { tracked: boolean; levels: Map<string, number>; bundle?: boolean }>;
+  /** Fulfillment orders per order id (made from the order's line items at `defaultLocation` on first use). */
+  fulfillmentOrders: Map<string, ShopifyFulfillmentOrder[]>;
+  /** Fulfillments created per order id. */
+  fulfillments: Map<string, ShopifyFulfillment[]>;
+  /** Where an order's fulfillment order is assigned when the test does not say. */
+  defaultLocation: string;
+  /** Idempotency keys seen: the variables they came with and the first result (replayed for the same variables). */
+  idempotency: Map<string, { params: string; result: Record<string, unknown> }>;
+  /** The next `count` requests of operation `op` are applied, then the connection is dropped before any answer. */
+  dropNext: { op: string; count: number } | undefined;
+  /** Quantities applied by inventorySetQuantities, and CHANGE_FROM_QUANTITY_STALE answers given. */
+  setCalls: number;
+  staleAnswers: number;
+  /** Adjustment groups created (their createdAt is the server's clock, `clock()`). */
+  groups: number;
+  clock: () => number;
+}
+
+export interface ShopifyFulfillmentOrder {
+  id: string;
+  status: 'OPEN' | 'IN_PROGRESS' | 'CLOSED' | 'CANCELLED' | 'ON_HOLD';
+  locationId: string;
+  lineItems: { id: string; lineItemId: string; sku: string | null; remaining: number }[];
+}
+
+export interface ShopifyFulfillment {
+  id: string;
+  status: 'SUCCESS';
+  trackingInfo: { number: string | null; company: string | null; url: string | null }[];
+  notifyCustomer: boolean;
+  lines: { fulfillmentOrderLineItemId: string; quantity: number }[];
 }
 
 export function shopifyServer(state: Partial<ShopifyState> = {}): TestServer & { state: ShopifyState } {
@@ -43,7 +76,7 @@ export function shopifyServer(state: Partial<ShopifyState> = {}): TestServer & {
     tokenLifetime: 86399,
     tokenExpiry: new Map(),
     issued: 0,
-    versions: ['2025-04', '2025-07', '2025-10'],
+    versions: ['2025-07', '2025-10', '2026-01', '2026-04', '2026-07', '2026-10'],
     orders: [],
     variants: [],
     components: new Map(),
@@ -52,6 +85,16 @@ export function shopifyServer(state: Partial<ShopifyState> = {}): TestServer & {
     cost: (_op, vars, query) => queryCost(query, vars),
     throttled: 0,
     tooCostly: 0,
+    inventory: new Map(),
+    fulfillmentOrders: new Map(),
+    fulfillments: new Map(),
+    defaultLocation: 'gid://shopify/Location/1',
+    idempotency: new Map(),
+    dropNext: undefined,
+    setCalls: 0,
+    staleAnswers: 0,
+    groups: 0,
+    clock: Date.now,
     ...state,
   };
   const server = new TestServer((req) => handle(s, req)) as TestServer & { state: ShopifyState };
@@ -59,13 +102,21 @@ export function shopifyServer(state: Partial<ShopifyState> = {}): TestServer & {
   return server;
 }
 
-const SCOPE_OF: Record<string, string> = {
+/** The access scope each operation needs (any one of a list). https://shopify.dev/docs/api/usage/access-scopes */
+const SCOPE_OF: Record<string, string | string[]> = {
   WharfOrders: 'read_orders',
   WharfOrderLineItems: 'read_orders',
   WharfVariants: 'read_products',
   WharfVariantComponents: 'read_products',
   WharfLocation: 'read_locations',
+  WharfLocations: 'read_locations',
+  WharfInventoryLevels: 'read_inventory',
+  WharfSetStock: 'write_inventory',
+  WharfShipmentOrder: 'read_orders',
+  WharfFulfill: ['write_merchant_managed_fulfillment_orders', 'write_fulfillments', 'write_assigned_fulfillment_orders', 'write_third_party_fulfillment_orders'],
 };
+/** The mutation field behind an operation (Shopify's ACCESS_DENIED names the field). */
+const FIELD_OF: Record<string, string> = { WharfSetStock: 'inventorySetQuantities', WharfFulfill: 'fulfillmentCreate' };
 
 function issueToken(s: ShopifyState, req: SeenRequest): Reply {
   if (req.method !== 'POST') return { status: 404, body: { errors: 'Not Found' } };
@@ -89,13 +140,15 @@ function handle(s: ShopifyState, req: SeenRequest): Reply {
   const scopes = typeof token === 'string' && !expired ? s.tokens.get(token) : undefined;
   if (!scopes) return { status: 401, body: { errors: '[API] Invalid API key or access token (unrecognized login or wrong password)' } };
   const { query, variables = {}, operationName } = JSON.parse(req.body || '{}') as { query?: string; variables?: Record<string, unknown>; operationName?: string };
-  const op = operationName ?? /^\s*query\s+(\w+)/.exec(query ?? '')?.[1] ?? '';
+  const op = operationName ?? /^\s*(?:query|mutation)\s+(\w+)/.exec(query ?? '')?.[1] ?? '';
   const headers = { 'x-shopify-api-version': m[1]! };
 
   const need = SCOPE_OF[op];
   const has = (h: string) => scopes.includes(h) || scopes.includes(h.replace(/^read_/, 'write_'));
-  if (need && !has(need)) {
-    return { status: 200, headers, body: { data: null, errors: [{ message: `Access denied for ${op}. Required access: \`${need}\` access scope.`, extensions: { code: 'ACCESS_DENIED', requiredAccess: `\`${need}\` access scope.` } }] } };
+  const needs = need === undefined ? [] : Array.isArray(need) ? need : [need];
+  if (needs.length && !needs.some(has)) {
+    const access = needs.map((n) => `\`${n}\``).join(' or ');
+    return { status: 200, headers, body: { data: null, errors: [{ message: `Access denied for ${FIELD_OF[op] ?? op} field. Required access: ${access} access scope.`, locations: [{ line: 2, column: 3 }], path: [FIELD_OF[op] ?? op], extensions: { code: 'ACCESS_DENIED', documentation: 'https://shopify.dev/api/usage/access-scopes', requiredAccess: `${access} access scope.` } }] } };
   }
 
   // Leaky bucket: refill, then charge the requested cost or refuse.
@@ -103,7 +156,8 @@ function handle(s: ShopifyState, req: SeenRequest): Reply {
   const now = Date.now();
   b.available = Math.min(b.maximum, b.available + ((now - b.at) / 1000) * b.restoreRate);
   b.at = now;
-  const cost = s.cost(op, variables, query ?? '');
+  // A mutation costs 10 points (https://shopify.dev/docs/api/usage/limits#cost-calculation).
+  const cost = /^\s*mutation\b/.test(query ?? '') ? 10 : s.cost(op, variables, query ?? '');
   const status = () => ({ maximumAvailable: b.maximum, currentlyAvailable: Math.floor(b.available), restoreRate: b.restoreRate });
   if (cost > MAX_COST) {
     s.tooCostly++;
@@ -123,14 +177,31 @@ function handle(s: ShopifyState, req: SeenRequest): Reply {
     s.throttled++;
     return { status: 200, headers, body: { errors: [{ message: 'Throttled', extensions: { code: 'THROTTLED', documentation: 'https://shopify.dev/api/usage/rate-limits' } }], extensions: { cost: { requestedQueryCost: cost, actualQueryCost: null, throttleStatus: status() } } } };
   }
+  const refusal = checkMutation(s, op, m[1]!, query ?? '', variables);
+  if (refusal) return { status: 200, headers, body: { errors: [{ message: refusal }] } };
   b.available -= cost;
-  const data = run(s, op, variables, scopes);
+  const data = run(s, op, variables, scopes, query ?? '');
   if (!data) return { status: 200, headers, body: { errors: [{ message: `Unknown operation ${op}` }] } };
-  return { status: 200, headers, body: { data, extensions: { cost: { requestedQueryCost: cost, actualQueryCost: cost, throttleStatus: status() } } } };
+  const reply: Reply = { status: 200, headers, body: { data, extensions: { cost: { requestedQueryCost: cost, actualQueryCost: cost, throttleStatus: status() } } } };
+  if (s.dropNext && s.dropNext.op === op && s.dropNext.count > 0) {
+    s.dropNext.count--;
+    return { ...reply, drop: true };
+  }
+  return reply;
 }
 
-function run(s: ShopifyState, op: string, v: Record<string, unknown>, scopes: string[]): Record<string, unknown> | undefined {
+function run(s: ShopifyState, op: string, v: Record<string, unknown>, scopes: string[], query: string): Record<string, unknown> | undefined {
   switch (op) {
+    case 'WharfLocations':
+      return { locations: { nodes: s.locations } };
+    case 'WharfInventoryLevels':
+      return { nodes: (v.ids as string[]).map((id) => inventoryNode(s, id, String(v.locationId))) };
+    case 'WharfSetStock':
+      return { inventorySetQuantities: idempotent(s, query, v, () => setQuantities(s, v)) };
+    case 'WharfShipmentOrder':
+      return { order: shipmentOrder(s, String(v.id)) };
+    case 'WharfFulfill':
+      return { fulfillmentCreate: idempotent(s, query, v, () => fulfill(s, v)) };
     case 'WharfTestConnection':
       return { shop: { name: 'Acme Store', myshopifyDomain: 'acme.myshopify.com' }, currentAppInstallation: { accessScopes: scopes.map((handle) => ({ handle })) } };
     case 'WharfOrders': {
@@ -151,6 +222,159 @@ function run(s: ShopifyState, op: string, v: Record<string, unknown>, scopes: st
     default:
       return undefined;
   }
+}
+
+/**
+ * Refusals of a mutation before it runs, as a top-level error (wording of the test server: Shopify's
+ * exact texts for these are unverified): from 2026-04 inventorySetQuantities must carry the
+ * `@idempotent(key:)` directive and `changeFromQuantity` on every quantity (null opts out); at most 250
+ * quantities per call.
+ * https://shopify.dev/changelog/posts/making-idempotency-mandatory-for-inventory-adjustments-and-refund-mutations
+ */
+function checkMutation(s: ShopifyState, op: string, version: string, query: string, v: Record<string, unknown>): string | undefined {
+  void s;
+  if (op !== 'WharfSetStock') return undefined;
+  const quantities = ((v.input as { quantities?: Record<string, unknown>[] } | undefined)?.quantities) ?? [];
+  if (quantities.length > 250) return `The input array size of ${quantities.length} is greater than the maximum allowed of 250.`;
+  if (version >= '2026-04') {
+    if (!/@idempotent\(key:\s*"[^"]+"\)/.test(query)) return 'The @idempotent directive is required for this mutation.';
+    if (quantities.some((q) => !Object.hasOwn(q, 'changeFromQuantity'))) return 'Variable $input of type InventorySetQuantitiesInput! was provided invalid value: changeFromQuantity is required (pass null to opt out of the compare-and-swap check)';
+  }
+  return undefined;
+}
+
+/**
+ * Shopify's idempotency for mutations with `@idempotent(key:)`: the same key with the same variables
+ * answers the first result (nothing is applied again); with other variables IDEMPOTENCY_KEY_PARAMETER_MISMATCH;
+ * after a first attempt that failed (userErrors) IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED.
+ * https://shopify.dev/docs/api/usage/implementing-idempotency
+ */
+function idempotent(s: ShopifyState, query: string, v: Record<string, unknown>, apply: () => Record<string, unknown>): Record<string, unknown> {
+  const key = /@idempotent\(key:\s*"([^"]+)"\)/.exec(query)?.[1];
+  if (!key) return apply();
+  const params = JSON.stringify(v);
+  const seen = s.idempotency.get(key);
+  if (seen) {
+    if (seen.params !== params) return { userErrors: [{ field: null, message: 'The same idempotency key cannot be used with different operation parameters.', code: 'IDEMPOTENCY_KEY_PARAMETER_MISMATCH' }] };
+    if ((seen.result.userErrors as unknown[]).length) return { userErrors: [{ field: null, message: 'A previous request with this idempotency key failed. Retry with a new idempotency key.', code: 'IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED' }] };
+    return seen.result;
+  }
+  const result = apply();
+  s.idempotency.set(key, { params, result });
+  return result;
+}
+
+function inventoryNode(s: ShopifyState, id: string, location: string): Record<string, unknown> | null {
+  const item = s.inventory.get(id);
+  if (!item) return null;
+  const level = item.levels.get(location);
+  return { id, tracked: item.tracked, inventoryLevel: level === undefined ? null : { quantities: [{ name: 'available', quantity: level }] } };
+}
+
+/**
+ * inventorySetQuantities: all or nothing. Per quantity: unknown item, unknown location, not stocked
+ * there, negative, or CHANGE_FROM_QUANTITY_STALE when `changeFromQuantity` (not null) differs from the
+ * stored quantity; `field` is the path of the offending input.
+ * https://shopify.dev/docs/api/admin-graphql/2026-04/enums/InventorySetQuantitiesUserErrorCode
+ */
+function setQuantities(s: ShopifyState, v: Record<string, unknown>): Record<string, unknown> {
+  const input = v.input as { name: string; reason: string; quantities: { inventoryItemId: string; locationId: string; quantity: number; changeFromQuantity?: number | null }[] };
+  const errors: { field: string[]; message: string; code: string }[] = [];
+  if (input.name !== 'available' && input.name !== 'on_hand') errors.push({ field: ['input', 'name'], message: "The quantity name must be either 'available' or 'on_hand'.", code: 'INVALID_NAME' });
+  input.quantities.forEach((q, i) => {
+    const at = (f: string) => ['input', 'quantities', String(i), f];
+    const item = s.inventory.get(q.inventoryItemId);
+    if (!item) return void errors.push({ field: at('inventoryItemId'), message: 'The specified inventory item could not be found.', code: 'INVALID_INVENTORY_ITEM' });
+    if (!s.locations.some((l) => l.id === q.locationId)) return void errors.push({ field: at('locationId'), message: 'The specified location could not be found.', code: 'INVALID_LOCATION' });
+    const level = item.levels.get(q.locationId);
+    if (level === undefined) return void errors.push({ field: at('locationId'), message: 'The specified inventory item is not stocked at the location.', code: 'ITEM_NOT_STOCKED_AT_LOCATION' });
+    if (item.bundle) return void errors.push({ field: at('inventoryItemId'), message: 'The specified inventory item is not allowed to be adjusted via API. Example: if the inventory item is a parent bundle.', code: 'NON_MUTABLE_INVENTORY_ITEM' });
+    if (q.quantity < 0) return void errors.push({ field: at('quantity'), message: "The quantity can't be negative.", code: 'INVALID_QUANTITY_NEGATIVE' });
+    if (q.changeFromQuantity !== null && q.changeFromQuantity !== undefined && q.changeFromQuantity !== level) {
+      errors.push({ field: at('changeFromQuantity'), message: 'The changeFromQuantity value does not match persisted value.', code: 'CHANGE_FROM_QUANTITY_STALE' });
+    }
+  });
+  if (errors.length) {
+    if (errors.some((e) => e.code === 'CHANGE_FROM_QUANTITY_STALE')) s.staleAnswers++;
+    return { inventoryAdjustmentGroup: null, userErrors: errors };
+  }
+  for (const q of input.quantities) s.inventory.get(q.inventoryItemId)!.levels.set(q.locationId, q.quantity);
+  s.setCalls++;
+  return { inventoryAdjustmentGroup: { id: `gid://shopify/InventoryAdjustmentGroup/${++s.groups}`, createdAt: new Date(s.clock()).toISOString() }, userErrors: [] };
+}
+
+/** An order's fulfillment orders: one per order at `defaultLocation` with all its lines (closed when cancelled), unless the test set them. */
+export function fulfillmentOrdersOf(s: ShopifyState, orderId: string): ShopifyFulfillmentOrder[] {
+  let fos = s.fulfillmentOrders.get(orderId);
+  if (!fos) {
+    const o = s.orders.find((x) => x.id === orderId);
+    if (!o) return [];
+    const lines = (o.allLineItems as { id: string; sku: string | null; quantity: number }[]) ?? [];
+    const n = String(o.legacyResourceId);
+    fos = [{ id: `gid://shopify/FulfillmentOrder/${n}1`, status: o.cancelledAt ? 'CLOSED' : 'OPEN', locationId: s.defaultLocation, lineItems: lines.map((l, i) => ({ id: `gid://shopify/FulfillmentOrderLineItem/${n}${i}`, lineItemId: l.id, sku: l.sku, remaining: o.cancelledAt ? 0 : l.quantity })) }];
+    s.fulfillmentOrders.set(orderId, fos);
+  }
+  return fos;
+}
+
+function shipmentOrder(s: ShopifyState, id: string): Record<string, unknown> | null {
+  const o = s.orders.find((x) => x.id === id);
+  if (!o) return null;
+  return {
+    id, name: o.name, cancelledAt: o.cancelledAt, displayFulfillmentStatus: o.displayFulfillmentStatus,
+    fulfillments: (s.fulfillments.get(id) ?? []).slice(0, 30).map((f) => ({ id: f.id, status: f.status, trackingInfo: f.trackingInfo })),
+    fulfillmentOrders: {
+      nodes: fulfillmentOrdersOf(s, id).slice(0, 5).map((fo) => ({
+        id: fo.id, status: fo.status, assignedLocation: { location: { id: fo.locationId } },
+        lineItems: { nodes: fo.lineItems.slice(0, 50).map((l) => ({ id: l.id, remainingQuantity: l.remaining, lineItem: { id: l.lineItemId, sku: l.sku } })) },
+      })),
+    },
+  };
+}
+
+/**
+ * fulfillmentCreate: fulfillment orders of one order and one location, each open; the given lines
+ * (all open lines of a fulfillment order when none are given) within their remaining quantities.
+ * https://shopify.dev/docs/api/admin-graphql/2026-04/mutations/fulfillmentCreate
+ */
+function fulfill(s: ShopifyState, v: Record<string, unknown>): Record<string, unknown> {
+  const input = v.fulfillment as { lineItemsByFulfillmentOrder: { fulfillmentOrderId: string; fulfillmentOrderLineItems?: { id: string; quantity: number }[] }[]; notifyCustomer?: boolean; trackingInfo?: { number?: string | null; company?: string | null; url?: string | null } };
+  const err = (message: string, field: string[] = ['fulfillment']) => ({ fulfillment: null, userErrors: [{ field, message }] });
+  const picked: { order: string; fo: ShopifyFulfillmentOrder; lines: { id: string; quantity: number }[] }[] = [];
+  for (const g of input.lineItemsByFulfillmentOrder) {
+    let found: { order: string; fo: ShopifyFulfillmentOrder } | undefined;
+    for (const o of s.orders) {
+      const fo = fulfillmentOrdersOf(s, String(o.id)).find((f) => f.id === g.fulfillmentOrderId);
+      if (fo) found = { order: String(o.id), fo };
+    }
+    if (!found) return err('Fulfillment order does not exist.', ['fulfillment', 'lineItemsByFulfillmentOrder']);
+    if (found.fo.status !== 'OPEN' && found.fo.status !== 'IN_PROGRESS') return err(`Fulfillment order ${found.fo.id.split('/').pop()} has an unfulfillable status= ${found.fo.status.toLowerCase()}.`);
+    const lines = g.fulfillmentOrderLineItems?.length ? g.fulfillmentOrderLineItems : found.fo.lineItems.filter((l) => l.remaining > 0).map((l) => ({ id: l.id, quantity: l.remaining }));
+    for (const l of lines) {
+      const line = found.fo.lineItems.find((x) => x.id === l.id);
+      if (!line || l.quantity < 1 || l.quantity > line.remaining) return err('Invalid fulfillment order line item quantity requested.');
+    }
+    picked.push({ ...found, lines });
+  }
+  if (new Set(picked.map((p) => p.order)).size > 1 || new Set(picked.map((p) => p.fo.locationId)).size > 1) return err('All fulfillment orders must belong to the same order and be assigned to the same location.');
+  for (const p of picked) {
+    for (const l of p.lines) p.fo.lineItems.find((x) => x.id === l.id)!.remaining -= l.quantity;
+    p.fo.status = p.fo.lineItems.every((x) => x.remaining === 0) ? 'CLOSED' : 'IN_PROGRESS';
+  }
+  const orderId = picked[0]!.order;
+  const list = s.fulfillments.get(orderId) ?? [];
+  const t = input.trackingInfo;
+  const f: ShopifyFulfillment = {
+    id: `gid://shopify/Fulfillment/${orderId.split('/').pop()}${list.length + 1}`, status: 'SUCCESS',
+    trackingInfo: t ? [{ number: t.number ?? null, company: t.company ?? null, url: t.url ?? null }] : [],
+    notifyCustomer: input.notifyCustomer ?? false,
+    lines: picked.flatMap((p) => p.lines.map((l) => ({ fulfillmentOrderLineItemId: l.id, quantity: l.quantity }))),
+  };
+  list.push(f);
+  s.fulfillments.set(orderId, list);
+  const order = s.orders.find((o) => o.id === orderId)!;
+  order.displayFulfillmentStatus = fulfillmentOrdersOf(s, orderId).every((fo) => fo.lineItems.every((l) => l.remaining === 0)) ? 'FULFILLED' : 'PARTIALLY_FULFILLED';
+  return { fulfillment: { id: f.id, status: f.status, trackingInfo: f.trackingInfo.map((x) => ({ number: x.number })) }, userErrors: [] };
 }
 
 /**
@@ -227,11 +451,21 @@ export function queryCost(query: string, vars: Record<string, unknown>): number 
     i++;
     let sum = 0;
     while (tokens[i] !== '}') {
-      if (tokens[i] === '...') throw new Error('fragments are not supported by the test server');
+      if (tokens[i] === '...') {
+        // An inline fragment (`... on Type { … }`) adds its fields to the object it is in.
+        if (tokens[i + 1] !== 'on') throw new Error('named fragments are not supported by the test server');
+        i += 3;
+        sum += selection();
+        continue;
+      }
       const name = tokens[i++]!;
       let first: number | undefined;
       if (tokens[i] === '(') {
-        for (i++; tokens[i] !== ')'; i++) if (tokens[i] === 'first' && tokens[i + 1] === ':') first = Number(value(tokens[i + 2]));
+        for (i++; tokens[i] !== ')'; i++) {
+          if (tokens[i] === 'first' && tokens[i + 1] === ':') first = Number(value(tokens[i + 2]));
+          // nodes(ids: […]) returns one object per id.
+          if (tokens[i] === 'ids' && tokens[i + 1] === ':') first = (value(tokens[i + 2]) as unknown[] | undefined)?.length;
+        }
         i++;
       }
       if (tokens[i] !== '{') continue; // a scalar: free
