@@ -22,7 +22,13 @@ export interface BolContext {
  * https://api.bol.com/retailer/public/Retailer-API/conventions.html (Rate Limiting)
  */
 export function bolEndpoint(method: string, path: string): string {
-  return `${method} ${path.replace(/^(\/retailer\/orders|\/retailer\/offers\/export|\/shared\/process-status)\/[^/]+$/, '$1/*')}`;
+  return `${method} ${bolResource(path)}`;
+}
+
+/** `/retailer/offers/{id}` → `/retailer/offers/*` (but not `/retailer/offers/export`), and so on for the item endpoints. */
+export function bolResource(path: string): string {
+  if (/^\/retailer\/offers\/export$/.test(path)) return path;
+  return path.replace(/^(\/retailer\/orders|\/retailer\/offers\/export|\/retailer\/offers|\/retailer\/shipments|\/shared\/process-status)\/[^/]+$/, '$1/*');
 }
 
 export function createBolContext(config: BolConfig, options: ConnectorOptions): BolContext {

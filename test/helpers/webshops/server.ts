@@ -34,6 +34,8 @@ export interface Reply {
   body?: unknown;
   /** Raw text instead of JSON. */
   text?: string;
+  /** Drop the connection instead of answering (the request was applied; its answer is lost). */
+  drop?: boolean;
 }
 
 export type Handler = (req: SeenRequest) => Reply | Promise<Reply>;
@@ -121,6 +123,10 @@ export class TestServer {
       }
     }
     if (res.destroyed) return;
+    if (reply.drop) {
+      res.socket?.destroy();
+      return;
+    }
     res.writeHead(reply.status, { 'content-type': reply.text !== undefined ? 'text/plain' : 'application/json; charset=utf-8', ...reply.headers });
     res.end(text);
   }
