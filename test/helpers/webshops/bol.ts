@@ -82,7 +82,7 @@ export type BolTestServer = TestServer & {
   revokeTokens(): void;
   /** The next `count` writes `method path…` are applied, then the connection is dropped without an answer. */
   dropNext(count: number, method: string, path: string): void;
-  /** bol forgets every process status (GET answers 404), as it does some time after completion. */
+  /** bol finishes and then forgets every process status (GET answers 404), as it does some time after completion. */
   expireProcesses(): void;
 };
 
@@ -96,7 +96,14 @@ export function bolServer(state: Partial<BolState> & { clientId: string; clientS
   server.revokeTokens = () => s.tokens.clear();
   server.dropNext = (count, method, path) => s.drops.push({ method, path, count });
   server.expireProcesses = () => {
-    for (const p of s.processes.values()) p.expired = true;
+    for (const p of s.processes.values()) {
+      // bol forgets a process some time after it finished: a pending one finishes first.
+      if (p.outcome === 'SUCCESS' && !p.applied) {
+        p.applied = true;
+        p.apply?.();
+      }
+      p.expired = true;
+    }
   };
   return server;
 }
