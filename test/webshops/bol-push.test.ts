@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WharfError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { openConnector, type ShipmentPush, type StockUpdate } from '../../src/connectors/index.js';
-import { bolDefaults, DEFAULT_TRANSPORTER_CODES, BOL_TRANSPORTER_CODES } from '../../src/connectors/bol/index.js';
+import { bolDefaults, bolEndpoint, DEFAULT_TRANSPORTER_CODES, BOL_TRANSPORTER_CODES } from '../../src/connectors/bol/index.js';
 import { captureLogger, fastHttp } from '../helpers/webshops/server.js';
 import { bolOrder, bolServer, type BolTestServer } from '../helpers/webshops/bol.js';
 
@@ -124,6 +124,28 @@ describe('bol stock push (Offers API v11)', () => {
     expect(Date.now() - started).toBeGreaterThanOrEqual(900); // waited for Retry-After, not the 10 ms back-off
   });
 
+  it('keeps within bol\'s budget for PATCH /retailer/offers/* from the x-ratelimit headers: no 429, every offer set', async () => {
+    expect(bolEndpoint('PATCH', `/retailer/offers/${offerId(1)}`)).toBe('PATCH /retailer/offers/*');
+    expect(bolEndpoint('POST', '/retailer/offers/export')).toBe('POST /retailer/offers/export');
+    expect(bolEndpoint('GET', '/retailer/offers/export/abc')).toBe('GET /retailer/offers/export/*');
+    expect(bolEndpoint('GET', '/shared/process-status/17')).toBe('GET /shared/process-status/*');
+    const updates = seedOffers(12);
+    server.state.budgets.set('PATCH /retailer/offers/*', { max: 5, windowMs: 1000 });
+    const r = await open().push.pushStock(updates);
+    expect(r.done).toHaveLength(12);
+    expect(server.hits('/retailer/offers/', 429)).toEqual([]);
+    expect(server.requests.filter((x) => x.method === 'PATCH')).toHaveLength(12);
+  });
+
+  it('a stock update whose answer was lost is sent again (absolute amounts: harmless) and done', async () => {
+    const updates = seedOffers(2);
+    server.dropNext(1, 'PATCH', '/retailer/offers/');
+    const r = await open({ stockConcurrency: 1 }).push.pushStock(updates);
+    expect(r.done.sort()).toEqual(['SKU-1', 'SKU-2']);
+    expect(server.requests.filter((x) => x.method === 'PATCH' && x.path.endsWith(offerId(1)))).toHaveLength(2);
+    expect(server.state.offers.get(offerId(1))!.stock.amount).toBe(1);
+  });
+
   it('a read-only credential: the push fails as a whole with AUTH_FAILED, not retried', async () => {
     const updates = seedOffers(2);
     const err = await errorOf(open({ clientId: RO_ID, clientSecret: RO_SECRET }).push.pushStock(updates));
@@ -235,6 +257,13 @@ describe('bol shipment push', () => {
     const r = await open({ transporterCodes: { 'homerr pakket': 'OTHER' } }).push.pushShipment(shipment({ orderRef: '1043946577', carrier: 'Homerr Pakket', lines: [{ sku: 'CUP-02', quantity: 1, lineRef: '10439465771' }] }));
     expect(r.outcome).toBe('pushed');
     expect(JSON.parse(posts()[0]!.body).transport.transporterCode).toBe('OTHER');
+  });
+
+  it('a shipment without lines is refused, nothing sent', async () => {
+    order('1043946578');
+    const err = await errorOf(open().push.pushShipment(shipment({ orderRef: '1043946578', lines: [] })));
+    expect(err.message).toMatch(/has no lines/);
+    expect(posts()).toHaveLength(0);
   });
 
   it('the bundled transporter table only names bol\'s codes', () => {

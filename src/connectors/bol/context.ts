@@ -13,6 +13,8 @@ export interface BolContext {
   cursor: CursorSettings;
   signal?: AbortSignal;
   now: () => number;
+  /** The HTTP clock (token lifetimes, rate limits, budgets); `now` is the business clock. */
+  httpNow: () => number;
   sleep: (ms: number) => Promise<void>;
 }
 
@@ -50,5 +52,5 @@ export function createBolContext(config: BolConfig, options: ConnectorOptions): 
     headers: { accept: bolDefaults.mediaType },
   });
   const sleep = options.http?.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  return { config, http, auth, cursor: cursorSettingsOf(config), signal: options.signal, now, sleep };
+  return { config, http, auth, cursor: cursorSettingsOf(config), signal: options.signal, now, httpNow: options.http?.now ?? Date.now, sleep };
 }

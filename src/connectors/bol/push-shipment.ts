@@ -101,6 +101,7 @@ async function readOrder(ctx: BolContext, orderId: string, where: string): Promi
 
 /** The push's lines as bol order items (duplicates summed), each an item of the order. */
 function resolveLines(push: ShipmentPush, items: Map<string, OrderItem>, where: string): { orderItemId: string; quantity: number }[] {
+  if (push.lines.length === 0) throw new WharfError('RECORD_INVALID', `bol: shipment ${push.shipmentId} of order ${push.orderRef} has no lines; bol needs the order items it holds`, { where }, { retryable: false });
   const out = new Map<string, number>();
   for (const line of push.lines) {
     let id = line.lineRef && items.has(line.lineRef) ? line.lineRef : undefined;

@@ -33,6 +33,7 @@ export async function pushStock(ctx: BolContext, batch: StockUpdate[]): Promise<
   const done: string[] = [];
   const refused: { sku: string; message: string }[] = [];
   const managedByRetailer = ctx.config.stockManagedByRetailer ?? bolDefaults.stockManagedByRetailer;
+  const budget = new Budget(ctx);
   await eachLimited(batch, ctx.config.stockConcurrency ?? bolDefaults.stockConcurrency, async (u) => {
     const offerId = u.ids.offerId;
     if (typeof offerId !== 'string' || offerId === '') {
@@ -41,14 +42,17 @@ export async function pushStock(ctx: BolContext, batch: StockUpdate[]): Promise<
     }
     const amount = Math.max(0, Math.min(Math.floor(u.quantity), BOL_MAX_STOCK));
     if (amount !== u.quantity) ctx.http.logger.info({ sku: u.sku, quantity: u.quantity, sent: amount }, `bol: stock above ${BOL_MAX_STOCK} sent as ${BOL_MAX_STOCK} (bol's ceiling)`);
+    await budget.acquire();
+    let headers: Headers | undefined;
     try {
-      await ctx.http.request({
+      const res = await ctx.http.request({
         method: 'PATCH',
         path: `/retailer/offers/${encodeURIComponent(offerId)}`,
         json: { stock: { amount, managedByRetailer } },
         headers: { accept: bolDefaults.offersMediaType, 'content-type': bolDefaults.offersMediaType },
         signal: ctx.signal,
       });
+      headers = res.headers;
       done.push(u.sku);
     } catch (err) {
       if (err instanceof WharfError && !err.retryable && err.code !== 'AUTH_FAILED') {
@@ -56,9 +60,53 @@ export async function pushStock(ctx: BolContext, batch: StockUpdate[]): Promise<
         return;
       }
       throw err;
+    } finally {
+      budget.release(headers);
     }
   });
   return { done, refused };
+}
+
+/**
+ * bol's budget for `PATCH /retailer/offers/*` as its last answer announced it (`x-ratelimit-remaining`,
+ * `x-ratelimit-reset` seconds): with several requests in flight, a new one starts only while fewer are
+ * in flight than the budget has left, else it waits for the reset — so concurrency does not overshoot
+ * the budget into 429s (which bol monitors). The channel's EndpointLimits still pauses on a spent
+ * budget or a 429; this adds the requests in flight, which it cannot see.
+ * https://api.bol.com/retailer/public/Retailer-API/ratelimits.html
+ */
+class Budget {
+  private remaining: number | undefined;
+  private resetAt = 0;
+  private inFlight = 0;
+
+  constructor(private readonly ctx: BolContext) {}
+
+  async acquire(): Promise<void> {
+    for (;;) {
+      const now = this.ctx.httpNow();
+      if (this.remaining !== undefined && now >= this.resetAt) this.remaining = undefined;
+      if (this.remaining === undefined || this.inFlight < this.remaining) break;
+      await this.ctx.sleep(Math.max(1, this.resetAt - now));
+    }
+    this.inFlight++;
+  }
+
+  release(headers: Headers | undefined): void {
+    this.inFlight--;
+    const remaining = Number(headers?.get('x-ratelimit-remaining') ?? NaN);
+    const reset = Number(headers?.get('x-ratelimit-reset') ?? NaN);
+    if (!Number.isFinite(remaining) || !Number.isFinite(reset)) return;
+    const now = this.ctx.httpNow();
+    // Answers may arrive out of order: within one budget window the lowest count is the true one.
+    if (this.remaining !== undefined && now < this.resetAt) {
+      this.remaining = Math.min(this.remaining, remaining);
+      this.resetAt = Math.max(this.resetAt, now + reset * 1000);
+    } else {
+      this.remaining = remaining;
+      this.resetAt = now + reset * 1000;
+    }
+  }
 }
 
 /**
