@@ -2,8 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WharfError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { openConnector, type ShipmentPush, type StockUpdate } from '../../src/connectors/index.js';
-import { bolDefaults, bolEndpoint, DEFAULT_TRANSPORTER_CODES, BOL_TRANSPORTER_CODES } from '../../src/connectors/bol/index.js';
+import { bolDefaults, bolEndpoint, withItemsToShip, DEFAULT_TRANSPORTER_CODES, BOL_TRANSPORTER_CODES } from '../../src/connectors/bol/index.js';
 import { captureLogger, fastHttp } from '../helpers/webshops/server.js';
+import { mapOrders } from '../helpers/webshops/mapping.js';
 import { bolOrder, bolServer, type BolTestServer } from '../helpers/webshops/bol.js';
 
 const ID = 'e5d0c8a2-6f4b-4a51-9d3e-1f2a3b4c5d6e';
@@ -161,6 +162,13 @@ describe('bol shipment push', () => {
     server.state.orders.push(bolOrder({ id, changed: '2026-11-28T10:00:00+01:00', lines }));
   };
   const posts = () => server.requests.filter((r) => r.method === 'POST' && r.path === '/retailer/shipments');
+
+  it('the bol order mapping keeps each orderItemId as the line\'s lineId (the shipment push\'s lineRef)', async () => {
+    order('1043946569');
+    const { orders, problems } = await mapOrders('bol.order', [withItemsToShip(server.state.orders[0])]); // as the order pull hands it over
+    expect(problems).toEqual([]);
+    expect(orders[0]!.lines.map((l) => [l.lineId, l.sku])).toEqual([['10439465690', 'MOK-01'], ['10439465691', 'CUP-02']]);
+  });
 
   it('reports a parcel once: order item ids, transporter code TNT for PostNL, track & trace, polled PENDING → SUCCESS', async () => {
     order('1043946570');
