@@ -267,6 +267,28 @@ describe('bol shipment push', () => {
     expect(JSON.parse(posts()[0]!.body).transport.transporterCode).toBe('OTHER');
   });
 
+  it('a 429 on the shipment POST is waited out (bol did not take it) and the parcel is sent once more, once', async () => {
+    order('1043946579');
+    server.failNext(1, { status: 429, retryAfter: '0', pathIncludes: '/retailer/shipments', body: { type: 'https://api.bol.com/problems', title: 'Too Many Requests', status: 429, detail: 'Too many requests, retry later.' } });
+    const r = await open().push.pushShipment(shipment({ orderRef: '1043946579', lines: [{ sku: 'CUP-02', quantity: 1, lineRef: '10439465791' }] }));
+    expect(r.outcome).toBe('pushed');
+    expect(server.hits('/retailer/shipments', 429)).toHaveLength(1);
+    expect(server.state.shipments).toHaveLength(1);
+  });
+
+  it('a 5xx after the POST is not resent by the HTTP client: the push fails retryable and the next attempt reads bol first', async () => {
+    order('1043946580');
+    server.failNext(1, { status: 503, pathIncludes: '/retailer/shipments' });
+    const push = open().push;
+    const p = shipment({ orderRef: '1043946580', lines: [{ sku: 'CUP-02', quantity: 1, lineRef: '10439465801' }] });
+    const err = await errorOf(push.pushShipment(p));
+    expect(err.retryable).toBe(true);
+    expect(posts()).toHaveLength(1);
+    expect((await push.pushShipment({ ...p, attempts: 1 })).outcome).toBe('pushed'); // bol had nothing: sent now
+    expect(server.hits('/retailer/shipments').filter((x) => x.method === 'GET')).toHaveLength(1);
+    expect(server.state.shipments).toHaveLength(1);
+  });
+
   it('a shipment without lines is refused, nothing sent', async () => {
     order('1043946578');
     const err = await errorOf(open().push.pushShipment(shipment({ orderRef: '1043946578', lines: [] })));
