@@ -153,7 +153,7 @@ export type LightspeedConfig = CommonChannelConfig & {
   cancelledStatuses?: string[];
 };
 /**
- * A bol.com seller account, read through the Retailer API v10: open orders fulfilled by the retailer (FBR) with their details, cancellations, offers. See docs/connectors.md.
+ * A bol.com seller account, read through the Retailer API v10: open orders fulfilled by the retailer (FBR) with their details, cancellations, offers; stock and shipments pushed back (Offers API v11 for stock). See docs/connectors.md.
  */
 export type BolConfig = CommonChannelConfig & {
   /**
@@ -180,6 +180,56 @@ export type BolConfig = CommonChannelConfig & {
    * Seconds to wait for bol to prepare an offer export before the product pull gives up (and is tried again later).
    */
   exportTimeout?: number;
+  /**
+   * Sent with every stock push as bol's `stock.managedByRetailer`. true (default): bol subtracts from the pushed quantity only orders placed after the push, which suits a warehouse quantity that already excludes the orders it was sent. false: bol subtracts every open order (use when the pushed quantity still includes them).
+   */
+  stockManagedByRetailer?: boolean;
+  /**
+   * Offers whose stock is updated at the same time (bol has one request per offer). Requests still follow `rateLimit` and bol's per-endpoint budgets.
+   */
+  stockConcurrency?: number;
+  /**
+   * Seconds before the first look at the process status of a shipment bol is processing; each further look waits twice as long, at most 15 s.
+   */
+  processPollInterval?: number;
+  /**
+   * Seconds to wait for bol to process a shipment (process status PENDING) before the push is tried again later (it then first checks whether bol has it).
+   */
+  processTimeout?: number;
+  /**
+   * Wharf carrier name (as the warehouse reports it; case, spaces and dashes ignored) → bol transporter code, on top of the bundled defaults (PostNL → TNT, DHL → DHL, DHL For You → DHLFORYOU, DPD → DPD-NL, GLS, UPS, bpost → BPOST_BE, …; see docs/connectors.md). A shipment whose carrier is in neither is refused with a clear message.
+   */
+  transporterCodes?: {
+    [k: string]:
+      | 'BRIEFPOST'
+      | 'UPS'
+      | 'TNT'
+      | 'TNT-EXTRA'
+      | 'TNT_BRIEF'
+      | 'TNT-EXPRESS'
+      | 'DYL'
+      | 'DPD-NL'
+      | 'DPD-BE'
+      | 'BPOST_BE'
+      | 'BPOST_BRIEF'
+      | 'DHLFORYOU'
+      | 'GLS'
+      | 'FEDEX_NL'
+      | 'FEDEX_BE'
+      | 'OTHER'
+      | 'DHL'
+      | 'DHL_DE'
+      | 'DHL-GLOBAL-MAIL'
+      | 'TSN'
+      | 'FIEGE'
+      | 'TRANSMISSION'
+      | 'PARCEL-NL'
+      | 'LOGOIX'
+      | 'PACKS'
+      | 'COURIER'
+      | 'TRUNKRS'
+      | 'CYCLOON';
+  };
 };
 /**
  * A RetailCRM (Simla.com) account, read through API v5: orders whose status means "ready for fulfilment" (and cancellations), product offers; optionally stock levels and shipments pushed back. See docs/connectors.md.

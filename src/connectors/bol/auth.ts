@@ -60,7 +60,13 @@ export class BolTokenAuth implements HttpAuth {
 
 export const bolExplain: Explainer = (r) => {
   if (r.status === 401) return { code: 'AUTH_FAILED', message: 'the Retailer API refused the access token, also a fresh one', hint: 'are these Retailer API credentials (not Advertising API)? Is the seller account active?' };
-  if (r.status === 403) return { code: 'AUTH_FAILED', message: 'the seller account may not use this endpoint' };
-  if (r.status === 406 || r.status === 415) return { message: 'bol does not accept the API version Wharf asked for (v10)' };
+  if (r.status === 403) {
+    return {
+      code: 'AUTH_FAILED',
+      message: `the bol credentials may not do this (HTTP 403 at ${r.where}): they were accepted, but have read-only or too little access`,
+      hint: 'use a Retailer API credential of the seller account itself (Seller Dashboard > Settings > API settings), or re-authorise the integration with "read and write" for Offers, Orders and Shipments',
+    };
+  }
+  if (r.status === 406 || r.status === 415) return { message: 'bol does not accept the API version Wharf asked for (Retailer API v10; Offers API v11 for stock)' };
   return undefined;
 };

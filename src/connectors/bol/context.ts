@@ -13,6 +13,8 @@ export interface BolContext {
   cursor: CursorSettings;
   signal?: AbortSignal;
   now: () => number;
+  /** The HTTP clock (token lifetimes, rate limits, budgets); `now` is the business clock. */
+  httpNow: () => number;
   sleep: (ms: number) => Promise<void>;
 }
 
@@ -22,7 +24,13 @@ export interface BolContext {
  * https://api.bol.com/retailer/public/Retailer-API/conventions.html (Rate Limiting)
  */
 export function bolEndpoint(method: string, path: string): string {
-  return `${method} ${path.replace(/^(\/retailer\/orders|\/retailer\/offers\/export|\/shared\/process-status)\/[^/]+$/, '$1/*')}`;
+  return `${method} ${bolResource(path)}`;
+}
+
+/** `/retailer/offers/{id}` → `/retailer/offers/*` (but not `/retailer/offers/export`), and so on for the item endpoints. */
+export function bolResource(path: string): string {
+  if (/^\/retailer\/offers\/export$/.test(path)) return path;
+  return path.replace(/^(\/retailer\/orders|\/retailer\/offers\/export|\/retailer\/offers|\/retailer\/shipments|\/shared\/process-status)\/[^/]+$/, '$1/*');
 }
 
 export function createBolContext(config: BolConfig, options: ConnectorOptions): BolContext {
@@ -44,5 +52,5 @@ export function createBolContext(config: BolConfig, options: ConnectorOptions): 
     headers: { accept: bolDefaults.mediaType },
   });
   const sleep = options.http?.sleep ?? ((ms: number) => new Promise<void>((r) => setTimeout(r, ms)));
-  return { config, http, auth, cursor: cursorSettingsOf(config), signal: options.signal, now, sleep };
+  return { config, http, auth, cursor: cursorSettingsOf(config), signal: options.signal, now, httpNow: options.http?.now ?? Date.now, sleep };
 }

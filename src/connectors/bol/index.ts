@@ -5,3 +5,6 @@ export { bolEndpoint, createBolContext, type BolContext } from './context.js';
 export { pullOrders, bolModifiedAt, withItemsToShip } from './orders.js';
 export { pullProducts } from './products.js';
 export { testConnection } from './test-connection.js';
+export { bolPush } from './push.js';
+export { BOL_MAX_STOCK, BOL_STOCK_BATCH } from './push-stock.js';
+export { BOL_TRANSPORTER_CODES, DEFAULT_TRANSPORTER_CODES, transporterCode } from './transporters.js';
