@@ -34,6 +34,8 @@ export interface Reply {
   body?: unknown;
   /** Raw text instead of JSON. */
   text?: string;
+  /** Drop the connection instead of answering (the request was applied: the ambiguous failure). */
+  drop?: boolean;
 }
 
 export type Handler = (req: SeenRequest) => Reply | Promise<Reply>;
@@ -119,6 +121,10 @@ export class TestServer {
       for (const c of this.changes) {
         if (c.match(seen) && ++c.served === c.n) c.change(seen);
       }
+    }
+    if (reply.drop) {
+      res.socket?.destroy();
+      return;
     }
     if (res.destroyed) return;
     res.writeHead(reply.status, { 'content-type': reply.text !== undefined ? 'text/plain' : 'application/json; charset=utf-8', ...reply.headers });
