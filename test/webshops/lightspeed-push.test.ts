@@ -182,6 +182,19 @@ describe('Lightspeed shipment push', () => {
     expect(server.state.shipmentUpdates).toEqual([{ id: 51, body: { status: 'shipped', doNotifyShipped: true, doNotifyTrackingCode: false } }]);
   });
 
+  it('two parcels with the same lines and no tracking code: a retry never reports the second shipment for the first parcel', async () => {
+    seedOrder(7, [{ sku: 'BEL-01', qty: 2 }]);
+    server.state.shipments.push(lightspeedShipment(51, 7, [{ sku: 'BEL-01', qty: 1 }]), lightspeedShipment(52, 7, [{ sku: 'BEL-01', qty: 1 }]));
+    const first = parcel({ trackingNumber: null, completesOrder: false, lines: [{ sku: 'BEL-01', quantity: 1 }] });
+    server.state.drop = { count: 1, pathIncludes: '/shipments/' };
+    await failure(open({}, { ...fastHttp, maxAttempts: 1 }).push.pushShipment(first));
+    expect(await open().push.pushShipment({ ...first, attempts: 2 })).toMatchObject({ outcome: 'already-there' });
+    expect(server.state.shipmentUpdates.map((u) => u.id)).toEqual([51]);
+    // The second parcel (its first attempt) takes the other shipment.
+    expect(await open().push.pushShipment({ ...first, shipmentId: 'S-2', completesOrder: true })).toMatchObject({ outcome: 'pushed' });
+    expect(server.state.shipmentUpdates.map((u) => u.id)).toEqual([51, 52]);
+  });
+
   it('a partial parcel updates only the shipment holding exactly its lines', async () => {
     seedOrder(7, [{ sku: 'BEL-01', qty: 2 }, { sku: 'BEL-02', qty: 1 }]);
     server.state.shipments.push(lightspeedShipment(51, 7, [{ sku: 'BEL-01', qty: 2 }]), lightspeedShipment(52, 7, [{ sku: 'BEL-02', qty: 1 }]));

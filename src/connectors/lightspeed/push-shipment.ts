@@ -33,13 +33,15 @@ const SHIPPED = 'shipped';
  * 1. `GET /orders/{orderRef}.json`: an order in a `cancelledStatuses` status is refused.
  * 2. `GET /shipments.json?order={orderRef}`: a shipment already `shipped` with this tracking code →
  *    `already-there`.
- * 3. The shipment that holds exactly this parcel's lines (SKU and quantity, from
+ * 3. The shipments that hold exactly this parcel's lines (SKU and quantity, from
  *    `/shipments/{id}/products.json`; skipped when the order has a single shipment and the parcel
- *    completes the order). Open → `PUT /shipments/{id}.json` with
+ *    completes the order). A retry (`attempts > 0`) without a tracking code takes a shipped one as
+ *    its own earlier update → `already-there`, even when an open one has the same lines (never a
+ *    double report). Else the first open one gets
+ *    `PUT /shipments/{id}.json` with
  *    `{ "shipment": { "status": "shipped", "trackingCode", "doNotifyShipped", "doNotifyTrackingCode" } }`
- *    (notify flags = `push.shipments.notifyCustomer`). Already shipped → `already-there` after an
- *    earlier attempt (`attempts > 0`, same or no tracking code), otherwise refused (shipped in the shop
- *    by someone else).
+ *    (notify flags = `push.shipments.notifyCustomer`). Only shipped ones on a first attempt → refused
+ *    (shipped in the shop by someone else).
  * 4. No shipment holds exactly these lines (a partial parcel while the order still has one shipment
  *    for everything): refused in plain words — Lightspeed cannot record it through the API; the
  *    merchant splits the shipment in the back office and runs `wharf retry`.
@@ -74,30 +76,38 @@ export async function pushShipment(ctx: LightspeedContext, push: ShipmentPush): 
     throw refusal(`lightspeed: ${label} has no shipment to mark shipped (Lightspeed's API cannot create one)`, 'create the shipment for the order in the Lightspeed back office, then run `wharf retry`');
   }
 
-  let target: LsShipment | undefined;
+  // The shipments holding exactly this parcel's lines.
+  let matches: LsShipment[];
   const contents = new Map<number, Map<string, number>>();
-  if (shipments.length === 1 && push.completesOrder) target = shipments[0];
+  if (shipments.length === 1 && push.completesOrder) matches = shipments;
   else {
     const want = parcelLines(push);
+    matches = [];
     for (const s of shipments) {
       const have = await shipmentLines(ctx, s.id);
       contents.set(s.id, have);
-      if (sameLines(want, have) && (!target || (target.status === SHIPPED && s.status !== SHIPPED))) target = s;
+      if (sameLines(want, have)) matches.push(s);
     }
   }
+  const open = matches.filter((s) => s.status !== SHIPPED);
+  const shipped = matches.filter((s) => s.status === SHIPPED);
 
+  // With a tracking code, an earlier attempt's update was recognised above (shipped with this code).
+  // Without one, a retry cannot tell its own update from another parcel with the same lines: a shipped
+  // match counts as its own (never a double report; DESIGN.md reliability rules).
+  const earlier = push.attempts > 0 && !tracking ? shipped[0] : undefined;
+  if (earlier) return { outcome: 'already-there', detail: `${label}: shipment ${name(earlier)} is already shipped (an earlier attempt's answer was lost)` };
+  const target = open[0];
+  if (!target && shipped.length > 0) {
+    const s = shipped[0]!;
+    throw refusal(`lightspeed: ${label}: shipment ${name(s)} is already shipped${s.trackingCode ? ` with tracking ${s.trackingCode}` : ''}; not reported again`, 'the parcel was marked shipped in the shop by someone else; nothing to do, or correct the tracking code in the back office');
+  }
   if (!target) {
-    const open = shipments.filter((s) => s.status !== SHIPPED);
-    const held = open.map((s) => `${name(s)} (${describe(contents.get(s.id))})`).join(', ');
+    const held = shipments.filter((s) => s.status !== SHIPPED).map((s) => `${name(s)} (${describe(contents.get(s.id))})`).join(', ');
     throw refusal(
       `lightspeed: ${label}: no shipment holds exactly this parcel (${describe(parcelLines(push))})${held ? `; open: ${held}` : '; every shipment is already shipped'}. Lightspeed's API cannot split a shipment or create one, so a partial parcel cannot be recorded as it is`,
       'split the shipment in the Lightspeed back office so that one shipment holds exactly this parcel, then run `wharf retry`',
     );
-  }
-  if (target.status === SHIPPED) {
-    const sameOrNone = !target.trackingCode || !tracking || target.trackingCode === tracking;
-    if (push.attempts > 0 && sameOrNone) return { outcome: 'already-there', detail: `${label}: shipment ${name(target)} is already shipped (an earlier attempt's answer was lost)` };
-    throw refusal(`lightspeed: ${label}: shipment ${name(target)} is already shipped${target.trackingCode ? ` with tracking ${target.trackingCode}` : ''}; not reported again`, 'the parcel was marked shipped in the shop by someone else; nothing to do, or correct the tracking code in the back office');
   }
 
   await lsRequest(ctx, {
