@@ -132,6 +132,16 @@ describe('Lightspeed stock push', () => {
     expect(server.state.variants[0]!.stockLevel).toBe(8);
   });
 
+  it('when the hourly window runs dry the push stops, retryable, without a 429 (the next run goes on)', async () => {
+    for (let i = 0; i < 3; i++) server.state.variants.push(variant(100 + i, `SKU-${i + 1}`));
+    server.state.windows = [{ limit: 2, seconds: 3600, used: 0, start: Date.now() }];
+    const err = await failure(open().push.pushStock(stockUpdates(3, () => 5)));
+    expect(err).toMatchObject({ code: 'TRANSPORT_FAILED', retryable: true });
+    expect(err.message).toMatch(/request allowance is used up for the next 60 min/);
+    expect(server.hits('/variants/', 429)).toHaveLength(0);
+    expect(server.state.variants.map((v) => v.stockLevel)).toEqual([5, 0, 0]);
+  });
+
   it('an update applied but its answer lost is retryable, and sending it again is harmless (absolute level)', async () => {
     server.state.variants.push(variant(100, 'SKU-1'));
     server.state.drop = { count: 1, pathIncludes: '/variants/100' };
