@@ -4,7 +4,7 @@ import {
   createLightspeedContext, lightspeedApiRoot, lightspeedDefaults, parseLightspeedConfig, pullOrders, pullProducts, rateLimitPause, testConnection, LIGHTSPEED_SCHEMA_FILE, type LightspeedConfig,
 } from '../../src/connectors/lightspeed/index.js';
 import { captureLogger, collect, fastHttp } from '../helpers/webshops/server.js';
-import { lightspeedOrder, lightspeedServer } from '../helpers/webshops/lightspeed.js';
+import { lightspeedOrder, lightspeedServer, lightspeedShipment } from '../helpers/webshops/lightspeed.js';
 import { mapOrders, mapProducts } from '../helpers/webshops/mapping.js';
 
 const KEY = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
@@ -111,9 +111,14 @@ describe('Lightspeed test-connection and mapping', () => {
     expect(lang.steps[0]).toMatchObject({ ok: false, detail: expect.stringMatching(/HTTP 404/) });
     const key = await testConnection(config({ apiKey: 'nope' }), silentLogger(), fastHttp);
     expect(key.steps[0]!.detail).toMatch(/rejected.*cluster/);
-    server.state.permissions = { readOrders: true, writeOrders: false, readProducts: true, writeProducts: true };
+    // A key without write access to orders: Lightspeed's 403 on the probe update, explained.
+    server.state.variants.push({ id: 901, sku: 'BEL-01', stockLevel: 4, stockTracking: 'enabled' });
+    server.state.shipments.push(lightspeedShipment(51, 7, [{ sku: 'BEL-01', qty: 1 }]));
+    server.state.write.orders = false;
     const ro = await testConnection(config(), silentLogger(), fastHttp);
-    expect(ro.steps.at(-1)).toMatchObject({ ok: false, detail: expect.stringMatching(/lacks writeOrders/) });
+    expect(ro.steps.at(-2)).toMatchObject({ step: 'writing products (stock)', ok: true, detail: expect.stringMatching(/may update stock levels of variants/) });
+    expect(ro.steps.at(-1)).toMatchObject({ step: 'writing orders (shipments)', ok: false, detail: expect.stringMatching(/lacks write access to orders\) \(lightspeed said: Forbidden\).*give it write access to orders/) });
+    expect(server.state.variants[0]).toMatchObject({ stockLevel: 4 }); // the probe changed nothing
   });
 
   it('maps orders (house number and extension fields) and variants to valid canonical records', async () => {

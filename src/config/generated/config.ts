@@ -118,7 +118,7 @@ export type ShopifyConfig = CommonChannelConfig & {
   locationId?: string;
 };
 /**
- * A Lightspeed eCom (C-Series, formerly SEOshop) shop, read through its REST API: orders in the configured status with their order products, variants. See docs/connectors.md.
+ * A Lightspeed eCom (C-Series, formerly SEOshop) shop, read through its REST API: orders in the configured status with their order products, variants; with `push` on, variant stock levels and the orders' shipments (status shipped, tracking code) are written back (the key needs write access to products and orders). See docs/connectors.md.
  */
 export type LightspeedConfig = CommonChannelConfig & {
   /**

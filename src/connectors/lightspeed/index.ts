@@ -4,3 +4,4 @@ export { createLightspeedContext, rateLimitPause, type LightspeedContext } from 
 export { pullOrders } from './orders.js';
 export { pullProducts } from './products.js';
 export { testConnection } from './test-connection.js';
+export { lightspeedPush } from './push.js';

@@ -5,7 +5,16 @@ import { basicCredentials, TestServer, type Reply, type SeenRequest } from './se
  * `/{language}/<resource>.json` wrapped in `{ "<resource>": … }`, `limit` ≤ 250 and `page`, the
  * status / updated_at_min order filters, `/orders/{id}/products.json`, and the three request windows
  * in `X-RateLimit-Limit/Remaining/Reset` (300/3000/12000 per 5 min / hour / day by default), 429
- * beyond them.
+ * (with those headers) beyond them.
+ *
+ * Writes, as Wharf's push uses them: `PUT /variants/{id}.json {"variant":{…}}` (stockLevel an integer)
+ * and `PUT /shipments/{id}.json {"shipment":{…}}` (status not_shipped|shipped, trackingCode, notify
+ * flags), with `GET /orders/{id}.json`, `GET /shipments.json?order=ID` and
+ * `GET /shipments/{id}/products.json`. Lightspeed itself creates an order's shipments (the API can only
+ * update them), so tests seed them. A key without write access to products/orders gets 403; a shipment
+ * of a cancelled order cannot be updated (400; Lightspeed's exact words there are unverified, these are
+ * the test server's). Marking the last shipment shipped moves the order to completed_shipped.
+ * `dropNext` makes the next matching write apply and then drop the connection without answering.
  */
 
 export interface LightspeedState {
@@ -16,7 +25,25 @@ export interface LightspeedState {
   orderProducts: Map<number, Record<string, unknown>[]>;
   variants: Record<string, unknown>[];
   permissions?: Record<string, boolean>;
+  /** Write permissions of the key (both true unless a test takes one away). */
+  write: { orders: boolean; products: boolean };
+  shipments: LsTestShipment[];
+  /** Every accepted shipment update, in order (a test counts them: one parcel, one update). */
+  shipmentUpdates: { id: number; body: Record<string, unknown> }[];
+  /** The next `count` writes whose path contains `pathIncludes` are applied, then the connection drops. */
+  drop: { count: number; pathIncludes: string };
   windows: { limit: number; seconds: number; used: number; start: number }[];
+}
+
+export interface LsTestShipment {
+  id: number;
+  number: string;
+  orderId: number;
+  status: 'not_shipped' | 'shipped';
+  trackingCode: string;
+  doNotifyShipped: boolean;
+  doNotifyTrackingCode: boolean;
+  products: { sku: string; articleCode: string; quantity: number }[];
 }
 
 export function lightspeedServer(state: Partial<LightspeedState> & { key: string; secret: string }): TestServer & { state: LightspeedState } {
@@ -25,6 +52,10 @@ export function lightspeedServer(state: Partial<LightspeedState> & { key: string
     orders: [],
     orderProducts: new Map(),
     variants: [],
+    write: { orders: true, products: true },
+    shipments: [],
+    shipmentUpdates: [],
+    drop: { count: 0, pathIncludes: '' },
     windows: [
       { limit: 300, seconds: 300, used: 0, start: Date.now() },
       { limit: 3000, seconds: 3600, used: 0, start: Date.now() },
@@ -82,7 +113,86 @@ function handle(s: LightspeedState, req: SeenRequest): Reply {
   const op = /^\/orders\/(\d+)\/products$/.exec(route);
   if (op) return ok({ orderProducts: slice(s.orderProducts.get(Number(op[1])) ?? []) });
   if (route === '/variants') return ok({ variants: slice(s.variants) });
+  const fail = (status: number, message: string): Reply => ({ status, headers: rate.headers, body: { error: { code: status, method: req.method, request: req.path, message } } });
+  const one = /^\/(orders|variants|shipments)\/(\d+)$/.exec(route);
+  if (req.method === 'GET' && one?.[1] === 'orders') {
+    const order = s.orders.find((o) => o.id === Number(one[2]));
+    return order ? ok({ order }) : fail(404, 'Not found');
+  }
+  if (req.method === 'GET' && route === '/shipments') {
+    const orderId = req.query.get('order');
+    return ok({ shipments: slice(s.shipments.filter((x) => !orderId || x.orderId === Number(orderId)).map(shipmentJson)) });
+  }
+  const sp = /^\/shipments\/(\d+)\/products$/.exec(route);
+  if (req.method === 'GET' && sp) {
+    const sh = s.shipments.find((x) => x.id === Number(sp[1]));
+    return sh ? ok({ shipmentProducts: slice(sh.products.map((p, i) => ({ id: sh.id * 100 + i, ...p, quantityShipped: sh.status === 'shipped' ? p.quantity : 0 }))) }) : fail(404, 'Not found');
+  }
+  if (req.method === 'PUT' && one && one[1] !== 'orders') {
+    const dropping = (): boolean => {
+      if (s.drop.count > 0 && req.path.includes(s.drop.pathIncludes)) {
+        s.drop.count--;
+        return true;
+      }
+      return false;
+    };
+    let body: Record<string, unknown>;
+    try {
+      body = JSON.parse(req.body) as Record<string, unknown>;
+    } catch {
+      return fail(400, 'Invalid JSON');
+    }
+    const id = Number(one[2]);
+    if (one[1] === 'variants') {
+      if (!s.write.products) return fail(403, 'Forbidden');
+      const v = s.variants.find((x) => x.id === id);
+      if (!v) return fail(404, 'Not found');
+      const fields = body.variant;
+      if (!fields || typeof fields !== 'object') return fail(400, 'Missing variant');
+      const level = (fields as Record<string, unknown>).stockLevel;
+      if (level !== undefined && !Number.isInteger(level)) return fail(400, 'stockLevel must be an integer');
+      Object.assign(v, fields, { updatedAt: new Date().toISOString().replace(/\.\d{3}Z$/, '+00:00') });
+      return dropping() ? { status: 200, drop: true } : ok({ variant: v });
+    }
+    if (!s.write.orders) return fail(403, 'Forbidden');
+    const sh = s.shipments.find((x) => x.id === id);
+    if (!sh) return fail(404, 'Not found');
+    const fields = body.shipment as Record<string, unknown> | undefined;
+    if (!fields || typeof fields !== 'object') return fail(400, 'Missing shipment');
+    const order = s.orders.find((o) => o.id === sh.orderId);
+    if (order?.status === 'cancelled') return fail(400, 'Order is cancelled');
+    if (fields.status !== undefined && fields.status !== 'shipped' && fields.status !== 'not_shipped') return fail(400, `Invalid status ${String(fields.status)}`);
+    if (Object.keys(fields).length === 0) return ok({ shipment: shipmentJson(sh) });
+    for (const k of ['status', 'trackingCode', 'doNotifyShipped', 'doNotifyTrackingCode'] as const) if (fields[k] !== undefined) Object.assign(sh, { [k]: fields[k] });
+    s.shipmentUpdates.push({ id, body: fields });
+    if (order) {
+      const all = s.shipments.filter((x) => x.orderId === sh.orderId);
+      const shipped = all.filter((x) => x.status === 'shipped').length;
+      order.shipmentStatus = shipped === all.length ? 'shipped' : shipped > 0 ? 'partially_shipped' : 'not_shipped';
+      if (shipped === all.length) order.status = 'completed_shipped';
+    }
+    return dropping() ? { status: 200, drop: true } : ok({ shipment: shipmentJson(sh) });
+  }
   return { status: 404, headers: rate.headers, body: { error: { code: 404, message: 'Not found' } } };
+}
+
+function shipmentJson(sh: LsTestShipment): Record<string, unknown> {
+  return {
+    id: sh.id,
+    number: sh.number,
+    status: sh.status,
+    trackingCode: sh.trackingCode,
+    doNotifyShipped: sh.doNotifyShipped,
+    doNotifyReadyForPickup: false,
+    doNotifyTrackingCode: sh.doNotifyTrackingCode,
+    order: { resource: { id: sh.orderId, url: `orders/${sh.orderId}` } },
+    products: { resource: { id: false, url: `shipments/${sh.id}/products` } },
+  };
+}
+
+/** A not-yet-shipped shipment of an order, holding the given lines (as Lightspeed creates it with the order). */
+export function lightspeedShipment(id: number, orderId: number, lines: { sku: string; qty: number }[]): LsTestShipment {
+  return { id, number: `SHIP${String(id).padStart(5, '0')}`, orderId, status: 'not_shipped', trackingCode: '', doNotifyShipped: false, doNotifyTrackingCode: false, products: lines.map((l) => ({ sku: l.sku, articleCode: l.sku, quantity: l.qty })) };
 }
 
 /** A realistic Lightspeed eCom order and its order products (field names as the API uses them). */

@@ -142,6 +142,10 @@ export class TestServer {
         if (c.match(seen) && ++c.served === c.n) c.change(seen);
       }
     }
+    if (reply.drop) {
+      res.socket?.destroy();
+      return;
+    }
     if (res.destroyed) return;
     if (reply.drop) {
       res.socket?.destroy();
