@@ -46,6 +46,7 @@ const SHIPPED = 'shipped';
  *    for everything): refused in plain words — Lightspeed cannot record it through the API; the
  *    merchant splits the shipment in the back office and runs `wharf retry`.
  *
+ * The update is sent once per attempt (no resend inside the call after a lost answer, timeout or 5xx).
  * Lightspeed keeps no carrier or tracking URL on a shipment, so only the tracking code is sent.
  * Sources: https://developers.lightspeedhq.com/ecom/endpoints/shipment/ (shipment fields id, number,
  * status `not_shipped`/`shipped`, trackingCode, doNotifyShipped, doNotifyTrackingCode; filter `order`).
@@ -114,6 +115,10 @@ export async function pushShipment(ctx: LightspeedContext, push: ShipmentPush): 
     method: 'PUT',
     path: `/shipments/${encodeURIComponent(String(target.id))}.json`,
     json: { shipment: { status: SHIPPED, ...(tracking ? { trackingCode: tracking } : {}), doNotifyShipped: push.notifyCustomer, doNotifyTrackingCode: push.notifyCustomer && tracking !== undefined } },
+    // One attempt for errors that may come after Lightspeed applied the update (lost answer, timeout,
+    // 5xx): a blind resend would update the shipment (and notify the customer) twice. They go back to
+    // the outbox, whose next attempt reads the shipments first (step 2). 429s are still waited out.
+    maxAttempts: 1,
   });
   return { outcome: 'pushed', detail: `${label}: shipment ${name(target)} marked shipped${tracking ? ` with tracking ${tracking}` : ' (no tracking code)'}` };
 }
