@@ -120,6 +120,9 @@ describe('RetailCRM stock push', () => {
     const e = await rejection(c.push.pushStock(batch));
     expect(e).toMatchObject({ code: 'AUTH_FAILED', retryable: false });
     expect(e.message).toMatch(/Access denied/);
+    // What to change: the scope this request needs, and where to tick it.
+    expect(e.message).toContain('may not set stock (it lacks the access scope store_write');
+    expect(e.details.hint).toMatch(/API access keys: edit the key, tick store_write/);
     server.state.scopes.push('store_write');
     const e2 = await rejection(open({ storeCode: 'nowhere' }).push.pushStock(batch));
     expect(e2.retryable).toBe(false);
@@ -224,6 +227,7 @@ describe('RetailCRM shipment push', () => {
     const e = await rejection(open().push.pushShipment(ship()));
     expect(e).toMatchObject({ code: 'AUTH_FAILED', retryable: false });
     expect(e.message).toMatch(/Access denied/);
+    expect(e.message).toContain('it lacks the access scope order_write');
     expect(order().shipped).toBe(false);
     server.state.scopes.push('order_write');
     server.failNext(1, { status: 429, retryAfter: '1', pathIncludes: '/orders/41/edit', body: { success: false, errorMsg: 'Too Many Requests' } });

@@ -16,9 +16,27 @@ export const retailcrmExplain: Explainer = (r) => {
   if ((r.status === 401 || r.status === 403) && /apikey|api key/i.test(r.platformMessage)) {
     return { code: 'AUTH_FAILED', message: 'the API key was rejected', hint: 'copy the key again from Settings > Integration > API access keys' };
   }
-  if (r.status === 403) return { code: 'AUTH_FAILED', message: 'the API key may not do this (or not for this store)', hint: 'Settings > Integration > API access keys: allow the methods and the store (site) listed in docs/connectors.md' };
+  if (r.status === 403) {
+    const scope = scopeOf(r.where);
+    if (scope) return { code: 'AUTH_FAILED', message: `the API key may not ${scope[1]} (it lacks the access scope ${scope[0]}, or the store (site) is not allowed)`, hint: `Settings > Integration > API access keys: edit the key, tick ${scope[0]} and allow the store (site); see docs/connectors.md` };
+    return { code: 'AUTH_FAILED', message: 'the API key may not do this (or not for this store)', hint: 'Settings > Integration > API access keys: allow the methods and the store (site) listed in docs/connectors.md' };
+  }
   return undefined;
 };
+
+/**
+ * The access scope a request needs, from its `where` ("POST host/api/v5/…"), with what it does in
+ * words; undefined when not one Wharf knows. Scope names as `/api/credentials` lists them (see
+ * test-connection.ts REQUIRED_ACCESS).
+ */
+function scopeOf(where: string): [scope: string, what: string] | undefined {
+  if (/\/api\/v5\/store\/inventories\/upload\b/.test(where)) return ['store_write', 'set stock'];
+  if (/\/api\/v5\/orders\/[^/\s]+\/edit\b/.test(where)) return ['order_write', 'edit orders (report shipments)'];
+  if (/\/api\/v5\/store\//.test(where)) return ['store_read', 'read products'];
+  if (/\/api\/v5\/reference\//.test(where)) return ['reference_read', 'read references'];
+  if (/\/api\/v5\/orders\b/.test(where)) return ['order_read', 'read orders'];
+  return undefined;
+}
 
 export interface RetailcrmContext {
   config: RetailcrmConfig;
