@@ -25,10 +25,15 @@ const addFormats: FormatsPlugin =
 function newAjv(): Ajv2020 {
   // verbose: errors carry the offending value and their schema, so record errors can say what was
   // wrong and what is allowed (formatAjvErrors with showValues).
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, strictRequired: false, verbose: true });
+  // validateSchema: false — only the schemas shipped in schemas/ are compiled here, and a test checks
+  // each against the 2020-12 meta-schema (test/config/schema-source.test.ts); compiling the
+  // meta-schema in every process was a sizeable part of start-up. strict still refuses unknown keywords.
+  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, strictRequired: false, verbose: true, validateSchema: false });
   addFormats(ajv);
   // Editor-only keywords that appear in our config/mapping schemas.
-  ajv.addKeyword({ keyword: 'x-secret' });
+  // x-secret checks nothing unless secretCheckerFor's check is running (secretCheck below); one compile
+  // of each schema serves both (the config schema's compile is a large part of process start).
+  ajv.addKeyword({ keyword: 'x-secret', schemaType: ['string', 'boolean'], validate: (mark: unknown, value: unknown) => secretCheck?.(mark, value) ?? true, errors: false });
   ajv.addKeyword({ keyword: 'markdownDescription' });
   return ajv;
 }
@@ -62,28 +67,39 @@ export function validatorFor(fileName: string): ValidateFunction {
   return fn;
 }
 
-const secretCheckers = new Map<string, ValidateFunction>();
+/** The `accepts` of the secretCheckerFor check that is running, if any (validation is synchronous). */
+let secretCheck: ((mark: unknown, value: unknown) => boolean) | undefined;
+
+/** What secretCheckerFor returns: validates like a ValidateFunction, its errors on `errors`. */
+export interface SecretChecker {
+  (data: unknown): boolean;
+  /** The last call's errors (x-secret ones and any other), without the values they are about; null when valid. */
+  errors: ErrorObject[] | null;
+}
 
 /**
  * A validator of `schemas/<fileName>` whose `x-secret` keyword checks the value it marks:
  * `accepts(mark, value)` false gives an error with keyword `x-secret` at that value's instancePath.
  * Every `$ref`, `oneOf`/discriminator and `if`/`then` of the schemas is followed by ajv, so each field
  * any schema marks is checked wherever the config uses it. Other keywords report too (callers keep
- * only `x-secret` errors). One `accepts` per process: the first call's is cached with the schema.
+ * only `x-secret` errors). It runs the same compiled validator as `validatorFor` (compiled once per
+ * process), with `accepts` in force only during its own calls; errors carry no `data`, so no secret
+ * value travels with them.
  */
-export function secretCheckerFor(fileName: string, accepts: (mark: unknown, value: unknown) => boolean): ValidateFunction {
-  let fn = secretCheckers.get(fileName);
-  if (!fn) {
-    const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, strictRequired: false });
-    addFormats(ajv);
-    ajv.addKeyword({ keyword: 'markdownDescription' });
-    ajv.addKeyword({ keyword: 'x-secret', schemaType: ['string', 'boolean'], validate: (mark: unknown, value: unknown) => accepts(mark, value), errors: false });
-    for (const file of readdirSync(SCHEMAS_DIR).filter((f) => f.endsWith('.schema.json'))) ajv.addSchema(loadSchema(file));
-    const id = loadSchema(fileName).$id;
-    fn = (typeof id === 'string' ? ajv.getSchema(id) : undefined) ?? ajv.compile(loadSchema(fileName));
-    secretCheckers.set(fileName, fn);
-  }
-  return fn;
+export function secretCheckerFor(fileName: string, accepts: (mark: unknown, value: unknown) => boolean): SecretChecker {
+  const validate = validatorFor(fileName);
+  const check: SecretChecker = Object.assign((data: unknown): boolean => {
+    const outer = secretCheck;
+    secretCheck = accepts;
+    try {
+      const ok = validate(data);
+      check.errors = ok ? null : (validate.errors ?? []).map(({ data: _value, parentSchema: _schema, ...e }) => e);
+      return ok;
+    } finally {
+      secretCheck = outer;
+    }
+  }, { errors: null });
+  return check;
 }
 
 /** `/lines/0/quantity` -> `lines[0].quantity` */

@@ -32,7 +32,8 @@ function describeFieldError(e: FieldError): string {
 }
 
 /**
- * Streams one export file: each record is checked against its kind's schema (the mapping's kind),
+ * Streams one export file: each record is checked against its kind's schema (the mapping's kind;
+ * `options.needsCheck` may exempt records the ledger holds checked already),
  * then rendered by `mapping` into `out`, with back-pressure all the way, so memory stays bounded
  * however many records `records` yields (200k stock rows hold only a few rows at a time). `out` is
  * not ended: the caller writes to a temporary file and renames it on success.
@@ -42,17 +43,31 @@ function describeFieldError(e: FieldError): string {
  *   a CSV value the file's encoding cannot represent (record, column, value);
  * - whatever `out` or `records` throw (e.g. ENOSPC).
  */
-export async function renderExport(mapping: OutputMapping, records: CanonicalRecords, out: Writable): Promise<ExportRenderResult> {
+export async function renderExport(mapping: OutputMapping, records: CanonicalRecords, out: Writable, options: RenderOptions = {}): Promise<ExportRenderResult> {
   const counter = new CountingWritable(out);
-  const counts = await mapping.render(checked(mapping.kind, records), counter);
+  const counts = await mapping.render(checked(mapping.kind, records, options.needsCheck), counter);
   await counter.flush();
   return { ...counts, bytes: counter.bytes };
 }
 
-async function* checked(kind: RecordKind, records: CanonicalRecords): AsyncGenerator<Record<string, unknown>> {
+/** How `renderExport` treats its records. */
+export interface RenderOptions {
+  /**
+   * False for a record already checked against its schema when it entered the ledger (a stock level
+   * stored by the intake), which is then not checked again; every record is checked without it. The
+   * mapping's own checks of the rendered cells (encoding) apply to every record regardless.
+   */
+  needsCheck?: (record: Record<string, unknown>) => boolean;
+}
+
+async function* checked(kind: RecordKind, records: CanonicalRecords, needsCheck: RenderOptions['needsCheck']): AsyncGenerator<Record<string, unknown>> {
   let n = 0;
   for await (const record of records) {
     n++;
+    if (needsCheck && !needsCheck(record)) {
+      yield record;
+      continue;
+    }
     const problem = canonicalProblem(kind, record, n);
     if (problem) throw problem;
     yield record;

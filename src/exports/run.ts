@@ -113,7 +113,7 @@ export async function runExport(entry: ExportEntry, scheduledAt: Date, deps: Exp
     await destination.open();
     const produce = async (out: Writable) => {
       const records = entry.kind === 'stock' ? stockRecords(store, run, entry.merchant, deps.onProgress) : shipmentRecords(store, run, deps.onProgress);
-      rendered = await renderExport(mapping, records, out);
+      rendered = await renderExport(mapping, records, out, entry.kind === 'stock' ? { needsCheck: computedLevel(content) } : {});
     };
     outcome = destination.writeStream
       ? await destination.writeStream(run.fileName, produce)
@@ -193,6 +193,17 @@ async function renderToBuffer(produce: (out: Writable) => Promise<void>): Promis
   const sink = new Writable({ write: (c: Buffer, _e, cb) => { chunks.push(c); cb(); } });
   await produce(sink);
   return Buffer.concat(chunks);
+}
+
+/**
+ * Which stock records of a run still need the schema check when rendered: the computed bundle levels
+ * (their SKUs come from lookup tables and product records, never checked as stock), and any level
+ * without an asOf (only a computed level has none). A reported level was checked as a stock record by
+ * the intake before it was stored (src/pipeline/records.ts), and the claim copies it unchanged.
+ */
+function computedLevel(content: ExportContent): (record: Record<string, unknown>) => boolean {
+  const bundleSkus = new Set(content.kind === 'stock' ? (content.computed?.replaces ?? []) : []);
+  return (record) => bundleSkus.has(record.sku as string) || record.asOf === undefined;
 }
 
 /** A ledger stock level as a canonical stock record (schemas/stock.schema.json). */

@@ -4,6 +4,7 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { Writable } from 'node:stream';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import { pino } from 'pino';
 import { describe, expect, it } from 'vitest';
 import { REDACT_PATHS } from '../../src/log.js';
@@ -16,6 +17,23 @@ describe('config types generated from the schemas', () => {
   it('the committed src/config/generated/config.ts is what the schemas make (run `npm run schemas:types` after a schema change)', async () => {
     const fresh = (await generate()) as string;
     expect(readFileSync(OUTPUT as string, 'utf8')).toBe(fresh);
+  });
+});
+
+describe('the shipped schemas', () => {
+  it('each is a valid JSON Schema 2020-12 (the run-time validators skip this check: src/schemas.ts)', () => {
+    const ajv = new Ajv2020({ strict: false });
+    const files = readdirSync(SCHEMAS_DIR).filter((f) => f.endsWith('.schema.json'));
+    expect(files.length).toBeGreaterThan(10);
+    for (const f of files) {
+      const ok = ajv.validateSchema(loadSchema(f));
+      expect({ file: f, errors: ok ? null : ajv.errors }).toEqual({ file: f, errors: null });
+    }
+  });
+
+  it('the meta-schema check finds a broken schema (so the test above can fail)', () => {
+    const ajv = new Ajv2020({ strict: false });
+    expect(ajv.validateSchema({ type: 'object', properties: { sku: { type: 'string', minLength: 'one' } } })).toBe(false);
   });
 });
 

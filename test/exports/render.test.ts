@@ -46,6 +46,20 @@ describe('renderExport', () => {
     expect((err as WharfError).message).toMatch(/^record 2 is not a valid stock: quantity: /);
   });
 
+  it('needsCheck: a record it exempts (held checked in the ledger) is not checked again; every other record still is', async () => {
+    const mapping = await outputMapping('merchant-stock-csv');
+    const chunks: string[] = [];
+    const sink = new Writable({ write: (c: Buffer, _e, cb) => { chunks.push(c.toString('utf8')); cb(); } });
+    // SKU 'LEDGER' stands for a stored level: exempt, so even a value the schema would refuse passes
+    // (the ledger only holds levels the intake checked; this shows the check is really skipped).
+    const needsCheck = (r: Record<string, unknown>) => r.sku !== 'LEDGER';
+    await renderExport(mapping, [{ merchant: 'demo', sku: 'LEDGER', quantity: 1, extra: 'x' }], sink, { needsCheck });
+    expect(chunks.join('')).toContain('LEDGER;;1;');
+    const err = await renderExport(mapping, [{ merchant: 'demo', sku: 'LEDGER', quantity: 1 }, { merchant: 'demo', sku: 'x'.repeat(101), quantity: 1 }], sink, { needsCheck }).catch((e: unknown) => e);
+    expect((err as WharfError).code).toBe('RECORD_INVALID');
+    expect((err as WharfError).details).toMatchObject({ record: 2, field: 'sku' });
+  });
+
   it('an empty export still renders the header and reports 0 records', async () => {
     const chunks: string[] = [];
     const sink = new Writable({ write: (c: Buffer, _e, cb) => { chunks.push(c.toString()); cb(); } });

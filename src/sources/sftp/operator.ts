@@ -2,7 +2,6 @@ import { promises as dns } from 'node:dns';
 import { isIP, Socket } from 'node:net';
 import { randomBytes } from 'node:crypto';
 import path from 'node:path';
-import { Client } from 'ssh2';
 import { TransportError, WharfError, describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import { normaliseRemoteDir, resolveSftpConnection, sftpConfigDefaults, type SftpChannelConfig } from '../../transports/sftp/config.js';
@@ -17,7 +16,8 @@ import { describeWaiting as waitingLine } from '../waiting.js';
  * `wharf trust-host CHANNEL`: connects, captures the host key the server offers during key exchange,
  * and aborts before authentication. Nothing is sent but the SSH handshake.
  */
-export function fetchHostKeyFingerprint(host: string, port: number, timeoutMs: number): Promise<{ fingerprint: string; keyType: string }> {
+export async function fetchHostKeyFingerprint(host: string, port: number, timeoutMs: number): Promise<{ fingerprint: string; keyType: string }> {
+  const { Client } = await import('ssh2'); // loaded on first use, like src/transports/sftp/connection.ts
   return new Promise((resolve, reject) => {
     const client = new Client();
     let done = false;

@@ -1,5 +1,5 @@
 import path from 'node:path';
-import { Client, type ConnectConfig, type FileEntryWithStats, type SFTPWrapper, type Stats } from 'ssh2';
+import type { Client, ConnectConfig, FileEntryWithStats, SFTPWrapper, Stats } from 'ssh2';
 import { TransportError, WharfError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 import type { ResolvedSftpConnection } from './config.js';
@@ -340,9 +340,11 @@ export class SftpConnection {
     }
   }
 
-  private open(): Promise<Generation> {
+  private async open(): Promise<Generation> {
     const s = this.settings;
     const pinned = normalisePin(s.hostKey);
+    // Loaded on first use: a process without SFTP (a folder-only flow) does not pay for ssh2's start-up.
+    const { Client } = await import('ssh2');
     return new Promise<Generation>((resolve, reject) => {
       const client = new Client();
       let offered: { fingerprint: string; keyType: string } | undefined;
