@@ -7,7 +7,7 @@
 //   node bench/run.js large       one (large | many-files | sftp), after `npx tsc -p .`
 //
 // Sizes: BENCH_LINES (large, default 1,000,000), BENCH_FILES (many-files, 10,000), BENCH_API_ORDERS (api, 10,000),
-// BENCH_STOCK_SKUS (stock, 200,000), BENCH_PUSH_SKUS (push, 10,000),
+// BENCH_STOCK_SKUS (stock, 200,000), BENCH_PUSH_SKUS (push, 10,000; BENCH_PUSH_CONCURRENCY, BENCH_PUSH_LATENCY_MS),
 // BENCH_SFTP_FILES (sftp, 2,000). BENCH_KEEP=1 keeps the temp folders. See docs/benchmarks.md for
 // BENCH_FOLDER_WATCH, BENCH_SFTP_AFTER_IMPORT, BENCH_NODE_FLAGS and BENCH_MEMLOG.
 import { createWriteStream, existsSync, promises as fs, readFileSync } from 'node:fs';
@@ -128,8 +128,10 @@ async function push() {
   const n = envInt('BENCH_PUSH_SKUS', 10_000);
   // Requests in flight: Wharf's push.stock.concurrency (WooCommerce default) and the bare loop's.
   const concurrency = envInt('BENCH_PUSH_CONCURRENCY', 1);
+  // Milliseconds the server holds each batch answer back (a shop's own work per batch); 0 = none.
+  const latency = process.env.BENCH_PUSH_LATENCY_MS ? envInt('BENCH_PUSH_LATENCY_MS', 0) : 0;
   const t = tempDir('push');
-  const server = spawn(process.execPath, [path.join(ROOT, 'bench', 'woo-push-server.js'), String(n)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const server = spawn(process.execPath, [path.join(ROOT, 'bench', 'woo-push-server.js'), String(n), String(latency)], { stdio: ['ignore', 'pipe', 'inherit'] });
   try {
     const port = await new Promise((resolve, reject) => {
       server.stdout.once('data', (d) => resolve(Number(String(d).trim())));
@@ -197,6 +199,7 @@ async function push() {
       [`wharf sync bench/woo stock`, fmt.int(n), fmt.s(wharf.elapsedMs), fmt.s(wire(wState)), cpu(wharf), `${wState.batchRequests} (${wState.maxItems}, ${wState.maxInFlight})`, (bare.elapsedMs / wharf.elapsedMs).toFixed(2), fmt.mb(wharf.maxRssKb)],
     ]);
     console.log(`  ${wharf.stdout.trim()}`);
+    console.log(`  concurrency ${concurrency} (push.stock.concurrency and the bare loop's), server latency per batch ${latency} ms; CPU = the client process's user + system time (the machine may be shared: wall times are noisy, CPU less so).`);
     console.log(`  ratio = bare time / wharf time, whole processes (aim ≥ 0.8); on the wire = the server's clock from the first batch request's arrival to the last answer (${(wire(bState) / wire(wState)).toFixed(2)} bare/wharf). Wharf's time also holds process start, config, ledger, reading levels and the baseline.`);
     const diff = (s) => {
       if (s.stock.length !== expected.length) return `${s.stock.length} products, expected ${expected.length}`;

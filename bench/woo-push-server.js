@@ -11,12 +11,15 @@
 // Bench control (not WooCommerce): GET /__bench/state → counters, the first request's arrival and the
 // last answer's end (ms, this process's clock), the most requests in flight at once, and every SKU's
 // stock; POST /__bench/reset → stock and counters back to the start.
-// Prints its port on stdout, serves until killed. Usage: node bench/woo-push-server.js PRODUCTS
+// LATENCY_MS (default 0) holds every batch answer back that long, like a shop's PHP and database work
+// per batch (then requests in flight overlap, as they do on a real shop).
+// Prints its port on stdout, serves until killed. Usage: node bench/woo-push-server.js PRODUCTS [LATENCY_MS]
 import http from 'node:http';
 
 const count = Number(process.argv[2] ?? 10_000);
 const AUTH = `Basic ${Buffer.from('ck_bench:cs_bench').toString('base64')}`;
 const BATCH_MAX = 100;
+const latencyMs = Number(process.argv[3] ?? 0);
 const sku = (i) => `SKU-${String(i).padStart(7, '0')}`;
 
 let products;
@@ -100,7 +103,8 @@ const server = http.createServer((req, res) => {
     req.on('data', (c) => chunks.push(c));
     req.on('end', () => {
       const [status, body] = batch(Buffer.concat(chunks).toString('utf8'));
-      send(status, body);
+      if (latencyMs > 0) setTimeout(() => send(status, body), latencyMs);
+      else send(status, body);
     });
     return undefined;
   }
