@@ -240,12 +240,12 @@ async function api() {
       const config = await writeConfig(dir, {
         batch,
         channel: {
-          type: 'woocommerce', url: 'https://shop.example', baseUrl: base, consumerKey: 'ck_bench', consumerSecret: 'cs_bench',
+          type: 'woocommerce', url: 'https://shop.example', baseUrl: base, consumerKey: '${BENCH_WOO_KEY}', consumerSecret: '${BENCH_WOO_SECRET}',
           // The platform default (5 requests/s, WooCommerce hosts throttle) would measure the limiter, not Wharf.
           rateLimit: { requestsPerSecond: 1000, burst: 1000 },
         },
       });
-      const r = await runWorker('worker-wharf.js', ['sync', 'bench/in', 'orders', '--config', config], { stderrFile: path.join(dir, 'wharf.log') });
+      const r = await runWorker('worker-wharf.js', ['sync', 'bench/in', 'orders', '--config', config], { stderrFile: path.join(dir, 'wharf.log'), env: { BENCH_WOO_KEY: 'ck_bench', BENCH_WOO_SECRET: 'cs_bench' } });
       const files = batch === 'order' ? await countFiles(path.join(dir, 'warehouse'), '.json') : await countFiles(path.join(dir, 'warehouse'), '.ndjson');
       rows.push([`wharf sync (batch: ${batch}; ${fmt.int(files)} file(s))`, fmt.int(n), fmt.s(r.elapsedMs), fmt.int(n / (r.elapsedMs / 1000)), (bare.elapsedMs / r.elapsedMs).toFixed(2), fmt.mb(r.maxRssKb)]);
     }
