@@ -7,7 +7,7 @@
 //   node bench/run.js large       one (large | many-files | sftp), after `npx tsc -p .`
 //
 // Sizes: BENCH_LINES (large, default 1,000,000), BENCH_FILES (many-files, 10,000), BENCH_API_ORDERS (api, 10,000),
-// BENCH_STOCK_SKUS (stock, 200,000),
+// BENCH_STOCK_SKUS (stock, 200,000), BENCH_PUSH_SKUS (push, 10,000; BENCH_PUSH_CONCURRENCY, BENCH_PUSH_LATENCY_MS),
 // BENCH_SFTP_FILES (sftp, 2,000). BENCH_KEEP=1 keeps the temp folders. See docs/benchmarks.md for
 // BENCH_FOLDER_WATCH, BENCH_SFTP_AFTER_IMPORT, BENCH_NODE_FLAGS and BENCH_MEMLOG.
 import { createWriteStream, existsSync, promises as fs, readFileSync } from 'node:fs';
@@ -20,7 +20,7 @@ import {
 } from './lib.js';
 import { startSshd } from './sshd.js';
 
-const BENCHES = { large, 'many-files': manyFiles, sftp, api, stock };
+const BENCHES = { large, 'many-files': manyFiles, sftp, api, stock, push };
 
 // -------------------------------------------------------------------------------------------- stock
 
@@ -114,6 +114,109 @@ async function stock() {
   }
 }
 
+// --------------------------------------------------------------------------------------------- push
+
+/**
+ * A stock push of 10,000 changed SKUs to a local WooCommerce-shaped API (bench/woo-push-server.js)
+ * through the real CLI: `wharf sync bench/woo products` (push ids) and `wharf sync @warehouse/wms`
+ * (the stock report: every SKU gets a quantity, so every SKU differs from the empty baseline) prepare
+ * the ledger; only `wharf sync bench/woo stock` is measured. Against a bare loop (plain fetch) sending
+ * the same batches with the same number of requests in flight. Both are checked against the server:
+ * after each, every SKU's stock equals the report's quantity.
+ */
+async function push() {
+  const n = envInt('BENCH_PUSH_SKUS', 10_000);
+  // Requests in flight: Wharf's push.stock.concurrency (WooCommerce default) and the bare loop's.
+  const concurrency = envInt('BENCH_PUSH_CONCURRENCY', 1);
+  // Milliseconds the server holds each batch answer back (a shop's own work per batch); 0 = none.
+  const latency = process.env.BENCH_PUSH_LATENCY_MS ? envInt('BENCH_PUSH_LATENCY_MS', 0) : 0;
+  const t = tempDir('push');
+  const server = spawn(process.execPath, [path.join(ROOT, 'bench', 'woo-push-server.js'), String(n), String(latency)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const port = await new Promise((resolve, reject) => {
+      server.stdout.once('data', (d) => resolve(Number(String(d).trim())));
+      server.once('exit', (code) => reject(new Error(`push server exited (${code})`)));
+    });
+    const origin = `http://127.0.0.1:${port}`;
+    const base = `${origin}/wp-json/wc/v3`;
+    const control = async (what, method = 'GET') => (await fetch(`${origin}/__bench/${what}`, { method })).json();
+    const reports = path.join(t.dir, 'reports');
+    await fs.mkdir(reports, { recursive: true });
+    const report = path.join(t.dir, 'stock-report.csv');
+    await writeStockCsv(report, n);
+    // What the shop must hold afterwards: the report's quantity for every SKU (one location each).
+    const expected = readFileSync(report, 'utf8').trimEnd().split('\n').slice(1).map((l) => {
+      const [sku, , qty] = l.split(';');
+      return [sku, Number(qty)];
+    });
+    await fs.copyFile(report, path.join(reports, 'stock-report.csv'));
+    const config = path.join(t.dir, 'wharf.yaml');
+    const push = { stock: { enabled: true, ...(concurrency > 1 ? { concurrency } : {}) } };
+    await fs.writeFile(config, `${JSON.stringify({
+      ledger: { driver: 'sqlite', path: path.join(t.dir, 'ledger', 'wharf.sqlite') },
+      mappings: path.join(ROOT, 'mappings'),
+      dataDir: path.join(t.dir, 'var'),
+      log: { level: 'info' },
+      warehouse: {
+        orders: { path: path.join(t.dir, 'warehouse') },
+        reports: { wms: { type: 'folder', path: reports, files: [{ pattern: 'stock*.csv', mapping: 'warehouse-stock-csv' }], merchant: 'bench', minAge: 0, pollInterval: 0.1, watch: false, afterImport: 'archive' } },
+      },
+      merchants: {
+        bench: {
+          name: 'Benchmark merchant',
+          channels: {
+            woo: {
+              type: 'woocommerce', url: 'https://shop.example', baseUrl: base, consumerKey: '${BENCH_WOO_KEY}', consumerSecret: '${BENCH_WOO_SECRET}',
+              // The platform default (5 requests/s, WooCommerce hosts throttle) would measure the limiter, not Wharf.
+              rateLimit: { requestsPerSecond: 1000, burst: 1000 },
+              schedules: { orders: '0 0 1 1 *', products: '0 0 1 1 *', stock: '0 0 1 1 *', shipments: '0 0 1 1 *' },
+              push,
+            },
+          },
+        },
+      },
+    }, null, 2)}\n`);
+    const log = path.join(t.dir, 'wharf.log');
+    const env = { BENCH_WOO_KEY: 'ck_bench', BENCH_WOO_SECRET: 'cs_bench' };
+    for (const args of [['sync', 'bench/woo', 'products'], ['sync', '@warehouse/wms']]) {
+      const r = await runWorker('worker-wharf.js', [...args, '--config', config], { stderrFile: log, env });
+      if (r.exitCode !== 0) throw new Error(`wharf ${args.join(' ')} exited ${r.exitCode}; see ${log} (BENCH_KEEP=1 keeps it)`);
+    }
+    const wharf = await runWorker('worker-wharf.js', ['sync', 'bench/woo', 'stock', '--config', config], { stderrFile: log, env });
+    if (wharf.exitCode !== 0) throw new Error(`wharf sync bench/woo stock exited ${wharf.exitCode}; see ${log} (BENCH_KEEP=1 keeps it): ${wharf.stdout}`);
+    const wState = await control('state');
+    await control('reset', 'POST');
+    const updatesFile = path.join(t.dir, 'updates.json');
+    await fs.writeFile(updatesFile, JSON.stringify(expected.map(([sku, q]) => [1000 + Number(sku.slice(4)), q])));
+    const bare = await runWorker('worker-push-bare.js', [base, updatesFile, String(concurrency)]);
+    const bState = await control('state');
+
+    const wire = (s) => s.lastAt - s.firstAt;
+    const cpu = (r) => `${fmt.s(r.userMs + r.systemMs)}`;
+    table([
+      ['variant', 'SKUs', 'time (process)', 'on the wire', 'CPU (user+sys)', 'requests (max items, max in flight)', 'ratio bare/wharf', 'peak RSS'],
+      ['bare loop (fetch, same batches)', fmt.int(bare.done), fmt.s(bare.elapsedMs), fmt.s(wire(bState)), cpu(bare), `${bState.batchRequests} (${bState.maxItems}, ${bState.maxInFlight})`, '1.00', fmt.mb(bare.maxRssKb)],
+      [`wharf sync bench/woo stock`, fmt.int(n), fmt.s(wharf.elapsedMs), fmt.s(wire(wState)), cpu(wharf), `${wState.batchRequests} (${wState.maxItems}, ${wState.maxInFlight})`, (bare.elapsedMs / wharf.elapsedMs).toFixed(2), fmt.mb(wharf.maxRssKb)],
+    ]);
+    console.log(`  ${wharf.stdout.trim()}`);
+    console.log(`  concurrency ${concurrency} (push.stock.concurrency and the bare loop's), server latency per batch ${latency} ms; CPU = the client process's user + system time (the machine may be shared: wall times are noisy, CPU less so).`);
+    console.log(`  ratio = bare time / wharf time, whole processes (aim ≥ 0.8); on the wire = the server's clock from the first batch request's arrival to the last answer (${(wire(bState) / wire(wState)).toFixed(2)} bare/wharf). Wharf's time also holds process start, config, ledger, reading levels and the baseline.`);
+    const diff = (s) => {
+      if (s.stock.length !== expected.length) return `${s.stock.length} products, expected ${expected.length}`;
+      const i = s.stock.findIndex(([sku, q], k) => sku !== expected[k][0] || q !== expected[k][1]);
+      return i < 0 ? undefined : `${s.stock[i][0]}: ${s.stock[i][1]}, expected ${expected[i][1]}`;
+    };
+    const [dw, db] = [diff(wState), diff(bState)];
+    console.log(dw || db
+      ? `  check: SHOP STOCK DIFFERS — wharf: ${dw ?? 'ok'}; bare: ${db ?? 'ok'}`
+      : `  check: after each variant the shop holds the report's quantity for all ${fmt.int(n)} SKUs`);
+    if (dw || db) process.exitCode = 1;
+  } finally {
+    server.kill('SIGKILL');
+    t.cleanup();
+  }
+}
+
 // ---------------------------------------------------------------------------------------------- api
 
 /**
@@ -137,12 +240,12 @@ async function api() {
       const config = await writeConfig(dir, {
         batch,
         channel: {
-          type: 'woocommerce', url: 'https://shop.example', baseUrl: base, consumerKey: 'ck_bench', consumerSecret: 'cs_bench',
+          type: 'woocommerce', url: 'https://shop.example', baseUrl: base, consumerKey: '${BENCH_WOO_KEY}', consumerSecret: '${BENCH_WOO_SECRET}',
           // The platform default (5 requests/s, WooCommerce hosts throttle) would measure the limiter, not Wharf.
           rateLimit: { requestsPerSecond: 1000, burst: 1000 },
         },
       });
-      const r = await runWorker('worker-wharf.js', ['sync', 'bench/in', 'orders', '--config', config], { stderrFile: path.join(dir, 'wharf.log') });
+      const r = await runWorker('worker-wharf.js', ['sync', 'bench/in', 'orders', '--config', config], { stderrFile: path.join(dir, 'wharf.log'), env: { BENCH_WOO_KEY: 'ck_bench', BENCH_WOO_SECRET: 'cs_bench' } });
       const files = batch === 'order' ? await countFiles(path.join(dir, 'warehouse'), '.json') : await countFiles(path.join(dir, 'warehouse'), '.ndjson');
       rows.push([`wharf sync (batch: ${batch}; ${fmt.int(files)} file(s))`, fmt.int(n), fmt.s(r.elapsedMs), fmt.int(n / (r.elapsedMs / 1000)), (bare.elapsedMs / r.elapsedMs).toFixed(2), fmt.mb(r.maxRssKb)]);
     }

@@ -68,7 +68,7 @@ export interface ChannelConnector {
 
 /** The push settings of one channel with every default applied (config `push`, `schedules.stock|shipments`). */
 export interface PushSettings {
-  stock: { enabled: boolean; pushOnChange: boolean; stockBuffer: number; maxStock: number | undefined; locations: string[] | undefined; matchBy: 'sku' | 'sku-then-ean' };
+  stock: { enabled: boolean; pushOnChange: boolean; stockBuffer: number; maxStock: number | undefined; locations: string[] | undefined; matchBy: 'sku' | 'sku-then-ean'; concurrency: number };
   shipments: { enabled: boolean; notifyCustomer: boolean };
   /** Cron expressions (config `schedules.stock`/`shipments`, else every 15 / 5 minutes). */
   schedules: { stock: string; shipments: string };
@@ -126,6 +126,7 @@ export function pushSettingsOf(config: CommonChannelConfig): PushSettings {
       maxStock: stock.maxStock,
       locations: stock.locations,
       matchBy: stock.matchBy ?? d.stock.matchBy,
+      concurrency: stock.concurrency ?? d.stock.concurrency,
     },
     shipments: { enabled: ship.enabled ?? d.shipments.enabled, notifyCustomer: ship.notifyCustomer ?? d.shipments.notifyCustomer },
     schedules: {

@@ -15,7 +15,8 @@ import { merchantBundles, merchantStockLevels } from '../exports/stock-levels.js
  * 2. keeps the SKUs whose quantity differs from the channel's baseline (`push_stock`: what was last
  *    pushed successfully), resolves their push ids (`push_targets`, by SKU, or by EAN under
  *    `matchBy: sku-then-ean` when exactly one shop item carries it);
- * 3. sends them in batches of `stockBatchSize`; each batch's confirmed SKUs move the baseline at once,
+ * 3. sends them in batches of `stockBatchSize`, up to `push.stock.concurrency` batches in flight; each
+ *    batch's confirmed SKUs move the baseline as soon as its answer is in,
  *    so a run killed half-way resumes with the SKUs not yet confirmed and loses no update (quantities
  *    are absolute: a batch sent again sets the same values).
  * SKUs without push ids are `unknown` and SKUs the shop refused are `refused`: both are kept as notices of
@@ -93,20 +94,31 @@ export async function runStockPush(entry: ChannelEntry, connector: ChannelConnec
   const log = opts.logger.child({ merchant: entry.merchant, channel: entry.channel, job: 'stock-push' });
   const result: StockPushResult = { channel: entry.key, skus: 0, changed: 0, pushed: 0, batches: 0, unknown: [], refused: [], changes: [] };
   const started = new Date().toISOString();
+  // Up to `settings.concurrency` batches in flight; each moves the baseline when its answer is in.
+  const inFlight = new Set<Promise<void>>();
   try {
     if (opts.full && !opts.dryRun) await store.clearPushedStock(entry.key);
     const pending: StockUpdate[] = [];
+    let failure: { err: unknown } | undefined;
+    const send = async (batch: StockUpdate[]) => {
+      const answer = await connector.push.pushStock(batch);
+      const byS = new Map(batch.map((u) => [u.sku, u.quantity]));
+      await store.setPushedStock(entry.key, answer.done.filter((s) => byS.has(s)).map((sku) => ({ sku, quantity: byS.get(sku)! })), new Date().toISOString());
+      result.batches++;
+      result.pushed += answer.done.length;
+      result.refused.push(...answer.refused);
+      opts.onProgress?.({ batches: result.batches, pushed: result.pushed, changed: result.changed });
+    };
     const flush = async (all: boolean) => {
-      while (pending.length >= connector.push.stockBatchSize || (all && pending.length > 0)) {
-        const batch = pending.splice(0, connector.push.stockBatchSize);
-        const answer = await connector.push.pushStock(batch);
-        const byS = new Map(batch.map((u) => [u.sku, u.quantity]));
-        await store.setPushedStock(entry.key, answer.done.filter((s) => byS.has(s)).map((sku) => ({ sku, quantity: byS.get(sku)! })), new Date().toISOString());
-        result.batches++;
-        result.pushed += answer.done.length;
-        result.refused.push(...answer.refused);
-        opts.onProgress?.({ batches: result.batches, pushed: result.pushed, changed: result.changed });
+      while (!failure && (pending.length >= connector.push.stockBatchSize || (all && pending.length > 0))) {
+        const sending: Promise<void> = send(pending.splice(0, connector.push.stockBatchSize))
+          .catch((err: unknown) => { failure ??= { err }; })
+          .finally(() => inFlight.delete(sending));
+        inFlight.add(sending);
+        if (inFlight.size >= settings.concurrency) await Promise.race(inFlight);
       }
+      if (all || failure) await Promise.all(inFlight);
+      if (failure) throw failure.err;
     };
     const levels = opts.levels?.(entry.merchant)
       ?? merchantStockLevels(store, entry.merchant, opts.config ? await merchantBundles(store, opts.config, entry.merchant, log) : undefined, CHUNK);
@@ -139,6 +151,7 @@ export async function runStockPush(entry: ChannelEntry, connector: ChannelConnec
     }
     return result;
   } catch (err) {
+    await Promise.all(inFlight); // batches still in flight record what the shop confirmed first
     if (!opts.dryRun) {
       await store.setCursor(stockRunKey(entry.key), JSON.stringify({ at: started, ok: false, pushed: result.pushed, changed: result.changed, unknown: result.unknown.length, refused: result.refused.length, error: describeError(err) } satisfies StockRunRecord)).catch(() => undefined);
     }

@@ -158,6 +158,37 @@ describe.each(backends)('push machinery: $name', (backend) => {
     expect(server.state.products.filter((p) => p.stock_quantity === null)).toHaveLength(N - 500);
   });
 
+  it('push.stock.concurrency: several batches in flight; the baseline holds exactly what the shop confirmed, and a resume sends the rest', async () => {
+    const open = (concurrency: number) => openConnector({
+      type: 'woocommerce', url: 'https://shop.example', baseUrl: `${server.url}/wp-json/wc/v3`, consumerKey: KEY, consumerSecret: SECRET,
+      push: { stock: { enabled: true, concurrency } },
+    }, { logger: silentLogger(), http: fastHttp });
+    expect(open(3).push.settings.stock.concurrency).toBe(3);
+    expect(connector.push.settings.stock.concurrency).toBe(1); // the default: one after the other
+    await report(store, Array.from({ length: 700 }, (_, i) => level(sku(i), 4)));
+    // The first three batches are held back a moment: all three must be at the shop before the first answer.
+    server.slowNext(3, 300);
+    let seenAtFirstAnswer = 0;
+    server.changeAfter(1, (r) => r.path.endsWith('/products/batch'), () => {
+      seenAtFirstAnswer = server.hits('/products/batch').length;
+    });
+    // From the 5th batch request on the shop is down.
+    server.changeAfter(4, (r) => r.path.endsWith('/products/batch'), () => server.failNext(1000, { status: 503, pathIncludes: '/products/batch' }));
+    await expect(runStockPush(entry, open(3), { store, logger: silentLogger() })).rejects.toThrow(/503|Service unavailable/);
+    expect(seenAtFirstAnswer).toBe(3);
+    const confirmed = batchBodies(server).flat();
+    expect(confirmed).toHaveLength(400);
+    const baseline = await store.pushedStock('acme/woo', Array.from({ length: 700 }, (_, i) => sku(i)));
+    expect([...baseline.keys()].sort()).toEqual(confirmed.map((u) => sku(u.id - 5000)).sort());
+
+    await server.stop();
+    server = await wooServer({ ...server.state }).start();
+    const again = await runStockPush(entry, open(3), { store, logger: silentLogger() });
+    expect(again).toMatchObject({ pushed: 300, changed: 300, refused: [] });
+    expect(batchBodies(server).every((b) => b.length <= 100)).toBe(true);
+    expect(server.state.products.filter((p) => p.stock_quantity === 4)).toHaveLength(700);
+  });
+
   it('reports a SKU the shop does not know once, as a state, and matches by EAN only when told to', async () => {
     const ean = '8712345678906';
     server.state.products[7]!.global_unique_id = ean;

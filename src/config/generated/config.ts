@@ -1000,6 +1000,10 @@ export interface CommonChannelConfig {
        * How a warehouse SKU finds the shop's product: `sku` (default) only by SKU; `sku-then-ean`: when the shop has no product with that SKU, by the EAN the stock report or catalogue gives for it (only when exactly one shop product carries that EAN).
        */
       matchBy?: 'sku' | 'sku-then-ean';
+      /**
+       * Stock batches in flight at once (each batch is one request of up to the platform's batch size, e.g. 100 products on WooCommerce). Default 1: one after the other, gentle on shared hosting. Each batch moves the pushed baseline as soon as the shop confirmed it, so an interrupted push still resumes with exactly the unconfirmed SKUs. The channel's `rateLimit` still applies to all of them together.
+       */
+      concurrency?: number;
     };
     /**
      * Shipment push: every shipment of an order that came from this channel is reported to the shop once (status, carrier, tracking).
