@@ -106,7 +106,12 @@ export function shipmentPushOf(row: OutboxRow, notifyCustomer: boolean): Shipmen
     throw new WharfError('RECORD_INVALID', `outbox row ${row.id} (${row.recordId}) is not a shipment push (no shipment or order reference)`, {}, { retryable: false });
   }
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
-  const lines = Array.isArray(s.lines) ? (s.lines as { sku?: unknown; quantity?: unknown }[]).map((l) => ({ sku: String(l.sku), quantity: Number(l.quantity) })) : [];
+  // The shop's lines fixed at routing (`b.lines`, with lineRef); rows queued before they existed carry
+  // only the shipment's own lines (warehouse SKU and quantity).
+  const raw = Array.isArray(b.lines) ? b.lines : Array.isArray(s.lines) ? s.lines : [];
+  const lines = (raw as { sku?: unknown; quantity?: unknown; lineRef?: unknown }[]).map((l) =>
+    typeof l.lineRef === 'string' && l.lineRef !== '' ? { sku: String(l.sku), quantity: Number(l.quantity), lineRef: l.lineRef } : { sku: String(l.sku), quantity: Number(l.quantity) },
+  );
   return {
     shipmentId: str(s.shipmentId) ?? row.recordId,
     orderId: String(s.orderId),

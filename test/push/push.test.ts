@@ -11,7 +11,7 @@ import type { LoadedConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import type { Store, StoredRecord } from '../../src/ledger/store.js';
 import { DEFAULT_ROUTING, FileRouter, shipmentPushDestination } from '../../src/pipeline/routing.js';
-import { runShipmentPush } from '../../src/push/shipments.js';
+import { runShipmentPush, shipmentPushOf } from '../../src/push/shipments.js';
 import { runStockPush, shopQuantity } from '../../src/push/stock.js';
 import { backends, fileInfo, importFile, type Harness } from '../helpers/ledgers.js';
 import { fastHttp } from '../helpers/webshops/server.js';
@@ -228,6 +228,50 @@ describe.each(backends)('push machinery: $name', (backend) => {
       expect(server.state.notes.get(41)).toHaveLength(1);
       expect(server.state.orders[0]!.status).toBe('completed');
       expect(await store.pendingCount(shipmentPushDestination('acme/woo'))).toBe(0);
+    });
+
+    it('pushed lines carry the shop\'s line ids: a SKU over several lines net of earlier parcels, a line-less parcel as the remaining lines, a bundle line once complete', async () => {
+      const bundle = { lineId: '10', sku: 'SET', quantity: 1 };
+      await importFile(store, [{
+        ...orderRec, id: 'acme:woo:42',
+        body: { ...orderRec.body, id: 'acme:woo:42', externalId: '42', lines: [
+          { lineId: '7', sku: 'MUG', quantity: 1 }, { lineId: '8', sku: 'MUG', quantity: 2 },
+          { lineId: '10-1', sku: 'A', quantity: 2, bundle }, { lineId: '10-2', sku: 'B', quantity: 1, bundle },
+        ] },
+      }], fileInfo({ channel: 'woo' }));
+      const on42 = (id: string, lines: { sku: string; quantity: number }[]) => ({ ...ship(id, lines), body: { ...ship(id, lines).body, orderId: 'acme:woo:42' } });
+      // One read at the end: PostgreSQL's dueDeliveries claims the rows it returns.
+      // B1: two MUGs over lines 7 (1) and 8 (2); of the bundle only component A: the bundle line waits.
+      await report(store, [on42('B1', [{ sku: 'MUG', quantity: 2 }, { sku: 'A', quantity: 2 }])], pushes);
+      // B2: only component B: completes the bundle unit, reported as the shop's bundle line.
+      await report(store, [on42('B2', [{ sku: 'B', quantity: 1 }])], pushes);
+      // B3 without lines ships the rest of the order: the one MUG left on line 8.
+      await report(store, [on42('B3', [])], pushes);
+      const queued = (await store.dueDeliveries(shipmentPushDestination('acme/woo'), 50)).map((r) => shipmentPushOf(r, false));
+      expect(queued.map((p) => [p.shipmentId, p.lines, p.completesOrder])).toEqual([
+        ['B1', [{ sku: 'MUG', quantity: 1, lineRef: '7' }, { sku: 'MUG', quantity: 1, lineRef: '8' }], false],
+        ['B2', [{ sku: 'SET', quantity: 1, lineRef: '10' }], false],
+        ['B3', [{ sku: 'MUG', quantity: 1, lineRef: '8' }], true],
+      ]);
+    });
+
+    it('a parcel of only components of an incomplete bundle unit owes no push', async () => {
+      const bundle = { lineId: '20', sku: 'SET', quantity: 2 };
+      await importFile(store, [{
+        ...orderRec, id: 'acme:woo:43',
+        body: { ...orderRec.body, id: 'acme:woo:43', externalId: '43', lines: [{ lineId: '20-1', sku: 'A', quantity: 4, bundle }, { lineId: '20-2', sku: 'B', quantity: 2, bundle }] },
+      }], fileInfo({ channel: 'woo' }));
+      const on43 = (id: string, lines: { sku: string; quantity: number }[]) => ({ ...ship(id, lines), body: { ...ship(id, lines).body, orderId: 'acme:woo:43' } });
+      await report(store, [on43('C1', [{ sku: 'A', quantity: 4 }])], pushes);
+      expect(await store.pendingCount(shipmentPushDestination('acme/woo'))).toBe(0);
+      await report(store, [on43('C2', [{ sku: 'B', quantity: 1 }])], pushes);
+      const rows = await store.dueDeliveries(shipmentPushDestination('acme/woo'), 50);
+      expect(rows.map((r) => shipmentPushOf(r, false).lines)).toEqual([[{ sku: 'SET', quantity: 1, lineRef: '20' }]]);
+    });
+
+    it('a row queued before lineRef existed (no lines in the body) still pushes the shipment\'s own lines', () => {
+      const row = { id: 1, recordId: 'shipment:acme:OLD', attempts: 0, body: { shipment: ship('OLD', [{ sku: 'MUG', quantity: 2 }]).body, orderRef: '41', completesOrder: false } };
+      expect(shipmentPushOf(row as unknown as Parameters<typeof shipmentPushOf>[0], false).lines).toEqual([{ sku: 'MUG', quantity: 2 }]);
     });
 
     it('a cancelled order fails the row with the shop\'s reason; wharf retry puts it back', async () => {
