@@ -40,6 +40,8 @@ export interface ShipmentPushRunResult {
   retry: number;
   failed: number;
   lines: ShipmentPushLine[];
+  /** The earliest time a row that failed retryably in this run is due again (undefined: none). */
+  nextRetryAt?: Date;
 }
 
 const PAGE = 50;
@@ -80,7 +82,9 @@ export async function runShipmentPush(entry: ChannelEntry, connector: ChannelCon
         const retryable = err instanceof WharfError ? err.retryable : true;
         if (retryable) {
           const delay = backoffMs(row.attempts + 1, opts.maxBackoffMs);
-          await store.markDeliveryFailed(row.id, message, new Date(Date.now() + delay));
+          const at = new Date(Date.now() + delay);
+          await store.markDeliveryFailed(row.id, message, at);
+          if (!result.nextRetryAt || at < result.nextRetryAt) result.nextRetryAt = at;
           result.retry++;
           result.lines.push({ ...line, outcome: 'retry', detail: message });
           log.warn({ shipment: push.shipmentId, order: push.orderRef, attempt: row.attempts + 1, retryInMs: delay }, `shipment push failed, will retry (reading the shop's state first): ${message}`);
