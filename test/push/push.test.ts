@@ -13,6 +13,7 @@ import type { Store, StoredRecord } from '../../src/ledger/store.js';
 import { DEFAULT_ROUTING, FileRouter, shipmentPushDestination } from '../../src/pipeline/routing.js';
 import { runShipmentPush, shipmentPushOf } from '../../src/push/shipments.js';
 import { runStockPush, shopQuantity } from '../../src/push/stock.js';
+import { takePushLease } from '../../src/push/lease.js';
 import { backends, fileInfo, importFile, type Harness } from '../helpers/ledgers.js';
 import { fastHttp } from '../helpers/webshops/server.js';
 import { wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
@@ -178,6 +179,36 @@ describe.each(backends)('push machinery: $name', (backend) => {
     expect((await store.summary()).notices.filter((n) => n.kind === 'push-unknown-sku').map((n) => n.file)).toEqual(['WMS-ONLY']);
   });
 
+  it('two processes push one channel\'s stock at once: one pushes, the other skips with a clear message; a lease that ran out is taken over', async () => {
+    const other = await h.open(); // a second process's connection to the same ledger
+    try {
+      await report(store, Array.from({ length: 300 }, (_, i) => level(sku(i), 7)));
+      server.slowNext(3, 100); // the first batches take a while: the two runs overlap
+      const [a, b] = await Promise.all([
+        runStockPush(entry, connector, { store, logger: silentLogger() }),
+        runStockPush(entry, connector, { store: other, logger: silentLogger() }),
+      ]);
+      const done = [a, b].filter((r) => !r.skipped);
+      const skipped = [a, b].filter((r) => r.skipped);
+      expect(done).toHaveLength(1);
+      expect(done[0]).toMatchObject({ changed: 300, pushed: 300 });
+      expect(skipped).toHaveLength(1);
+      expect(skipped[0]!.skipped).toMatch(/push:acme\/woo:stock is running in another process .*; this run is skipped/);
+      expect(batchBodies(server).flat()).toHaveLength(300); // each SKU sent once
+
+      // A process that died holding the lease: skipped until the lease runs out, then taken over.
+      await report(store, [level(sku(1), 8)]);
+      const now = Date.now();
+      expect(await other.takeLease('push:acme/woo:stock', 'dead-host:1:x', new Date(now + 60_000).toISOString(), new Date(now).toISOString())).toEqual({ ok: true });
+      expect((await runStockPush(entry, connector, { store, logger: silentLogger() })).skipped).toMatch(/dead-host:1:x/);
+      expect(await other.takeLease('push:acme/woo:stock', 'dead-host:1:x', new Date(now - 1).toISOString(), new Date(now).toISOString())).toEqual({ ok: true });
+      expect(await runStockPush(entry, connector, { store, logger: silentLogger() })).toMatchObject({ pushed: 1 });
+      expect(server.state.products.find((p) => p.sku === sku(1))!.stock_quantity).toBe(8);
+    } finally {
+      await other.close();
+    }
+  });
+
   describe('shipments', () => {
     const orderRec: StoredRecord = {
       kind: 'order', id: 'acme:woo:41', merchant: 'acme', channel: 'woo', recordNo: 1,
@@ -272,6 +303,18 @@ describe.each(backends)('push machinery: $name', (backend) => {
     it('a row queued before lineRef existed (no lines in the body) still pushes the shipment\'s own lines', () => {
       const row = { id: 1, recordId: 'shipment:acme:OLD', attempts: 0, body: { shipment: ship('OLD', [{ sku: 'MUG', quantity: 2 }]).body, orderRef: '41', completesOrder: false } };
       expect(shipmentPushOf(row as unknown as Parameters<typeof shipmentPushOf>[0], false).lines).toEqual([{ sku: 'MUG', quantity: 2 }]);
+    });
+
+    it('a shipment push of the channel running in another process: this run skips, no row is sent twice', async () => {
+      await report(store, [ship('P5', [{ sku: 'MUG', quantity: 1 }])], pushes);
+      const taken = await takePushLease(store, 'push:acme/woo:shipments');
+      if (!('lease' in taken)) throw new Error(taken.busy);
+      const r = await runShipmentPush(entry, connector, opts());
+      expect(r.skipped).toMatch(/push:acme\/woo:shipments is running in another process/);
+      expect(server.state.notes.get(41) ?? []).toHaveLength(0);
+      await taken.lease.release();
+      expect((await runShipmentPush(entry, connector, opts())).pushed).toBe(1);
+      expect(server.state.notes.get(41)).toHaveLength(1);
     });
 
     it('a cancelled order fails the row with the shop\'s reason; wharf retry puts it back', async () => {
