@@ -7,7 +7,8 @@ import type { Store } from '../ledger/store.js';
  * One push of one channel at a time, across processes (`wharf sync CHANNEL stock` next to the daemon,
  * two daemons on one PostgreSQL ledger): a lease row in the ledger (`leases`), taken for
  * `LEASE_MS` and renewed as the push goes on (`renew`, e.g. after every batch). A process that dies
- * leaves its lease to run out; then the next push takes it. Without it, two stock pushes could
+ * leaves its lease to run out; then the next push takes it (at once when the dead holder was a
+ * process of this host: `wharf run` restarted after `kill -9`). Without it, two stock pushes could
  * interleave send and baseline write (an older quantity recorded as pushed after a newer one was
  * sent), and two shipment pushes on SQLite could send the same outbox row twice.
  */
@@ -16,6 +17,18 @@ export const LEASE_MS = 2 * 60_000;
 /** Who holds a lease: host, process id and a random part (one process may run several pushes). */
 function holderId(): string {
   return `${os.hostname()}:${process.pid}:${randomBytes(4).toString('hex')}`;
+}
+
+/** Whether `holder` (host:pid:…) names a process of this host that no longer runs. */
+function deadHereHolder(holder: string): boolean {
+  const [host, pid] = holder.split(':');
+  if (host !== os.hostname() || !pid || !/^\d+$/.test(pid)) return false;
+  try {
+    process.kill(Number(pid), 0);
+    return false;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ESRCH';
+  }
 }
 
 export interface PushLease {
@@ -32,7 +45,9 @@ export interface PushLease {
 export async function takePushLease(store: Store, what: string, now: () => number = Date.now): Promise<{ lease: PushLease } | { busy: string }> {
   const holder = holderId();
   const take = async () => store.takeLease(what, holder, new Date(now() + LEASE_MS).toISOString(), new Date(now()).toISOString());
-  const first = await take();
+  let first = await take();
+  // A holder on this host whose process is gone (kill -9, crash) is not waited for.
+  if (!first.ok && deadHereHolder(first.holder)) first = await store.takeLease(what, holder, new Date(now() + LEASE_MS).toISOString(), new Date(now()).toISOString(), first.holder);
   if (!first.ok) {
     return { busy: `${what} is running in another process (${first.holder}, lease until ${first.expiresAt}); this run is skipped — that run pushes the changes, and the next run whatever is left` };
   }

@@ -4,6 +4,8 @@
  * it stopped; unknown SKUs are a state, not a log line per run; a shipment is pushed once, also when
  * the first attempt's answer was lost.
  */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openConnector, type ChannelConnector } from '../../src/connectors/index.js';
 import type { ChannelEntry } from '../../src/config/entries.js';
@@ -204,6 +206,12 @@ describe.each(backends)('push machinery: $name', (backend) => {
       expect(await other.takeLease('push:acme/woo:stock', 'dead-host:1:x', new Date(now - 1).toISOString(), new Date(now).toISOString())).toEqual({ ok: true });
       expect(await runStockPush(entry, connector, { store, logger: silentLogger() })).toMatchObject({ pushed: 1 });
       expect(server.state.products.find((p) => p.sku === sku(1))!.stock_quantity).toBe(8);
+
+      // A holder of this host whose process is gone (kill -9) is taken over at once, its lease still running.
+      await report(store, [level(sku(1), 9)]);
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+      expect(await other.takeLease('push:acme/woo:stock', `${os.hostname()}:${gone}:x`, new Date(Date.now() + 60_000).toISOString(), new Date().toISOString())).toEqual({ ok: true });
+      expect(await runStockPush(entry, connector, { store, logger: silentLogger() })).toMatchObject({ pushed: 1 });
     } finally {
       await other.close();
     }
