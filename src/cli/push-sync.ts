@@ -43,7 +43,8 @@ export async function syncPush(cfg: LoadedConfig, entry: ChannelEntry, job: 'sto
     if (job === 'stock') {
       const r = await runStockPush(entry, connector, { store: ledger, logger, config: cfg, dryRun: o.dryRun, full: o.full, onProgress: (p) => progress.update(`${p.pushed} SKU(s) pushed in ${p.batches} batch(es)`) });
       progress.done();
-      if (o.dryRun) {
+      if (r.skipped) print(`${entry.key} stock: skipped: ${r.skipped}`);
+      else if (o.dryRun) {
         for (const c of r.changes) print(`${c.sku}\t${c.old ?? '-'} → ${c.new}${c.ids ? '' : '\t(unknown to the shop: not sent)'}`);
         print(`${entry.key} stock (dry run, nothing sent): ${r.changes.length - r.unknown.length} SKU(s) would be pushed, ${r.unknown.length} unknown to the shop, of ${r.skus} SKU(s)`);
       } else {
@@ -53,9 +54,10 @@ export async function syncPush(cfg: LoadedConfig, entry: ChannelEntry, job: 'sto
     } else {
       const r = await runShipmentPush(entry, connector, { store: ledger, logger, maxBackoffMs: cfg.delivery.maxBackoffMs, dryRun: o.dryRun, onProgress: (p) => progress.update(`${p.done} pushed, ${p.failed} failed`) });
       progress.done();
+      if (r.skipped) print(`${entry.key} shipments: skipped: ${r.skipped}`);
       for (const l of r.lines) print(`${l.shipmentId}\torder ${l.orderRef} → ${l.carrier ?? '?'} ${l.trackingNumber ?? '(no tracking)'}\t${l.outcome}${l.outcome === 'dry-run' ? '' : `: ${l.detail}`}`);
       if (o.dryRun) print(`${entry.key} shipments (dry run, nothing sent): ${r.lines.length} shipment(s) would be pushed`);
-      else {
+      else if (!r.skipped) {
         print(`${entry.key} shipments: ${r.pushed} pushed, ${r.retry} to retry, ${r.failed} failed (see wharf status; wharf retry)`);
         if (r.failed || r.retry) process.exitCode = EXIT.failed;
       }

@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../config/load.js';
-import type { ChannelStatus, ExportRun, LedgerSummary, Store } from '../ledger/store.js';
+import type { ChannelStatus, ExportRun, LedgerSummary, OutboxRow, Store } from '../ledger/store.js';
 import { shipmentExportDestination, shipmentPushDestination } from '../pipeline/routing.js';
 import { exportRuns } from '../schedule/catch-up.js';
 import { nextRuns } from '../schedule/cron.js';
@@ -46,8 +46,46 @@ export async function exportStatuses(cfg: LoadedConfig, store: Store, now = new 
 /** One webshop channel's push as `wharf status` shows it (only channels with a push switched on). */
 export interface PushStatus {
   channel: string;
-  stock?: { schedule: string; nextRunAt: string | null; lastRun: StockRunRecord | null; unknownSkus: number; refusedSkus: number };
-  shipments?: { schedule: string; nextRunAt: string | null; pending: number; failed: number };
+  stock?: {
+    schedule: string; nextRunAt: string | null; lastRun: StockRunRecord | null; unknownSkus: number; refusedSkus: number;
+    /** The unknown and refused SKUs with their message (the shop's, for refused ones). */
+    skus: { state: 'unknown' | 'refused'; sku: string; message: string }[];
+  };
+  shipments?: {
+    schedule: string;
+    nextRunAt: string | null;
+    pending: number;
+    /** Rows failed for good (the shop refused): pushed again only after `wharf retry d<id>`. */
+    failed: number;
+    /** Rows that failed retryably and are pending their next attempt. */
+    retrying: number;
+    /** The failed and retrying rows (at most the ledger summary's 100), with the shop's message. */
+    problems: ShipmentPushProblem[];
+  };
+}
+
+/** One shipment push that did not go through yet, as `wharf status` lists it under its channel. */
+export interface ShipmentPushProblem {
+  /** Outbox row id: `wharf retry d<id>` puts a failed one back. */
+  id: number;
+  shipmentId: string;
+  orderRef: string;
+  state: 'failed' | 'retrying';
+  attempts: number;
+  /** The platform's message of the last attempt. */
+  message: string;
+}
+
+function pushProblem(row: OutboxRow): ShipmentPushProblem {
+  const b = row.body as { shipment?: { shipmentId?: unknown }; orderRef?: unknown };
+  return {
+    id: row.id,
+    shipmentId: typeof b.shipment?.shipmentId === 'string' ? b.shipment.shipmentId : row.recordId,
+    orderRef: typeof b.orderRef === 'string' ? b.orderRef : '?',
+    state: row.status === 'failed' ? 'failed' : 'retrying',
+    attempts: row.attempts,
+    message: row.lastError ?? '',
+  };
 }
 
 /** The push part of `wharf status`: per webshop channel with `push.*.enabled`, last/next run, pending, failed, unknown SKUs. */
@@ -60,10 +98,15 @@ export async function pushStatuses(cfg: LoadedConfig, store: Store, summary: Led
     const mine = (kind: string) => summary.notices.filter((n) => `${n.merchant}/${n.channel}` === e.key && n.kind === kind).length;
     const next = (expr: string) => nextRuns(expr, cfg.timezone, now, 1)[0]?.toISOString() ?? null;
     const p: PushStatus = { channel: e.key };
-    if (s.stock.enabled) p.stock = { schedule: s.schedules.stock, nextRunAt: next(s.schedules.stock), lastRun: (await lastStockRun(store, e.key)) ?? null, unknownSkus: mine('push-unknown-sku'), refusedSkus: mine('push-refused') };
+    if (s.stock.enabled) p.stock = { schedule: s.schedules.stock, nextRunAt: next(s.schedules.stock), lastRun: (await lastStockRun(store, e.key)) ?? null, unknownSkus: mine('push-unknown-sku'), refusedSkus: mine('push-refused'),
+      skus: summary.notices.filter((n) => `${n.merchant}/${n.channel}` === e.key && n.kind.startsWith('push-')).map((n) => ({ state: n.kind === 'push-refused' ? 'refused' : 'unknown', sku: n.file, message: n.message })) };
     if (s.shipments.enabled) {
       const dest = shipmentPushDestination(e.key);
-      p.shipments = { schedule: s.schedules.shipments, nextRunAt: next(s.schedules.shipments), pending: await store.pendingCount(dest), failed: summary.failedDeliveries.filter((d) => d.destination === dest).length };
+      const problems = summary.failedDeliveries.filter((d) => d.destination === dest).map(pushProblem);
+      p.shipments = {
+        schedule: s.schedules.shipments, nextRunAt: next(s.schedules.shipments), pending: await store.pendingCount(dest),
+        failed: problems.filter((x) => x.state === 'failed').length, retrying: problems.filter((x) => x.state === 'retrying').length, problems,
+      };
     }
     out.push(p);
   }
@@ -127,7 +170,15 @@ export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: bo
         else if (!r.ok) print(`    LAST RUN FAILED ${r.at} (${r.pushed} of ${r.changed} changed SKU(s) pushed before it; the rest go at the next run): ${r.error ?? ''}`);
         else print(`    last run ${r.at}: ${r.pushed} of ${r.changed} changed SKU(s) pushed`);
       }
-      if (p.shipments) print(`  ${p.channel} shipments [${p.shipments.schedule}] next run ${p.shipments.nextRunAt ?? 'never'}; ${p.shipments.pending} pending, ${p.shipments.failed} failed (see deliveries)`);
+      if (p.shipments) {
+        const sh = p.shipments;
+        print(`  ${p.channel} shipments [${sh.schedule}] next run ${sh.nextRunAt ?? 'never'}; ${sh.pending} pending, ${sh.failed} failed, ${sh.retrying} retrying`);
+        for (const x of sh.problems) {
+          const what = `d${x.id} shipment ${x.shipmentId} of order ${x.orderRef} (${x.attempts} attempt(s))`;
+          if (x.state === 'failed') print(`    FAILED ${what}: ${x.message}\n      fix it in the shop, then \`wharf retry d${x.id}\``);
+          else print(`    RETRYING ${what}: ${x.message}`);
+        }
+      }
     }
   }
   print('');

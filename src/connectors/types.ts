@@ -104,7 +104,13 @@ export interface ShipmentPush {
   trackingUrl: string | null;
   /** When the parcel left (ISO 8601), if the report said. */
   shippedAt: string | null;
-  /** The lines in this parcel only (a partial shipment lists what shipped). `lineRef`: the shop's line id when the order mapping kept it. */
+  /**
+   * The lines in this parcel as the shop knows them (src/pipeline/shipment-lines.ts): never empty for a
+   * parcel queued by this version (a parcel without lines is the order's remaining lines); `lineRef` =
+   * the order line's `lineId` when the order mapping kept it; a bundle appears as its bundle line (bundle
+   * SKU, bundle units) once its components shipped. Rows queued by older versions carry the warehouse
+   * SKUs and quantities without `lineRef` (and may be empty).
+   */
   lines: { sku: string; quantity: number; lineRef?: string }[];
   /** True when, with this parcel, every ordered quantity has shipped (WooCommerce: set `completedStatus` only then). */
   completesOrder: boolean;

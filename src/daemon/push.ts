@@ -53,7 +53,11 @@ class Guard {
 export class PushJobs {
   private readonly stock = new Map<string, { ch: PushChannel; guard: Guard }>();
   private readonly shipments = new Map<string, { ch: PushChannel; guard: Guard }>();
+  /** Per channel: the timer armed for the earliest retry due (see shipmentRun), and when it fires. */
+  private readonly retryTimers = new Map<string, { at: number; timer: NodeJS.Timeout }>();
   private readonly scheduler: Scheduler;
+  private started = false;
+  private stopped = false;
 
   constructor(private readonly config: LoadedConfig, private readonly store: Store, private readonly logger: Logger, channels: PushChannel[]) {
     this.scheduler = new Scheduler(config.timezone, logger);
@@ -67,6 +71,7 @@ export class PushJobs {
 
   /** The daemon: arms the timers and makes the start-up run of every push (in the background). */
   start(): void {
+    this.started = true;
     for (const [key, j] of this.stock) this.scheduler.add(`${key} stock push`, j.ch.connector.push.settings.schedules.stock, () => j.guard.request());
     for (const [key, j] of this.shipments) this.scheduler.add(`${key} shipment push`, j.ch.connector.push.settings.schedules.shipments, () => j.guard.request());
     void this.runAll();
@@ -90,6 +95,9 @@ export class PushJobs {
   }
 
   async stop(): Promise<void> {
+    this.stopped = true;
+    for (const t of this.retryTimers.values()) clearTimeout(t.timer);
+    this.retryTimers.clear();
     await this.scheduler.stop();
     await Promise.all([...this.stock.values(), ...this.shipments.values()].map((j) => j.guard.idle()));
   }
@@ -104,9 +112,32 @@ export class PushJobs {
 
   private async shipmentRun({ entry, connector }: PushChannel): Promise<void> {
     try {
-      await runShipmentPush(entry, connector, { store: this.store, logger: this.logger, maxBackoffMs: this.config.delivery.maxBackoffMs });
+      const r = await runShipmentPush(entry, connector, { store: this.store, logger: this.logger, maxBackoffMs: this.config.delivery.maxBackoffMs });
+      if (r.nextRetryAt) this.armRetry(entry.key, r.nextRetryAt.getTime());
     } catch (err) {
       this.logger.error({ merchant: entry.merchant, channel: entry.channel, job: 'shipment-push' }, `shipment push failed; it is tried again at its next time: ${describeError(err)}`);
     }
+  }
+
+  /**
+   * The daemon wakes the shipment push of `key` when its earliest retry is due (`at`, epoch ms), not
+   * only at the next `schedules.shipments` tick (as the delivery worker sleeps until its next pass).
+   * One timer per channel, kept at the earliest retry known: a later one does not push it back (the
+   * run it triggers arms the next). The run goes through the channel's guard: never two at once.
+   * `wharf once` (not started) arms nothing.
+   */
+  private armRetry(key: string, at: number): void {
+    if (!this.started || this.stopped) return;
+    const armed = this.retryTimers.get(key);
+    if (armed && armed.at <= at) return;
+    if (armed) clearTimeout(armed.timer);
+    const job = this.shipments.get(key);
+    if (!job) return;
+    // +50 ms: the row's next attempt is strictly before the run's "now" when the timer fires.
+    const timer = setTimeout(() => {
+      this.retryTimers.delete(key);
+      void job.guard.request();
+    }, Math.min(Math.max(0, at - Date.now()) + 50, 2 ** 31 - 1));
+    this.retryTimers.set(key, { at, timer });
   }
 }

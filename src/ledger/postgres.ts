@@ -700,6 +700,23 @@ export class PostgresStore implements Store {
     );
   }
 
+  async takeLease(name: string, holder: string, expiresAt: string, now: string, replacing?: string): Promise<{ ok: true } | { ok: false; holder: string; expiresAt: string }> {
+    // Timestamps are ISO-8601 UTC text: compared bytewise (COLLATE "C"), whatever the database collation.
+    const res = await this.query(
+      `INSERT INTO leases (name, holder, expires_at) VALUES ($1, $2, $3)
+       ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+       WHERE leases.holder = excluded.holder OR leases.expires_at COLLATE "C" < $4 OR leases.holder = $5`,
+      [name, holder, expiresAt, now, replacing ?? holder],
+    );
+    if ((res.rowCount ?? 0) > 0) return { ok: true };
+    const row = (await this.query('SELECT holder, expires_at FROM leases WHERE name = $1', [name])).rows[0];
+    return { ok: false, holder: row ? String(row.holder) : '?', expiresAt: row ? String(row.expires_at) : '?' };
+  }
+
+  async releaseLease(name: string, holder: string): Promise<void> {
+    await this.query('DELETE FROM leases WHERE name = $1 AND holder = $2', [name, holder]);
+  }
+
   async clearPushedStock(channel: string): Promise<number> {
     return (await this.query('DELETE FROM push_stock WHERE channel = $1', [channel])).rowCount ?? 0;
   }

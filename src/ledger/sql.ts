@@ -86,6 +86,7 @@ CREATE TABLE IF NOT EXISTS push_targets (
   channel TEXT NOT NULL, sku ${keyText} NOT NULL, ean TEXT, ids TEXT NOT NULL, updated_at TEXT NOT NULL, PRIMARY KEY (channel, sku)
 );
 CREATE INDEX IF NOT EXISTS push_targets_by_ean ON push_targets (channel, ean);
+CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS push_stock (
   channel TEXT NOT NULL, sku ${keyText} NOT NULL, quantity INTEGER NOT NULL, pushed_at TEXT NOT NULL, PRIMARY KEY (channel, sku)
 );

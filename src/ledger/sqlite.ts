@@ -537,6 +537,23 @@ export class SqliteStore implements Store {
     });
   }
 
+  takeLease(name: string, holder: string, expiresAt: string, now: string, replacing?: string): Promise<{ ok: true } | { ok: false; holder: string; expiresAt: string }> {
+    return this.run(() => {
+      const taken = this.stmt(`INSERT INTO leases (name, holder, expires_at) VALUES (?,?,?)
+        ON CONFLICT (name) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+        WHERE leases.holder = excluded.holder OR leases.expires_at < ? OR leases.holder = ?`).run(name, holder, expiresAt, now, replacing ?? holder).changes;
+      if (taken > 0) return { ok: true as const };
+      const row = this.stmt('SELECT holder, expires_at FROM leases WHERE name = ?').get(name) as { holder: string; expires_at: string } | undefined;
+      return { ok: false as const, holder: row?.holder ?? '?', expiresAt: row?.expires_at ?? '?' };
+    });
+  }
+
+  releaseLease(name: string, holder: string): Promise<void> {
+    return this.run(() => {
+      this.stmt('DELETE FROM leases WHERE name = ? AND holder = ?').run(name, holder);
+    });
+  }
+
   clearPushedStock(channel: string): Promise<number> {
     return this.run(() => this.stmt('DELETE FROM push_stock WHERE channel = ?').run(channel).changes);
   }

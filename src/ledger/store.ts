@@ -420,6 +420,15 @@ export interface Store {
   setPushedStock(channel: string, rows: { sku: string; quantity: number }[], at: string): Promise<void>;
   /** Forgets a channel's baseline (`wharf sync CHANNEL stock --full`: every SKU is pushed again). */
   clearPushedStock(channel: string): Promise<number>;
+  /**
+   * Takes or renews the lease `name` for `holder` until `expiresAt` (ISO 8601 UTC): succeeds when no
+   * one holds it, `holder` holds it already (renewal), or the other holder's lease ran out before `now`
+   * (a process that died), or the holder is `replacing` (a holder known to be dead). Otherwise returns
+   * who holds it and until when. One statement, atomic on both ledgers (two processes never both succeed).
+   */
+  takeLease(name: string, holder: string, expiresAt: string, now: string, replacing?: string): Promise<{ ok: true } | { ok: false; holder: string; expiresAt: string }>;
+  /** Gives the lease up (only when `holder` holds it). */
+  releaseLease(name: string, holder: string): Promise<void>;
 
   summary(): Promise<LedgerSummary>;
   close(): Promise<void>;

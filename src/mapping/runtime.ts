@@ -184,7 +184,10 @@ function fromGetter(from: string, binder: Binder): From {
 
 /**
  * Replaces each line whose SKU is a bundle by its components: quantity multiplied, line id suffixed
- * `-1`, `-2`…; price, EAN and name belong to the bundle and are not copied onto the components.
+ * `-1`, `-2`…; price, EAN and name belong to the bundle and are not copied onto the components. Each
+ * component keeps the shop's bundle line as `bundle: { lineId?, sku, quantity }` (the canonical order
+ * schema), so that a shipment push can report the bundle line the shop knows once its components have
+ * shipped (src/pipeline/shipment-lines.ts).
  */
 function expandBundles(lines: Record<string, unknown>[], table: LookupTable): Record<string, unknown>[] {
   let out: Record<string, unknown>[] | undefined;
@@ -202,6 +205,11 @@ function expandBundles(lines: Record<string, unknown>[], table: LookupTable): Re
       if (line.lineId !== undefined) comp.lineId = `${String(line.lineId)}-${k + 1}`;
       comp.sku = c.sku;
       comp.quantity = qty * (c.quantity ?? 1);
+      const bundle: Record<string, unknown> = {};
+      if (line.lineId !== undefined) bundle.lineId = String(line.lineId);
+      bundle.sku = line.sku;
+      bundle.quantity = qty;
+      comp.bundle = bundle;
       out!.push(comp);
     });
   }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { WharfError, echo } from '../errors.js';
 import type { IntakeTx, LedgerRecord, StockKey, StockLevel, StockWrite, StoredRecord } from '../ledger/store.js';
+import { shipmentPushLines, type PushLine } from './shipment-lines.js';
 
 /**
  * Routing: what one canonical record means given what the ledger already holds, and which deliveries
@@ -71,6 +72,13 @@ export interface ShipmentPushBody {
   shipment: Record<string, unknown>;
   orderRef: string;
   completesOrder: boolean;
+  /**
+   * The parcel's lines as the shop knows them (src/pipeline/shipment-lines.ts): `lineRef` = the order
+   * line's `lineId`, a shipment without lines expanded to the order's remaining lines, bundle
+   * components reported as their bundle line. Absent in rows queued before it existed: those push the
+   * shipment's own lines (SKU and quantity) as before.
+   */
+  lines?: PushLine[];
 }
 
 /** Outbox destination of a merchant's shipment export (one row per shipment, action `shipment`). */
@@ -334,8 +342,11 @@ export class FileRouter {
     }
     const channelKey = `${merchant}/${String(orderBody?.channel ?? '')}`;
     if (orderBody && this.policy.shipmentPushes?.has(channelKey)) {
-      const push: ShipmentPushBody = { shipment: b, orderRef: String(orderBody.externalId ?? ''), completesOrder: completesOrder(orderBody, earlier, b) };
-      await this.tx.enqueue({ destination: shipmentPushDestination(channelKey), recordId: rec.id, merchant, action: 'shipment', body: JSON.stringify(push) });
+      const lines = shipmentPushLines(orderBody, earlier, b);
+      const push: ShipmentPushBody = { shipment: b, orderRef: String(orderBody.externalId ?? ''), completesOrder: completesOrder(orderBody, earlier, b), lines };
+      // A parcel holding only components of bundle units not yet complete has nothing the shop knows:
+      // no push; the parcel that completes the bundle units reports them.
+      if (lines.length > 0) await this.tx.enqueue({ destination: shipmentPushDestination(channelKey), recordId: rec.id, merchant, action: 'shipment', body: JSON.stringify(push) });
     }
     return 'shipment';
   }

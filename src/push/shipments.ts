@@ -1,4 +1,5 @@
 import type { ChannelConnector, ShipmentPush } from '../connectors/index.js';
+import { takePushLease } from './lease.js';
 import type { ChannelEntry } from '../config/entries.js';
 import { describeError, WharfError } from '../errors.js';
 import type { OutboxRow, Store } from '../ledger/store.js';
@@ -40,6 +41,9 @@ export interface ShipmentPushRunResult {
   retry: number;
   failed: number;
   lines: ShipmentPushLine[];
+  /** The earliest time a row that failed retryably in this run is due again (undefined: none). */
+  nextRetryAt?: Date;  /** Set when the run was skipped because another process is pushing this channel's shipments (the message). */
+  skipped?: string;
 }
 
 const PAGE = 50;
@@ -51,51 +55,70 @@ export async function runShipmentPush(entry: ChannelEntry, connector: ChannelCon
   const result: ShipmentPushRunResult = { channel: entry.key, pushed: 0, retry: 0, failed: 0, lines: [] };
   const notifyCustomer = connector.push.settings.shipments.notifyCustomer;
   const seen = new Set<number>();
-  for (;;) {
-    const rows = (await store.dueDeliveries(destination, PAGE)).filter((r) => !seen.has(r.id));
-    if (!rows.length) break;
-    for (const row of rows) {
-      seen.add(row.id);
-      let push: ShipmentPush;
-      try {
-        push = shipmentPushOf(row, notifyCustomer);
-      } catch (err) {
-        await store.markDeliveryFailed(row.id, describeError(err), null);
-        result.failed++;
-        continue;
-      }
-      const line = { shipmentId: push.shipmentId, orderRef: push.orderRef, trackingNumber: push.trackingNumber, carrier: push.carrier };
-      if (opts.dryRun) {
-        result.lines.push({ ...line, outcome: 'dry-run', detail: `order ${push.orderRef} → ${push.carrier ?? 'carrier?'} ${push.trackingNumber ?? '(no tracking)'}${push.completesOrder ? ' (completes the order)' : ' (partial)'}` });
-        continue;
-      }
-      try {
-        const r = await connector.push.pushShipment(push);
-        await store.markDelivered([row.id], `${connector.type} order ${push.orderRef}`);
-        result.pushed++;
-        result.lines.push({ ...line, outcome: r.outcome, detail: r.detail });
-        log.info({ shipment: push.shipmentId, order: push.orderRef, outcome: r.outcome }, `shipment pushed: ${r.detail}`);
-      } catch (err) {
-        const message = describeError(err);
-        const retryable = err instanceof WharfError ? err.retryable : true;
-        if (retryable) {
-          const delay = backoffMs(row.attempts + 1, opts.maxBackoffMs);
-          await store.markDeliveryFailed(row.id, message, new Date(Date.now() + delay));
-          result.retry++;
-          result.lines.push({ ...line, outcome: 'retry', detail: message });
-          log.warn({ shipment: push.shipmentId, order: push.orderRef, attempt: row.attempts + 1, retryInMs: delay }, `shipment push failed, will retry (reading the shop's state first): ${message}`);
-        } else {
-          await store.markDeliveryFailed(row.id, message, null);
-          result.failed++;
-          result.lines.push({ ...line, outcome: 'failed', detail: message });
-          log.error({ shipment: push.shipmentId, order: push.orderRef }, `shipment push refused, not retried until \`wharf retry\`: ${message}`);
-        }
-      }
-      opts.onProgress?.({ done: result.pushed, failed: result.failed + result.retry });
-    }
-    if (opts.dryRun) break;
+  // One shipment push per channel at a time, across processes: SQLite's dueDeliveries does not claim
+  // rows, so two processes would send the same row (src/push/lease.ts).
+  const taken = opts.dryRun ? undefined : await takePushLease(store, `push:${entry.key}:shipments`);
+  if (taken && 'busy' in taken) {
+    log.info(taken.busy);
+    return { ...result, skipped: taken.busy };
   }
-  return result;
+  const lease = taken?.lease;
+  try {
+    return await pushRows();
+  } finally {
+    await lease?.release();
+  }
+
+  async function pushRows(): Promise<ShipmentPushRunResult> {
+    for (;;) {
+      const rows = (await store.dueDeliveries(destination, PAGE)).filter((r) => !seen.has(r.id));
+      if (!rows.length) break;
+      for (const row of rows) {
+        seen.add(row.id);
+        let push: ShipmentPush;
+        try {
+          push = shipmentPushOf(row, notifyCustomer);
+        } catch (err) {
+          await store.markDeliveryFailed(row.id, describeError(err), null);
+          result.failed++;
+          continue;
+        }
+        const line = { shipmentId: push.shipmentId, orderRef: push.orderRef, trackingNumber: push.trackingNumber, carrier: push.carrier };
+        if (opts.dryRun) {
+          result.lines.push({ ...line, outcome: 'dry-run', detail: `order ${push.orderRef} → ${push.carrier ?? 'carrier?'} ${push.trackingNumber ?? '(no tracking)'}${push.completesOrder ? ' (completes the order)' : ' (partial)'}` });
+          continue;
+        }
+        try {
+          const r = await connector.push.pushShipment(push);
+          await store.markDelivered([row.id], `${connector.type} order ${push.orderRef}`);
+          result.pushed++;
+          result.lines.push({ ...line, outcome: r.outcome, detail: r.detail });
+          log.info({ shipment: push.shipmentId, order: push.orderRef, outcome: r.outcome }, `shipment pushed: ${r.detail}`);
+        } catch (err) {
+          const message = describeError(err);
+          const retryable = err instanceof WharfError ? err.retryable : true;
+          if (retryable) {
+            const delay = backoffMs(row.attempts + 1, opts.maxBackoffMs);
+            const at = new Date(Date.now() + delay);
+            await store.markDeliveryFailed(row.id, message, at);
+            if (!result.nextRetryAt || at < result.nextRetryAt) result.nextRetryAt = at;
+            result.retry++;
+            result.lines.push({ ...line, outcome: 'retry', detail: message });
+            log.warn({ shipment: push.shipmentId, order: push.orderRef, attempt: row.attempts + 1, retryInMs: delay }, `shipment push failed, will retry (reading the shop's state first): ${message}`);
+          } else {
+            await store.markDeliveryFailed(row.id, message, null);
+            result.failed++;
+            result.lines.push({ ...line, outcome: 'failed', detail: message });
+            log.error({ shipment: push.shipmentId, order: push.orderRef }, `shipment push refused, not retried until \`wharf retry\`: ${message}`);
+          }
+        }
+        opts.onProgress?.({ done: result.pushed, failed: result.failed + result.retry });
+        await lease?.renew();
+      }
+      if (opts.dryRun) break;
+    }
+    return result;
+  }
 }
 
 /** The push of one outbox row (body written by routing, see ShipmentPushBody). Throws RECORD_INVALID on a row it cannot read. */
@@ -106,7 +129,12 @@ export function shipmentPushOf(row: OutboxRow, notifyCustomer: boolean): Shipmen
     throw new WharfError('RECORD_INVALID', `outbox row ${row.id} (${row.recordId}) is not a shipment push (no shipment or order reference)`, {}, { retryable: false });
   }
   const str = (v: unknown) => (typeof v === 'string' && v !== '' ? v : null);
-  const lines = Array.isArray(s.lines) ? (s.lines as { sku?: unknown; quantity?: unknown }[]).map((l) => ({ sku: String(l.sku), quantity: Number(l.quantity) })) : [];
+  // The shop's lines fixed at routing (`b.lines`, with lineRef); rows queued before they existed carry
+  // only the shipment's own lines (warehouse SKU and quantity).
+  const raw = Array.isArray(b.lines) ? b.lines : Array.isArray(s.lines) ? s.lines : [];
+  const lines = (raw as { sku?: unknown; quantity?: unknown; lineRef?: unknown }[]).map((l) =>
+    typeof l.lineRef === 'string' && l.lineRef !== '' ? { sku: String(l.sku), quantity: Number(l.quantity), lineRef: l.lineRef } : { sku: String(l.sku), quantity: Number(l.quantity) },
+  );
   return {
     shipmentId: str(s.shipmentId) ?? row.recordId,
     orderId: String(s.orderId),

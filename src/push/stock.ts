@@ -1,4 +1,5 @@
 import type { ChannelConnector, PushTarget, StockUpdate } from '../connectors/index.js';
+import { takePushLease } from './lease.js';
 import type { ChannelEntry } from '../config/entries.js';
 import type { LoadedConfig } from '../config/load.js';
 import { describeError, echo } from '../errors.js';
@@ -68,6 +69,8 @@ export interface StockPushResult {
   refused: { sku: string; message: string }[];
   /** dryRun only: what would be sent, and the unknown SKUs with old → new. */
   changes: StockChange[];
+  /** Set when the run was skipped because another process is pushing this channel's stock (the message). */
+  skipped?: string;
 }
 
 /** What `wharf status` shows of the last run (stored under `stockRunKey`). */
@@ -94,6 +97,13 @@ export async function runStockPush(entry: ChannelEntry, connector: ChannelConnec
   const log = opts.logger.child({ merchant: entry.merchant, channel: entry.channel, job: 'stock-push' });
   const result: StockPushResult = { channel: entry.key, skus: 0, changed: 0, pushed: 0, batches: 0, unknown: [], refused: [], changes: [] };
   const started = new Date().toISOString();
+  // One stock push per channel at a time, across processes (src/push/lease.ts); a dry run sends nothing.
+  const taken = opts.dryRun ? undefined : await takePushLease(store, `push:${entry.key}:stock`);
+  if (taken && 'busy' in taken) {
+    log.info(taken.busy);
+    return { ...result, skipped: taken.busy };
+  }
+  const lease = taken?.lease;
   // Up to `settings.concurrency` batches in flight; each moves the baseline when its answer is in.
   const inFlight = new Set<Promise<void>>();
   try {
@@ -104,6 +114,7 @@ export async function runStockPush(entry: ChannelEntry, connector: ChannelConnec
       const answer = await connector.push.pushStock(batch);
       const byS = new Map(batch.map((u) => [u.sku, u.quantity]));
       await store.setPushedStock(entry.key, answer.done.filter((s) => byS.has(s)).map((sku) => ({ sku, quantity: byS.get(sku)! })), new Date().toISOString());
+      await lease?.renew();
       result.batches++;
       result.pushed += answer.done.length;
       result.refused.push(...answer.refused);
@@ -156,6 +167,8 @@ export async function runStockPush(entry: ChannelEntry, connector: ChannelConnec
       await store.setCursor(stockRunKey(entry.key), JSON.stringify({ at: started, ok: false, pushed: result.pushed, changed: result.changed, unknown: result.unknown.length, refused: result.refused.length, error: describeError(err) } satisfies StockRunRecord)).catch(() => undefined);
     }
     throw err;
+  } finally {
+    await lease?.release();
   }
 }
 

@@ -382,7 +382,7 @@ describe('PostgresStore: several instances on one database', () => {
     expect(all).toHaveLength(4);
     const tables = await schema.query<{ table_name: string }>(
       'SELECT table_name FROM information_schema.tables WHERE table_schema = $1 ORDER BY table_name', [schema.schema]);
-    expect(tables.map((t) => t.table_name)).toEqual(['channel_runs', 'cursors', 'duplicates', 'export_baseline', 'export_items', 'export_runs', 'files', 'notices', 'outbox', 'push_stock', 'push_targets', 'records', 'seen', 'stock']);
+    expect(tables.map((t) => t.table_name)).toEqual(['channel_runs', 'cursors', 'duplicates', 'export_baseline', 'export_items', 'export_runs', 'files', 'leases', 'notices', 'outbox', 'push_stock', 'push_targets', 'records', 'seen', 'stock']);
   });
 
   it('two instances importing the same order: the second waits for the first and sees a duplicate', async () => {

@@ -230,8 +230,8 @@ fields:
     const recs = await readAll(m, 'Nr,Regel,SKU,Aantal,Prijs\n1,1,X,1,2.00\n1,2,set,3,9.00\n');
     expect(recs[0]!.value!.lines).toEqual([
       { lineId: '1', sku: 'X', quantity: 1, unitPrice: '2.00' },
-      { lineId: '2-1', sku: 'A', quantity: 6 },
-      { lineId: '2-2', sku: 'B', quantity: 3 },
+      { lineId: '2-1', sku: 'A', quantity: 6, bundle: { lineId: '2', sku: 'set', quantity: 3 } },
+      { lineId: '2-2', sku: 'B', quantity: 3, bundle: { lineId: '2', sku: 'set', quantity: 3 } },
     ]);
   });
   it('uses line indexes in error paths', async () => {

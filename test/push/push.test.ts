@@ -4,6 +4,8 @@
  * it stopped; unknown SKUs are a state, not a log line per run; a shipment is pushed once, also when
  * the first attempt's answer was lost.
  */
+import { spawnSync } from 'node:child_process';
+import os from 'node:os';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openConnector, type ChannelConnector } from '../../src/connectors/index.js';
 import type { ChannelEntry } from '../../src/config/entries.js';
@@ -11,8 +13,9 @@ import type { LoadedConfig } from '../../src/config/load.js';
 import { silentLogger } from '../../src/log.js';
 import type { Store, StoredRecord } from '../../src/ledger/store.js';
 import { DEFAULT_ROUTING, FileRouter, shipmentPushDestination } from '../../src/pipeline/routing.js';
-import { runShipmentPush } from '../../src/push/shipments.js';
+import { runShipmentPush, shipmentPushOf } from '../../src/push/shipments.js';
 import { runStockPush, shopQuantity } from '../../src/push/stock.js';
+import { takePushLease } from '../../src/push/lease.js';
 import { backends, fileInfo, importFile, type Harness } from '../helpers/ledgers.js';
 import { fastHttp } from '../helpers/webshops/server.js';
 import { wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
@@ -209,6 +212,42 @@ describe.each(backends)('push machinery: $name', (backend) => {
     expect((await store.summary()).notices.filter((n) => n.kind === 'push-unknown-sku').map((n) => n.file)).toEqual(['WMS-ONLY']);
   });
 
+  it('two processes push one channel\'s stock at once: one pushes, the other skips with a clear message; a lease that ran out is taken over', async () => {
+    const other = await h.open(); // a second process's connection to the same ledger
+    try {
+      await report(store, Array.from({ length: 300 }, (_, i) => level(sku(i), 7)));
+      server.slowNext(3, 100); // the first batches take a while: the two runs overlap
+      const [a, b] = await Promise.all([
+        runStockPush(entry, connector, { store, logger: silentLogger() }),
+        runStockPush(entry, connector, { store: other, logger: silentLogger() }),
+      ]);
+      const done = [a, b].filter((r) => !r.skipped);
+      const skipped = [a, b].filter((r) => r.skipped);
+      expect(done).toHaveLength(1);
+      expect(done[0]).toMatchObject({ changed: 300, pushed: 300 });
+      expect(skipped).toHaveLength(1);
+      expect(skipped[0]!.skipped).toMatch(/push:acme\/woo:stock is running in another process .*; this run is skipped/);
+      expect(batchBodies(server).flat()).toHaveLength(300); // each SKU sent once
+
+      // A process that died holding the lease: skipped until the lease runs out, then taken over.
+      await report(store, [level(sku(1), 8)]);
+      const now = Date.now();
+      expect(await other.takeLease('push:acme/woo:stock', 'dead-host:1:x', new Date(now + 60_000).toISOString(), new Date(now).toISOString())).toEqual({ ok: true });
+      expect((await runStockPush(entry, connector, { store, logger: silentLogger() })).skipped).toMatch(/dead-host:1:x/);
+      expect(await other.takeLease('push:acme/woo:stock', 'dead-host:1:x', new Date(now - 1).toISOString(), new Date(now).toISOString())).toEqual({ ok: true });
+      expect(await runStockPush(entry, connector, { store, logger: silentLogger() })).toMatchObject({ pushed: 1 });
+      expect(server.state.products.find((p) => p.sku === sku(1))!.stock_quantity).toBe(8);
+
+      // A holder of this host whose process is gone (kill -9) is taken over at once, its lease still running.
+      await report(store, [level(sku(1), 9)]);
+      const gone = spawnSync(process.execPath, ['-e', '0']).pid;
+      expect(await other.takeLease('push:acme/woo:stock', `${os.hostname()}:${gone}:x`, new Date(Date.now() + 60_000).toISOString(), new Date().toISOString())).toEqual({ ok: true });
+      expect(await runStockPush(entry, connector, { store, logger: silentLogger() })).toMatchObject({ pushed: 1 });
+    } finally {
+      await other.close();
+    }
+  });
+
   describe('shipments', () => {
     const orderRec: StoredRecord = {
       kind: 'order', id: 'acme:woo:41', merchant: 'acme', channel: 'woo', recordNo: 1,
@@ -259,6 +298,62 @@ describe.each(backends)('push machinery: $name', (backend) => {
       expect(server.state.notes.get(41)).toHaveLength(1);
       expect(server.state.orders[0]!.status).toBe('completed');
       expect(await store.pendingCount(shipmentPushDestination('acme/woo'))).toBe(0);
+    });
+
+    it('pushed lines carry the shop\'s line ids: a SKU over several lines net of earlier parcels, a line-less parcel as the remaining lines, a bundle line once complete', async () => {
+      const bundle = { lineId: '10', sku: 'SET', quantity: 1 };
+      await importFile(store, [{
+        ...orderRec, id: 'acme:woo:42',
+        body: { ...orderRec.body, id: 'acme:woo:42', externalId: '42', lines: [
+          { lineId: '7', sku: 'MUG', quantity: 1 }, { lineId: '8', sku: 'MUG', quantity: 2 },
+          { lineId: '10-1', sku: 'A', quantity: 2, bundle }, { lineId: '10-2', sku: 'B', quantity: 1, bundle },
+        ] },
+      }], fileInfo({ channel: 'woo' }));
+      const on42 = (id: string, lines: { sku: string; quantity: number }[]) => ({ ...ship(id, lines), body: { ...ship(id, lines).body, orderId: 'acme:woo:42' } });
+      // One read at the end: PostgreSQL's dueDeliveries claims the rows it returns.
+      // B1: two MUGs over lines 7 (1) and 8 (2); of the bundle only component A: the bundle line waits.
+      await report(store, [on42('B1', [{ sku: 'MUG', quantity: 2 }, { sku: 'A', quantity: 2 }])], pushes);
+      // B2: only component B: completes the bundle unit, reported as the shop's bundle line.
+      await report(store, [on42('B2', [{ sku: 'B', quantity: 1 }])], pushes);
+      // B3 without lines ships the rest of the order: the one MUG left on line 8.
+      await report(store, [on42('B3', [])], pushes);
+      const queued = (await store.dueDeliveries(shipmentPushDestination('acme/woo'), 50)).map((r) => shipmentPushOf(r, false));
+      expect(queued.map((p) => [p.shipmentId, p.lines, p.completesOrder])).toEqual([
+        ['B1', [{ sku: 'MUG', quantity: 1, lineRef: '7' }, { sku: 'MUG', quantity: 1, lineRef: '8' }], false],
+        ['B2', [{ sku: 'SET', quantity: 1, lineRef: '10' }], false],
+        ['B3', [{ sku: 'MUG', quantity: 1, lineRef: '8' }], true],
+      ]);
+    });
+
+    it('a parcel of only components of an incomplete bundle unit owes no push', async () => {
+      const bundle = { lineId: '20', sku: 'SET', quantity: 2 };
+      await importFile(store, [{
+        ...orderRec, id: 'acme:woo:43',
+        body: { ...orderRec.body, id: 'acme:woo:43', externalId: '43', lines: [{ lineId: '20-1', sku: 'A', quantity: 4, bundle }, { lineId: '20-2', sku: 'B', quantity: 2, bundle }] },
+      }], fileInfo({ channel: 'woo' }));
+      const on43 = (id: string, lines: { sku: string; quantity: number }[]) => ({ ...ship(id, lines), body: { ...ship(id, lines).body, orderId: 'acme:woo:43' } });
+      await report(store, [on43('C1', [{ sku: 'A', quantity: 4 }])], pushes);
+      expect(await store.pendingCount(shipmentPushDestination('acme/woo'))).toBe(0);
+      await report(store, [on43('C2', [{ sku: 'B', quantity: 1 }])], pushes);
+      const rows = await store.dueDeliveries(shipmentPushDestination('acme/woo'), 50);
+      expect(rows.map((r) => shipmentPushOf(r, false).lines)).toEqual([[{ sku: 'SET', quantity: 1, lineRef: '20' }]]);
+    });
+
+    it('a row queued before lineRef existed (no lines in the body) still pushes the shipment\'s own lines', () => {
+      const row = { id: 1, recordId: 'shipment:acme:OLD', attempts: 0, body: { shipment: ship('OLD', [{ sku: 'MUG', quantity: 2 }]).body, orderRef: '41', completesOrder: false } };
+      expect(shipmentPushOf(row as unknown as Parameters<typeof shipmentPushOf>[0], false).lines).toEqual([{ sku: 'MUG', quantity: 2 }]);
+    });
+
+    it('a shipment push of the channel running in another process: this run skips, no row is sent twice', async () => {
+      await report(store, [ship('P5', [{ sku: 'MUG', quantity: 1 }])], pushes);
+      const taken = await takePushLease(store, 'push:acme/woo:shipments');
+      if (!('lease' in taken)) throw new Error(taken.busy);
+      const r = await runShipmentPush(entry, connector, opts());
+      expect(r.skipped).toMatch(/push:acme\/woo:shipments is running in another process/);
+      expect(server.state.notes.get(41) ?? []).toHaveLength(0);
+      await taken.lease.release();
+      expect((await runShipmentPush(entry, connector, opts())).pushed).toBe(1);
+      expect(server.state.notes.get(41)).toHaveLength(1);
     });
 
     it('a cancelled order fails the row with the shop\'s reason; wharf retry puts it back', async () => {

@@ -49,7 +49,10 @@ beforeAll(async () => {
   server = await wooServer({
     keys: [{ key: KEY, secret: SECRET, permissions: 'read_write' }, { key: RO_KEY, secret: SECRET, permissions: 'read' }],
     products: Array.from({ length: N }, (_, i) => ({ id: 5000 + i, type: 'simple', name: `Product ${i}`, sku: sku(i), manage_stock: false, stock_quantity: null })),
-    orders: [wooOrder({ id: 41, modified: '2026-11-20T09:00:00Z', lines: [{ sku: sku(1), qty: 2, price: '9.95' }, { sku: sku(2), qty: 1, price: '19.95' }] })],
+    orders: [
+      wooOrder({ id: 41, modified: '2026-11-20T09:00:00Z', lines: [{ sku: sku(1), qty: 2, price: '9.95' }, { sku: sku(2), qty: 1, price: '19.95' }] }),
+      wooOrder({ id: 42, modified: '2026-11-20T09:30:00Z', lines: [{ sku: sku(3), qty: 1, price: '9.95' }] }),
+    ],
   }).start();
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-woo-push-'));
   reports = path.join(work, 'reports');
@@ -205,5 +208,22 @@ describe('WooCommerce push through the CLI', { timeout: 240_000 }, () => {
     expect(again.code, again.stderr).toBe(0);
     for (let i = 0; i < N; i++) expect(server.state.products[i]!.stock_quantity).toBe(1000 + i);
     expect(server.state.notes.get(41)).toHaveLength(2); // the restart noted no order twice
+  });
+
+  it('wharf status lists a refused shipment push under its channel with the shop\'s message and the row to retry', async () => {
+    // Order 42 was pulled open; it is cancelled in the shop before its parcel is reported.
+    server.state.orders.find((o) => o.id === 42)!.status = 'cancelled';
+    await drop('ship-9.csv', 'ORDER_ID;SHIPMENT_ID;SHIPPED_AT;CARRIER;TRACKING;TRACKING_URL;SKU;QTY\n' +
+      `acme:woo:42;P9;2026-11-22 10:00:00;PostNL;3SXYZ999;;${sku(3)};1\n`);
+    expect((await run(['sync', '@warehouse/wms'])).code).toBe(0);
+    const r = await run(['sync', 'acme/woo', 'shipments']);
+    expect(r.stdout + r.stderr).toMatch(/cancelled/);
+    const s = await run(['status']);
+    const m = /acme\/woo shipments \[[^\]]*\] next run \S+; 0 pending, 1 failed, 0 retrying\n {4}FAILED d(\d+) shipment P9 of order 42 \(1 attempt\(s\)\): woocommerce: order 42 is "cancelled" in the shop[^\n]*\n {6}fix it in the shop, then `wharf retry d(\d+)`/.exec(s.stdout);
+    expect(m, s.stdout).not.toBeNull();
+    expect(m![1]).toBe(m![2]);
+    const json = JSON.parse((await run(['status', '--json'])).stdout) as { pushes: { channel: string; shipments?: { failed: number; problems: { id: number; shipmentId: string; state: string; message: string }[] } }[] };
+    const sh = json.pushes.find((p) => p.channel === 'acme/woo')!.shipments!;
+    expect(sh.problems).toEqual([expect.objectContaining({ id: Number(m![1]), shipmentId: 'P9', state: 'failed', message: expect.stringContaining('cancelled') })]);
   });
 });
