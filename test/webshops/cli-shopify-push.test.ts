@@ -193,8 +193,9 @@ describe('Shopify push through the CLI', { timeout: 240_000 }, () => {
     expect(fulfillments()).toHaveLength(1); // applied, though its answer was lost
     const deadline = Date.now() + 60_000;
     let out = first.stdout + first.stderr;
-    while (!/already/.test(out) && Date.now() < deadline) out += (await run(['sync', 'acme/shop', 'shipments'])).stdout;
-    expect(out).toMatch(/already/);
+    const found = /order #1041 already has fulfillment \S+ with tracking 3SABC123/;
+    while (!found.test(out) && Date.now() < deadline) out += (await run(['sync', 'acme/shop', 'shipments'])).stdout;
+    expect(out).toMatch(found);
     expect(fulfillments()).toHaveLength(1);
     expect(fulfillments()[0]).toMatchObject({ notifyCustomer: true, trackingInfo: [{ number: '3SABC123', url: 'https://postnl.nl/t/3SABC123' }] });
     expect(fulfillments()[0]!.lines.reduce((q, l) => q + l.quantity, 0)).toBe(2); // partial: its lines only
@@ -215,6 +216,11 @@ describe('Shopify push through the CLI', { timeout: 240_000 }, () => {
   });
 
   it('kill -9 of the daemon in the middle of a stock push, then a restart: every update arrives, no order fulfilled twice', async () => {
+    // A second order, its parcel reported with the stock: the daemon pushes both at its start.
+    server.state.orders.push(shopifyOrder({ n: 42, updatedAt: '2026-11-22T09:00:00Z', lines: [{ sku: sku(3), qty: 1, price: '9.95' }] }));
+    expect((await run(['sync', 'acme/shop', 'orders'])).code).toBe(0);
+    await drop('ship-3.csv', 'ORDER_ID;SHIPMENT_ID;SHIPPED_AT;CARRIER;TRACKING;TRACKING_URL;SKU;QTY\n' +
+      `acme:shop:5000042;P3;2026-11-22 10:00:00;PostNL;3SABC999;;${sku(3)};1\n`);
     await drop('stock-5.csv', stockCsv(Array.from({ length: N }, (_, i) => [sku(i), 1000 + i])));
     expect((await run(['sync', '@warehouse/wms'])).code).toBe(0);
     server.requests.length = 0;
@@ -232,6 +238,9 @@ describe('Shopify push through the CLI', { timeout: 240_000 }, () => {
     const again = await run(['sync', 'acme/shop', 'stock'], 120_000);
     expect(again.code, again.stderr).toBe(0);
     for (let i = 0; i < N; i++) expect(level(i)).toBe(1000 + i);
+    const ship = await run(['sync', 'acme/shop', 'shipments'], 120_000);
+    expect(ship.code, ship.stderr).toBe(0);
+    expect(server.state.fulfillments.get('gid://shopify/Order/5000042')).toHaveLength(1);
     expect(fulfillments()).toHaveLength(2);
   });
 });
