@@ -87,6 +87,33 @@ describe('request helper', () => {
     expect((err as Error).message).toMatch(/connection refused.*gave up after 2 attempts/);
   });
 
+  it('a write that is not idempotent is sent once per call when it may have arrived (5xx, dropped answer); an idempotent one is resent; a 429 is waited out for both', async () => {
+    server.failNext(1, { status: 502 });
+    const err = await client().request({ method: 'POST', idempotent: false, path: '/notes', json: { note: 'shipped' } }).catch((e: unknown) => e);
+    expect(err).toMatchObject({ code: 'TRANSPORT_FAILED', retryable: true });
+    expect(server.requests).toHaveLength(1);
+
+    server.requests.length = 0;
+    server.dropAnswerNext(1);
+    await expect(client().request({ method: 'POST', idempotent: false, path: '/notes', json: {} })).rejects.toMatchObject({ retryable: true });
+    expect(server.requests).toHaveLength(1);
+
+    server.requests.length = 0;
+    server.failNext(1, { status: 502 });
+    await client().request({ method: 'PUT', idempotent: true, path: '/stock', json: { quantity: 3 } });
+    expect(server.requests).toHaveLength(2);
+
+    server.requests.length = 0;
+    server.dropAnswerNext(1);
+    await client().request({ method: 'PUT', idempotent: true, path: '/stock', json: { quantity: 3 } });
+    expect(server.requests).toHaveLength(2);
+
+    server.requests.length = 0;
+    server.failNext(1, { status: 429, retryAfter: '0' });
+    await client().request({ method: 'POST', idempotent: false, path: '/notes', json: {} });
+    expect(server.requests).toHaveLength(2);
+  });
+
   it('renews credentials once on a 401 (token expired), then gives up', async () => {
     let token = 'old';
     let renewals = 0;

@@ -47,7 +47,7 @@ export class BolTokenAuth implements HttpAuth {
   private async fetchToken(): Promise<FetchedToken> {
     const basic = Buffer.from(`${this.config.clientId}:${this.config.clientSecret}`).toString('base64');
     const res = await this.client.request<{ access_token?: string; expires_in?: number }>({
-      method: 'POST',
+      method: 'POST', idempotent: true,
       path: '',
       query: { grant_type: 'client_credentials' },
       headers: { authorization: `Basic ${basic}` },

@@ -21,7 +21,7 @@ const PAGE = 500;
  * https://api.bol.com/retailer/public/redoc/v10/retailer.html#tag/Offers
  */
 export async function* pullProducts(ctx: BolContext): AsyncGenerator<ProductPage> {
-  const started = await ctx.http.request<ProcessStatus>({ method: 'POST', path: '/retailer/offers/export', json: { format: 'CSV' }, headers: { 'content-type': bolDefaults.mediaType }, signal: ctx.signal });
+  const started = await ctx.http.request<ProcessStatus>({ method: 'POST', idempotent: true, path: '/retailer/offers/export', json: { format: 'CSV' }, headers: { 'content-type': bolDefaults.mediaType }, signal: ctx.signal });
   const reportId = await waitForProcess(ctx, started.body ?? {});
   const csv = await ctx.http.request<string>({ path: `/retailer/offers/export/${encodeURIComponent(reportId)}`, as: 'text', headers: { accept: bolDefaults.csvMediaType }, signal: ctx.signal });
   const rows = parse(csv.body, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];

@@ -74,7 +74,7 @@ export async function pushShipment(ctx: BolContext, push: ShipmentPush): Promise
       shipmentReference: reference,
       transport: { transporterCode: code, ...(push.trackingNumber ? { trackAndTrace: push.trackingNumber } : {}) },
     };
-    const res = await ctx.http.request<ProcessStatus>({ method: 'POST', path: '/retailer/shipments', json: body, headers: { 'content-type': bolDefaults.mediaType }, maxAttempts: 1, signal: ctx.signal });
+    const res = await ctx.http.request<ProcessStatus>({ method: 'POST', idempotent: false, path: '/retailer/shipments', json: body, headers: { 'content-type': bolDefaults.mediaType }, maxAttempts: 1, signal: ctx.signal });
     const final = await awaitProcess(ctx, res.body ?? {}, `shipment ${reference} of order ${push.orderRef}`);
     if (final.status === 'FAILURE') {
       throw new WharfError('RECORD_INVALID', `bol refused shipment ${reference} of order ${push.orderRef}: ${final.errorMessage ?? 'process status FAILURE without a message'}`, {

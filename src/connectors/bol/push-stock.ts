@@ -46,7 +46,7 @@ export async function pushStock(ctx: BolContext, batch: StockUpdate[]): Promise<
     let headers: Headers | undefined;
     try {
       const res = await ctx.http.request({
-        method: 'PATCH',
+        method: 'PATCH', idempotent: true,
         path: `/retailer/offers/${encodeURIComponent(offerId)}`,
         json: { stock: { amount, managedByRetailer } },
         headers: { accept: bolDefaults.offersMediaType, 'content-type': bolDefaults.offersMediaType },

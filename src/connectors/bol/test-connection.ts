@@ -41,7 +41,7 @@ export async function testConnection(config: BolConfig, logger: Logger, http?: H
   if (push.stock.enabled) {
     await steps.run('writing stock', () =>
       mayWrite(ctx, 'offers (stock push, Offers API v11)', {
-        method: 'PATCH',
+        method: 'PATCH', idempotent: true,
         path: `/retailer/offers/${NO_OFFER}`,
         json: {},
         headers: { accept: bolDefaults.offersMediaType, 'content-type': bolDefaults.offersMediaType },
@@ -50,7 +50,7 @@ export async function testConnection(config: BolConfig, logger: Logger, http?: H
   }
   if (push.shipments.enabled) {
     await steps.run('writing shipments', () =>
-      mayWrite(ctx, 'shipments (shipment push)', { method: 'POST', path: '/retailer/shipments', json: { orderItems: [] }, headers: { 'content-type': bolDefaults.mediaType } }),
+      mayWrite(ctx, 'shipments (shipment push)', { method: 'POST', idempotent: true, path: '/retailer/shipments', json: { orderItems: [] }, headers: { 'content-type': bolDefaults.mediaType } }),
     );
   }
   if (steps.ok && !push.stock.enabled && !push.shipments.enabled) {

@@ -55,8 +55,22 @@ export interface HttpClientOptions {
 
 export type QueryValue = string | number | boolean | undefined | null | readonly (string | number)[];
 
-export interface RequestSpec {
-  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+/**
+ * One request. A write (POST, PUT, PATCH, DELETE) must say whether it is `idempotent`: whether sending
+ * it twice has the effect of sending it once (a read sent as POST, an absolute set, a write carrying an
+ * idempotency key). A write that is not is sent once per call as soon as it may have reached the
+ * server: a timeout, a dropped connection or a 5xx ends the call with a retryable TransportError, and
+ * the caller reads the remote state before it sends again (a shipment note, a fulfilment). Answers
+ * that say the request was not taken (429 and the other `throttleStatuses`, a refused connection, a
+ * host name that does not resolve) are waited out and resent as for any request. The type makes
+ * every write decide.
+ */
+export type RequestSpec = RequestOptions & (
+  | { method?: 'GET'; idempotent?: true }
+  | { method: 'POST' | 'PUT' | 'PATCH' | 'DELETE'; idempotent: boolean }
+);
+
+export interface RequestOptions {
   /** Relative to the base URL (`/orders`), or an absolute URL. */
   path: string;
   /** Arrays become repeated keys (`filter[sites][]=a&filter[sites][]=b`); undefined/null are left out. */
@@ -132,6 +146,7 @@ export class HttpClient {
     const where = `${method} ${url.host}${url.pathname}`;
     const log = this.logger.child({ connector: this.connector, method, host: url.host, path: url.pathname });
     const maxAttempts = Math.max(1, spec.maxAttempts ?? this.policy.maxAttempts);
+    const resendable = method === 'GET' || spec.idempotent === true;
     let waited = 0;
     let renewed = false;
     let last: WharfError | undefined;
@@ -172,6 +187,10 @@ export class HttpClient {
         const isThrottle = (status !== undefined && (this.o.throttleStatuses ?? [429]).includes(status)) || e instanceof RetryableResponse;
         if (isThrottle) throttled++;
         else failures++;
+        if (!isThrottle && !resendable && !notSent(err)) {
+          log.warn({ status, attempt, err: last.message }, 'http write not resent: it may have reached the server; the caller checks before sending again');
+          throw this.givingUp(last, attempt, where);
+        }
         if (failures >= maxAttempts || throttled >= this.policy.maxThrottledAttempts) {
           log.warn({ status, attempt, err: last.message }, 'http giving up');
           throw this.givingUp(last, attempt, where);
@@ -267,4 +286,14 @@ class HttpStatus extends WharfError {
   constructor(readonly status: number, readonly error: WharfError, readonly retryAfterMs?: number) {
     super(error.code, error.message, error.details, { retryable: error.retryable });
   }
+}
+
+/**
+ * Whether a failed attempt certainly never reached the server: the connection was refused or the host
+ * name did not resolve (a write may then be sent again without asking).
+ */
+function notSent(err: unknown): boolean {
+  const e = err as { cause?: { code?: string }; code?: string } | null;
+  const code = e?.cause?.code ?? e?.code ?? '';
+  return code === 'ECONNREFUSED' || code === 'ENOTFOUND' || code === 'EAI_AGAIN';
 }

@@ -112,7 +112,7 @@ export async function pushShipment(ctx: LightspeedContext, push: ShipmentPush): 
   }
 
   await lsRequest(ctx, {
-    method: 'PUT',
+    method: 'PUT', idempotent: false,
     path: `/shipments/${encodeURIComponent(String(target.id))}.json`,
     json: { shipment: { status: SHIPPED, ...(tracking ? { trackingCode: tracking } : {}), doNotifyShipped: push.notifyCustomer, doNotifyTrackingCode: push.notifyCustomer && tracking !== undefined } },
     // One attempt for errors that may come after Lightspeed applied the update (lost answer, timeout,

@@ -38,7 +38,7 @@ export async function pushStock(ctx: LightspeedContext, batch: StockUpdate[]): P
     }
     try {
       const res = await lsRequest<LsVariantAnswer>(ctx, {
-        method: 'PUT',
+        method: 'PUT', idempotent: true,
         path: `/variants/${encodeURIComponent(String(variantId))}.json`,
         json: { variant: { stockLevel: u.quantity } },
       });

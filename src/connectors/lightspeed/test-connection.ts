@@ -44,7 +44,7 @@ async function probeWrite(ctx: LightspeedContext, resource: 'variants' | 'shipme
   const id = list.body?.[resource]?.[0]?.id;
   if (id === undefined) return `could not be checked: the shop has no ${key} yet (the first push will tell)`;
   try {
-    await lsRequest(ctx, { method: 'PUT', path: `/${resource}/${id}.json`, json: { [key]: {} }, maxAttempts: 1 });
+    await lsRequest(ctx, { method: 'PUT', idempotent: true, path: `/${resource}/${id}.json`, json: { [key]: {} }, maxAttempts: 1 });
   } catch (err) {
     if (err instanceof WharfError && !err.retryable && err.code !== 'AUTH_FAILED') {
       return `the key passed the permission check for ${what} (the empty probe update itself was refused: ${err.message})`;

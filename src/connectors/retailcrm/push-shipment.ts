@@ -84,7 +84,7 @@ export async function pushShipment(ctx: RetailcrmContext, push: ShipmentPush): P
     return { outcome: 'pushed', detail: `order ${ref}: a partial parcel${track ? '' : ' without tracking'}: nothing RetailCRM can hold (the order is marked shipped with its last parcel)${keptNote}` };
   }
   await crmRequest(ctx, {
-    method: 'POST',
+    method: 'POST', idempotent: false,
     path: `/orders/${ref}/edit`,
     form: { by: 'id', ...(order.site ? { site: order.site } : {}), order: JSON.stringify(edit) },
     // One attempt for errors that may come after RetailCRM applied the edit (lost answer, timeout,

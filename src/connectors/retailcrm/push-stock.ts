@@ -59,7 +59,7 @@ export async function pushStock(ctx: RetailcrmContext, batch: StockUpdate[]): Pr
   if (!offers.length) return { done: [], refused };
   const form: Record<string, string> = { offers: JSON.stringify(offers) };
   if (ctx.config.site) form.site = ctx.config.site;
-  const res = await crmRequest<UploadAnswer>(ctx, { method: 'POST', path: '/store/inventories/upload', form });
+  const res = await crmRequest<UploadAnswer>(ctx, { method: 'POST', idempotent: true, path: '/store/inventories/upload', form });
   const notFound = new Set<string>();
   for (const o of res.body?.notFoundOffers ?? []) {
     if (o && o.id !== undefined && skuOfOffer.has(String(o.id))) notFound.add(String(o.id));

@@ -71,7 +71,7 @@ export class ShopifyClientCredentials implements HttpAuth {
 
   private async fetchToken(): Promise<FetchedToken> {
     const res = await this.client.request<{ access_token?: string; expires_in?: number; scope?: string }>({
-      method: 'POST',
+      method: 'POST', idempotent: true,
       path: '/admin/oauth/access_token',
       form: { grant_type: 'client_credentials', client_id: this.config.clientId ?? '', client_secret: this.config.clientSecret ?? '' },
       noAuth: true,

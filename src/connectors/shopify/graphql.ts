@@ -69,9 +69,12 @@ interface GraphqlBody<T> {
 /**
  * One GraphQL operation. Waits first when the bucket (as last reported) cannot pay for the query's
  * expected cost; a THROTTLED answer is retried by the request helper after the time the bucket needs
- * to refill; ACCESS_DENIED (a missing scope) is a plain AUTH_FAILED.
+ * to refill; ACCESS_DENIED (a missing scope) is a plain AUTH_FAILED. A query is resent after a
+ * timeout or 5xx like any read; a mutation only when `opts.idempotent` says sending it twice does no
+ * harm (it carries an `@idempotent` key), else the caller reads the shop's state before sending again
+ * (see RequestSpec in src/connectors/http/client.ts).
  */
-export async function graphql<T>(ctx: ShopifyContext, operationName: string, query: string, variables: Record<string, unknown> = {}, opts: { maxAttempts?: number } = {}): Promise<T> {
+export async function graphql<T>(ctx: ShopifyContext, operationName: string, query: string, variables: Record<string, unknown> = {}, opts: { maxAttempts?: number; idempotent?: boolean } = {}): Promise<T> {
   const expected = ctx.costs.get(operationName);
   const wait = refillWait(ctx, expected);
   if (wait > 0) {
@@ -80,6 +83,7 @@ export async function graphql<T>(ctx: ShopifyContext, operationName: string, que
   }
   const res = await ctx.http.request<GraphqlBody<T>>({
     method: 'POST',
+    idempotent: opts.idempotent ?? !/^\s*mutation\b/.test(query),
     path: '/graphql.json',
     json: { query, variables, operationName },
     signal: ctx.signal,

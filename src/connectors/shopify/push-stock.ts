@@ -85,7 +85,7 @@ export async function pushStock(ctx: ShopifyContext, batch: StockUpdate[]): Prom
     const data = await graphql<{ inventorySetQuantities: { inventoryAdjustmentGroup: { id: string; createdAt: string } | null; userErrors: UserError[] } | null }>(
       ctx, 'WharfSetStock', setQuantitiesMutation(key), {
         input: { name: 'available', reason: 'correction', quantities: send.map((s) => ({ inventoryItemId: s.u.ids.inventoryItemId, locationId: location, quantity: s.u.quantity, changeFromQuantity: s.from })) },
-      });
+      }, { idempotent: true }); // the @idempotent key and changeFromQuantity make a resend harmless
     const payload = data.inventorySetQuantities;
     const errors = payload?.userErrors ?? [];
     if (errors.length === 0) {

@@ -49,7 +49,7 @@ export async function pushShipment(ctx: WooContext, push: ShipmentPush): Promise
   }
   if (!noteThere) {
     await ctx.http.request({
-      method: 'POST',
+      method: 'POST', idempotent: false,
       path: `${path}/notes`,
       query: wooAuthQuery(c),
       json: { note: noteText(push, marker), customer_note: push.notifyCustomer },
@@ -62,7 +62,7 @@ export async function pushShipment(ctx: WooContext, push: ShipmentPush): Promise
   const setStatus = push.completesOrder && status !== completed;
   if (setStatus || meta.length) {
     await ctx.http.request({
-      method: 'PUT',
+      method: 'PUT', idempotent: true,
       path,
       query: wooAuthQuery(c),
       json: { ...(setStatus ? { status: completed } : {}), ...(meta.length ? { meta_data: meta } : {}) },

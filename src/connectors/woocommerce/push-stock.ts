@@ -40,7 +40,7 @@ export async function pushStock(ctx: WooContext, batch: StockUpdate[]): Promise<
   const result: StockBatchResult = { done: [], refused: [] };
   for (const g of groups.values()) {
     const res = await ctx.http.request<{ update?: BatchItem[] }>({
-      method: 'POST',
+      method: 'POST', idempotent: true,
       path: g.path,
       query: wooAuthQuery(ctx.config),
       json: { update: g.items.map((i) => ({ id: i.id, manage_stock: true, stock_quantity: i.quantity })) },

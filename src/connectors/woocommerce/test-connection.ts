@@ -44,11 +44,11 @@ export async function testConnection(config: WooConfig, logger: Logger, http?: H
     return `${res.headers.get('x-wp-total') ?? '?'} products visible`;
   });
   await steps.run('writing orders', async () => {
-    await ctx.http.request({ method: 'POST', path: '/orders/batch', query: wooAuthQuery(config), json: {}, ...once });
+    await ctx.http.request({ method: 'POST', idempotent: true, path: '/orders/batch', query: wooAuthQuery(config), json: {}, ...once });
     return 'the key may update orders (probed with an empty batch, nothing changed)';
   });
   await steps.run('writing products', async () => {
-    await ctx.http.request({ method: 'POST', path: '/products/batch', query: wooAuthQuery(config), json: {}, ...once });
+    await ctx.http.request({ method: 'POST', idempotent: true, path: '/products/batch', query: wooAuthQuery(config), json: {}, ...once });
     return 'the key may update products and stock (probed with an empty batch, nothing changed)';
   });
   return steps.result();
