@@ -17,13 +17,14 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, wharf } from '../helpers/cli.js';
 import { bolOrder, bolServer, type BolTestServer } from '../helpers/webshops/bol.js';
+import { dropReport, pushSku, reportConfigHead, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const ID = 'e5d0c8a2-6f4b-4a51-9d3e-1f2a3b4c5d6e';
 const SECRET = 'Zm9vYmFyLXNlY3JldC12YWx1ZS1mb3ItdGVzdHMtb25seQ';
 const RO_ID = 'b7c1d2e3-0000-4000-8000-00000000read';
 const RO_SECRET = 'cmVhZC1vbmx5LXNlY3JldC1mb3ItdGVzdHMtb25seQ';
 const N = 1000;
-const sku = (i: number) => `SKU-${String(i).padStart(4, '0')}`;
+const sku = pushSku;
 const ean = (i: number) => `87100000${String(i).padStart(5, '0')}`;
 const offerId = (i: number) => `6ff736b5-cdd0-4150-8c67-${String(i).padStart(12, '0')}`;
 const env = { BOL_ID: ID, BOL_SECRET: SECRET, BOL_RO_ID: RO_ID, BOL_RO_SECRET: RO_SECRET };
@@ -35,7 +36,6 @@ let server: BolTestServer;
 let work: string;
 let config: string;
 let reports: string;
-let n = 0;
 
 const run = (args: string[], timeoutMs = 90_000) => wharf([...args, '--config', config], { env, timeoutMs });
 const amount = (i: number) => server.state.offers.get(offerId(i))!.stock.amount;
@@ -45,17 +45,9 @@ const patches = () => server.requests.filter((r) => r.method === 'PATCH' && r.st
 const shipments = () => server.state.shipments.filter((s) => s.order.orderId === ORDER);
 const shipped = () => (server.state.orders.find((o) => o.orderId === ORDER)!.orderItems as { quantityShipped: number }[]).map((i) => i.quantityShipped);
 
-async function drop(name: string, text: string): Promise<void> {
-  const tmp = path.join(work, `.${name}`);
-  await fs.writeFile(tmp, text);
-  await fs.rename(tmp, path.join(reports, name));
-}
+const drop = (name: string, text: string) => dropReport(work, reports, name, text);
 
-function stockCsv(rows: [string, number][]): string {
-  n++;
-  const ts = `2026-11-2${Math.min(n, 9)} 10:00:00`;
-  return ['ARTICLE;EAN;AVAILABLE;LOCATION;TIMESTAMP', ...rows.map(([s, q]) => `${s};;${q};;${ts}`)].join('\n') + '\n';
-}
+const stockCsv = stockReportSeries();
 
 beforeAll(async () => {
   server = await bolServer({ clientId: ID, clientSecret: SECRET, readOnly: { clientId: RO_ID, clientSecret: RO_SECRET } }).start();
@@ -95,23 +87,7 @@ beforeAll(async () => {
         push:
           stock: { enabled: true }
           shipments: { enabled: true }`;
-  await fs.writeFile(config, `ledger: { path: ${work}/wharf.sqlite }
-mappings: ${mappings}
-dataDir: ${work}/var
-schedule: { timezone: Europe/Amsterdam }
-warehouse:
-  orders: { path: ${work}/warehouse }
-  reports:
-    wms:
-      type: folder
-      path: ${reports}
-      minAge: 0.1
-      pollInterval: 0.2
-      merchant: acme
-      files:
-        - { pattern: "stock*.csv", mapping: warehouse-stock-csv }
-        - { pattern: "ship*.csv", mapping: warehouse-shipments-csv }
-merchants:
+  await fs.writeFile(config, `${reportConfigHead({ dir: work, mappings, reports, merchant: 'acme' })}merchants:
   acme:
     channels:
       bol:${channel('BOL_ID', 'BOL_SECRET')}

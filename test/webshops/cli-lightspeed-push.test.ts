@@ -15,11 +15,12 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, wharf } from '../helpers/cli.js';
 import { lightspeedOrder, lightspeedServer, lightspeedShipment } from '../helpers/webshops/lightspeed.js';
+import { dropReport, pushSku, reportConfigHead, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const KEY = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const SECRET = 'f0e9d8c7b6a5948372615a4b3c2d1e0f';
 const N = 1000;
-const sku = (i: number) => `SKU-${String(i).padStart(4, '0')}`;
+const sku = pushSku;
 const env = { LS_KEY: KEY, LS_SECRET: SECRET };
 /** A test-sized request window (Lightspeed's real one is 300 per 5 minutes). */
 const WINDOW = { limit: 200, seconds: 2 };
@@ -30,21 +31,12 @@ let work: string;
 let config: string;
 let roConfig: string;
 let reports: string;
-let n = 0;
 
 const run = (args: string[], timeoutMs = 120_000, cfg = config) => wharf([...args, '--config', cfg], { env, timeoutMs });
 
-async function drop(name: string, text: string, folder = reports): Promise<void> {
-  const tmp = path.join(work, `.${name}`);
-  await fs.writeFile(tmp, text);
-  await fs.rename(tmp, path.join(folder, name));
-}
+const drop = (name: string, text: string, folder = reports) => dropReport(work, folder, name, text);
 
-function stockCsv(rows: [string, number][]): string {
-  n++;
-  const ts = `2026-11-2${Math.min(n, 9)} 10:00:00`;
-  return ['ARTICLE;EAN;AVAILABLE;LOCATION;TIMESTAMP', ...rows.map(([s, q]) => `${s};;${q};;${ts}`)].join('\n') + '\n';
-}
+const stockCsv = stockReportSeries();
 
 const SHIP_HEAD = 'ORDER_ID;SHIPMENT_ID;SHIPPED_AT;CARRIER;TRACKING;TRACKING_URL;SKU;QTY\n';
 
@@ -68,23 +60,7 @@ function seedOrder(s: ReturnType<typeof lightspeedServer>, id: number, lines: { 
 }
 
 function configText(dir: string, url: string, merchant: string, reportDir: string): string {
-  return `ledger: { path: ${dir}/wharf.sqlite }
-mappings: ${work}/mappings
-dataDir: ${dir}/var
-schedule: { timezone: Europe/Amsterdam }
-warehouse:
-  orders: { path: ${dir}/warehouse }
-  reports:
-    wms:
-      type: folder
-      path: ${reportDir}
-      minAge: 0.1
-      pollInterval: 0.2
-      merchant: ${merchant}
-      files:
-        - { pattern: "stock*.csv", mapping: warehouse-stock-csv }
-        - { pattern: "ship*.csv", mapping: warehouse-shipments-csv }
-merchants:
+  return `${reportConfigHead({ dir, mappings: `${work}/mappings`, reports: reportDir, merchant })}merchants:
   ${merchant}:
     channels:
       ls:

@@ -15,12 +15,13 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, wharf } from '../helpers/cli.js';
 import { retailcrmOrder, retailcrmServer } from '../helpers/webshops/retailcrm.js';
+import { dropReport, pushSku, reportConfigHead, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const KEY = 'T9DMPvuNt7FQJMszHUdG8Fkt6xHsqngH-test';
 const ZONE = 'Europe/Moscow';
 const STORE = 'main-warehouse';
 const N = 1000;
-const sku = (i: number) => `SKU-${String(i).padStart(4, '0')}`;
+const sku = pushSku;
 const offerId = (i: number) => 5000 + i;
 const env = { CRM_KEY: KEY };
 
@@ -30,21 +31,12 @@ let work: string;
 let config: string;
 let roConfig: string;
 let reports: string;
-let n = 0;
 
 const run = (args: string[], timeoutMs = 120_000, cfg = config) => wharf([...args, '--config', cfg], { env, timeoutMs });
 
-async function drop(name: string, text: string, folder = reports): Promise<void> {
-  const tmp = path.join(work, `.${name}`);
-  await fs.writeFile(tmp, text);
-  await fs.rename(tmp, path.join(folder, name));
-}
+const drop = (name: string, text: string, folder = reports) => dropReport(work, folder, name, text);
 
-function stockCsv(rows: [string, number][]): string {
-  n++;
-  const ts = `2026-11-2${Math.min(n, 9)} 10:00:00`;
-  return ['ARTICLE;EAN;AVAILABLE;LOCATION;TIMESTAMP', ...rows.map(([s, q]) => `${s};;${q};;${ts}`)].join('\n') + '\n';
-}
+const stockCsv = stockReportSeries();
 
 const SHIP_HEAD = 'ORDER_ID;SHIPMENT_ID;SHIPPED_AT;CARRIER;TRACKING;TRACKING_URL;SKU;QTY\n';
 
@@ -62,23 +54,7 @@ function product(i: number, code: string, id = offerId(i)): Record<string, unkno
 const order = (id: number, lines: { article: string; qty: number }[]) => ({ ...retailcrmOrder({ id, statusUpdatedAt: '2026-11-20 10:00:00', lines: lines.map((l) => ({ ...l, price: 990 })) }), statusUpdatedAt: '2026-11-20 10:00:00' });
 
 function configText(dir: string, url: string, merchant: string, reportDir: string): string {
-  return `ledger: { path: ${dir}/wharf.sqlite }
-mappings: ${work}/mappings
-dataDir: ${dir}/var
-schedule: { timezone: Europe/Amsterdam }
-warehouse:
-  orders: { path: ${dir}/warehouse }
-  reports:
-    wms:
-      type: folder
-      path: ${reportDir}
-      minAge: 0.1
-      pollInterval: 0.2
-      merchant: ${merchant}
-      files:
-        - { pattern: "stock*.csv", mapping: warehouse-stock-csv }
-        - { pattern: "ship*.csv", mapping: warehouse-shipments-csv }
-merchants:
+  return `${reportConfigHead({ dir, mappings: `${work}/mappings`, reports: reportDir, merchant })}merchants:
   ${merchant}:
     channels:
       crm:

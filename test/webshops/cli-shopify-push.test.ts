@@ -15,6 +15,7 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, wharf } from '../helpers/cli.js';
 import { shopifyOrder, shopifyServer } from '../helpers/webshops/shopify.js';
+import { dropReport, pushSku, reportConfigHead, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const TOKEN = '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';
 const RO_TOKEN = 'shpat_0000000000000000000000000000read';
@@ -22,7 +23,7 @@ const WRITE = ['read_orders', 'read_products', 'read_locations', 'write_inventor
 const READ = ['read_orders', 'read_products', 'read_locations', 'read_inventory'];
 const LOC = 'gid://shopify/Location/1';
 const N = 1000;
-const sku = (i: number) => `SKU-${String(i).padStart(4, '0')}`;
+const sku = pushSku;
 const item = (i: number) => `gid://shopify/InventoryItem/${9000 + i}`;
 const env = { SHOPIFY_TOKEN: TOKEN, SHOPIFY_RO_TOKEN: RO_TOKEN };
 const ORDER = 'gid://shopify/Order/5000041';
@@ -31,7 +32,6 @@ let server: ReturnType<typeof shopifyServer>;
 let work: string;
 let config: string;
 let reports: string;
-let n = 0;
 
 const run = (args: string[], timeoutMs = 60_000) => wharf([...args, '--config', config], { env, timeoutMs });
 const level = (i: number | string) => server.state.inventory.get(typeof i === 'number' ? item(i) : i)!.levels.get(LOC);
@@ -40,17 +40,9 @@ const setCalls = () => server.requests.filter((r) => r.body.includes('"operation
   .map((r) => (JSON.parse(r.body) as { variables: { input: { quantities: { inventoryItemId: string; quantity: number }[] } } }).variables.input.quantities.map((q) => [q.inventoryItemId, q.quantity] as const));
 const fulfillments = () => server.state.fulfillments.get(ORDER) ?? [];
 
-async function drop(name: string, text: string): Promise<void> {
-  const tmp = path.join(work, `.${name}`);
-  await fs.writeFile(tmp, text);
-  await fs.rename(tmp, path.join(reports, name));
-}
+const drop = (name: string, text: string) => dropReport(work, reports, name, text);
 
-function stockCsv(rows: [string, number][]): string {
-  n++;
-  const ts = `2026-11-2${Math.min(n, 9)} 10:00:00`;
-  return ['ARTICLE;EAN;AVAILABLE;LOCATION;TIMESTAMP', ...rows.map(([s, q]) => `${s};;${q};;${ts}`)].join('\n') + '\n';
-}
+const stockCsv = stockReportSeries();
 
 beforeAll(async () => {
   server = await shopifyServer({
@@ -92,23 +84,7 @@ beforeAll(async () => {
         push:
           stock: { enabled: true }
           shipments: { enabled: true, notifyCustomer: true }`;
-  await fs.writeFile(config, `ledger: { path: ${work}/wharf.sqlite }
-mappings: ${mappings}
-dataDir: ${work}/var
-schedule: { timezone: Europe/Amsterdam }
-warehouse:
-  orders: { path: ${work}/warehouse }
-  reports:
-    wms:
-      type: folder
-      path: ${reports}
-      minAge: 0.1
-      pollInterval: 0.2
-      merchant: acme
-      files:
-        - { pattern: "stock*.csv", mapping: warehouse-stock-csv }
-        - { pattern: "ship*.csv", mapping: warehouse-shipments-csv }
-merchants:
+  await fs.writeFile(config, `${reportConfigHead({ dir: work, mappings, reports, merchant: 'acme' })}merchants:
   acme:
     channels:
       shop:${channel('SHOPIFY_TOKEN')}

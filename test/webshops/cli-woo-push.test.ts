@@ -12,34 +12,26 @@ import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, wharf } from '../helpers/cli.js';
 import { wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
+import { dropReport, pushSku, reportConfigHead, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const KEY = 'ck_1111111111111111111111111111111111111111';
 const RO_KEY = 'ck_3333333333333333333333333333333333333333';
 const SECRET = 'cs_2222222222222222222222222222222222222222';
 const N = 1000;
-const sku = (i: number) => `SKU-${String(i).padStart(4, '0')}`;
+const sku = pushSku;
 const env = { WOO_KEY: KEY, WOO_SECRET: SECRET, WOO_RO_KEY: RO_KEY };
 
 let server: ReturnType<typeof wooServer>;
 let work: string;
 let config: string;
 let reports: string;
-let n = 0;
 
 const run = (args: string[], timeoutMs = 60_000) => wharf([...args, '--config', config], { env, timeoutMs });
 
 /** Drops a report into the report folder as a complete file (written elsewhere, then renamed). */
-async function drop(name: string, text: string): Promise<void> {
-  const tmp = path.join(work, `.${name}`);
-  await fs.writeFile(tmp, text);
-  await fs.rename(tmp, path.join(reports, name));
-}
+const drop = (name: string, text: string) => dropReport(work, reports, name, text);
 
-function stockCsv(rows: [string, number][]): string {
-  n++;
-  const ts = `2026-11-2${Math.min(n, 9)} 10:00:00`;
-  return ['ARTICLE;EAN;AVAILABLE;LOCATION;TIMESTAMP', ...rows.map(([s, q]) => `${s};;${q};;${ts}`)].join('\n') + '\n';
-}
+const stockCsv = stockReportSeries();
 
 function batchItems(): { id: number; stock_quantity: number }[][] {
   return server.hits('/products/batch', 200).map((h) => (JSON.parse(h.body) as { update?: { id: number; stock_quantity: number }[] }).update ?? []).filter((u) => u.length);
@@ -68,23 +60,7 @@ beforeAll(async () => {
         push:
           stock: { enabled: true }
           shipments: { enabled: true }${extra}`;
-  await fs.writeFile(config, `ledger: { path: ${work}/wharf.sqlite }
-mappings: ${path.join(REPO, 'mappings')}
-dataDir: ${work}/var
-schedule: { timezone: Europe/Amsterdam }
-warehouse:
-  orders: { path: ${work}/warehouse }
-  reports:
-    wms:
-      type: folder
-      path: ${reports}
-      minAge: 0.1
-      pollInterval: 0.2
-      merchant: acme
-      files:
-        - { pattern: "stock*.csv", mapping: warehouse-stock-csv }
-        - { pattern: "ship*.csv", mapping: warehouse-shipments-csv }
-merchants:
+  await fs.writeFile(config, `${reportConfigHead({ dir: work, mappings: path.join(REPO, 'mappings'), reports, merchant: 'acme' })}merchants:
   acme:
     channels:
       woo:${channel('WOO_KEY')}

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, wharf } from '../helpers/cli.js';
 import { Daemon, killAllDaemons, waitFor } from '../helpers/e2e.js';
 import { wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
+import { reportConfigHead } from '../helpers/webshops/push-cli.js';
 
 const KEY = 'ck_1111111111111111111111111111111111111111';
 const SECRET = 'cs_2222222222222222222222222222222222222222';
@@ -30,23 +31,7 @@ beforeAll(async () => {
   reports = path.join(work, 'reports');
   await fs.mkdir(reports);
   config = path.join(work, 'wharf.yaml');
-  await fs.writeFile(config, `ledger: { path: ${work}/wharf.sqlite }
-mappings: ${path.join(REPO, 'mappings')}
-dataDir: ${work}/var
-schedule: { timezone: Europe/Amsterdam }
-delivery: { maxBackoff: 2 }
-warehouse:
-  orders: { path: ${work}/warehouse }
-  reports:
-    wms:
-      type: folder
-      path: ${reports}
-      minAge: 0.1
-      pollInterval: 0.2
-      merchant: acme
-      files:
-        - { pattern: "ship*.csv", mapping: warehouse-shipments-csv }
-merchants:
+  await fs.writeFile(config, `${reportConfigHead({ dir: work, mappings: path.join(REPO, 'mappings'), reports, merchant: 'acme', extra: 'delivery: { maxBackoff: 2 }' })}merchants:
   acme:
     channels:
       woo:
