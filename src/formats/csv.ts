@@ -92,7 +92,7 @@ export async function* readCsv(
     extra += crlf;
     return { line, cells };
   };
-  const parserOptions: Options<CsvRow, string[]> = {
+  const parserOptions: Options = {
     delimiter,
     quote,
     escape: options.escape ?? quote,
@@ -104,17 +104,22 @@ export async function* readCsv(
     skip_empty_lines: true,
     from_line: (options.skipLines ?? 0) + 1,
   };
-  // Rows are collected by on_record (returning null keeps them out of the stream) and handed over
+  // Rows are collected as csv-parse pushes them (returning nothing to the stream) and handed over
   // after each chunk is written: csv-parse parses a chunk synchronously, so every row before a parse
   // error in that chunk is read and counted before the error is thrown (an async iterator over the
-  // stream would drop them when the stream is destroyed with the error).
+  // stream would drop them when the stream is destroyed with the error). Each row's place is read
+  // from the parser's running counts (`parser.info`, https://csv.js.org/parse/info/) at its push:
+  // an `on_record` hook would make csv-parse build two info objects per row, a third of parse time.
+  // (test/formats/csv-quirks.test.ts pins the line numbers this gives.)
   const queue: CsvRow[] = [];
-  parserOptions.on_record = (cells: string[], info: { lines: number; empty_lines: number }) => {
+  const parser: Parser = parse(parserOptions);
+  const info = parser.info; // the same object throughout, updated in place as csv-parse reads
+  const pushToStream = parser.push.bind(parser);
+  parser.push = (cells: string[] | null): boolean => {
+    if (cells === null) return pushToStream(null);
     queue.push(locate(cells, info));
-    return null;
+    return true;
   };
-  // The options typed for on_record's row objects; parse() itself is typed for string[] records.
-  const parser: Parser = parse(parserOptions as unknown as Options);
   parser.on('error', () => {
     /* read from parser.errored after each write, and from finished() at the end */
   });

@@ -569,6 +569,8 @@ export class PostgresStore implements Store {
       let items: number;
       if (content.kind === 'stock') {
         checkComputed(content.merchant, content.computed);
+        // A full run sends every level and leaves no baseline behind (see ExportContent).
+        if (content.mode === 'full') await c.query('DELETE FROM export_baseline WHERE export = $1', [run.export]);
         items = (await c.query(
           `INSERT INTO export_items (run_id, merchant, sku, location, quantity, ean, as_of)
            SELECT $1, s.merchant, s.sku, s.location, s.quantity, s.ean, s.as_of FROM stock s
@@ -592,8 +594,8 @@ export class PostgresStore implements Store {
       } else {
         items = (await c.query(`UPDATE outbox SET run_id = $1 WHERE destination = $2 AND status = 'pending' AND run_id IS NULL`, [id, content.destination])).rowCount ?? 0;
       }
-      const res = await c.query<Row>(`UPDATE export_runs SET status = 'claimed', file_name = $1, items = $2, error = NULL, started_at = $3, finished_at = NULL WHERE id = $4 RETURNING *`,
-        [run.fileName, items, t, id]);
+      const res = await c.query<Row>(`UPDATE export_runs SET status = 'claimed', file_name = $1, items = $2, error = NULL, started_at = $3, finished_at = NULL, mode = $5 WHERE id = $4 RETURNING *`,
+        [run.fileName, items, t, id, content.kind === 'stock' ? content.mode : null]);
       return { run: toExportRun(res.rows[0]!), created: true };
     });
   }
@@ -614,11 +616,13 @@ export class PostgresStore implements Store {
       const run = (await c.query<Row>(`SELECT * FROM export_runs WHERE id = $1 AND status = 'claimed' FOR UPDATE`, [runId])).rows[0];
       if (!run) return false;
       const t = now();
-      await c.query(
-        `INSERT INTO export_baseline (export, sku, location, quantity) SELECT $1, sku, location, quantity FROM export_items WHERE run_id = $2
-         ON CONFLICT (export, sku, location) DO UPDATE SET quantity = excluded.quantity`,
-        [run.export, runId],
-      );
+      if (run.mode !== 'full') {
+        await c.query(
+          `INSERT INTO export_baseline (export, sku, location, quantity) SELECT $1, sku, location, quantity FROM export_items WHERE run_id = $2
+           ON CONFLICT (export, sku, location) DO UPDATE SET quantity = excluded.quantity`,
+          [run.export, runId],
+        );
+      }
       await c.query('DELETE FROM export_items WHERE run_id = $1', [runId]);
       await c.query(`UPDATE outbox SET status = 'delivered', delivered_at = $1, file_name = $2, attempts = attempts + 1, last_error = NULL WHERE run_id = $3 AND status = 'pending'`, [t, run.file_name, runId]);
       await c.query(`UPDATE export_runs SET status = 'done', finished_at = $1 WHERE id = $2`, [t, runId]);

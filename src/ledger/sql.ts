@@ -9,6 +9,7 @@ export const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
   ['outbox', 'file_id', 'BIGINT'],
   ['records', 'parent_id', 'TEXT'],
   ['outbox', 'run_id', 'BIGINT'],
+  ['export_runs', 'mode', 'TEXT'],
 ];
 
 /**
@@ -48,10 +49,11 @@ CREATE TABLE IF NOT EXISTS stock (
   as_of TEXT NOT NULL, file_id BIGINT NOT NULL, seen_file_id BIGINT NOT NULL, seen_record_no INTEGER NOT NULL,
   updated_at TEXT NOT NULL, PRIMARY KEY (merchant, sku, location)
 );
-CREATE INDEX IF NOT EXISTS stock_by_report ON stock (seen_file_id);
+-- (stock_by_report, on seen_file_id, served no query: a full report's zeroing reads by merchant.)
+DROP INDEX IF EXISTS stock_by_report;
 CREATE TABLE IF NOT EXISTS export_runs (
   id ${autoId}, export TEXT NOT NULL, scheduled_at TEXT NOT NULL, file_name TEXT NOT NULL, status TEXT NOT NULL,
-  items INTEGER NOT NULL DEFAULT 0, error TEXT, started_at TEXT NOT NULL, finished_at TEXT, UNIQUE (export, scheduled_at)
+  items INTEGER NOT NULL DEFAULT 0, error TEXT, started_at TEXT NOT NULL, finished_at TEXT, mode TEXT, UNIQUE (export, scheduled_at)
 );
 CREATE TABLE IF NOT EXISTS export_items (
   run_id BIGINT NOT NULL, merchant TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL,

@@ -9,6 +9,9 @@ import { ADDED_COLUMNS, SCHEMA_SQL, checkComputed, externalIdOf, productLookups,
 import { Mutex } from './mutex.js';
 
 type Row = Record<string, unknown>;
+/** An export item as a raw row: the columns of ITEM_COLUMNS, in that order. */
+type ItemRow = [merchant: string, sku: string, location: string, quantity: number, ean: string | null, asOf: string];
+const ITEM_COLUMNS = 'merchant, sku, location, quantity, ean, as_of';
 const now = () => new Date().toISOString();
 
 /**
@@ -46,6 +49,17 @@ export class SqliteStore implements Store {
     if (!st) {
       st = this.db.prepare(sql);
       this.statements.set(sql, st);
+    }
+    return st;
+  }
+
+  /** A prepared statement that returns rows as arrays (cached apart from `stmt`'s, whose rows are objects). */
+  private rawStmt(sql: string): Database.Statement {
+    const key = `raw:${sql}`;
+    let st = this.statements.get(key);
+    if (!st) {
+      st = this.db.prepare(sql).raw(true);
+      this.statements.set(key, st);
     }
     return st;
   }
@@ -396,6 +410,8 @@ export class SqliteStore implements Store {
           : Number(this.stmt(`INSERT INTO export_runs (export, scheduled_at, file_name, status, started_at) VALUES (?,?,?,'claimed',?)`).run(run.export, run.scheduledAt, run.fileName, t).lastInsertRowid);
         let items: number;
         if (content.kind === 'stock') {
+          // A full run sends every level and leaves no baseline behind (see ExportContent).
+          if (content.mode === 'full') this.stmt('DELETE FROM export_baseline WHERE export = ?').run(run.export);
           const replaces = JSON.stringify(content.computed?.replaces ?? []);
           items = this.stmt(
             `INSERT INTO export_items (run_id, merchant, sku, location, quantity, ean, as_of)
@@ -416,7 +432,8 @@ export class SqliteStore implements Store {
         } else {
           items = this.stmt(`UPDATE outbox SET run_id = ? WHERE destination = ? AND status = 'pending' AND run_id IS NULL`).run(id, content.destination).changes;
         }
-        this.stmt(`UPDATE export_runs SET status = 'claimed', file_name = ?, items = ?, error = NULL, started_at = ?, finished_at = NULL WHERE id = ?`).run(run.fileName, items, t, id);
+        this.stmt(`UPDATE export_runs SET status = 'claimed', file_name = ?, items = ?, error = NULL, started_at = ?, finished_at = NULL, mode = ? WHERE id = ?`)
+          .run(run.fileName, items, t, content.kind === 'stock' ? content.mode : null, id);
         return { run: toExportRun(this.stmt('SELECT * FROM export_runs WHERE id = ?').get(id) as Row), created: true };
       })(),
     );
@@ -424,10 +441,16 @@ export class SqliteStore implements Store {
 
   exportItemsPage(runId: number, after: { sku: string; location: string } | undefined, limit: number): Promise<StockLevel[]> {
     return this.run(() => {
-      const rows = after
-        ? this.stmt('SELECT * FROM export_items WHERE run_id = ? AND (sku, location) > (?, ?) ORDER BY sku, location LIMIT ?').all(runId, after.sku, after.location, limit)
-        : this.stmt('SELECT * FROM export_items WHERE run_id = ? ORDER BY sku, location LIMIT ?').all(runId, limit);
-      return (rows as Row[]).map(toStockLevel);
+      // Rows as arrays (better-sqlite3's raw mode): no object per row to build and take apart again.
+      const rows = (after
+        ? this.rawStmt(`SELECT ${ITEM_COLUMNS} FROM export_items WHERE run_id = ? AND (sku, location) > (?, ?) ORDER BY sku, location LIMIT ?`).all(runId, after.sku, after.location, limit)
+        : this.rawStmt(`SELECT ${ITEM_COLUMNS} FROM export_items WHERE run_id = ? ORDER BY sku, location LIMIT ?`).all(runId, limit)) as ItemRow[];
+      const levels: StockLevel[] = new Array(rows.length);
+      for (let i = 0; i < rows.length; i++) {
+        const r = rows[i]!;
+        levels[i] = { merchant: r[0], sku: r[1], location: r[2], quantity: r[3], ean: r[4], asOf: r[5] };
+      }
+      return levels;
     });
   }
 
@@ -441,10 +464,12 @@ export class SqliteStore implements Store {
         const run = this.stmt(`SELECT * FROM export_runs WHERE id = ? AND status = 'claimed'`).get(runId) as Row | undefined;
         if (!run) return false;
         const t = now();
-        this.stmt(
-          `INSERT INTO export_baseline (export, sku, location, quantity) SELECT ?, sku, location, quantity FROM export_items WHERE run_id = ?
-           ON CONFLICT (export, sku, location) DO UPDATE SET quantity = excluded.quantity`,
-        ).run(run.export, runId);
+        if (run.mode !== 'full') {
+          this.stmt(
+            `INSERT INTO export_baseline (export, sku, location, quantity) SELECT ?, sku, location, quantity FROM export_items WHERE run_id = ?
+             ON CONFLICT (export, sku, location) DO UPDATE SET quantity = excluded.quantity`,
+          ).run(run.export, runId);
+        }
         this.stmt('DELETE FROM export_items WHERE run_id = ?').run(runId);
         this.stmt(`UPDATE outbox SET status = 'delivered', delivered_at = ?, file_name = ?, attempts = attempts + 1, last_error = NULL WHERE run_id = ? AND status = 'pending'`).run(t, run.file_name, runId);
         this.stmt(`UPDATE export_runs SET status = 'done', finished_at = ? WHERE id = ?`).run(t, runId);

@@ -14,7 +14,7 @@ import type { RecordKind } from '../schemas.js';
  *   2. render from `exportItemsPage(run.id, after, n)` (stock, keyset by sku/location) or
  *      `exportRowsPage(run.id, afterId, n)` (shipments); `run.items === 0` means nothing to say.
  *   3. `finishExportRun(run.id)` after the file is in place (baseline moved and rows delivered in one
- *      transaction), or `failExportRun(run.id, error)`. A crash between 1 and 3 leaves the run
+ *      transaction; `full` runs keep no baseline), or `failExportRun(run.id, error)`. A crash between 1 and 3 leaves the run
  *      `claimed`: claiming it again returns it unchanged, so the re-render writes identical bytes.
  * `lastExportRuns()` gives the latest run per export for `wharf status` and catch-up; `stockPage` pages
  * through a merchant's current levels directly.
@@ -236,7 +236,9 @@ export interface ComputedStock {
  *   `computed` ones, as one set keyed by (sku, location) — all of them (`full`), or for `changes` those
  *   whose quantity differs from what the export's last finished run wrote (a level it never wrote counts
  *   as changed). Both kinds of level are stored with the run, compared with the baseline and moved into
- *   it on finish alike, and counted in `ExportRun.items`.
+ *   it on finish alike, and counted in `ExportRun.items`. A `full` run needs no baseline and keeps none:
+ *   its claim drops the export's baseline, its finish writes none (a later switch to `changes` then
+ *   starts with everything, never from levels older than the last file sent).
  * - `outbox`: the pending rows of an outbox destination that no other run holds (`export:<merchant>:shipments`).
  */
 export type ExportContent =

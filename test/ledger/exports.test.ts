@@ -65,6 +65,24 @@ describe.each(backends)('export runs: $name', (backend) => {
     expect((await store.lastExportRuns(['acme/stock'])).map((r) => r.fileName)).toEqual(['stock-1000.csv']);
   });
 
+  it('a full run keeps no baseline: after a switch back to changes, a level the last full file changed is sent again', async () => {
+    const claim = (at: number, mode: 'full' | 'changes') =>
+      store.claimExportRun({ export: 'acme/stock', scheduledAt: T(at), fileName: `stock-${at}.csv` }, { kind: 'stock', merchant: 'acme', mode });
+    await report(store, [level('A', 5, T(6)), level('B', 1, T(6))]);
+    const first = await claim(7, 'changes');
+    await store.finishExportRun(first.run.id); // the merchant's file says A=5, B=1
+    await report(store, [level('A', 7, T(8))]);
+    const full = await claim(9, 'full');
+    expect(await items(full.run.id)).toEqual(['A=7', 'B=1']);
+    await store.finishExportRun(full.run.id); // the merchant's file says A=7
+    await report(store, [level('A', 5, T(10))]);
+    // Compared with the changes run's A=5, A would look unchanged; the merchant last read 7.
+    const after = await claim(11, 'changes');
+    expect(await items(after.run.id)).toEqual(['A=5', 'B=1']);
+    await store.finishExportRun(after.run.id);
+    expect((await claim(12, 'changes')).run.items).toBe(0);
+  });
+
   it('shipments: a run claims the pending rows, later ones wait for the next run; done delivers them; a failed run gives them back', async () => {
     await importFile(store, [order('E1')]);
     await report(store, [shipment('P1'), shipment('P2')]);
