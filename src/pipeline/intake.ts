@@ -5,7 +5,8 @@ import { loadMapping } from '../mapping/index.js';
 import type { InputMapping } from '../mapping/types.js';
 import type { FileInfo, Store } from '../ledger/store.js';
 import type { Batch } from './ports.js';
-import { checkRecord, recordKey, type MerchantRule } from './records.js';
+import { recordKey, type MerchantRule } from './records.js';
+import { readChecked } from './read.js';
 import { DEFAULT_ROUTING, FileRouter, type RouteResult, type RoutingPolicy } from './routing.js';
 import { writeFileAtomic } from '../transports/folder/atomic.js';
 import { ErrorCollector, describeImport, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
@@ -176,36 +177,39 @@ export async function processBatch(batch: Batch, policy: IntakePolicy, deps: Int
       const notice = (message: string) => {
         if (notes.length < 5) notes.push(message);
       };
-      for await (const rec of batch.records(mapping, { merchant: batch.merchant, channel: batch.channel, fileName: batch.name, notice })) {
-        read++;
-        const { canonical, problems } = checkRecord(mapping.kind, rec, provenance, policy.merchantOf);
-        if (!canonical) {
-          // Queued stock levels first: the report lists errors in record order.
-          for (const s of await router.flushStock<number | undefined>()) settle(s.recordNo, s.tag, s.result, '');
-          invalid++;
-          const externalId = typeof rec.value?.externalId === 'string' ? rec.value.externalId : rec.externalId;
-          for (const p of problems) addError({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), ...(externalId ? { externalId } : {}), field: p.path, message: p.message });
-          continue;
-        }
-        // With rejectFile the first invalid record decides the file's fate; keep reading only to report.
-        if (invalid > 0 && policy.onInvalid === 'rejectFile') continue;
-        if (mapping.kind === 'product' && typeof canonical.ean === 'string') {
-          // One EAN belongs to one SKU: a second SKU claiming it is reported, never guessed between.
-        // (EAN and SKU passed the schema's patterns, so they are short: no echo() needed.)
-          const owner = await tx.productSkuForEan(batch.merchant, canonical.ean, String(canonical.sku));
-          if (owner) {
+      const ctx = { merchant: batch.merchant, channel: batch.channel, fileName: batch.name, notice };
+      const reading = readChecked(batch, mapping, { ctx, provenance, mappingsDir: deps.mappingsDir, ...(policy.merchantOf ? { merchantOf: policy.merchantOf } : {}) });
+      for await (const chunk of reading) {
+        for (const rec of chunk) {
+          read++;
+          const canonical = rec.canonical;
+          if (!canonical) {
+            // Queued stock levels first: the report lists errors in record order.
+            for (const s of await router.flushStock<number | undefined>()) settle(s.recordNo, s.tag, s.result, '');
             invalid++;
-            addError({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), field: 'ean', message: `EAN ${canonical.ean} of SKU ${String(canonical.sku)} is already used by SKU ${owner}; correct the product data so that each EAN belongs to one SKU` });
+            for (const p of rec.problems) addError({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), ...(rec.externalId ? { externalId: rec.externalId } : {}), field: p.path, message: p.message });
             continue;
           }
+          // With rejectFile the first invalid record decides the file's fate; keep reading only to report.
+          if (invalid > 0 && policy.onInvalid === 'rejectFile') continue;
+          if (mapping.kind === 'product' && typeof canonical.ean === 'string') {
+            // One EAN belongs to one SKU: a second SKU claiming it is reported, never guessed between.
+            // (EAN and SKU passed the schema's patterns, so they are short: no echo() needed.)
+            const owner = await tx.productSkuForEan(batch.merchant, canonical.ean, String(canonical.sku));
+            if (owner) {
+              invalid++;
+              addError({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), field: 'ean', message: `EAN ${canonical.ean} of SKU ${String(canonical.sku)} is already used by SKU ${owner}; correct the product data so that each EAN belongs to one SKU` });
+              continue;
+            }
+          }
+          const routed = { kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: String(canonical.merchant ?? batch.merchant), channel: batch.channel, body: canonical, recordNo: rec.recordNo };
+          if (mapping.kind === 'stock') {
+            // Stock levels are decided and written in batches; their outcomes come back a batch at a time.
+            if (router.queueStock(routed, rec.line)) for (const s of await router.flushStock<number | undefined>()) settle(s.recordNo, s.tag, s.result, '');
+            continue;
+          }
+          settle(rec.recordNo, rec.line, await router.route(routed), canonical.id ?? routed.id);
         }
-        const routed = { kind: mapping.kind, id: recordKey(mapping.kind, canonical), merchant: String(canonical.merchant ?? batch.merchant), channel: batch.channel, body: canonical, recordNo: rec.recordNo };
-        if (mapping.kind === 'stock') {
-          // Stock levels are decided and written in batches; their outcomes come back a batch at a time.
-          if (router.queueStock(routed, rec.line)) for (const s of await router.flushStock<number | undefined>()) settle(s.recordNo, s.tag, s.result, '');
-          continue;
-        }
-        settle(rec.recordNo, rec.line, await router.route(routed), canonical.id ?? routed.id);
       }
       for (const s of await router.flushStock<number | undefined>()) settle(s.recordNo, s.tag, s.result, '');
       await router.finish(invalid);

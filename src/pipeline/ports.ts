@@ -56,6 +56,11 @@ export interface Batch {
    */
   records(mapping: InputMapping, ctx: MappingContext): AsyncIterable<MappedRecord>;
   /**
+   * A local file holding exactly the content `records` reads (file batches), if any: the pipeline may
+   * read that file in its read worker (src/pipeline/read-pool.ts) instead of calling `records`.
+   */
+  localPath?: string;
+  /**
    * Checks, after reading and just before the ledger commit, that the content is still the one that
    * was offered (a file's size, mtime and, for local files, inode). Throws a retryable FILE_CHANGED
    * error when it is not: the pipeline then rolls back and nacks. Absent for content held in memory.

@@ -25,6 +25,7 @@ export function fileBatch(file: ReadyFile, sourceType: string, ends: FileBatchEn
     size: file.size,
     sha256: () => sha256File(file.localPath),
     records: (mapping, ctx) => mapping.read(file.open(), ctx),
+    localPath: file.localPath,
     ack: (outcome) => ends.ack(outcome),
     nack: () => ends.nack(),
   };

@@ -1,0 +1,144 @@
+import { Worker } from 'node:worker_threads';
+import { ContentError, TransportError, WharfError, type ErrorCode, type ErrorDetails } from '../errors.js';
+import type { RecordKind } from '../schemas.js';
+import type { CheckedItem } from './checked.js';
+import type { MerchantRule, Provenance } from './records.js';
+
+/**
+ * The read worker: one worker thread per process that reads local files (parse, map, canonicalise,
+ * validate: src/pipeline/read-worker.ts) while the main thread writes the ledger. Memory stays bounded:
+ * the worker runs at most AHEAD chunks ahead of what the pipeline has taken. The worker holds the
+ * process open only while a read is running.
+ */
+
+/** What the worker needs to read one file: all plain data (it crosses the thread boundary). */
+export interface WorkerRead {
+  path: string;
+  mapping: string;
+  /** The kind the pipeline loaded the mapping as; the worker refuses a mapping that changed meanwhile. */
+  kind: RecordKind;
+  mappingsDir: string;
+  ctx: { merchant: string; channel: string; fileName: string };
+  provenance: Omit<Provenance, 'recordNo'>;
+  merchantOf?: MerchantRule;
+}
+
+/** An error as it crosses the thread boundary. */
+export interface ErrorData {
+  kind: 'content' | 'transport' | 'wharf' | 'other';
+  message: string;
+  code?: string;
+  details?: ErrorDetails;
+  retryable?: boolean;
+}
+
+export type ToWorker = ({ type: 'read'; id: number } & WorkerRead) | { type: 'credit' | 'cancel'; id: number };
+export type FromWorker =
+  | { type: 'items'; id: number; items: CheckedItem[] }
+  | { type: 'notice'; id: number; message: string }
+  | { type: 'done'; id: number }
+  | { type: 'error'; id: number; error: ErrorData };
+
+/** Chunks the worker may send before the pipeline has taken them. */
+export const AHEAD = 4;
+
+const WORKER_URL = new URL('./read-worker.js', import.meta.url);
+
+/**
+ * Whether files can be read in the worker: the worker runs the compiled dist/ code. Under the test
+ * runner's on-the-fly TypeScript (src/*.ts) there is no compiled worker, and files are read in-process.
+ */
+export function workerReadable(): boolean {
+  return import.meta.url.endsWith('.js');
+}
+
+let worker: Worker | undefined;
+let nextId = 1;
+const active = new Map<number, (msg: FromWorker) => void>();
+
+function theWorker(): Worker {
+  if (worker) return worker;
+  const w = new Worker(WORKER_URL);
+  w.unref();
+  w.on('message', (msg: FromWorker) => active.get(msg.id)?.(msg));
+  const stop = (why: string) => {
+    if (worker !== w) return;
+    worker = undefined;
+    // Not a content problem: the batches being read are given back and read again later.
+    for (const [id, deliver] of active) deliver({ type: 'error', id, error: { kind: 'other', message: `the read worker stopped (${why}); the file will be read again` } });
+  };
+  w.on('error', (err) => stop(err instanceof Error ? err.message : String(err)));
+  w.on('exit', (code) => stop(`exit code ${code}`));
+  worker = w;
+  return w;
+}
+
+/**
+ * Reads one local file in the worker: its checked records in record order, as arrays. `notice` gets
+ * the mapping's notices (see MappingContext.notice). Throws what reading threw in the worker, as the
+ * same kind of error (a ContentError stays a ContentError), after the records read before it.
+ */
+export async function* readInWorker(read: WorkerRead, notice?: (message: string) => void): AsyncGenerator<CheckedItem[]> {
+  const w = theWorker();
+  const id = nextId++;
+  const queue: FromWorker[] = [];
+  let wake: (() => void) | undefined;
+  active.set(id, (msg) => {
+    queue.push(msg);
+    wake?.();
+  });
+  if (active.size === 1) w.ref();
+  let ended = false;
+  try {
+    w.postMessage({ type: 'read', id, ...read } satisfies ToWorker);
+    for (;;) {
+      while (queue.length === 0) await new Promise<void>((resolve) => (wake = resolve));
+      wake = undefined;
+      const msg = queue.shift()!;
+      if (msg.type === 'items') {
+        yield msg.items;
+        w.postMessage({ type: 'credit', id } satisfies ToWorker);
+      } else if (msg.type === 'notice') notice?.(msg.message);
+      else if (msg.type === 'done') {
+        ended = true;
+        return;
+      } else {
+        ended = true;
+        throw reviveError(msg.error);
+      }
+    }
+  } finally {
+    active.delete(id);
+    if (!ended && worker === w) w.postMessage({ type: 'cancel', id } satisfies ToWorker);
+    if (active.size === 0 && worker === w) w.unref();
+  }
+}
+
+/** An error as plain data, for postMessage. */
+export function errorData(err: unknown): ErrorData {
+  if (err instanceof WharfError) {
+    const kind = err instanceof ContentError ? 'content' : err instanceof TransportError ? 'transport' : 'wharf';
+    return { kind, message: err.message, code: err.code, details: { ...err.details }, retryable: err.retryable };
+  }
+  const e = err as { message?: unknown; code?: unknown } | undefined;
+  return { kind: 'other', message: typeof e?.message === 'string' ? e.message : String(err), ...(typeof e?.code === 'string' ? { code: e.code } : {}) };
+}
+
+/** The error errorData described, as the same kind of error. */
+export function reviveError(d: ErrorData): Error {
+  const details = d.details ?? {};
+  switch (d.kind) {
+    case 'content':
+      return new ContentError(d.code as ErrorCode, d.message, details);
+    case 'transport':
+      return new TransportError(d.message, details, undefined, d.code as ErrorCode);
+    case 'wharf':
+      return new WharfError(d.code as ErrorCode, d.message, details, { retryable: d.retryable ?? false });
+    default: {
+      // A system error (ENOENT, EACCES, ...) keeps its code: isRetryable and the sources look at it.
+      const err = new Error(d.message) as NodeJS.ErrnoException;
+      if (d.code !== undefined) err.code = d.code;
+      return err;
+    }
+  }
+}
