@@ -1,9 +1,8 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WharfError } from '../../src/errors.js';
-import { pino } from 'pino';
 import { silentLogger } from '../../src/log.js';
 import { openConnector, type ShipmentPush, type StockUpdate } from '../../src/connectors/index.js';
-import { collect, fastHttp } from '../helpers/webshops/server.js';
+import { captureLogger, collect, fastHttp } from '../helpers/webshops/server.js';
 import { DEFAULT_TRACKING_COMPANIES, SHOPIFY_TRACKING_COMPANIES, trackingCompany } from '../../src/connectors/shopify/tracking-companies.js';
 import { fulfillmentOrdersOf, shopifyOrder, shopifyServer } from '../helpers/webshops/shopify.js';
 
@@ -352,8 +351,7 @@ describe('Shopify tracking company (trackingInfo.company)', () => {
   it('the push sends Shopify\'s name; an unknown carrier goes as reported with its tracking URL, logged once', async () => {
     server.state.orders.push(shopifyOrder({ n: 2, updatedAt: '2026-05-04T08:00:00Z', lines: [{ sku: 'MUG-01', qty: 1, price: '12.50' }] }));
     server.state.orders.push(shopifyOrder({ n: 3, updatedAt: '2026-05-04T08:00:00Z', lines: [{ sku: 'MUG-01', qty: 1, price: '12.50' }] }));
-    const logged: string[] = [];
-    const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(line) });
+    const { logger, text } = captureLogger();
     const ch = openConnector({
       type: 'shopify', shop: 'acme.myshopify.com', accessToken: TOKEN, baseUrl: server.url, locationId: '1',
       push: { shipments: { enabled: true } }, trackingCompanies: { 'DHL Parcel Benelux': 'DHL Parcel' },
@@ -368,7 +366,7 @@ describe('Shopify tracking company (trackingInfo.company)', () => {
     expect(info(1)).toEqual([{ number: '1234567890', company: 'DHL Express', url: null }]);
     expect(info(2)).toEqual([{ number: 'KN-1', company: 'Koeriersdienst Noord', url: 'https://track.example.nl/KN-1' }]);
     expect(info(3)).toEqual([{ number: 'KN-2', company: 'KOERIERSDIENST NOORD', url: 'https://track.example.nl/KN-2' }]);
-    const warnings = logged.map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40);
+    const warnings = text().trim().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]!.msg).toMatch(/carrier "Koeriersdienst Noord" is not one of Shopify's tracking companies; sent as it is with the tracking URL.*trackingCompanies/);
   });

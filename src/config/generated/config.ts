@@ -159,7 +159,7 @@ export type LightspeedConfig = CommonChannelConfig & {
   cancelledStatuses?: string[];
 };
 /**
- * A bol.com seller account, read through the Retailer API v10: open orders fulfilled by the retailer (FBR) with their details, cancellations, offers; stock and shipments pushed back (Offers API v11 for stock). See docs/connectors.md.
+ * A bol.com seller account: open orders fulfilled by the retailer (FBR) with their details and cancellations, read through the Retailer API v10; offers read through the Offers API v11; stock (Offers API v11) and shipments (v10) pushed back. See docs/connectors.md.
  */
 export type BolConfig = CommonChannelConfig & {
   /**
@@ -179,11 +179,13 @@ export type BolConfig = CommonChannelConfig & {
    */
   tokenUrl?: string;
   /**
-   * Seconds between two looks at an offer export that bol is still preparing (product pull).
+   * @deprecated
+   * Unused: the product pull reads bol's Offers API v11 page by page (GET /retailer/offers) and no longer waits for an offer export. Accepted so older configs stay valid; ignored.
    */
   exportPollInterval?: number;
   /**
-   * Seconds to wait for bol to prepare an offer export before the product pull gives up (and is tried again later).
+   * @deprecated
+   * Unused: the product pull no longer waits for an offer export (see exportPollInterval). Accepted so older configs stay valid; ignored.
    */
   exportTimeout?: number;
   /**
