@@ -66,7 +66,7 @@ beforeEach(async () => {
 afterEach(async () => server.stop());
 
 describe('bol push targets', () => {
-  it('take the offer id per offer export row, SKU = offer reference else EAN, and skip FBB offers and rows without offer id', () => {
+  it('take the offer id per offer (v11, and a v10 export row pulled before), SKU = offer reference else EAN, and skip FBB offers and rows without offer id', () => {
     const push = open().push;
     expect(push.supported).toBe(true);
     expect(push.productTargets({ offerId: 'o-1', ean: '0871234567890', referenceCode: 'MOK-01', fulfilmentType: 'FBR' })).toEqual([{ sku: 'MOK-01', ean: '0871234567890', ids: { offerId: 'o-1' } }]);
@@ -127,8 +127,7 @@ describe('bol stock push (Offers API v11)', () => {
 
   it('keeps within bol\'s budget for PATCH /retailer/offers/* from the x-ratelimit headers: no 429, every offer set', async () => {
     expect(bolEndpoint('PATCH', `/retailer/offers/${offerId(1)}`)).toBe('PATCH /retailer/offers/*');
-    expect(bolEndpoint('POST', '/retailer/offers/export')).toBe('POST /retailer/offers/export');
-    expect(bolEndpoint('GET', '/retailer/offers/export/abc')).toBe('GET /retailer/offers/export/*');
+    expect(bolEndpoint('GET', '/retailer/offers')).toBe('GET /retailer/offers');
     expect(bolEndpoint('GET', '/shared/process-status/17')).toBe('GET /shared/process-status/*');
     const updates = seedOffers(12);
     server.state.budgets.set('PATCH /retailer/offers/*', { max: 5, windowMs: 1000 });

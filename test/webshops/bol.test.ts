@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { WharfError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { bolDefaults, createBolContext, parseBolConfig, pullOrders, pullProducts, testConnection, BOL_SCHEMA_FILE, type BolConfig } from '../../src/connectors/bol/index.js';
 import { captureLogger, collect, fastHttp } from '../helpers/webshops/server.js';
@@ -23,7 +24,7 @@ afterEach(async () => server.stop());
 describe('bol config', () => {
   it('reads its defaults from its schema and the common webshop schema', () => {
     // The defaults the connector reads come from its schema and the common webshop schema it references.
-    expect(bolDefaults).toMatchObject({ tokenUrl: 'https://login.bol.com/token', exportPollInterval: 15, exportTimeout: 1800, rateLimit: { requestsPerSecond: 5, burst: 5 }, mappings: { orders: 'bol.order', products: 'bol.product' }, overlap: 300 });
+    expect(bolDefaults).toMatchObject({ tokenUrl: 'https://login.bol.com/token', rateLimit: { requestsPerSecond: 5, burst: 5 }, mappings: { orders: 'bol.order', products: 'bol.product' }, overlap: 300 });
   });
 });
 
@@ -98,18 +99,50 @@ describe('bol order pull', () => {
 });
 
 describe('bol products, test-connection, mapping', () => {
-  it('reads the offer export once it is ready', async () => {
-    server.state.offersCsv = 'offerId,ean,conditionName,conditionCategory,conditionComment,bundlePricesPrice,fulfilmentDeliveryCode,stockAmount,onHoldByRetailer,fulfilmentType,mutationDateTime,referenceCode,correctedStock\n'
-      + 'o-1,0871234567890,NEW,NEW,,12.99,1-2d,5,false,FBR,2026-02-01 10:00:00.0 +01:00,MOK-01,5\n'
-      + 'o-2,8712345678906,NEW,NEW,,9.99,1-2d,0,false,FBR,2026-02-01 10:00:00.0 +01:00,,0\n';
-    const records = (await collect(pullProducts(ctx()))).flatMap((p) => p.records);
-    expect(server.hits('/shared/process-status/')).toHaveLength(3);
+  it('reads every offer through the Offers API v11, page after page by cursor', async () => {
+    for (let i = 0; i < 203; i++) server.state.offers.set(`o-${String(i).padStart(3, '0')}`, { ean: `87123456${String(i).padStart(5, '0')}`, reference: i === 0 ? 'MOK-01' : i === 1 ? undefined : `REF-${i}`, stock: { amount: 5, managedByRetailer: false }, fulfilment: i === 2 ? 'FBB' : 'FBR' });
+    const pages = await collect(pullProducts(ctx()));
+    const records = pages.flatMap((p) => p.records);
+    expect(pages.map((p) => p.records.length)).toEqual([100, 100, 3]);
+    const lists = server.requests.filter((r) => r.path === '/retailer/offers');
+    expect(lists.map((r) => [r.headers.accept, r.query.get('page-size'), r.query.has('cursor')]))
+      .toEqual([['application/vnd.retailer.v11+json', '100', false], ['application/vnd.retailer.v11+json', '100', true], ['application/vnd.retailer.v11+json', '100', true]]);
+    expect(server.hits('/retailer/offers/export')).toHaveLength(0);
+    expect(server.hits('/shared/process-status/')).toHaveLength(0);
     const { products, problems } = await mapProducts('bol.product', records);
     expect(problems).toEqual([]);
-    expect(products).toEqual([
-      { merchant: 'acme', channel: 'shop', sku: 'MOK-01', ean: '0871234567890', externalId: 'o-1' },
-      { merchant: 'acme', channel: 'shop', sku: '8712345678906', ean: '8712345678906', externalId: 'o-2' },
+    expect(products).toHaveLength(203);
+    expect(products.slice(0, 3)).toEqual([
+      { merchant: 'acme', channel: 'shop', sku: 'MOK-01', ean: '8712345600000', externalId: 'o-000' },
+      { merchant: 'acme', channel: 'shop', sku: '8712345600001', ean: '8712345600001', externalId: 'o-001' },
+      { merchant: 'acme', channel: 'shop', sku: 'REF-2', ean: '8712345600002', externalId: 'o-002' },
     ]);
+  });
+
+  it('keeps within bol\'s budget for GET /retailer/offers: no 429, every offer read', async () => {
+    for (let i = 0; i < 250; i++) server.state.offers.set(`o-${String(i).padStart(3, '0')}`, { ean: `87123456${String(i).padStart(5, '0')}`, stock: { amount: 1, managedByRetailer: false } });
+    server.state.budgets.set('GET /retailer/offers', { max: 2, windowMs: 1000 });
+    const records = (await collect(pullProducts(ctx()))).flatMap((p) => p.records);
+    expect(records).toHaveLength(250);
+    expect(server.hits('/retailer/offers', 429)).toHaveLength(0);
+  });
+
+  it('a cursor bol gives twice ends the pull with a retryable error instead of looping', async () => {
+    const page = { offers: [{ offerId: 'o-1', ean: '8712345678906', fulfilment: { method: 'FBR' } }], page: { pageSize: 100, nextCursor: 'c2FtZQ==' } };
+    server.failNext(2, { status: 200, body: page, pathIncludes: '/retailer/offers' });
+    const err = await collect(pullProducts(ctx())).then(() => undefined, (e: unknown) => e);
+    expect(err).toBeInstanceOf(WharfError);
+    expect((err as WharfError).retryable).toBe(true);
+    expect((err as WharfError).message).toMatch(/gave the cursor "c2FtZQ==" twice/);
+  });
+
+  it('the v11 offer list refuses the v10 media type and page sizes above 100 (the test server is as strict as bol)', async () => {
+    const token = (await (await fetch(`${server.url}/token?grant_type=client_credentials`, { method: 'POST', headers: { authorization: `Basic ${Buffer.from(`${ID}:${SECRET}`).toString('base64')}` } })).json() as { access_token: string }).access_token;
+    const get = (q: string, accept: string) => fetch(`${server.url}/retailer/offers${q}`, { headers: { authorization: `Bearer ${token}`, accept } });
+    expect((await get('?page-size=100', 'application/vnd.retailer.v10+json')).status).toBe(406);
+    expect((await get('?page-size=101', 'application/vnd.retailer.v11+json')).status).toBe(400);
+    expect((await get('?cursor=bm9wZQ%3D%3D', 'application/vnd.retailer.v11+json')).status).toBe(400);
+    expect((await get('?page-size=100', 'application/vnd.retailer.v11+json')).status).toBe(200);
   });
 
   it('test-connection explains refused credentials', async () => {

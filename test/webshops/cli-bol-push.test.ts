@@ -1,9 +1,9 @@
 /**
  * Stock and shipments pushed to bol.com through the real CLI and daemon (issue 9), against the
- * Retailer API test server (client-credentials token, v10/v11 media types, offer export polled to
- * SUCCESS, Offers API v11 stock PATCH, POST /retailer/shipments answered 202 and its process status
+ * Retailer API test server (client-credentials token, v10/v11 media types, Offers API v11 offer list
+ * read by cursor, Offers API v11 stock PATCH, POST /retailer/shipments answered 202 and its process status
  * polled PENDING → SUCCESS, a read-only credential refused with 403, a mode that applies a write and
- * drops the answer): the offer export stores the offer ids; a stock report changes 3 of 1,000 SKUs →
+ * drops the answer): the product pull (GET /retailer/offers, 11 pages) stores the offer ids; a stock report changes 3 of 1,000 SKUs →
  * exactly those are set; a bundle of a `bundles` lookup table gets its computed stock; a shipment
  * report → the order items shipped with transporter and track & trace, once, also when the first
  * answer was lost; a partial shipment; dry-run sends nothing; `wharf status` shows the unknown SKU; a
@@ -51,14 +51,11 @@ const stockCsv = stockReportSeries();
 
 beforeAll(async () => {
   server = await bolServer({ clientId: ID, clientSecret: SECRET, readOnly: { clientId: RO_ID, clientSecret: RO_SECRET } }).start();
-  const rows = ['offerId,ean,conditionName,conditionCategory,conditionComment,bundlePricesPrice,fulfilmentDeliveryCode,stockAmount,onHoldByRetailer,fulfilmentType,mutationDateTime,referenceCode,correctedStock'];
   // 1,000 offers, and a gift box the retailer sells as its own offer; the warehouse packs it from two SKUs (lookup table).
   for (let i = 0; i <= N; i++) {
     const ref = i === N ? 'GIFT-BOX' : sku(i);
     server.state.offers.set(offerId(i), { ean: ean(i), reference: ref, stock: { amount: 0, managedByRetailer: false } });
-    rows.push(`${offerId(i)},${ean(i)},NEW,NEW,,12.99,1-2d,0,false,FBR,2026-11-01 10:00:00.0 +01:00,${ref},0`);
   }
-  server.state.offersCsv = rows.join('\n') + '\n';
   server.state.orders.push(bolOrder({ id: ORDER, changed: CHANGED, lines: [{ ean: ean(1), qty: 2, price: 9.95, reference: sku(1) }, { ean: ean(2), qty: 1, price: 19.95, reference: sku(2) }] }));
 
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-bol-push-'));
@@ -80,7 +77,6 @@ beforeAll(async () => {
         tokenUrl: ${server.url}/token
         baseUrl: ${server.url}
         rateLimit: { requestsPerSecond: 1000, burst: 100 }
-        exportPollInterval: 0.2
         processPollInterval: 0.05
         mappings: { orders: acme-bol-orders }
         schedules: { orders: "0 0 1 1 *", products: "0 0 1 1 *", stock: "0 0 1 1 *", shipments: "0 0 1 1 *" }
@@ -100,7 +96,7 @@ afterAll(async () => {
 });
 
 describe('bol.com push through the CLI', { timeout: 300_000 }, () => {
-  it('the offer export keeps the offer ids; a first push sets every offer, then exactly the 3 that changed', async () => {
+  it('the v11 offer list keeps the offer ids; a first push sets every offer, then exactly the 3 that changed', async () => {
     const pull = await run(['sync', 'acme/bol', 'products']);
     expect(pull.code, pull.stderr).toBe(0);
     await drop('stock-1.csv', stockCsv(Array.from({ length: N }, (_, i) => [sku(i), 1 + (i % 40)])));

@@ -24,7 +24,6 @@ describe('bol.com channel through the CLI', () => {
   beforeAll(async () => {
     server = await bolServer({ clientId: CLIENT_ID, clientSecret: CLIENT_SECRET }).start();
     // overlap 0: the order changed exactly at the stored cursor is found only by an inclusive filter.
-    // `wharf once` also pulls products: bol's offer export is polled every 0.2 s instead of 15 s.
     ch = await cliChannel('bol', `
 type: bol
 clientId: \${BOL_CLIENT_ID}
@@ -33,7 +32,6 @@ tokenUrl: ${server.url}/token
 baseUrl: ${server.url}
 overlap: 0
 rateLimit: { requestsPerSecond: 25, burst: 25 }
-exportPollInterval: 0.2
 `);
   });
   afterAll(async () => {

@@ -173,7 +173,7 @@ describe('Shopify push through the CLI', { timeout: 240_000 }, () => {
     while (!found.test(out) && Date.now() < deadline) out += (await run(['sync', 'acme/shop', 'shipments'])).stdout;
     expect(out).toMatch(found);
     expect(fulfillments()).toHaveLength(1);
-    expect(fulfillments()[0]).toMatchObject({ notifyCustomer: true, trackingInfo: [{ number: '3SABC123', url: 'https://postnl.nl/t/3SABC123' }] });
+    expect(fulfillments()[0]).toMatchObject({ notifyCustomer: true, trackingInfo: [{ number: '3SABC123', url: 'https://postnl.nl/t/3SABC123', company: 'PostNL' }] });
     expect(fulfillments()[0]!.lines.reduce((q, l) => q + l.quantity, 0)).toBe(2); // partial: its lines only
     expect(server.state.orders.find((o) => o.id === ORDER)!.displayFulfillmentStatus).toBe('PARTIALLY_FULFILLED');
 
@@ -186,7 +186,7 @@ describe('Shopify push through the CLI', { timeout: 240_000 }, () => {
     const second = await run(['sync', 'acme/shop', 'shipments']);
     expect(second.stdout).toContain('1 pushed');
     expect(fulfillments()).toHaveLength(2);
-    expect(fulfillments()[1]).toMatchObject({ trackingInfo: [{ number: 'JVGL0001' }] });
+    expect(fulfillments()[1]).toMatchObject({ trackingInfo: [{ number: 'JVGL0001', company: 'DHL' }] });
     expect(server.state.orders.find((o) => o.id === ORDER)!.displayFulfillmentStatus).toBe('FULFILLED');
     expect((await run(['sync', 'acme/shop', 'shipments'])).stdout).toContain('0 pushed');
   });

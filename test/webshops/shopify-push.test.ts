@@ -2,7 +2,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WharfError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { openConnector, type ShipmentPush, type StockUpdate } from '../../src/connectors/index.js';
-import { collect, fastHttp } from '../helpers/webshops/server.js';
+import { captureLogger, collect, fastHttp } from '../helpers/webshops/server.js';
+import { DEFAULT_TRACKING_COMPANIES, SHOPIFY_TRACKING_COMPANIES, trackingCompany } from '../../src/connectors/shopify/tracking-companies.js';
 import { fulfillmentOrdersOf, shopifyOrder, shopifyServer } from '../helpers/webshops/shopify.js';
 
 const TOKEN = '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';
@@ -316,6 +317,58 @@ describe('Shopify shipment push (fulfillmentCreate)', () => {
     const err = await errorOf(channel({ accessToken: READ_ONLY }).push.pushShipment(shipment()));
     expect(err.code).toBe('AUTH_FAILED');
     expect(err.message).toMatch(/Access denied for fulfillmentCreate field\. Required access: `write_merchant_managed_fulfillment_orders` or/);
+  });
+});
+
+describe('Shopify tracking company (trackingInfo.company)', () => {
+  it('maps Wharf carrier codes and common names to Shopify\'s names, spelled exactly; an unknown carrier as reported', () => {
+    const company = (c: string | null, over?: Record<string, string>) => trackingCompany(c, over);
+    // Wharf's codes (mappings/lookups/carriers.yaml).
+    expect(['POSTNL', 'DHL', 'DHL_EXPRESS', 'DPD', 'GLS', 'UPS', 'BPOST'].map((c) => company(c)?.company)).toEqual(['PostNL', 'DHL', 'DHL Express', 'DPD', 'GLS', 'UPS', 'BPost']);
+    expect(company('dhl for you')).toEqual({ company: 'DHL Parcel', known: true });
+    expect(company('DPD-NL')).toEqual({ company: 'DPD', known: true });
+    expect(company('fedex be')).toEqual({ company: 'FedEx', known: true });
+    expect(company('colissimo')).toEqual({ company: 'Colissimo', known: true });
+    expect(company('COLIS PRIVE')).toEqual({ company: 'Colis Privé', known: true });
+    expect(company('PostNL Brievenbus')).toEqual({ company: 'PostNL', known: true });
+    // Not in Shopify's list: sent as reported (Wharf's own codes spelled as the carrier does).
+    expect(company('BUDBEE')).toEqual({ company: 'Budbee', known: false });
+    expect(company('  Koeriersdienst Noord ')).toEqual({ company: 'Koeriersdienst Noord', known: false });
+    // No near-name guessing: "PostNL Parcels Germany" is not "PostNL".
+    expect(company('PostNL Parcels Germany')).toEqual({ company: 'PostNL Parcels Germany', known: false });
+    expect(company(' ')).toBeNull();
+    expect(company(null)).toBeNull();
+    // The channel's table wins over the bundled one.
+    expect(company('DHL', { dhl: 'DHL Parcel' })).toEqual({ company: 'DHL Parcel', known: true });
+    expect(company('Koeriersdienst Noord', { 'koeriersdienst-noord': 'Trunkrs' })).toEqual({ company: 'Trunkrs', known: true });
+  });
+
+  it('every bundled default is a name of Shopify\'s documented list', () => {
+    const names = new Set<string>(SHOPIFY_TRACKING_COMPANIES);
+    expect(Object.values(DEFAULT_TRACKING_COMPANIES).filter((n) => !names.has(n))).toEqual([]);
+  });
+
+  it('the push sends Shopify\'s name; an unknown carrier goes as reported with its tracking URL, logged once', async () => {
+    server.state.orders.push(shopifyOrder({ n: 2, updatedAt: '2026-05-04T08:00:00Z', lines: [{ sku: 'MUG-01', qty: 1, price: '12.50' }] }));
+    server.state.orders.push(shopifyOrder({ n: 3, updatedAt: '2026-05-04T08:00:00Z', lines: [{ sku: 'MUG-01', qty: 1, price: '12.50' }] }));
+    const { logger, text } = captureLogger();
+    const ch = openConnector({
+      type: 'shopify', shop: 'acme.myshopify.com', accessToken: TOKEN, baseUrl: server.url, locationId: '1',
+      push: { shipments: { enabled: true } }, trackingCompanies: { 'DHL Parcel Benelux': 'DHL Parcel' },
+    }, { logger, http: fastHttp });
+    const ships = [
+      shipment({ carrier: 'DHL_EXPRESS', trackingNumber: '1234567890', trackingUrl: undefined }),
+      shipment({ shipmentId: 'SHP-2', orderId: 'acme:shop:5000002', orderRef: '5000002', carrier: 'Koeriersdienst Noord', trackingNumber: 'KN-1', trackingUrl: 'https://track.example.nl/KN-1', lines: [{ sku: 'MUG-01', quantity: 1 }] }),
+      shipment({ shipmentId: 'SHP-3', orderId: 'acme:shop:5000003', orderRef: '5000003', carrier: 'KOERIERSDIENST NOORD', trackingNumber: 'KN-2', trackingUrl: 'https://track.example.nl/KN-2', lines: [{ sku: 'MUG-01', quantity: 1 }] }),
+    ];
+    for (const p of ships) expect((await ch.push.pushShipment(p)).outcome).toBe('pushed');
+    const info = (n: number) => server.state.fulfillments.get(`gid://shopify/Order/500000${n}`)![0]!.trackingInfo;
+    expect(info(1)).toEqual([{ number: '1234567890', company: 'DHL Express', url: null }]);
+    expect(info(2)).toEqual([{ number: 'KN-1', company: 'Koeriersdienst Noord', url: 'https://track.example.nl/KN-1' }]);
+    expect(info(3)).toEqual([{ number: 'KN-2', company: 'KOERIERSDIENST NOORD', url: 'https://track.example.nl/KN-2' }]);
+    const warnings = text().trim().split('\n').map((l) => JSON.parse(l) as { level: number; msg: string }).filter((l) => l.level === 40);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]!.msg).toMatch(/carrier "Koeriersdienst Noord" is not one of Shopify's tracking companies; sent as it is with the tracking URL.*trackingCompanies/);
   });
 });
 

@@ -116,6 +116,12 @@ export type ShopifyConfig = CommonChannelConfig & {
    * The location whose stock Wharf sets and whose fulfillment orders Wharf fulfils (gid://shopify/Location/123 or 123). Required with `push.stock.enabled`; for shipments it picks the fulfillment orders (without it, a parcel is fulfilled at the one location its lines are open at). `wharf test-connection` checks it, and lists the store's locations when it is missing.
    */
   locationId?: string;
+  /**
+   * Wharf carrier name (as the warehouse reports it; case, spaces, dashes and accents ignored) → the tracking company sent to Shopify with a parcel (`trackingInfo.company`), on top of the bundled table: Shopify's own names spelled any way (PostNL, DHL Express, DPD, GLS, UPS, FedEx, BPost, Colissimo, …) and common variants (DHL For You → DHL Parcel, DPD NL → DPD, …; see docs/connectors.md). Write Shopify's name exactly as its list has it (capitalisation matters). A carrier in neither is sent as reported, with the parcel's tracking URL, and logged once.
+   */
+  trackingCompanies?: {
+    [k: string]: string;
+  };
 };
 /**
  * A Lightspeed eCom (C-Series, formerly SEOshop) shop, read through its REST API: orders in the configured status with their order products, variants; with `push` on, variant stock levels and the orders' shipments (status shipped, tracking code) are written back (the key needs write access to products and orders). See docs/connectors.md.
@@ -153,7 +159,7 @@ export type LightspeedConfig = CommonChannelConfig & {
   cancelledStatuses?: string[];
 };
 /**
- * A bol.com seller account, read through the Retailer API v10: open orders fulfilled by the retailer (FBR) with their details, cancellations, offers; stock and shipments pushed back (Offers API v11 for stock). See docs/connectors.md.
+ * A bol.com seller account: open orders fulfilled by the retailer (FBR) with their details and cancellations, read through the Retailer API v10; offers read through the Offers API v11; stock (Offers API v11) and shipments (v10) pushed back. See docs/connectors.md.
  */
 export type BolConfig = CommonChannelConfig & {
   /**
@@ -173,11 +179,13 @@ export type BolConfig = CommonChannelConfig & {
    */
   tokenUrl?: string;
   /**
-   * Seconds between two looks at an offer export that bol is still preparing (product pull).
+   * @deprecated
+   * Unused: the product pull reads bol's Offers API v11 page by page (GET /retailer/offers) and no longer waits for an offer export. Accepted so older configs stay valid; ignored.
    */
   exportPollInterval?: number;
   /**
-   * Seconds to wait for bol to prepare an offer export before the product pull gives up (and is tried again later).
+   * @deprecated
+   * Unused: the product pull no longer waits for an offer export (see exportPollInterval). Accepted so older configs stay valid; ignored.
    */
   exportTimeout?: number;
   /**

@@ -12,10 +12,9 @@ export const bolSecretKeys = secretKeysOf(BOL_SCHEMA_FILE);
 export const bolDefaults = {
   ...schemaDefaults<BolConfig>(BOL_SCHEMA_FILE),
   apiUrl: 'https://api.bol.com',
-  /** The media type that selects Retailer API v10. */
+  /** The media type that selects Retailer API v10 (orders, shipments, process status). */
   mediaType: 'application/vnd.retailer.v10+json',
-  csvMediaType: 'application/vnd.retailer.v10+csv',
-  /** The media type of the Offers API v11 (stock push): GA since 2026-01-19, the v10 offer endpoints are deprecated.
+  /** The media type of the Offers API v11 (product pull, stock push): GA since 2026-01-19, the v10 offer endpoints are deprecated.
    * https://api.bol.com/retailer/public/Retailer-API/v11/functional/offer-api/releasenotes.html */
   offersMediaType: 'application/vnd.retailer.v11+json',
   /** Renew the token this long before bol says it expires. */

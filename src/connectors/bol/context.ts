@@ -27,10 +27,9 @@ export function bolEndpoint(method: string, path: string): string {
   return `${method} ${bolResource(path)}`;
 }
 
-/** `/retailer/offers/{id}` → `/retailer/offers/*` (but not `/retailer/offers/export`), and so on for the item endpoints. */
+/** `/retailer/offers/{id}` → `/retailer/offers/*` (the list `/retailer/offers` stays itself), and so on for the item endpoints. */
 export function bolResource(path: string): string {
-  if (/^\/retailer\/offers\/export$/.test(path)) return path;
-  return path.replace(/^(\/retailer\/orders|\/retailer\/offers\/export|\/retailer\/offers|\/retailer\/shipments|\/shared\/process-status)\/[^/]+$/, '$1/*');
+  return path.replace(/^(\/retailer\/orders|\/retailer\/offers|\/retailer\/shipments|\/shared\/process-status)\/[^/]+$/, '$1/*');
 }
 
 export function createBolContext(config: BolConfig, options: ConnectorOptions): BolContext {

@@ -1,4 +1,4 @@
-/** bol.com Retailer API v10 connector. https://api.bol.com/retailer/public/Retailer-API/index.html */
+/** bol.com connector: Retailer API v10 (orders, shipments) and Offers API v11 (offer list, stock). https://api.bol.com/retailer/public/Retailer-API/index.html */
 export { parseBolConfig, bolApiRoot, bolDefaults, BOL_SCHEMA_FILE, type BolConfig } from './config.js';
 export { BolTokenAuth } from './auth.js';
 export { bolEndpoint, createBolContext, type BolContext } from './context.js';

@@ -1,46 +1,44 @@
-import { parse } from 'csv-parse/sync';
-import { TransportError, WharfError } from '../../errors.js';
+import { TransportError } from '../../errors.js';
 import type { ProductPage } from '../types.js';
 import { bolDefaults } from './config.js';
 import type { BolContext } from './context.js';
 
-interface ProcessStatus {
-  processStatusId?: string;
-  entityId?: string;
-  status?: 'PENDING' | 'SUCCESS' | 'FAILURE' | 'TIMEOUT';
-  errorMessage?: string;
-}
+/** Offers per page: the most `page-size` allows (1–100). */
+export const BOL_OFFERS_PAGE_SIZE = 100;
 
-/** Rows per yielded page of the offer export. */
-const PAGE = 500;
+/** One page of `GET /retailer/offers` (OfferListResponse). */
+interface OfferListResponse {
+  offers?: Record<string, unknown>[];
+  page?: { pageSize?: number | null; nextCursor?: string | null };
+}
 
 /**
- * The retailer's offers, from bol's offer export: request it (POST /retailer/offers/export), wait
- * for the process status to succeed, then read the CSV (offerId, ean, referenceCode, stock, …);
- * each record is one CSV row as an object keyed by the header. bol has no paged offer list.
- * https://api.bol.com/retailer/public/redoc/v10/retailer.html#tag/Offers
+ * The retailer's offers through the Offers API v11: `GET /retailer/offers?page-size=100` with
+ * `Accept: application/vnd.retailer.v11+json`, then `&cursor=<page.nextCursor>` until bol gives no
+ * next cursor. Each record is one OfferResponse as bol sends it: `offerId`, `ean`, `reference`,
+ * `onHoldByRetailer`, `lastModifiedDateTime`, `stock { amount, correctedStock, managedByRetailer }`,
+ * `condition`, `pricing.bundlePrices`, `fulfilment { method, … }`, `countryAvailabilities`, `product`.
+ * One yielded page per bol page. v11 has no offer export (the v10 `POST /retailer/offers/export` +
+ * process status + CSV was the only way to list offers before; bol's v11 spec replaces it with this
+ * paged list).
+ * https://api.bol.com/registry/api-definitions/offers/offers-v11.yaml (get-offers, OfferListResponse, V11Page)
+ * https://api.bol.com/retailer/public/Retailer-API/v11/functional/offer-api/whats-new-in-this-api.html
+ * @throws TransportError (retryable) when bol repeats a cursor (the pull would never end); bol's own
+ *   refusals and transport trouble as the HTTP client reports them.
  */
 export async function* pullProducts(ctx: BolContext): AsyncGenerator<ProductPage> {
-  const started = await ctx.http.request<ProcessStatus>({ method: 'POST', idempotent: true, path: '/retailer/offers/export', json: { format: 'CSV' }, headers: { 'content-type': bolDefaults.mediaType }, signal: ctx.signal });
-  const reportId = await waitForProcess(ctx, started.body ?? {});
-  const csv = await ctx.http.request<string>({ path: `/retailer/offers/export/${encodeURIComponent(reportId)}`, as: 'text', headers: { accept: bolDefaults.csvMediaType }, signal: ctx.signal });
-  const rows = parse(csv.body, { columns: true, skip_empty_lines: true, bom: true }) as Record<string, string>[];
-  for (let i = 0; i < rows.length; i += PAGE) yield { records: rows.slice(i, i + PAGE) };
-}
-
-async function waitForProcess(ctx: BolContext, first: ProcessStatus): Promise<string> {
-  const interval = (ctx.config.exportPollInterval ?? bolDefaults.exportPollInterval) * 1000;
-  const deadline = ctx.now() + (ctx.config.exportTimeout ?? bolDefaults.exportTimeout) * 1000;
-  let status = first;
+  const seen = new Set<string>();
+  let cursor: string | undefined;
   for (;;) {
-    if (status.status === 'SUCCESS' && status.entityId) return status.entityId;
-    if (status.status === 'FAILURE' || status.status === 'TIMEOUT') {
-      throw new TransportError(`bol: the offer export failed (${status.status}${status.errorMessage ? `: ${status.errorMessage}` : ''})`);
-    }
-    if (!status.processStatusId) throw new WharfError('TRANSPORT_FAILED', 'bol: the offer export answer has no process status id', {}, { retryable: false });
-    if (ctx.now() >= deadline) throw new TransportError('bol: the offer export was not ready in time', { hint: 'raise exportTimeout; Wharf tries again on the next run' });
-    await ctx.sleep(interval);
-    const res = await ctx.http.request<ProcessStatus>({ path: `/shared/process-status/${encodeURIComponent(status.processStatusId)}`, signal: ctx.signal });
-    status = { processStatusId: status.processStatusId, ...res.body };
+    const query: Record<string, string> = { 'page-size': String(BOL_OFFERS_PAGE_SIZE) };
+    if (cursor) query.cursor = cursor;
+    const res = await ctx.http.request<OfferListResponse>({ path: '/retailer/offers', query, headers: { accept: bolDefaults.offersMediaType }, signal: ctx.signal });
+    const offers = Array.isArray(res.body?.offers) ? res.body.offers : [];
+    if (offers.length) yield { records: offers };
+    const next = res.body?.page?.nextCursor;
+    if (typeof next !== 'string' || next === '') return;
+    if (seen.has(next)) throw new TransportError(`bol: GET /retailer/offers gave the cursor ${JSON.stringify(next.slice(0, 40))} twice; the offer list was not read to its end`, { hint: 'Wharf tries again on the next run' });
+    seen.add(next);
+    cursor = next;
   }
 }

@@ -2,9 +2,10 @@ import type { PushTarget } from '../types.js';
 import type { BolConfig } from './config.js';
 
 /**
- * The push ids of one raw record of `pullProducts`: one offer → `{ offerId }`. The record is a row of
- * bol's offer export CSV (`offerId`, `ean`, `referenceCode`, `fulfilmentType`, …) or an Offers API v11
- * offer (`offerId`, `ean`, `reference`, `fulfilment.method`). The SKU is the retailer's offer reference,
+ * The push ids of one raw record of `pullProducts`: one offer → `{ offerId }`. The record is an Offers
+ * API v11 offer (`offerId`, `ean`, `reference`, `fulfilment.method`), as the pull reads them; a row of
+ * the v10 offer export CSV (`offerId`, `ean`, `referenceCode`, `fulfilmentType`, …), which Wharf pulled
+ * before, is still understood. The SKU is the retailer's offer reference,
  * else the EAN — the same rule as mappings/bol.product.yaml and bol.order.yaml. Offers fulfilled by bol
  * (FBB) are no targets: their stock is bol's, and the v11 spec says the pushed stock "should not be
  * the FBB stock".

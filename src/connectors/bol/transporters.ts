@@ -1,4 +1,5 @@
 import { WharfError } from '../../errors.js';
+import { carrierKey } from '../carriers.js';
 
 /**
  * bol's transporter codes (`transport.transporterCode` of POST /retailer/shipments), as the Retailer API
@@ -27,11 +28,6 @@ export const DEFAULT_TRANSPORTER_CODES: Readonly<Record<string, string>> = {
   fedex: 'FEDEX_NL', fedexnl: 'FEDEX_NL', fedexbe: 'FEDEX_BE',
   trunkrs: 'TRUNKRS', cycloon: 'CYCLOON', briefpost: 'BRIEFPOST', dyl: 'DYL', budbee: 'OTHER', homerr: 'OTHER', other: 'OTHER',
 };
-
-/** How carrier names are compared: "PostNL", "post-nl" and "POST NL" are one carrier. */
-export function carrierKey(name: string): string {
-  return name.toLowerCase().replace(/[^a-z0-9]/g, '');
-}
 
 /**
  * bol's transporter code for a Wharf carrier name: the channel's `transporterCodes` first, then the

@@ -4,6 +4,7 @@ import { locationGid } from './config.js';
 import { graphql, type ShopifyContext } from './graphql.js';
 import { contentKey } from './idempotency.js';
 import { fulfillMutation, SHIPMENT_ORDER } from './push-queries.js';
+import { trackingCompany, warnUnknownCompany } from './tracking-companies.js';
 
 interface FoLine {
   id: string;
@@ -51,7 +52,8 @@ function refuse(message: string, hint?: string): WharfError {
  * - otherwise `fulfillmentCreate` on the order's open fulfillment orders at `locationId` (or at the
  *   one location the parcel's lines are open at, when none is configured), with only this parcel's lines
  *   and quantities (matched by `lineRef` = the LineItem id when the order mapping kept it, else by SKU),
- *   `trackingInfo { number url company }` (company = the carrier as reported) and `notifyCustomer`,
+ *   `trackingInfo { number url company }` (company = Shopify's tracking company for the carrier, see
+ *   tracking-companies.ts; a carrier Shopify does not list is sent as reported and logged once) and `notifyCustomer`,
  *   under an idempotency key derived from the shipment id.
  * A parcel without tracking number that an earlier attempt may have sent is `already-there` when its
  * lines have nothing left to fulfil (there is no tracking number to recognise it by).
@@ -87,8 +89,10 @@ export async function pushShipment(ctx: ShopifyContext, push: ShipmentPush): Pro
     lineItemsByFulfillmentOrder: plan.groups.map((g) => ({ fulfillmentOrderId: g.id, fulfillmentOrderLineItems: g.lines })),
     notifyCustomer: push.notifyCustomer,
   };
-  if (tracking || push.trackingUrl || push.carrier) {
-    fulfillment.trackingInfo = { number: tracking, url: push.trackingUrl ?? null, company: push.carrier ?? null };
+  const company = trackingCompany(push.carrier, ctx.config.trackingCompanies);
+  if (company && !company.known) warnUnknownCompany(ctx.http.logger, ctx.config.shop, company.company, Boolean(push.trackingUrl));
+  if (tracking || push.trackingUrl || company) {
+    fulfillment.trackingInfo = { number: tracking, url: push.trackingUrl ?? null, company: company?.company ?? null };
   }
   // The key comes from the shipment id. A key whose first request was refused stays refused
   // (IDEMPOTENCY_PREVIOUS_ATTEMPT_FAILED: "retry with a new idempotency key"): after `wharf retry` the

@@ -5,8 +5,10 @@ import { basicCredentials, TestServer, type Reply, type SeenRequest } from './se
  * { access_token, token_type: "Bearer", expires_in }), the Retailer API v10 only for
  * `Accept: application/vnd.retailer.v10+json` with a live bearer token, GET /retailer/orders
  * (50 a page, `{}` past the last page; status OPEN|SHIPPED|ALL, fulfilment-method,
- * change-interval-minute, latest-change-date), GET /retailer/orders/{id}, and the offer export
- * (POST → process status → GET /shared/process-status/{id} → CSV). Rate limits per endpoint as bol
+ * change-interval-minute, latest-change-date), GET /retailer/orders/{id}, and the Offers API v11 list
+ * `GET /retailer/offers` (only with `Accept: application/vnd.retailer.v11+json`, 406 with the v10 type;
+ * `page-size` 1–100, else 400; an opaque `cursor`, `page.nextCursor` until the last page; an unknown
+ * cursor is a 400; OfferResponse records; offers-v11.yaml get-offers). Rate limits per endpoint as bol
  * documents them: every Retailer API answer carries x-ratelimit-limit/-remaining/-reset (seconds until
  * the budget refills); a request over the budget gets 429 with Retry-After
  * (https://api.bol.com/retailer/public/Retailer-API/ratelimits.html).
@@ -30,8 +32,8 @@ export interface BolState {
   /** A second credential that may only read (fine-grained access "read"): its writes get 403. */
   readOnly?: { clientId: string; clientSecret: string };
   readOnlyTokens: Set<string>;
-  /** Offers by offer id (Offers API v11 shape, as far as the stock push needs it). */
-  offers: Map<string, { ean: string; reference?: string; stock: { amount: number; managedByRetailer: boolean } }>;
+  /** Offers by offer id (Offers API v11 shape, as far as the product pull and the stock push need it; FBR and 12.99 unless given). */
+  offers: Map<string, { ean: string; reference?: string; stock: { amount: number; managedByRetailer: boolean }; fulfilment?: 'FBR' | 'FBB'; unitPrice?: number }>;
   /** Offer ids whose PATCH bol refuses with a 400 problem (e.g. a blocked offer). */
   refuseOffers: Set<string>;
   /** Polls answered PENDING before a shipment process finishes. */
@@ -40,9 +42,6 @@ export interface BolState {
   /** Writes (method + path prefix) to apply and then answer by dropping the connection, counted down. */
   drops: { method: string; path: string; count: number }[];
   orders: Record<string, unknown>[];
-  offersCsv: string;
-  /** Polls answered PENDING before an export succeeds. */
-  exportPolls: number;
   processes: Map<string, Process>;
   /** The server's clock (tests move it to make the change filters deterministic). */
   now: () => number;
@@ -58,7 +57,7 @@ interface Process {
   pending: number;
   eventType: string;
   entityId?: string;
-  /** How it ends once done polling (export: SUCCESS with a report id). */
+  /** How it ends once done polling. */
   outcome: 'SUCCESS' | 'FAILURE';
   errorMessage?: string;
   /** Runs when the process turns SUCCESS (the shipment becomes visible). */
@@ -70,8 +69,7 @@ interface Process {
 
 /** The endpoint a request counts against: a collection, or any one of its items (`…/*`). */
 export function bolServerEndpoint(method: string, path: string): string {
-  if (path === '/retailer/offers/export') return `${method} ${path}`;
-  return `${method} ${path.replace(/^(\/retailer\/orders|\/retailer\/offers\/export|\/retailer\/offers|\/retailer\/shipments|\/shared\/process-status)\/[^/]+$/, '$1/*')}`;
+  return `${method} ${path.replace(/^(\/retailer\/orders|\/retailer\/offers|\/retailer\/shipments|\/shared\/process-status)\/[^/]+$/, '$1/*')}`;
 }
 
 const MEDIA = 'application/vnd.retailer.v10+json';
@@ -88,7 +86,7 @@ export type BolTestServer = TestServer & {
 
 export function bolServer(state: Partial<BolState> & { clientId: string; clientSecret: string }): BolTestServer {
   const s: BolState = {
-    tokenLifetime: 299, tokens: new Map(), readOnlyTokens: new Set(), orders: [], offersCsv: '', exportPolls: 2, processPolls: 2, processes: new Map(), now: Date.now,
+    tokenLifetime: 299, tokens: new Map(), readOnlyTokens: new Set(), orders: [], processPolls: 2, processes: new Map(), now: Date.now,
     budgets: new Map(), windows: new Map(), offers: new Map(), refuseOffers: new Set(), shipments: [], drops: [], ...state,
   };
   const server = new TestServer((req) => withRateLimit(s, req, handle)) as BolTestServer;
@@ -148,9 +146,9 @@ function handle(s: BolState, req: SeenRequest): Reply {
   const bearer = /^Bearer (.+)$/.exec(req.headers.authorization ?? '')?.[1];
   const exp = bearer ? s.tokens.get(bearer) : undefined;
   if (!exp || exp < Date.now()) return problem(401, 'Unauthorized', 'Request unauthorized; the access token is invalid or expired.');
-  const csv = req.path.startsWith('/retailer/offers/export/') && req.method === 'GET';
-  const v11 = /^\/retailer\/offers\/[^/]+$/.test(req.path) && req.path !== '/retailer/offers/export';
-  if (req.headers.accept !== (csv ? 'application/vnd.retailer.v10+csv' : v11 ? MEDIA_V11 : MEDIA)) return problem(406, 'Not Acceptable', 'Unsupported Accept header');
+  // The Offers API v11 paths (list and one offer) take only the v11 media type; the rest is Retailer API v10.
+  const v11 = /^\/retailer\/offers(\/[^/]+)?$/.test(req.path);
+  if (req.headers.accept !== (v11 ? MEDIA_V11 : MEDIA)) return problem(406, 'Not Acceptable', 'Unsupported Accept header');
   if (req.method !== 'GET' && req.body !== '' && req.headers['content-type'] !== (v11 ? MEDIA_V11 : MEDIA)) return problem(415, 'Unsupported Media Type', `Content-Type must be ${v11 ? MEDIA_V11 : MEDIA}`);
   const write = (req.method === 'PATCH' && v11) || (req.method === 'POST' && req.path === '/retailer/shipments');
   if (write && s.readOnlyTokens.has(bearer!)) return problem(403, 'Forbidden', 'The client is not authorized to perform this operation.');
@@ -184,22 +182,14 @@ function handle(s: BolState, req: SeenRequest): Reply {
     const o = s.orders.find((x) => x.orderId === decodeURIComponent(one[1]!));
     return o ? { status: 200, body: o } : problem(404, 'Not Found', `Order ${one[1]} not found`);
   }
-  if (req.path === '/retailer/offers/export' && req.method === 'POST') {
-    const id = String(1000 + s.processes.size);
-    s.processes.set(id, { polls: 0, pending: s.exportPolls, eventType: 'CREATE_OFFER_EXPORT', outcome: 'SUCCESS', created: new Date().toISOString() });
-    return { status: 202, body: { processStatusId: id, eventType: 'CREATE_OFFER_EXPORT', status: 'PENDING', createTimestamp: new Date().toISOString() } };
-  }
+  if (req.path === '/retailer/offers' && req.method === 'GET') return listOffers(s, req);
   const ps = /^\/shared\/process-status\/(\d+)$/.exec(req.path);
   if (ps) {
     const p = s.processes.get(ps[1]!);
     if (!p || p.expired) return problem(404, 'Not Found', `Process status ${ps[1]} not found`);
     p.polls++;
-    if (p.eventType === 'CREATE_OFFER_EXPORT') {
-      return { status: 200, body: { processStatusId: ps[1], eventType: 'CREATE_OFFER_EXPORT', status: p.polls > s.exportPolls ? 'SUCCESS' : 'PENDING', entityId: p.polls > s.exportPolls ? `report-${ps[1]}` : undefined } };
-    }
     return { status: 200, body: processBody(ps[1]!, p) };
   }
-  if (csv) return { status: 200, headers: { 'content-type': 'application/vnd.retailer.v10+csv' }, text: s.offersCsv };
   return problem(404, 'Not Found', 'Unknown resource');
 }
 
@@ -300,6 +290,40 @@ function json(req: SeenRequest): Record<string, unknown> | undefined {
   } catch {
     return undefined;
   }
+}
+
+/**
+ * GET /retailer/offers (Offers API v11 get-offers): OfferListResponse { offers: OfferResponse[], page:
+ * { pageSize, nextCursor } } in offer id order; `page-size` 1–100 (default 25, assumed), `cursor` the
+ * opaque token of the page before; `nextCursor` absent on the last page.
+ * https://api.bol.com/registry/api-definitions/offers/offers-v11.yaml
+ */
+function listOffers(s: BolState, req: SeenRequest): Reply {
+  const bad = (name: string, reason: string) => problem(400, 'Bad Request', 'Error validating request. Consult the bol.com API documentation for more information.', [{ name, reason }]);
+  const sizeText = req.query.get('page-size');
+  const size = sizeText === null ? 25 : Number(sizeText);
+  if (!Number.isInteger(size) || size < 1 || size > 100) return bad('page-size', 'must be between 1 and 100');
+  let from = 0;
+  const cursor = req.query.get('cursor');
+  if (cursor !== null) {
+    const m = /^o(\d+)$/.exec(Buffer.from(cursor, 'base64').toString('utf8'));
+    if (!m) return bad('cursor', 'invalid cursor');
+    from = Number(m[1]);
+  }
+  const ids = [...s.offers.keys()].sort();
+  const slice = ids.slice(from, from + size);
+  const offers = slice.map((id) => {
+    const o = s.offers.get(id)!;
+    return {
+      offerId: id, ean: o.ean, ...(o.reference ? { reference: o.reference } : {}), onHoldByRetailer: false, lastModifiedDateTime: '2026-11-01T09:00:00Z',
+      stock: { amount: o.stock.amount, correctedStock: o.stock.amount, managedByRetailer: o.stock.managedByRetailer },
+      countryAvailabilities: [{ countryCode: 'NL', forSale: true }], condition: { category: 'NEW' },
+      pricing: { bundlePrices: [{ quantity: 1, unitPrice: o.unitPrice ?? 12.99 }] },
+      fulfilment: o.fulfilment === 'FBB' ? { method: 'FBB' } : { method: 'FBR', deliveryPromise: { minimumDaysToCustomer: 1, maximumDaysToCustomer: 2 } },
+    };
+  });
+  const more = from + size < ids.length;
+  return { status: 200, body: { offers, page: { pageSize: size, ...(more ? { nextCursor: Buffer.from(`o${from + size}`).toString('base64') } : {}) } } };
 }
 
 /** PATCH /retailer/offers/{offer-id} (Offers API v11): synchronous, 204 without a body. */
