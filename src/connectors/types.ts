@@ -117,8 +117,9 @@ export interface ShipmentPush {
   /** Ask the shop to notify the customer (config `push.shipments.notifyCustomer`). */
   notifyCustomer: boolean;
   /**
-   * Earlier attempts of this push (0 the first time). When > 0 the last attempt may have reached the
-   * shop although its answer was lost: the connector must first READ the remote state (order status,
+   * Earlier attempts of this push (0 the first time), counting one that was being sent when its
+   * process died (src/push/shipments.ts). When > 0 the last attempt may have reached the shop although
+   * its answer was lost: the connector must first READ the remote state (order status,
    * notes/fulfillments carrying this tracking, process status) and send only what is missing.
    */
   attempts: number;

@@ -436,10 +436,14 @@ export class PostgresStore implements Store {
     return res.rows.map(toOutboxRow);
   }
 
+  async markDeliverySending(id: number): Promise<void> {
+    await this.query(`UPDATE outbox SET sending_at = $1 WHERE id = $2 AND status = 'pending'`, [now(), id]);
+  }
+
   async markDelivered(ids: number[], fileName: string): Promise<void> {
     if (ids.length === 0) return;
     await this.query(
-      `UPDATE outbox SET status = 'delivered', delivered_at = $1, file_name = $2, attempts = attempts + 1, last_error = NULL WHERE id = ANY($3::bigint[])`,
+      `UPDATE outbox SET status = 'delivered', delivered_at = $1, file_name = $2, attempts = attempts + 1, last_error = NULL, sending_at = NULL WHERE id = ANY($3::bigint[])`,
       [now(), fileName, ids],
     );
   }
@@ -449,9 +453,9 @@ export class PostgresStore implements Store {
     // one has delivered meanwhile (e.g. after its claim expired); turning that row into 'failed' would
     // let `wharf retry` send it a second time. (SqliteStore has no such guard; one instance never races.)
     if (retryAt) {
-      await this.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2 WHERE id = $3 AND status = 'pending'`, [error, retryAt.toISOString(), id]);
+      await this.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $1, next_attempt_at = $2, sending_at = NULL WHERE id = $3 AND status = 'pending'`, [error, retryAt.toISOString(), id]);
     } else {
-      await this.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $1, status = 'failed' WHERE id = $2 AND status = 'pending'`, [error, id]);
+      await this.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $1, status = 'failed', sending_at = NULL WHERE id = $2 AND status = 'pending'`, [error, id]);
     }
   }
 

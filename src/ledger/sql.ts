@@ -10,6 +10,7 @@ export const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
   ['records', 'parent_id', 'TEXT'],
   ['outbox', 'run_id', 'BIGINT'],
   ['export_runs', 'mode', 'TEXT'],
+  ['outbox', 'sending_at', 'TEXT'],
 ];
 
 /**
@@ -69,7 +70,7 @@ CREATE TABLE IF NOT EXISTS outbox (
   id ${autoId}, destination TEXT NOT NULL, record_id TEXT NOT NULL, merchant TEXT NOT NULL, action TEXT NOT NULL,
   body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
   next_attempt_at TEXT NOT NULL, file_name TEXT, created_at TEXT NOT NULL, delivered_at TEXT, file_id BIGINT, run_id BIGINT,
-  UNIQUE (destination, record_id, action)
+  sending_at TEXT, UNIQUE (destination, record_id, action)
 );
 CREATE INDEX IF NOT EXISTS outbox_by_run ON outbox (run_id);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (destination, status, next_attempt_at);

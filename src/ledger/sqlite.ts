@@ -279,9 +279,15 @@ export class SqliteStore implements Store {
     );
   }
 
+  markDeliverySending(id: number): Promise<void> {
+    return this.run(() => {
+      this.stmt(`UPDATE outbox SET sending_at = ? WHERE id = ? AND status = 'pending'`).run(now(), id);
+    });
+  }
+
   markDelivered(ids: number[], fileName: string): Promise<void> {
     return this.run(() => {
-      const stmt = this.stmt(`UPDATE outbox SET status = 'delivered', delivered_at = ?, file_name = ?, attempts = attempts + 1, last_error = NULL WHERE id = ?`);
+      const stmt = this.stmt(`UPDATE outbox SET status = 'delivered', delivered_at = ?, file_name = ?, attempts = attempts + 1, last_error = NULL, sending_at = NULL WHERE id = ?`);
       const t = now();
       this.db.transaction(() => ids.forEach((id) => stmt.run(t, fileName, id)))();
     });
@@ -290,9 +296,9 @@ export class SqliteStore implements Store {
   markDeliveryFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
     return this.run(() => {
       if (retryAt) {
-        this.stmt('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ? WHERE id = ?').run(error, retryAt.toISOString(), id);
+        this.stmt('UPDATE outbox SET attempts = attempts + 1, last_error = ?, next_attempt_at = ?, sending_at = NULL WHERE id = ?').run(error, retryAt.toISOString(), id);
       } else {
-        this.stmt(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = 'failed' WHERE id = ?`).run(error, id);
+        this.stmt(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = 'failed', sending_at = NULL WHERE id = ?`).run(error, id);
       }
     });
   }
@@ -616,6 +622,7 @@ export function toOutboxRow(r: Row): OutboxRow {
     id: Number(r.id), destination: String(r.destination), recordId: String(r.record_id), merchant: String(r.merchant),
     action: r.action as OutboxRow['action'], attempts: Number(r.attempts), status: r.status as OutboxRow['status'],
     lastError: (r.last_error as string | null) ?? null, fileId: r.file_id === null || r.file_id === undefined ? null : Number(r.file_id), body: JSON.parse(String(r.body)) as Record<string, unknown>,
+    sendingSince: (r.sending_at as string | null | undefined) ?? null,
   };
 }
 

@@ -198,6 +198,13 @@ export interface OutboxRow {
   fileId: number | null;
   /** The record's canonical body at the time the delivery was queued. */
   body: Record<string, unknown>;
+  /**
+   * When an attempt began sending this row (`markDeliverySending`, UTC ISO text) and no outcome was
+   * recorded since: read back by a later run, the process that sent it died mid-send (kill -9, crash,
+   * power loss), so the receiver may have applied it — an ambiguous failure like a lost answer. Null
+   * otherwise (never sent, or its last attempt's outcome is recorded).
+   */
+  sendingSince: string | null;
 }
 
 /** One scheduled run of a merchant export (`demo/stock`, `demo/shipments`). */
@@ -328,6 +335,12 @@ export interface Store {
   nextBatchFile(destination: string, now?: Date): Promise<number | undefined>;
   /** Batch-per-file output: the pending deliveries queued by one intake file, by id, after `afterId`. */
   batchPage(destination: string, fileId: number, afterId: number, limit: number): Promise<OutboxRow[]>;
+  /**
+   * Marks that an attempt of this delivery is being sent now, before the send (`sendingSince`);
+   * `markDelivered` and `markDeliveryFailed` clear the mark. Used by pushes whose write is not
+   * idempotent, so that a run after a crash mid-send knows to read the receiver's state first.
+   */
+  markDeliverySending(id: number): Promise<void>;
   markDelivered(ids: number[], fileName: string): Promise<void>;
   /** A failed attempt: retryable ones come back at `retryAt`, others become `failed` until `wharf retry`. */
   markDeliveryFailed(id: number, error: string, retryAt: Date | null): Promise<void>;

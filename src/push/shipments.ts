@@ -14,8 +14,12 @@ import { shipmentPushDestination, type ShipmentPushBody } from '../pipeline/rout
  * shipment is reported once. A row is delivered only after the shop confirmed it; a retryable failure
  * (network, timeout, 429, 5xx) comes back with back-off and `attempts` + 1, which tells the connector
  * to read the shop's state before sending again (the answer of the failed attempt may have been lost
- * after the shop did the work). A refusal for content (order cancelled or gone, a 4xx) fails the row
- * with the shop's message until `wharf retry`. With `dryRun` nothing is sent or changed.
+ * after the shop did the work). The same holds for a row that was being sent when its process died
+ * (kill -9, crash): each send is marked in the ledger first (`markDeliverySending`), and a row read
+ * back with the mark still on counts as one more attempt, so the next run reads the shop before
+ * sending again — never a second fulfilment, note or shipment. A refusal for content (order
+ * cancelled or gone, a 4xx) fails the row with the shop's message until `wharf retry`. With `dryRun`
+ * nothing is sent or changed.
  */
 export interface ShipmentPushOptions {
   store: Store;
@@ -88,7 +92,12 @@ export async function runShipmentPush(entry: ChannelEntry, connector: ChannelCon
           result.lines.push({ ...line, outcome: 'dry-run', detail: `order ${push.orderRef} → ${push.carrier ?? 'carrier?'} ${push.trackingNumber ?? '(no tracking)'}${push.completesOrder ? ' (completes the order)' : ' (partial)'}` });
           continue;
         }
+        if (row.sendingSince) {
+          log.warn({ shipment: push.shipmentId, order: push.orderRef, sendingSince: row.sendingSince }, `shipment push was being sent when an earlier run stopped (${row.sendingSince}); reading the shop's state before sending again`);
+        }
         try {
+          // Before the send: a run that dies mid-send leaves the mark, and the next run reads first.
+          await store.markDeliverySending(row.id);
           const r = await connector.push.pushShipment(push);
           await store.markDelivered([row.id], `${connector.type} order ${push.orderRef}`);
           result.pushed++;
@@ -146,6 +155,7 @@ export function shipmentPushOf(row: OutboxRow, notifyCustomer: boolean): Shipmen
     lines,
     completesOrder: b.completesOrder !== false,
     notifyCustomer,
-    attempts: row.attempts,
+    // A send whose process died before its outcome was recorded is an attempt whose answer was lost.
+    attempts: row.attempts + (row.sendingSince ? 1 : 0),
   };
 }

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WharfError } from '../../src/errors.js';
 import { PostgresStore } from '../../src/ledger/postgres.js';
 import { WAREHOUSE_ORDERS, route } from '../../src/pipeline/routing.js';
-import type { IntakeTx, Store } from '../../src/ledger/store.js';
+import type { IntakeTx, OutboxRow, Store } from '../../src/ledger/store.js';
 import { createPgSchema, waitForLockWait, PG_TEST_URL, type PgTestSchema } from '../helpers/pg.js';
 import { backends, fileInfo, importFile, order, stock, type Harness } from '../helpers/ledgers.js';
 
@@ -137,6 +137,27 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
     await store.markRetried(tx.fileId);
     expect(await store.getFile(tx.fileId)).toMatchObject({ status: 'partial', quarantinePath: null });
     expect(await store.listQuarantined()).toEqual([]);
+  });
+
+  it('a send is marked before it goes: read back, a row whose outcome was never recorded shows when it began (a crash mid-send)', async () => {
+    await importFile(store, [order('x'), order('y')]);
+    const t0 = new Date();
+    const [x, y] = (await store.dueDeliveries(WAREHOUSE_ORDERS, 10, t0)) as [OutboxRow, OutboxRow];
+    expect([x.sendingSince, y.sendingSince]).toEqual([null, null]);
+    await store.markDeliverySending(x.id);
+    await store.markDeliverySending(y.id);
+    await store.markDeliveryFailed(y.id, 'timeout', new Date(t0.getTime() + 60_000));
+    // The process sending x dies here; the next one reads the outbox.
+    const again = await (await open()).dueDeliveries(WAREHOUSE_ORDERS, 10, FAR());
+    expect(again.map((r) => [r.recordId, r.attempts, typeof r.sendingSince])).toEqual([['acme:shop:x', 0, 'string'], ['acme:shop:y', 1, 'object']]);
+    expect(Date.parse(again[0]!.sendingSince!)).toBeGreaterThanOrEqual(t0.getTime() - 1_000);
+    // y is sent again and marked; its outcome clears the mark.
+    await store.markDeliverySending(y.id);
+    expect((await store.summary()).failedDeliveries.find((r) => r.id === y.id)!.sendingSince).not.toBeNull();
+    await store.markDeliveryFailed(y.id, 'timeout', new Date(t0.getTime() + 120_000));
+    expect((await store.summary()).failedDeliveries.find((r) => r.id === y.id)).toMatchObject({ attempts: 2, sendingSince: null });
+    await store.markDelivered([x.id], 'acme-shop-x.json');
+    expect(await outboxCounts(store)).toEqual({ pending: 1, failed: 0, delivered: 1 });
   });
 
   it('delivery lifecycle: delivered, retry later, failed until requeued', async () => {

@@ -7,17 +7,16 @@
  * exactly those are set; a bundle of a `bundles` lookup table gets its computed stock; a shipment
  * report → the order items shipped with transporter and track & trace, once, also when the first
  * answer was lost; a partial shipment; dry-run sends nothing; `wharf status` shows the unknown SKU; a
- * read-only credential is explained; `kill -9` of the daemon mid-push, then a restart: no update
- * lost, no order shipped twice.
+ * read-only credential is explained; `kill -9` of the daemon mid-push (stock, and a shipment bol
+ * accepted but whose answer never came), then a restart: no update lost, no order shipped twice.
  */
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, wharf } from '../helpers/cli.js';
 import { bolOrder, bolServer, type BolTestServer } from '../helpers/webshops/bol.js';
-import { dropReport, pushSku, reportConfigHead, stockReportSeries } from '../helpers/webshops/push-cli.js';
+import { dropReport, killMidPush, pushSku, reportConfigHead, shipmentPushStatus, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const ID = 'e5d0c8a2-6f4b-4a51-9d3e-1f2a3b4c5d6e';
 const SECRET = 'Zm9vYmFyLXNlY3JldC12YWx1ZS1mb3ItdGVzdHMtb25seQ';
@@ -198,12 +197,7 @@ describe('bol.com push through the CLI', { timeout: 300_000 }, () => {
     expect((await run(['sync', '@warehouse/wms'])).code).toBe(0);
     server.requests.length = 0;
     server.slowNext(2_000, 20);
-    const child = spawn(process.execPath, [path.join(REPO, 'bin/wharf.js'), 'run', '--config', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'ignore'] });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const deadline = Date.now() + 30_000;
-    while (patches().length < 120 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGKILL');
-    await exited;
+    await killMidPush({ config, env, until: () => patches().length >= 120, deadlineMs: 30_000 });
     const before = Array.from({ length: N }, (_, i) => amount(i)).filter((q) => q >= 900).length;
     expect(before).toBeGreaterThan(0);
     expect(before).toBeLessThan(N);
@@ -215,5 +209,32 @@ describe('bol.com push through the CLI', { timeout: 300_000 }, () => {
     expect(ship.code, ship.stderr).toBe(0);
     expect(server.state.shipments.filter((x) => x.order.orderId === '1043946542')).toHaveLength(1);
     expect(shipments()).toHaveLength(2);
+  });
+
+  it('kill -9 of the daemon while a shipment is on its way (bol accepted it, the answer never came), then a restart: the order shipped once, the push done', async () => {
+    const order = '1043946543';
+    const itemId = `${order}0`;
+    server.state.orders.push(bolOrder({ id: order, changed: CHANGED, lines: [{ ean: ean(7), qty: 1, price: 9.95, reference: sku(7) }] }));
+    expect((await run(['sync', 'acme/bol', 'orders'])).code).toBe(0);
+    await drop('ship-k.csv', 'ORDER_ID;SHIPMENT_ID;SHIPPED_AT;CARRIER;TRACKING;TRACKING_URL;SKU;QTY\n' +
+      `acme:bol:${order};PK;2026-11-23 10:00:00;PostNL;3SKILL43;;${sku(7)};1\n`);
+    expect((await run(['sync', '@warehouse/wms'])).code).toBe(0);
+    // bol's shipment processes of this item (the POST creates one; bol works it off asynchronously).
+    const processes = () => [...server.state.processes.values()].filter((p) => p.eventType === 'CREATE_SHIPMENT' && p.entityId === itemId);
+    const posts = () => server.requests.filter((r) => r.method === 'POST' && r.path === '/retailer/shipments' && r.body.includes('"shipmentReference":"PK"'));
+    server.holdAnswerNext(1, { pathIncludes: '/retailer/shipments', method: 'POST' });
+    await killMidPush({ config, env, until: () => processes().length === 1 });
+    const again = await run(['sync', 'acme/bol', 'shipments']);
+    expect(again.code, again.stderr).toBe(0);
+    // The ledger knew the row was being sent when the daemon died: the restart read the shop first.
+    expect(again.stderr).toContain("shipment push was being sent when an earlier run stopped");
+    expect(again.stdout).toMatch(new RegExp(`bol (already has|processed) shipment PK of order ${order}`));
+    expect(posts()).toHaveLength(1);
+    expect(processes()).toHaveLength(1);
+    expect(server.state.shipments.filter((x) => x.order.orderId === order)).toHaveLength(1);
+    expect((server.state.orders.find((o) => o.orderId === order)!.orderItems as { quantityShipped: number }[])[0]!.quantityShipped).toBe(1);
+    const sh = await shipmentPushStatus(run, 'acme/bol');
+    expect(sh).toMatchObject({ pending: 0, failed: 0, retrying: 0 });
+    expect((await run(['sync', 'acme/bol', 'shipments'])).stdout).toContain('0 pushed');
   });
 });

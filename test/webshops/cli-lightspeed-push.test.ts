@@ -5,17 +5,17 @@
  * pushed; a shipment report marks the order's shipment shipped with its tracking code once, also when
  * the first answer was lost; a partial parcel fails clearly (Lightspeed cannot split a shipment) and
  * `wharf retry` sends it after the split in the back office; an unknown SKU shows in `wharf status`;
- * a read-only key is explained; `kill -9` of the daemon mid-push, then a restart: nothing lost, no
- * shipment updated twice; `--dry-run` sends nothing.
+ * a read-only key is explained; `kill -9` of the daemon mid-push (stock, and a shipment update
+ * Lightspeed applied but whose answer never came), then a restart: nothing lost, no shipment updated
+ * twice; `--dry-run` sends nothing.
  */
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, wharf } from '../helpers/cli.js';
 import { lightspeedOrder, lightspeedServer, lightspeedShipment } from '../helpers/webshops/lightspeed.js';
-import { dropReport, pushSku, reportConfigHead, stockReportSeries } from '../helpers/webshops/push-cli.js';
+import { dropReport, killMidPush, pushSku, reportConfigHead, shipmentPushStatus, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const KEY = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const SECRET = 'f0e9d8c7b6a5948372615a4b3c2d1e0f';
@@ -225,12 +225,7 @@ describe('Lightspeed push through the CLI', { timeout: 300_000 }, () => {
     expect((await run(['sync', '@warehouse/wms'])).code).toBe(0);
     server.requests.length = 0;
     server.slowNext(1_000, 50);
-    const child = spawn(process.execPath, [path.join(REPO, 'bin/wharf.js'), 'run', '--config', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'ignore'] });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const deadline = Date.now() + 60_000;
-    while (stockPuts().length < 20 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGKILL');
-    await exited;
+    await killMidPush({ config, env, until: () => stockPuts().length >= 20 });
     const before = server.state.variants.filter((v) => Number(v.stockLevel) >= 1000).length;
     expect(before).toBeGreaterThan(0);
     expect(before).toBeLessThan(N);
@@ -241,5 +236,29 @@ describe('Lightspeed push through the CLI', { timeout: 300_000 }, () => {
     // The restart updated no shipment a second time.
     expect(server.state.shipmentUpdates.map((u) => u.id)).toEqual([701, 801]);
     expect(server.requests.filter((r) => r.status === 429)).toHaveLength(0);
+  });
+
+  it('kill -9 of the daemon while a shipment update is on its way (Lightspeed applied it, the answer never came), then a restart: the shipment updated once, the push done', async () => {
+    // A parcel without tracking code (letter post): the restart cannot recognise the update by its
+    // code, only by knowing that the killed run may have sent it.
+    seedOrder(server, 10, [{ sku: sku(7), qty: 1 }]);
+    server.state.orders.find((o) => o.id === 10)!.updatedAt = '2026-11-23T09:00:00+00:00';
+    server.state.shipments.push(lightspeedShipment(1001, 10, [{ sku: sku(7), qty: 1 }]));
+    expect((await run(['sync', 'acme/ls', 'orders'])).code).toBe(0);
+    await drop('ship-k.csv', SHIP_HEAD + `acme:ls:10;PK;2026-11-23 10:00:00;PostNL;;;${sku(7)};1\n`);
+    expect((await run(['sync', '@warehouse/wms'])).code).toBe(0);
+    const updates = () => server.state.shipmentUpdates.filter((u) => u.id === 1001);
+    server.holdAnswerNext(1, { pathIncludes: '/shipments/1001', method: 'PUT' });
+    await killMidPush({ config, env, until: () => updates().length === 1 });
+    const again = await run(['sync', 'acme/ls', 'shipments']);
+    expect(again.code, again.stderr).toBe(0);
+    // The ledger knew the row was being sent when the daemon died: the restart read the shop first.
+    expect(again.stderr).toContain("shipment push was being sent when an earlier run stopped");
+    expect(again.stdout).toContain("is already shipped (an earlier attempt's answer was lost)");
+    expect(updates()).toHaveLength(1);
+    expect(server.state.shipments.find((x) => x.id === 1001)!.status).toBe('shipped');
+    const sh = await shipmentPushStatus(run, 'acme/ls');
+    expect(sh).toMatchObject({ pending: 0, failed: 0, retrying: 0 });
+    expect((await run(['sync', 'acme/ls', 'shipments'])).stdout).toContain('0 pushed');
   });
 });

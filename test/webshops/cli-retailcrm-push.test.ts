@@ -5,17 +5,17 @@
  * the order shipped with its track number with one edit, also when the first answer was lost; two
  * parcels of one order: the first track number is kept (RetailCRM holds one per order) and the order
  * is shipped with the last parcel; an unknown SKU shows in `wharf status`; a key without write
- * scopes is explained; `kill -9` of the daemon mid-push, then a restart: nothing lost, no order
- * edited twice; `--dry-run` sends nothing.
+ * scopes is explained; `kill -9` of the daemon mid-push (stock, and an order edit RetailCRM applied
+ * but whose answer never came), then a restart: nothing lost, no order edited twice; `--dry-run`
+ * sends nothing.
  */
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, wharf } from '../helpers/cli.js';
 import { retailcrmOrder, retailcrmServer } from '../helpers/webshops/retailcrm.js';
-import { dropReport, pushSku, reportConfigHead, stockReportSeries } from '../helpers/webshops/push-cli.js';
+import { dropReport, killMidPush, pushSku, reportConfigHead, shipmentPushStatus, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const KEY = 'T9DMPvuNt7FQJMszHUdG8Fkt6xHsqngH-test';
 const ZONE = 'Europe/Moscow';
@@ -210,12 +210,7 @@ describe('RetailCRM push through the CLI', { timeout: 300_000 }, () => {
     expect((await run(['sync', '@warehouse/wms'])).code).toBe(0);
     server.requests.length = 0;
     server.slowNext(1_000, 1_500);
-    const child = spawn(process.execPath, [path.join(REPO, 'bin/wharf.js'), 'run', '--config', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'ignore'] });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const deadline = Date.now() + 60_000;
-    while (uploads().length < 1 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGKILL');
-    await exited;
+    await killMidPush({ config, env, until: () => uploads().length >= 1 });
     const before = Array.from({ length: N }, (_, i) => stock(server, offerId(i))).filter((q) => Number(q) >= 1000).length;
     expect(before).toBeGreaterThan(0);
     expect(before).toBeLessThan(N);
@@ -224,5 +219,24 @@ describe('RetailCRM push through the CLI', { timeout: 300_000 }, () => {
     expect(again.code, again.stderr).toBe(0);
     for (let i = 0; i < N; i++) expect(stock(server, offerId(i))).toBe(1000 + i);
     expect(server.state.edits).toEqual({ 41: 1, 42: 2 }); // the restart edited no order again
+  });
+
+  it('kill -9 of the daemon while a shipment edit is on its way (RetailCRM applied it, the answer never came), then a restart: the order edited once, the push done', async () => {
+    server.state.orders.push({ ...order(43, [{ article: sku(7), qty: 1 }]), statusUpdatedAt: '2026-11-23 10:00:00' });
+    expect((await run(['sync', 'acme/crm', 'orders'])).code).toBe(0);
+    await drop('ship-k.csv', SHIP_HEAD + `acme:crm:43;PK;2026-11-23 10:00:00;CDEK;TRK-043;;${sku(7)};1\n`);
+    expect((await run(['sync', '@warehouse/wms'])).code).toBe(0);
+    server.holdAnswerNext(1, { pathIncludes: '/orders/43/edit', method: 'POST' });
+    await killMidPush({ config, env, until: () => server.state.edits['43'] === 1 });
+    const again = await run(['sync', 'acme/crm', 'shipments']);
+    expect(again.code, again.stderr).toBe(0);
+    // The ledger knew the row was being sent when the daemon died: the restart read the shop first.
+    expect(again.stderr).toContain("shipment push was being sent when an earlier run stopped");
+    expect(again.stdout).toContain('order 43 already shipped with TRK-043');
+    expect(server.state.edits['43']).toBe(1);
+    expect(server.state.orders.find((x) => x.id === 43)).toMatchObject({ shipped: true, shipmentStore: STORE, delivery: { data: { trackNumber: 'TRK-043' } } });
+    const sh = await shipmentPushStatus(run, 'acme/crm');
+    expect(sh).toMatchObject({ pending: 0, failed: 0, retrying: 0 });
+    expect((await run(['sync', 'acme/crm', 'shipments'])).stdout).toContain('0 pushed');
   });
 });

@@ -6,16 +6,16 @@
  * are set; a bundle of a `bundles` lookup table gets its computed stock; a shipment report → the
  * order fulfilled with tracking, once, also when the first answer was lost; a partial shipment;
  * dry-run sends nothing; `wharf status` shows the unknown SKU; a read-only token is explained;
- * `kill -9` of the daemon mid-push, then a restart: no update lost, no order fulfilled twice.
+ * `kill -9` of the daemon mid-push (stock, and a fulfillment Shopify created but whose answer never
+ * came), then a restart: no update lost, no order fulfilled twice.
  */
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, wharf } from '../helpers/cli.js';
 import { shopifyOrder, shopifyServer } from '../helpers/webshops/shopify.js';
-import { dropReport, pushSku, reportConfigHead, stockReportSeries } from '../helpers/webshops/push-cli.js';
+import { dropReport, killMidPush, pushSku, reportConfigHead, shipmentPushStatus, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const TOKEN = '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';
 const RO_TOKEN = 'shpat_0000000000000000000000000000read';
@@ -201,12 +201,7 @@ describe('Shopify push through the CLI', { timeout: 240_000 }, () => {
     expect((await run(['sync', '@warehouse/wms'])).code).toBe(0);
     server.requests.length = 0;
     server.slowNext(1_000, 300);
-    const child = spawn(process.execPath, [path.join(REPO, 'bin/wharf.js'), 'run', '--config', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'ignore'] });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const deadline = Date.now() + 30_000;
-    while (setCalls().length < 2 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGKILL');
-    await exited;
+    await killMidPush({ config, env, until: () => setCalls().length >= 2, deadlineMs: 30_000 });
     const before = Array.from({ length: N }, (_, i) => level(i)!).filter((q) => q >= 1000).length;
     expect(before).toBeGreaterThan(0);
     expect(before).toBeLessThan(N);
@@ -218,5 +213,29 @@ describe('Shopify push through the CLI', { timeout: 240_000 }, () => {
     expect(ship.code, ship.stderr).toBe(0);
     expect(server.state.fulfillments.get('gid://shopify/Order/5000042')).toHaveLength(1);
     expect(fulfillments()).toHaveLength(2);
+  });
+
+  it('kill -9 of the daemon while a fulfillment is on its way (Shopify created it, the answer never came), then a restart: the order fulfilled once, the push done', async () => {
+    // A parcel without tracking number (letter post): the restart cannot recognise the fulfillment by
+    // its tracking, only by knowing that the killed run may have sent it.
+    const id = 'gid://shopify/Order/5000043';
+    server.state.orders.push(shopifyOrder({ n: 43, updatedAt: '2026-11-23T09:00:00Z', lines: [{ sku: sku(7), qty: 1, price: '9.95' }] }));
+    expect((await run(['sync', 'acme/shop', 'orders'])).code).toBe(0);
+    await drop('ship-k.csv', 'ORDER_ID;SHIPMENT_ID;SHIPPED_AT;CARRIER;TRACKING;TRACKING_URL;SKU;QTY\n' +
+      `acme:shop:5000043;PK;2026-11-23 10:00:00;PostNL;;;${sku(7)};1\n`);
+    expect((await run(['sync', '@warehouse/wms'])).code).toBe(0);
+    const created = () => server.state.fulfillments.get(id) ?? [];
+    server.holdAnswerNext(1, { bodyIncludes: '"operationName":"WharfFulfill"' });
+    await killMidPush({ config, env, until: () => created().length === 1 });
+    const again = await run(['sync', 'acme/shop', 'shipments']);
+    expect(again.code, again.stderr).toBe(0);
+    // The ledger knew the row was being sent when the daemon died: the restart read the shop first.
+    expect(again.stderr).toContain("shipment push was being sent when an earlier run stopped");
+    expect(again.stdout).toContain('order #1043 has nothing left to fulfil for this parcel (an earlier attempt did it)');
+    expect(created()).toHaveLength(1);
+    expect(server.state.orders.find((o) => o.id === id)!.displayFulfillmentStatus).toBe('FULFILLED');
+    const sh = await shipmentPushStatus(run, 'acme/shop');
+    expect(sh).toMatchObject({ pending: 0, failed: 0, retrying: 0 });
+    expect((await run(['sync', 'acme/shop', 'shipments'])).stdout).toContain('0 pushed');
   });
 });

@@ -3,16 +3,16 @@
  * pull stores the push ids, a warehouse stock report changes 3 of 1,000 SKUs → exactly those are
  * pushed; a shipment report → the order completed with one note, also when an answer was lost;
  * dry-run sends nothing; `wharf status` shows the push and the unknown SKU; a read-only key is
- * explained; `kill -9` of the daemon mid-push, then a restart: no update lost, no order noted twice.
+ * explained; `kill -9` of the daemon mid-push (stock, and a shipment note the shop applied but whose
+ * answer never came), then a restart: no update lost, no order noted or completed twice.
  */
-import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO, wharf } from '../helpers/cli.js';
 import { wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
-import { dropReport, pushSku, reportConfigHead, stockReportSeries } from '../helpers/webshops/push-cli.js';
+import { dropReport, killMidPush, pushSku, reportConfigHead, shipmentPushStatus, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const KEY = 'ck_1111111111111111111111111111111111111111';
 const RO_KEY = 'ck_3333333333333333333333333333333333333333';
@@ -170,12 +170,7 @@ describe('WooCommerce push through the CLI', { timeout: 240_000 }, () => {
     server.requests.length = 0;
     // Slow batches, so that the kill lands while the push is going.
     server.slowNext(1_000, 150);
-    const child = spawn(process.execPath, [path.join(REPO, 'bin/wharf.js'), 'run', '--config', config], { env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'ignore'] });
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    const deadline = Date.now() + 30_000;
-    while (server.hits('/products/batch', 200).length < 3 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
-    child.kill('SIGKILL');
-    await exited;
+    await killMidPush({ config, env, until: () => server.hits('/products/batch', 200).length >= 3, deadlineMs: 30_000 });
     const before = server.state.products.filter((p) => Number(p.stock_quantity) >= 1000).length;
     expect(before).toBeGreaterThan(0);
     expect(before).toBeLessThan(N);
@@ -201,5 +196,30 @@ describe('WooCommerce push through the CLI', { timeout: 240_000 }, () => {
     const json = JSON.parse((await run(['status', '--json'])).stdout) as { pushes: { channel: string; shipments?: { failed: number; problems: { id: number; shipmentId: string; state: string; message: string }[] } }[] };
     const sh = json.pushes.find((p) => p.channel === 'acme/woo')!.shipments!;
     expect(sh.problems).toEqual([expect.objectContaining({ id: Number(m![1]), shipmentId: 'P9', state: 'failed', message: expect.stringContaining('cancelled') })]);
+  });
+
+  it('kill -9 of the daemon while a shipment note is on its way (the shop added it, the answer never came), then a restart: one note, the order completed once, the push done', async () => {
+    server.state.orders.push(wooOrder({ id: 43, modified: '2026-11-23T09:00:00Z', lines: [{ sku: sku(7), qty: 1, price: '9.95' }] }));
+    expect((await run(['sync', 'acme/woo', 'orders'])).code).toBe(0);
+    await drop('ship-k.csv', 'ORDER_ID;SHIPMENT_ID;SHIPPED_AT;CARRIER;TRACKING;TRACKING_URL;SKU;QTY\n' +
+      `acme:woo:43;PK;2026-11-23 10:00:00;PostNL;3SKILL43;;${sku(7)};1\n`);
+    expect((await run(['sync', '@warehouse/wms'])).code).toBe(0);
+    const notes = () => server.state.notes.get(43) ?? [];
+    server.holdAnswerNext(1, { pathIncludes: '/orders/43/notes', method: 'POST' });
+    await killMidPush({ config, env, until: () => notes().length === 1 });
+    const order = server.state.orders.find((o) => o.id === 43)!;
+    expect(order.status).toBe('processing'); // killed before the status PUT
+    const again = await run(['sync', 'acme/woo', 'shipments']);
+    expect(again.code, again.stderr).toBe(0);
+    // The ledger knew the row was being sent when the daemon died: the restart read the shop first.
+    expect(again.stderr).toContain("shipment push was being sent when an earlier run stopped");
+    expect(again.stdout).toContain('order 43: note was there already, status completed');
+    expect(notes()).toHaveLength(1);
+    expect(order.status).toBe('completed');
+    expect(server.requests.filter((r) => r.method === 'PUT' && r.path.endsWith('/orders/43'))).toHaveLength(1);
+    const sh = await shipmentPushStatus(run, 'acme/woo');
+    expect(sh!.pending).toBe(0);
+    expect(sh!.problems.filter((x) => x.shipmentId === 'PK')).toEqual([]);
+    expect((await run(['sync', 'acme/woo', 'shipments'])).stdout).toContain('0 pushed');
   });
 });

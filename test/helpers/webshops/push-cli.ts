@@ -1,10 +1,13 @@
+import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import { WHARF_BIN, type CliResult } from '../cli.js';
 
 /**
  * What the push tests through the real CLI share (test/webshops/cli-*-push.test.ts,
  * daemon-push-retry.test.ts): a config head with a warehouse report folder for one merchant, a report
- * dropped as a complete file, and stock reports that each carry a later timestamp.
+ * dropped as a complete file, stock reports that each carry a later timestamp, the daemon killed
+ * (`kill -9`) in the middle of a push, and the shipment push's state in `wharf status --json`.
  */
 
 /** `SKU-0007`: the test catalogues' SKUs. */
@@ -55,4 +58,46 @@ export function stockReportSeries(): (rows: [string, number][]) => string {
     const ts = `2026-11-2${Math.min(n, 9)} 10:00:00`;
     return ['ARTICLE;EAN;AVAILABLE;LOCATION;TIMESTAMP', ...rows.map(([s, q]) => `${s};;${q};;${ts}`)].join('\n') + '\n';
   };
+}
+
+/**
+ * A crash in the middle of a push: starts the daemon (`wharf run --config <config>`, the compiled CLI,
+ * `env` added to the test's environment), waits until `until()` holds — an outcome on the test
+ * server, e.g. the first batches applied or a shipment write applied with its answer held — polling
+ * every 20 ms, then kills it with SIGKILL and waits for its exit. Throws, after killing it, when
+ * `until()` did not hold within `deadlineMs` (default 60 s), and when the daemon exited by itself
+ * first; both with the end of the daemon's stderr.
+ */
+export async function killMidPush(o: { config: string; env: NodeJS.ProcessEnv; until: () => boolean; deadlineMs?: number }): Promise<void> {
+  const child = spawn(process.execPath, [WHARF_BIN, 'run', '--config', o.config], { env: { ...process.env, ...o.env }, stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr.on('data', (d: Buffer) => (stderr = (stderr + d.toString()).slice(-4_000)));
+  let code: number | null | undefined;
+  const exited = new Promise<void>((resolve) => child.once('exit', (c) => {
+    code = c;
+    resolve();
+  }));
+  const deadline = Date.now() + (o.deadlineMs ?? 60_000);
+  while (!o.until() && code === undefined && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  const reached = o.until();
+  const exitedFirst = code !== undefined;
+  child.kill('SIGKILL');
+  await exited;
+  if (exitedFirst && !reached) throw new Error(`the daemon exited (code ${code}) before the moment to kill it came:\n${stderr}`);
+  if (!reached) throw new Error(`the moment to kill the daemon did not come within ${o.deadlineMs ?? 60_000} ms:\n${stderr}`);
+}
+
+/** The shipment push of one channel in `wharf status --json`: rows pending, and the failed/retrying ones with the shop's message. */
+export interface ShipmentPushStatus {
+  pending: number;
+  failed: number;
+  retrying: number;
+  problems: { id: number; shipmentId: string; state: string; message: string }[];
+}
+
+/** Reads the shipment push of `channel` (merchant/channel) from `wharf status --json` (the `run` of the test file). */
+export async function shipmentPushStatus(run: (args: string[]) => Promise<CliResult>, channel: string): Promise<ShipmentPushStatus | undefined> {
+  const r = await run(['status', '--json']);
+  const json = JSON.parse(r.stdout) as { pushes: { channel: string; shipments?: ShipmentPushStatus }[] };
+  return json.pushes.find((p) => p.channel === channel)?.shipments;
 }

@@ -43,11 +43,26 @@ export interface Reply {
 
 export type Handler = (req: SeenRequest) => Reply | Promise<Reply>;
 
+/** Which requests a fault applies to: every given part must match (path contains, method equals, body contains). */
+export interface RequestMatch {
+  pathIncludes?: string;
+  method?: string;
+  bodyIncludes?: string;
+}
+
+function matches(m: RequestMatch, req: SeenRequest): boolean {
+  return (!m.pathIncludes || req.path.includes(m.pathIncludes)) && (!m.method || m.method === req.method) && (!m.bodyIncludes || req.body.includes(m.bodyIncludes));
+}
+
 export class TestServer {
   readonly requests: SeenRequest[] = [];
   private faults: Fault[] = [];
   private slow: { count: number; ms: number } = { count: 0, ms: 0 };
   private drops: { pathIncludes?: string; method?: string }[] = [];
+  private holds: RequestMatch[] = [];
+  private releases: (() => void)[] = [];
+  /** Requests whose answer is being held now (handled, change applied, no answer written yet). */
+  readonly held: SeenRequest[] = [];
   private changes: { n: number; match: (req: SeenRequest) => boolean; change: (req: SeenRequest) => void; served: number }[] = [];
   private server?: Server;
   url = '';
@@ -80,6 +95,21 @@ export class TestServer {
    */
   dropAnswerNext(count: number, match: { pathIncludes?: string; method?: string } = {}): void {
     for (let i = 0; i < count; i++) this.drops.push(match);
+  }
+
+  /**
+   * The crash of the client mid-request: the next `count` requests matching `match` are handled — the
+   * change applied — but their answer is held until the client goes away (its process killed: the
+   * connection closes) or `releaseHeld()`. A held request is listed in `held` while it waits.
+   */
+  holdAnswerNext(count: number, match: RequestMatch = {}): void {
+    for (let i = 0; i < count; i++) this.holds.push(match);
+  }
+
+  /** Sends the answers held by `holdAnswerNext` and holds no more. */
+  releaseHeld(): void {
+    this.holds = [];
+    for (const r of this.releases.splice(0)) r();
   }
 
   /** The next `count` requests wait `ms` before answering. */
@@ -130,6 +160,20 @@ export class TestServer {
       seen.status = 0;
       res.socket?.destroy();
       return;
+    }
+    const h = this.holds.findIndex((m) => matches(m, seen));
+    if (h !== -1) {
+      this.holds.splice(h, 1);
+      this.held.push(seen);
+      await new Promise<void>((resolve) => {
+        res.once('close', resolve);
+        this.releases.push(resolve);
+      });
+      this.held.splice(this.held.indexOf(seen), 1);
+      if (res.destroyed || res.socket?.destroyed !== false) {
+        seen.status = 0;
+        return;
+      }
     }
     seen.status = reply.status;
     // Serialised before any change runs: the page already served keeps what it held.
