@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WharfError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { openConnector, type ShipmentPush, type StockUpdate } from '../../src/connectors/index.js';
-import { bolDefaults, bolEndpoint, withItemsToShip, DEFAULT_TRANSPORTER_CODES, BOL_TRANSPORTER_CODES } from '../../src/connectors/bol/index.js';
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { bolDefaults, bolEndpoint, withItemsToShip, DEFAULT_TRANSPORTER_CODES, BOL_TRANSPORTER_CODES, transporterCode } from '../../src/connectors/bol/index.js';
 import { captureLogger, fastHttp } from '../helpers/webshops/server.js';
 import { mapOrders } from '../helpers/webshops/mapping.js';
 import { bolOrder, bolServer, type BolTestServer } from '../helpers/webshops/bol.js';
@@ -298,6 +300,9 @@ describe('bol shipment push', () => {
   it('the bundled transporter table only names bol\'s codes', () => {
     for (const code of Object.values(DEFAULT_TRANSPORTER_CODES)) expect(BOL_TRANSPORTER_CODES).toContain(code);
     expect(DEFAULT_TRANSPORTER_CODES.postnl).toBe('TNT');
+    // Every carrier code the bundled lookup gives (mappings/lookups/carriers.yaml) goes to bol as some code.
+    const bundled = parseYaml(readFileSync(new URL('../../mappings/lookups/carriers.yaml', import.meta.url), 'utf8')) as Record<string, string>;
+    for (const code of new Set(Object.values(bundled))) expect(() => transporterCode(code, undefined, 'test'), code).not.toThrow();
     expect(bolDefaults.offersMediaType).toBe('application/vnd.retailer.v11+json');
   });
 });

@@ -15,7 +15,8 @@ export const BOL_TRANSPORTER_CODES = [
 /**
  * Bundled defaults: the carrier names warehouses in the Netherlands and Belgium commonly report, keyed
  * by `carrierKey` (lower case, letters and digits only). PostNL parcels are `TNT` at bol (PostNL was TNT
- * Post); "DHL" alone is bol's `DHL`, DHL's Dutch consumer parcel service is `DHLFORYOU`. A channel's
+ * Post); "DHL" alone is bol's `DHL`, DHL's Dutch consumer parcel service is `DHLFORYOU`. Every carrier
+ * code of the bundled lookup (mappings/lookups/carriers.yaml) has an entry. A channel's
  * `transporterCodes` adds to and overrides these.
  */
 export const DEFAULT_TRANSPORTER_CODES: Readonly<Record<string, string>> = {
@@ -27,6 +28,8 @@ export const DEFAULT_TRANSPORTER_CODES: Readonly<Record<string, string>> = {
   bpost: 'BPOST_BE', bpostbe: 'BPOST_BE', bpostbrief: 'BPOST_BRIEF',
   fedex: 'FEDEX_NL', fedexnl: 'FEDEX_NL', fedexbe: 'FEDEX_BE',
   trunkrs: 'TRUNKRS', cycloon: 'CYCLOON', briefpost: 'BRIEFPOST', dyl: 'DYL', budbee: 'OTHER', homerr: 'OTHER', other: 'OTHER',
+  // bol lists no DHL Express code: its parcels go as OTHER with their track & trace.
+  dhlexpress: 'OTHER',
 };
 
 /**
