@@ -47,7 +47,7 @@ async function read(id: number, r: WorkerRead): Promise<void> {
     const input = createReadStream(r.path, { highWaterMark: 1 << 16 });
     for await (const items of checkedChunks(mapping.read(input, ctx), mapping, r)) {
       if (state.cancelled) break;
-      send({ type: 'items', id, items });
+      send({ type: 'items', id, items: JSON.stringify(items) });
       state.ahead++;
       while (state.ahead >= AHEAD && !state.cancelled) await new Promise<void>((resolve) => (state.wake = resolve));
       state.wake = undefined;
