@@ -7,6 +7,7 @@ import type { DeliveryResult } from '../pipeline/deliver.js';
 import { WarehouseDeliveries } from './deliveries.js';
 import { processBatch, type IntakeResult } from '../pipeline/intake.js';
 import { batchOfFile } from '../sources/batch.js';
+import { Wakeup } from './wakeup.js';
 import { buildChannel, type OpenChannel } from './channels.js';
 import { intakePolicyOf, isReportSource } from './intake-policy.js';
 import { runApiJob, type ApiJob } from './api-channel.js';
@@ -48,8 +49,8 @@ export class Gateway {
   private stopping = false;
   /** Epoch ms after which the final delivery pass stops (set by stop()). */
   private deliverUntil = Infinity;
-  private readonly wakes = new Map<OpenChannel, () => void>();
-  private deliveryWake: (() => void) | undefined;
+  private readonly wakes = new Map<OpenChannel, Wakeup>();
+  private readonly deliveryWake = new Wakeup();
   private markStopped!: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
 
@@ -100,7 +101,7 @@ export class Gateway {
     try {
       const r = await runApiJob(this.config, entry, connector, job, this.store, this.logger);
       if (totals) r.results.forEach((x) => count(totals, x));
-      if (r.results.some((x) => x.newRecords > 0 || x.cancellations > 0)) this.deliveryWake?.();
+      if (r.results.some((x) => x.newRecords > 0 || x.cancellations > 0)) this.deliveryWake.fire();
       return true;
     } catch (err) {
       const error = describeError(err);
@@ -114,7 +115,7 @@ export class Gateway {
   async run(): Promise<void> {
     const totals = emptyTotals();
     await Promise.all(this.channels.map((ch) => this.openChannel(ch, totals)));
-    for (const ch of this.channels) ch.source.onChange?.(() => this.wakes.get(ch)?.());
+    for (const ch of this.channels) ch.source.onChange?.(() => this.wakeOf(ch).fire());
     this.logger.info({ channels: this.channels.map((c) => c.entry.key) }, `wharf is running: ${this.channels.length} channel(s)`);
     for (const api of this.apiChannels) {
       this.scheduler.add(`${api.entry.key} orders`, api.connector.schedules.orders, () => this.apiJob(api, 'orders'));
@@ -144,8 +145,8 @@ export class Gateway {
     this.deliverUntil = Date.now() + Math.max(0, this.config.shutdownTimeoutMs - 1000);
     this.stopping = true;
     this.markStopped();
-    for (const wake of this.wakes.values()) wake();
-    this.deliveryWake?.();
+    for (const wake of this.wakes.values()) wake.fire();
+    this.deliveryWake.fire();
   }
 
   private async openChannel(ch: OpenChannel, totals: PassTotals): Promise<void> {
@@ -186,7 +187,7 @@ export class Gateway {
         });
         processed++;
         if (totals) count(totals, result);
-        if (result.newRecords > 0 || result.cancellations > 0) this.deliveryWake?.();
+        if (result.newRecords > 0 || result.cancellations > 0) this.deliveryWake.fire();
         if (isReportSource(ch.entry) && (result.status === 'imported' || result.status === 'partial') && !this.stopping) {
           this.pushes.stockChanged(ch.entry.reportMerchant);
           this.pushes.shipmentsChanged();
@@ -209,7 +210,7 @@ export class Gateway {
       if (this.stopping) break;
       // While files are settling, look again soon; otherwise wait for the rescan or a watcher event.
       const wait = failures > 0 ? Math.min(60_000, 1000 * 2 ** failures) : ch.source.pending > 0 || (processed ?? 0) > 0 ? Math.min(1000, ch.pollIntervalMs) : ch.pollIntervalMs;
-      await this.sleep(wait, (w) => this.wakes.set(ch, w));
+      await this.wakeOf(ch).sleep(wait);
     }
   }
 
@@ -221,19 +222,18 @@ export class Gateway {
         this.logger.error(`delivery pass failed: ${describeError(err)}`);
       }
       if (this.stopping) break;
-      await this.sleep(this.config.delivery.intervalMs, (w) => (this.deliveryWake = w));
+      await this.deliveryWake.sleep(this.config.delivery.intervalMs);
     }
   }
 
-  /** Waits `ms` or until woken (file event, new records, stop). */
-  private sleep(ms: number, register: (wake: () => void) => void): Promise<void> {
-    return new Promise((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      register(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  /** The channel loop's sleep, cut short by a file event or stop (kept when it comes during a poll). */
+  private wakeOf(ch: OpenChannel): Wakeup {
+    let w = this.wakes.get(ch);
+    if (!w) {
+      w = new Wakeup();
+      this.wakes.set(ch, w);
+    }
+    return w;
   }
 
   private async close(): Promise<void> {
