@@ -8,6 +8,7 @@ import { WarehouseDeliveries } from './deliveries.js';
 import { processBatch, type IntakeResult } from '../pipeline/intake.js';
 import { batchOfFile } from '../sources/batch.js';
 import { Wakeup } from './wakeup.js';
+import { warmReadWorker } from '../pipeline/read-pool.js';
 import { buildChannel, type OpenChannel } from './channels.js';
 import { intakePolicyOf, isReportSource } from './intake-policy.js';
 import { runApiJob, type ApiJob } from './api-channel.js';
@@ -69,6 +70,7 @@ export class Gateway {
   /** One pass: every source until nothing is pending, then every due delivery. */
   async once(): Promise<PassTotals> {
     const totals = emptyTotals();
+    if (this.channels.length > 0) warmReadWorker();
     await Promise.all(this.channels.map((ch) => this.openChannel(ch, totals)));
     for (const ch of this.channels) {
       if (totals.channelErrors.some((e) => e.channel === ch.entry.key)) continue;
@@ -114,6 +116,7 @@ export class Gateway {
   /** The daemon: loops until `stop()`. */
   async run(): Promise<void> {
     const totals = emptyTotals();
+    if (this.channels.length > 0) warmReadWorker();
     await Promise.all(this.channels.map((ch) => this.openChannel(ch, totals)));
     for (const ch of this.channels) ch.source.onChange?.(() => this.wakeOf(ch).fire());
     this.logger.info({ channels: this.channels.map((c) => c.entry.key) }, `wharf is running: ${this.channels.length} channel(s)`);

@@ -4,6 +4,7 @@
  * same checked records as the in-process reader, in order; a file that cannot be read on ends in the
  * same kind of error after every record before it; a reader that stops early frees the worker.
  */
+import { spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -89,6 +90,13 @@ describe('read worker (dist/)', () => {
     }
     expect(thrown).not.toBeInstanceOf(errors.WharfError);
     expect((thrown as NodeJS.ErrnoException).code).toBe('ENOENT');
+  });
+
+  it('a started worker holds no process open: a process that only warmed it exits by itself', () => {
+    const script = `import(${JSON.stringify(pathToFileURL(path.join(REPO, 'dist/pipeline/read-pool.js')).href)}).then((m) => m.warmReadWorker())`;
+    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000 });
+    expect(r.signal, 'the process had to be killed: the idle worker kept it alive').toBeNull();
+    expect(r.status).toBe(0);
   });
 
   it('a reader that stops early cancels its read; the next read still works', async () => {
