@@ -93,8 +93,9 @@ describe('read worker (dist/)', () => {
   });
 
   it('a started worker holds no process open: a process that only warmed it exits by itself', () => {
-    const script = `import(${JSON.stringify(pathToFileURL(path.join(REPO, 'dist/pipeline/read-pool.js')).href)}).then((m) => m.warmReadWorker())`;
-    const r = spawnSync(process.execPath, ['--input-type=module', '-e', script], { timeout: 30_000 });
+    const script = path.join(dir, 'warm.mjs');
+    writeFileSync(script, `import { warmReadWorker } from ${JSON.stringify(pathToFileURL(path.join(REPO, 'dist/pipeline/read-pool.js')).href)};\nwarmReadWorker();\n`);
+    const r = spawnSync(process.execPath, [script], { timeout: 20_000 });
     expect(r.signal, 'the process had to be killed: the idle worker kept it alive').toBeNull();
     expect(r.status).toBe(0);
   });
