@@ -71,7 +71,9 @@ export async function takePushLease(store: Store, what: string, now: () => numbe
     lease: {
       async renew() {
         // Taken less than RENEW_AFTER_MS ago: more than LEASE_MS - RENEW_AFTER_MS left, nobody can hold it.
-        if (now() - takenAt < RENEW_AFTER_MS) return;
+        // (A clock that went back is no reason to wait: the lease is written then.)
+        const age = now() - takenAt;
+        if (age >= 0 && age < RENEW_AFTER_MS) return;
         const at = now();
         const r = await take(at);
         if (r.ok) takenAt = at;
