@@ -13,6 +13,13 @@ import type { Store } from '../ledger/store.js';
  * sent), and two shipment pushes on SQLite could send the same outbox row twice.
  */
 export const LEASE_MS = 2 * 60_000;
+/**
+ * `renew` writes the lease again only when this long has passed since the last write (a push renews
+ * after every batch, often many per second): the lease then never has less than
+ * LEASE_MS - RENEW_AFTER_MS (105 s) left after any renew, and a takeover (possible only once it ran out)
+ * is still seen at the first renew after it.
+ */
+export const RENEW_AFTER_MS = 15_000;
 
 /** Who holds a lease: host, process id and a random part (one process may run several pushes). */
 function holderId(): string {
@@ -32,7 +39,11 @@ function deadHereHolder(holder: string): boolean {
 }
 
 export interface PushLease {
-  /** Extends the lease; throws a retryable DELIVERY_CONFLICT when it ran out and another process took it (stop pushing then). */
+  /**
+   * Extends the lease to LEASE_MS from now (a no-op when the last extension is less than
+   * RENEW_AFTER_MS old); throws a retryable DELIVERY_CONFLICT when it ran out and another process took
+   * it (stop pushing then).
+   */
   renew(): Promise<void>;
   release(): Promise<void>;
 }
@@ -44,18 +55,29 @@ export interface PushLease {
  */
 export async function takePushLease(store: Store, what: string, now: () => number = Date.now): Promise<{ lease: PushLease } | { busy: string }> {
   const holder = holderId();
-  const take = async () => store.takeLease(what, holder, new Date(now() + LEASE_MS).toISOString(), new Date(now()).toISOString());
-  let first = await take();
+  const take = async (at: number) => store.takeLease(what, holder, new Date(at + LEASE_MS).toISOString(), new Date(at).toISOString());
+  // When the lease was last taken or extended (it runs until takenAt + LEASE_MS).
+  let takenAt = now();
+  let first = await take(takenAt);
   // A holder on this host whose process is gone (kill -9, crash) is not waited for.
-  if (!first.ok && deadHereHolder(first.holder)) first = await store.takeLease(what, holder, new Date(now() + LEASE_MS).toISOString(), new Date(now()).toISOString(), first.holder);
+  if (!first.ok && deadHereHolder(first.holder)) {
+    takenAt = now();
+    first = await store.takeLease(what, holder, new Date(takenAt + LEASE_MS).toISOString(), new Date(takenAt).toISOString(), first.holder);
+  }
   if (!first.ok) {
     return { busy: `${what} is running in another process (${first.holder}, lease until ${first.expiresAt}); this run is skipped — that run pushes the changes, and the next run whatever is left` };
   }
   return {
     lease: {
       async renew() {
-        const r = await take();
-        if (!r.ok) {
+        // Taken less than RENEW_AFTER_MS ago: more than LEASE_MS - RENEW_AFTER_MS left, nobody can hold it.
+        // (A clock that went back is no reason to wait: the lease is written then.)
+        const age = now() - takenAt;
+        if (age >= 0 && age < RENEW_AFTER_MS) return;
+        const at = now();
+        const r = await take(at);
+        if (r.ok) takenAt = at;
+        else {
           throw new WharfError('DELIVERY_CONFLICT', `${what}: the lease ran out and ${r.holder} took it over; this run stops, the other one goes on`, {}, { retryable: true });
         }
       },

@@ -1,4 +1,4 @@
-import type { ChannelConnector, PushTarget, StockUpdate } from '../connectors/index.js';
+import type { ChannelConnector, PushTarget, StockBatchResult, StockUpdate } from '../connectors/index.js';
 import { takePushLease } from './lease.js';
 import type { ChannelEntry } from '../config/entries.js';
 import type { LoadedConfig } from '../config/load.js';
@@ -16,10 +16,11 @@ import { merchantBundles, merchantStockLevels } from '../exports/stock-levels.js
  * 2. keeps the SKUs whose quantity differs from the channel's baseline (`push_stock`: what was last
  *    pushed successfully), resolves their push ids (`push_targets`, by SKU, or by EAN under
  *    `matchBy: sku-then-ean` when exactly one shop item carries it);
- * 3. sends them in batches of `stockBatchSize`, up to `push.stock.concurrency` batches in flight; each
- *    batch's confirmed SKUs move the baseline as soon as its answer is in,
+ * 3. sends them in batches of `stockBatchSize`, up to `push.stock.concurrency` requests in flight; each
+ *    batch's confirmed SKUs move the baseline as soon as its answer is in (the next request goes out
+ *    first, and the next chunk is read while requests are on the wire),
  *    so a run killed half-way resumes with the SKUs not yet confirmed and loses no update (quantities
- *    are absolute: a batch sent again sets the same values).
+ *    are absolute: a batch sent again sets the same values). No batch is sent without the push lease.
  * SKUs without push ids are `unknown` and SKUs the shop refused are `refused`: both are kept as notices of
  * the channel (shown once in `wharf status`, replaced by each complete run), never logged per run.
  * With `dryRun` nothing is sent and nothing in the ledger changes. Throws what `pushStock` throws
@@ -104,14 +105,19 @@ export async function runStockPush(entry: ChannelEntry, connector: ChannelConnec
     return { ...result, skipped: taken.busy };
   }
   const lease = taken?.lease;
-  // Up to `settings.concurrency` batches in flight; each moves the baseline when its answer is in.
+  // Up to `settings.concurrency` requests on the wire (`onWire`); each batch moves the baseline when its
+  // answer is in (`inFlight`: a batch from its request until its baseline write). The next batches are
+  // read from the ledger and sent while a batch's answer is recorded: the slot frees when the answer
+  // arrives, the baseline write follows on the next turn of the event loop (after the next request
+  // went out), so the shop's and Wharf's work overlap. Which SKUs move the baseline is unchanged: those
+  // of the batch that the answer confirmed.
   const inFlight = new Set<Promise<void>>();
+  const onWire = new Set<Promise<void>>();
   try {
     if (opts.full && !opts.dryRun) await store.clearPushedStock(entry.key);
     const pending: StockUpdate[] = [];
     let failure: { err: unknown } | undefined;
-    const send = async (batch: StockUpdate[]) => {
-      const answer = await connector.push.pushStock(batch);
+    const record = async (batch: StockUpdate[], answer: StockBatchResult) => {
       const byS = new Map(batch.map((u) => [u.sku, u.quantity]));
       await store.setPushedStock(entry.key, answer.done.filter((s) => byS.has(s)).map((sku) => ({ sku, quantity: byS.get(sku)! })), new Date().toISOString());
       await lease?.renew();
@@ -120,13 +126,28 @@ export async function runStockPush(entry: ChannelEntry, connector: ChannelConnec
       result.refused.push(...answer.refused);
       opts.onProgress?.({ batches: result.batches, pushed: result.pushed, changed: result.changed });
     };
+    const send = (batch: StockUpdate[]) => {
+      const answered = connector.push.pushStock(batch);
+      // A failed request stops the sending before its slot frees (no further batch goes out).
+      const wire: Promise<void> = answered.then(() => undefined, (err: unknown) => { failure ??= { err }; }).finally(() => onWire.delete(wire));
+      onWire.add(wire);
+      const sending: Promise<void> = answered
+        .then(async (answer) => {
+          await new Promise<void>((resolve) => setImmediate(resolve));
+          await record(batch, answer);
+        })
+        .catch((err: unknown) => { failure ??= { err }; })
+        .finally(() => inFlight.delete(sending));
+      inFlight.add(sending);
+    };
     const flush = async (all: boolean) => {
       while (!failure && (pending.length >= connector.push.stockBatchSize || (all && pending.length > 0))) {
-        const sending: Promise<void> = send(pending.splice(0, connector.push.stockBatchSize))
-          .catch((err: unknown) => { failure ??= { err }; })
-          .finally(() => inFlight.delete(sending));
-        inFlight.add(sending);
-        if (inFlight.size >= settings.concurrency) await Promise.race(inFlight);
+        while (onWire.size >= settings.concurrency) await Promise.race(onWire);
+        // Checked before every send (a write only every RENEW_AFTER_MS): no batch goes out unless this
+        // process holds the lease; throws DELIVERY_CONFLICT when another took it over.
+        await lease?.renew();
+        if (failure) break;
+        send(pending.splice(0, connector.push.stockBatchSize));
       }
       if (all || failure) await Promise.all(inFlight);
       if (failure) throw failure.err;

@@ -15,7 +15,7 @@ import type { Store, StoredRecord } from '../../src/ledger/store.js';
 import { DEFAULT_ROUTING, FileRouter, shipmentPushDestination } from '../../src/pipeline/routing.js';
 import { runShipmentPush, shipmentPushOf } from '../../src/push/shipments.js';
 import { runStockPush, shopQuantity } from '../../src/push/stock.js';
-import { takePushLease } from '../../src/push/lease.js';
+import { LEASE_MS, RENEW_AFTER_MS, takePushLease } from '../../src/push/lease.js';
 import { backends, fileInfo, importFile, type Harness } from '../helpers/ledgers.js';
 import { fastHttp } from '../helpers/webshops/server.js';
 import { wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
@@ -192,6 +192,16 @@ describe.each(backends)('push machinery: $name', (backend) => {
     expect(server.state.products.filter((p) => p.stock_quantity === 4)).toHaveLength(700);
   });
 
+  it('concurrency 1 (the default): one batch request at the shop at a time, also while the next batches are prepared ahead', async () => {
+    await report(store, Array.from({ length: 300 }, (_, i) => level(sku(i), 5)));
+    server.slowNext(3, 100); // each answer takes long enough for a second request to arrive, if one were sent
+    const seenAtAnswer: number[] = [];
+    for (const n of [1, 2, 3]) server.changeAfter(n, (r) => r.path.endsWith('/products/batch'), () => seenAtAnswer.push(server.hits('/products/batch').length));
+    expect(await runStockPush(entry, connector, { store, logger: silentLogger() })).toMatchObject({ pushed: 300, batches: 3 });
+    expect(seenAtAnswer).toEqual([1, 2, 3]);
+    expect((await store.pushedStock('acme/woo', Array.from({ length: 300 }, (_, i) => sku(i)))).size).toBe(300);
+  });
+
   it('reports a SKU the shop does not know once, as a state, and matches by EAN only when told to', async () => {
     const ean = '8712345678906';
     server.state.products[7]!.global_unique_id = ean;
@@ -246,6 +256,32 @@ describe.each(backends)('push machinery: $name', (backend) => {
     } finally {
       await other.close();
     }
+  });
+
+  it('a lease is written again only every RENEW_AFTER_MS, keeps more than LEASE_MS - RENEW_AFTER_MS, and a takeover after it ran out stops the holder', async () => {
+    let clock = Date.parse('2026-11-30T10:00:00Z');
+    const taken = await takePushLease(store, 'push:acme/woo:stock', () => clock);
+    if (!('lease' in taken)) throw new Error(taken.busy);
+    // What another holder sees: the lease's expiry (its own take is refused while the lease runs).
+    const expiry = async () => {
+      const r = await store.takeLease('push:acme/woo:stock', 'other-host:1:y', new Date(clock + LEASE_MS).toISOString(), new Date(clock).toISOString());
+      if (r.ok) throw new Error('the lease was free');
+      return Date.parse(r.expiresAt);
+    };
+    const first = Date.parse('2026-11-30T10:00:00Z') + LEASE_MS;
+    expect(await expiry()).toBe(first);
+    clock += RENEW_AFTER_MS - 1;
+    await taken.lease.renew(); // too soon: no write
+    expect(await expiry()).toBe(first);
+    expect(first - clock).toBeGreaterThan(LEASE_MS - RENEW_AFTER_MS);
+    clock += 1;
+    await taken.lease.renew();
+    expect(await expiry()).toBe(clock + LEASE_MS);
+    // No renew for longer than LEASE_MS (a batch hung): another process takes the lease over; the
+    // next renew of the first holder says so instead of going on.
+    clock += LEASE_MS + 1;
+    expect(await store.takeLease('push:acme/woo:stock', 'other-host:1:y', new Date(clock + LEASE_MS).toISOString(), new Date(clock).toISOString())).toEqual({ ok: true });
+    await expect(taken.lease.renew()).rejects.toMatchObject({ code: 'DELIVERY_CONFLICT', message: expect.stringMatching(/other-host:1:y took it over/) });
   });
 
   describe('shipments', () => {

@@ -144,7 +144,10 @@ export class HttpClient {
     const method = spec.method ?? 'GET';
     const url = this.url(spec.path, spec.query);
     const where = `${method} ${url.host}${url.pathname}`;
-    const log = this.logger.child({ connector: this.connector, method, host: url.host, path: url.pathname });
+    // Made on first use: a child logger per request is a measurable share of a fast request's own work
+    // (pino copies and redacts the bindings), and a request that succeeds at once logs only at debug.
+    let child: Logger | undefined;
+    const log = (): Logger => (child ??= this.logger.child({ connector: this.connector, method, host: url.host, path: url.pathname }));
     const maxAttempts = Math.max(1, spec.maxAttempts ?? this.policy.maxAttempts);
     const resendable = method === 'GET' || spec.idempotent === true;
     let waited = 0;
@@ -162,23 +165,23 @@ export class HttpClient {
       let delayHint: number | undefined;
       try {
         const res = await this.once<T>(method, url, where, spec);
-        log.debug({ status: res.status, attempt, ms: this.now() - started }, 'http ok');
+        if (this.logger.isLevelEnabled('debug')) log().debug({ status: res.status, attempt, ms: this.now() - started }, 'http ok');
         return res;
       } catch (err) {
         if (spec.signal?.aborted) throw spec.signal.reason;
         if (err instanceof Unauthorized) {
           if (!renewed && this.o.auth?.renew && (await this.o.auth.renew())) {
             renewed = true;
-            log.info({ status: 401, attempt }, 'http credentials renewed; sending once more');
+            log().info({ status: 401, attempt }, 'http credentials renewed; sending once more');
             attempt--;
             continue;
           }
-          log.warn({ status: 401, attempt }, 'http refused: authentication failed');
+          log().warn({ status: 401, attempt }, 'http refused: authentication failed');
           throw err.error;
         }
         const e = err instanceof WharfError ? err : networkError(this.connector, where, url.host, err, this.timeoutMs);
         if (!e.retryable) {
-          log.warn({ status: err instanceof HttpStatus ? err.status : undefined, attempt, code: e.code }, 'http refused');
+          log().warn({ status: err instanceof HttpStatus ? err.status : undefined, attempt, code: e.code }, 'http refused');
           throw e instanceof HttpStatus ? e.error : e;
         }
         last = e instanceof HttpStatus ? e.error : e;
@@ -188,19 +191,19 @@ export class HttpClient {
         if (isThrottle) throttled++;
         else failures++;
         if (!isThrottle && !resendable && !notSent(err)) {
-          log.warn({ status, attempt, err: last.message }, 'http write not resent: it may have reached the server; the caller checks before sending again');
+          log().warn({ status, attempt, err: last.message }, 'http write not resent: it may have reached the server; the caller checks before sending again');
           throw this.givingUp(last, attempt, where);
         }
         if (failures >= maxAttempts || throttled >= this.policy.maxThrottledAttempts) {
-          log.warn({ status, attempt, err: last.message }, 'http giving up');
+          log().warn({ status, attempt, err: last.message }, 'http giving up');
           throw this.givingUp(last, attempt, where);
         }
         const delay = Math.max(delayHint ?? 0, backoffDelay(isThrottle ? throttled : failures, this.policy, this.random));
         if (waited + delay > this.policy.maxTotalWaitMs) {
-          log.warn({ status, attempt, retryInMs: delay, waitedMs: waited }, 'http giving up: wait budget spent');
+          log().warn({ status, attempt, retryInMs: delay, waitedMs: waited }, 'http giving up: wait budget spent');
           throw this.givingUp(last, attempt, where, delay);
         }
-        log.info({ status, attempt, retryInMs: delay, reason: last.message }, 'http retrying');
+        log().info({ status, attempt, retryInMs: delay, reason: last.message }, 'http retrying');
         // A "slow down" holds every request of the channel, not just this one.
         if (isThrottle) this.o.limiter?.pauseUntil(this.now() + delay);
         waited += delay;
