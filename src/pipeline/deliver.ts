@@ -25,6 +25,14 @@ export interface OrderOutputOptions {
   maxBackoffMs: number;
 }
 
+/** An order file written, its row not yet marked delivered. */
+interface Written {
+  row: OutboxRow;
+  name: string;
+  dest: FileDestination;
+  outcome: 'written' | 'unchanged';
+}
+
 export interface DeliveryResult {
   delivered: number;
   unchanged: number;
@@ -60,12 +68,19 @@ export class OutboxDelivery {
         if (stop()) return result;
         const rows = await this.store.dueDeliveries(this.outbox, batch);
         if (rows.length === 0) return result;
-        for (const row of rows) {
-          if (stop()) return result;
-          const outcome = await this.deliverOne(row);
-          result[outcome]++;
+        // The files of a page are written, their folders fsynced once, then the rows marked delivered.
+        const written: Written[] = [];
+        try {
+          for (const row of rows) {
+            if (stop()) break;
+            const w = await this.writeOne(row);
+            if (w) written.push(w);
+            else result.failed++;
+          }
+        } finally {
+          for (const outcome of await this.settle(written)) result[outcome]++;
         }
-        if (rows.length < batch) return result;
+        if (stop() || rows.length < batch) return result;
       }
     } finally {
       const n = result.delivered + result.unchanged + result.failed;
@@ -73,31 +88,66 @@ export class OutboxDelivery {
     }
   }
 
-  private async deliverOne(row: OutboxRow): Promise<'delivered' | 'unchanged' | 'failed'> {
-    // fileId links the delivery to the intake log lines of its file (which carry the trace id).
-    const log = this.logger.child({ delivery: row.id, record: row.recordId, merchant: row.merchant, fileId: row.fileId });
+  /** Renders and writes one order file (its folder's fsync deferred where the destination can); undefined when it failed (already marked). */
+  private async writeOne(row: OutboxRow): Promise<Written | undefined> {
     let name = '';
     try {
       const mapping = await this.outputMapping();
       name = orderFileName(row, mapping?.extension ?? 'json');
       const data = mapping ? await renderToBuffer(mapping, row.body) : Buffer.from(`${JSON.stringify(row.body, null, 2)}\n`);
       const dest = this.opts.destinationFor(row.merchant);
-      const written = await dest.write(name, data);
-      await this.store.markDelivered([row.id], name);
-      log.debug({ fileName: name, action: row.action }, written === 'written' ? `delivered ${row.action === 'cancel' ? 'cancellation' : 'order'} ${name}` : `already delivered ${name} (identical file present)`);
-      return written === 'written' ? 'delivered' : 'unchanged';
+      const outcome = dest.writeDeferred ? await dest.writeDeferred(name, data) : await dest.write(name, data);
+      return { row, name, dest, outcome };
     } catch (err) {
-      const retryable = isRetryable(err) || !(err instanceof WharfError);
-      const message = describeError(err);
-      if (retryable) {
-        const delay = backoffMs(row.attempts + 1, this.opts.maxBackoffMs);
-        await this.store.markDeliveryFailed(row.id, message, new Date(Date.now() + delay));
-        log.warn({ fileName: name, attempt: row.attempts + 1, retryInMs: delay }, `delivery failed, will retry: ${message}`);
-      } else {
-        await this.store.markDeliveryFailed(row.id, message, null);
-        log.error({ fileName: name }, `delivery failed and needs attention (wharf retry after fixing): ${message}`);
+      await this.failed(row, name, err);
+      return undefined;
+    }
+  }
+
+  /**
+   * Makes the written files durable (one `flush` per destination) and only then marks their rows
+   * delivered. A destination whose flush fails: its rows are failed (retried), never marked delivered.
+   */
+  private async settle(written: Written[]): Promise<('delivered' | 'unchanged' | 'failed')[]> {
+    const flushed = new Map<FileDestination, unknown>();
+    for (const w of written) {
+      if (flushed.has(w.dest)) continue;
+      flushed.set(w.dest, undefined);
+      try {
+        await w.dest.flush?.();
+      } catch (err) {
+        flushed.set(w.dest, err ?? new Error('flush failed'));
       }
-      return 'failed';
+    }
+    const outcomes: ('delivered' | 'unchanged' | 'failed')[] = [];
+    for (const { row, name, dest, outcome } of written) {
+      const flushError = flushed.get(dest);
+      if (flushError !== undefined) {
+        await this.failed(row, name, flushError);
+        outcomes.push('failed');
+        continue;
+      }
+      await this.store.markDelivered([row.id], name);
+      // fileId links the delivery to the intake log lines of its file (which carry the trace id).
+      this.logger.debug({ delivery: row.id, record: row.recordId, merchant: row.merchant, fileId: row.fileId, fileName: name, action: row.action },
+        outcome === 'written' ? `delivered ${row.action === 'cancel' ? 'cancellation' : 'order'} ${name}` : `already delivered ${name} (identical file present)`);
+      outcomes.push(outcome === 'written' ? 'delivered' : 'unchanged');
+    }
+    return outcomes;
+  }
+
+  /** Marks a delivery failed: retried with back-off when the fault may pass, else left for `wharf retry`. */
+  private async failed(row: OutboxRow, name: string, err: unknown): Promise<void> {
+    const log = this.logger.child({ delivery: row.id, record: row.recordId, merchant: row.merchant, fileId: row.fileId });
+    const retryable = isRetryable(err) || !(err instanceof WharfError);
+    const message = describeError(err);
+    if (retryable) {
+      const delay = backoffMs(row.attempts + 1, this.opts.maxBackoffMs);
+      await this.store.markDeliveryFailed(row.id, message, new Date(Date.now() + delay));
+      log.warn({ fileName: name, attempt: row.attempts + 1, retryInMs: delay }, `delivery failed, will retry: ${message}`);
+    } else {
+      await this.store.markDeliveryFailed(row.id, message, null);
+      log.error({ fileName: name }, `delivery failed and needs attention (wharf retry after fixing): ${message}`);
     }
   }
 

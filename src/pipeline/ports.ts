@@ -135,6 +135,14 @@ export interface FileDestination {
    * throws a DELIVERY_CONFLICT WharfError and leaves the existing file alone.
    */
   write(name: string, data: Buffer): Promise<'written' | 'unchanged'>;
+  /**
+   * Like `write`, but the name may become durable only at the next `flush` (a local folder fsyncs
+   * itself once for many files instead of once per file). The file is complete when it is visible.
+   * Callers mark a delivery done only after `flush` returned. Absent: use `write`.
+   */
+  writeDeferred?(name: string, data: Buffer): Promise<'written' | 'unchanged'>;
+  /** Makes every `writeDeferred` file so far durable (folder fsync). Throws like `write`. */
+  flush?(): Promise<void>;
   /** Same contract as `write`, for outputs too large for memory: `produce` streams the bytes. */
   writeStream?(name: string, produce: (out: Writable) => Promise<void>): Promise<'written' | 'unchanged'>;
   close(): Promise<void>;

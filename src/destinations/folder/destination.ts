@@ -3,7 +3,7 @@ import { promises as fs } from 'node:fs';
 import path from 'node:path';
 import { assertSafeName } from '../../transports/names.js';
 import type { FileDestination } from '../../pipeline/ports.js';
-import { deliverFile, deliverStream, removeStaleTemps } from '../../transports/folder/atomic.js';
+import { deliverFile, deliverStream, removeStaleTemps, syncDir } from '../../transports/folder/atomic.js';
 import { describeError } from '../../errors.js';
 import type { Logger } from '../../log.js';
 
@@ -16,6 +16,8 @@ export class FolderDestination implements FileDestination {
   readonly kind = 'folder';
   readonly describe: string;
   private swept: Promise<void> | undefined;
+  /** A writeDeferred rename since the last flush. */
+  private unsynced = false;
 
   constructor(private readonly dir: string, private readonly logger?: Logger) {
     this.describe = `folder ${dir}`;
@@ -30,6 +32,25 @@ export class FolderDestination implements FileDestination {
     assertSafeName(name, this.dir);
     await this.sweep();
     return deliverFile(path.join(this.dir, name), data);
+  }
+
+  async writeDeferred(name: string, data: Buffer): Promise<'written' | 'unchanged'> {
+    assertSafeName(name, this.dir);
+    await this.sweep();
+    const outcome = await deliverFile(path.join(this.dir, name), data, { syncFolder: false });
+    if (outcome === 'written') this.unsynced = true;
+    return outcome;
+  }
+
+  async flush(): Promise<void> {
+    if (!this.unsynced) return;
+    this.unsynced = false;
+    try {
+      await syncDir(this.dir);
+    } catch (err) {
+      this.unsynced = true;
+      throw err;
+    }
   }
 
   async writeStream(name: string, produce: (out: Writable) => Promise<void>): Promise<'written' | 'unchanged'> {

@@ -8,8 +8,10 @@ import { isStaleTempName, tempNameFor } from '../names.js';
 /**
  * Writes a file atomically: a temporary dot-name in the same folder (within NAME_MAX bytes, see tempNameFor), fsync, rename, fsync of the
  * folder. A reader never sees a half-written file, and a crash leaves at worst a stray dot-file.
+ * `syncFolder: false` leaves the folder's fsync to the caller (`syncDir`, once for many files): the
+ * file is complete and durable when it becomes visible; its name is durable only after that fsync.
  */
-export async function writeFileAtomic(target: string, data: Buffer): Promise<void> {
+export async function writeFileAtomic(target: string, data: Buffer, options: { syncFolder?: boolean } = {}): Promise<void> {
   const dir = path.dirname(target);
   const tmp = path.join(dir, tempNameFor(path.basename(target), randomBytes(4).toString('hex')));
   const handle = await fs.open(tmp, 'wx');
@@ -25,10 +27,11 @@ export async function writeFileAtomic(target: string, data: Buffer): Promise<voi
     await fs.rm(tmp, { force: true });
     throw err;
   }
-  await syncDir(dir);
+  if (options.syncFolder !== false) await syncDir(dir);
 }
 
-async function syncDir(dir: string): Promise<void> {
+/** fsync of a folder: makes the renames into it durable. A file system that refuses it is let be. */
+export async function syncDir(dir: string): Promise<void> {
   const handle = await fs.open(dir, 'r');
   try {
     await handle.sync();
@@ -43,7 +46,7 @@ async function syncDir(dir: string): Promise<void> {
  * Deterministic, idempotent delivery of one output file: identical existing bytes are fine,
  * different existing bytes are a conflict and are never overwritten (DESIGN rule 4).
  */
-export async function deliverFile(target: string, data: Buffer): Promise<'written' | 'unchanged'> {
+export async function deliverFile(target: string, data: Buffer, options: { syncFolder?: boolean } = {}): Promise<'written' | 'unchanged'> {
   let existing: Buffer | undefined;
   try {
     existing = await fs.readFile(target);
@@ -58,7 +61,7 @@ export async function deliverFile(target: string, data: Buffer): Promise<'writte
     });
   }
   await fs.mkdir(path.dirname(target), { recursive: true });
-  await writeFileAtomic(target, data);
+  await writeFileAtomic(target, data, options);
   return 'written';
 }
 

@@ -1,0 +1,78 @@
+/**
+ * Warehouse order delivery (OutboxDelivery) on a real SQLite ledger and real folders: the files of a
+ * page are written, their folder fsynced once (FileDestination.flush), and only then are the rows
+ * marked delivered; a flush that fails marks none of them delivered.
+ */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { FolderDestination } from '../../src/destinations/folder/destination.js';
+import type { Store } from '../../src/ledger/store.js';
+import { silentLogger } from '../../src/log.js';
+import { OutboxDelivery } from '../../src/pipeline/deliver.js';
+import { WAREHOUSE_ORDERS } from '../../src/pipeline/routing.js';
+import type { FileDestination } from '../../src/pipeline/ports.js';
+import { backends, importFile, order, type Harness } from '../helpers/ledgers.js';
+
+/** A real folder destination that records its calls and can be told to fail its flush. */
+class WatchedFolder extends FolderDestination {
+  readonly calls: string[] = [];
+  failFlush = false;
+  override async writeDeferred(name: string, data: Buffer) {
+    this.calls.push(`write ${name}`);
+    return super.writeDeferred(name, data);
+  }
+  override async flush() {
+    this.calls.push('flush');
+    if (this.failFlush) throw Object.assign(new Error('EIO: i/o error, fsync'), { code: 'EIO' });
+    return super.flush();
+  }
+}
+
+describe('OutboxDelivery: one folder fsync per page, marks after it', () => {
+  let h: Harness;
+  let store: Store;
+  let dir: string;
+  beforeEach(async () => {
+    h = await backends[0]!.create();
+    store = await h.open();
+    dir = mkdtempSync(path.join(os.tmpdir(), 'wharf-deliver-'));
+  });
+  afterEach(async () => {
+    await store.close().catch(() => undefined);
+    await h.cleanup();
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  const delivery = (dest: FileDestination) =>
+    new OutboxDelivery(store, { destinationFor: () => dest, mappingsDir: path.resolve('mappings'), maxBackoffMs: 60_000 }, silentLogger());
+
+  it('writes the page, flushes once, then marks every row delivered', async () => {
+    await importFile(store, [order('A1'), order('A2'), order('A3')]);
+    const dest = new WatchedFolder(dir);
+    const marked: string[] = [];
+    const mark = store.markDelivered.bind(store);
+    store.markDelivered = async (ids, name) => {
+      marked.push(`${dest.calls.filter((c) => c === 'flush').length} flush(es) before marking ${name}`);
+      return mark(ids, name);
+    };
+    expect(await delivery(dest).deliverDue()).toEqual({ delivered: 3, unchanged: 0, failed: 0 });
+    expect(dest.calls.filter((c) => c === 'flush')).toHaveLength(1);
+    expect(dest.calls.at(-1)).toBe('flush');
+    expect(marked).toHaveLength(3);
+    for (const m of marked) expect(m).toMatch(/^1 flush\(es\) before marking/);
+    expect(readdirSync(dir).filter((f) => !f.startsWith('.'))).toHaveLength(3);
+    expect(await store.pendingCount(WAREHOUSE_ORDERS)).toBe(0);
+  });
+
+  it('a flush that fails: no row is marked delivered; they stay owed and come again', async () => {
+    await importFile(store, [order('B1'), order('B2')]);
+    const dest = new WatchedFolder(dir);
+    dest.failFlush = true;
+    expect(await delivery(dest).deliverDue()).toEqual({ delivered: 0, unchanged: 0, failed: 2 });
+    expect(await store.pendingCount(WAREHOUSE_ORDERS)).toBe(2);
+    const later = await store.dueDeliveries(WAREHOUSE_ORDERS, 10, new Date(Date.now() + 3_600_000));
+    expect(later.map((r) => r.lastError)).toEqual([expect.stringContaining('EIO'), expect.stringContaining('EIO')]);
+  });
+});
