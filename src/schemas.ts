@@ -171,8 +171,8 @@ export interface SecretChecker {
  * `accepts(mark, value)` false gives an error with keyword `x-secret` at that value's instancePath.
  * Every `$ref`, `oneOf`/discriminator and `if`/`then` of the schemas is followed by ajv, so each field
  * any schema marks is checked wherever the config uses it. Other keywords report too (callers keep
- * only `x-secret` errors). It runs the same compiled validator as `validatorFor` (compiled once per
- * process), with `accepts` in force only during its own calls; errors carry no `data`, so no secret
+ * only `x-secret` errors). It runs the same validator as `validatorFor` (built ahead, or compiled once
+ * per process), with `accepts` in force only during its own calls; errors carry no `data`, so no secret
  * value travels with them.
  */
 export function secretCheckerFor(fileName: string, accepts: (mark: unknown, value: unknown) => boolean): SecretChecker {
