@@ -30,7 +30,7 @@ const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 
 /** The config, for verbs that read and deliver: every mapping it names must load and fit its use (else exit 2). */
 async function usableConfig(): Promise<LoadedConfig> {
-  const [{ assertMappings }, { platformMappings }] = await Promise.all([import('../config/mappings.js'), import('../daemon/connectors.js')]);
+  const [{ assertMappings }, { platformMappings }] = await Promise.all([import('../config/mappings.js'), import('../connectors/platforms.js')]);
   const cfg = config(globals());
   await assertMappings(cfg, platformMappings);
   return cfg;
@@ -44,7 +44,7 @@ program
     const cfg = await usableConfig();
     const logger = cliLogger(globals(), cfg.logLevel);
     const ledger = await store(cfg);
-    const gateway = new Gateway(cfg, ledger, logger);
+    const gateway = await Gateway.open(cfg, ledger, logger);
     const stop = (signal: string) => {
       logger.info(`received ${signal}: finishing the file in hand, then stopping (at most ${cfg.shutdownTimeoutMs / 1000} s)`);
       gateway.stop();
@@ -69,7 +69,7 @@ program
     const cfg = await usableConfig();
     const logger = cliLogger(globals(), cfg.logLevel);
     const ledger = await store(cfg);
-    const t = await new Gateway(cfg, ledger, logger, 'once').once();
+    const t = await (await Gateway.open(cfg, ledger, logger, 'once')).once();
     await ledger.close();
     print(`files: ${t.files} (${t.imported} imported, ${t.partial} partially imported, ${t.duplicates} duplicate, ${t.quarantined} quarantined)`);
     print(`orders: ${t.newOrders} new, ${t.cancellations} cancelled; deliveries: ${t.deliveries.delivered} written, ${t.deliveries.unchanged} already present, ${t.deliveries.failed} failed`);
@@ -109,7 +109,7 @@ program
     // The same rule as run/once/sync: an invalid config, or a mapping it names that is missing, does
     // not compile or does not fit its use, is a config error (exit 2). A config that is valid but not
     // ready (an SFTP channel whose host key is not pinned yet) is a failed check (1).
-    const [{ checkMappings }, { platformMappings }, { listMappingNames }] = await Promise.all([import('../config/mappings.js'), import('../daemon/connectors.js'), import('../mapping/index.js')]);
+    const [{ checkMappings }, { platformMappings }, { listMappingNames }] = await Promise.all([import('../config/mappings.js'), import('../connectors/platforms.js'), import('../mapping/index.js')]);
     const cfg = config(globals());
     const reports = cfg.reportSources.length > 0 ? `, ${cfg.reportSources.length} warehouse report source(s)` : '';
     print(`config ${cfg.file}: valid (${cfg.channels.length} channel(s)${reports}, ledger ${cfg.ledger.driver})`);
@@ -260,7 +260,7 @@ program
     const ledger = await store(cfg);
     // This channel or report source only: no other sources, no exports (those run with `wharf once`/`run`, or `wharf sync MERCHANT stock`).
     const only = { ...cfg, channels: cfg.channels.filter((c) => c === entry), reportSources: cfg.reportSources.filter((r) => r === entry), exports: [] };
-    const t = await new Gateway(only, ledger, logger, 'once').once();
+    const t = await (await Gateway.open(only, ledger, logger, 'once')).once();
     await ledger.close();
     print(`${entry.key}: ${t.files} file(s): ${t.imported} imported, ${t.partial} partial, ${t.duplicates} duplicate, ${t.quarantined} quarantined; ${t.newOrders} new orders, ${t.deliveries.delivered} delivered`);
     process.exitCode = t.channelErrors.length > 0 ? EXIT.failed : EXIT.ok;
