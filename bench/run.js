@@ -4,7 +4,7 @@
 // RSS, and every benchmark measures its baseline in the same run.
 //
 //   npm run bench                 build, then all benchmarks
-//   node bench/run.js large       one (large | many-files | sftp), after `npx tsc -p .`
+//   node bench/run.js large       one (large | many-files | sftp | api | stock | push), after `npm run build`
 //
 // Sizes: BENCH_LINES (large, default 1,000,000), BENCH_FILES (many-files, 10,000), BENCH_API_ORDERS (api, 10,000),
 // BENCH_STOCK_SKUS (stock, 200,000), BENCH_PUSH_SKUS (push, 10,000; BENCH_PUSH_CONCURRENCY, BENCH_PUSH_LATENCY_MS),
@@ -97,6 +97,9 @@ async function stock() {
       rows.push([`wharf once: report source in → stock export out${n === skus ? '' : ' (¼ size)'}`, fmt.int(n), fmt.s(r.elapsedMs), fmt.int(n / (r.elapsedMs / 1000)), n === skus ? (bare.elapsedMs / r.elapsedMs).toFixed(2) : '', fmt.mb(r.maxRssKb)]);
     }
     table(rows);
+    // CPU time is steadier than wall time on a shared machine (docs/benchmarks.md).
+    const cpu = (r) => fmt.s(r.userMs + r.systemMs);
+    console.log(`  CPU (user+sys): bare ${cpu(bare)}, wharf ${cpu(full.r)}, wharf ¼ size ${cpu(quarterRun)}`);
     console.log(`  ${fmt.int(skus)} SKUs, ${fmt.mb(size / 1024)} report. ratio = bare time / wharf time (aim ≥ 0.5). Wharf's time includes process start, the ledger (stock levels, then the run's copy), sorting by SKU and the atomic file write. Peak RSS full/¼: ${(full.r.maxRssKb / quarterRun.maxRssKb).toFixed(2)}`);
     const [a, b] = await Promise.all([fs.readFile(bareOut, 'utf8'), fs.readFile(full.file, 'utf8')]);
     const norm = (s) => s.replace(/\r\n/g, '\n').trimEnd().split('\n');

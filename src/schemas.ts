@@ -1,11 +1,19 @@
+import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
-import { Ajv2020, type ErrorObject, type ValidateFunction } from 'ajv/dist/2020.js';
-import addFormatsModule from 'ajv-formats';
+import type { Ajv2020, ErrorObject, KeywordCxt, Options, ValidateFunction } from 'ajv/dist/2020.js';
 import { echo } from './errors.js';
 
 /** The schemas/ folder of the installed package (works from src/ under vitest and from dist/). */
 export const SCHEMAS_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
+
+/**
+ * The validators of every schema in schemas/, compiled at build time (scripts/build-validators.mjs,
+ * run by `npm run build`/`prepare`/`pretest`) into ajv standalone code. The same file from src/
+ * (vitest) and from dist/.
+ */
+export const VALIDATORS_MODULE = fileURLToPath(new URL('../dist/validators.cjs', import.meta.url));
 
 export type RecordKind = 'order' | 'stock' | 'shipment' | 'product';
 export const RECORD_KINDS: readonly RecordKind[] = ['order', 'stock', 'shipment', 'product'];
@@ -16,28 +24,97 @@ export interface FieldError {
   message: string;
 }
 
-// ajv-formats is CommonJS; under NodeNext its default import is the module object, whose
-// `default` property is the plugin function.
-type FormatsPlugin = (ajv: Ajv2020) => Ajv2020;
-const addFormats: FormatsPlugin =
-  (addFormatsModule as unknown as { default?: FormatsPlugin }).default ?? (addFormatsModule as unknown as FormatsPlugin);
+// ajv is CommonJS and loaded only when a schema must be compiled in this process (the build, or
+// generated validators missing or stale): loading it is a good part of a process start.
+const require = createRequire(import.meta.url);
 
-function newAjv(): Ajv2020 {
-  // verbose: errors carry the offending value and their schema, so record errors can say what was
-  // wrong and what is allowed (formatAjvErrors with showValues).
-  // validateSchema: false — only the schemas shipped in schemas/ are compiled here, and a test checks
-  // each against the 2020-12 meta-schema (test/config/schema-source.test.ts); compiling the
-  // meta-schema in every process was a sizeable part of start-up. strict still refuses unknown keywords.
-  const ajv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, strictRequired: false, verbose: true, validateSchema: false });
-  addFormats(ajv);
-  // Editor-only keywords that appear in our config/mapping schemas.
-  // x-secret checks nothing unless secretCheckerFor's check is running (secretCheck below); one compile
-  // of each schema serves both (the config schema's compile is a large part of process start).
-  ajv.addKeyword({ keyword: 'x-secret', schemaType: ['string', 'boolean'], validate: (mark: unknown, value: unknown) => secretCheck?.(mark, value) ?? true, errors: false });
+// verbose: errors carry the offending value and their schema, so record errors can say what was
+// wrong and what is allowed (formatAjvErrors with showValues).
+// validateSchema: false — only the schemas shipped in schemas/ are compiled here, and a test checks
+// each against the 2020-12 meta-schema (test/config/schema-source.test.ts); compiling the
+// meta-schema in every process was a sizeable part of start-up. strict still refuses unknown keywords.
+const AJV_OPTIONS: Options = { allErrors: true, strict: true, allowUnionTypes: true, discriminator: true, strictRequired: false, verbose: true, validateSchema: false };
+
+/**
+ * Bump when newAjv's keywords or plugins change in a way AJV_OPTIONS does not show: the generated
+ * validators then count as stale until the next build.
+ */
+const GENERATOR_VERSION = 1;
+
+/**
+ * `"x-secret"`'s check: true unless a secretCheckerFor check is running and refuses the value.
+ * The generated validators are a factory that receives it (their code names it `xSecret`).
+ */
+const xSecret = (mark: unknown, value: unknown): boolean => secretCheck?.(mark, value) ?? true;
+
+/**
+ * A new ajv instance with Wharf's options, formats and keywords. `source` keeps the generated code
+ * (ajv option `code.source`), for standalone code (https://ajv.js.org/standalone.html).
+ */
+export function newAjv(options: { source?: boolean } = {}): Ajv2020 {
+  const { Ajv2020: Ajv, _ } = require('ajv/dist/2020.js') as typeof import('ajv/dist/2020.js');
+  // ajv-formats is CommonJS: its module object is the plugin, `default` too.
+  const formats = require('ajv-formats') as (ajv: Ajv2020) => Ajv2020;
+  const ajv = new Ajv({ ...AJV_OPTIONS, ...(options.source ? { code: { source: true } } : {}) });
+  formats(ajv);
+  // A code keyword (not a `validate` one) so that standalone code can carry it: the check is a
+  // scope value whose standalone code is the factory's `xSecret` parameter. It fails with ajv's
+  // default keyword error (`must pass "x-secret" keyword validation`, params {}).
+  ajv.addKeyword({
+    keyword: 'x-secret',
+    schemaType: ['string', 'boolean'],
+    code(cxt: KeywordCxt) {
+      const check = cxt.gen.scopeValue('keyword', { ref: xSecret, code: _`xSecret` });
+      cxt.fail(_`!${check}(${cxt.schemaValue}, ${cxt.data})`);
+    },
+  });
+  // Editor-only keyword that appears in our config/mapping schemas.
   ajv.addKeyword({ keyword: 'markdownDescription' });
   return ajv;
 }
 
+/** The `*.schema.json` files of `dir`, sorted. */
+export function schemaFiles(dir: string = SCHEMAS_DIR): string[] {
+  return readdirSync(dir).filter((f) => f.endsWith('.schema.json')).sort();
+}
+
+/**
+ * A hex SHA-256 of what the validators are made of: each schema file of `dir` (name and bytes), the
+ * ajv version, AJV_OPTIONS and GENERATOR_VERSION. The generated module carries the one it was made
+ * from; a different one here means it is stale.
+ */
+export function validatorsFingerprint(dir: string = SCHEMAS_DIR): string {
+  const hash = createHash('sha256');
+  const ajvVersion = (require('ajv/package.json') as { version: string }).version;
+  hash.update(JSON.stringify({ ajv: ajvVersion, options: AJV_OPTIONS, generator: GENERATOR_VERSION }));
+  for (const file of schemaFiles(dir)) hash.update(`\0${file}\0`).update(readFileSync(dir + (dir.endsWith('/') ? '' : '/') + file));
+  return hash.digest('hex');
+}
+
+/** What scripts/build-validators.mjs writes: a factory of the validators, keyed by schema file name. */
+interface GeneratedModule {
+  (xSecretCheck: typeof xSecret): Record<string, ValidateFunction | undefined>;
+  fingerprint: string;
+}
+
+/**
+ * The build-time validators if `modulePath` exists and was made from the schemas in `dir` as they are
+ * now; null otherwise (missing: not built; stale: a schema edited, or ajv or the options changed,
+ * since the build), and the caller compiles at run time.
+ */
+export function loadGeneratedValidators(modulePath: string = VALIDATORS_MODULE, dir: string = SCHEMAS_DIR): Record<string, ValidateFunction | undefined> | null {
+  let mod: GeneratedModule;
+  try {
+    mod = require(modulePath) as GeneratedModule;
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'MODULE_NOT_FOUND' && String((err as Error).message).includes(modulePath)) return null;
+    throw err;
+  }
+  if (typeof mod !== 'function' || mod.fingerprint !== validatorsFingerprint(dir)) return null;
+  return mod(xSecret);
+}
+
+let generated: Record<string, ValidateFunction | undefined> | null | undefined;
 let shared: Ajv2020 | undefined;
 const compiled = new Map<string, ValidateFunction>();
 
@@ -49,19 +126,31 @@ export function loadSchema(fileName: string): Record<string, unknown> {
 function registry(): Ajv2020 {
   if (!shared) {
     const ajv = newAjv();
-    for (const file of readdirSync(SCHEMAS_DIR).filter((f) => f.endsWith('.schema.json'))) ajv.addSchema(loadSchema(file));
+    for (const file of schemaFiles()) ajv.addSchema(loadSchema(file));
     shared = ajv;
   }
   return shared;
 }
 
-/** Compiled validator for `schemas/<fileName>`, cached for the life of the process. */
+/** Where this process's validators come from (tests check that a build's are used). */
+export function validatorsSource(): 'generated' | 'compiled' {
+  if (generated === undefined) generated = loadGeneratedValidators();
+  return generated ? 'generated' : 'compiled';
+}
+
+/**
+ * Validator for `schemas/<fileName>`, cached for the life of the process: the build's generated one
+ * when it is up to date with schemas/, else compiled here.
+ */
 export function validatorFor(fileName: string): ValidateFunction {
   let fn = compiled.get(fileName);
   if (!fn) {
-    const id = loadSchema(fileName).$id;
-    const ajv = registry();
-    fn = (typeof id === 'string' ? ajv.getSchema(id) : undefined) ?? ajv.compile(loadSchema(fileName));
+    if (validatorsSource() === 'generated') fn = generated?.[fileName];
+    if (!fn) {
+      const id = loadSchema(fileName).$id;
+      const ajv = registry();
+      fn = (typeof id === 'string' ? ajv.getSchema(id) : undefined) ?? ajv.compile(loadSchema(fileName));
+    }
     compiled.set(fileName, fn);
   }
   return fn;
@@ -82,8 +171,8 @@ export interface SecretChecker {
  * `accepts(mark, value)` false gives an error with keyword `x-secret` at that value's instancePath.
  * Every `$ref`, `oneOf`/discriminator and `if`/`then` of the schemas is followed by ajv, so each field
  * any schema marks is checked wherever the config uses it. Other keywords report too (callers keep
- * only `x-secret` errors). It runs the same compiled validator as `validatorFor` (compiled once per
- * process), with `accepts` in force only during its own calls; errors carry no `data`, so no secret
+ * only `x-secret` errors). It runs the same validator as `validatorFor` (built ahead, or compiled once
+ * per process), with `accepts` in force only during its own calls; errors carry no `data`, so no secret
  * value travels with them.
  */
 export function secretCheckerFor(fileName: string, accepts: (mark: unknown, value: unknown) => boolean): SecretChecker {

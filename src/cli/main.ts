@@ -1,22 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { describeError } from '../errors.js';
-import { listMappingNames } from '../mapping/index.js';
-import { Gateway } from '../daemon/gateway.js';
-import { WarehouseDeliveries } from '../daemon/deliveries.js';
-import { findChannel, type LoadedConfig } from '../config/load.js';
-import { assertMappings, checkMappings } from '../config/mappings.js';
-import { connectorOf, isApiChannelType, platformMappings } from '../daemon/connectors.js';
-import { runApiJob, type JobProgress } from '../daemon/api-channel.js';
-import { testSftpConnection, fetchHostKeyFingerprint } from '../sources/sftp/index.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { JobProgress } from '../daemon/api-channel.js';
 import { CliExit, EXIT, cliLogger, config, print, store, type GlobalOptions } from './context.js';
 import { exitFor, usage } from './exit.js';
-import { mapCommand, validateCommand, type PreviewOptions } from './preview.js';
-import { exportStatuses, pushStatuses, renderStatus } from './status.js';
-import { retryFiles } from './retry.js';
-import { testFolder } from './folder-check.js';
-import { findExport, syncExport } from './export-sync.js';
-import { findPushChannel, syncPush } from './push-sync.js';
+import type { PreviewOptions } from './preview.js';
+
+// Each verb imports what it runs when it runs (`await import(...)`): loading every module of every
+// verb was a good part of each process start (docs/benchmarks.md "Process start").
 
 /** The package version (package.json sits two folders above dist/cli/). */
 const VERSION = (JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string }).version;
@@ -38,6 +30,7 @@ const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 
 /** The config, for verbs that read and deliver: every mapping it names must load and fit its use (else exit 2). */
 async function usableConfig(): Promise<LoadedConfig> {
+  const [{ assertMappings }, { platformMappings }] = await Promise.all([import('../config/mappings.js'), import('../connectors/platforms.js')]);
   const cfg = config(globals());
   await assertMappings(cfg, platformMappings);
   return cfg;
@@ -47,10 +40,11 @@ program
   .command('run')
   .description('run the daemon: every channel and delivery, until SIGTERM/SIGINT (finishes the file in hand, stops within shutdownTimeout)')
   .action(async () => {
+    const { Gateway } = await import('../daemon/gateway.js');
     const cfg = await usableConfig();
     const logger = cliLogger(globals(), cfg.logLevel);
     const ledger = await store(cfg);
-    const gateway = new Gateway(cfg, ledger, logger);
+    const gateway = await Gateway.open(cfg, ledger, logger);
     const stop = (signal: string) => {
       logger.info(`received ${signal}: finishing the file in hand, then stopping (at most ${cfg.shutdownTimeoutMs / 1000} s)`);
       gateway.stop();
@@ -71,10 +65,11 @@ program
   .command('once')
   .description('one pass: poll every channel once, process all complete files, make all due deliveries, exit')
   .action(async () => {
+    const { Gateway } = await import('../daemon/gateway.js');
     const cfg = await usableConfig();
     const logger = cliLogger(globals(), cfg.logLevel);
     const ledger = await store(cfg);
-    const t = await new Gateway(cfg, ledger, logger, 'once').once();
+    const t = await (await Gateway.open(cfg, ledger, logger, 'once')).once();
     await ledger.close();
     print(`files: ${t.files} (${t.imported} imported, ${t.partial} partially imported, ${t.duplicates} duplicate, ${t.quarantined} quarantined)`);
     print(`orders: ${t.newOrders} new, ${t.cancellations} cancelled; deliveries: ${t.deliveries.delivered} written, ${t.deliveries.unchanged} already present, ${t.deliveries.failed} failed`);
@@ -91,6 +86,7 @@ program
   .option('--channel <id>', 'read FILE as this channel or warehouse report source (@warehouse/<name>) of the config reads it (default: the one whose file rules match FILE)')
   .option('--json', 'machine-readable output')
   .action(async (file: string, o: PreviewOptions) => {
+    const { validateCommand } = await import('./preview.js');
     process.exitCode = await validateCommand(file, { ...globals(), ...o });
   });
 
@@ -102,6 +98,7 @@ program
   .option('--merchant <id>', 'merchant id to put into the records', 'preview')
   .option('--channel <id>', 'read FILE as this channel or warehouse report source (@warehouse/<name>) of the config reads it (default: the one whose file rules match FILE); else only the channel id put into the records')
   .action(async (file: string, o: PreviewOptions) => {
+    const { mapCommand } = await import('./preview.js');
     process.exitCode = await mapCommand(file, { ...globals(), ...o });
   });
 
@@ -112,6 +109,7 @@ program
     // The same rule as run/once/sync: an invalid config, or a mapping it names that is missing, does
     // not compile or does not fit its use, is a config error (exit 2). A config that is valid but not
     // ready (an SFTP channel whose host key is not pinned yet) is a failed check (1).
+    const [{ checkMappings }, { platformMappings }, { listMappingNames }] = await Promise.all([import('../config/mappings.js'), import('../connectors/platforms.js'), import('../mapping/index.js')]);
     const cfg = config(globals());
     const reports = cfg.reportSources.length > 0 ? `, ${cfg.reportSources.length} warehouse report source(s)` : '';
     print(`config ${cfg.file}: valid (${cfg.channels.length} channel(s)${reports}, ledger ${cfg.ledger.driver})`);
@@ -131,6 +129,7 @@ program
   .description('ledger summary: per channel last run and counts, quarantined files, pending deliveries')
   .option('--json', 'machine-readable output')
   .action(async (o: { json?: boolean }) => {
+    const { exportStatuses, pushStatuses, renderStatus } = await import('./status.js');
     const cfg = config(globals());
     const ledger = await store(cfg);
     const summary = await ledger.summary();
@@ -144,6 +143,7 @@ program
   .option('--all', 'every quarantined file and failed delivery')
   .action(async (ids: string[], o: { all?: boolean }) => {
     if (!o.all && ids.length === 0) throw usage('name ids to retry (see `wharf status`) or pass --all');
+    const [{ retryFiles }, { WarehouseDeliveries }] = await Promise.all([import('./retry.js'), import('../daemon/deliveries.js')]);
     const cfg = config(globals());
     const logger = cliLogger(globals(), cfg.logLevel);
     const ledger = await store(cfg);
@@ -180,14 +180,15 @@ program
   .command('test-connection <channel>')
   .description('reach the channel, authenticate, check permissions, and explain any failure in plain words')
   .action(async (name: string) => {
+    const { findChannel } = await import('../config/load.js');
     const cfg = config(globals());
     const entry = findChannel(cfg, name);
     const logger = cliLogger(globals(), 'warn');
     const c = entry.config;
     const result =
-      c.type === 'sftp' ? await testSftpConnection(c, logger, { channel: entry.key })
-        : c.type === 'folder' ? await testFolder(c)
-          : await connectorOf(entry, logger).testConnection();
+      c.type === 'sftp' ? await (await import('../sources/sftp/index.js')).testSftpConnection(c, logger, { channel: entry.key })
+        : c.type === 'folder' ? await (await import('./folder-check.js')).testFolder(c)
+          : await (await import('../daemon/connectors.js')).connectorOf(entry, logger).testConnection();
     for (const s of result.steps) print(`${s.ok ? 'ok  ' : 'FAIL'} ${s.step}: ${s.detail}`);
     print(result.ok ? `${entry.key}: connection ok` : `${entry.key}: connection FAILED`);
     process.exitCode = result.ok ? EXIT.ok : EXIT.failed;
@@ -197,6 +198,7 @@ program
   .command('trust-host <channel>')
   .description("fetch and print an SFTP server's host key fingerprint, to pin as hostKey")
   .action(async (name: string) => {
+    const [{ findChannel }, { fetchHostKeyFingerprint }] = await Promise.all([import('../config/load.js'), import('../sources/sftp/index.js')]);
     const cfg = config(globals());
     const entry = findChannel(cfg, name);
     if (entry.config.type !== 'sftp') throw usage(`${entry.key} is a ${entry.config.type} channel; trust-host is for SFTP channels`);
@@ -217,6 +219,7 @@ program
   .action(async (name: string, job: string, o: { dryRun?: boolean; full?: boolean }) => {
     const cfg = await usableConfig();
     if (job === 'stock' || job === 'shipments') {
+      const [{ findPushChannel, syncPush }, { findExport, syncExport }] = await Promise.all([import('./push-sync.js'), import('./export-sync.js')]);
       const push = findPushChannel(cfg, name);
       if (push.note) process.stderr.write(`wharf: note: ${push.note}\n`);
       if (push.channel) {
@@ -228,6 +231,9 @@ program
       return;
     }
     if (!['orders', 'products'].includes(job)) throw usage(`${job} is not a job: use orders or products (with a channel), or stock or shipments (with a merchant: its export)`);
+    const [{ findChannel }, { connectorOf, isApiChannelType }, { runApiJob }, { WarehouseDeliveries }, { Gateway }] = await Promise.all([
+      import('../config/load.js'), import('../daemon/connectors.js'), import('../daemon/api-channel.js'), import('../daemon/deliveries.js'), import('../daemon/gateway.js'),
+    ]);
     const entry = findChannel(cfg, name);
     const logger = cliLogger(globals(), cfg.logLevel);
     if (isApiChannelType(entry.config.type)) {
@@ -254,7 +260,7 @@ program
     const ledger = await store(cfg);
     // This channel or report source only: no other sources, no exports (those run with `wharf once`/`run`, or `wharf sync MERCHANT stock`).
     const only = { ...cfg, channels: cfg.channels.filter((c) => c === entry), reportSources: cfg.reportSources.filter((r) => r === entry), exports: [] };
-    const t = await new Gateway(only, ledger, logger, 'once').once();
+    const t = await (await Gateway.open(only, ledger, logger, 'once')).once();
     await ledger.close();
     print(`${entry.key}: ${t.files} file(s): ${t.imported} imported, ${t.partial} partial, ${t.duplicates} duplicate, ${t.quarantined} quarantined; ${t.newOrders} new orders, ${t.deliveries.delivered} delivered`);
     process.exitCode = t.channelErrors.length > 0 ? EXIT.failed : EXIT.ok;

@@ -3,9 +3,8 @@ import type { ChannelStatus, ExportRun, LedgerSummary, OutboxRow, Store } from '
 import { shipmentExportDestination, shipmentPushDestination } from '../pipeline/routing.js';
 import { exportRuns } from '../schedule/catch-up.js';
 import { nextRuns } from '../schedule/cron.js';
-import { pushSettingsOf } from '../connectors/index.js';
+import { isPlatform as isApiChannelType, pushSettingsOf } from '../connectors/platforms.js';
 import type { CommonChannelConfig } from '../config/types.js';
-import { isApiChannelType } from '../daemon/connectors.js';
 import { lastStockRun, type StockRunRecord } from '../push/stock.js';
 import { print } from './context.js';
 

@@ -1,7 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { WharfError } from '../errors.js';
-import { loadSchema, pointerToPath, SCHEMAS_DIR, secretCheckerFor } from '../schemas.js';
+import { pointerToPath, secretCheckerFor } from '../schemas.js';
 
 /**
  * Resolves secret references in every string of the raw config: `${NAME}` (anywhere in a string) is
@@ -59,10 +59,8 @@ const REFERENCE = /^(\$\{[A-Za-z_][A-Za-z0-9_]*\}|file:.+)$/s;
  * raw config, before references are resolved. Throws CONFIG_SECRET naming the key path, never the value.
  */
 export function requireSecretReferences(raw: unknown): void {
-  // Compiling the checker (every schema, allErrors) costs about a second of CPU per process; it can
-  // only find something when a field of a reference-marked name holds a string that is no reference.
-  const names = referenceFieldNames();
-  if (names && !hasLiteralUnder(raw, names)) return;
+  // One run of the config validator (built at build time, src/schemas.ts): a name-based shortcut
+  // that skipped it measured slower (it read every schema file) and is gone.
   const check = secretCheckerFor('config.schema.json', (mark, value) => mark !== 'reference' || typeof value !== 'string' || REFERENCE.test(value.trim()));
   if (check(raw)) return;
   const first = (check.errors ?? []).filter((e) => e.keyword === 'x-secret').map((e) => pointerToPath(e.instancePath)).sort()[0];
@@ -76,47 +74,4 @@ export function requireSecretReferences(raw: unknown): void {
     field: first,
     hint: `e.g. ${field}: \${${envName}} and export that variable before starting wharf (the value is not shown here)`,
   });
-}
-
-let referenceNames: Set<string> | null | undefined;
-
-/**
- * The property names that some schema marks `"x-secret": "reference"`; null when a mark sits anywhere
- * but directly in a `properties` entry (then the names alone cannot find every marked value).
- */
-function referenceFieldNames(): Set<string> | null {
-  if (referenceNames !== undefined) return referenceNames;
-  const names = new Set<string>();
-  let marks = 0;
-  let named = 0;
-  const visit = (node: unknown): void => {
-    if (Array.isArray(node)) return node.forEach(visit);
-    if (!node || typeof node !== 'object') return;
-    const n = node as Record<string, unknown>;
-    if (n['x-secret'] === 'reference') marks++;
-    const props = n.properties;
-    if (props && typeof props === 'object' && !Array.isArray(props)) {
-      for (const [name, p] of Object.entries(props)) {
-        if (p && typeof p === 'object' && (p as Record<string, unknown>)['x-secret'] === 'reference') {
-          names.add(name);
-          named++;
-        }
-      }
-    }
-    for (const v of Object.values(n)) visit(v);
-  };
-  for (const file of readdirSync(SCHEMAS_DIR).filter((f) => f.endsWith('.schema.json'))) visit(loadSchema(file));
-  referenceNames = marks === named ? names : null;
-  return referenceNames;
-}
-
-/** True when some object in `value` has a key of `names` whose value is a string that is not a reference. */
-function hasLiteralUnder(value: unknown, names: Set<string>): boolean {
-  if (Array.isArray(value)) return value.some((v) => hasLiteralUnder(v, names));
-  if (!value || typeof value !== 'object') return false;
-  for (const [k, v] of Object.entries(value)) {
-    if (names.has(k) && typeof v === 'string' && !REFERENCE.test(v.trim())) return true;
-    if (hasLiteralUnder(v, names)) return true;
-  }
-  return false;
 }

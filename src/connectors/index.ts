@@ -3,6 +3,7 @@ import { WharfError } from '../errors.js';
 import type { HttpTuning } from './http/client.js';
 import { commonDefaults } from './http/config.js';
 import type { CommonChannelConfig, ConnectorOptions, OrderPage, ProductPage, PushOperations, PushTarget, ShipmentPush, ShipmentPushResult, StockBatchResult, StockUpdate, TestResult } from './types.js';
+import { isPlatform, PLATFORMS, pushSettingsOf, type Platform, type PushSettings } from './platforms.js';
 import * as woocommerce from './woocommerce/index.js';
 import * as shopify from './shopify/index.js';
 import * as lightspeed from './lightspeed/index.js';
@@ -15,6 +16,7 @@ import * as retailcrm from './retailcrm/index.js';
  * them so the daemon, the scheduler and the CLI never branch on the platform.
  */
 
+export { isPlatform, PLATFORMS, platformMappings, pushSettingsOf, type Platform, type PushSettings } from './platforms.js';
 export type { OrderPage, ProductPage, TestResult, TestStep, ConnectorOptions, PushTarget, StockUpdate, StockBatchResult, ShipmentPush, ShipmentPushResult, PushOperations } from './types.js';
 
 
@@ -36,7 +38,7 @@ export const connectors = {
   lightspeed: { schemaFile: lightspeed.LIGHTSPEED_SCHEMA_FILE, parseConfig: lightspeed.parseLightspeedConfig, createContext: lightspeed.createLightspeedContext, pullOrders: lightspeed.pullOrders, pullProducts: lightspeed.pullProducts, testConnection: lightspeed.testConnection, defaults: lightspeed.lightspeedDefaults, push: lightspeed.lightspeedPush },
   bol: { schemaFile: bol.BOL_SCHEMA_FILE, parseConfig: bol.parseBolConfig, createContext: bol.createBolContext, pullOrders: bol.pullOrders, pullProducts: bol.pullProducts, testConnection: bol.testConnection, defaults: bol.bolDefaults, push: bol.bolPush },
   retailcrm: { schemaFile: retailcrm.RETAILCRM_SCHEMA_FILE, parseConfig: retailcrm.parseRetailcrmConfig, createContext: retailcrm.createRetailcrmContext, pullOrders: retailcrm.pullOrders, pullProducts: retailcrm.pullProducts, testConnection: retailcrm.testConnection, defaults: retailcrm.retailcrmDefaults, push: retailcrm.retailcrmPush },
-} as const satisfies {
+} as const satisfies Record<Platform, unknown> & {
   woocommerce: ConnectorModule<woocommerce.WooConfig, woocommerce.WooContext>;
   shopify: ConnectorModule<shopify.ShopifyConfig, shopify.ShopifyContext>;
   lightspeed: ConnectorModule<lightspeed.LightspeedConfig, lightspeed.LightspeedContext>;
@@ -44,12 +46,6 @@ export const connectors = {
   retailcrm: ConnectorModule<retailcrm.RetailcrmConfig, retailcrm.RetailcrmContext>;
 };
 
-export type Platform = keyof typeof connectors;
-export const PLATFORMS = Object.keys(connectors) as Platform[];
-
-export function isPlatform(type: unknown): type is Platform {
-  return typeof type === 'string' && Object.hasOwn(connectors, type);
-}
 
 /** One channel's connector with its config applied: what the daemon, scheduler and CLI use. */
 export interface ChannelConnector {
@@ -64,14 +60,6 @@ export interface ChannelConnector {
   testConnection(): Promise<TestResult>;
   /** Stock and shipment push of this channel (see PushOperations); `supported` false while the platform has none. */
   readonly push: ChannelPush;
-}
-
-/** The push settings of one channel with every default applied (config `push`, `schedules.stock|shipments`). */
-export interface PushSettings {
-  stock: { enabled: boolean; pushOnChange: boolean; stockBuffer: number; maxStock: number | undefined; locations: string[] | undefined; matchBy: 'sku' | 'sku-then-ean'; concurrency: number };
-  shipments: { enabled: boolean; notifyCustomer: boolean };
-  /** Cron expressions (config `schedules.stock`/`shipments`, else every 15 / 5 minutes). */
-  schedules: { stock: string; shipments: string };
 }
 
 /** One channel's push operations, bound to its config and context. */
@@ -110,29 +98,6 @@ function bind<C extends CommonChannelConfig, X>(m: ConnectorModule<C, X>, type: 
     pullProducts: () => m.pullProducts(context()),
     testConnection: () => m.testConnection(config, options.logger, options.http),
     push: bindPush(m.push, type, config, context, where),
-  };
-}
-
-/** The push settings of a channel config, defaults from schemas/channel-api-common.schema.json. */
-export function pushSettingsOf(config: CommonChannelConfig): PushSettings {
-  const d = commonDefaults.push;
-  const stock = config.push?.stock ?? {};
-  const ship = config.push?.shipments ?? {};
-  return {
-    stock: {
-      enabled: stock.enabled ?? d.stock.enabled,
-      pushOnChange: stock.pushOnChange ?? d.stock.pushOnChange,
-      stockBuffer: stock.stockBuffer ?? d.stock.stockBuffer,
-      maxStock: stock.maxStock,
-      locations: stock.locations,
-      matchBy: stock.matchBy ?? d.stock.matchBy,
-      concurrency: stock.concurrency ?? d.stock.concurrency,
-    },
-    shipments: { enabled: ship.enabled ?? d.shipments.enabled, notifyCustomer: ship.notifyCustomer ?? d.shipments.notifyCustomer },
-    schedules: {
-      stock: config.schedules?.stock ?? commonDefaults.schedules.stock,
-      shipments: config.schedules?.shipments ?? commonDefaults.schedules.shipments,
-    },
   };
 }
 

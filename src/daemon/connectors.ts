@@ -1,4 +1,5 @@
-import { isPlatform, connectors, openConnector, type ChannelConnector } from '../connectors/index.js';
+import { openConnector, type ChannelConnector } from '../connectors/index.js';
+import { isPlatform } from '../connectors/platforms.js';
 import type { Logger } from '../log.js';
 import type { ChannelEntry } from '../config/load.js';
 
@@ -6,10 +7,8 @@ export function isApiChannelType(type: string): boolean {
   return isPlatform(type);
 }
 
-/** Default mapping names of a platform (for `wharf check`). */
-export function platformMappings(type: string): { orders: string; products: string } | undefined {
-  return isPlatform(type) ? connectors[type].defaults.mappings : undefined;
-}
+/** Default mapping names of a platform (for `wharf check`); also in connectors/platforms.ts, which loads no connector. */
+export { platformMappings } from '../connectors/platforms.js';
 
 /** One channel's connector, bound to its config; keep it for the channel's life (rate limits, tokens). */
 export function connectorOf(entry: ChannelEntry, logger: Logger): ChannelConnector {

@@ -12,7 +12,7 @@ import { warmReadWorker } from '../pipeline/read-pool.js';
 import { buildChannel, type OpenChannel } from './channels.js';
 import { intakePolicyOf, isReportSource } from './intake-policy.js';
 import { runApiJob, type ApiJob } from './api-channel.js';
-import { connectorOf, isApiChannelType } from './connectors.js';
+import { isPlatform as isApiChannelType } from '../connectors/platforms.js';
 import type { ChannelConnector } from '../connectors/index.js';
 import { Scheduler } from '../schedule/cron.js';
 import type { ChannelEntry } from '../config/load.js';
@@ -55,8 +55,23 @@ export class Gateway {
   private markStopped!: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
 
-  /** `mode: 'once'` builds no file-system watchers: a single pass only looks. */
-  constructor(private readonly config: LoadedConfig, private readonly store: Store, private readonly logger: Logger, mode: 'run' | 'once' = 'run') {
+  /**
+   * The gateway of `config`. `mode: 'once'` builds no file-system watchers: a single pass only looks.
+   * The webshop connectors (src/connectors, some 70 modules) are loaded only when the config has a
+   * webshop channel. Throws what building a channel throws (CONFIG_INVALID for a channel config).
+   */
+  static async open(config: LoadedConfig, store: Store, logger: Logger, mode: 'run' | 'once' = 'run'): Promise<Gateway> {
+    const connectorOf = config.channels.some((e) => isApiChannelType(e.config.type)) ? (await import('./connectors.js')).connectorOf : noConnectors;
+    return new Gateway(config, store, logger, mode, connectorOf);
+  }
+
+  private constructor(
+    private readonly config: LoadedConfig,
+    private readonly store: Store,
+    private readonly logger: Logger,
+    mode: 'run' | 'once',
+    connectorOf: (entry: ChannelEntry, logger: Logger) => ChannelConnector,
+  ) {
     // Merchant folder/SFTP channels and the warehouse report sources (`@warehouse/<name>`), polled alike.
     const fileChannels = [...config.channels.filter((e) => !isApiChannelType(e.config.type)), ...config.reportSources];
     this.channels = fileChannels.map((entry) => buildChannel(config, entry, store, logger, { watch: mode === 'run' }));
@@ -259,3 +274,7 @@ function count(t: PassTotals, r: IntakeResult): void {
   t.cancellations += r.cancellations;
 }
 
+/** Gateway.open's connectorOf for a config without webshop channels: never called. */
+function noConnectors(entry: ChannelEntry): never {
+  throw new Error(`internal: no connectors loaded for ${entry.key}`);
+}

@@ -1,5 +1,5 @@
 import type { LoadedConfig } from '../config/load.js';
-import { isPlatform, connectors } from '../connectors/index.js';
+import { platformMappings } from '../connectors/platforms.js';
 import { describeError } from '../errors.js';
 import type { BundleProduct, ComputedStock, ExportContent, ExportRun, StockLevel, Store } from '../ledger/store.js';
 import type { Logger } from '../log.js';
@@ -40,7 +40,7 @@ export async function merchantBundles(store: Pick<Store, 'bundleProductsPage'>, 
       for (const f of c.files) names.add(f.mapping);
       continue;
     }
-    const d = isPlatform(c.type) ? connectors[c.type].defaults.mappings : undefined;
+    const d = platformMappings(c.type);
     for (const n of [c.mappings?.orders ?? d?.orders, c.mappings?.products ?? d?.products]) if (n) names.add(n);
   }
   const tables = new Map<string, LookupTable>();

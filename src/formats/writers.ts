@@ -1,8 +1,8 @@
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
 import iconv from 'iconv-lite';
-import { XMLBuilder } from 'fast-xml-parser';
-import { XML_ATTR_PREFIX, XML_TEXT_KEY } from './xml.js';
+import type { XMLBuilder } from 'fast-xml-parser';
+import { XML_ATTR_PREFIX, XML_TEXT_KEY, fastXmlParser } from './xml.js';
 
 /** Writes a string (as UTF-8) or bytes and waits when the stream asks for back-pressure. */
 export async function writeChunk(out: Writable, text: string | Buffer): Promise<void> {
@@ -76,7 +76,8 @@ export interface XmlWriteOptions {
 }
 
 function xmlBuilder(): XMLBuilder {
-  return new XMLBuilder({
+  const { XMLBuilder: Builder } = fastXmlParser();
+  return new Builder({
     ignoreAttributes: false,
     attributeNamePrefix: XML_ATTR_PREFIX,
     textNodeName: XML_TEXT_KEY,

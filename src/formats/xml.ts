@@ -1,7 +1,18 @@
 import type { Readable } from 'node:stream';
-import { XMLParser, XMLValidator } from 'fast-xml-parser';
+import { createRequire } from 'node:module';
+import type * as Fxp from 'fast-xml-parser';
 import { ContentError, clipMessage, cutQuoted } from '../errors.js';
 import { lineAt, readText } from './decode.js';
+
+/**
+ * fast-xml-parser, loaded when XML is first read or written: its ES module build is some 25 modules,
+ * a measurable part of every process start (docs/benchmarks.md "Process start"); its CommonJS build
+ * is one file.
+ */
+let fxp: typeof Fxp | undefined;
+export function fastXmlParser(): typeof Fxp {
+  return (fxp ??= createRequire(import.meta.url)('fast-xml-parser') as typeof Fxp);
+}
 
 /** Prefix of attribute names in parsed XML (and in mapping paths): `<order id="7">` → `@_id`. */
 export const XML_ATTR_PREFIX = '@_';
@@ -69,6 +80,7 @@ export function parseXmlRecords(source: string, options: XmlReadOptions): Source
   if (source.trim() === '') throw new ContentError('FILE_EMPTY', 'the file is empty', { line: 1 });
   const text = literalCdata(source);
   assertNoDoctype(text);
+  const { XMLParser, XMLValidator } = fastXmlParser();
   const valid = XMLValidator.validate(text);
   if (valid !== true) {
     const { msg, line, col } = valid.err;

@@ -1,4 +1,5 @@
-import jsonata from 'jsonata';
+import { createRequire } from 'node:module';
+import type Jsonata from 'jsonata';
 import { DateTime, IANAZone } from 'luxon';
 import type { ShapeNode, ValueType } from './canonical.js';
 import { fieldNames } from './canonical.js';
@@ -7,6 +8,10 @@ import { buildLookup, type LookupSpec, type LookupTable } from './lookups.js';
 import type { MappingProblem } from './problems.js';
 import { XML_TEXT_KEY } from '../formats/xml.js';
 import { echo } from '../errors.js';
+
+// jsonata is one CommonJS file: required, not imported, because Node scans a CommonJS file that ESM
+// imports for its export names, ~30 ms of every process start for this one (docs/benchmarks.md).
+const jsonata = createRequire(import.meta.url)('jsonata') as typeof Jsonata;
 
 /** A field spec as written in a mapping file (after schema validation). */
 export interface ValueSpecDoc {
@@ -74,7 +79,7 @@ export type Plan = LeafPlan | ObjectPlan | ListPlan;
 /** The fields mapped from one source object: the record itself, or one element of a list. */
 export interface ScopePlan {
   children: Plan[];
-  exprs: jsonata.Expression[];
+  exprs: Jsonata.Expression[];
   lists: ListPlan[];
   /** True when this scope or a nested one uses a JSONata expression. */
   hasExpr: boolean;
@@ -298,7 +303,7 @@ function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: Val
 
   const leaf: LeafPlan = { kind: 'leaf', key, rel, finish };
   if (spec.expr !== undefined) {
-    let expr: jsonata.Expression;
+    let expr: Jsonata.Expression;
     try {
       expr = jsonata(spec.expr);
     } catch (err) {

@@ -1,6 +1,7 @@
 import { ContentError, echo } from '../errors.js';
 import type { Writable } from 'node:stream';
-import jsonata from 'jsonata';
+import { createRequire } from 'node:module';
+import type Jsonata from 'jsonata';
 import { IANAZone } from 'luxon';
 import {
   CsvWriter, buildXml, guardFormula, ndjsonLine, outputEncoding, writeChunk, xmlRecordElement,
@@ -13,6 +14,10 @@ import { outputFormatter } from './coerce.js';
 import { buildLookup, type LookupSpec, type LookupTable } from './lookups.js';
 import type { MappingProblem } from './problems.js';
 import type { FormatName, OutputMapping, RenderCounts } from './types.js';
+
+// jsonata is one CommonJS file: required, not imported, because Node scans a CommonJS file that ESM
+// imports for its export names, ~30 ms of every process start for this one (docs/benchmarks.md).
+const jsonata = createRequire(import.meta.url)('jsonata') as typeof Jsonata;
 
 /**
  * An output column/element spec as written in a mapping file: the input field spec's keys that make
@@ -178,7 +183,7 @@ export class CompiledOutputMapping implements OutputMapping {
       return () => c;
     }
     if (spec.expr !== undefined) {
-      let expr: jsonata.Expression;
+      let expr: Jsonata.Expression;
       try {
         expr = jsonata(spec.expr);
       } catch (err) {

@@ -8,6 +8,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { hostname } from 'node:os';
 import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { SqliteStore } from '../../src/ledger/sqlite.js';
@@ -181,6 +182,11 @@ describe('wharf sync MERCHANT stock|shipments', () => {
     await withLedger(ws, (s) => seed(s, ws.root, 'demo', 'reports', 'warehouse-stock-csv', stockCsv([['A', 1]])));
     const first = await ws.wharf(['sync', 'demo', 'stock']);
     expect(first.code, first.stderr).toBe(0);
+    // A manual sync's run is "now, rounded down to the second" (src/cli/export-sync.ts): two syncs in
+    // one second are one run, and a CLI process can now start and finish within that second. The
+    // second sync must be a second run, so it starts once the clock is in a later second.
+    const nextSecond = Math.floor(Date.now() / 1000) * 1000 + 1000;
+    while (Date.now() < nextSecond) await sleep(nextSecond - Date.now());
     const second = await ws.wharf(['sync', 'demo', 'stock']);
     expect(second.code, second.stderr).toBe(0);
     expect(second.stdout).toContain('stock-AD-2.csv');
