@@ -17,6 +17,7 @@ import type { ChannelEntry } from '../config/load.js';
 import { ExportScheduler } from './exports.js';
 import { PushJobs } from './push.js';
 import { runExport } from '../exports/run.js';
+import { describeCounts, prune } from '../ledger/retention.js';
 
 
 export interface PassTotals {
@@ -50,6 +51,7 @@ export class Gateway {
   private deliverUntil = Infinity;
   private readonly wakes = new Map<OpenChannel, () => void>();
   private deliveryWake: (() => void) | undefined;
+  private pruneWake: (() => void) | undefined;
   private markStopped!: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
 
@@ -122,7 +124,7 @@ export class Gateway {
     }
     await this.exports.start();
     this.pushes.start();
-    const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop(), this.stopped.then(() => Promise.all([this.scheduler.stop(), this.exports.stop(), this.pushes.stop()]))];
+    const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop(), this.pruneLoop(), this.stopped.then(() => Promise.all([this.scheduler.stop(), this.exports.stop(), this.pushes.stop()]))];
     await Promise.all(loops);
     // Every loop has finished its last file: deliver what those last intakes committed, as far as the
     // shutdown time allows; whatever is left stays pending in the ledger for the next start.
@@ -146,6 +148,7 @@ export class Gateway {
     this.markStopped();
     for (const wake of this.wakes.values()) wake();
     this.deliveryWake?.();
+    this.pruneWake?.();
   }
 
   private async openChannel(ch: OpenChannel, totals: PassTotals): Promise<void> {
@@ -222,6 +225,28 @@ export class Gateway {
       }
       if (this.stopping) break;
       await this.sleep(this.config.delivery.intervalMs, (w) => (this.deliveryWake = w));
+    }
+  }
+
+  /**
+   * The retention policy (config `ledger.retention`): one pass at start and every intervalMinutes, in
+   * small transactions with the event loop given back between them, so intake never waits for more
+   * than one batch. A pass cut by stop() starts over at the next start.
+   */
+  private async pruneLoop(): Promise<void> {
+    const retention = this.config.retention;
+    while (!this.stopping) {
+      try {
+        const started = Date.now();
+        const counts = await prune(this.store, retention, { stop: () => this.stopping });
+        if (Object.values(counts).some((n) => n > 0)) {
+          this.logger.info({ ...counts, ms: Date.now() - started }, `ledger pruned (ledger.retention: bodies ${retention.bodiesDays} days, ids ${retention.idsDays} days): ${describeCounts(counts)}`);
+        }
+      } catch (err) {
+        this.logger.error(`ledger pruning failed, tried again in ${retention.intervalMs / 60_000} minute(s): ${describeError(err)}`);
+      }
+      if (this.stopping) break;
+      await this.sleep(retention.intervalMs, (w) => (this.pruneWake = w));
     }
   }
 
