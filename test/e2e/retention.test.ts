@@ -9,7 +9,7 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { stringify } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createWorkspace, singleOrderCsv, type Workspace } from '../helpers/e2e.js';
+import { createWorkspace, killAllDaemons, singleOrderCsv, waitFor, type Workspace } from '../helpers/e2e.js';
 
 let ws: Workspace;
 const ledgerFile = () => path.join(ws.varDir, 'wharf.sqlite');
@@ -21,6 +21,7 @@ beforeAll(async () => {
   writeFileSync(ws.configPath, stringify(cfg));
 });
 afterAll(async () => {
+  await killAllDaemons();
   await ws?.dispose();
 });
 
@@ -68,5 +69,21 @@ describe('retention through the CLI (one workspace, in order)', () => {
     const st = await ws.status();
     expect(st.recentDuplicates.map((d) => d.recordId)).toEqual([expect.stringContaining('WEB-10421')]);
     expect(st.outbox).toEqual({ pending: 0, failed: 0, delivered: 0 });
+  });
+
+  it('wharf run prunes at start, and intake goes on: a new order dropped while it runs is delivered', async () => {
+    writeFileSync(path.join(ws.inbox, 'new.csv'), singleOrderCsv('WEB-NEW-1'));
+    expect((await ws.once()).code).toBe(0);
+    const db = new Database(ledgerFile());
+    db.prepare('UPDATE outbox SET delivered_at = ?').run(new Date(Date.now() - 2 * 86_400_000).toISOString());
+    db.close();
+    const before = ws.warehouseAll().length;
+    const daemon = ws.start();
+    await daemon.ready();
+    await waitFor(() => daemon.logs().find((l) => /^ledger pruned/.test(l.msg)), { timeoutMs: 20_000, what: '"ledger pruned" in the log', daemon });
+    writeFileSync(path.join(ws.inbox, 'newer.csv'), singleOrderCsv('WEB-NEW-2'));
+    await waitFor(() => ws.warehouseAll().length === before + 1, { timeoutMs: 20_000, what: 'the new order in the warehouse', daemon });
+    expect((await daemon.stop()).code).toBe(0);
+    expect((await ws.status()).outbox).toEqual({ pending: 0, failed: 0, delivered: 1 });
   });
 });
