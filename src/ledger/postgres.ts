@@ -735,7 +735,9 @@ export class PostgresStore implements Store {
   }
 
   async pruneStep(task: PruneTask, after: string | number | null, cutoffs: PruneCutoffs, limit: number): Promise<{ changed: number; next: string | number | null }> {
-    const sql = pruneSql(task, ' COLLATE "C"', ' FOR UPDATE');
+    // SKIP LOCKED: an order an intake holds right now is left for the next pass, so pruning never waits
+    // for an intake (and the two never deadlock over several orders locked in different orders).
+    const sql = pruneSql(task, ' COLLATE "C"', ' FOR UPDATE SKIP LOCKED');
     const cutoff = task === 'records' || task === 'files' || task === 'notices' ? cutoffs.idsBefore : cutoffs.bodiesBefore;
     return this.transaction(async (c) => {
       if (task === 'notices') return { changed: (await c.query(numbered(sql.apply[0]!), [cutoff])).rowCount ?? 0, next: null };

@@ -139,9 +139,9 @@ export function outboxBody(r: { id: unknown; record_id: unknown; body: unknown }
  * `limit` rows after the lower key (params: after, limit); the task's statements then work on the key
  * range (after, hi]. `c` is the collation clause that makes ISO timestamps compare as text bytewise
  * (PostgreSQL: ` COLLATE "C"`; SQLite: ''). For `bodies` and `records`, `pick` selects the orders of
- * the range to prune (params: after, hi, cutoff, cutoff), locked first on PostgreSQL (`lock`) so that
- * an intake deciding about one of them waits instead of deadlocking; `apply` then runs with the picked
- * ids. Other tasks have one `apply` with params (after, hi, cutoff).
+ * the range to prune (params: after, hi, cutoff, cutoff), locked first on PostgreSQL (`lock`: rows an
+ * intake holds are skipped, and an intake that comes later waits for this one short transaction);
+ * `apply` then runs with the picked ids (`IN (IDS)`, which each store fills in). Other tasks have one `apply` with params (after, hi, cutoff).
  */
 export function pruneSql(task: PruneTask, c: string, lock: string): { table: string; chunk: string; pick?: string; apply: string[] } {
   const chunk = (table: string) => `SELECT MAX(id) AS hi FROM (SELECT id FROM ${table} WHERE id > ? ORDER BY id LIMIT ?) t`;

@@ -164,6 +164,24 @@ describe.each(backends)('ledger retention: $name', (backend) => {
     expect((await store.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR())).map((r) => r.body.externalId)).toEqual(['NEW1', 'NEW2']);
   });
 
+  it.runIf(backend.name === 'postgres')('PostgreSQL: an order an open intake holds is skipped, not waited for; the next pass prunes it', async () => {
+    await importFile(store, [order('L1'), order('L2')]);
+    await deliverAll(store);
+    // Another instance's intake (one store allows one intake at a time) holds L1.
+    const other = await h.open();
+    const tx = await other.beginIntake(fileInfo());
+    await tx.getRecord('acme:shop:L1'); // FOR UPDATE: held until the intake ends
+    try {
+      expect(await pruneIn(store, 31)).toMatchObject({ bodies: 1 });
+      expect(await bodyOf(store, 'acme:shop:L2')).toBeNull();
+    } finally {
+      await tx.rollback();
+      await other.close();
+    }
+    expect(await pruneIn(store, 31)).toMatchObject({ bodies: 1 });
+    expect(await bodyOf(store, 'acme:shop:L1')).toBeNull();
+  });
+
   it('size: the ledger reports its bytes on disk, and they grow with what it holds', async () => {
     const before = await store.size();
     expect(before).toBeGreaterThan(0);
