@@ -199,7 +199,7 @@ program
           if (state === 'failed' || state === 'pending') continue;
           print(state === 'delivered'
             ? `d${id}: delivered already; nothing to retry`
-            : `d${id}: no such delivery in the ledger: it was never made, or it was delivered and then pruned by ledger.retention (delivered deliveries are kept ${cfg.retention.bodiesDays} days); send the order again from its source if it is needed again`);
+            : `d${id}: no such delivery in the ledger: it was never made, or it was delivered and then pruned by ledger.retention (delivered deliveries are kept ${cfg.retention.bodiesDays} days, see ledger.retention); a pruned delivery was delivered, and its content is no longer in the ledger`);
         }
       }
       if (rows.length > 0 || requeued > 0) {

@@ -127,7 +127,7 @@ export const FREEZE_REFERENCES = `UPDATE outbox SET body = (SELECT r.body FROM r
 export function outboxBody(r: { id: unknown; record_id: unknown; body: unknown }): Record<string, unknown> {
   if (typeof r.body !== 'string' || r.body === NO_BODY) {
     throw new WharfError('LEDGER_FAILED', `the content of delivery d${String(r.id)} (record ${String(r.record_id)}) is no longer in the ledger: it was pruned by ledger.retention`, {
-      hint: 'a delivered delivery older than ledger.retention.bodiesDays cannot be sent again; send the order again from its source if needed',
+      hint: 'only a delivered delivery can lose its content this way (after ledger.retention.bodiesDays); it is not sent again',
     });
   }
   return JSON.parse(r.body) as Record<string, unknown>;

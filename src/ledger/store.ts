@@ -211,7 +211,10 @@ export interface OutboxRow {
   lastError: string | null;
   /** The intake file whose commit queued this delivery (batch-per-file output groups by it). */
   fileId: number | null;
-  /** The record's canonical body at the time the delivery was queued. */
+  /**
+   * What the delivery renders: the record's canonical body as it was when the delivery was queued
+   * (read from the record when the row references it, see OutboxWrite), or the row's own body.
+   */
   body: Record<string, unknown>;
   /**
    * When an attempt began sending this row (`markDeliverySending`, UTC ISO text) and no outcome was
