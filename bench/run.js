@@ -305,6 +305,8 @@ async function large() {
     console.log(`  ratio wharf/bare throughput: ${(w.lps / b.lps).toFixed(2)}  (aim ≥ 0.5)`);
     console.log(`  peak RSS wharf full/quarter size: ${(wharf.maxRssKb / wharfQ.maxRssKb).toFixed(2)}  (1.00 = flat; the input is 4× larger)`);
     console.log(`  CPU wharf: ${fmt.s(wharf.userMs)} user + ${fmt.s(wharf.systemMs)} sys; bare: ${fmt.s(bare.userMs)} user + ${fmt.s(bare.systemMs)} sys`);
+    // The ledger right after the import (orders delivered, nothing pruned yet): SQLite file + WAL.
+    console.log(`  ledger size after wharf once: ${fmt.num(wharf.ledgerBytes / 1e6)} MB = ${(wharf.ledgerBytes / gen.bytes).toFixed(2)}× the input  (aim ≤ 1.5×)`);
     const same = await compareNdjson(wharf.output, path.join(t.dir, 'bare.ndjson'));
     console.log(same.same
       ? `  check: Wharf's NDJSON and the bare loop's are identical (${fmt.int(same.records)} orders, ignoring source.receivedAt)`
@@ -331,7 +333,9 @@ async function wharfOnceOnFile(base, label, file) {
   const r = await runWorker('worker-wharf.js', ['once', '--config', config], { stderrFile: path.join(dir, 'wharf.log') });
   const outs = (await fs.readdir(path.join(dir, 'warehouse'))).filter((n) => n.endsWith('.ndjson'));
   if (outs.length !== 1) throw new Error(`expected one NDJSON file from wharf once, found ${outs.length}: ${r.stdout}`);
-  return { ...r, output: path.join(dir, 'warehouse', outs[0]) };
+  const size = async (f) => (await fs.stat(f).catch(() => ({ size: 0 }))).size;
+  const ledger = path.join(dir, 'ledger', 'wharf.sqlite');
+  return { ...r, output: path.join(dir, 'warehouse', outs[0]), ledgerBytes: (await size(ledger)) + (await size(`${ledger}-wal`)) };
 }
 
 // ------------------------------------------------------------------------------------- many-files
@@ -392,6 +396,8 @@ async function manyFiles() {
     ]);
     console.log(`  ratio wharf/bare throughput: ${(fps(wharf) / fps(bare)).toFixed(2)}`);
     console.log(`  CPU wharf: ${fmt.s(wharf.userMs)} user + ${fmt.s(wharf.systemMs)} sys; bare: ${fmt.s(bare.userMs)} user + ${fmt.s(bare.systemMs)} sys`);
+    // The ledger right after the import (orders delivered, nothing pruned yet): SQLite file + WAL.
+    console.log(`  ledger size after wharf once: ${fmt.num(wharf.ledgerBytes / 1e6)} MB = ${(wharf.ledgerBytes / gen.bytes).toFixed(2)}× the input  (aim ≤ 1.5×)`);
     const diff = await compareOrderFolders(wOut, bOut);
     console.log(diff ? `  check: OUTPUTS DIFFER: ${diff}` : `  check: every one of the ${fmt.int(n)} canonical files is identical in both (ignoring source.receivedAt)`);
   } finally {

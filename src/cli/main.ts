@@ -133,8 +133,39 @@ program
     const cfg = config(globals());
     const ledger = await store(cfg);
     const summary = await ledger.summary();
-    renderStatus(cfg, summary, Boolean(o.json), await exportStatuses(cfg, ledger), await pushStatuses(cfg, ledger, summary));
+    renderStatus(cfg, summary, Boolean(o.json), await exportStatuses(cfg, ledger), await pushStatuses(cfg, ledger, summary), await ledger.size());
     await ledger.close();
+  });
+
+program
+  .command('prune')
+  .description('apply ledger.retention once: delete delivered deliveries, finished order bodies and expired ids (the daemon does this every intervalMinutes)')
+  .action(async () => {
+    const { describeCounts, prune } = await import('../ledger/retention.js');
+    const { formatBytes } = await import('./status.js');
+    const cfg = config(globals());
+    const ledger = await store(cfg);
+    try {
+      const before = await ledger.size();
+      const tty = process.stdout.isTTY;
+      let last = 0;
+      const counts = await prune(ledger, cfg.retention, {
+        onProgress: (task, c) => {
+          // One line rewritten in place on a terminal; otherwise a line at most every 2 s.
+          if (tty) process.stdout.write(`\r\x1b[Kpruning ${task}: ${describeCounts(c)}`);
+          else if (Date.now() - last > 2000) {
+            last = Date.now();
+            print(`pruning ${task}: ${describeCounts(c)}`);
+          }
+        },
+      });
+      if (tty) process.stdout.write('\r\x1b[K');
+      print(`pruned (bodies ${cfg.retention.bodiesDays} days, ids ${cfg.retention.idsDays} days): ${describeCounts(counts)}`);
+      // SQLite reuses the freed pages; the file only shrinks with VACUUM (docs/config.md "Retention").
+      print(`ledger size: ${formatBytes(before)} before, ${formatBytes(await ledger.size())} now`);
+    } finally {
+      await ledger.close();
+    }
   });
 
 program
@@ -162,7 +193,16 @@ program
       const deliveryIds = ids.filter((i) => i.startsWith('d')).map((i) => Number(i.slice(1)));
       const requeued = await ledger.requeueFailedDeliveries(o.all ? 'all' : deliveryIds);
       if (o.all || deliveryIds.length > 0) print(`deliveries queued again: ${requeued}${requeued > 0 ? ' (the daemon, or `wharf once`, delivers them)' : ''}`);
-      if (!o.all && requeued < deliveryIds.length) ok = false;
+      if (!o.all && requeued < deliveryIds.length) {
+        ok = false;
+        for (const id of deliveryIds) {
+          const state = await ledger.deliveryState(id);
+          if (state === 'failed' || state === 'pending') continue;
+          print(state === 'delivered'
+            ? `d${id}: delivered already; nothing to retry`
+            : `d${id}: no such delivery in the ledger: it was never made, or it was delivered and then pruned by ledger.retention (delivered deliveries are kept ${cfg.retention.bodiesDays} days, see ledger.retention); a pruned delivery was delivered, and its content is no longer in the ledger`);
+        }
+      }
       if (rows.length > 0 || requeued > 0) {
         // Deliver what the retry produced right away, as `once` would.
         const deliveries = new WarehouseDeliveries(cfg, ledger, logger);

@@ -113,7 +113,9 @@ export async function pushStatuses(cfg: LoadedConfig, store: Store, summary: Led
 }
 
 /** `wharf status`: the ledger summary, with every configured channel listed even before its first poll. */
-export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: boolean, exports: ExportStatus[] = [], pushes: PushStatus[] = []): void {
+export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: boolean, exports: ExportStatus[] = [], pushes: PushStatus[] = [], ledgerBytes?: number): void {
+  const { bodiesDays, idsDays, intervalMs } = cfg.retention;
+  const retention = { bodiesDays, idsDays, intervalMinutes: intervalMs / 60_000 };
   const byKey = new Map(summary.channels.map((c) => [`${c.merchant}/${c.channel}`, c]));
   // Merchant channels, then the warehouse report sources (`@warehouse/<name>`), each with its counts.
   const channels: (ChannelStatus & { type: string })[] = [...cfg.channels, ...cfg.reportSources].map((e) => ({
@@ -124,10 +126,11 @@ export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: bo
     }),
   }));
   if (json) {
-    print(JSON.stringify({ ledger: cfg.ledger.driver, channels, notices: summary.notices, quarantined: summary.quarantined, outbox: summary.outbox, failedDeliveries: summary.failedDeliveries.map(({ body: _b, ...r }) => r), recentDuplicates: summary.recentDuplicates, exports, pushes }, null, 2));
+    print(JSON.stringify({ ledger: cfg.ledger.driver, ledgerBytes: ledgerBytes ?? null, retention, channels, notices: summary.notices, quarantined: summary.quarantined, outbox: summary.outbox, failedDeliveries: summary.failedDeliveries.map(({ body: _b, ...r }) => r), recentDuplicates: summary.recentDuplicates, exports, pushes }, null, 2));
     return;
   }
-  print(`Ledger: ${cfg.ledger.driver}${cfg.ledger.driver === 'sqlite' ? ` (${cfg.ledger.path})` : ''}`);
+  print(`Ledger: ${cfg.ledger.driver}${cfg.ledger.driver === 'sqlite' ? ` (${cfg.ledger.path})` : ''}${ledgerBytes === undefined ? '' : `, ${formatBytes(ledgerBytes)}`}`);
+  print(`  retention: bodies ${bodiesDays} days, ids and content hashes ${idsDays} days, pruned every ${retention.intervalMinutes} minute(s) by \`wharf run\` (or \`wharf prune\`)`);
   print('');
   print('Channels');
   for (const c of channels) {
@@ -192,4 +195,16 @@ export function renderStatus(cfg: LoadedConfig, summary: LedgerSummary, json: bo
     for (const d of summary.recentDuplicates) print(`  ${d.at} ${d.recordId} in ${d.fileName}${d.changed ? ' (content differs from the first import)' : ''}`);
   }
   if (summary.quarantined.length > 0 || summary.outbox.failed > 0) print('\nRe-run with `wharf retry ID…` (files) / `wharf retry dID…` (deliveries) or `wharf retry --all` after fixing.');
+}
+
+/** 1536 -> "1.5 KiB", 4.4e9 -> "4.1 GiB" (binary units, one decimal). */
+export function formatBytes(n: number): string {
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${n} bytes` : `${v.toFixed(1)} ${units[i]}`;
 }

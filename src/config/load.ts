@@ -8,6 +8,7 @@ import { assertCron } from '../schedule/cron.js';
 import { configDefaults, type WharfConfig } from './types.js';
 import { channelEntry, type ChannelEntry } from './entries.js';
 import { exportEntries, reportSourceEntries, type ExportEntry, type ReportSourceEntry } from './return-flow.js';
+import { retentionOf, type Retention } from '../ledger/retention.js';
 import { sftpConfigDefaults, type SftpConnectionConfig } from '../transports/sftp/config.js';
 
 export const DEFAULT_CONFIG_PATH = 'config/wharf.yaml';
@@ -22,6 +23,8 @@ export interface LoadedConfig {
   mappingsDir: string;
   dataDir: string;
   ledger: { driver: 'sqlite'; path: string } | { driver: 'postgres'; url: string };
+  /** `ledger.retention` with its defaults (src/ledger/retention.ts). */
+  retention: Retention;
   logLevel: string;
   timezone: string;
   delivery: { intervalMs: number; maxBackoffMs: number };
@@ -104,6 +107,7 @@ function normalise(raw: WharfConfig, file: string, dir: string): LoadedConfig {
     mappingsDir: abs(raw.mappings ?? configDefaults.mappings),
     dataDir,
     ledger,
+    retention: retentionOf(raw, file),
     logLevel: raw.log?.level ?? configDefaults.logLevel,
     timezone,
     delivery: {

@@ -19,6 +19,7 @@ import type { ChannelEntry } from '../config/load.js';
 import { ExportScheduler } from './exports.js';
 import { PushJobs } from './push.js';
 import { runExport } from '../exports/run.js';
+import { describeCounts, prune } from '../ledger/retention.js';
 
 
 export interface PassTotals {
@@ -52,6 +53,7 @@ export class Gateway {
   private deliverUntil = Infinity;
   private readonly wakes = new Map<OpenChannel, Wakeup>();
   private readonly deliveryWake = new Wakeup();
+  private readonly pruneWake = new Wakeup();
   private markStopped!: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
 
@@ -141,7 +143,7 @@ export class Gateway {
     }
     await this.exports.start();
     this.pushes.start();
-    const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop(), this.stopped.then(() => Promise.all([this.scheduler.stop(), this.exports.stop(), this.pushes.stop()]))];
+    const loops = [...this.channels.map((ch) => this.channelLoop(ch)), this.deliveryLoop(), this.pruneLoop(), this.stopped.then(() => Promise.all([this.scheduler.stop(), this.exports.stop(), this.pushes.stop()]))];
     await Promise.all(loops);
     // Every loop has finished its last file: deliver what those last intakes committed, as far as the
     // shutdown time allows; whatever is left stays pending in the ledger for the next start.
@@ -165,6 +167,7 @@ export class Gateway {
     this.markStopped();
     for (const wake of this.wakes.values()) wake.fire();
     this.deliveryWake.fire();
+    this.pruneWake.fire();
   }
 
   private async openChannel(ch: OpenChannel, totals: PassTotals): Promise<void> {
@@ -252,6 +255,28 @@ export class Gateway {
       this.wakes.set(ch, w);
     }
     return w;
+  }
+
+  /**
+   * The retention policy (config `ledger.retention`): one pass at start and every intervalMinutes, in
+   * small transactions with the event loop given back between them, so intake never waits for more
+   * than one batch. A pass cut by stop() starts over at the next start.
+   */
+  private async pruneLoop(): Promise<void> {
+    const retention = this.config.retention;
+    while (!this.stopping) {
+      try {
+        const started = Date.now();
+        const counts = await prune(this.store, retention, { stop: () => this.stopping });
+        if (Object.values(counts).some((n) => n > 0)) {
+          this.logger.info({ ...counts, ms: Date.now() - started }, `ledger pruned (ledger.retention: bodies ${retention.bodiesDays} days, ids ${retention.idsDays} days): ${describeCounts(counts)}`);
+        }
+      } catch (err) {
+        this.logger.error(`ledger pruning failed, tried again in ${retention.intervalMs / 60_000} minute(s): ${describeError(err)}`);
+      }
+      if (this.stopping) break;
+      await this.pruneWake.sleep(retention.intervalMs);
+    }
   }
 
   private async close(): Promise<void> {

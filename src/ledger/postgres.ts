@@ -1,9 +1,9 @@
 import pg from 'pg';
 import { WharfError } from '../errors.js';
 import type {
-  BundleProduct, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
+  BundleProduct, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PruneCutoffs, PruneTask, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
 } from './store.js';
-import { ADDED_COLUMNS, SCHEMA_SQL, checkComputed, externalIdOf, productLookups, toBundleProduct } from './sql.js';
+import { ADDED_COLUMNS, FREEZE_REFERENCES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, numbered, productLookups, pruneSql, toBundleProduct } from './sql.js';
 
 /** The product lookups of intake, with their indexes (see productLookups). */
 export const PRODUCT_LOOKUPS = productLookups((f) => `(body::json->>'${f}')`, (i) => `$${i}`);
@@ -245,6 +245,7 @@ export class PostgresStore implements Store {
       )).rowCount === 1;
     };
     const updateRecord = async (r: Pick<RecordWrite, 'id' | 'status' | 'hash' | 'body' | 'recordNo'>): Promise<void> => {
+      await q(numbered(FREEZE_REFERENCES), [r.id, r.id]);
       await q('UPDATE records SET status = $1, version = version + 1, hash = $2, body = $3, file_id = $4, record_no = $5, updated_at = $6 WHERE id = $7',
         [r.status, r.hash, r.body, fileId, r.recordNo, now(), r.id]);
     };
@@ -256,7 +257,7 @@ export class PostgresStore implements Store {
       await q(
         `INSERT INTO outbox (destination, record_id, merchant, action, body, status, next_attempt_at, created_at, file_id)
          VALUES ($1,$2,$3,$4,$5,'pending',$6,$7,$8) ON CONFLICT (destination, record_id, action) DO NOTHING`,
-        [o.destination, o.recordId, o.merchant, o.action, o.body, t, t, fileId],
+        [o.destination, o.recordId, o.merchant, o.action, o.body ?? NO_BODY, t, t, fileId],
       );
     };
 
@@ -274,10 +275,10 @@ export class PostgresStore implements Store {
       enqueue,
       recordBody: async (id) => {
         const r = (await q('SELECT body FROM records WHERE id = $1', [id])).rows[0];
-        return r ? (JSON.parse(String(r.body)) as Record<string, unknown>) : undefined;
+        return r ? (r.body === NO_BODY ? null : (JSON.parse(String(r.body)) as Record<string, unknown>)) : undefined;
       },
       childBodies: async (parentId, kind) =>
-        (await q('SELECT body FROM records WHERE parent_id = $1 AND kind = $2 ORDER BY created_at, id', [parentId, kind])).rows
+        (await q(`SELECT body FROM records WHERE parent_id = $1 AND kind = $2 AND body <> '' ORDER BY created_at, id`, [parentId, kind])).rows
           .map((r) => JSON.parse(String(r.body)) as Record<string, unknown>),
       productExists: async (merchant, sku) =>
         (await q(PRODUCT_LOOKUPS.exists, [merchant, sku])).rows.length > 0,
@@ -386,7 +387,7 @@ export class PostgresStore implements Store {
     // Timestamps are ISO-8601 UTC text (shared schema); compare them bytewise, whatever the database collation.
     if (this.claimMs <= 0) {
       const res = await this.query(
-        `SELECT * FROM outbox WHERE destination = $1 AND status = 'pending' AND next_attempt_at COLLATE "C" <= $2 ORDER BY id LIMIT $3`,
+        `SELECT ${OUTBOX_ROW} FROM outbox WHERE destination = $1 AND status = 'pending' AND next_attempt_at COLLATE "C" <= $2 ORDER BY id LIMIT $3`,
         [destination, at.toISOString(), limit],
       );
       return res.rows.map(toOutboxRow);
@@ -397,7 +398,7 @@ export class PostgresStore implements Store {
       `UPDATE outbox SET next_attempt_at = $4 WHERE id IN (
          SELECT id FROM outbox WHERE destination = $1 AND status = 'pending' AND next_attempt_at COLLATE "C" <= $2
          ORDER BY id LIMIT $3 FOR UPDATE SKIP LOCKED)
-       RETURNING *`,
+       RETURNING ${OUTBOX_ROW}`,
       [destination, at.toISOString(), limit, new Date(at.getTime() + this.claimMs).toISOString()],
     );
     return res.rows.map(toOutboxRow).sort((a, b) => a.id - b.id);
@@ -430,7 +431,7 @@ export class PostgresStore implements Store {
 
   async batchPage(destination: string, fileId: number, afterId: number, limit: number): Promise<OutboxRow[]> {
     const res = await this.query(
-      `SELECT * FROM outbox WHERE destination = $1 AND status = 'pending' AND file_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
+      `SELECT ${OUTBOX_ROW} FROM outbox WHERE destination = $1 AND status = 'pending' AND file_id = $2 AND id > $3 ORDER BY id LIMIT $4`,
       [destination, fileId, afterId, limit],
     );
     return res.rows.map(toOutboxRow);
@@ -457,6 +458,10 @@ export class PostgresStore implements Store {
     } else {
       await this.query(`UPDATE outbox SET attempts = attempts + 1, last_error = $1, status = 'failed', sending_at = NULL WHERE id = $2 AND status = 'pending'`, [error, id]);
     }
+  }
+
+  async deliveryState(id: number): Promise<OutboxRow['status'] | undefined> {
+    return (await this.query('SELECT status FROM outbox WHERE id = $1', [id])).rows[0]?.status as OutboxRow['status'] | undefined;
   }
 
   async requeueFailedDeliveries(ids: number[] | 'all'): Promise<number> {
@@ -612,7 +617,7 @@ export class PostgresStore implements Store {
   }
 
   async exportRowsPage(runId: number, afterId: number, limit: number): Promise<OutboxRow[]> {
-    return (await this.query('SELECT * FROM outbox WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3', [runId, afterId, limit])).rows.map(toOutboxRow);
+    return (await this.query(`SELECT ${OUTBOX_ROW} FROM outbox WHERE run_id = $1 AND id > $2 ORDER BY id LIMIT $3`, [runId, afterId, limit])).rows.map(toOutboxRow);
   }
 
   async finishExportRun(runId: number): Promise<boolean> {
@@ -729,6 +734,37 @@ export class PostgresStore implements Store {
     return (await this.query('DELETE FROM push_stock WHERE channel = $1', [channel])).rowCount ?? 0;
   }
 
+  async pruneStep(task: PruneTask, after: string | number | null, cutoffs: PruneCutoffs, limit: number): Promise<{ changed: number; next: string | number | null }> {
+    // SKIP LOCKED: an order an intake holds right now is left for the next pass, so pruning never waits
+    // for an intake (and the two never deadlock over several orders locked in different orders).
+    const sql = pruneSql(task, ' COLLATE "C"', ' FOR UPDATE SKIP LOCKED');
+    const cutoff = task === 'records' || task === 'files' || task === 'notices' ? cutoffs.idsBefore : cutoffs.bodiesBefore;
+    return this.transaction(async (c) => {
+      if (task === 'notices') return { changed: (await c.query(numbered(sql.apply[0]!), [cutoff])).rowCount ?? 0, next: null };
+      const lo = after ?? (sql.table === 'records' ? '' : 0);
+      const hi = ((await c.query<Row>(numbered(sql.chunk), [lo, limit])).rows[0]?.hi ?? null) as string | number | null;
+      if (hi === null) return { changed: 0, next: null };
+      let changed = 0;
+      if (sql.pick) {
+        // The orders are locked first (the pick), then their shipments: the order an intake locks them in.
+        const ids = (await c.query<Row>(numbered(sql.pick), [lo, hi, cutoff, cutoff])).rows.map((r) => String(r.id));
+        if (ids.length > 0) for (const st of sql.apply) changed += (await c.query(st.replace('IN (IDS)', '= ANY($1::text[])'), [ids])).rowCount ?? 0;
+      } else {
+        for (const st of sql.apply) changed += (await c.query(numbered(st), [lo, hi, cutoff])).rowCount ?? 0;
+      }
+      return { changed, next: hi };
+    });
+  }
+
+  async size(): Promise<number> {
+    // The tables of the schema the connection works in (its search_path), indexes and TOAST included.
+    const res = await this.query(
+      `SELECT COALESCE(SUM(pg_total_relation_size(c.oid)), 0)::bigint AS bytes FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+       WHERE c.relkind = 'r' AND n.nspname = current_schema()`,
+    );
+    return Number(res.rows[0]?.bytes ?? 0);
+  }
+
   async summary(): Promise<LedgerSummary> {
     // One snapshot for all the counts, so they agree with each other.
     return this.transaction(async (c) => {
@@ -737,7 +773,7 @@ export class PostgresStore implements Store {
       const fileCounts = await all('SELECT merchant, channel, status, COUNT(*) AS n, SUM(records) AS records FROM files GROUP BY merchant, channel, status');
       const dupCounts = await all('SELECT r.merchant, r.channel, COUNT(*) AS n FROM duplicates d JOIN records r ON r.id = d.record_id GROUP BY r.merchant, r.channel');
       const outbox = await all('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status');
-      const failed = (await all(`SELECT * FROM outbox WHERE status = 'failed' OR (status = 'pending' AND attempts > 0) ORDER BY id LIMIT 100`)).map(toOutboxRow);
+      const failed = (await all(`SELECT ${OUTBOX_ROW} FROM outbox WHERE status = 'failed' OR (status = 'pending' AND attempts > 0) ORDER BY id LIMIT 100`)).map(toOutboxRow);
       const quarantined = (await all(`SELECT * FROM files WHERE status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL) ORDER BY id`)).map(toFileRow);
       const dups = await all('SELECT d.record_id, f.name, d.at, d.changed FROM duplicates d JOIN files f ON f.id = d.file_id ORDER BY d.id DESC LIMIT 20');
       const notices = (await all('SELECT * FROM notices ORDER BY at DESC, key LIMIT 200')).map(toNoticeRow);

@@ -1,5 +1,5 @@
 import { WharfError } from '../errors.js';
-import type { BundleProduct, ComputedStock } from './store.js';
+import type { BundleProduct, ComputedStock, PruneTask } from './store.js';
 
 /**
  * Columns added after the first release, as (table, column, type): each store adds the ones an older
@@ -75,6 +75,10 @@ CREATE TABLE IF NOT EXISTS outbox (
 CREATE INDEX IF NOT EXISTS outbox_by_run ON outbox (run_id);
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (destination, status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_by_file ON outbox (destination, status, file_id, id);
+-- Undelivered rows that reference their record's body (body ''): found when the record changes (to
+-- freeze the body into them) and when retention asks whether a record body is still owed. Partial, so
+-- it holds only the few rows in flight, not every delivery ever made.
+CREATE INDEX IF NOT EXISTS outbox_refs ON outbox (record_id) WHERE body = '' AND status <> 'delivered';
 CREATE TABLE IF NOT EXISTS channel_runs (
   merchant TEXT NOT NULL, channel TEXT NOT NULL, last_poll_at TEXT, last_ok_at TEXT, last_error TEXT,
   last_error_at TEXT, in_flight INTEGER NOT NULL DEFAULT 0, PRIMARY KEY (merchant, channel)
@@ -94,6 +98,103 @@ CREATE TABLE IF NOT EXISTS push_stock (
   channel TEXT NOT NULL, sku ${keyText} NOT NULL, quantity INTEGER NOT NULL, pushed_at TEXT NOT NULL, PRIMARY KEY (channel, sku)
 );
 `;
+
+/**
+ * An outbox row's `body` that stands for "the body of the record named by `record_id`" (OutboxWrite
+ * body null), and a record's `body` after retention pruned it. Empty text rather than NULL: the
+ * columns are NOT NULL in every ledger made so far (SQLite cannot drop that constraint in place), and
+ * '' is never canonical JSON, so it cannot be mistaken for a body.
+ */
+export const NO_BODY = '';
+
+/**
+ * The columns of an outbox row as OutboxRow needs them (select it `FROM outbox`): a row that references
+ * its record's body gets that body (a primary-key lookup per row); a row made before bodies were
+ * referenced carries its own.
+ */
+export const OUTBOX_ROW = `id, destination, record_id, merchant, action, attempts, status, last_error, file_id, sending_at,
+  CASE WHEN body = '' THEN (SELECT r.body FROM records r WHERE r.id = outbox.record_id) ELSE body END AS body`;
+
+/**
+ * Before a record's body changes: copies it into the undelivered outbox rows that reference it, so they
+ * still render what was decided when they were queued (a pending order delivery when its cancellation
+ * arrives). Parameters: the record id, twice.
+ */
+export const FREEZE_REFERENCES = `UPDATE outbox SET body = (SELECT r.body FROM records r WHERE r.id = ?)
+  WHERE record_id = ? AND body = '' AND status <> 'delivered'`;
+
+/** An outbox row's body as OutboxRow gives it: throws when it was pruned (only delivered rows can be). */
+export function outboxBody(r: { id: unknown; record_id: unknown; body: unknown }): Record<string, unknown> {
+  if (typeof r.body !== 'string' || r.body === NO_BODY) {
+    throw new WharfError('LEDGER_FAILED', `the content of delivery d${String(r.id)} (record ${String(r.record_id)}) is no longer in the ledger: it was pruned by ledger.retention`, {
+      hint: 'only a delivered delivery can lose its content this way (after ledger.retention.bodiesDays); it is not sent again',
+    });
+  }
+  return JSON.parse(r.body) as Record<string, unknown>;
+}
+
+/**
+ * The statements of one retention step (Store.pruneStep, PruneTask), with `?` placeholders (the
+ * PostgreSQL store numbers them, see `numbered`). `chunk` returns the upper key `hi` of the next
+ * `limit` rows after the lower key (params: after, limit); the task's statements then work on the key
+ * range (after, hi]. `c` is the collation clause that makes ISO timestamps compare as text bytewise
+ * (PostgreSQL: ` COLLATE "C"`; SQLite: ''). For `bodies` and `records`, `pick` selects the orders of
+ * the range to prune (params: after, hi, cutoff, cutoff), locked first on PostgreSQL (`lock`: rows an
+ * intake holds are skipped, and an intake that comes later waits for this one short transaction);
+ * `apply` then runs with the picked ids (`IN (IDS)`, which each store fills in). Other tasks have one `apply` with params (after, hi, cutoff).
+ */
+export function pruneSql(task: PruneTask, c: string, lock: string): { table: string; chunk: string; pick?: string; apply: string[] } {
+  const chunk = (table: string) => `SELECT MAX(id) AS hi FROM (SELECT id FROM ${table} WHERE id > ? ORDER BY id LIMIT ?) t`;
+  // Still owed: an undelivered outbox row that references this record's body.
+  const owed = (alias: string) => `EXISTS (SELECT 1 FROM outbox x WHERE x.record_id = ${alias}.id AND x.body = '' AND x.status <> 'delivered')`;
+  switch (task) {
+    case 'outbox':
+      return { table: 'outbox', chunk: chunk('outbox'), apply: [`DELETE FROM outbox WHERE id > ? AND id <= ? AND status = 'delivered' AND delivered_at${c} < ?`] };
+    case 'bodies':
+      return {
+        table: 'records',
+        chunk: chunk('records'),
+        pick: `SELECT o.id FROM records o WHERE o.id > ? AND o.id <= ? AND o.kind = 'order' AND o.body <> '' AND o.updated_at${c} < ?
+          AND NOT ${owed('o')}
+          AND NOT EXISTS (SELECT 1 FROM records s WHERE s.parent_id = o.id AND (s.updated_at${c} >= ? OR ${owed('s')}))
+          ORDER BY o.id${lock}`,
+        apply: [`UPDATE records SET body = '' WHERE parent_id IN (IDS) AND body <> ''`, `UPDATE records SET body = '' WHERE id IN (IDS)`],
+      };
+    case 'records':
+      return {
+        table: 'records',
+        chunk: chunk('records'),
+        pick: `SELECT o.id FROM records o WHERE o.id > ? AND o.id <= ? AND o.kind = 'order' AND o.body = '' AND o.updated_at${c} < ?
+          AND NOT EXISTS (SELECT 1 FROM records s WHERE s.parent_id = o.id AND s.updated_at${c} >= ?)
+          ORDER BY o.id${lock}`,
+        apply: [`DELETE FROM records WHERE parent_id IN (IDS)`, `DELETE FROM records WHERE id IN (IDS)`],
+      };
+    case 'files':
+      return {
+        table: 'files',
+        chunk: chunk('files'),
+        apply: [`DELETE FROM files WHERE id > ? AND id <= ? AND received_at${c} < ? AND status IN ('imported','partial','duplicate','retried') AND quarantine_path IS NULL`],
+      };
+    case 'duplicates':
+      return { table: 'duplicates', chunk: chunk('duplicates'), apply: [`DELETE FROM duplicates WHERE id > ? AND id <= ? AND at${c} < ?`] };
+    case 'exportRuns':
+      return {
+        table: 'export_runs',
+        chunk: chunk('export_runs'),
+        apply: [`DELETE FROM export_runs WHERE id > ? AND id <= ? AND status IN ('done','failed') AND started_at${c} < ?
+          AND scheduled_at${c} < (SELECT MAX(x.scheduled_at${c}) FROM export_runs x WHERE x.export = export_runs.export)`],
+      };
+    case 'notices':
+      // Few rows (one per file a source complains about): one statement, no keyset.
+      return { table: 'notices', chunk: '', apply: [`DELETE FROM notices WHERE at${c} < ?`] };
+  }
+}
+
+/** `?` placeholders as PostgreSQL's `$1`, `$2`, … (the shared SQL above has no `?` inside literals). */
+export function numbered(sql: string): string {
+  let i = 0;
+  return sql.replace(/\?/g, () => `$${++i}`);
+}
 
 /**
  * The product lookups of intake — does the merchant's catalogue have this SKU (`unknownSku: report`),

@@ -1,11 +1,11 @@
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
 import { WharfError } from '../errors.js';
 import type {
-  BundleProduct, ChannelStatus, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PushTargetRow, StockKey, StockLevel, StockState, Store,
+  BundleProduct, ChannelStatus, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PruneCutoffs, PruneTask, PushTargetRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
-import { ADDED_COLUMNS, SCHEMA_SQL, checkComputed, externalIdOf, productLookups, toBundleProduct } from './sql.js';
+import { ADDED_COLUMNS, FREEZE_REFERENCES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBody, productLookups, pruneSql, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
 
 type Row = Record<string, unknown>;
@@ -24,7 +24,7 @@ export class SqliteStore implements Store {
   private readonly db: Database.Database;
   private readonly mutex = new Mutex();
 
-  constructor(file: string) {
+  constructor(private readonly file: string) {
     mkdirSync(path.dirname(file), { recursive: true });
     try {
       this.db = new Database(file);
@@ -118,6 +118,7 @@ export class SqliteStore implements Store {
        VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`,
     );
     const updateRecord = this.stmt('UPDATE records SET status = ?, version = version + 1, hash = ?, body = ?, file_id = ?, record_no = ?, updated_at = ? WHERE id = ?');
+    const freeze = this.stmt(FREEZE_REFERENCES);
     const insertDuplicate = this.stmt('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES (?,?,?,?)');
     const enqueue = this.stmt(
       `INSERT INTO outbox (destination, record_id, merchant, action, body, status, next_attempt_at, created_at, file_id)
@@ -149,10 +150,10 @@ export class SqliteStore implements Store {
       },
       recordBody: async (id) => {
         const r = this.stmt('SELECT body FROM records WHERE id = ?').get(id) as { body: string } | undefined;
-        return r ? (JSON.parse(r.body) as Record<string, unknown>) : undefined;
+        return r ? (r.body === NO_BODY ? null : (JSON.parse(r.body) as Record<string, unknown>)) : undefined;
       },
       childBodies: async (parentId, kind) =>
-        (this.stmt('SELECT body FROM records WHERE parent_id = ? AND kind = ? ORDER BY created_at, id').all(parentId, kind) as { body: string }[])
+        (this.stmt(`SELECT body FROM records WHERE parent_id = ? AND kind = ? AND body <> '' ORDER BY created_at, id`).all(parentId, kind) as { body: string }[])
           .map((r) => JSON.parse(r.body) as Record<string, unknown>),
       productExists: async (merchant, sku) =>
         this.stmt(PRODUCT_LOOKUPS.exists).get(merchant, sku) !== undefined,
@@ -197,6 +198,7 @@ export class SqliteStore implements Store {
         return locations.reduce((n, loc) => n + zero.run(asOf, fileId, t, merchant, loc, fileId, asOf).changes, 0);
       },
       updateRecord: async (r) => {
+        freeze.run(r.id, r.id);
         updateRecord.run(r.status, r.hash, r.body, fileId, r.recordNo, now(), r.id);
       },
       addDuplicate: async (recordId, changed) => {
@@ -204,7 +206,7 @@ export class SqliteStore implements Store {
       },
       enqueue: async (o) => {
         const t = now();
-        enqueue.run(o.destination, o.recordId, o.merchant, o.action, o.body, t, t, fileId);
+        enqueue.run(o.destination, o.recordId, o.merchant, o.action, o.body ?? NO_BODY, t, t, fileId);
       },
       addSeen: async (scope: string, key: string) => {
         this.stmt('INSERT INTO seen (scope, key, at) VALUES (?,?,?) ON CONFLICT DO NOTHING').run(scope, key, now());
@@ -259,7 +261,7 @@ export class SqliteStore implements Store {
 
   dueDeliveries(destination: string, limit: number, at = new Date()): Promise<OutboxRow[]> {
     return this.run(() =>
-      (this.stmt(`SELECT * FROM outbox WHERE destination = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`)
+      (this.stmt(`SELECT ${OUTBOX_ROW} FROM outbox WHERE destination = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`)
         .all(destination, at.toISOString(), limit) as Row[]).map(toOutboxRow),
     );
   }
@@ -274,7 +276,7 @@ export class SqliteStore implements Store {
 
   batchPage(destination: string, fileId: number, afterId: number, limit: number): Promise<OutboxRow[]> {
     return this.run(() =>
-      (this.stmt(`SELECT * FROM outbox WHERE destination = ? AND status = 'pending' AND file_id = ? AND id > ? ORDER BY id LIMIT ?`)
+      (this.stmt(`SELECT ${OUTBOX_ROW} FROM outbox WHERE destination = ? AND status = 'pending' AND file_id = ? AND id > ? ORDER BY id LIMIT ?`)
         .all(destination, fileId, afterId, limit) as Row[]).map(toOutboxRow),
     );
   }
@@ -301,6 +303,10 @@ export class SqliteStore implements Store {
         this.stmt(`UPDATE outbox SET attempts = attempts + 1, last_error = ?, status = 'failed', sending_at = NULL WHERE id = ?`).run(error, id);
       }
     });
+  }
+
+  deliveryState(id: number): Promise<OutboxRow['status'] | undefined> {
+    return this.run(() => (this.stmt('SELECT status FROM outbox WHERE id = ?').get(id) as { status: OutboxRow['status'] } | undefined)?.status);
   }
 
   requeueFailedDeliveries(ids: number[] | 'all'): Promise<number> {
@@ -461,7 +467,7 @@ export class SqliteStore implements Store {
   }
 
   exportRowsPage(runId: number, afterId: number, limit: number): Promise<OutboxRow[]> {
-    return this.run(() => (this.stmt('SELECT * FROM outbox WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?').all(runId, afterId, limit) as Row[]).map(toOutboxRow));
+    return this.run(() => (this.stmt(`SELECT ${OUTBOX_ROW} FROM outbox WHERE run_id = ? AND id > ? ORDER BY id LIMIT ?`).all(runId, afterId, limit) as Row[]).map(toOutboxRow));
   }
 
   finishExportRun(runId: number): Promise<boolean> {
@@ -589,6 +595,41 @@ export class SqliteStore implements Store {
     return this.run(() => this.stmt('DELETE FROM push_stock WHERE channel = ?').run(channel).changes);
   }
 
+  pruneStep(task: PruneTask, after: string | number | null, cutoffs: PruneCutoffs, limit: number): Promise<{ changed: number; next: string | number | null }> {
+    const sql = pruneSql(task, '', '');
+    const cutoff = task === 'records' || task === 'files' || task === 'notices' ? cutoffs.idsBefore : cutoffs.bodiesBefore;
+    return this.run(() =>
+      this.db.transaction(() => {
+        if (task === 'notices') return { changed: this.stmt(sql.apply[0]!).run(cutoff).changes, next: null };
+        const lo = after ?? (sql.table === 'records' ? '' : 0);
+        const hi = (this.stmt(sql.chunk).get(lo, limit) as { hi: string | number | null }).hi;
+        if (hi === null) return { changed: 0, next: null };
+        let changed = 0;
+        if (sql.pick) {
+          const ids = (this.stmt(sql.pick).all(lo, hi, cutoff, cutoff) as { id: string }[]).map((r) => r.id);
+          if (ids.length > 0) {
+            const json = JSON.stringify(ids);
+            for (const st of sql.apply) changed += this.stmt(st.replace('IN (IDS)', 'IN (SELECT value FROM json_each(?))')).run(json).changes;
+          }
+        } else {
+          for (const st of sql.apply) changed += this.stmt(st).run(lo, hi, cutoff).changes;
+        }
+        return { changed, next: hi };
+      })(),
+    );
+  }
+
+  size(): Promise<number> {
+    const bytes = (f: string) => {
+      try {
+        return statSync(f).size;
+      } catch {
+        return 0; // no WAL file (checkpointed and removed)
+      }
+    };
+    return Promise.resolve(bytes(this.file) + bytes(`${this.file}-wal`));
+  }
+
   summary(): Promise<LedgerSummary> {
     return this.run(() => {
       const notices = (this.stmt('SELECT * FROM notices ORDER BY at DESC, key LIMIT 200').all() as Row[]).map(toNoticeRow);
@@ -596,7 +637,7 @@ export class SqliteStore implements Store {
       const fileCounts = this.stmt('SELECT merchant, channel, status, COUNT(*) AS n, SUM(records) AS records FROM files GROUP BY merchant, channel, status').all() as Row[];
       const dupCounts = this.stmt('SELECT r.merchant, r.channel, COUNT(*) AS n FROM duplicates d JOIN records r ON r.id = d.record_id GROUP BY r.merchant, r.channel').all() as Row[];
       const outbox = this.stmt('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status').all() as Row[];
-      const failed = (this.stmt(`SELECT * FROM outbox WHERE status = 'failed' OR (status = 'pending' AND attempts > 0) ORDER BY id LIMIT 100`).all() as Row[]).map(toOutboxRow);
+      const failed = (this.stmt(`SELECT ${OUTBOX_ROW} FROM outbox WHERE status = 'failed' OR (status = 'pending' AND attempts > 0) ORDER BY id LIMIT 100`).all() as Row[]).map(toOutboxRow);
       const quarantined = (this.stmt(`SELECT * FROM files WHERE status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL) ORDER BY id`).all() as Row[]).map(toFileRow);
       const dups = this.stmt('SELECT d.record_id, f.name, d.at, d.changed FROM duplicates d JOIN files f ON f.id = d.file_id ORDER BY d.id DESC LIMIT 20').all() as Row[];
       return buildSummary(runs, fileCounts, dupCounts, outbox, failed, quarantined, dups, notices);
@@ -621,7 +662,7 @@ export function toOutboxRow(r: Row): OutboxRow {
   return {
     id: Number(r.id), destination: String(r.destination), recordId: String(r.record_id), merchant: String(r.merchant),
     action: r.action as OutboxRow['action'], attempts: Number(r.attempts), status: r.status as OutboxRow['status'],
-    lastError: (r.last_error as string | null) ?? null, fileId: r.file_id === null || r.file_id === undefined ? null : Number(r.file_id), body: JSON.parse(String(r.body)) as Record<string, unknown>,
+    lastError: (r.last_error as string | null) ?? null, fileId: r.file_id === null || r.file_id === undefined ? null : Number(r.file_id), body: outboxBody(r as { id: unknown; record_id: unknown; body: unknown }),
     sendingSince: (r.sending_at as string | null | undefined) ?? null,
   };
 }

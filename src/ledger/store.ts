@@ -118,14 +118,20 @@ export type StockWrite =
   | { op: 'set'; level: StockLevel; recordNo: number }
   | { op: 'seen'; key: StockKey; recordNo: number };
 
-/** One delivery owed to a destination; the body is the record's canonical JSON text at this moment. */
+/**
+ * One delivery owed to a destination. `body` is what the delivery renders: canonical JSON text that
+ * differs from the record's (a shipment push's body), or null for "the body of record `recordId` as
+ * stored now" — the ledger then keeps no second copy. Such a reference is frozen by the store (the
+ * body copied into the row) when `updateRecord` changes the record before the row is delivered, so a
+ * delivery always renders what was decided when it was queued.
+ */
 export interface OutboxWrite {
   destination: string;
   /** Unique per destination and action: a second enqueue of the same key is ignored (exactly once). */
   recordId: string;
   merchant: string;
   action: OutboxAction;
-  body: string;
+  body: string | null;
 }
 
 /**
@@ -144,16 +150,25 @@ export interface IntakeTx {
    * instance inserted it meanwhile (this call waited for its commit); read it again with `getRecord`.
    */
   insertRecord(rec: RecordWrite): Promise<boolean>;
-  /** Replaces a record's status, hash and body (version + 1, this file and record number). */
+  /**
+   * Replaces a record's status, hash and body (version + 1, this file and record number). Undelivered
+   * outbox rows that reference the record's body (OutboxWrite.body null) get the old body copied in first.
+   */
   updateRecord(rec: Pick<RecordWrite, 'id' | 'status' | 'hash' | 'body' | 'recordNo'>): Promise<void>;
   /** Notes that this file brought `recordId` again; `changed` when its content differed. */
   addDuplicate(recordId: string, changed: boolean): Promise<void>;
   /** Queues a delivery for this file; ignored when (destination, recordId, action) is queued already. */
   enqueue(row: OutboxWrite): Promise<void>;
-  /** The canonical bodies of the records stored with `parentId` (e.g. an order's shipments), oldest first. */
+  /**
+   * The canonical bodies of the records stored with `parentId` (e.g. an order's shipments), oldest
+   * first. (Retention prunes an order's shipments' bodies together with the order's, never apart.)
+   */
   childBodies(parentId: string, kind: RecordKind): Promise<Record<string, unknown>[]>;
-  /** The canonical body stored under `id` (read it after `getRecord` has locked the row). */
-  recordBody(id: string): Promise<Record<string, unknown> | undefined>;
+  /**
+   * The canonical body stored under `id` (read it after `getRecord` has locked the row); undefined when
+   * no such record, null when its body was pruned by the retention policy (its id and hash remain).
+   */
+  recordBody(id: string): Promise<Record<string, unknown> | null | undefined>;
   /** Whether this merchant's catalogue (product records of any channel) holds `sku`. */
   productExists(merchant: string, sku: string): Promise<boolean>;
   /**
@@ -196,7 +211,10 @@ export interface OutboxRow {
   lastError: string | null;
   /** The intake file whose commit queued this delivery (batch-per-file output groups by it). */
   fileId: number | null;
-  /** The record's canonical body at the time the delivery was queued. */
+  /**
+   * What the delivery renders: the record's canonical body as it was when the delivery was queued
+   * (read from the record when the row references it, see OutboxWrite), or the row's own body.
+   */
   body: Record<string, unknown>;
   /**
    * When an attempt began sending this row (`markDeliverySending`, UTC ISO text) and no outcome was
@@ -344,6 +362,8 @@ export interface Store {
   markDelivered(ids: number[], fileName: string): Promise<void>;
   /** A failed attempt: retryable ones come back at `retryAt`, others become `failed` until `wharf retry`. */
   markDeliveryFailed(id: number, error: string, retryAt: Date | null): Promise<void>;
+  /** The status of outbox row `id`; undefined when the ledger has no such row (never made, or delivered and pruned). */
+  deliveryState(id: number): Promise<OutboxRow['status'] | undefined>;
   /** Puts failed deliveries back in the queue; returns how many. */
   requeueFailedDeliveries(ids: number[] | 'all'): Promise<number>;
 
@@ -445,8 +465,41 @@ export interface Store {
   /** Gives the lease up (only when `holder` holds it). */
   releaseLease(name: string, holder: string): Promise<void>;
 
+  /**
+   * One step of the retention policy (src/ledger/retention.ts runs the steps): looks at the next
+   * `limit` rows of `task`'s table after `after` (keyset on the primary key; null: from the start) and
+   * prunes those the policy lets go, in one short transaction. Returns how many rows it changed and
+   * where the next step starts (null: the table is done). See PruneTask for what each task prunes.
+   */
+  pruneStep(task: PruneTask, after: string | number | null, cutoffs: PruneCutoffs, limit: number): Promise<{ changed: number; next: string | number | null }>;
+  /** The ledger's size on disk in bytes (SQLite: file + WAL; PostgreSQL: pg_total_relation_size of its tables). */
+  size(): Promise<number>;
+
   summary(): Promise<LedgerSummary>;
   close(): Promise<void>;
+}
+
+/**
+ * What one retention task prunes (config `ledger.retention`, docs/config.md "Retention"). Never a
+ * pending or failed outbox row, never a record body an undelivered outbox row references, never a
+ * product (the current catalogue), never a quarantined file:
+ * - `outbox`: delivered rows delivered before `bodiesBefore` (deleted);
+ * - `bodies`: the bodies of orders last changed before `bodiesBefore`, with the bodies of their
+ *   shipments, when neither the order nor any of its shipments is still owed and no shipment is newer
+ *   (body emptied; id, status and content hash stay for duplicate detection);
+ * - `records`: orders (with their shipments) whose bodies are pruned and that last changed before
+ *   `idsBefore` (deleted: an order sent again after this counts as new);
+ * - `files`: file rows (imported, partial, duplicate, retried; not quarantined) received before `idsBefore`;
+ * - `duplicates`: duplicate notes made before `bodiesBefore`;
+ * - `exportRuns`: finished export runs started before `bodiesBefore`, except each export's latest;
+ * - `notices`: notices first reported before `idsBefore`.
+ */
+export type PruneTask = 'outbox' | 'bodies' | 'records' | 'files' | 'duplicates' | 'exportRuns' | 'notices';
+
+/** Times as UTC ISO 8601 text (`toISOString()`). */
+export interface PruneCutoffs {
+  bodiesBefore: string;
+  idsBefore: string;
 }
 
 /** One SKU's push ids as the ledger keeps them (table push_targets); `ids` is the platform's own JSON. */

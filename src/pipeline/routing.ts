@@ -333,12 +333,16 @@ export class FileRouter {
       return 'duplicate';
     }
     const orderBody = await this.tx.recordBody(orderId);
+    if (orderBody === null) {
+      return { invalid: [{ path: 'orderId', message: `shipment ${label} refers to order ${echo(orderId)}, whose content the ledger no longer keeps (pruned by ledger.retention.bodiesDays after the order was finished), so it cannot be checked against the order; raise ledger.retention.bodiesDays if shipments come this late` }] };
+    }
     const earlier = await this.tx.childBodies(orderId, 'shipment');
     const problems = overShipped(orderBody, earlier, b, label);
     if (problems.length > 0) return { invalid: problems };
     if (!(await this.tx.insertRecord({ ...w, merchant, status: null, parentId: orderId }))) return undefined;
     if (this.policy.shipmentExports.has(merchant)) {
-      await this.tx.enqueue({ destination: shipmentExportDestination(merchant), recordId: rec.id, merchant, action: 'shipment', body: w.body });
+      // body null: the export renders the shipment record itself (never changed once stored).
+      await this.tx.enqueue({ destination: shipmentExportDestination(merchant), recordId: rec.id, merchant, action: 'shipment', body: null });
     }
     const channelKey = `${merchant}/${String(orderBody?.channel ?? '')}`;
     if (orderBody && this.policy.shipmentPushes?.has(channelKey)) {
@@ -421,11 +425,14 @@ async function routeOrder(tx: IntakeTx, rec: StoredRecord, existing: LedgerRecor
     case 'new':
     case 'stored':
       if (!(await tx.insertRecord({ ...w, status }))) return undefined;
-      if (decision === 'new') await tx.enqueue({ destination: WAREHOUSE_ORDERS, recordId: rec.id, merchant: rec.merchant, action: 'order', body: w.body });
+      // body null: the delivery renders the record as stored (the ledger keeps one copy); a cancellation
+      // arriving before the delivery freezes this body into the row (IntakeTx.updateRecord).
+      if (decision === 'new') await tx.enqueue({ destination: WAREHOUSE_ORDERS, recordId: rec.id, merchant: rec.merchant, action: 'order', body: null });
       return decision;
     case 'cancellation':
       await tx.updateRecord({ ...w, status: 'cancelled' });
-      await tx.enqueue({ destination: WAREHOUSE_ORDERS, recordId: rec.id, merchant: rec.merchant, action: 'cancel', body: w.body });
+      // The record now holds the cancelled body, and a cancelled order is never changed again.
+      await tx.enqueue({ destination: WAREHOUSE_ORDERS, recordId: rec.id, merchant: rec.merchant, action: 'cancel', body: null });
       return 'cancellation';
     default:
       await tx.addDuplicate(rec.id, existing!.hash !== w.hash);

@@ -303,6 +303,27 @@ export interface WharfConfig {
      * PostgreSQL connection URL (driver: postgres), e.g. `${WHARF_DATABASE_URL}`.
      */
     url?: string;
+    /**
+     * What the ledger lets go of, so that it stays bounded (docs/config.md "Retention"). Pruning runs in the daemon in small batches (intake never waits for more than one batch) and once with `wharf prune`. Never pruned: a pending or failed delivery, a record body such a delivery still needs, product records (the current catalogue), quarantined files.
+     */
+    retention?: {
+      /**
+       * Days after which delivered deliveries are deleted and the bodies of finished orders (no delivery owed, no shipment in this time) and of their shipments are emptied; also duplicate notes and finished export runs (each export's latest stays). A shipment for an order whose body is gone is reported as a record error.
+       */
+      bodiesDays?: number;
+      /**
+       * Days the ids, status and content hashes of orders (and shipments) are kept after their bodies, for duplicate detection; also the rows of imported files with their sha256 (a file dropped again is a duplicate) and notices. Must be at least bodiesDays. An order sent again after this counts as new.
+       */
+      idsDays?: number;
+      /**
+       * How often `wharf run` runs the pruning.
+       */
+      intervalMinutes?: number;
+      /**
+       * Rows looked at per pruning transaction; the daemon yields to intake and deliveries between transactions.
+       */
+      batch?: number;
+    };
   };
   /**
    * Folder holding the mapping files.
