@@ -107,6 +107,10 @@ export async function* readInWorker(read: WorkerRead, notice?: (message: string)
       wake = undefined;
       const msg = queue.shift()!;
       if (msg.type === 'items') {
+        // A turn of the event loop per chunk: the worker keeps a message waiting, and a port hands over
+        // every waiting message in one task, so without it timers (the shutdown bound), signals and the
+        // other loops would wait for the whole file.
+        await new Promise<void>((resolve) => setImmediate(resolve));
         yield JSON.parse(msg.items) as CheckedItem[];
         w.postMessage({ type: 'credit', id } satisfies ToWorker);
       } else if (msg.type === 'notice') notice?.(msg.message);
