@@ -12,6 +12,7 @@ type Row = Record<string, unknown>;
 /** An export item as a raw row: the columns of ITEM_COLUMNS, in that order. */
 type ItemRow = [merchant: string, sku: string, location: string, quantity: number, ean: string | null, asOf: string];
 const ITEM_COLUMNS = 'merchant, sku, location, quantity, ean, as_of';
+const ASCII = /^[\x00-\x7f]*$/;
 const now = () => new Date().toISOString();
 
 /**
@@ -51,6 +52,31 @@ export class SqliteStore implements Store {
       this.statements.set(sql, st);
     }
     return st;
+  }
+
+  /**
+   * The held levels of a batch of one merchant's keys in SKU order (a warehouse report sorted by SKU,
+   * the usual case) read as one range of the primary key instead of a lookup per key. Undefined when
+   * the batch is not such a run, or the range holds many more levels than the batch (then per key).
+   */
+  private stocksInRange(keys: readonly StockKey[]): StockState[] | undefined {
+    if (keys.length < 16) return undefined;
+    const merchant = keys[0]!.merchant;
+    // ASCII only: then JavaScript's order (UTF-16 units) is SQLite's (UTF-8 bytes) and the range is exact.
+    if (!ASCII.test(keys[0]!.sku) || !ASCII.test(keys[0]!.location)) return undefined;
+    for (let i = 1; i < keys.length; i++) {
+      const a = keys[i - 1]!;
+      const b = keys[i]!;
+      if (b.merchant !== merchant || !ASCII.test(b.sku) || !ASCII.test(b.location) || a.sku > b.sku || (a.sku === b.sku && a.location > b.location)) return undefined;
+    }
+    const limit = keys.length * 2;
+    const rows = this.stmt('SELECT * FROM stock WHERE merchant = ? AND sku >= ? AND sku <= ? ORDER BY sku, location LIMIT ?')
+      .all(merchant, keys[0]!.sku, keys[keys.length - 1]!.sku, limit + 1) as Row[];
+    if (rows.length > limit) return undefined;
+    const wanted = new Set(keys.map((k) => `${k.sku}\u0000${k.location}`));
+    const held: StockState[] = [];
+    for (const r of rows) if (wanted.has(`${String(r.sku)}\u0000${String(r.location)}`)) held.push(toStockState(r));
+    return held;
   }
 
   /** A prepared statement that returns rows as arrays (cached apart from `stmt`'s, whose rows are objects). */
@@ -159,6 +185,8 @@ export class SqliteStore implements Store {
         this.stmt(PRODUCT_LOOKUPS.exists).get(merchant, sku) !== undefined,
       // better-sqlite3 is synchronous: a batch is one pass of prepared statements, with no await per level.
       getStocks: async (keys) => {
+        const ranged = this.stocksInRange(keys);
+        if (ranged) return ranged;
         const get = this.stmt('SELECT * FROM stock WHERE merchant = ? AND sku = ? AND location = ?');
         const held: StockState[] = [];
         for (const k of keys) {

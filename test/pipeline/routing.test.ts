@@ -270,6 +270,26 @@ describe.each(backends)('routing against the ledger: $name', (backend) => {
     expect((await store.stockPage('acme', { sku: 'S00029', location: 'AMS' }, 1))[0]).toMatchObject({ sku: 'S00030', quantity: 0, asOf: '2026-11-27T08:00:00.000Z' });
   });
 
+  it('stock in batches sorted by SKU (one range read per batch) or sparse in a large catalogue (read per key): the same outcomes', async () => {
+    await queuedReport(store, policy(), many(2_000, (i) => i % 5, '2026-11-27T06:00:00Z'));
+    // Dense and sorted, two locations per SKU for part of it, one held level older than the report.
+    const dense = many(300, (i) => (i === 7 ? 42 : i % 5), '2026-11-27T07:00:00Z');
+    dense.splice(11, 0, level('S00011', 3, { warehouse: 'ZZZ', asOf: '2026-11-27T07:00:00Z', recordNo: 10_000 }));
+    const d = await queuedReport(store, policy(), dense);
+    expect(d.tally).toEqual({ 'stock-updated': 2, 'stock-unchanged': 299 });
+    expect(d.outcomes.get(7)).toBe('stock-updated');
+    expect(d.outcomes.get(10_000)).toBe('stock-updated');
+    // Sparse: every 20th SKU, the range of its batch holds 20 times as many levels.
+    const sparse = many(2_000, (i) => (i === 400 ? 7 : i % 5), '2026-11-27T08:00:00Z').filter((r) => r.recordNo % 20 === 0);
+    const sp = await queuedReport(store, policy(), sparse);
+    expect(sp.tally).toEqual({ 'stock-updated': 1, 'stock-unchanged': 99 });
+    // Non-ASCII SKUs (not in one order in JavaScript and in SQLite) are read per key.
+    const odd = ['S\uffff', 'S\u{10000}'].flatMap((sku, i) => Array.from({ length: 10 }, (_, k) => level(`${sku}${k}`, 1, { warehouse: 'AMS', recordNo: 20_000 + 10 * i + k })));
+    await queuedReport(store, policy(), odd);
+    const again = await queuedReport(store, policy(), odd.map((r) => ({ ...r })));
+    expect(again.tally).toEqual({ 'stock-unchanged': 20 });
+  });
+
   it('stock: keyset pages in (sku, location) order, bytewise', async () => {
     await report(store, policy(), ['b', 'B', 'a', 'A'].flatMap((sku, i) => [level(sku, i, { warehouse: 'Y', recordNo: 2 * i }), level(sku, i, { warehouse: 'X', recordNo: 2 * i + 1 })]));
     const page1 = await store.stockPage('acme', undefined, 3);
