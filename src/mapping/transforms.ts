@@ -13,6 +13,7 @@
  */
 import { Invalid } from './coerce.js';
 import { echo } from '../errors.js';
+import { XML_TEXT_KEY } from '../formats/xml.js';
 import type { MappingProblem } from './problems.js';
 
 export interface ConditionDoc {
@@ -129,19 +130,34 @@ export function compileSource(doc: SourceDoc, where: string, ctx: Ctx): SourceFn
       break;
     }
     case 'join': {
-      const parts = list(doc.join, `${where}.join`, ctx);
+      // A path through a list joins every element's value (`attributes.option`: "Red, XL").
+      const docs = doc.join;
+      if (!Array.isArray(docs) || docs.length === 0) throw ctx.problem(`${where}.join`, 'needs a list of sources (paths, or objects with path, value, first …)');
+      const parts = docs.map((d, i): ((r: Reader) => (src: unknown, rec: Rec) => unknown[]) => {
+        if (typeof d === 'string') {
+          ctx.sources.add(d);
+          return (r) => r.all(d);
+        }
+        const f = compileSource(d, `${where}.join[${i}]`, ctx);
+        return (r) => {
+          const g = f(r);
+          return (src, rec) => [g(src, rec)];
+        };
+      });
       const sep = doc.separator ?? ' ';
       fn = (r) => {
         const gets = parts.map((p) => p(r));
         return (src, rec) => {
           let out: string | undefined;
           for (const g of gets) {
-            const v = g(src, rec);
-            if (v instanceof Invalid) return v;
-            if (!hasValue(v) && v !== 0) continue;
-            if (typeof v === 'object') return new Invalid(`cannot join ${Array.isArray(v) ? 'a list' : 'an element with fields'}`);
-            const s = typeof v === 'string' ? v.trim() : String(v);
-            out = out === undefined ? s : `${out}${sep}${s}`;
+            for (let v of g(src, rec)) {
+              if (v instanceof Invalid) return v;
+              if (v !== null && typeof v === 'object' && !Array.isArray(v) && XML_TEXT_KEY in v) v = (v as Record<string, unknown>)[XML_TEXT_KEY];
+              if (!hasValue(v) && v !== 0) continue;
+              if (typeof v === 'object') return new Invalid(`cannot join ${Array.isArray(v) ? 'a list' : 'an element with fields'}`);
+              const s = typeof v === 'string' ? v.trim() : String(v);
+              out = out === undefined ? s : `${out}${sep}${s}`;
+            }
           }
           return out;
         };

@@ -197,3 +197,76 @@ describe('the bundled order mappings map as their JSONata versions did', () => {
     expect(await run(bundled)).toEqual(await run(ref));
   });
 });
+
+describe('the bundled product mappings map as their JSONata versions did', () => {
+  const eans = ['8712345678906', '12345', '', null, 8712345678906, '87123456789012345'];
+  const products: Record<string, (i: number) => Record<string, unknown>> = {
+    woocommerce: (i) => ({
+      id: 700 + i, name: `Mok ${i}`, sku: `MUG-${i}`, type: i % 3 ? 'variation' : 'simple', global_unique_id: eans[i % eans.length],
+      ...(i % 3 ? { parent: { id: 70 + i, name: i % 4 || i % 5 === 0 ? `Mok` : '', sku: '', type: 'variable' }, attributes: i % 5 ? [{ name: 'Kleur', option: 'Rood' }, { name: 'Maat', option: i % 2 ? 'XL' : 'M' }] : [] } : {}),
+    }),
+    shopify: (i) => ({ sku: `SH-${i}`, barcode: eans[i % eans.length], displayName: `Mok - ${i}`, legacyResourceId: String(900 + i), product: { legacyResourceId: String(90 + i) } }),
+    bol: (i) => ({ offerId: `offer-${i}`, ean: `871234567890${i % 10}`, reference: i % 3 ? `REF-${i}` : '' }),
+    lightspeed: (i) => ({ id: 500 + i, sku: i % 4 ? `LS-${i}` : '', articleCode: `ART-${i}`, ean: eans[i % eans.length], title: `Fietsbel ${i}`, product: { resource: { id: 50 + i } } }),
+    retailcrm: (i) => ({ id: 300 + i, article: i % 3 ? `A-${i}` : '', externalId: `ext-${i}`, barcode: eans[i % eans.length], name: i % 4 ? `Item ${i}` : '', product: { id: 30 + i, name: `Product ${i}`, article: i % 2 ? `PA-${i}` : '' } }),
+  };
+  for (const [platform, make] of Object.entries(products)) {
+    it(`${platform}.product`, async () => {
+      const bundled = await loadMapping(`${platform}.product`, MAPPINGS);
+      if (bundled.direction !== 'input') throw new Error('not an input mapping');
+      const recs = Array.from({ length: 40 }, (_, i) => make(i));
+      const got = await mapWith(bundled, recs);
+      expect(got).toEqual(await mapWith(await reference(`${platform}.product`), recs));
+      expect(got.filter((r) => (r as { errors: unknown[] }).errors.length === 0).length).toBeGreaterThan(20);
+    });
+  }
+});
+
+it('woocommerce.product: an empty option is left out of the name (the JSONata version wrote "Mok - Rood,")', async () => {
+  const bundled = await loadMapping('woocommerce.product', MAPPINGS);
+  if (bundled.direction !== 'input') throw new Error('not an input mapping');
+  const [r] = (await mapWith(bundled, [{ id: 1, sku: 'M-1', name: 'x', parent: { id: 2, name: 'Mok' }, attributes: [{ option: 'Rood' }, { option: '' }] }])) as { value: Record<string, unknown> }[];
+  expect(r!.value.name).toBe('Mok - Rood');
+  // A parent without a name and no options: the variation's own name (the JSONata version gave none).
+  const [n] = (await mapWith(bundled, [{ id: 1, sku: 'M-1', name: 'Mok klein', parent: { id: 2, name: '' }, attributes: [] }])) as { value: Record<string, unknown> }[];
+  expect(n!.value.name).toBe('Mok klein');
+});
+
+describe('the bundled output mappings render as their JSONata versions did', () => {
+  async function renderWith(m: { render: (records: AsyncIterable<Record<string, unknown>> | Iterable<Record<string, unknown>>, out: NodeJS.WritableStream) => Promise<unknown> }, records: Record<string, unknown>[]): Promise<string> {
+    const { PassThrough } = await import('node:stream');
+    const out = new PassThrough();
+    const chunks: Buffer[] = [];
+    out.on('data', (c: Buffer) => chunks.push(c));
+    await m.render(records, out);
+    return Buffer.concat(chunks).toString('utf8');
+  }
+  async function outRef(name: string) {
+    const text = await readFile(new URL(`./jsonata-reference/${name}.yaml`, import.meta.url), 'utf8');
+    return inline(text, name);
+  }
+  it('warehouse-orders-csv: the ship-to contact, else the customer\'s', async () => {
+    const bundled = await loadMapping('warehouse-orders-csv', MAPPINGS);
+    if (bundled.direction !== 'output') throw new Error('not an output mapping');
+    const recs = Array.from({ length: 12 }, (_, i) => ({
+      id: `acme:shop:W${i}`, merchant: 'acme', channel: 'shop', externalId: `W${i}`, createdAt: '2026-11-29T10:00:00+01:00', currency: 'EUR', status: 'open',
+      customer: { ...(i % 2 ? { email: `c${i}@example.nl` } : {}), ...(i % 3 ? { phone: `+31 6 ${i}` } : {}) },
+      shipTo: { name: 'X', street: 'Straat', postalCode: '1000 AA', city: 'A', country: 'NL', ...(i % 4 === 0 ? { email: `s${i}@example.nl` } : {}), ...(i % 5 === 0 ? { phone: `020 ${i}` } : {}) },
+      lines: [{ sku: 'A', quantity: 1 }],
+    }));
+    const got = await renderWith(bundled, recs);
+    expect(got).toBe(await renderWith(await outRef('warehouse-orders-csv'), recs));
+    expect(got).toContain('c1@example.nl');
+    expect(got).toContain('s4@example.nl');
+  });
+  it('merchant-shipments-csv: the order number after merchant:channel:', async () => {
+    const bundled = await loadMapping('merchant-shipments-csv', MAPPINGS);
+    if (bundled.direction !== 'output') throw new Error('not an output mapping');
+    const recs = ['acme:shop:WEB-1', 'acme:shop:WEB:2:3', 'acme:shop:'].map((orderId, i) => ({
+      id: `acme:wms:S${i}`, merchant: 'acme', channel: 'wms', orderId, shipmentId: `S${i}`, shippedAt: '2026-11-29T10:00:00+01:00', carrier: 'POSTNL', lines: [{ sku: 'A', quantity: 1 }],
+    }));
+    const got = await renderWith(bundled, recs);
+    expect(got).toBe(await renderWith(await outRef('merchant-shipments-csv'), recs));
+    expect(got).toContain('WEB:2:3;');
+  });
+});
