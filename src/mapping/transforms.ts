@@ -75,6 +75,11 @@ interface Ctx {
   sources: Set<string>;
 }
 
+/** Notes a path the mapping reads (a `$record.` path reads the record's own source). */
+function use(ctx: Ctx, path: string): void {
+  ctx.sources.add(path.startsWith('$record.') ? path.slice('$record.'.length) : path);
+}
+
 /** JSONata's truthiness, which the replaced `a ? a : b` expressions used: no value, '', 0, false, [] are "none". */
 export function hasValue(v: unknown): boolean {
   if (v === undefined || v === null || v === false || v === 0) return false;
@@ -86,7 +91,7 @@ export function hasValue(v: unknown): boolean {
 /** Compiles a field's computed value (spec keys first/join/add/splitStreet/when around path/value). */
 export function compileSource(doc: SourceDoc, where: string, ctx: Ctx): SourceFn {
   if (typeof doc === 'string') {
-    ctx.sources.add(doc);
+    use(ctx, doc);
     return (r) => r.one(doc);
   }
   const kinds = (['path', 'value', ...TRANSFORM_KEYS] as const).filter((k) => doc[k] !== undefined);
@@ -106,7 +111,7 @@ export function compileSource(doc: SourceDoc, where: string, ctx: Ctx): SourceFn
   switch (kinds[0]!) {
     case 'path': {
       const p = doc.path!;
-      ctx.sources.add(p);
+      use(ctx, p);
       fn = (r) => r.one(p);
       break;
     }
@@ -135,7 +140,7 @@ export function compileSource(doc: SourceDoc, where: string, ctx: Ctx): SourceFn
       if (!Array.isArray(docs) || docs.length === 0) throw ctx.problem(`${where}.join`, 'needs a list of sources (paths, or objects with path, value, first …)');
       const parts = docs.map((d, i): ((r: Reader) => (src: unknown, rec: Rec) => unknown[]) => {
         if (typeof d === 'string') {
-          ctx.sources.add(d);
+          use(ctx, d);
           return (r) => r.all(d);
         }
         const f = compileSource(d, `${where}.join[${i}]`, ctx);
@@ -187,7 +192,7 @@ function list(docs: SourceDoc[] | undefined, where: string, ctx: Ctx): SourceFn[
 
 function compileCondition(c: ConditionDoc, where: string, ctx: Ctx): (r: Reader) => (src: unknown, rec: Rec) => boolean {
   if (typeof c !== 'object' || c === null || typeof c.path !== 'string') throw ctx.problem(where, 'needs a path (the value to test)');
-  ctx.sources.add(c.path);
+  use(ctx, c.path);
   const tests: ((v: unknown) => boolean)[] = [];
   if (c.equals !== undefined) tests.push((v) => v === c.equals);
   if (c.in !== undefined) {
@@ -271,7 +276,7 @@ function compileArithmetic(doc: SourceObjDoc, where: string, ctx: Ctx): SourceFn
     if (!Array.isArray(docs) || docs.length === 0) throw ctx.problem(`${where}.${key}`, 'needs a list of sources');
     return docs.map((d, i) => {
       if (typeof d === 'string') {
-        ctx.sources.add(d);
+        use(ctx, d);
         return (r: Reader) => r.all(d);
       }
       const f = compileSource(d, `${where}.${key}[${i}]`, ctx);
@@ -353,7 +358,7 @@ function compileSplitStreet(doc: SplitStreetDoc, where: string, ctx: Ctx): Sourc
   if (!PARTS.includes(doc.part)) throw ctx.problem(`${where}.part`, `must be one of ${PARTS.join(', ')}`);
   if (doc.houseNumberSuffix !== undefined && doc.houseNumber === undefined) throw ctx.problem(`${where}.houseNumberSuffix`, 'only applies together with houseNumber');
   const countries = new Set((doc.countries ?? ['NL', 'BE', 'DE']).map((c) => c.toUpperCase()));
-  for (const p of [doc.line, doc.country, doc.houseNumber, doc.houseNumberSuffix]) if (p !== undefined) ctx.sources.add(p);
+  for (const p of [doc.line, doc.country, doc.houseNumber, doc.houseNumberSuffix]) if (p !== undefined) use(ctx, p);
   const { part, line, country, houseNumber, houseNumberSuffix } = doc;
   return (r) => {
     const getLine = r.one(line);
