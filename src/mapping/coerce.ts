@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { echo } from '../errors.js';
 import type { ValueType } from './canonical.js';
+import { compileWallParser, formatIso, parseIso, wallMillis, ZoneOffsets, type WallTime } from './dates.js';
 
 /** A value that could not be converted; `message` is shown to the integrator as is. */
 export class Invalid {
@@ -144,12 +145,25 @@ function localTime(dt: DateTime, wall: DateTime, raw: string, zone: string): Dat
 
 const NO_ZONE_HINT = 'add timezone: Europe/Amsterdam (the zone the source writes its local times in, or UTC) to this field in the mapping, or send the time with its offset (2026-11-29T10:00:00+01:00 or …Z)';
 
-function dateConverter(o: TypeOptions): Converter {
+/**
+ * Reads dates to RFC 3339 text with offset. `fast: false` gives the luxon-only reference path, which
+ * test/mapping/dates.test.ts compares the fast path with.
+ */
+export function dateConverter(o: TypeOptions, fast = true): Converter {
   const zone = o.timezone ?? 'UTC';
   const pattern = o.pattern;
   const out = (dt: DateTime): string => dt.toISO({ suppressMilliseconds: true })!;
+  // The fast path (src/mapping/dates.ts): wall fields by a compiled matcher, the offset from a cache
+  // per local hour. It answers only where luxon's answer is certain; the rest goes to luxon below.
+  const offsets = fast && o.timezone !== undefined ? new ZoneOffsets(o.timezone) : undefined;
+  const local = offsets?.usable
+    ? (w: WallTime): string | undefined => {
+        const off = offsets.offsetAt(wallMillis(w));
+        return off === undefined ? undefined : formatIso(w, off, offsets.fixedUtc);
+      }
+    : undefined;
   if (pattern) {
-    const parse = (s: string): unknown => {
+    const slow = (s: string): unknown => {
       const dt = DateTime.fromFormat(s, pattern, { zone, setZone: true });
       if (dt.isValid) {
         const wall = DateTime.fromFormat(s, pattern, { zone: 'UTC', setZone: true });
@@ -162,16 +176,22 @@ function dateConverter(o: TypeOptions): Converter {
       if (dt.invalidReason === 'unit out of range') return new Invalid(`date ${show(s)} is not a real date (${dt.invalidExplanation ?? 'out of range'})`);
       return new Invalid(`date ${show(s)} does not match pattern ${pattern}`);
     };
-    // luxon's fromFormat costs ~40 µs; order files repeat the same timestamps (orders of the same
-    // minute, the rows of one order), so a bounded memo of this pure function saves most of it.
+    const wallOf = local ? compileWallParser(pattern) : undefined;
+    const parse = wallOf && local
+      ? (s: string): unknown => {
+          const w = wallOf(s);
+          return (w && local(w)) ?? slow(s);
+        }
+      : slow;
+    // Order files repeat the same timestamps (orders of the same minute, the rows of one order), so a
+    // bounded memo of this pure function saves even the fast path's work.
     return memoized(parse);
   }
   const iso = (raw: string, z: string): DateTime => {
     const dt = DateTime.fromISO(raw, { zone: z, setZone: true });
     return dt.isValid ? dt : DateTime.fromSQL(raw, { zone: z, setZone: true });
   };
-  return (raw) => {
-    if (typeof raw !== 'string') return new Invalid(`date ${show(raw)} is not an ISO 8601 date; set a pattern in the mapping`);
+  const slow = (raw: string): unknown => {
     const dt = iso(raw, zone);
     if (!dt.isValid) return new Invalid(`date ${show(raw)} is not an ISO 8601 date; set a pattern in the mapping`);
     // The same text read in another zone gives another instant only when it carries no offset.
@@ -182,6 +202,17 @@ function dateConverter(o: TypeOptions): Converter {
       return local instanceof Invalid ? local : out(local);
     }
     return out(dt);
+  };
+  return (raw) => {
+    if (typeof raw !== 'string') return new Invalid(`date ${show(raw)} is not an ISO 8601 date; set a pattern in the mapping`);
+    const p = fast ? parseIso(raw) : undefined;
+    if (p) {
+      // A text with its offset keeps it (luxon's setZone); one without is local time in the field's zone.
+      if (p.offset !== undefined) return formatIso(p.wall, p.offset, true);
+      const r = local?.(p.wall);
+      if (r !== undefined) return r;
+    }
+    return slow(raw);
   };
 }
 

@@ -7,14 +7,15 @@ import { Invalid, inputConverter, type TypeOptions } from './coerce.js';
 import { buildLookup, type LookupSpec, type LookupTable } from './lookups.js';
 import type { MappingProblem } from './problems.js';
 import { XML_TEXT_KEY } from '../formats/xml.js';
+import { compileSource, TRANSFORM_KEYS, type SourceFn, type SourceObjDoc } from './transforms.js';
 import { echo } from '../errors.js';
 
 // jsonata is one CommonJS file: required, not imported, because Node scans a CommonJS file that ESM
 // imports for its export names, ~30 ms of every process start for this one (docs/benchmarks.md).
 const jsonata = createRequire(import.meta.url)('jsonata') as typeof Jsonata;
 
-/** A field spec as written in a mapping file (after schema validation). */
-export interface ValueSpecDoc {
+/** A field spec as written in a mapping file (after schema validation); computed values: transforms.ts. */
+export interface ValueSpecDoc extends Omit<SourceObjDoc, 'value'> {
   description?: string;
   path?: string;
   expr?: string;
@@ -53,6 +54,8 @@ export interface LeafPlan {
   rel: string;
   source?: string;
   exprIndex?: number;
+  /** A native computed value (first, join, add, splitStreet, when), bound to the format's reader. */
+  compute?: SourceFn;
   constant?: unknown;
   finish: (raw: unknown) => Finished;
 }
@@ -199,7 +202,7 @@ function lookupHint(env: CompileEnv): string {
   return env.lookups.size ? `lookups defined: ${[...env.lookups.keys()].join(', ')}` : 'define it under lookups:';
 }
 
-const SPEC_SOURCES = ['path', 'expr', 'value'] as const;
+const SPEC_SOURCES = ['path', 'expr', 'value', ...TRANSFORM_KEYS] as const;
 
 /** Whether a luxon format carries a UTC offset or zone (Z, ZZ, ZZZ, z …), quoted literals aside. */
 function hasOffsetToken(pattern: string): boolean {
@@ -211,8 +214,10 @@ function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: Val
   if (typeof doc === 'object' && ('from' in doc || 'fields' in doc)) throw env.problem(where, `"${rel}" is a single value, not a list`);
   const spec: ValueSpecDoc = typeof doc === 'string' ? { path: doc } : (doc as ValueSpecDoc);
   const given = SPEC_SOURCES.filter((k) => spec[k] !== undefined);
-  if (given.length > 1) throw env.problem(where, `use only one of path, expr and value (found ${given.join(', ')})`);
-  if (given.length === 0 && spec.default === undefined) throw env.problem(where, 'needs a path (source column or element), an expr or a value');
+  if (given.length > 1) throw env.problem(where, `use only one of path, expr, value, first, join, add and splitStreet (found ${given.join(', ')})`);
+  if (given.length === 0 && spec.default === undefined) throw env.problem(where, 'needs a path (source column or element), a value, a computed value (first, join, add, splitStreet) or an expr');
+  if (spec.when !== undefined && spec.expr !== undefined) throw env.problem(`${where}.when`, 'does not apply to expr (write the condition in the expression)');
+  const computed = spec.when !== undefined || TRANSFORM_KEYS.some((k) => spec[k] !== undefined);
 
   const type = spec.type ?? canonicalType;
   if (spec.pattern !== undefined && type !== 'date') throw env.problem(`${where}.pattern`, 'only applies to type: date');
@@ -262,7 +267,7 @@ function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: Val
     if (fallback instanceof Invalid) throw env.problem(`${where}.default`, fallback.message);
   }
   const source = spec.path;
-  const requiredHint = source !== undefined ? ` (${env.describeSource(source)} is empty)` : spec.expr !== undefined ? ' (the expression gave no value)' : '';
+  const requiredHint = computed ? ' (the computed value is empty)' : source !== undefined ? ` (${env.describeSource(source)} is empty)` : spec.expr !== undefined ? ' (the expression gave no value)' : '';
   const onAbsent: Finished = fallback !== ABSENT ? fallback : spec.required ? new Invalid(`is required but missing${requiredHint}`) : ABSENT;
 
   const general = (input: unknown): Finished => {
@@ -302,7 +307,10 @@ function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: Val
     : general;
 
   const leaf: LeafPlan = { kind: 'leaf', key, rel, finish };
-  if (spec.expr !== undefined) {
+  if (computed) {
+    const { path, value, first, join, separator, add, subtract, divideBy, decimals, splitStreet, when } = spec as SourceObjDoc;
+    leaf.compute = compileSource({ path, value, first, join, separator, add, subtract, divideBy, decimals, splitStreet, when }, where, { problem: env.problem, sources: env.sources });
+  } else if (spec.expr !== undefined) {
     let expr: Jsonata.Expression;
     try {
       expr = jsonata(spec.expr);

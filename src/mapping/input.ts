@@ -35,7 +35,7 @@ interface SourceItem {
   error?: string;
 }
 
-const objectBinder: Binder = { getter: objectGetter, code: objectPathCode, exprInput: (s) => s };
+const objectBinder: Binder = { getter: objectGetter, code: objectPathCode, exprInput: (s) => s, objects: true };
 
 /** A compiled input mapping: reads one file and yields its mapped records. */
 export class CompiledInputMapping implements InputMapping {

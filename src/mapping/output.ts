@@ -29,6 +29,10 @@ export type OutValueDoc = Pick<
 > & {
   value?: string | number | boolean;
   default?: string | number | boolean;
+  /** The first of these canonical paths with a value (`shipTo.email, customer.email`). */
+  first?: string[];
+  /** The text after the `count`-th `separator` (JSONata's nested $substringAfter): `a:b:WEB-1` → `WEB-1`. */
+  after?: { separator: string; count?: number };
 };
 export interface OutListDoc {
   description?: string;
@@ -144,8 +148,9 @@ export class CompiledOutputMapping implements OutputMapping {
   private cell(doc: OutDoc, where: string, as: string | undefined, guard: boolean): Cell {
     const spec: OutValueDoc = typeof doc === 'string' ? { path: doc } : (doc as OutValueDoc);
     const problem = this.s.problem;
-    const given = (['path', 'expr', 'value'] as const).filter((k) => spec[k] !== undefined);
-    if (given.length !== 1) throw problem(where, given.length ? `use only one of path, expr and value (found ${given.join(', ')})` : 'needs a path (canonical field), an expr or a value');
+    const given = (['path', 'expr', 'value', 'first'] as const).filter((k) => spec[k] !== undefined);
+    if (given.length !== 1) throw problem(where, given.length ? `use only one of path, first, expr and value (found ${given.join(', ')})` : 'needs a path (canonical field), first, an expr or a value');
+    if (spec.after !== undefined && spec.path === undefined) throw problem(`${where}.after`, 'only applies together with path');
     if (spec.timezone !== undefined && !IANAZone.isValidZone(spec.timezone)) throw problem(`${where}.timezone`, `"${spec.timezone}" is not an IANA time zone`);
     if (spec.pattern !== undefined && spec.type !== 'date') throw problem(`${where}.pattern`, 'only applies to type: date');
     const format = outputFormatter({ type: spec.type ?? (spec.decimalSeparator ? 'decimal' : 'string'), pattern: spec.pattern, timezone: spec.timezone, decimalSeparator: spec.decimalSeparator });
@@ -195,7 +200,32 @@ export class CompiledOutputMapping implements OutputMapping {
         return finish(Array.isArray(v) ? v.join(' ') : v, true);
       };
     }
+    if (spec.first !== undefined) {
+      if (!Array.isArray(spec.first) || spec.first.length === 0) throw problem(`${where}.first`, 'needs a list of canonical paths');
+      const gets = spec.first.map((p) => this.sourceGetter(p, as));
+      return (record, element) => {
+        for (const g of gets) {
+          const v = g(record, element);
+          if (v !== undefined && v !== null && v !== '') return finish(v, true);
+        }
+        return finish(undefined, true);
+      };
+    }
     const get = this.sourceGetter(spec.path!, as);
+    if (spec.after !== undefined) {
+      const { separator: sep, count = 1 } = spec.after;
+      if (typeof sep !== 'string' || sep === '') throw problem(`${where}.after.separator`, 'must be a non-empty text, e.g. ":"');
+      return (record, element) => {
+        const v = get(record, element);
+        if (typeof v !== 'string') return finish(v, true);
+        let t = v;
+        for (let i = 0; i < count; i++) {
+          const at = t.indexOf(sep);
+          if (at >= 0) t = t.slice(at + sep.length);
+        }
+        return finish(t, true);
+      };
+    }
     return (record, element) => finish(get(record, element), true);
   }
 

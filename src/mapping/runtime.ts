@@ -4,6 +4,7 @@ import { step, type Getter } from './accessors.js';
 import { Invalid } from './coerce.js';
 import { ABSENT, type Plan, type ScopePlan } from './fields.js';
 import type { BundleComponent, LookupTable } from './lookups.js';
+import { columnReader, objectReader, type Reader } from './transforms.js';
 
 /** One source record: a single row/object, or the rows grouped into it (`groupBy`). */
 export interface RecordCtx {
@@ -23,6 +24,8 @@ export interface Binder {
   code?(path: string): string;
   /** The object a JSONata expression sees for a source value (a CSV row becomes `{ column: cell }`). */
   exprInput(src: unknown): unknown;
+  /** True for object formats (JSON, XML, NDJSON): computed values read paths through lists there. */
+  objects?: boolean;
 }
 
 export interface MapResult {
@@ -127,6 +130,8 @@ function bindScope(plan: ScopePlan, binder: Binder): BoundScope {
   const lists: { from: From; scope: BoundScope }[] = new Array(plan.lists.length);
   let n = 0;
   const q = (s: string) => JSON.stringify(s);
+  let reader: Reader | undefined;
+  const readerOf = (): Reader => (reader ??= binder.objects ? objectReader((p) => binder.getter(p)) : columnReader((p) => binder.getter(p)));
 
   const setter = (target: string, key: string, any: string | undefined) => `${target}[${q(key)}] = v;${any ? ` ${any} = true;` : ''}`;
   const store = (p: Plan & { kind: 'leaf' }, target: string, any: string | undefined) =>
@@ -150,6 +155,8 @@ function bindScope(plan: ScopePlan, binder: Binder): BoundScope {
   const arr = new Array(items.length); const build = ${ref(scope.build)};
   for (let i = 0; i < items.length; i++) arr[i] = build(items[i], rec, lp === undefined ? undefined : lp[i], errs, prefix, i);
   ${target}[${q(p.key)}] = ${expand};${any ? ` ${any} = true;` : ''} } }\n`;
+      } else if (p.compute !== undefined) {
+        code += `v = ${ref(p.compute(readerOf()))}(src, rec); if (!(v instanceof Invalid)) v = ${ref(p.finish)}(v);\n${store(p, target, any)}`;
       } else if (p.exprIndex !== undefined) {
         code += `v = pre.vals[${p.exprIndex}]; if (!(v instanceof Invalid)) v = ${ref(p.finish)}(v);\n${store(p, target, any)}`;
       } else if (p.source !== undefined) {

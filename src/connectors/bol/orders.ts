@@ -113,24 +113,36 @@ async function* details(ctx: BolContext, pages: AsyncIterable<unknown[]>, want: 
 }
 
 interface DetailItem {
+  orderItemId?: string;
   quantity?: number;
   quantityCancelled?: number;
   cancellationRequest?: boolean;
+  offer?: { reference?: string };
+  product?: { ean?: string };
 }
 
 /**
- * Adds `itemsToShip` to an order detail: its items without a customer's cancellation request
- * (`cancellationRequest: true`: the customer asked to cancel the item before it shipped; the retailer
- * confirms with PUT /retailer/orders/cancellation), or all items when none is left to ship (the order
- * then maps to a cancellation). The bol order mapping reads the lines from it, so a requested item is
- * never shipped silently.
+ * Adds to an order detail what the bol order mapping reads instead of computing it (issue 10: no
+ * JSONata in the bundled mappings):
+ * - `itemsToShip`: its items without a customer's cancellation request (`cancellationRequest: true`:
+ *   the customer asked to cancel the item before it shipped; the retailer confirms with PUT
+ *   /retailer/orders/cancellation), or all items when none is left to ship (the order then maps to a
+ *   cancellation), so a requested item is never shipped silently;
+ * - `allItemsCancelled`: true when no item is left to ship (each cancelled or its cancellation requested);
+ * - `cancellationRequestNote`: when some items are requested to be cancelled and others still ship,
+ *   a note naming the left-out items for the warehouse and the merchant.
  * https://api.bol.com/retailer/public/redoc/v10/retailer.html#tag/Orders/operation/get-order
  */
 export function withItemsToShip(order: unknown): unknown {
   if (!order || typeof order !== 'object' || !Array.isArray((order as { orderItems?: unknown }).orderItems)) return order;
   const items = (order as { orderItems: DetailItem[] }).orderItems;
-  const live = items.filter((i) => !i.cancellationRequest && (i.quantityCancelled ?? 0) < (i.quantity ?? 1));
-  const keep = items.filter((i) => !i.cancellationRequest);
-  return { ...order, itemsToShip: live.length ? keep : items };
+  const live = items.filter((i) => i.cancellationRequest !== true && (i.quantityCancelled ?? 0) < (i.quantity ?? 1));
+  const keep = items.filter((i) => i.cancellationRequest !== true);
+  const requested = items.filter((i) => i.cancellationRequest === true);
+  const out: Record<string, unknown> = { ...order, itemsToShip: live.length ? keep : items, allItemsCancelled: live.length === 0 };
+  if (requested.length && live.length) {
+    const named = requested.map((i) => `${i.quantity} x ${i.offer?.reference || i.product?.ean} (order item ${i.orderItemId})`);
+    out.cancellationRequestNote = `bol: the customer asked to cancel ${named.join(', ')}; not included, do not ship. Confirm the cancellation in the bol Seller Dashboard.`;
+  }
+  return out;
 }
-
