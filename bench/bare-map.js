@@ -120,7 +120,9 @@ export function mapOrder(rows, c, ctx, recordNo) {
     const qty = Number(row[c.Aantal]);
     const bundle = BUNDLES.get(sku.trim().toLowerCase());
     if (bundle) {
-      for (let k = 0; k < bundle.length; k++) lines.push({ lineId: `${row[c.Regel]}-${k + 1}`, sku: bundle[k].sku, quantity: bundle[k].quantity * qty });
+      // Each component keeps the shop's bundle line, as Wharf's expandBundles does (src/mapping/runtime.ts).
+      const of = { lineId: row[c.Regel], sku, quantity: qty };
+      for (let k = 0; k < bundle.length; k++) lines.push({ lineId: `${row[c.Regel]}-${k + 1}`, sku: bundle[k].sku, quantity: bundle[k].quantity * qty, bundle: { ...of } });
       continue;
     }
     const line = {};
