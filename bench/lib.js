@@ -292,6 +292,11 @@ export async function dropAndWait(child, from, inbox, out, n, timeoutMs) {
   return { ms: doneAt - start, dropMs };
 }
 
+/**
+ * Compares two folders of canonical order files (`*.json`): same names, and each pair equal as JSON once
+ * source.receivedAt (the time each variant read the file) is dropped. Resolves undefined when equal,
+ * else a description of the first difference, the variants named by `labels`.
+ */
 export async function compareOrderFolders(a, b, labels = ['wharf', 'bare']) {
   const names = (await fs.readdir(a)).filter((x) => x.endsWith('.json')).sort();
   const other = (await fs.readdir(b)).filter((x) => x.endsWith('.json')).sort();
