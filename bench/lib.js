@@ -281,6 +281,38 @@ export async function countFiles(dir, suffix) {
   }
 }
 
+/** Moves every file of `from` into the watched inbox, waits until `n` outputs exist, then SIGTERMs the child. */
+export async function dropAndWait(child, from, inbox, out, n, timeoutMs) {
+  const names = (await fs.readdir(from)).sort();
+  const start = performance.now();
+  for (const name of names) await fs.rename(path.join(from, name), path.join(inbox, name));
+  const dropMs = performance.now() - start;
+  const doneAt = await waitUntil(async () => (await countFiles(out, '.json')) >= n, { everyMs: 100, timeoutMs, what: `${n} canonical files in ${out}` });
+  child.kill('SIGTERM');
+  return { ms: doneAt - start, dropMs };
+}
+
+/**
+ * Compares two folders of canonical order files (`*.json`): same names, and each pair equal as JSON once
+ * source.receivedAt (the time each variant read the file) is dropped. Resolves undefined when equal,
+ * else a description of the first difference, the variants named by `labels`.
+ */
+export async function compareOrderFolders(a, b, labels = ['wharf', 'bare']) {
+  const names = (await fs.readdir(a)).filter((x) => x.endsWith('.json')).sort();
+  const other = (await fs.readdir(b)).filter((x) => x.endsWith('.json')).sort();
+  if (names.join('\n') !== other.join('\n')) return `file names differ (${names.length} vs ${other.length})`;
+  for (const name of names) {
+    const [x, y] = await Promise.all([fs.readFile(path.join(a, name), 'utf8'), fs.readFile(path.join(b, name), 'utf8')]);
+    const norm = (s) => {
+      const o = JSON.parse(s);
+      delete o.source.receivedAt;
+      return JSON.stringify(o);
+    };
+    if (norm(x) !== norm(y)) return `${name}\n    ${labels[0].padEnd(8)} ${norm(x)}\n    ${labels[1].padEnd(8)} ${norm(y)}`;
+  }
+  return undefined;
+}
+
 // ------------------------------------------------------------------ output
 
 export const fmt = {

@@ -4,9 +4,9 @@
 // RSS, and every benchmark measures its baseline in the same run.
 //
 //   npm run bench                 build, then all benchmarks
-//   node bench/run.js large       one (large | many-files | sftp | api | stock | push), after `npm run build`
+//   node bench/run.js large       one (large | many-files | node-red | sftp | api | stock | push), after `npm run build`
 //
-// Sizes: BENCH_LINES (large, default 1,000,000), BENCH_FILES (many-files, 10,000), BENCH_API_ORDERS (api, 10,000),
+// Sizes: BENCH_LINES (large, default 1,000,000), BENCH_FILES (many-files, 10,000), BENCH_PEER_FILES (node-red, 5,000), BENCH_API_ORDERS (api, 10,000),
 // BENCH_STOCK_SKUS (stock, 200,000), BENCH_PUSH_SKUS (push, 10,000; BENCH_PUSH_CONCURRENCY, BENCH_PUSH_LATENCY_MS),
 // BENCH_SFTP_FILES (sftp, 2,000). BENCH_KEEP=1 keeps the temp folders. See docs/benchmarks.md for
 // BENCH_FOLDER_WATCH, BENCH_SFTP_AFTER_IMPORT, BENCH_NODE_FLAGS and BENCH_MEMLOG.
@@ -16,11 +16,13 @@ import { spawn } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import {
-  ROOT, compareNdjson, countFiles, envInt, fmt, prng, runWorker, table, tempDir, waitUntil, writeConfig, writeOrderFiles, writeOrdersCsv,
+  ROOT, compareNdjson, compareOrderFolders, countFiles, dropAndWait, envInt, fmt, prng, runWorker, table, tempDir, waitUntil, writeConfig, writeOrderFiles,
+  writeOrdersCsv,
 } from './lib.js';
+import { FLOW_FILE, ensureNodeRed, nodeRedCacheDir, runNodeRed } from './peers/node-red.js';
 import { startSshd } from './sshd.js';
 
-const BENCHES = { large, 'many-files': manyFiles, sftp, api, stock, push };
+const BENCHES = { large, 'many-files': manyFiles, 'node-red': nodeRed, sftp, api, stock, push };
 
 // -------------------------------------------------------------------------------------------- stock
 
@@ -358,24 +360,8 @@ async function manyFiles() {
     console.log(`${fmt.num(gen.bytes / 1e6)} MB each`);
 
     // Wharf: the real daemon (`wharf run`) watching the inbox; files are dropped while it runs.
-    const wDir = path.join(t.dir, 'wharf');
-    const wInbox = path.join(wDir, 'inbox');
-    const wOut = path.join(wDir, 'warehouse');
-    await fs.mkdir(wInbox, { recursive: true });
-    const config = await writeConfig(wDir, {
-      batch: 'order',
-      channel: { type: 'folder', path: wInbox, files: [{ pattern: '*.csv', mapping: 'demo-orders-csv' }], minAge: 0, pollInterval: 0.2, watch },
-    });
-    const log = path.join(wDir, 'wharf.log');
-    const wharf = await runWorker('worker-wharf.js', ['run', '--config', config], {
-      stderrFile: log,
-      hooks: {
-        onStart: async (child, exited) => {
-          await Promise.race([waitUntil(() => readFileSync(log, 'utf8').includes('wharf is running'), { everyMs: 20, timeoutMs: 30_000, what: 'wharf run to start' }), exited.then(() => { throw new Error('wharf run exited early'); })]);
-          return dropAndWait(child, dropW, wInbox, wOut, n, timeoutMs);
-        },
-      },
-    });
+    const wharf = await wharfDaemonOnFiles(path.join(t.dir, 'wharf'), dropW, n, { timeoutMs, watch });
+    const wOut = wharf.out;
 
     // Bare: the same per-file work in a loop, no ledger.
     const bDir = path.join(t.dir, 'bare');
@@ -400,7 +386,7 @@ async function manyFiles() {
     console.log(`  ratio wharf/bare throughput: ${(fps(wharf) / fps(bare)).toFixed(2)}`);
     console.log(`  CPU wharf: ${fmt.s(wharf.userMs)} user + ${fmt.s(wharf.systemMs)} sys; bare: ${fmt.s(bare.userMs)} user + ${fmt.s(bare.systemMs)} sys`);
     // The ledger right after the import (orders delivered, nothing pruned yet): SQLite file + WAL.
-    console.log(`  ledger size after wharf once: ${fmt.num(wharf.ledgerBytes / 1e6)} MB = ${(wharf.ledgerBytes / gen.bytes).toFixed(2)}× the input  (aim ≤ 1.5×)`);
+    console.log(`  ledger size after wharf run: ${fmt.num(wharf.ledgerBytes / 1e6)} MB = ${(wharf.ledgerBytes / gen.bytes).toFixed(2)}× the input  (aim ≤ 1.5×)`);
     const diff = await compareOrderFolders(wOut, bOut);
     console.log(diff ? `  check: OUTPUTS DIFFER: ${diff}` : `  check: every one of the ${fmt.int(n)} canonical files is identical in both (ignoring source.receivedAt)`);
   } finally {
@@ -408,31 +394,85 @@ async function manyFiles() {
   }
 }
 
-/** Moves every file of `from` into the watched inbox, waits until `n` outputs exist, then SIGTERMs the child. */
-async function dropAndWait(child, from, inbox, out, n, timeoutMs) {
-  const names = (await fs.readdir(from)).sort();
-  const start = performance.now();
-  for (const name of names) await fs.rename(path.join(from, name), path.join(inbox, name));
-  const dropMs = performance.now() - start;
-  const doneAt = await waitUntil(async () => (await countFiles(out, '.json')) >= n, { everyMs: 100, timeoutMs, what: `${n} canonical files in ${out}` });
-  child.kill('SIGTERM');
-  return { ms: doneAt - start, dropMs };
+/**
+ * The real daemon (`wharf run`, folder channel with the demo-orders-csv mapping, `batch: order`, own
+ * SQLite ledger in `dir`): waits until it is running, moves every file of `drop` into its inbox, waits
+ * until `n` canonical files exist, then SIGTERMs it. Resolves runWorker's result (peak RSS, CPU,
+ * hook: { ms, dropMs }) plus { out } (the warehouse folder).
+ */
+async function wharfDaemonOnFiles(wDir, drop, n, { timeoutMs, watch }) {
+  const wInbox = path.join(wDir, 'inbox');
+  const wOut = path.join(wDir, 'warehouse');
+  await fs.mkdir(wInbox, { recursive: true });
+  const config = await writeConfig(wDir, {
+    batch: 'order',
+    channel: { type: 'folder', path: wInbox, files: [{ pattern: '*.csv', mapping: 'demo-orders-csv' }], minAge: 0, pollInterval: 0.2, watch },
+  });
+  const log = path.join(wDir, 'wharf.log');
+  const r = await runWorker('worker-wharf.js', ['run', '--config', config], {
+    stderrFile: log,
+    hooks: {
+      onStart: async (child, exited) => {
+        await Promise.race([waitUntil(() => readFileSync(log, 'utf8').includes('wharf is running'), { everyMs: 20, timeoutMs: 30_000, what: 'wharf run to start' }), exited.then(() => { throw new Error('wharf run exited early'); })]);
+        return dropAndWait(child, drop, wInbox, wOut, n, timeoutMs);
+      },
+    },
+  });
+  const size = async (f) => (await fs.stat(f).catch(() => ({ size: 0 }))).size;
+  const ledger = path.join(wDir, 'ledger', 'wharf.sqlite');
+  return { ...r, out: wOut, ledgerBytes: (await size(ledger)) + (await size(`${ledger}-wal`)) };
 }
 
-async function compareOrderFolders(a, b) {
-  const names = (await fs.readdir(a)).filter((x) => x.endsWith('.json')).sort();
-  const other = (await fs.readdir(b)).filter((x) => x.endsWith('.json')).sort();
-  if (names.join('\n') !== other.join('\n')) return `file names differ (${names.length} vs ${other.length})`;
-  for (const name of names) {
-    const [x, y] = await Promise.all([fs.readFile(path.join(a, name), 'utf8'), fs.readFile(path.join(b, name), 'utf8')]);
-    const norm = (s) => {
-      const o = JSON.parse(s);
-      delete o.source.receivedAt;
-      return JSON.stringify(o);
-    };
-    if (norm(x) !== norm(y)) return `${name}\n    wharf ${norm(x)}\n    bare  ${norm(y)}`;
+// -------------------------------------------------------------------------------------- node-red
+
+/**
+ * Peer benchmark: Node-RED 4 running our flow (bench/peers/node-red-flow.json) against `wharf run` on the
+ * same BENCH_PEER_FILES single-order files (the many-files data), both timed from the first drop to the
+ * last canonical file. Node-RED is installed from npm by bench/peers/node-red.js (skipped, with a line
+ * saying why, when npm cannot install it).
+ */
+async function nodeRed() {
+  const n = envInt('BENCH_PEER_FILES', 5_000);
+  const timeoutMs = Math.max(300_000, n * 100);
+  const nr = await ensureNodeRed();
+  if (nr.skip) {
+    console.log(`  SKIPPED: Node-RED is not installed in ${nodeRedCacheDir()} and ${nr.skip}`);
+    return;
   }
-  return undefined;
+  console.log(`  Node-RED ${nr.version} in ${nodeRedCacheDir()} (${nr.installedMs > 0 ? `installed now with npm in ${fmt.s(nr.installedMs)}` : 'cached from an earlier run'}); flow ${path.relative(ROOT, FLOW_FILE)}`);
+  const t = tempDir('node-red');
+  try {
+    process.stdout.write(`  generating 2 × ${fmt.int(n)} single-order files (the many-files data) … `);
+    const dropW = path.join(t.dir, 'drop-wharf');
+    const dropN = path.join(t.dir, 'drop-node-red');
+    const gen = await writeOrderFiles(dropW, n);
+    await writeOrderFiles(dropN, n);
+    console.log(`${fmt.num(gen.bytes / 1e6)} MB each`);
+
+    const node = await runNodeRed({ pkgDir: nr.pkgDir, dir: path.join(t.dir, 'node-red'), drop: dropN, n, timeoutMs });
+    const wharf = await wharfDaemonOnFiles(path.join(t.dir, 'wharf'), dropW, n, { timeoutMs, watch: true });
+
+    const fps = (r) => n / (r.hook.ms / 1000);
+    table([
+      ['variant', 'files', 'time (drop → last output)', 'files/s', 'peak RSS'],
+      [`Node-RED ${nr.version} (watch → file in → csv → function map+ajv → file → rename+archive)`, fmt.int(n), fmt.s(node.hook.ms), fmt.num(fps(node)), fmt.mb(node.maxRssKb)],
+      ['wharf run (folder channel, batch: order)', fmt.int(n), fmt.s(wharf.hook.ms), fmt.num(fps(wharf)), fmt.mb(wharf.maxRssKb)],
+    ]);
+    console.log(`  ratio wharf/Node-RED throughput: ${(fps(wharf) / fps(node)).toFixed(2)}  (aim ≥ 1.5)`);
+    console.log(`  CPU wharf: ${fmt.s(wharf.userMs)} user + ${fmt.s(wharf.systemMs)} sys; Node-RED: ${fmt.s(node.userMs)} user + ${fmt.s(node.systemMs)} sys`);
+    const archived = await countFiles(path.join(t.dir, 'node-red', 'inbox'), '.csv');
+    if (archived > 0) console.log(`  WARNING: ${archived} input files are still in Node-RED's inbox (not archived)`);
+    // Warnings and errors once the flows run (start-up notes such as "Projects disabled" are not about the job).
+    const logText = await fs.readFile(node.log, 'utf8');
+    const warnings = logText.slice(logText.indexOf('Started flows')).split('\n').filter((l) => /\[(warn|error)\]/.test(l));
+    if (warnings.length > 0) console.log(`  WARNING: Node-RED logged ${warnings.length} warnings/errors, first: ${warnings[0].slice(0, 300)}`);
+    const diff = await compareOrderFolders(wharf.out, node.out, ['wharf', 'Node-RED']);
+    console.log(diff
+      ? `  check: OUTPUTS DIFFER: ${diff}`
+      : `  check: every one of the ${fmt.int(n)} canonical files is identical in both, same file names (ignoring source.receivedAt, the time each read the file)`);
+  } finally {
+    t.cleanup();
+  }
 }
 
 // ------------------------------------------------------------------------------------------- sftp
