@@ -1,10 +1,19 @@
-import { mkdtempSync, mkdirSync, writeFileSync, utimesSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync, utimesSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { WharfError } from '../../src/errors.js';
 import { listMappingNames, loadMapping } from '../../src/mapping/index.js';
 import { inline, MAPPINGS } from './helpers.js';
+
+/** Scratch folders of this file, removed at the end. */
+const scratch: string[] = [];
+afterAll(() => scratch.forEach((d) => rmSync(d, { recursive: true, force: true })));
+const tempDir = () => {
+  const d = mkdtempSync(join(tmpdir(), 'wharf-map-'));
+  scratch.push(d);
+  return d;
+};
 
 function problem(yaml: string): WharfError {
   try {
@@ -47,7 +56,7 @@ describe('mapping file errors name the file and the field', () => {
   });
 
   it('reports YAML syntax errors with their line', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wharf-map-'));
+    const dir = tempDir();
     writeFileSync(join(dir, 'bad.yaml'), 'kind: order\nformat: csv\nfields:\n  externalId: { path: A\n  note: B\n');
     const err = await loadMapping('bad', dir).then(() => undefined, (e: unknown) => e as WharfError);
     expect(err?.code).toBe('MAPPING_INVALID');
@@ -82,7 +91,7 @@ describe('loadMapping', () => {
   });
 
   it('caches per file and recompiles when the file changes', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'wharf-map-'));
+    const dir = tempDir();
     mkdirSync(join(dir, 'lookups'));
     const file = join(dir, 'm.yaml');
     writeFileSync(file, 'kind: stock\nformat: csv\nfields: { sku: A, quantity: B }\n');
