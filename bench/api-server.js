@@ -3,9 +3,9 @@
 // status and modified_after filters, orderby=modified. Prints its port on stdout, serves until killed.
 // Usage: node bench/api-server.js ORDERS
 import http from 'node:http';
+import { authorized, jsonSender } from './woo-shape.js';
 
 const count = Number(process.argv[2] ?? 10_000);
-const AUTH = `Basic ${Buffer.from('ck_bench:cs_bench').toString('base64')}`;
 const T0 = Date.parse('2026-11-01T08:00:00Z');
 const iso = (ms) => new Date(ms).toISOString().slice(0, 19);
 const streets = ['Keizersgracht 221 B', 'Oudegracht 12-A', 'Kerkstraat 7', 'Marktplein 3 bis', 'Stationsweg 101'];
@@ -29,12 +29,8 @@ function order(i) {
 const orders = Array.from({ length: count }, (_, i) => order(i));
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
-  const send = (status, body, headers = {}) => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text), ...headers });
-    res.end(text);
-  };
-  if (req.headers.authorization !== AUTH && url.searchParams.get('consumer_key') !== 'ck_bench') return send(401, { code: 'woocommerce_rest_cannot_view' });
+  const send = jsonSender(res);
+  if (!authorized(req, url)) return send(401, { code: 'woocommerce_rest_cannot_view' });
   if (url.pathname === '/wp-json/' || url.pathname === '/wp-json') return send(200, { namespaces: ['wc/v3'] });
   if (url.pathname !== '/wp-json/wc/v3/orders') return send(404, { code: 'rest_no_route' });
   const statuses = (url.searchParams.get('status') ?? 'any').split(',');

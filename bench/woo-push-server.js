@@ -15,9 +15,9 @@
 // per batch (then requests in flight overlap, as they do on a real shop).
 // Prints its port on stdout, serves until killed. Usage: node bench/woo-push-server.js PRODUCTS [LATENCY_MS]
 import http from 'node:http';
+import { authorized, jsonSender } from './woo-shape.js';
 
 const count = Number(process.argv[2] ?? 10_000);
-const AUTH = `Basic ${Buffer.from('ck_bench:cs_bench').toString('base64')}`;
 const BATCH_MAX = 100;
 const latencyMs = Number(process.argv[3] ?? 0);
 const sku = (i) => `SKU-${String(i).padStart(7, '0')}`;
@@ -71,11 +71,7 @@ function batch(body) {
 
 const server = http.createServer((req, res) => {
   const url = new URL(req.url ?? '/', 'http://x');
-  const send = (status, body, headers = {}) => {
-    const text = JSON.stringify(body);
-    res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8', 'content-length': Buffer.byteLength(text), ...headers });
-    res.end(text);
-  };
+  const send = jsonSender(res);
   if (url.pathname === '/__bench/state') return send(200, { ...stats, stock: products.map((p) => [p.sku, p.stock_quantity]) });
   if (url.pathname === '/__bench/reset') {
     reset();
@@ -93,7 +89,7 @@ const server = http.createServer((req, res) => {
       stats.lastAt = performance.now();
     });
   }
-  if (req.headers.authorization !== AUTH && !(url.searchParams.get('consumer_key') === 'ck_bench' && url.searchParams.get('consumer_secret') === 'cs_bench')) {
+  if (!authorized(req, url)) {
     req.resume();
     return send(401, { code: 'woocommerce_rest_cannot_view', message: 'Sorry, you cannot list resources.', data: { status: 401 } });
   }

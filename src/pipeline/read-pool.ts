@@ -55,6 +55,9 @@ export function workerReadable(): boolean {
 }
 
 let worker: Worker | undefined;
+let nextId = 1;
+/** The reads in progress: each one's message handler, by id. */
+const active = new Map<number, (msg: FromWorker) => void>();
 
 /**
  * Starts the worker ahead of the first file (its start, ~0.1–0.2 s of module loading, then overlaps
@@ -63,8 +66,6 @@ let worker: Worker | undefined;
 export function warmReadWorker(): void {
   if (workerReadable()) theWorker();
 }
-let nextId = 1;
-const active = new Map<number, (msg: FromWorker) => void>();
 
 function theWorker(): Worker {
   if (worker) return worker;

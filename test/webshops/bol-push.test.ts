@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { WharfError } from '../../src/errors.js';
+import { rejectionOf } from '../helpers/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { openConnector, type ShipmentPush, type StockUpdate } from '../../src/connectors/index.js';
 import { readFileSync } from 'node:fs';
@@ -21,15 +21,6 @@ const raw = (over: Record<string, unknown> = {}) => ({
   push: { stock: { enabled: true }, shipments: { enabled: true } }, ...over,
 });
 const open = (over: Record<string, unknown> = {}, logger = silentLogger()) => openConnector(raw(over), { logger, http: fastHttp });
-const errorOf = async (p: Promise<unknown>): Promise<WharfError> => {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof WharfError) return err;
-    throw err;
-  }
-  throw new Error('expected a WharfError');
-};
 
 /** The machinery's batching: `stockBatchSize` updates per pushStock call. */
 async function pushAll(push: ReturnType<typeof open>['push'], updates: StockUpdate[]) {
@@ -150,7 +141,7 @@ describe('bol stock push (Offers API v11)', () => {
 
   it('a read-only credential: the push fails as a whole with AUTH_FAILED, not retried', async () => {
     const updates = seedOffers(2);
-    const err = await errorOf(open({ clientId: RO_ID, clientSecret: RO_SECRET }).push.pushStock(updates));
+    const err = await rejectionOf(open({ clientId: RO_ID, clientSecret: RO_SECRET }).push.pushStock(updates));
     expect(err.code).toBe('AUTH_FAILED');
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/may not do this \(HTTP 403.*read-only/);
@@ -191,7 +182,7 @@ describe('bol shipment push', () => {
     const push = open().push;
     const p = shipment({ orderRef: '1043946571', lines: [{ sku: 'MOK-01', quantity: 2, lineRef: '10439465710' }, { sku: 'CUP-02', quantity: 1, lineRef: '10439465711' }] });
     server.dropNext(1, 'POST', '/retailer/shipments');
-    const first = await errorOf(push.pushShipment(p));
+    const first = await rejectionOf(push.pushShipment(p));
     expect(first.retryable).toBe(true);
     // bol is still processing the first POST: the retry waits for that process, then finds the shipment.
     const again = await push.pushShipment({ ...p, attempts: 1 });
@@ -207,7 +198,7 @@ describe('bol shipment push', () => {
     server.changeAfter(1, (r) => r.path.startsWith('/shared/process-status/'), () => server.expireProcesses());
     const push = open().push;
     const p = shipment({ orderRef: '1043946572', lines: [{ sku: 'MOK-01', quantity: 2, lineRef: '10439465720' }, { sku: 'CUP-02', quantity: 1, lineRef: '10439465721' }] });
-    const first = await errorOf(push.pushShipment(p));
+    const first = await rejectionOf(push.pushShipment(p));
     expect(first.retryable).toBe(true);
     expect(first.message).toMatch(/expired \(HTTP 404\)/);
     expect((await push.pushShipment({ ...p, attempts: 1 })).outcome).toBe('already-there');
@@ -229,7 +220,7 @@ describe('bol shipment push', () => {
 
   it('an item with a cancellation request is refused with a clear message and nothing is sent', async () => {
     server.state.orders.push(bolOrder({ id: '1043946574', changed: '2026-11-28T10:00:00+01:00', lines: [{ ean: '8712345678906', qty: 1, price: 10, reference: 'MOK-01', cancellationRequest: true }] }));
-    const err = await errorOf(open().push.pushShipment(shipment({ orderRef: '1043946574', lines: [{ sku: 'MOK-01', quantity: 1, lineRef: '10439465740' }] })));
+    const err = await rejectionOf(open().push.pushShipment(shipment({ orderRef: '1043946574', lines: [{ sku: 'MOK-01', quantity: 1, lineRef: '10439465740' }] })));
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/customer asked to cancel order item 10439465740 \(MOK-01\) of bol order 1043946574/);
     expect(err.details.hint).toMatch(/cancellation request/);
@@ -238,7 +229,7 @@ describe('bol shipment push', () => {
 
   it('a cancelled order is refused; bol\'s own FAILURE (cancellation requested meanwhile) is refused with bol\'s errorMessage', async () => {
     server.state.orders.push(bolOrder({ id: '1043946575', changed: '2026-11-28T10:00:00+01:00', cancelled: true }));
-    const cancelled = await errorOf(open().push.pushShipment(shipment({ orderRef: '1043946575', lines: [{ sku: 'REF-1043946575', quantity: 1, lineRef: '10439465750' }] })));
+    const cancelled = await rejectionOf(open().push.pushShipment(shipment({ orderRef: '1043946575', lines: [{ sku: 'REF-1043946575', quantity: 1, lineRef: '10439465750' }] })));
     expect(cancelled.message).toMatch(/is cancelled in bol/);
     expect(cancelled.retryable).toBe(false);
 
@@ -247,19 +238,19 @@ describe('bol shipment push', () => {
     server.changeAfter(1, (r) => r.path === '/retailer/orders/1043946576', () => {
       (server.state.orders.at(-1)!.orderItems as { cancellationRequest: boolean }[])[0]!.cancellationRequest = true;
     });
-    const failed = await errorOf(open().push.pushShipment(shipment({ orderRef: '1043946576', lines: [{ sku: 'MOK-01', quantity: 2, lineRef: '10439465760' }] })));
+    const failed = await rejectionOf(open().push.pushShipment(shipment({ orderRef: '1043946576', lines: [{ sku: 'MOK-01', quantity: 2, lineRef: '10439465760' }] })));
     expect(failed.retryable).toBe(false);
     expect(failed.message).toBe('bol refused shipment SHP-1043946576-1 of order 1043946576: Order item 10439465760 has a cancellation request and cannot be shipped.');
     expect(server.state.shipments).toHaveLength(0);
   });
 
   it('an order bol does not know, a line that is no order item, and an unknown carrier are refused; transporterCodes maps a carrier', async () => {
-    const unknown = await errorOf(open().push.pushShipment(shipment({ orderRef: '999', lines: [{ sku: 'X', quantity: 1, lineRef: '9990' }] })));
+    const unknown = await rejectionOf(open().push.pushShipment(shipment({ orderRef: '999', lines: [{ sku: 'X', quantity: 1, lineRef: '9990' }] })));
     expect(unknown).toMatchObject({ code: 'NOT_FOUND', retryable: false, message: expect.stringContaining('bol does not know order 999') });
     order('1043946577');
-    const noItem = await errorOf(open().push.pushShipment(shipment({ orderRef: '1043946577', lines: [{ sku: 'NOPE', quantity: 1, lineRef: 'x-1' }] })));
+    const noItem = await rejectionOf(open().push.pushShipment(shipment({ orderRef: '1043946577', lines: [{ sku: 'NOPE', quantity: 1, lineRef: 'x-1' }] })));
     expect(noItem.message).toMatch(/is not an order item of bol order 1043946577/);
-    const carrier = await errorOf(open().push.pushShipment(shipment({ orderRef: '1043946577', carrier: 'Homerr Pakket', lines: [{ sku: 'CUP-02', quantity: 1, lineRef: '10439465771' }] })));
+    const carrier = await rejectionOf(open().push.pushShipment(shipment({ orderRef: '1043946577', carrier: 'Homerr Pakket', lines: [{ sku: 'CUP-02', quantity: 1, lineRef: '10439465771' }] })));
     expect(carrier.message).toMatch(/no bol transporter code for carrier "Homerr Pakket"/);
     expect(carrier.details.hint).toMatch(/transporterCodes/);
     expect(posts()).toHaveLength(0);
@@ -282,7 +273,7 @@ describe('bol shipment push', () => {
     server.failNext(1, { status: 503, pathIncludes: '/retailer/shipments' });
     const push = open().push;
     const p = shipment({ orderRef: '1043946580', lines: [{ sku: 'CUP-02', quantity: 1, lineRef: '10439465801' }] });
-    const err = await errorOf(push.pushShipment(p));
+    const err = await rejectionOf(push.pushShipment(p));
     expect(err.retryable).toBe(true);
     expect(posts()).toHaveLength(1);
     expect((await push.pushShipment({ ...p, attempts: 1 })).outcome).toBe('pushed'); // bol had nothing: sent now
@@ -292,7 +283,7 @@ describe('bol shipment push', () => {
 
   it('a shipment without lines is refused, nothing sent', async () => {
     order('1043946578');
-    const err = await errorOf(open().push.pushShipment(shipment({ orderRef: '1043946578', lines: [] })));
+    const err = await rejectionOf(open().push.pushShipment(shipment({ orderRef: '1043946578', lines: [] })));
     expect(err.message).toMatch(/has no lines/);
     expect(posts()).toHaveLength(0);
   });

@@ -14,9 +14,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, wharf } from '../helpers/cli.js';
+import { wharf } from '../helpers/cli.js';
 import { bolOrder, bolServer, type BolTestServer } from '../helpers/webshops/bol.js';
-import { dropReport, killMidPush, pushSku, reportConfigHead, shipmentPushStatus, stockReportSeries } from '../helpers/webshops/push-cli.js';
+import { dropReport, killMidPush, mappingsWithBundles, pushSku, reportConfigHead, shipmentPushStatus, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const ID = 'e5d0c8a2-6f4b-4a51-9d3e-1f2a3b4c5d6e';
 const SECRET = 'Zm9vYmFyLXNlY3JldC12YWx1ZS1mb3ItdGVzdHMtb25seQ';
@@ -60,14 +60,7 @@ beforeAll(async () => {
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-bol-push-'));
   reports = path.join(work, 'reports');
   await fs.mkdir(reports);
-  const mappings = path.join(work, 'mappings');
-  await fs.cp(path.join(REPO, 'mappings'), mappings, { recursive: true });
-  await fs.writeFile(path.join(mappings, 'lookups/acme-bundles.yaml'), `GIFT-BOX:\n  - { sku: ${sku(10)}, quantity: 1 }\n  - { sku: ${sku(11)}, quantity: 2 }\n`);
-  const orders = (await fs.readFile(path.join(mappings, 'bol.order.yaml'), 'utf8'))
-    .replace('\nfields:\n', '\nlookups:\n  bundles: { file: lookups/acme-bundles.yaml }\n\nfields:\n')
-    .replace('    from: itemsToShip\n', '    from: itemsToShip\n    bundles: bundles\n');
-  expect(orders).toContain('bundles: bundles');
-  await fs.writeFile(path.join(mappings, 'acme-bol-orders.yaml'), orders);
+  const mappings = await mappingsWithBundles(work, { platform: 'bol', linesFrom: 'itemsToShip', name: 'acme-bol-orders', bundles: { 'GIFT-BOX': [{ sku: sku(10), quantity: 1 }, { sku: sku(11), quantity: 2 }] } });
   config = path.join(work, 'wharf.yaml');
   const channel = (id: string, secret: string) => `
         type: bol

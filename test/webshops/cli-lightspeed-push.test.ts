@@ -13,9 +13,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, wharf } from '../helpers/cli.js';
+import { wharf } from '../helpers/cli.js';
 import { lightspeedOrder, lightspeedServer, lightspeedShipment } from '../helpers/webshops/lightspeed.js';
-import { dropReport, killMidPush, pushSku, reportConfigHead, shipmentPushStatus, stockReportSeries } from '../helpers/webshops/push-cli.js';
+import { dropReport, killMidPush, mappingsWithBundles, pushSku, reportConfigHead, shipmentPushStatus, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const KEY = 'a1b2c3d4e5f60718293a4b5c6d7e8f90';
 const SECRET = 'f0e9d8c7b6a5948372615a4b3c2d1e0f';
@@ -93,13 +93,8 @@ beforeAll(async () => {
   roServer.state.shipments.push(lightspeedShipment(901, 9, [{ sku: sku(0), qty: 1 }]));
 
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-ls-push-'));
-  // The repo's mappings plus an order mapping whose lines name a bundle table (docs/exports.md "Bundle stock").
-  await fs.cp(path.join(REPO, 'mappings'), path.join(work, 'mappings'), { recursive: true });
-  const base = await fs.readFile(path.join(REPO, 'mappings/lightspeed.order.yaml'), 'utf8');
-  const withBundles = base.replace('lookups:\n', 'lookups:\n  bundles: { file: lookups/ls-bundles.yaml }\n').replace('    from: orderProducts\n', '    from: orderProducts\n    bundles: bundles\n');
-  expect(withBundles).toContain('bundles: bundles');
-  await fs.writeFile(path.join(work, 'mappings/ls-order-bundles.yaml'), withBundles);
-  await fs.writeFile(path.join(work, 'mappings/lookups/ls-bundles.yaml'), `BOX-1:\n  - { sku: ${sku(1)}, quantity: 1 }\n  - { sku: ${sku(2)}, quantity: 2 }\n`);
+  // The repo's mappings plus an order mapping whose lines name a bundle table.
+  await mappingsWithBundles(work, { platform: 'lightspeed', linesFrom: 'orderProducts', name: 'ls-order-bundles', bundles: { 'BOX-1': [{ sku: sku(1), quantity: 1 }, { sku: sku(2), quantity: 2 }] } });
   reports = path.join(work, 'reports');
   await fs.mkdir(reports);
   config = path.join(work, 'wharf.yaml');

@@ -13,9 +13,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, wharf } from '../helpers/cli.js';
+import { wharf } from '../helpers/cli.js';
 import { retailcrmOrder, retailcrmServer } from '../helpers/webshops/retailcrm.js';
-import { dropReport, killMidPush, pushSku, reportConfigHead, shipmentPushStatus, stockReportSeries } from '../helpers/webshops/push-cli.js';
+import { dropReport, killMidPush, mappingsWithBundles, pushSku, reportConfigHead, shipmentPushStatus, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const KEY = 'T9DMPvuNt7FQJMszHUdG8Fkt6xHsqngH-test';
 const ZONE = 'Europe/Moscow';
@@ -83,14 +83,8 @@ beforeAll(async () => {
   roServer.state.products.push(product(0, sku(0)));
 
   work = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-crm-push-'));
-  // The repo's mappings plus an order mapping whose lines name a bundle table (docs/exports.md "Bundle stock").
-  await fs.cp(path.join(REPO, 'mappings'), path.join(work, 'mappings'), { recursive: true });
-  const base = await fs.readFile(path.join(REPO, 'mappings/retailcrm.order.yaml'), 'utf8');
-  const withBundles = (base.includes('lookups:\n') ? base.replace('lookups:\n', 'lookups:\n  bundles: { file: lookups/crm-bundles.yaml }\n') : base.replace('\nfields:\n', '\nlookups:\n  bundles: { file: lookups/crm-bundles.yaml }\n\nfields:\n'))
-    .replace('    from: items\n', '    from: items\n    bundles: bundles\n');
-  expect(withBundles).toContain('bundles: bundles');
-  await fs.writeFile(path.join(work, 'mappings/crm-order-bundles.yaml'), withBundles);
-  await fs.writeFile(path.join(work, 'mappings/lookups/crm-bundles.yaml'), `BOX-1:\n  - { sku: ${sku(1)}, quantity: 1 }\n  - { sku: ${sku(2)}, quantity: 2 }\n`);
+  // The repo's mappings plus an order mapping whose lines name a bundle table.
+  await mappingsWithBundles(work, { platform: 'retailcrm', linesFrom: 'items', name: 'crm-order-bundles', bundles: { 'BOX-1': [{ sku: sku(1), quantity: 1 }, { sku: sku(2), quantity: 2 }] } });
   reports = path.join(work, 'reports');
   await fs.mkdir(reports);
   config = path.join(work, 'wharf.yaml');

@@ -13,9 +13,9 @@ import { promises as fs } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { REPO, wharf } from '../helpers/cli.js';
+import { wharf } from '../helpers/cli.js';
 import { shopifyOrder, shopifyServer } from '../helpers/webshops/shopify.js';
-import { dropReport, killMidPush, pushSku, reportConfigHead, shipmentPushStatus, stockReportSeries } from '../helpers/webshops/push-cli.js';
+import { dropReport, killMidPush, mappingsWithBundles, pushSku, reportConfigHead, shipmentPushStatus, stockReportSeries } from '../helpers/webshops/push-cli.js';
 
 const TOKEN = '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';
 const RO_TOKEN = 'shpat_0000000000000000000000000000read';
@@ -64,14 +64,7 @@ beforeAll(async () => {
   reports = path.join(work, 'reports');
   await fs.mkdir(reports);
   // The shipped mappings, plus the merchant's orders mapping with a `bundles` lookup table.
-  const mappings = path.join(work, 'mappings');
-  await fs.cp(path.join(REPO, 'mappings'), mappings, { recursive: true });
-  await fs.writeFile(path.join(mappings, 'lookups/acme-bundles.yaml'), `GIFT-BOX:\n  - { sku: ${sku(10)}, quantity: 1 }\n  - { sku: ${sku(11)}, quantity: 2 }\n`);
-  const orders = (await fs.readFile(path.join(mappings, 'shopify.order.yaml'), 'utf8'))
-    .replace('lookups:\n', 'lookups:\n  bundles: { file: lookups/acme-bundles.yaml }\n')
-    .replace('    from: lineItems.nodes\n', '    from: lineItems.nodes\n    bundles: bundles\n');
-  expect(orders).toContain('bundles: bundles');
-  await fs.writeFile(path.join(mappings, 'acme-shopify-orders.yaml'), orders);
+  const mappings = await mappingsWithBundles(work, { platform: 'shopify', linesFrom: 'lineItems.nodes', name: 'acme-shopify-orders', bundles: { 'GIFT-BOX': [{ sku: sku(10), quantity: 1 }, { sku: sku(11), quantity: 2 }] } });
   config = path.join(work, 'wharf.yaml');
   const channel = (token: string) => `
         type: shopify

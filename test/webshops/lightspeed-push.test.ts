@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rejectionOf } from '../helpers/errors.js';
 import { openConnector, type ChannelConnector, type ShipmentPush, type StockUpdate } from '../../src/connectors/index.js';
-import { WharfError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { collect, fastHttp } from '../helpers/webshops/server.js';
 import { lightspeedOrder, lightspeedServer, lightspeedShipment } from '../helpers/webshops/lightspeed.js';
@@ -39,15 +39,6 @@ function parcel(over: Partial<ShipmentPush>): ShipmentPush {
   };
 }
 
-async function failure(p: Promise<unknown>): Promise<WharfError> {
-  try {
-    await p;
-  } catch (err) {
-    if (err instanceof WharfError) return err;
-    throw err;
-  }
-  throw new Error('expected a WharfError');
-}
 
 const stockUpdates = (n: number, quantity: (i: number) => number): StockUpdate[] =>
   Array.from({ length: n }, (_, i) => ({ sku: `SKU-${i + 1}`, ids: { variantId: 100 + i }, quantity: quantity(i), previous: null }));
@@ -106,7 +97,7 @@ describe('Lightspeed stock push', () => {
   it('a key without write access to products fails the whole batch, not retryable, with the permission to add', async () => {
     server.state.variants.push(variant(100, 'SKU-1'));
     server.state.write.products = false;
-    const err = await failure(open().push.pushStock(stockUpdates(1, () => 4)));
+    const err = await rejectionOf(open().push.pushStock(stockUpdates(1, () => 4)));
     expect(err).toMatchObject({ code: 'AUTH_FAILED', retryable: false });
     expect(err.message).toMatch(/lacks write access to products/);
     expect(server.state.variants[0]!.stockLevel).toBe(0);
@@ -135,7 +126,7 @@ describe('Lightspeed stock push', () => {
   it('when the hourly window runs dry the push stops, retryable, without a 429 (the next run goes on)', async () => {
     for (let i = 0; i < 3; i++) server.state.variants.push(variant(100 + i, `SKU-${i + 1}`));
     server.state.windows = [{ limit: 2, seconds: 3600, used: 0, start: Date.now() }];
-    const err = await failure(open().push.pushStock(stockUpdates(3, () => 5)));
+    const err = await rejectionOf(open().push.pushStock(stockUpdates(3, () => 5)));
     expect(err).toMatchObject({ code: 'TRANSPORT_FAILED', retryable: true });
     expect(err.message).toMatch(/request allowance is used up for the next 60 min/);
     expect(server.hits('/variants/', 429)).toHaveLength(0);
@@ -145,7 +136,7 @@ describe('Lightspeed stock push', () => {
   it('an update applied but its answer lost is retryable, and sending it again is harmless (absolute level)', async () => {
     server.state.variants.push(variant(100, 'SKU-1'));
     server.state.drop = { count: 1, pathIncludes: '/variants/100' };
-    const err = await failure(open({}, { ...fastHttp, maxAttempts: 1 }).push.pushStock(stockUpdates(1, () => 6)));
+    const err = await rejectionOf(open({}, { ...fastHttp, maxAttempts: 1 }).push.pushStock(stockUpdates(1, () => 6)));
     expect(err.retryable).toBe(true);
     expect(server.state.variants[0]!.stockLevel).toBe(6); // it was applied
     expect((await open().push.pushStock(stockUpdates(1, () => 6))).done).toEqual(['SKU-1']);
@@ -172,7 +163,7 @@ describe('Lightspeed shipment push', () => {
     seedOrder(7, [{ sku: 'BEL-01', qty: 2 }]);
     server.state.shipments.push(lightspeedShipment(51, 7, [{ sku: 'BEL-01', qty: 2 }]));
     server.state.drop = { count: 1, pathIncludes: '/shipments/51' };
-    const err = await failure(open({}, { ...fastHttp, maxAttempts: 1 }).push.pushShipment(parcel({})));
+    const err = await rejectionOf(open({}, { ...fastHttp, maxAttempts: 1 }).push.pushShipment(parcel({})));
     expect(err.retryable).toBe(true);
     expect(server.state.shipmentUpdates).toHaveLength(1); // applied although unanswered
 
@@ -187,7 +178,7 @@ describe('Lightspeed shipment push', () => {
     server.state.shipments.push(lightspeedShipment(51, 7, [{ sku: 'BEL-01', qty: 2 }]), lightspeedShipment(52, 7, [{ sku: 'BEL-02', qty: 1 }]));
     server.state.drop = { count: 1, pathIncludes: '/shipments/' };
     const p = parcel({ trackingNumber: null, completesOrder: false });
-    await failure(open({}, { ...fastHttp, maxAttempts: 1 }).push.pushShipment(p));
+    await rejectionOf(open({}, { ...fastHttp, maxAttempts: 1 }).push.pushShipment(p));
     expect(await open().push.pushShipment({ ...p, attempts: 1 })).toMatchObject({ outcome: 'already-there' });
     expect(server.state.shipmentUpdates).toEqual([{ id: 51, body: { status: 'shipped', doNotifyShipped: true, doNotifyTrackingCode: false } }]);
   });
@@ -197,7 +188,7 @@ describe('Lightspeed shipment push', () => {
     server.state.shipments.push(lightspeedShipment(51, 7, [{ sku: 'BEL-01', qty: 1 }]), lightspeedShipment(52, 7, [{ sku: 'BEL-01', qty: 1 }]));
     const first = parcel({ trackingNumber: null, completesOrder: false, lines: [{ sku: 'BEL-01', quantity: 1 }] });
     server.state.drop = { count: 1, pathIncludes: '/shipments/' };
-    await failure(open({}, { ...fastHttp, maxAttempts: 1 }).push.pushShipment(first));
+    await rejectionOf(open({}, { ...fastHttp, maxAttempts: 1 }).push.pushShipment(first));
     expect(await open().push.pushShipment({ ...first, attempts: 2 })).toMatchObject({ outcome: 'already-there' });
     expect(server.state.shipmentUpdates.map((u) => u.id)).toEqual([51]);
     // The second parcel (its first attempt) takes the other shipment.
@@ -224,7 +215,7 @@ describe('Lightspeed shipment push', () => {
   it('a partial parcel Lightspeed cannot record (one shipment for the whole order) is refused in plain words, nothing sent', async () => {
     seedOrder(7, [{ sku: 'BEL-01', qty: 2 }, { sku: 'BEL-02', qty: 1 }]);
     server.state.shipments.push(lightspeedShipment(51, 7, [{ sku: 'BEL-01', qty: 2 }, { sku: 'BEL-02', qty: 1 }]));
-    const err = await failure(open().push.pushShipment(parcel({ lines: [{ sku: 'BEL-01', quantity: 2 }], completesOrder: false })));
+    const err = await rejectionOf(open().push.pushShipment(parcel({ lines: [{ sku: 'BEL-01', quantity: 2 }], completesOrder: false })));
     expect(err).toMatchObject({ code: 'DELIVERY_CONFLICT', retryable: false });
     expect(err.message).toMatch(/no shipment holds exactly this parcel \(BEL-01 × 2\); open: SHIP00051 \(BEL-01 × 2, BEL-02 × 1\).*cannot split a shipment/);
     expect(err.details.hint).toMatch(/split the shipment in the Lightspeed back office.*wharf retry/);
@@ -234,7 +225,7 @@ describe('Lightspeed shipment push', () => {
   it('a shipment someone already shipped with another tracking code is refused, not overwritten', async () => {
     seedOrder(7, [{ sku: 'BEL-01', qty: 2 }]);
     server.state.shipments.push({ ...lightspeedShipment(51, 7, [{ sku: 'BEL-01', qty: 2 }]), status: 'shipped', trackingCode: 'OTHER-1' });
-    const err = await failure(open().push.pushShipment(parcel({})));
+    const err = await rejectionOf(open().push.pushShipment(parcel({})));
     expect(err).toMatchObject({ code: 'DELIVERY_CONFLICT', retryable: false });
     expect(err.message).toMatch(/SHIP00051 is already shipped with tracking OTHER-1/);
     expect(server.state.shipmentUpdates).toEqual([]);
@@ -243,26 +234,26 @@ describe('Lightspeed shipment push', () => {
   it('a cancelled order is refused: by its status, and with Lightspeed\'s own message when the update is refused', async () => {
     seedOrder(7, [{ sku: 'BEL-01', qty: 2 }], 'cancelled');
     server.state.shipments.push(lightspeedShipment(51, 7, [{ sku: 'BEL-01', qty: 2 }]));
-    const err = await failure(open().push.pushShipment(parcel({})));
+    const err = await rejectionOf(open().push.pushShipment(parcel({})));
     expect(err).toMatchObject({ code: 'DELIVERY_CONFLICT', retryable: false });
     expect(err.message).toMatch(/ORD00007 is cancelled in the shop \(status "cancelled"\)/);
 
     // A channel whose cancelledStatuses do not name it: Lightspeed refuses the update itself.
-    const err2 = await failure(open({ cancelledStatuses: ['cancelled_by_merchant'] }).push.pushShipment(parcel({})));
+    const err2 = await rejectionOf(open({ cancelledStatuses: ['cancelled_by_merchant'] }).push.pushShipment(parcel({})));
     expect(err2.retryable).toBe(false);
     expect(err2.message).toMatch(/HTTP 400.*lightspeed said: Order is cancelled/);
     expect(server.state.shipmentUpdates).toEqual([]);
   });
 
   it('an unknown order is refused (not retried); a key without write access to orders is explained', async () => {
-    const err = await failure(open().push.pushShipment(parcel({ orderRef: '404' })));
+    const err = await rejectionOf(open().push.pushShipment(parcel({ orderRef: '404' })));
     expect(err).toMatchObject({ code: 'NOT_FOUND', retryable: false });
     expect(err.message).toMatch(/this order is not in the shop/);
 
     seedOrder(7, [{ sku: 'BEL-01', qty: 2 }]);
     server.state.shipments.push(lightspeedShipment(51, 7, [{ sku: 'BEL-01', qty: 2 }]));
     server.state.write.orders = false;
-    const err2 = await failure(open().push.pushShipment(parcel({})));
+    const err2 = await rejectionOf(open().push.pushShipment(parcel({})));
     expect(err2).toMatchObject({ code: 'AUTH_FAILED', retryable: false });
     expect(err2.message).toMatch(/lacks write access to orders/);
   });

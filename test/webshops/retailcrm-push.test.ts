@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rejectionOf } from '../helpers/errors.js';
 import { silentLogger } from '../../src/log.js';
-import { WharfError } from '../../src/errors.js';
 import { openConnector, type ChannelConnector, type ShipmentPush, type StockUpdate } from '../../src/connectors/index.js';
 import { parseRetailcrmConfig } from '../../src/connectors/retailcrm/index.js';
 import { shipmentDate } from '../../src/connectors/retailcrm/push-shipment.js';
@@ -42,15 +42,6 @@ const ship = (over: Partial<ShipmentPush> = {}): ShipmentPush => ({
   shippedAt: '2026-03-01T22:30:00Z', lines: [{ sku: 'ART-41', quantity: 1 }], completesOrder: true, notifyCustomer: false, attempts: 0, ...over,
 });
 
-async function rejection(p: Promise<unknown>): Promise<WharfError> {
-  try {
-    await p;
-  } catch (e) {
-    if (e instanceof WharfError) return e;
-    throw e;
-  }
-  throw new Error('expected a rejection');
-}
 
 beforeEach(async () => {
   server = await retailcrmServer({ apiKey: KEY }).start();
@@ -106,7 +97,7 @@ describe('RetailCRM stock push', () => {
     expect(res.status).toBe(400);
     expect(await res.json()).toMatchObject({ success: false, errorMsg: expect.stringMatching(/at most 250/) });
     const big = offers.map((o, i) => ({ sku: `S${i}`, ids: { offerId: o.id }, quantity: 1, previous: null }));
-    const e = await rejection(open().push.pushStock(big));
+    const e = await rejectionOf(open().push.pushStock(big));
     expect(e.retryable).toBe(false);
     expect(server.hits('/store/inventories/upload')).toHaveLength(1); // only the raw fetch above
   });
@@ -117,14 +108,14 @@ describe('RetailCRM stock push', () => {
     const c = open();
     const ids = await targets(c);
     const batch = [...ids].map(([sku, i]) => ({ sku, ids: i, quantity: 3, previous: null }));
-    const e = await rejection(c.push.pushStock(batch));
+    const e = await rejectionOf(c.push.pushStock(batch));
     expect(e).toMatchObject({ code: 'AUTH_FAILED', retryable: false });
     expect(e.message).toMatch(/Access denied/);
     // What to change: the scope this request needs, and where to tick it.
     expect(e.message).toContain('may not set stock (it lacks the access scope store_write');
     expect(e.details.hint).toMatch(/API access keys: edit the key, tick store_write/);
     server.state.scopes.push('store_write');
-    const e2 = await rejection(open({ storeCode: 'nowhere' }).push.pushStock(batch));
+    const e2 = await rejectionOf(open({ storeCode: 'nowhere' }).push.pushStock(batch));
     expect(e2.retryable).toBe(false);
     expect(e2.message).toMatch(/Store with code "nowhere" not found/);
     expect(server.state.stock).toEqual({});
@@ -165,7 +156,7 @@ describe('RetailCRM shipment push', () => {
   it('after a lost answer the next attempt reads the order and finds it done: one edit in the shop', async () => {
     const c = open({ requestTimeout: 2 });
     server.dropAnswerNext(1, { pathIncludes: '/orders/41/edit' });
-    const e = await rejection(c.push.pushShipment(ship()));
+    const e = await rejectionOf(c.push.pushShipment(ship()));
     expect(e.retryable).toBe(true);
     expect(server.state.edits['41']).toBe(1); // the shop applied it although the answer was lost
     const r = await c.push.pushShipment(ship({ attempts: 1 }));
@@ -191,22 +182,22 @@ describe('RetailCRM shipment push', () => {
 
   it('a cancelled order is refused (not retryable) with its RetailCRM status; an unknown order with RetailCRM\'s message', async () => {
     Object.assign(server.state.orders[0]!, { status: 'cancel-other' });
-    const e = await rejection(open().push.pushShipment(ship()));
+    const e = await rejectionOf(open().push.pushShipment(ship()));
     expect(e.retryable).toBe(false);
     expect(e.message).toMatch(/order 41 is cancelled in RetailCRM \(status "cancel-other"\)/);
     // A status of the account's "cancel" group that `cancelledStatuses` does not list: refused all the same.
     Object.assign(server.state.orders[0]!, { status: 'no-product' });
-    const g = await rejection(open().push.pushShipment(ship()));
+    const g = await rejectionOf(open().push.pushShipment(ship()));
     expect(g.retryable).toBe(false);
     expect(g.message).toMatch(/order 41 is cancelled in RetailCRM \(status "Нет в наличии" \(no-product\), status group "cancel"\)/);
     expect(server.hits('/edit')).toHaveLength(0);
-    const e2 = await rejection(open().push.pushShipment(ship({ orderRef: '404404' })));
+    const e2 = await rejectionOf(open().push.pushShipment(ship({ orderRef: '404404' })));
     expect(e2).toMatchObject({ code: 'NOT_FOUND', retryable: false });
     expect(e2.message).toMatch(/does not know order 404404.*Not found/);
   });
 
   it('an edit RetailCRM refuses fails with its errorMsg and errors, not retried', async () => {
-    const e = await rejection(open({ storeCode: 'old-warehouse' }).push.pushShipment(ship()));
+    const e = await rejectionOf(open({ storeCode: 'old-warehouse' }).push.pushShipment(ship()));
     expect(e.retryable).toBe(false);
     expect(e.message).toMatch(/Order is not loaded; Store not found/);
     expect(server.hits('/orders/41/edit')).toHaveLength(1);
@@ -219,12 +210,12 @@ describe('RetailCRM shipment push', () => {
     expect((await open().push.pushShipment(ship())).outcome).toBe('pushed');
     expect(server.hits('/reference/statuses', 403)).toHaveLength(1);
     Object.assign(server.state.orders[0]!, { status: 'cancel-other', shipped: false });
-    expect((await rejection(open().push.pushShipment(ship()))).message).toMatch(/cancelled in RetailCRM \(status "cancel-other"\)/);
+    expect((await rejectionOf(open().push.pushShipment(ship()))).message).toMatch(/cancelled in RetailCRM \(status "cancel-other"\)/);
   });
 
   it('a key that may not edit orders is refused with RetailCRM\'s answer; a 429 on the edit (not applied) is waited out', async () => {
     server.state.scopes = ['order_read', 'store_read', 'store_write'];
-    const e = await rejection(open().push.pushShipment(ship()));
+    const e = await rejectionOf(open().push.pushShipment(ship()));
     expect(e).toMatchObject({ code: 'AUTH_FAILED', retryable: false });
     expect(e.message).toMatch(/Access denied/);
     expect(e.message).toContain('it lacks the access scope order_write');

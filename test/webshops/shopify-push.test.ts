@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { rejectionOf } from '../helpers/errors.js';
 import { WharfError } from '../../src/errors.js';
 import { silentLogger } from '../../src/log.js';
 import { openConnector, type ShipmentPush, type StockUpdate } from '../../src/connectors/index.js';
@@ -23,14 +24,6 @@ function channel(over: Record<string, unknown> = {}) {
 const update = (n: number, quantity: number): StockUpdate => ({ sku: `SKU-${n}`, ids: { inventoryItemId: item(n) }, quantity, previous: null });
 const mutations = (op: string) => server.requests.filter((r) => r.body.includes(`"operationName":"${op}"`));
 const vars = (r: { body: string }) => JSON.parse(r.body).variables as Record<string, any>; // any: the test reads arbitrary GraphQL variables of several shapes
-const errorOf = async (p: Promise<unknown>): Promise<WharfError> => {
-  try {
-    await p;
-  } catch (err) {
-    return err as WharfError;
-  }
-  throw new Error('expected a rejection');
-};
 
 function shipment(over: Partial<ShipmentPush> = {}): ShipmentPush {
   return {
@@ -133,7 +126,7 @@ describe('Shopify stock push (inventorySetQuantities, API 2026-04)', () => {
 
   it('gives up (retryable) when the stock keeps changing, never ignoring the conflict', async () => {
     for (let n = 1; n <= 6; n++) server.changeAfter(n, (req) => req.body.includes('WharfInventoryLevels'), () => server.state.inventory.get(item(1))!.levels.set(LOC, 50 - n));
-    const err = await errorOf(channel().push.pushStock([update(1, 20)]));
+    const err = await rejectionOf(channel().push.pushStock([update(1, 20)]));
     expect(err).toBeInstanceOf(WharfError);
     expect(err.retryable).toBe(true);
     expect(err.message).toMatch(/kept changing.*CHANGE_FROM_QUANTITY_STALE 4 times/);
@@ -168,7 +161,7 @@ describe('Shopify stock push (inventorySetQuantities, API 2026-04)', () => {
 
   it('a batch Shopify refused as a whole fails without retry; sent again later it goes under a new key', async () => {
     const venlo = server.state.locations.shift()!; // the location is gone from the shop
-    const err = await errorOf(channel().push.pushStock([update(1, 12)]));
+    const err = await rejectionOf(channel().push.pushStock([update(1, 12)]));
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/inventorySetQuantities refused the batch: INVALID_LOCATION The specified location could not be found/);
     server.state.locations.unshift(venlo);
@@ -192,7 +185,7 @@ describe('Shopify stock push (inventorySetQuantities, API 2026-04)', () => {
   });
 
   it('a read-only token: Shopify\'s ACCESS_DENIED, not retried, in plain words', async () => {
-    const err = await errorOf(channel({ accessToken: READ_ONLY }).push.pushStock([update(1, 12)]));
+    const err = await rejectionOf(channel({ accessToken: READ_ONLY }).push.pushStock([update(1, 12)]));
     expect(err.code).toBe('AUTH_FAILED');
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/Access denied for inventorySetQuantities field\. Required access: `write_inventory`/);
@@ -236,7 +229,7 @@ describe('Shopify shipment push (fulfillmentCreate)', () => {
   it('the answer lost after Shopify applied it: the next attempt reads the order and finds the fulfillment (one, not two)', async () => {
     server.state.dropNext = { op: 'WharfFulfill', count: 100 };
     const ch = channel();
-    const err = await errorOf(ch.push.pushShipment(shipment()));
+    const err = await rejectionOf(ch.push.pushShipment(shipment()));
     expect(err.retryable).toBe(true);
     server.state.dropNext = undefined;
     const r = await ch.push.pushShipment(shipment({ attempts: 1 }));
@@ -248,7 +241,7 @@ describe('Shopify shipment push (fulfillmentCreate)', () => {
   it('one dropped answer: no blind resend of the mutation; the retry reads the order first', async () => {
     server.state.dropNext = { op: 'WharfFulfill', count: 1 };
     const ch = channel();
-    const err = await errorOf(ch.push.pushShipment(shipment()));
+    const err = await rejectionOf(ch.push.pushShipment(shipment()));
     expect(err.retryable).toBe(true);
     expect(mutations('WharfFulfill')).toHaveLength(1);
     expect((await ch.push.pushShipment(shipment({ attempts: 1 }))).outcome).toBe('already-there');
@@ -271,14 +264,14 @@ describe('Shopify shipment push (fulfillmentCreate)', () => {
     const ch = channel();
     await ch.push.pushShipment(shipment({ trackingNumber: null, trackingUrl: null }));
     expect((await ch.push.pushShipment(shipment({ trackingNumber: null, trackingUrl: null, attempts: 2 }))).outcome).toBe('already-there');
-    const err = await errorOf(ch.push.pushShipment(shipment({ shipmentId: 'SHP-9', trackingNumber: null, trackingUrl: null })));
+    const err = await rejectionOf(ch.push.pushShipment(shipment({ shipmentId: 'SHP-9', trackingNumber: null, trackingUrl: null })));
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/SKU MUG-01: 2 shipped but only 0 left to fulfil/);
   });
 
   it('a cancelled order is refused with the reason, not retried', async () => {
     server.state.orders.push(shopifyOrder({ n: 2, updatedAt: '2026-05-04T08:00:00Z', cancelledAt: '2026-05-04T09:00:00Z', lines: [{ sku: 'MUG-01', qty: 2, price: '12.50' }] }));
-    const err = await errorOf(channel().push.pushShipment(shipment({ orderRef: '5000002', lines: [{ sku: 'MUG-01', quantity: 2 }] })));
+    const err = await rejectionOf(channel().push.pushShipment(shipment({ orderRef: '5000002', lines: [{ sku: 'MUG-01', quantity: 2 }] })));
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/order #1002 was cancelled in the shop/);
     expect(mutations('WharfFulfill')).toHaveLength(0);
@@ -286,7 +279,7 @@ describe('Shopify shipment push (fulfillmentCreate)', () => {
 
   it('Shopify\'s own refusal (a fulfillment order closed meanwhile) is passed on, not retried', async () => {
     server.changeAfter(1, (req) => req.body.includes('WharfShipmentOrder'), () => { fulfillmentOrdersOf(server.state, 'gid://shopify/Order/5000001')[0]!.status = 'CLOSED'; });
-    const err = await errorOf(channel().push.pushShipment(shipment()));
+    const err = await rejectionOf(channel().push.pushShipment(shipment()));
     expect(err.retryable).toBe(false);
     expect(err.message).toMatch(/shopify refused the fulfillment of order #1001: Fulfillment order 50000011 has an unfulfillable status= closed\./);
   });
@@ -294,7 +287,7 @@ describe('Shopify shipment push (fulfillmentCreate)', () => {
   it('refused once, then `wharf retry` after the shop was fixed: sent under the next key of the shipment', async () => {
     const fo = fulfillmentOrdersOf(server.state, 'gid://shopify/Order/5000001')[0]!;
     server.changeAfter(1, (req) => req.body.includes('WharfShipmentOrder'), () => { fo.status = 'ON_HOLD'; });
-    expect((await errorOf(channel().push.pushShipment(shipment()))).message).toMatch(/unfulfillable status= on_hold/);
+    expect((await rejectionOf(channel().push.pushShipment(shipment()))).message).toMatch(/unfulfillable status= on_hold/);
     fo.status = 'OPEN'; // the merchant releases the hold
     expect((await channel().push.pushShipment(shipment())).outcome).toBe('pushed');
     const keys = mutations('WharfFulfill').map((r) => /key: "([^"]+)"/.exec(JSON.parse(r.body).query)![1]);
@@ -305,16 +298,16 @@ describe('Shopify shipment push (fulfillmentCreate)', () => {
   });
 
   it('an unknown order and lines at another location are refused', async () => {
-    expect((await errorOf(channel().push.pushShipment(shipment({ orderRef: '5999999' })))).message).toMatch(/order 5999999 does not exist in the shop/);
+    expect((await rejectionOf(channel().push.pushShipment(shipment({ orderRef: '5999999' })))).message).toMatch(/order 5999999 does not exist in the shop/);
     fulfillmentOrdersOf(server.state, 'gid://shopify/Order/5000001')[0]!.locationId = 'gid://shopify/Location/2';
-    const err = await errorOf(channel().push.pushShipment(shipment()));
+    const err = await rejectionOf(channel().push.pushShipment(shipment()));
     expect(err.message).toMatch(/no open fulfillment order at this location/);
     // Without locationId the parcel goes to the one location its lines are open at.
     expect((await channel({ locationId: undefined, push: { shipments: { enabled: true } } }).push.pushShipment(shipment())).outcome).toBe('pushed');
   });
 
   it('a read-only token is refused with Shopify\'s ACCESS_DENIED naming the scopes', async () => {
-    const err = await errorOf(channel({ accessToken: READ_ONLY }).push.pushShipment(shipment()));
+    const err = await rejectionOf(channel({ accessToken: READ_ONLY }).push.pushShipment(shipment()));
     expect(err.code).toBe('AUTH_FAILED');
     expect(err.message).toMatch(/Access denied for fulfillmentCreate field\. Required access: `write_merchant_managed_fulfillment_orders` or/);
   });

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { WHARF_BIN, type CliResult } from '../cli.js';
+import { REPO, WHARF_BIN, type CliResult } from '../cli.js';
 
 /**
  * What the push tests through the real CLI share (test/webshops/cli-*-push.test.ts,
@@ -100,4 +100,24 @@ export async function shipmentPushStatus(run: (args: string[]) => Promise<CliRes
   const r = await run(['status', '--json']);
   const json = JSON.parse(r.stdout) as { pushes: { channel: string; shipments?: ShipmentPushStatus }[] };
   return json.pushes.find((p) => p.channel === channel)?.shipments;
+}
+
+/**
+ * The repo's mappings copied to `<dir>/mappings`, plus `<name>.yaml`: the platform's bundled order
+ * mapping (`<platform>.order.yaml`) whose line list (`from: <linesFrom>`) expands bundles from the lookup
+ * table `lookups/<name>-bundles.yaml` (`bundles`: bundle SKU → components; docs/exports.md "Bundle
+ * stock"). Returns the mappings folder. Throws when the platform mapping has no such line list.
+ */
+export async function mappingsWithBundles(dir: string, o: { platform: string; linesFrom: string; name: string; bundles: Record<string, { sku: string; quantity: number }[]> }): Promise<string> {
+  const mappings = path.join(dir, 'mappings');
+  await fs.cp(path.join(REPO, 'mappings'), mappings, { recursive: true });
+  const table = Object.entries(o.bundles).map(([bundle, parts]) => `${bundle}:\n${parts.map((p) => `  - { sku: ${p.sku}, quantity: ${p.quantity} }\n`).join('')}`).join('');
+  await fs.writeFile(path.join(mappings, `lookups/${o.name}-bundles.yaml`), table);
+  const base = await fs.readFile(path.join(mappings, `${o.platform}.order.yaml`), 'utf8');
+  const lookup = `  bundles: { file: lookups/${o.name}-bundles.yaml }\n`;
+  const withLookup = base.includes('\nlookups:\n') ? base.replace('\nlookups:\n', `\nlookups:\n${lookup}`) : base.replace('\nfields:\n', `\nlookups:\n${lookup}\nfields:\n`);
+  const withBundles = withLookup.replace(`    from: ${o.linesFrom}\n`, `    from: ${o.linesFrom}\n    bundles: bundles\n`);
+  if (!withBundles.includes('bundles: bundles')) throw new Error(`${o.platform}.order.yaml has no line list "from: ${o.linesFrom}"`);
+  await fs.writeFile(path.join(mappings, `${o.name}.yaml`), withBundles);
+  return mappings;
 }
