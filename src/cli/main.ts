@@ -45,6 +45,7 @@ program
     const logger = cliLogger(globals(), cfg.logLevel);
     const ledger = await store(cfg);
     const gateway = await Gateway.open(cfg, ledger, logger);
+    const http = cfg.http ? await (await import('../http/daemon-server.js')).startDaemonHttp(cfg.http, { config: cfg, store: ledger, logger, gateway }) : undefined;
     const stop = (signal: string) => {
       logger.info(`received ${signal}: finishing the file in hand, then stopping (at most ${cfg.shutdownTimeoutMs / 1000} s)`);
       gateway.stop();
@@ -57,7 +58,11 @@ program
     };
     process.once('SIGTERM', () => stop('SIGTERM'));
     process.once('SIGINT', () => stop('SIGINT'));
-    await gateway.run();
+    try {
+      await gateway.run();
+    } finally {
+      await http?.close();
+    }
     await ledger.close();
   });
 

@@ -8,6 +8,7 @@ import { assertCron } from '../schedule/cron.js';
 import { configDefaults, type WharfConfig } from './types.js';
 import { channelEntry, type ChannelEntry } from './entries.js';
 import { exportEntries, reportSourceEntries, type ExportEntry, type ReportSourceEntry } from './return-flow.js';
+import { httpSettingsOf, type HttpSettings } from './http.js';
 import { retentionOf, type Retention } from '../ledger/retention.js';
 import { sftpConfigDefaults, type SftpConnectionConfig } from '../transports/sftp/config.js';
 
@@ -30,6 +31,8 @@ export interface LoadedConfig {
   delivery: { intervalMs: number; maxBackoffMs: number };
   /** How long `run` may take to stop after a signal, in ms. */
   shutdownTimeoutMs: number;
+  /** `http:`: the daemon's HTTP server (src/http); undefined when the config has none. */
+  http: HttpSettings | undefined;
   warehouseOrders: { path: string; mapping?: string; batch: 'order' | 'file'; sftp?: SftpConnectionConfig };
   warehouseProducts: { path: string; mapping?: string };
   channels: ChannelEntry[];
@@ -115,6 +118,7 @@ function normalise(raw: WharfConfig, file: string, dir: string): LoadedConfig {
       maxBackoffMs: (raw.delivery?.maxBackoff ?? configDefaults.delivery.maxBackoff) * 1000,
     },
     shutdownTimeoutMs: (raw.shutdownTimeout ?? configDefaults.shutdownTimeout) * 1000,
+    http: httpSettingsOf(raw, abs, dataDir, file),
     warehouseOrders: {
       // A remote directory is taken as written; a local one is relative to the config file.
       path: raw.warehouse.orders.type === 'sftp' ? raw.warehouse.orders.path : abs(raw.warehouse.orders.path),

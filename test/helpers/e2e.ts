@@ -217,6 +217,8 @@ export interface WorkspaceOptions extends ChannelOptions {
   /** Seconds between outbox looks (default 0.5). */
   deliveryInterval?: number;
   logLevel?: string;
+  /** The config's `http:` section (none by default: `wharf run` then starts no HTTP server). */
+  http?: Record<string, unknown>;
 }
 
 export const DEFAULT_RULES = [
@@ -267,6 +269,7 @@ export class Workspace {
       delivery: { interval: o.deliveryInterval ?? 0.5, maxBackoff: 2 },
       warehouse: { orders: { path: this.warehouse } },
       merchants: { [MERCHANT]: { name: 'E2E merchant', channels: { [CHANNEL]: channel } } },
+      ...(o.http ? { http: o.http } : {}),
     };
   }
 

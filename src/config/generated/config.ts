@@ -354,6 +354,36 @@ export interface WharfConfig {
     maxBackoff?: number;
   };
   /**
+   * The daemon's HTTP server (docs/operations.md): /healthz, /readyz, /metrics, webshop webhooks and the web console. Started by `wharf run` when this section is present (`wharf once` starts none). Everything except /healthz and the webhooks (which carry their own signatures) needs the access token.
+   */
+  http?: {
+    /**
+     * host:port to listen on ([::1]:8780 for IPv6). Loopback by default: listen on another address (e.g. 0.0.0.0:8780) only behind TLS or a reverse proxy you trust. Port 0 picks a free port (logged).
+     */
+    listen?: string;
+    /**
+     * The access token for everything but /healthz and the webhooks: `Authorization: Bearer <token>`, or the console's login. Write `${WHARF_HTTP_TOKEN}` or `file:/path`. Left out: Wharf makes a random one on first start and keeps it in `<dataDir>/http-token` (mode 0600).
+     */
+    token?: string;
+    /**
+     * Serve HTTPS with these PEM files (paths relative to this file).
+     */
+    tls?: {
+      /**
+       * Certificate chain: path of a PEM file.
+       */
+      certFile: string;
+      /**
+       * Private key: path of a PEM file (readable only by the user running wharf).
+       */
+      keyFile: string;
+    };
+    /**
+     * Largest request body accepted, in bytes (a webhook or a pasted mapping sample); larger is refused with 413.
+     */
+    bodyLimit?: number;
+  };
+  /**
    * The warehouse system's side.
    */
   warehouse: {

@@ -1,0 +1,128 @@
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { chmodSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { WharfError } from '../errors.js';
+import type { HttpSettings } from '../config/http.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route anyone may call: /healthz, the login page, the webhooks (they carry their own signature). */
+    public?: boolean;
+  }
+}
+
+/** Name of the console's session cookie: HttpOnly, SameSite=Strict, Secure under TLS. */
+export const SESSION_COOKIE = 'wharf_session';
+
+/**
+ * The access token: `http.token` from the config, else the one kept in `settings.tokenFile` (made on
+ * first use: 32 random bytes, base64url, file mode 0600). Throws CONFIG_SECRET when the file exists
+ * but cannot be read, or holds fewer than 16 characters.
+ */
+export function accessToken(settings: HttpSettings): { token: string; source: string } {
+  if (settings.token) return { token: settings.token, source: 'http.token in the config' };
+  let token: string | undefined;
+  try {
+    token = readFileSync(settings.tokenFile, 'utf8').trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') {
+      throw new WharfError('CONFIG_SECRET', `cannot read the HTTP access token file: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, {
+        where: settings.tokenFile,
+        hint: 'make it readable by the user running wharf, delete it to get a new token, or set http.token',
+      });
+    }
+  }
+  if (token === undefined) {
+    token = randomBytes(32).toString('base64url');
+    mkdirSync(path.dirname(settings.tokenFile), { recursive: true });
+    writeFileSync(settings.tokenFile, `${token}\n`, { mode: 0o600, flag: 'wx' });
+    chmodSync(settings.tokenFile, 0o600);
+  }
+  if (token.length < 16) {
+    throw new WharfError('CONFIG_SECRET', 'the HTTP access token file holds fewer than 16 characters', { where: settings.tokenFile, hint: 'delete the file to get a new random token, or set http.token' });
+  }
+  return { token, source: settings.tokenFile };
+}
+
+/** The session cookie's value for `token`: an HMAC of it, so the token itself never sits in a cookie. */
+export function sessionValue(token: string): string {
+  return createHmac('sha256', token).update('wharf console session v1').digest('base64url');
+}
+
+/** `a === b` in time independent of where they differ (both hashed first, so lengths leak nothing). */
+export function sameSecret(a: string, b: string): boolean {
+  const h = (s: string) => createHmac('sha256', 'wharf compare').update(s).digest();
+  return timingSafeEqual(h(a), h(b));
+}
+
+/** True when the request carries the token as `Authorization: Bearer …` or a valid session cookie. */
+export function authenticated(request: FastifyRequest, token: string): boolean {
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && /^Bearer\s+/i.test(header)) return sameSecret(header.replace(/^Bearer\s+/i, '').trim(), token);
+  const cookie = request.cookies[SESSION_COOKIE];
+  return typeof cookie === 'string' && sameSecret(cookie, sessionValue(token));
+}
+
+/** A path the login may send the browser back to: same site only (no `//host`, no scheme). */
+export function safeNext(next: unknown): string {
+  return typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/';
+}
+
+/**
+ * Registers the token check for every non-public route, `GET/POST /login` and `POST /logout`.
+ * A browser asking for a page without a session is sent to /login; anything else gets 401 JSON.
+ */
+export function registerAuth(app: FastifyInstance, token: string, tls: boolean): void {
+  app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (request.routeOptions.config.public) return;
+    if (authenticated(request, token)) return;
+    const wantsPage = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
+    if (wantsPage) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+    return reply.code(401).header('www-authenticate', 'Bearer realm="wharf"').send({ error: 'unauthorized', message: 'this needs the access token: send `Authorization: Bearer <token>` (http.token, or the file named in the startup log)' });
+  });
+
+  app.get('/login', { config: { public: true } }, async (request, reply) => {
+    const q = request.query as { next?: string; failed?: string };
+    return reply.type('text/html; charset=utf-8').send(loginPage(safeNext(q.next), q.failed === '1'));
+  });
+
+  app.post('/login', { config: { public: true } }, async (request, reply) => {
+    const body = (request.body ?? {}) as { token?: unknown; next?: unknown };
+    const next = safeNext(body.next);
+    if (typeof body.token !== 'string' || !sameSecret(body.token.trim(), token)) {
+      request.log.warn('console login with a wrong token');
+      return reply.redirect(`/login?failed=1&next=${encodeURIComponent(next)}`, 303);
+    }
+    reply.setCookie(SESSION_COOKIE, sessionValue(token), { path: '/', httpOnly: true, sameSite: 'strict', secure: tls });
+    return reply.redirect(next, 303);
+  });
+
+  app.post('/logout', { config: { public: true } }, async (_request, reply) => {
+    reply.clearCookie(SESSION_COOKIE, { path: '/' });
+    return reply.redirect('/login', 303);
+  });
+}
+
+function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+function loginPage(next: string, failed: boolean): string {
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Wharf — log in</title>
+<style>body{font:16px system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1d2733}
+input{font:inherit;width:100%;padding:.5rem;margin:.5rem 0;box-sizing:border-box}button{font:inherit;padding:.5rem 1.2rem}
+.err{color:#a4161a}</style></head>
+<body><h1>Wharf</h1>
+${failed ? '<p class="err" role="alert">That token is not right.</p>' : ''}
+<form method="post" action="/login">
+<label for="token">Access token</label>
+<input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
+<input type="hidden" name="next" value="${escapeHtml(next)}">
+<button type="submit">Log in</button>
+</form>
+<p><small>The token is <code>http.token</code> in the config, or the file named in Wharf's startup log (<code>var/http-token</code> by default).</small></p>
+</body></html>`;
+}

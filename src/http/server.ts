@@ -1,0 +1,99 @@
+import { readFileSync } from 'node:fs';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import fastifyCookie from '@fastify/cookie';
+import fastifyFormbody from '@fastify/formbody';
+import { WharfError, describeError } from '../errors.js';
+import type { HttpSettings } from '../config/http.js';
+import type { LoadedConfig } from '../config/load.js';
+import type { Store } from '../ledger/store.js';
+import type { Logger } from '../log.js';
+import type { Gateway } from '../daemon/gateway.js';
+import { accessToken, registerAuth } from './auth.js';
+
+/** What the HTTP routes may use: the daemon's loaded config, ledger, logger and running gateway. */
+export interface HttpDeps {
+  config: LoadedConfig;
+  store: Store;
+  logger: Logger;
+  gateway: Gateway;
+}
+
+/** A route group (health, metrics, webhooks, console) registered on the server with the deps. */
+export type HttpRoutes = FastifyPluginAsync<HttpDeps>;
+
+/** The running server of `wharf run`. */
+export interface HttpServer {
+  /** The address it listens on, e.g. `http://127.0.0.1:8780` (the real port when `listen` gave 0). */
+  readonly url: string;
+  readonly app: FastifyInstance;
+  /** Stops accepting connections and waits for requests in hand (fastify's close). */
+  close(): Promise<void>;
+}
+
+/**
+ * Builds the server (not listening): cookies, form bodies, the token check (src/http/auth.ts),
+ * `/healthz`, JSON errors that never echo a request body, then each of `routes`.
+ * Throws CONFIG_SECRET when the token or the TLS files cannot be read.
+ */
+export async function buildHttpServer(settings: HttpSettings, deps: HttpDeps, routes: HttpRoutes[] = []): Promise<FastifyInstance> {
+  const { token } = accessToken(settings);
+  const app = Fastify({
+    logger: false,
+    bodyLimit: settings.bodyLimit,
+    ...(settings.tls ? { https: { cert: readPem(settings.tls.cert, 'http.tls.certFile'), key: readPem(settings.tls.key, 'http.tls.keyFile') } } : {}),
+  });
+  const log = deps.logger.child({ component: 'http' });
+
+  app.setErrorHandler((err: Error & { statusCode?: number; code?: string }, request, reply) => {
+    const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) log.error({ method: request.method, route: request.routeOptions.url, error: describeError(err) }, 'HTTP request failed');
+    else log.warn({ method: request.method, route: request.routeOptions.url, status, code: err.code }, `HTTP request refused: ${err.message}`);
+    // A 4xx message from fastify (body too large, bad JSON, wrong content type) says what is wrong with the
+    // request and quotes none of it; a 5xx says nothing of the inside.
+    void reply.code(status).send({ error: status >= 500 ? 'internal' : 'bad request', message: status >= 500 ? 'the request failed inside Wharf; the log has the details' : err.message });
+  });
+  app.setNotFoundHandler((request, reply) => {
+    void reply.code(404).send({ error: 'not found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyFormbody);
+  registerAuth(app, token, Boolean(settings.tls));
+
+  const started = Date.now();
+  app.get('/healthz', { config: { public: true } }, async () => ({ status: 'ok', uptimeSeconds: Math.round((Date.now() - started) / 1000) }));
+
+  for (const r of routes) await app.register(r, deps);
+  return app;
+}
+
+/**
+ * Builds the server and listens on `settings.host:port`. Throws CONFIG_INVALID when the address is in
+ * use or cannot be bound (with the address and how to fix it), and what buildHttpServer throws.
+ */
+export async function startHttpServer(settings: HttpSettings, deps: HttpDeps, routes: HttpRoutes[] = []): Promise<HttpServer> {
+  const app = await buildHttpServer(settings, deps, routes);
+  try {
+    await app.listen({ host: settings.host, port: settings.port });
+  } catch (err) {
+    await app.close();
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new WharfError('CONFIG_INVALID', `the HTTP server cannot listen on ${settings.host}:${settings.port}: ${code === 'EADDRINUSE' ? 'the port is in use by another process' : (code ?? describeError(err))}`, {
+      field: 'http.listen',
+      hint: code === 'EADDRINUSE' ? 'stop the other process (another wharf run?) or set http.listen to a free port' : 'set http.listen to an address of this machine, e.g. 127.0.0.1:8780',
+    });
+  }
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : settings.port;
+  const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
+  const url = `${settings.tls ? 'https' : 'http'}://${host}:${port}`;
+  return { url, app, close: () => app.close() };
+}
+
+function readPem(file: string, field: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new WharfError('CONFIG_SECRET', `cannot read ${field}: ${(err as NodeJS.ErrnoException).code ?? 'error'}`, { where: file, field, hint: 'point it at a readable PEM file' });
+  }
+}

@@ -1,0 +1,107 @@
+import { createServer } from 'node:net';
+import { statSync } from 'node:fs';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { killAllDaemons, workspacesPerTest } from '../helpers/e2e.js';
+import { startHttpDaemon } from '../helpers/http.js';
+
+const workspace = workspacesPerTest();
+afterEach(killAllDaemons);
+
+describe('the HTTP server of wharf run', () => {
+  it('answers /healthz without a token and everything else only with it; the generated token is kept 0600 and reused', async () => {
+    const ws = await workspace();
+    const h = await startHttpDaemon(ws);
+    expect(h.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+
+    const health = await h.get('/healthz', { auth: false });
+    expect(health.status).toBe(200);
+    expect(await health.json()).toMatchObject({ status: 'ok' });
+
+    const noToken = await h.get('/nowhere', { auth: false });
+    expect(noToken.status).toBe(401);
+    expect(noToken.headers.get('www-authenticate')).toMatch(/^Bearer/);
+    expect((await noToken.json()) as unknown).toMatchObject({ error: 'unauthorized' });
+    const wrong = await h.get('/nowhere', { auth: false, headers: { authorization: `Bearer ${h.token}x` } });
+    expect(wrong.status).toBe(401);
+    const right = await h.get('/nowhere');
+    expect(right.status).toBe(404);
+
+    const tokenFile = path.join(ws.varDir, 'http-token');
+    expect(statSync(tokenFile).mode & 0o777).toBe(0o600);
+    expect(h.token.length).toBeGreaterThanOrEqual(40);
+    // Never logged.
+    expect(h.daemon.stderr).not.toContain(h.token);
+    await h.daemon.stop();
+
+    const again = await startHttpDaemon(ws);
+    expect(again.token).toBe(h.token);
+    await again.daemon.stop();
+  });
+
+  it('logs a browser in with the token (session cookie, not the token) and refuses a wrong one', async () => {
+    const ws = await workspace();
+    const h = await startHttpDaemon(ws, { token: '${WHARF_HTTP_TOKEN}' }, { WHARF_HTTP_TOKEN: 'a-token-of-at-least-16-chars' });
+    const page = await h.get('/some/page?x=1', { auth: false, headers: { accept: 'text/html' } });
+    expect(page.status).toBe(303);
+    expect(page.headers.get('location')).toBe('/login?next=%2Fsome%2Fpage%3Fx%3D1');
+    const form = await h.get('/login', { auth: false });
+    expect(form.status).toBe(200);
+    expect(await form.text()).toContain('name="token"');
+
+    const bad = await h.get('/login', { auth: false, method: 'POST', body: new URLSearchParams({ token: 'wrong-token-value-here', next: '/x' }) });
+    expect(bad.status).toBe(303);
+    expect(bad.headers.get('location')).toMatch(/failed=1/);
+    expect(bad.headers.get('set-cookie')).toBeNull();
+
+    // An outside address as `next` is not followed.
+    const good = await h.get('/login', { auth: false, method: 'POST', body: new URLSearchParams({ token: h.token, next: '//evil.example/' }) });
+    expect(good.status).toBe(303);
+    expect(good.headers.get('location')).toBe('/');
+    const cookie = good.headers.get('set-cookie')!;
+    expect(cookie).toMatch(/wharf_session=/);
+    expect(cookie).toMatch(/HttpOnly/);
+    expect(cookie).toMatch(/SameSite=Strict/);
+    expect(cookie).not.toContain(h.token);
+    const withCookie = await h.get('/nowhere', { auth: false, headers: { cookie: cookie.split(';')[0]! } });
+    expect(withCookie.status).toBe(404);
+    const forged = await h.get('/nowhere', { auth: false, headers: { cookie: 'wharf_session=forged' } });
+    expect(forged.status).toBe(401);
+    await h.daemon.stop();
+  });
+
+  it('refuses an oversized or malformed request with a clear 4xx and keeps serving', async () => {
+    const ws = await workspace();
+    const h = await startHttpDaemon(ws, { bodyLimit: 2048 });
+    const big = await h.get('/login', { auth: false, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${'x'.repeat(5000)}` });
+    expect(big.status).toBe(413);
+    const badJson = await h.get('/login', { auth: false, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"token":' });
+    expect(badJson.status).toBe(400);
+    expect(((await badJson.json()) as { message: string }).message).toMatch(/JSON/i);
+    const health = await h.get('/healthz', { auth: false });
+    expect(health.status).toBe(200);
+    expect(h.daemon.alive).toBe(true);
+    await h.daemon.stop();
+  });
+
+  it('says clearly when the port is taken, and wharf once starts no server', async () => {
+    const ws = await workspace();
+    const blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', resolve));
+    const port = (blocker.address() as { port: number }).port;
+    try {
+      ws.writeConfig({ http: { listen: `127.0.0.1:${port}` } });
+      const run = ws.start();
+      const exit = await run.exited;
+      expect(exit.code).not.toBe(0);
+      expect(run.stderr).toMatch(new RegExp(`cannot listen on 127\\.0\\.0\\.1:${port}: the port is in use`));
+      expect(run.stderr).toMatch(/http\.listen/);
+
+      const once = await ws.once();
+      expect(once.code).toBe(0);
+      expect(once.stderr).not.toMatch(/HTTP server listening/);
+    } finally {
+      blocker.close();
+    }
+  });
+});
