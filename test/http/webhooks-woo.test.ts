@@ -4,6 +4,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killAllDaemons, waitFor, workspacesPerTest, type Workspace } from '../helpers/e2e.js';
 import { startHttpDaemon, type HttpDaemon } from '../helpers/http.js';
+import { duplicatesOf } from '../helpers/webhooks.js';
 import { wooDeliver, wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
 
 /**
@@ -106,11 +107,17 @@ describe('WooCommerce order webhooks', () => {
     expect(JSON.parse(updated!.body)).toMatchObject({ status: 'imported', newOrders: 0, duplicates: 1 });
 
     await h.daemon.stop();
+    const before = await duplicatesOf(ws, 'shop', env);
     // The scheduled pull (here run by hand) brings the same order: the ledger knows it, unchanged.
     const pulled = await ws.wharf(['sync', 'demo/shop', 'orders'], { env });
     expect(pulled.code, pulled.stderr).toBe(0);
     expect(pulled.stdout).toMatch(/1 record\(s\) in \d+ page\(s\): 0 new/);
     expect(orderFiles(ws)).toHaveLength(1);
+    // The same record from both paths, byte for byte: the pulled page is a duplicate of the first
+    // webhook batch (same content hash). Only the note changed by hand above differs.
+    const after = await duplicatesOf(ws, 'shop', env);
+    expect(after.duplicateFiles).toBe(before.duplicateFiles + 1);
+    expect(after.changed).toEqual(['demo:shop:4101']);
   });
 
   it('an order pulled first and then delivered by webhook is a duplicate too', async () => {
