@@ -103,16 +103,30 @@ describe('Shopify order webhooks', () => {
     const [pending] = await shopifyDeliver(shop.state, CLIENT_SECRET, 'orders/create', unpaid);
     expect(JSON.parse(pending!.body)).toMatchObject({ status: 'ignored' });
 
+    // Wharf cannot read the order (the app lost read_orders): 503, nothing taken, so Shopify sends it
+    // again; once the scope is back, the retried delivery is taken.
+    const late = shopifyOrder({ n: 9, updatedAt: at(62) });
+    shop.state.orders.push(late);
+    for (const token of shop.state.tokens.keys()) shop.state.tokens.set(token, ['read_products']);
+    const [refused] = await shopifyDeliver(shop.state, CLIENT_SECRET, 'orders/create', late);
+    expect(refused!.status).toBe(503);
+    expect(orderFiles(ws)).toHaveLength(1);
+    for (const token of shop.state.tokens.keys()) shop.state.tokens.set(token, ['read_orders', 'read_products']);
+    const [retried] = await shopifyDeliver(shop.state, CLIENT_SECRET, 'orders/create', late);
+    expect(JSON.parse(retried!.body)).toMatchObject({ status: 'imported', newOrders: 1 });
+    await waitFor(() => orderFiles(ws).length === 2, { what: 'the retried webhook order in the warehouse', daemon: h.daemon });
+
     await h.daemon.stop();
     const before = await duplicatesOf(ws, 'shop', env);
     const pulled = await ws.wharf(['sync', 'demo/shop', 'orders'], { env });
     expect(pulled.code, pulled.stderr).toBe(0);
-    expect(pulled.stdout).toMatch(/1 record\(s\) in \d+ page\(s\): 0 new/);
-    expect(orderFiles(ws)).toHaveLength(1);
-    // The same record from both paths, byte for byte: the pulled page is a duplicate of the webhook's
-    // batch (same content hash), and no record is "content differs from the first import".
+    expect(pulled.stdout).toMatch(/2 record\(s\) in \d+ page\(s\): 0 new/);
+    expect(orderFiles(ws)).toHaveLength(2);
+    // The same record from both paths: the pull's two orders are duplicates whose content equals the
+    // webhook's ("content differs from the first import" nowhere).
     const after = await duplicatesOf(ws, 'shop', env);
-    expect(after.duplicateFiles).toBe(before.duplicateFiles + 1);
+    expect(after.fromPull).toEqual([{ recordId: 'demo:shop:5000007', changed: false }, { recordId: 'demo:shop:5000009', changed: false }]);
     expect(after.changed).toEqual([]);
+    expect(after.duplicateFiles).toBe(before.duplicateFiles);
   });
 });
