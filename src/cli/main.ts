@@ -322,7 +322,7 @@ webhooks
   });
 webhooks
   .command('remove <channel>')
-  .option('--url <url>', 'the address to remove (default: every webhook whose address ends in /webhooks/<merchant>/<channel>)')
+  .option('--url <url>', 'the address to remove (default: every webhook whose address has the path /webhooks/<merchant>/<channel>, on any host)')
   .description('delete the order webhooks pointing at this gateway from the shop (idempotent)')
   .action(async (name: string, o: { url?: string }) => {
     const cfg = config(globals());

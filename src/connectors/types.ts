@@ -205,6 +205,6 @@ export interface WebhookOperations<C extends CommonChannelConfig, X> {
   receive(ctx: X, config: C, topic: string, payload: unknown): Promise<WebhookOrder>;
   /** Subscribes the order topics to `url`; idempotent (a topic already pointing there is kept and updated). */
   install(ctx: X, config: C, url: string): Promise<WebhookChange>;
-  /** Deletes the order subscriptions whose address is `url` (or, when `url` is a path, ends with it). */
+  /** Deletes the subscriptions whose address is `url` (or, when `url` is a path, has that path). */
   remove(ctx: X, url: string): Promise<WebhookChange>;
 }

@@ -1,6 +1,6 @@
 import { WharfError } from '../../errors.js';
 import type { WebhookChange, WebhookOperations, WebhookOrder } from '../types.js';
-import { pointsAt } from '../woocommerce/webhooks.js';
+import { pointsAt } from '../webhook-url.js';
 import { shopifyDefaults, type ShopifyConfig } from './config.js';
 import { graphql, type ShopifyContext } from './graphql.js';
 import { completeLineItems, type OrderNode } from './orders.js';
@@ -114,7 +114,7 @@ export async function installShopifyWebhooks(ctx: ShopifyContext, _config: Shopi
   return change;
 }
 
-/** Deletes every subscription (any topic) whose address is `url`, or ends with it when `url` is a path. */
+/** Deletes every subscription (any topic) whose address is `url`, or has that path when `url` is a path (see pointsAt). */
 export async function removeShopifyWebhooks(ctx: ShopifyContext, url: string): Promise<WebhookChange> {
   const change: WebhookChange = { created: [], kept: [], removed: [] };
   for (const s of await listSubscriptions(ctx, null)) {

@@ -1,4 +1,5 @@
 import type { WebhookChange, WebhookOperations, WebhookOrder } from '../types.js';
+import { pointsAt } from '../webhook-url.js';
 import { wooAuthQuery } from './auth.js';
 import { wooDefaults, type WooConfig } from './config.js';
 import type { WooContext } from './context.js';
@@ -83,7 +84,7 @@ export async function installWooWebhooks(ctx: WooContext, config: WooConfig, url
   return change;
 }
 
-/** Deletes every webhook (of any topic) whose delivery URL is `url`, or ends with it when `url` is a path. */
+/** Deletes every webhook (of any topic) whose delivery URL is `url`, or has that path when `url` is a path (see pointsAt). */
 export async function removeWooWebhooks(ctx: WooContext, url: string): Promise<WebhookChange> {
   const change: WebhookChange = { created: [], kept: [], removed: [] };
   for (const w of await listWebhooks(ctx)) if (pointsAt(w.delivery_url, url)) await deleteWebhook(ctx, w, change);
@@ -94,12 +95,6 @@ async function deleteWebhook(ctx: WooContext, w: WooWebhook, change: WebhookChan
   // force=true: webhooks cannot be trashed (https://woocommerce.github.io/woocommerce-rest-api-docs/#delete-a-webhook).
   await ctx.http.request({ method: 'DELETE', idempotent: true, path: `/webhooks/${w.id}`, query: { ...wooAuthQuery(ctx.config), force: 'true' }, signal: ctx.signal });
   change.removed.push(`${w.topic ?? '?'} ${w.delivery_url ?? ''}`);
-}
-
-/** `address` is `url`, or ends with it when `url` is a path (`/webhooks/acme/shop`). */
-export function pointsAt(address: string | undefined, url: string): boolean {
-  if (!address) return false;
-  return url.startsWith('/') ? address.replace(/\/+$/, '').endsWith(url.replace(/\/+$/, '')) : address === url;
 }
 
 export const wooWebhooks: WebhookOperations<WooConfig, WooContext> = {
