@@ -187,7 +187,8 @@ const DAY = 86_400_000;
 const WEEK = 7 * DAY;
 
 /**
- * The UTC offset (minutes) of local times in one zone, per local hour. An hour counts only when the
+ * The UTC offset (minutes) of local times in one zone, per week where one offset holds for the whole
+ * week and a day either side (most weeks), else per local hour. An hour counts only when the
  * zone's offset is the same from a day before it to a day after it (checked every 6 hours, which no
  * IANA rule undercuts): luxon then reads every time of that hour with that offset, and its
  * getPossibleOffsets (which looks a day either side) finds no second candidate. Hours near a change
