@@ -170,3 +170,35 @@ describe('FolderSource + intake: the writer goes on while the file is read', () 
     });
   }
 });
+
+describe('FolderSource: file-system events', () => {
+  it('a new file wakes the listener (fs.watch); the inbox removed and made again is watched again', async () => {
+    const { waitFor } = await import('../helpers/e2e.js');
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-folder-'));
+    dirs.push(root);
+    const inbox = path.join(root, 'inbox');
+    await fs.mkdir(inbox);
+    const source = new FolderSource({
+      merchant: 'm', channel: 'c', logger: silentLogger(), watch: true,
+      config: { type: 'folder', path: inbox, files: [{ pattern: '*.csv', mapping: 'x' }], minAge: 0, pollInterval: 3600 },
+    });
+    let wakes = 0;
+    source.onChange(() => wakes++);
+    try {
+      await source.open();
+      await fs.writeFile(path.join(inbox, 'a.csv'), 'x');
+      await waitFor(() => wakes > 0, { what: 'a wake-up for a.csv', timeoutMs: 10_000 });
+      // The inbox disappears (an unmounted volume) and comes back: the next looks notice both, and a
+      // file in the new folder wakes the listener again.
+      await fs.rm(inbox, { recursive: true });
+      await expect(source.poll()).rejects.toThrow(/disappeared|does not exist/);
+      await fs.mkdir(inbox);
+      await source.poll();
+      const before = wakes;
+      await fs.writeFile(path.join(inbox, 'b.csv'), 'x');
+      await waitFor(() => wakes > before, { what: 'a wake-up for b.csv in the new folder', timeoutMs: 10_000 });
+    } finally {
+      await source.close();
+    }
+  });
+});
