@@ -323,6 +323,14 @@ export class SqliteStore implements Store {
     });
   }
 
+  markDeliveredEach(items: { id: number; fileName: string }[]): Promise<void> {
+    return this.run(() => {
+      const stmt = this.stmt(`UPDATE outbox SET status = 'delivered', delivered_at = ?, file_name = ?, attempts = attempts + 1, last_error = NULL, sending_at = NULL WHERE id = ?`);
+      const t = now();
+      if (items.length > 0) this.db.transaction(() => items.forEach((x) => stmt.run(t, x.fileName, x.id)))();
+    });
+  }
+
   markDeliveryFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
     return this.run(() => {
       if (retryAt) {
