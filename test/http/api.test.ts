@@ -1,4 +1,4 @@
-import { copyFileSync, mkdirSync, readFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SAMPLES, killAllDaemons, waitFor, workspacesPerTest, type Workspace } from '../helpers/e2e.js';
@@ -21,7 +21,13 @@ afterEach(async () => {
 function otherMerchant(ws: Workspace): Record<string, Record<string, unknown>> {
   const inbox = path.join(ws.root, 'other-inbox');
   mkdirSync(inbox, { recursive: true });
-  return { other: { name: 'Other merchant', channels: { shop: { type: 'folder', path: inbox, files: [{ pattern: '*.json', mapping: 'demo-orders-json' }], minAge: 0.2, pollInterval: 0.25 } } } };
+  return {
+    other: {
+      name: 'Other merchant',
+      channels: { shop: { type: 'folder', path: inbox, files: [{ pattern: '*.json', mapping: 'demo-orders-json' }], minAge: 0.2, pollInterval: 0.25 } },
+      exports: { stock: { schedule: '0 0 1 1 *', destination: { type: 'folder', path: path.join(ws.root, 'other-out') }, mapping: 'merchant-stock-csv', fileName: 'stock-{yyyyMMdd-HHmmss}.csv', writeEmpty: true } },
+    },
+  };
 }
 
 async function json<T = Record<string, unknown>>(r: Response | Promise<Response>): Promise<{ status: number; body: T }> {
@@ -96,6 +102,16 @@ describe('the console API', () => {
     expect((await h.get(`/api/merchants/demo/files/1/journey`)).status).toBe(200);
     expect((await h.get(`/api/orders/${encodeURIComponent('demo:dropbox:nope')}`)).status).toBe(404);
     expect((await h.get('/api/files/999/journey')).status).toBe(404);
+
+    // Sync now of a merchant export: run for now, the file written.
+    const exp = await json<{ id: string; created: boolean }>(h.get('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ export: 'other/stock' }) }));
+    expect(exp.status).toBe(202);
+    const exported = await waitFor(async () => {
+      const s = await json<{ state: string; job: string; target: string; result: { outcome: string; fileName: string; items: number } }>(h.get(`/api/jobs/${exp.body.id}`));
+      return s.body.state !== 'running' ? s.body : undefined;
+    }, { what: 'the export job to end', daemon: h.daemon });
+    expect(exported).toMatchObject({ state: 'done', job: 'export', target: 'other/stock', result: { outcome: 'written', items: 0 } });
+    expect(readdirSync(path.join(ws.root, 'other-out'))).toEqual([exported.result.fileName]);
 
     // The token is required for every API route.
     for (const p of ['/api/files/1/journey', `/api/orders/${encodeURIComponent('demo:dropbox:5012')}`, '/api/mappings', '/api/jobs']) {
