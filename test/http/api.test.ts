@@ -185,7 +185,7 @@ describe('the console API', () => {
     const ws = await workspace();
     const never = '0 0 1 1 *';
     const h = await startHttpDaemon(ws, {}, { WOO_KEY: KEY, WOO_SECRET: SECRET }, {
-      extraChannels: { woo: { type: 'woocommerce', url: 'https://shop.example', baseUrl: `${server.url}/wp-json/wc/v3`, consumerKey: '${WOO_KEY}', consumerSecret: '${WOO_SECRET}', schedules: { orders: never, products: never } } },
+      extraChannels: { woo: { type: 'woocommerce', url: 'https://shop.example', baseUrl: `${server.url}/wp-json/wc/v3`, consumerKey: '${WOO_KEY}', consumerSecret: '${WOO_SECRET}', schedules: { orders: never, products: never, stock: never, shipments: never }, push: { shipments: { enabled: true } } } },
     });
     const start = (body: unknown) => json<{ id: string; created: boolean; state: string; events: string; error?: string; message?: string }>(
       h.get('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
@@ -226,7 +226,16 @@ describe('the console API', () => {
     // Refusals: an unknown channel, a job the channel lacks, a malformed request.
     expect((await start({ channel: 'demo/nope', job: 'orders' })).status).toBe(404);
     expect((await start({ channel: 'demo/dropbox', job: 'products' })).status).toBe(400);
-    expect((await start({ channel: 'demo/woo', job: 'stock' })).status).toBe(400);
+    expect((await start({ channel: 'demo/woo', job: 'stock' })).status).toBe(400); // push.stock is off
+
+    // The shipment push (on): through its guard and lease; nothing owed, nothing pushed.
+    const push = await start({ channel: 'demo/woo', job: 'shipments' });
+    expect(push.status).toBe(202);
+    const pushed = await waitFor(async () => {
+      const s = await json<{ state: string; result: Record<string, unknown> }>(h.get(`/api/jobs/${push.body.id}`));
+      return s.body.state !== 'running' ? s.body : undefined;
+    }, { what: 'the shipment push job to end', daemon: h.daemon });
+    expect(pushed).toMatchObject({ state: 'done', result: { pushed: 0, failed: 0, retry: 0 } });
     expect((await start({ channel: 'demo/woo', job: 'dance' })).status).toBe(400);
     expect((await start({ export: 'demo/stock' })).status).toBe(404);
     expect((await h.get('/api/jobs/j-000000000000')).status).toBe(404);
