@@ -1,13 +1,14 @@
 import pg from 'pg';
 import { WharfError } from '../errors.js';
 import type {
-  BundleProduct, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PruneCutoffs, PruneTask, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
+  BundleProduct, ExportContent, ExportRun, FileInfo, FileRow, FileTrail, RecordTrailResult, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PruneCutoffs, PruneTask, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
 } from './store.js';
 import { ADDED_COLUMNS, FREEZE_REFERENCES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, numbered, productLookups, pruneSql, toBundleProduct } from './sql.js';
 
 /** The product lookups of intake, with their indexes (see productLookups). */
 export const PRODUCT_LOOKUPS = productLookups((f) => `(body::json->>'${f}')`, (i) => `$${i}`);
 import { Mutex } from './mutex.js';
+import { TRAIL_INDEXES, fileTrail, findFiles, recordTrail, type AllRows } from './trail.js';
 import { buildSummary, toExportRun, toFileRow, toNoticeRow, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
 
 type Row = Record<string, unknown>;
@@ -70,6 +71,7 @@ export class PostgresStore implements Store {
           for (const [table, column, type] of ADDED_COLUMNS) await c.query(`ALTER TABLE IF EXISTS ${table} ADD COLUMN IF NOT EXISTS ${column} ${type}`);
           await c.query(SCHEMA_SQL('BIGSERIAL PRIMARY KEY', 'TEXT COLLATE "C"'));
           await c.query(PRODUCT_LOOKUPS.indexes);
+          await c.query(TRAIL_INDEXES);
         } finally {
           await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
         }
@@ -788,6 +790,22 @@ export class PostgresStore implements Store {
       const notices = (await all('SELECT * FROM notices ORDER BY at DESC, key LIMIT 200')).map(toNoticeRow);
       return buildSummary(runs, fileCounts, dupCounts, outbox, failed, quarantined, dups, notices);
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+
+  /** The trail queries' runner (src/ledger/trail.ts). */
+  private readonly all: AllRows = async (sql, params) => (await this.query(numbered(sql), params)).rows;
+
+  findFiles(ref: { id: number } | { traceId: string }): Promise<FileRow[]> {
+    return findFiles(this.all, ref);
+  }
+
+  fileTrail(fileId: number, limit: number): Promise<FileTrail> {
+    return fileTrail(this.all, fileId, limit);
+  }
+
+  recordTrail(recordId: string): Promise<RecordTrailResult | undefined> {
+    return recordTrail(this.all, recordId);
   }
 
   async close(): Promise<void> {
