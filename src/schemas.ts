@@ -5,15 +5,24 @@ import { fileURLToPath } from 'node:url';
 import type { Ajv2020, ErrorObject, KeywordCxt, Options, ValidateFunction } from 'ajv/dist/2020.js';
 import { echo } from './errors.js';
 
-/** The schemas/ folder of the installed package (works from src/ under vitest and from dist/). */
-export const SCHEMAS_DIR = fileURLToPath(new URL('../schemas/', import.meta.url));
+/**
+ * Set to `true` by scripts/bundle.mjs in the bundled CLI (dist/bundle/, one folder deeper than this
+ * module's own place in dist/ or src/); undeclared anywhere else.
+ */
+declare const WHARF_BUNDLED: boolean | undefined;
+
+/** The package root: this module is src/schemas.ts (vitest), dist/schemas.js (tsc) or part of dist/bundle/. */
+const ROOT_URL = new URL(typeof WHARF_BUNDLED !== 'undefined' && WHARF_BUNDLED ? '../../' : '../', import.meta.url);
+
+/** The schemas/ folder of the installed package (works from src/ under vitest, from dist/ and from dist/bundle/). */
+export const SCHEMAS_DIR = fileURLToPath(new URL('schemas/', ROOT_URL));
 
 /**
  * The validators of every schema in schemas/, compiled at build time (scripts/build-validators.mjs,
  * run by `npm run build`/`prepare`/`pretest`) into ajv standalone code. The same file from src/
  * (vitest) and from dist/.
  */
-export const VALIDATORS_MODULE = fileURLToPath(new URL('../dist/validators.cjs', import.meta.url));
+export const VALIDATORS_MODULE = fileURLToPath(new URL('dist/validators.cjs', ROOT_URL));
 
 export type RecordKind = 'order' | 'stock' | 'shipment' | 'product';
 export const RECORD_KINDS: readonly RecordKind[] = ['order', 'stock', 'shipment', 'product'];

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseDocument } from 'yaml';
 import { WharfError } from '../errors.js';
+import { isTimeZone } from '../time-zone.js';
 import { formatAjvErrors, validatorFor } from '../schemas.js';
 import { requireSecretReferences, resolveReferences } from './secrets.js';
 import { assertCron } from '../schedule/cron.js';
@@ -151,10 +152,6 @@ export function findChannel(config: LoadedConfig, name: string): ChannelEntry | 
 }
 
 function checkTimezone(tz: string, file: string): string {
-  try {
-    new Intl.DateTimeFormat('en', { timeZone: tz });
-    return tz;
-  } catch {
-    throw new WharfError('CONFIG_INVALID', `schedule.timezone ${JSON.stringify(tz)} is not an IANA time zone`, { where: file, field: 'schedule.timezone', hint: 'e.g. Europe/Amsterdam or UTC' });
-  }
+  if (isTimeZone(tz)) return tz;
+  throw new WharfError('CONFIG_INVALID', `schedule.timezone ${JSON.stringify(tz)} is not an IANA time zone`, { where: file, field: 'schedule.timezone', hint: 'e.g. Europe/Amsterdam or UTC' });
 }

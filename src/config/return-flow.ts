@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { assertFileNamePattern } from '../exports/file-name.js';
-import { IANAZone } from 'luxon';
+import { isTimeZone } from '../time-zone.js';
 import { WharfError, echo } from '../errors.js';
 import { assertCron } from '../schedule/cron.js';
 import { channelEntry, type ChannelEntry } from './entries.js';
@@ -107,7 +107,7 @@ export function exportEntries(raw: WharfConfig, file: string, abs: (p: string) =
       const at = `merchants.${merchant}.exports.${kind}`;
       assertCron(e.schedule, `${at}.schedule`);
       const zone = e.timezone ?? timezone;
-      if (!IANAZone.isValidZone(zone)) {
+      if (!isTimeZone(zone)) {
         throw new WharfError('CONFIG_INVALID', `${at}.timezone ${echo(zone)} is not an IANA time zone`, { where: file, field: `${at}.timezone`, hint: 'e.g. Europe/Amsterdam or UTC' });
       }
       checkFileNamePattern(e.fileName, `${at}.fileName`, file);

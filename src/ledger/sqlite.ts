@@ -15,6 +15,12 @@ type ItemRow = [merchant: string, sku: string, location: string, quantity: numbe
 const ITEM_COLUMNS = 'merchant, sku, location, quantity, ean, as_of';
 const ASCII = /^[\x00-\x7f]*$/;
 const now = () => new Date().toISOString();
+/**
+ * A list of keys bound as one JSON array text (`IN (SELECT value FROM json_each(?))`): one prepared
+ * statement for any number of keys. An `IN (?,?,…)` list per call was prepared anew each time (its text
+ * depends on the count), ~1 ms per 500 keys, 40 prepares in a 10,000-SKU stock push.
+ */
+const JSON_LIST = '(SELECT value FROM json_each(?))';
 
 /**
  * The embedded ledger: one SQLite file in WAL mode. better-sqlite3 is synchronous, so an intake that
@@ -570,35 +576,24 @@ export class SqliteStore implements Store {
   pushTargets(channel: string, skus: string[]): Promise<Map<string, PushTargetRow>> {
     return this.run(() => {
       const out = new Map<string, PushTargetRow>();
-      for (let i = 0; i < skus.length; i += 500) {
-        const part = skus.slice(i, i + 500);
-        const rows = this.db.prepare(`SELECT sku, ean, ids FROM push_targets WHERE channel = ? AND sku IN (${part.map(() => '?').join(',')})`).all(channel, ...part) as { sku: string; ean: string | null; ids: string }[];
-        for (const r of rows) out.set(r.sku, { sku: r.sku, ean: r.ean, ids: JSON.parse(r.ids) as PushTargetRow['ids'] });
-      }
+      const rows = this.stmt(`SELECT sku, ean, ids FROM push_targets WHERE channel = ? AND sku IN ${JSON_LIST}`).all(channel, JSON.stringify(skus)) as { sku: string; ean: string | null; ids: string }[];
+      for (const r of rows) out.set(r.sku, { sku: r.sku, ean: r.ean, ids: JSON.parse(r.ids) as PushTargetRow['ids'] });
       return out;
     });
   }
 
   pushTargetsByEan(channel: string, eans: string[]): Promise<PushTargetRow[]> {
     return this.run(() => {
-      const out: PushTargetRow[] = [];
-      for (let i = 0; i < eans.length; i += 500) {
-        const part = eans.slice(i, i + 500);
-        const rows = this.db.prepare(`SELECT sku, ean, ids FROM push_targets WHERE channel = ? AND ean IN (${part.map(() => '?').join(',')})`).all(channel, ...part) as { sku: string; ean: string | null; ids: string }[];
-        for (const r of rows) out.push({ sku: r.sku, ean: r.ean, ids: JSON.parse(r.ids) as PushTargetRow['ids'] });
-      }
-      return out;
+      const rows = this.stmt(`SELECT sku, ean, ids FROM push_targets WHERE channel = ? AND ean IN ${JSON_LIST}`).all(channel, JSON.stringify(eans)) as { sku: string; ean: string | null; ids: string }[];
+      return rows.map((r) => ({ sku: r.sku, ean: r.ean, ids: JSON.parse(r.ids) as PushTargetRow['ids'] }));
     });
   }
 
   pushedStock(channel: string, skus: string[]): Promise<Map<string, number>> {
     return this.run(() => {
       const out = new Map<string, number>();
-      for (let i = 0; i < skus.length; i += 500) {
-        const part = skus.slice(i, i + 500);
-        const rows = this.db.prepare(`SELECT sku, quantity FROM push_stock WHERE channel = ? AND sku IN (${part.map(() => '?').join(',')})`).all(channel, ...part) as { sku: string; quantity: number }[];
-        for (const r of rows) out.set(r.sku, Number(r.quantity));
-      }
+      const rows = this.stmt(`SELECT sku, quantity FROM push_stock WHERE channel = ? AND sku IN ${JSON_LIST}`).all(channel, JSON.stringify(skus)) as { sku: string; quantity: number }[];
+      for (const r of rows) out.set(r.sku, Number(r.quantity));
       return out;
     });
   }

@@ -1,6 +1,7 @@
 import { createRequire } from 'node:module';
 import type Jsonata from 'jsonata';
-import { DateTime, IANAZone } from 'luxon';
+import { DateTime } from 'luxon';
+import { isTimeZone } from '../time-zone.js';
 import type { ShapeNode, ValueType } from './canonical.js';
 import { fieldNames } from './canonical.js';
 import { Invalid, inputConverter, type TypeOptions } from './coerce.js';
@@ -226,7 +227,7 @@ function compileLeaf(key: string, rel: string, doc: FieldDoc, canonicalType: Val
     // Local times without a zone would be read as UTC: a silent guess of when an order was placed.
     throw env.problem(`${where}.timezone`, `pattern '${spec.pattern}' has no UTC offset, so the time zone its times are in must be given`, 'add timezone: Europe/Amsterdam (the zone the source writes its local times in), or timezone: UTC');
   }
-  if (spec.timezone !== undefined && !IANAZone.isValidZone(spec.timezone)) {
+  if (spec.timezone !== undefined && !isTimeZone(spec.timezone)) {
     throw env.problem(`${where}.timezone`, `"${spec.timezone}" is not an IANA time zone`, 'for example Europe/Amsterdam or UTC');
   }
   if (spec.upper && spec.lower) throw env.problem(where, 'use upper or lower, not both');

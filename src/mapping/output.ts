@@ -2,7 +2,7 @@ import { ContentError, echo } from '../errors.js';
 import type { Writable } from 'node:stream';
 import { createRequire } from 'node:module';
 import type Jsonata from 'jsonata';
-import { IANAZone } from 'luxon';
+import { isTimeZone } from '../time-zone.js';
 import {
   CsvWriter, buildXml, guardFormula, ndjsonLine, outputEncoding, writeChunk, xmlRecordElement,
   type CsvWriteOptions, type OutputEncoder,
@@ -151,7 +151,7 @@ export class CompiledOutputMapping implements OutputMapping {
     const given = (['path', 'expr', 'value', 'first'] as const).filter((k) => spec[k] !== undefined);
     if (given.length !== 1) throw problem(where, given.length ? `use only one of path, first, expr and value (found ${given.join(', ')})` : 'needs a path (canonical field), first, an expr or a value');
     if (spec.after !== undefined && spec.path === undefined) throw problem(`${where}.after`, 'only applies together with path');
-    if (spec.timezone !== undefined && !IANAZone.isValidZone(spec.timezone)) throw problem(`${where}.timezone`, `"${spec.timezone}" is not an IANA time zone`);
+    if (spec.timezone !== undefined && !isTimeZone(spec.timezone)) throw problem(`${where}.timezone`, `"${spec.timezone}" is not an IANA time zone`);
     if (spec.pattern !== undefined && spec.type !== 'date') throw problem(`${where}.pattern`, 'only applies to type: date');
     const format = outputFormatter({ type: spec.type ?? (spec.decimalSeparator ? 'decimal' : 'string'), pattern: spec.pattern, timezone: spec.timezone, decimalSeparator: spec.decimalSeparator });
     let table: LookupTable | undefined;
