@@ -25,7 +25,7 @@ const ROOT = fileURLToPath(new URL('..', import.meta.url));
 const OUT = `${ROOT}dist/bundle`;
 
 /** Packages copied into the bundle: plain JavaScript, loaded on the common paths, no files of their own read at run time. */
-const BUNDLED = new Set(['commander', 'yaml', 'luxon', 'croner', 'csv-parse', 'csv-stringify', 'chokidar', 'readdirp']);
+const BUNDLED = new Set(['commander', 'yaml', 'luxon', 'croner', 'csv-parse', 'csv-stringify']);
 
 /** The package name of a bare import (`@scope/name/sub` → `@scope/name`). */
 function packageOf(id) {
