@@ -41,6 +41,8 @@ CREATE TABLE IF NOT EXISTS files (
 );
 CREATE INDEX IF NOT EXISTS files_by_hash ON files (merchant, channel, sha256, status);
 CREATE INDEX IF NOT EXISTS files_by_status ON files (status);
+-- The console's "files and orders today" (ACTIVITY_*): a range of today's files, not a scan of all.
+CREATE INDEX IF NOT EXISTS files_by_received ON files (received_at);
 CREATE TABLE IF NOT EXISTS records (
   id TEXT PRIMARY KEY, kind TEXT NOT NULL, merchant TEXT NOT NULL, channel TEXT NOT NULL, status TEXT,
   version INTEGER NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL, file_id BIGINT NOT NULL, record_no INTEGER NOT NULL,
@@ -116,11 +118,16 @@ export const DISMISS_FILE = `UPDATE files SET status = CASE WHEN status = 'quara
   WHERE id = ? AND (status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL))`;
 
 /**
- * Store.activitySince: files received and new orders (records of kind order first stored) since a time,
+ * Store.activitySince: files received and new orders (order deliveries those files queued) since a time,
  * per channel; and undelivered outbox rows per merchant and destination. Parameter: the time (ISO text).
  */
 export const ACTIVITY_FILES = `SELECT merchant, channel, COUNT(*) AS n FROM files WHERE received_at >= ? GROUP BY merchant, channel`;
-export const ACTIVITY_ORDERS = `SELECT merchant, channel, COUNT(*) AS n FROM records WHERE kind = 'order' AND created_at >= ? GROUP BY merchant, channel`;
+// New orders: the order deliveries that files received since then queued for the warehouse (one per new
+// order; the outbox_by_file index finds them per file, where counting records by created_at would read
+// every record body of the ledger).
+export const ACTIVITY_ORDERS = `SELECT f.merchant, f.channel, COUNT(*) AS n FROM files f JOIN outbox o ON o.file_id = f.id
+  WHERE f.received_at >= ? AND o.destination = 'warehouse.orders' AND o.status IN ('pending','delivered','failed') AND o.action = 'order'
+  GROUP BY f.merchant, f.channel`;
 export const ACTIVITY_OUTBOX = `SELECT merchant, destination, status, COUNT(*) AS n FROM outbox WHERE status IN ('pending','failed') GROUP BY merchant, destination, status`;
 
 /**

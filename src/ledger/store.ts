@@ -367,7 +367,8 @@ export interface Store {
   dismissFile(id: number, note: string): Promise<boolean>;
   /**
    * Activity since `since` (UTC ISO 8601) for the console's overview: per channel the files received
-   * and the new orders stored (records of kind order first stored since then); per merchant and
+   * and the new orders they brought (the order deliveries those files queued for the warehouse, so an
+   * order cancelled before it was ever sent does not count); per merchant and
    * outbox destination the pending and failed rows (now, whatever their age).
    */
   activitySince(since: string): Promise<LedgerActivity>;
