@@ -119,9 +119,18 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
   }
 };
 
-/** True when the request's Origin header names this server (scheme, host and port as the browser used them). */
+/**
+ * True when the request's Origin header names this server: its host and port are the request's Host
+ * header. The scheme is not compared, so that a TLS reverse proxy in front (browser on https, Wharf on
+ * http) works, as long as the proxy passes the Host header on (nginx: `proxy_set_header Host $host`).
+ */
 function sameOrigin(request: FastifyRequest): boolean {
   const origin = request.headers.origin;
-  if (typeof origin !== 'string') return false;
-  return origin === `${request.protocol}://${request.host}`;
+  const host = request.headers.host;
+  if (typeof origin !== 'string' || typeof host !== 'string') return false;
+  try {
+    return new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
+  }
 }
