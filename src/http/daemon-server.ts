@@ -2,9 +2,10 @@ import type { HttpSettings } from '../config/http.js';
 import { accessToken } from './auth.js';
 import { consoleRoutes } from './console/routes.js';
 import { startHttpServer, type HttpDeps, type HttpRoutes, type HttpServer } from './server.js';
+import { webhookRoutes } from './webhooks.js';
 
 /** The route groups `wharf run` serves besides /healthz and the login (registered in this order). */
-export const DAEMON_ROUTES: HttpRoutes[] = [consoleRoutes];
+export const DAEMON_ROUTES: HttpRoutes[] = [webhookRoutes, consoleRoutes];
 
 /**
  * Starts the HTTP server of `wharf run` with every route group and logs where it listens and where

@@ -462,6 +462,15 @@ export class PostgresStore implements Store {
     );
   }
 
+  async markDeliveredEach(items: { id: number; fileName: string }[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.query(
+      `UPDATE outbox SET status = 'delivered', delivered_at = $1, file_name = x.name, attempts = attempts + 1, last_error = NULL, sending_at = NULL
+       FROM unnest($2::bigint[], $3::text[]) AS x(id, name) WHERE outbox.id = x.id`,
+      [now(), items.map((x) => x.id), items.map((x) => x.fileName)],
+    );
+  }
+
   async markDeliveryFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
     // Only a pending row can fail. With several instances, one may report a failure for a row another
     // one has delivered meanwhile (e.g. after its claim expired); turning that row into 'failed' would

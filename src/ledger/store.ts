@@ -386,6 +386,11 @@ export interface Store {
    */
   markDeliverySending(id: number): Promise<void>;
   markDelivered(ids: number[], fileName: string): Promise<void>;
+  /**
+   * Marks many deliveries delivered, each under its own file name, in one transaction (a delivery
+   * page: one ledger write for the page instead of one per file).
+   */
+  markDeliveredEach(items: { id: number; fileName: string }[]): Promise<void>;
   /** A failed attempt: retryable ones come back at `retryAt`, others become `failed` until `wharf retry`. */
   markDeliveryFailed(id: number, error: string, retryAt: Date | null): Promise<void>;
   /** The status of outbox row `id`; undefined when the ledger has no such row (never made, or delivered and pruned). */
