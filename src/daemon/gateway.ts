@@ -280,6 +280,11 @@ export class Gateway {
     this.logger.info('wharf stopped cleanly');
   }
 
+  /** Wakes the delivery loop now (after a retry from the console queued deliveries), instead of at its next interval. */
+  deliverSoon(): void {
+    this.deliveryWake.fire();
+  }
+
   /**
    * Asks `run()` to stop: no new file is taken, the file in hand is finished, a delivery pass ends after
    * the delivery in hand, and the final pass stops a second before `shutdownTimeoutMs` from now (the

@@ -4,6 +4,8 @@ import path from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { WharfError } from '../errors.js';
 import type { HttpSettings } from '../config/http.js';
+import { html } from './console/html.js';
+import { layout } from './console/layout.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -104,25 +106,18 @@ export function registerAuth(app: FastifyInstance, token: string, tls: boolean):
   });
 }
 
-function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
-}
-
 function loginPage(next: string, failed: boolean): string {
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>Wharf — log in</title>
-<style>body{font:16px system-ui,sans-serif;max-width:28rem;margin:4rem auto;padding:0 1rem;color:#1d2733}
-input{font:inherit;width:100%;padding:.5rem;margin:.5rem 0;box-sizing:border-box}button{font:inherit;padding:.5rem 1.2rem}
-.err{color:#a4161a}</style></head>
-<body><h1>Wharf</h1>
-${failed ? '<p class="err" role="alert">That token is not right.</p>' : ''}
-<form method="post" action="/login">
+  return layout({
+    title: 'Log in',
+    nav: false,
+    flash: failed ? { kind: 'error', text: 'That token is not right.' } : undefined,
+    body: html`<h1>Log in</h1>
+<form method="post" action="/login" class="login">
 <label for="token">Access token</label>
 <input id="token" name="token" type="password" autocomplete="current-password" required autofocus>
-<input type="hidden" name="next" value="${escapeHtml(next)}">
-<button type="submit">Log in</button>
+<input type="hidden" name="next" value="${next}">
+<p><button type="submit">Log in</button></p>
 </form>
-<p><small>The token is <code>http.token</code> in the config, or the file named in Wharf's startup log (<code>var/http-token</code> by default).</small></p>
-</body></html>`;
+<p><small>The token is <code>http.token</code> in the config, or the file named in Wharf's startup log (<code>var/http-token</code> by default).</small></p>`,
+  }).text;
 }

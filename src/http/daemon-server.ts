@@ -1,11 +1,12 @@
 import type { HttpSettings } from '../config/http.js';
 import { accessToken } from './auth.js';
 import { apiRoutes } from './api/index.js';
+import { consoleRoutes } from './console/routes.js';
 import { startHttpServer, type HttpDeps, type HttpRoutes, type HttpServer } from './server.js';
 import { webhookRoutes } from './webhooks.js';
 
 /** The route groups `wharf run` serves besides /healthz and the login (registered in this order). */
-export const DAEMON_ROUTES: HttpRoutes[] = [webhookRoutes, apiRoutes];
+export const DAEMON_ROUTES: HttpRoutes[] = [webhookRoutes, apiRoutes, consoleRoutes];
 
 /**
  * Starts the HTTP server of `wharf run` with every route group and logs where it listens and where

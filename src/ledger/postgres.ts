@@ -1,15 +1,15 @@
 import pg from 'pg';
 import { WharfError } from '../errors.js';
 import type {
-  BundleProduct, ExportContent, ExportRun, FileInfo, FileRow, FileTrail, RecordTrailResult, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PruneCutoffs, PruneTask, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
+  BundleProduct, ExportContent, ExportRun, FileInfo, FileRow, FileTrail, RecordTrailResult, FileStatus, IntakeTx, LedgerActivity, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PruneCutoffs, PruneTask, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
 } from './store.js';
-import { ADDED_COLUMNS, FREEZE_REFERENCES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, numbered, productLookups, pruneSql, toBundleProduct } from './sql.js';
+import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, FREEZE_REFERENCES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, numbered, productLookups, pruneSql, toBundleProduct } from './sql.js';
 
 /** The product lookups of intake, with their indexes (see productLookups). */
 export const PRODUCT_LOOKUPS = productLookups((f) => `(body::json->>'${f}')`, (i) => `$${i}`);
 import { Mutex } from './mutex.js';
 import { TRAIL_INDEXES, fileTrail, findFiles, recordTrail, type AllRows } from './trail.js';
-import { buildSummary, toExportRun, toFileRow, toNoticeRow, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
+import { activityOf, buildSummary, toExportRun, toFileRow, toNoticeRow, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -371,7 +371,7 @@ export class PostgresStore implements Store {
   }
 
   async listQuarantined(): Promise<FileRow[]> {
-    const res = await this.query(`SELECT * FROM files WHERE status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL) ORDER BY id`);
+    const res = await this.query(QUARANTINED_FILES);
     return res.rows.map(toFileRow);
   }
 
@@ -381,6 +381,19 @@ export class PostgresStore implements Store {
 
   async markRetried(id: number): Promise<void> {
     await this.query(`UPDATE files SET status = CASE WHEN status = 'quarantined' THEN 'retried' ELSE status END, quarantine_path = NULL WHERE id = $1`, [id]);
+  }
+
+  async dismissFile(id: number, note: string): Promise<boolean> {
+    const res = await this.query(numbered(DISMISS_FILE), [note, now(), id]);
+    return (res.rowCount ?? 0) > 0;
+  }
+
+  async activitySince(since: string): Promise<LedgerActivity> {
+    // One snapshot, so the counts agree with each other. Timestamps are ISO text: compared bytewise.
+    return this.transaction(async (c) => {
+      const rows = async (sql: string, params: unknown[]) => (await c.query<Row>(numbered(sql).replace(/(\w+) >= \$1/, '$1 COLLATE "C" >= $$1'), params)).rows;
+      return activityOf(await rows(ACTIVITY_FILES, [since]), await rows(ACTIVITY_ORDERS, [since]), await rows(ACTIVITY_OUTBOX, []));
+    });
   }
 
   // ---- outbox ---------------------------------------------------------------------------------
@@ -785,10 +798,11 @@ export class PostgresStore implements Store {
       const dupCounts = await all('SELECT r.merchant, r.channel, COUNT(*) AS n FROM duplicates d JOIN records r ON r.id = d.record_id GROUP BY r.merchant, r.channel');
       const outbox = await all('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status');
       const failed = (await all(`SELECT ${OUTBOX_ROW} FROM outbox WHERE status = 'failed' OR (status = 'pending' AND attempts > 0) ORDER BY id LIMIT 100`)).map(toOutboxRow);
-      const quarantined = (await all(`SELECT * FROM files WHERE status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL) ORDER BY id`)).map(toFileRow);
+      const quarantined = (await all(QUARANTINED_FILES)).map(toFileRow);
+      const dismissed = (await all(DISMISSED_FILES)).map(toFileRow);
       const dups = await all('SELECT d.record_id, f.name, d.at, d.changed FROM duplicates d JOIN files f ON f.id = d.file_id ORDER BY d.id DESC LIMIT 20');
       const notices = (await all('SELECT * FROM notices ORDER BY at DESC, key LIMIT 200')).map(toNoticeRow);
-      return buildSummary(runs, fileCounts, dupCounts, outbox, failed, quarantined, dups, notices);
+      return buildSummary(runs, fileCounts, dupCounts, outbox, failed, quarantined, dups, notices, dismissed);
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
   }
 

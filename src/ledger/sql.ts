@@ -17,6 +17,8 @@ export const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
   ['outbox', 'run_id', 'BIGINT'],
   ['export_runs', 'mode', 'TEXT'],
   ['outbox', 'sending_at', 'TEXT'],
+  ['files', 'note', 'TEXT'],
+  ['files', 'dismissed_at', 'TEXT'],
 ];
 
 /**
@@ -45,10 +47,12 @@ CREATE TABLE IF NOT EXISTS files (
   id ${autoId}, merchant TEXT NOT NULL, channel TEXT NOT NULL, name TEXT NOT NULL, origin TEXT NOT NULL,
   size BIGINT NOT NULL, sha256 TEXT NOT NULL, mapping TEXT NOT NULL, trace_id TEXT NOT NULL, status TEXT NOT NULL,
   records INTEGER NOT NULL DEFAULT 0, duplicates INTEGER NOT NULL DEFAULT 0, invalid INTEGER NOT NULL DEFAULT 0,
-  error TEXT, quarantine_path TEXT, original_id BIGINT, received_at TEXT NOT NULL
+  error TEXT, quarantine_path TEXT, original_id BIGINT, received_at TEXT NOT NULL, note TEXT, dismissed_at TEXT
 );
 CREATE INDEX IF NOT EXISTS files_by_hash ON files (merchant, channel, sha256, status);
 CREATE INDEX IF NOT EXISTS files_by_status ON files (status);
+-- The console's "files and orders today" (ACTIVITY_*): a range of today's files, not a scan of all.
+CREATE INDEX IF NOT EXISTS files_by_received ON files (received_at);
 CREATE TABLE IF NOT EXISTS records (
   id TEXT PRIMARY KEY, kind TEXT NOT NULL, merchant TEXT NOT NULL, channel TEXT NOT NULL, status TEXT,
   version INTEGER NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL, file_id BIGINT NOT NULL, record_no INTEGER NOT NULL,
@@ -105,6 +109,33 @@ CREATE TABLE IF NOT EXISTS push_stock (
   channel TEXT NOT NULL, sku ${keyText} NOT NULL, quantity INTEGER NOT NULL, pushed_at TEXT NOT NULL, PRIMARY KEY (channel, sku)
 );
 `;
+
+/** The quarantine list: wholly quarantined files, and partly imported ones whose bad part sits in quarantine. */
+export const QUARANTINED_FILES = `SELECT * FROM files WHERE status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL) ORDER BY id`;
+
+/** Files dismissed from the quarantine (Store.dismissFile), newest first, at most 50 (for status). */
+export const DISMISSED_FILES = `SELECT * FROM files WHERE dismissed_at IS NOT NULL ORDER BY dismissed_at DESC, id DESC LIMIT 50`;
+
+/**
+ * Store.dismissFile: a quarantined file becomes `dismissed`; a partly imported one keeps `partial` (for
+ * the records it brought) and only leaves the quarantine list. Parameters: note, time, id.
+ */
+export const DISMISS_FILE = `UPDATE files SET status = CASE WHEN status = 'quarantined' THEN 'dismissed' ELSE status END,
+  quarantine_path = NULL, note = ?, dismissed_at = ?
+  WHERE id = ? AND (status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL))`;
+
+/**
+ * Store.activitySince: files received and new orders (order deliveries those files queued) since a time,
+ * per channel; and undelivered outbox rows per merchant and destination. Parameter: the time (ISO text).
+ */
+export const ACTIVITY_FILES = `SELECT merchant, channel, COUNT(*) AS n FROM files WHERE received_at >= ? GROUP BY merchant, channel`;
+// New orders: the order deliveries that files received since then queued for the warehouse (one per new
+// order; the outbox_by_file index finds them per file, where counting records by created_at would read
+// every record body of the ledger).
+export const ACTIVITY_ORDERS = `SELECT f.merchant, f.channel, COUNT(*) AS n FROM files f JOIN outbox o ON o.file_id = f.id
+  WHERE f.received_at >= ? AND o.destination = 'warehouse.orders' AND o.status IN ('pending','delivered','failed') AND o.action = 'order'
+  GROUP BY f.merchant, f.channel`;
+export const ACTIVITY_OUTBOX = `SELECT merchant, destination, status, COUNT(*) AS n FROM outbox WHERE status IN ('pending','failed') GROUP BY merchant, destination, status`;
 
 /**
  * An outbox row's `body` that stands for "the body of the record named by `record_id`" (OutboxWrite
@@ -180,7 +211,7 @@ export function pruneSql(task: PruneTask, c: string, lock: string): { table: str
       return {
         table: 'files',
         chunk: chunk('files'),
-        apply: [`DELETE FROM files WHERE id > ? AND id <= ? AND received_at${c} < ? AND status IN ('imported','partial','duplicate','retried') AND quarantine_path IS NULL`],
+        apply: [`DELETE FROM files WHERE id > ? AND id <= ? AND received_at${c} < ? AND status IN ('imported','partial','duplicate','retried','dismissed') AND quarantine_path IS NULL`],
       };
     case 'duplicates':
       return { table: 'duplicates', chunk: chunk('duplicates'), apply: [`DELETE FROM duplicates WHERE id > ? AND id <= ? AND at${c} < ?`] };

@@ -3,9 +3,9 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { WharfError } from '../errors.js';
 import type {
-  BundleProduct, ChannelStatus, FileTrail, RecordTrailResult, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PruneCutoffs, PruneTask, PushTargetRow, StockKey, StockLevel, StockState, Store,
+  BundleProduct, ChannelStatus, FileTrail, RecordTrailResult, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerActivity, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PruneCutoffs, PruneTask, PushTargetRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
-import { ADDED_COLUMNS, EXPORT_ITEMS_SQL, FREEZE_REFERENCES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBody, productLookups, pruneSql, toBundleProduct } from './sql.js';
+import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, EXPORT_ITEMS_SQL, FREEZE_REFERENCES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBody, productLookups, pruneSql, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
 import { TRAIL_INDEXES, fileTrail, findFiles, recordTrail, type AllRows } from './trail.js';
 
@@ -276,7 +276,7 @@ export class SqliteStore implements Store {
 
   listQuarantined(): Promise<FileRow[]> {
     return this.run(() =>
-      (this.stmt(`SELECT * FROM files WHERE status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL) ORDER BY id`).all() as Row[]).map(toFileRow),
+      (this.stmt(QUARANTINED_FILES).all() as Row[]).map(toFileRow),
     );
   }
 
@@ -292,6 +292,16 @@ export class SqliteStore implements Store {
       // quarantine entry is cleared.
       this.stmt(`UPDATE files SET status = CASE WHEN status = 'quarantined' THEN 'retried' ELSE status END, quarantine_path = NULL WHERE id = ?`).run(id);
     });
+  }
+
+  dismissFile(id: number, note: string): Promise<boolean> {
+    return this.run(() => this.stmt(DISMISS_FILE).run(note, now(), id).changes > 0);
+  }
+
+  activitySince(since: string): Promise<LedgerActivity> {
+    return this.run(() => activityOf(
+      this.stmt(SQLITE_ACTIVITY_FILES).all(since) as Row[], this.stmt(SQLITE_ACTIVITY_ORDERS).all(since) as Row[], this.stmt(ACTIVITY_OUTBOX).all() as Row[],
+    ));
   }
 
   dueDeliveries(destination: string, limit: number, at = new Date()): Promise<OutboxRow[]> {
@@ -670,9 +680,10 @@ export class SqliteStore implements Store {
       const dupCounts = this.stmt('SELECT r.merchant, r.channel, COUNT(*) AS n FROM duplicates d JOIN records r ON r.id = d.record_id GROUP BY r.merchant, r.channel').all() as Row[];
       const outbox = this.stmt('SELECT status, COUNT(*) AS n FROM outbox GROUP BY status').all() as Row[];
       const failed = (this.stmt(`SELECT ${OUTBOX_ROW} FROM outbox WHERE status = 'failed' OR (status = 'pending' AND attempts > 0) ORDER BY id LIMIT 100`).all() as Row[]).map(toOutboxRow);
-      const quarantined = (this.stmt(`SELECT * FROM files WHERE status = 'quarantined' OR (status = 'partial' AND quarantine_path IS NOT NULL) ORDER BY id`).all() as Row[]).map(toFileRow);
+      const quarantined = (this.stmt(QUARANTINED_FILES).all() as Row[]).map(toFileRow);
       const dups = this.stmt('SELECT d.record_id, f.name, d.at, d.changed FROM duplicates d JOIN files f ON f.id = d.file_id ORDER BY d.id DESC LIMIT 20').all() as Row[];
-      return buildSummary(runs, fileCounts, dupCounts, outbox, failed, quarantined, dups, notices);
+      const dismissed = (this.stmt(DISMISSED_FILES).all() as Row[]).map(toFileRow);
+      return buildSummary(runs, fileCounts, dupCounts, outbox, failed, quarantined, dups, notices, dismissed);
     });
   }
 
@@ -703,6 +714,7 @@ export function toFileRow(r: Row): FileRow {
     size: Number(r.size), sha256: String(r.sha256), mapping: String(r.mapping), traceId: String(r.trace_id),
     status: r.status as FileStatus, records: Number(r.records), duplicates: Number(r.duplicates), invalid: Number(r.invalid),
     error: (r.error as string | null) ?? null, quarantinePath: (r.quarantine_path as string | null) ?? null, receivedAt: String(r.received_at),
+    note: (r.note as string | null | undefined) ?? null, dismissedAt: (r.dismissed_at as string | null | undefined) ?? null,
   };
 }
 
@@ -735,14 +747,14 @@ export function toNoticeRow(r: Row): NoticeRow {
 }
 
 /** Shapes raw aggregate rows (same column names in both stores) into the status summary. */
-export function buildSummary(runs: Row[], fileCounts: Row[], dupCounts: Row[], outbox: Row[], failed: OutboxRow[], quarantined: FileRow[], dups: Row[], notices: NoticeRow[]): LedgerSummary {
+export function buildSummary(runs: Row[], fileCounts: Row[], dupCounts: Row[], outbox: Row[], failed: OutboxRow[], quarantined: FileRow[], dups: Row[], notices: NoticeRow[], dismissed: FileRow[]): LedgerSummary {
   const channels = new Map<string, ChannelStatus>();
   const get = (merchant: string, channel: string): ChannelStatus => {
     const key = `${merchant}/${channel}`;
     let c = channels.get(key);
     if (!c) {
       c = { merchant, channel, lastPollAt: null, lastOkAt: null, lastError: null, lastErrorAt: null, inFlight: 0,
-        files: { imported: 0, partial: 0, duplicate: 0, quarantined: 0, retried: 0 }, records: 0, duplicateRecords: 0, notices: 0 };
+        files: { imported: 0, partial: 0, duplicate: 0, quarantined: 0, retried: 0, dismissed: 0 }, records: 0, duplicateRecords: 0, notices: 0 };
       channels.set(key, c);
     }
     return c;
@@ -769,8 +781,37 @@ export function buildSummary(runs: Row[], fileCounts: Row[], dupCounts: Row[], o
     quarantined,
     outbox: { pending: count('pending'), failed: count('failed'), delivered: count('delivered') },
     failedDeliveries: failed,
+    dismissed,
     recentDuplicates: dups.map((d) => ({ recordId: String(d.record_id), fileName: String(d.name), at: String(d.at), changed: Number(d.changed) === 1 })),
   };
+}
+
+// Without statistics SQLite's planner reads the whole files table through files_by_hash (for the GROUP
+// BY) and every warehouse order delivery; told to start from today's files (files_by_received, then
+// outbox_by_file per file), the overview costs what today brought, not the ledger's size.
+const SQLITE_ACTIVITY_FILES = ACTIVITY_FILES.replace('FROM files WHERE', 'FROM files INDEXED BY files_by_received WHERE');
+const SQLITE_ACTIVITY_ORDERS = ACTIVITY_ORDERS.replace('FROM files f JOIN outbox o', 'FROM files f INDEXED BY files_by_received CROSS JOIN outbox o');
+
+/** Shapes the rows of the ACTIVITY_* queries (same column names in both stores) into LedgerActivity. */
+export function activityOf(files: Row[], orders: Row[], outbox: Row[]): LedgerActivity {
+  const channels = new Map<string, LedgerActivity['channels'][number]>();
+  const channel = (r: Row) => {
+    const key = `${String(r.merchant)}/${String(r.channel)}`;
+    let c = channels.get(key);
+    if (!c) channels.set(key, (c = { merchant: String(r.merchant), channel: String(r.channel), files: 0, orders: 0 }));
+    return c;
+  };
+  for (const r of files) channel(r).files = Number(r.n);
+  for (const r of orders) channel(r).orders = Number(r.n);
+  const dests = new Map<string, LedgerActivity['outbox'][number]>();
+  for (const r of outbox) {
+    const key = `${String(r.merchant)}\u0000${String(r.destination)}`;
+    let d = dests.get(key);
+    if (!d) dests.set(key, (d = { merchant: String(r.merchant), destination: String(r.destination), pending: 0, failed: 0 }));
+    if (r.status === 'pending') d.pending = Number(r.n);
+    else if (r.status === 'failed') d.failed = Number(r.n);
+  }
+  return { channels: [...channels.values()], outbox: [...dests.values()] };
 }
 
 /** The product lookups of intake, with their indexes (see productLookups). */

@@ -20,7 +20,8 @@ import type { RecordKind } from '../schemas.js';
  * through a merchant's current levels directly.
  */
 
-export type FileStatus = 'imported' | 'partial' | 'duplicate' | 'quarantined' | 'retried';
+/** `dismissed`: a quarantined file a person set aside with a note (Store.dismissFile), never retried. */
+export type FileStatus = 'imported' | 'partial' | 'duplicate' | 'quarantined' | 'retried' | 'dismissed';
 
 export interface FileInfo {
   merchant: string;
@@ -42,6 +43,10 @@ export interface FileRow extends FileInfo {
   error: string | null;
   quarantinePath: string | null;
   receivedAt: string;
+  /** The note given when it was dismissed from the quarantine (Store.dismissFile), else null. */
+  note: string | null;
+  /** When it was dismissed (UTC ISO 8601), else null. */
+  dismissedAt: string | null;
 }
 
 export interface StoredRecord {
@@ -320,6 +325,12 @@ export interface NoticeRow extends NoticeInput {
   at: string;
 }
 
+/** What Store.activitySince returns. */
+export interface LedgerActivity {
+  channels: { merchant: string; channel: string; files: number; orders: number }[];
+  outbox: { merchant: string; destination: string; pending: number; failed: number }[];
+}
+
 export interface LedgerSummary {
   channels: ChannelStatus[];
   /** Per-file notices, newest first (at most 200). */
@@ -327,6 +338,8 @@ export interface LedgerSummary {
   quarantined: FileRow[];
   outbox: { pending: number; failed: number; delivered: number };
   failedDeliveries: OutboxRow[];
+  /** Files dismissed from the quarantine with a note, newest first (at most 50). */
+  dismissed: FileRow[];
   recentDuplicates: { recordId: string; fileName: string; at: string; changed: boolean }[];
 }
 
@@ -346,6 +359,19 @@ export interface Store {
   setQuarantinePath(id: number, quarantinePath: string | null): Promise<void>;
   /** Marks a quarantined file as handled by `wharf retry` (the retry itself is a new file row). */
   markRetried(id: number): Promise<void>;
+  /**
+   * Dismisses a file from the quarantine list with a person's `note` (the console's Dismiss): status
+   * `dismissed` (a partly imported file stays `partial`), quarantine path cleared, note and time kept.
+   * The quarantined copy on disk is left alone. False when the file is not in the quarantine list.
+   */
+  dismissFile(id: number, note: string): Promise<boolean>;
+  /**
+   * Activity since `since` (UTC ISO 8601) for the console's overview: per channel the files received
+   * and the new orders they brought (the order deliveries those files queued for the warehouse, so an
+   * order cancelled before it was ever sent does not count); per merchant and
+   * outbox destination the pending and failed rows (now, whatever their age).
+   */
+  activitySince(since: string): Promise<LedgerActivity>;
 
   /** Deliveries owed to a destination that are due now, oldest first. */
   dueDeliveries(destination: string, limit: number, now?: Date): Promise<OutboxRow[]>;

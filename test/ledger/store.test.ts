@@ -139,6 +139,49 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
     expect(await store.listQuarantined()).toEqual([]);
   });
 
+  it('dismissFile takes a file out of the quarantine with a note (a partial one keeps its status); summary lists it as dismissed', async () => {
+    const qId = await store.recordQuarantinedFile(fileInfo(), 'line 2: bad quantity', '/q/bad.csv', 1);
+    const tx = track(await store.beginIntake(fileInfo()));
+    await route(tx, order('7001'));
+    await tx.commit({ status: 'partial', records: 1, duplicates: 0, invalid: 1, error: '1 invalid record' });
+    await store.setQuarantinePath(tx.fileId, '/q/partial.csv');
+    const imported = (await importFile(store, [order('7002')])).fileId;
+
+    expect(await store.dismissFile(qId, 'a test order, not real')).toBe(true);
+    expect(await store.getFile(qId)).toMatchObject({ status: 'dismissed', quarantinePath: null, note: 'a test order, not real', dismissedAt: expect.stringMatching(/^\d{4}-\d\d-\d\dT/) });
+    expect(await store.dismissFile(tx.fileId, 'the invalid line was sent again fixed')).toBe(true);
+    expect(await store.getFile(tx.fileId)).toMatchObject({ status: 'partial', quarantinePath: null, note: 'the invalid line was sent again fixed' });
+    // Not (or no longer) in the quarantine: nothing changes.
+    expect(await store.dismissFile(qId, 'again')).toBe(false);
+    expect(await store.dismissFile(imported, 'not quarantined')).toBe(false);
+    expect(await store.getFile(imported)).toMatchObject({ status: 'imported', note: null, dismissedAt: null });
+    expect(await store.listQuarantined()).toEqual([]);
+
+    const summary = await store.summary();
+    expect(summary.quarantined).toEqual([]);
+    expect(summary.dismissed.map((f) => [f.id, f.note]).sort()).toEqual([[qId, 'a test order, not real'], [tx.fileId, 'the invalid line was sent again fixed']].sort());
+    expect(summary.channels.find((c) => c.channel === 'shop')?.files).toMatchObject({ dismissed: 1, partial: 1, imported: 1, quarantined: 0 });
+  });
+
+  it('activitySince counts files received and new orders per channel since a time, and undelivered rows per merchant and destination', async () => {
+    const before = new Date(Date.now() - 1000).toISOString();
+    await importFile(store, [order('8001'), order('8002')]);
+    await importFile(store, [order('8001')]); // a duplicate record: no new order
+    await store.recordQuarantinedFile(fileInfo({ channel: 'other' }), 'bad', '/q/x.csv', 1);
+    const [first] = (await store.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR())) as [OutboxRow];
+    await store.markDeliveryFailed(first.id, 'refused', null);
+
+    const a = await store.activitySince(before);
+    expect([...a.channels].sort((x, y) => x.channel.localeCompare(y.channel))).toEqual([
+      { merchant: 'acme', channel: 'other', files: 1, orders: 0 },
+      { merchant: 'acme', channel: 'shop', files: 2, orders: 2 },
+    ]);
+    expect(a.outbox).toEqual([{ merchant: 'acme', destination: WAREHOUSE_ORDERS, pending: 1, failed: 1 }]);
+    const later = await store.activitySince(new Date(Date.now() + 60_000).toISOString());
+    expect(later.channels).toEqual([]);
+    expect(later.outbox).toEqual(a.outbox);
+  });
+
   it('a send is marked before it goes: read back, a row whose outcome was never recorded shows when it began (a crash mid-send)', async () => {
     await importFile(store, [order('x'), order('y')]);
     const t0 = new Date();
@@ -323,7 +366,7 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
     const s = await store.summary();
     expect(s.channels.map((c) => `${c.merchant}/${c.channel}`)).toEqual(['acme/shop', 'beta/sftp']);
     const [acme, beta] = s.channels as [typeof s.channels[0], typeof s.channels[0]];
-    expect(acme.files).toEqual({ imported: 2, partial: 0, duplicate: 1, quarantined: 0, retried: 0 });
+    expect(acme.files).toEqual({ imported: 2, partial: 0, duplicate: 1, quarantined: 0, retried: 0, dismissed: 0 });
     expect(acme.records).toBe(4); // 3 + 1 records read from the imported files
     expect(acme.duplicateRecords).toBe(1);
     expect(acme.inFlight).toBe(2);

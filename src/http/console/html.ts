@@ -1,0 +1,41 @@
+/**
+ * HTML for the console's server-rendered pages: the `html` tag escapes every interpolated value unless
+ * it is already `Html` (the result of another `html` tag, or `raw` for fixed markup of our own), so no
+ * value from the ledger, a file or a request can become markup.
+ */
+
+/** Markup known to be safe: made by `html` (values escaped) or `raw` (our own constants). */
+export class Html {
+  constructor(readonly text: string) {}
+  toString(): string {
+    return this.text;
+  }
+}
+
+/** What an `html` interpolation may be: escaped when a string or number, joined when a list, nothing when null/undefined/false. */
+export type HtmlValue = Html | string | number | boolean | null | undefined | readonly HtmlValue[];
+
+/** Escapes `& < > " '` (enough for text and quoted attribute values). */
+export function escapeHtml(s: string): string {
+  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+}
+const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
+
+function render(v: HtmlValue): string {
+  if (v instanceof Html) return v.text;
+  if (v === null || v === undefined || v === false) return '';
+  if (Array.isArray(v)) return v.map(render).join('');
+  return escapeHtml(String(v as string | number | boolean));
+}
+
+/** Tagged template: `html\`<td>${value}</td>\`` with `value` escaped. */
+export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Html {
+  let out = strings[0]!;
+  for (let i = 0; i < values.length; i++) out += render(values[i]!) + strings[i + 1]!;
+  return new Html(out);
+}
+
+/** Fixed markup of our own (never a value from outside). */
+export function raw(text: string): Html {
+  return new Html(text);
+}
