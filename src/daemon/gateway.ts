@@ -20,6 +20,8 @@ import { ExportScheduler } from './exports.js';
 import { PushJobs } from './push.js';
 import { runExport } from '../exports/run.js';
 import { describeCounts, prune } from '../ledger/retention.js';
+import { GatewayActivity } from './activity.js';
+import { metricsSink } from '../observe/sink.js';
 
 
 export interface PassTotals {
@@ -48,6 +50,8 @@ export class Gateway {
   private readonly exports: ExportScheduler;
   /** Stock and shipment pushes to the webshop channels that enabled them. */
   private readonly pushes: PushJobs;
+  /** What each channel job did lately (for /readyz and the metrics). */
+  readonly activity = new GatewayActivity();
   private stopping = false;
   /** Epoch ms after which the final delivery pass stops (set by stop()). */
   private deliverUntil = Infinity;
@@ -80,8 +84,12 @@ export class Gateway {
     this.apiChannels = config.channels.filter((e) => isApiChannelType(e.config.type)).map((entry) => ({ entry, connector: connectorOf(entry, logger) }));
     this.scheduler = new Scheduler(config.timezone, logger);
     this.delivery = new WarehouseDeliveries(config, store, logger);
-    this.exports = new ExportScheduler(config.exports, { store, logger, run: (entry, at) => runExport(entry, at, { store, config, logger }) });
+    this.exports = new ExportScheduler(config.exports, { store, logger, run: (entry, at) => countedExport(runExport(entry, at, { store, config, logger }), entry) });
     this.pushes = new PushJobs(config, store, logger, this.apiChannels);
+    for (const ch of this.channels) this.activity.add({ key: ch.entry.key, merchant: ch.entry.merchant, channel: ch.entry.channel, job: 'poll', intervalMs: ch.pollIntervalMs });
+    for (const { entry, connector } of this.apiChannels) {
+      for (const job of ['orders', 'products'] as const) this.activity.add({ key: entry.key, merchant: entry.merchant, channel: entry.channel, job, schedule: connector.schedules[job], timezone: config.timezone });
+    }
   }
 
   /** One pass: every source until nothing is pending, then every due delivery. */
@@ -117,13 +125,18 @@ export class Gateway {
 
   /** One API job; errors are logged and counted, never thrown (one channel never stops another). */
   private async apiJob({ entry, connector }: { entry: ChannelEntry; connector: ChannelConnector }, job: ApiJob, totals?: PassTotals): Promise<boolean> {
+    const started = performance.now();
     try {
-      const r = await runApiJob(this.config, entry, connector, job, this.store, this.logger);
+      const r = await runApiJob(this.config, entry, connector, job, this.store, this.logger, () => this.activity.ok(entry.key, job));
+      this.activity.ok(entry.key, job);
+      metricsSink()?.pulled(entry.merchant, entry.channel, job, (performance.now() - started) / 1000, true);
       if (totals) r.results.forEach((x) => count(totals, x));
       if (r.results.some((x) => x.newRecords > 0 || x.cancellations > 0)) this.deliveryWake.fire();
       return true;
     } catch (err) {
       const error = describeError(err);
+      this.activity.failed(entry.key, job, error);
+      metricsSink()?.pulled(entry.merchant, entry.channel, job, (performance.now() - started) / 1000, false);
       totals?.channelErrors.push({ channel: entry.key, error });
       this.logger.error({ merchant: entry.merchant, channel: entry.channel, job }, `${job} pull failed: ${error}`);
       return false;
@@ -176,6 +189,7 @@ export class Gateway {
     } catch (err) {
       const error = describeError(err);
       totals.channelErrors.push({ channel: ch.entry.key, error });
+      this.activity.failed(ch.entry.key, 'poll', error);
       await this.store.recordPoll(ch.entry.merchant, ch.entry.channel, { ok: false, error });
       this.logger.error({ merchant: ch.entry.merchant, channel: ch.entry.channel }, `cannot open channel: ${error}`);
     }
@@ -184,11 +198,15 @@ export class Gateway {
   /** One look at a channel and every ready file through intake. Returns files processed, or undefined on a channel error. */
   private async pollChannel(ch: OpenChannel, totals?: PassTotals): Promise<number | undefined> {
     const { merchant, channel } = ch.entry;
+    const started = performance.now();
     let files;
     try {
       files = await ch.source.poll();
+      this.activity.ok(ch.entry.key, 'poll');
     } catch (err) {
       const error = describeError(err);
+      this.activity.failed(ch.entry.key, 'poll', error);
+      metricsSink()?.polled(merchant, channel, (performance.now() - started) / 1000, false);
       await this.store.recordPoll(merchant, channel, { ok: false, error });
       this.logger.warn({ merchant, channel }, `poll failed: ${error}`);
       totals?.channelErrors.push({ channel: ch.entry.key, error });
@@ -200,6 +218,7 @@ export class Gateway {
         await ch.source.release(file);
         continue;
       }
+      this.activity.busy(ch.entry.key, 'poll', true);
       try {
         const result = await processBatch(batchOfFile(file, ch.source), intakePolicyOf(this.config, ch.entry), {
           store: this.store,
@@ -217,8 +236,11 @@ export class Gateway {
         // A file that changed while it was read is simply taken again once stable: not an error.
         if (err instanceof WharfError && err.code === 'FILE_CHANGED') this.logger.info({ merchant, channel, file: file.name }, describeError(err));
         else this.logger.error({ merchant, channel, file: file.name }, `could not process the file; it stays in place and is tried again: ${describeError(err)}`);
+      } finally {
+        this.activity.busy(ch.entry.key, 'poll', false);
       }
     }
+    metricsSink()?.polled(merchant, channel, (performance.now() - started) / 1000, true);
     await this.store.recordPoll(merchant, channel, { ok: true, inFlight: ch.source.pending });
     return processed;
   }
@@ -297,6 +319,18 @@ function count(t: PassTotals, r: IntakeResult): void {
   else t.partial++;
   t.newOrders += r.newRecords;
   t.cancellations += r.cancellations;
+}
+
+/** Counts an export run's outcome (written, unchanged, empty, already-done, failed) for the metrics. */
+async function countedExport<T extends { outcome: string }>(run: Promise<T>, entry: { merchant: string; kind: string }): Promise<T> {
+  try {
+    const r = await run;
+    metricsSink()?.exportRun(entry.merchant, entry.kind, r.outcome);
+    return r;
+  } catch (err) {
+    metricsSink()?.exportRun(entry.merchant, entry.kind, 'failed');
+    throw err;
+  }
 }
 
 /** Gateway.open's connectorOf for a config without webshop channels: never called. */

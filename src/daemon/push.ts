@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { runShipmentPush } from '../push/shipments.js';
 import { runStockPush } from '../push/stock.js';
 import { Scheduler } from '../schedule/cron.js';
+import { metricsSink } from '../observe/sink.js';
 
 interface PushChannel {
   entry: ChannelEntry;
@@ -104,8 +105,16 @@ export class PushJobs {
 
   private async stockRun({ entry, connector }: PushChannel): Promise<void> {
     try {
-      await runStockPush(entry, connector, { store: this.store, logger: this.logger, config: this.config });
+      const r = await runStockPush(entry, connector, { store: this.store, logger: this.logger, config: this.config });
+      const sink = metricsSink();
+      if (sink && !r.skipped) {
+        sink.pushRun(entry.merchant, entry.channel, 'stock', true);
+        sink.pushed(entry.merchant, entry.channel, 'stock', 'pushed', r.pushed);
+        sink.pushed(entry.merchant, entry.channel, 'stock', 'unknown', r.unknown.length);
+        sink.pushed(entry.merchant, entry.channel, 'stock', 'refused', r.refused.length);
+      }
     } catch (err) {
+      metricsSink()?.pushRun(entry.merchant, entry.channel, 'stock', false);
       this.logger.error({ merchant: entry.merchant, channel: entry.channel, job: 'stock-push' }, `stock push failed; the SKUs not confirmed are pushed at the next run: ${describeError(err)}`);
     }
   }
@@ -113,8 +122,16 @@ export class PushJobs {
   private async shipmentRun({ entry, connector }: PushChannel): Promise<void> {
     try {
       const r = await runShipmentPush(entry, connector, { store: this.store, logger: this.logger, maxBackoffMs: this.config.delivery.maxBackoffMs });
+      const sink = metricsSink();
+      if (sink && !r.skipped) {
+        sink.pushRun(entry.merchant, entry.channel, 'shipment', true);
+        sink.pushed(entry.merchant, entry.channel, 'shipment', 'pushed', r.pushed);
+        sink.pushed(entry.merchant, entry.channel, 'shipment', 'retry', r.retry);
+        sink.pushed(entry.merchant, entry.channel, 'shipment', 'failed', r.failed);
+      }
       if (r.nextRetryAt) this.armRetry(entry.key, r.nextRetryAt.getTime());
     } catch (err) {
+      metricsSink()?.pushRun(entry.merchant, entry.channel, 'shipment', false);
       this.logger.error({ merchant: entry.merchant, channel: entry.channel, job: 'shipment-push' }, `shipment push failed; it is tried again at its next time: ${describeError(err)}`);
     }
   }
