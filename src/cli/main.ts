@@ -311,6 +311,24 @@ program
     process.exitCode = t.channelErrors.length > 0 ? EXIT.failed : EXIT.ok;
   });
 
+const webhooks = program.command('webhooks').description('order webhooks of a WooCommerce or Shopify channel (the scheduled pull stays on as the backstop); see docs/operations.md');
+webhooks
+  .command('install <channel>')
+  .requiredOption('--url <url>', 'public address of this gateway\'s route, https://…/webhooks/<merchant>/<channel>')
+  .description('subscribe the order webhooks at the shop (idempotent: installing twice leaves one per topic)')
+  .action(async (name: string, o: { url: string }) => {
+    const cfg = config(globals());
+    await (await import('./webhooks.js')).webhooksCommand(cfg, 'install', name, o.url, cliLogger(globals(), 'warn'));
+  });
+webhooks
+  .command('remove <channel>')
+  .option('--url <url>', 'the address to remove (default: every webhook whose address has the path /webhooks/<merchant>/<channel>, on any host)')
+  .description('delete the order webhooks pointing at this gateway from the shop (idempotent)')
+  .action(async (name: string, o: { url?: string }) => {
+    const cfg = config(globals());
+    await (await import('./webhooks.js')).webhooksCommand(cfg, 'remove', name, o.url, cliLogger(globals(), 'warn'));
+  });
+
 /** A one-line progress indicator on a terminal (nothing when stderr is not a TTY, e.g. in logs). */
 function progressLine(label: string): { update: (p: JobProgress) => void; done: () => void } {
   if (!process.stderr.isTTY) return { update: () => undefined, done: () => undefined };

@@ -2,7 +2,7 @@ import type { Logger } from '../log.js';
 import { WharfError } from '../errors.js';
 import type { HttpTuning } from './http/client.js';
 import { commonDefaults } from './http/config.js';
-import type { CommonChannelConfig, ConnectorOptions, OrderPage, ProductPage, PushOperations, PushTarget, ShipmentPush, ShipmentPushResult, StockBatchResult, StockUpdate, TestResult } from './types.js';
+import type { CommonChannelConfig, ConnectorOptions, OrderPage, ProductPage, PushOperations, PushTarget, ShipmentPush, ShipmentPushResult, StockBatchResult, StockUpdate, TestResult, WebhookChange, WebhookOperations, WebhookOrder } from './types.js';
 import { isPlatform, PLATFORMS, pushSettingsOf, type Platform, type PushSettings } from './platforms.js';
 import * as woocommerce from './woocommerce/index.js';
 import * as shopify from './shopify/index.js';
@@ -17,7 +17,7 @@ import * as retailcrm from './retailcrm/index.js';
  */
 
 export { isPlatform, PLATFORMS, platformMappings, pushSettingsOf, type Platform, type PushSettings } from './platforms.js';
-export type { OrderPage, ProductPage, TestResult, TestStep, ConnectorOptions, PushTarget, StockUpdate, StockBatchResult, ShipmentPush, ShipmentPushResult, PushOperations } from './types.js';
+export type { OrderPage, ProductPage, TestResult, TestStep, ConnectorOptions, PushTarget, StockUpdate, StockBatchResult, ShipmentPush, ShipmentPushResult, PushOperations, WebhookChange, WebhookOperations, WebhookOrder } from './types.js';
 
 
 export interface ConnectorModule<C extends CommonChannelConfig, X> {
@@ -30,11 +30,13 @@ export interface ConnectorModule<C extends CommonChannelConfig, X> {
   defaults: { mappings: { orders: string; products: string } };
   /** Stock/shipment push, or undefined while the platform has none yet. */
   push: PushOperations<C, X> | undefined;
+  /** Order webhooks (issue 11), or absent for a platform without them. */
+  webhooks?: WebhookOperations<C, X>;
 }
 
 export const connectors = {
-  woocommerce: { schemaFile: woocommerce.WOO_SCHEMA_FILE, parseConfig: woocommerce.parseWooConfig, createContext: woocommerce.createWooContext, pullOrders: woocommerce.pullOrders, pullProducts: woocommerce.pullProducts, testConnection: woocommerce.testConnection, defaults: woocommerce.wooDefaults, push: woocommerce.wooPush },
-  shopify: { schemaFile: shopify.SHOPIFY_SCHEMA_FILE, parseConfig: shopify.parseShopifyConfig, createContext: shopify.createShopifyContext, pullOrders: shopify.pullOrders, pullProducts: shopify.pullProducts, testConnection: shopify.testConnection, defaults: shopify.shopifyDefaults, push: shopify.shopifyPush },
+  woocommerce: { schemaFile: woocommerce.WOO_SCHEMA_FILE, parseConfig: woocommerce.parseWooConfig, createContext: woocommerce.createWooContext, pullOrders: woocommerce.pullOrders, pullProducts: woocommerce.pullProducts, testConnection: woocommerce.testConnection, defaults: woocommerce.wooDefaults, push: woocommerce.wooPush, webhooks: woocommerce.wooWebhooks },
+  shopify: { schemaFile: shopify.SHOPIFY_SCHEMA_FILE, parseConfig: shopify.parseShopifyConfig, createContext: shopify.createShopifyContext, pullOrders: shopify.pullOrders, pullProducts: shopify.pullProducts, testConnection: shopify.testConnection, defaults: shopify.shopifyDefaults, push: shopify.shopifyPush, webhooks: shopify.shopifyWebhooks },
   lightspeed: { schemaFile: lightspeed.LIGHTSPEED_SCHEMA_FILE, parseConfig: lightspeed.parseLightspeedConfig, createContext: lightspeed.createLightspeedContext, pullOrders: lightspeed.pullOrders, pullProducts: lightspeed.pullProducts, testConnection: lightspeed.testConnection, defaults: lightspeed.lightspeedDefaults, push: lightspeed.lightspeedPush },
   bol: { schemaFile: bol.BOL_SCHEMA_FILE, parseConfig: bol.parseBolConfig, createContext: bol.createBolContext, pullOrders: bol.pullOrders, pullProducts: bol.pullProducts, testConnection: bol.testConnection, defaults: bol.bolDefaults, push: bol.bolPush },
   retailcrm: { schemaFile: retailcrm.RETAILCRM_SCHEMA_FILE, parseConfig: retailcrm.parseRetailcrmConfig, createContext: retailcrm.createRetailcrmContext, pullOrders: retailcrm.pullOrders, pullProducts: retailcrm.pullProducts, testConnection: retailcrm.testConnection, defaults: retailcrm.retailcrmDefaults, push: retailcrm.retailcrmPush },
@@ -60,6 +62,19 @@ export interface ChannelConnector {
   testConnection(): Promise<TestResult>;
   /** Stock and shipment push of this channel (see PushOperations); `supported` false while the platform has none. */
   readonly push: ChannelPush;
+  /** Order webhooks of this channel, or undefined when the platform has none (see WebhookOperations). */
+  readonly webhooks: ChannelWebhooks | undefined;
+}
+
+/** One channel's order webhooks, bound to its config and context. */
+export interface ChannelWebhooks {
+  readonly signatureHeader: string;
+  readonly topicHeader: string;
+  /** The HMAC key, undefined when the channel configures none. Never log it. */
+  readonly secret: string | undefined;
+  receive(topic: string, payload: unknown): Promise<WebhookOrder>;
+  install(url: string): Promise<WebhookChange>;
+  remove(url: string): Promise<WebhookChange>;
 }
 
 /** One channel's push operations, bound to its config and context. */
@@ -98,6 +113,7 @@ function bind<C extends CommonChannelConfig, X>(m: ConnectorModule<C, X>, type: 
     pullProducts: () => m.pullProducts(context()),
     testConnection: () => m.testConnection(config, options.logger, options.http),
     push: bindPush(m.push, type, config, context, where),
+    webhooks: m.webhooks ? bindWebhooks(m.webhooks, config, context) : undefined,
   };
 }
 
@@ -119,5 +135,16 @@ function bindPush<C extends CommonChannelConfig, X>(ops: PushOperations<C, X> | 
     productTargets: (record) => ops.productTargets(record, config),
     pushStock: (batch) => ops.pushStock(context(), batch),
     pushShipment: (push) => ops.pushShipment(context(), push),
+  };
+}
+
+function bindWebhooks<C extends CommonChannelConfig, X>(ops: WebhookOperations<C, X>, config: C, context: () => X): ChannelWebhooks {
+  return {
+    signatureHeader: ops.signatureHeader,
+    topicHeader: ops.topicHeader,
+    secret: ops.secret(config),
+    receive: (topic, payload) => ops.receive(context(), config, topic, payload),
+    install: (url) => ops.install(context(), config, url),
+    remove: (url) => ops.remove(context(), url),
   };
 }

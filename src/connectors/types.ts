@@ -164,3 +164,47 @@ export interface PushOperations<C extends CommonChannelConfig, X> {
   /** Reports one parcel of one order; see ShipmentPush (read remote state first when `attempts` > 0) and ShipmentPushResult for errors. */
   pushShipment(ctx: X, push: ShipmentPush): Promise<ShipmentPushResult>;
 }
+
+/* ------------------------------------------------------------------------------------------------
+ * Order webhooks (issue 11 §3): the platform tells Wharf about an order at once; the scheduled pull
+ * stays on as the backstop. Signature checking and the HTTP answer live in src/http/webhooks.ts.
+ * ---------------------------------------------------------------------------------------------- */
+
+/**
+ * What one verified webhook delivery means: `records` (raw order records in exactly the shape the
+ * order pull yields, so the ledger sees the same record id and body from both paths), or `ignored`
+ * with the reason (a topic Wharf does not take, an order not ready for fulfilment: the pull's own
+ * filter, e.g. WooCommerce status pending or Shopify unpaid; the later update that makes it ready
+ * comes as another webhook, or with the pull).
+ */
+export type WebhookOrder = { records: unknown[] } | { ignored: string };
+
+/** What `wharf webhooks install/remove` did: the platform's subscription ids by what happened to them. */
+export interface WebhookChange {
+  /** Topics subscribed now (e.g. `order.created`, `ORDERS_CREATE`). */
+  created: string[];
+  /** Topics that already pointed at the URL (brought up to date: secret, active). */
+  kept: string[];
+  /** Subscriptions deleted (`<topic> <url>`). */
+  removed: string[];
+}
+
+/** A platform's order webhooks: how they are signed, what a delivery means, and their set-up. */
+export interface WebhookOperations<C extends CommonChannelConfig, X> {
+  /** Header carrying the base64 HMAC-SHA256 of the raw body (lower case, as node gives headers). */
+  signatureHeader: string;
+  /** Header naming the topic (`x-wc-webhook-topic`, `x-shopify-topic`). */
+  topicHeader: string;
+  /** The key of the HMAC, or undefined when the channel has none configured (webhooks refused). */
+  secret(config: C): string | undefined;
+  /**
+   * The order records of one verified delivery of `topic` (JSON `payload`). May read the platform
+   * (Shopify: the order as the pull's query shapes it); throws a retryable WharfError when it cannot
+   * (the platform retries the delivery), a ContentError when the payload is no order at all.
+   */
+  receive(ctx: X, config: C, topic: string, payload: unknown): Promise<WebhookOrder>;
+  /** Subscribes the order topics to `url`; idempotent (a topic already pointing there is kept and updated). */
+  install(ctx: X, config: C, url: string): Promise<WebhookChange>;
+  /** Deletes the subscriptions whose address is `url` (or, when `url` is a path, has that path). */
+  remove(ctx: X, url: string): Promise<WebhookChange>;
+}

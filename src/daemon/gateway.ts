@@ -143,6 +143,27 @@ export class Gateway {
     }
   }
 
+  /** True once `stop()` was called: new work (a webhook delivery) is refused so the platform sends it again later. */
+  get isStopping(): boolean {
+    return this.stopping;
+  }
+
+  /** The webshop channel `merchant`/`channel` with its connector (the one the scheduled pull uses), or undefined. */
+  apiChannel(merchant: string, channel: string): { entry: ChannelEntry; connector: ChannelConnector } | undefined {
+    return this.apiChannels.find((a) => a.entry.merchant === merchant && a.entry.channel === channel);
+  }
+
+  /**
+   * The records of a verified webhook delivery through the pipeline (src/daemon/webhook-intake.ts);
+   * wakes the delivery loop when they hold new orders or cancellations. Throws what intake throws.
+   */
+  async intakeWebhook(api: { entry: ChannelEntry; connector: ChannelConnector }, records: unknown[]): Promise<IntakeResult> {
+    const { intakeWebhook } = await import('./webhook-intake.js');
+    const result = await intakeWebhook(this.config, api.entry, api.connector, records, this.store, this.logger);
+    if (result.newRecords > 0 || result.cancellations > 0) this.deliveryWake.fire();
+    return result;
+  }
+
   /** The daemon: loops until `stop()`. */
   async run(): Promise<void> {
     const totals = emptyTotals();

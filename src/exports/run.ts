@@ -9,10 +9,13 @@ import type { Logger } from '../log.js';
 import { loadMapping } from '../mapping/index.js';
 import type { OutputMapping } from '../mapping/types.js';
 import type { FileDestination } from '../pipeline/ports.js';
+import { workerReadable } from '../pipeline/read-pool.js';
 import { shipmentExportDestination } from '../pipeline/routing.js';
 import { MAX_SAME_NAME, exportFileName, numberedNames, patternHasTime } from './file-name.js';
 import { merchantBundles, stockContent } from './stock-levels.js';
 import { renderExport, type ExportRenderResult } from './render.js';
+import { renderStockInWorker } from './render-remote.js';
+import { computedLevel, stockRecord } from './stock-record.js';
 
 /** What one call of `runExport` did. */
 export interface ExportRunResult {
@@ -111,9 +114,15 @@ export async function runExport(entry: ExportEntry, scheduledAt: Date, deps: Exp
   const destination = openDestination(entry, log);
   try {
     await destination.open();
+    const computedSkus = content.kind === 'stock' ? (content.computed?.replaces ?? []) : [];
     const produce = async (out: Writable) => {
+      if (entry.kind === 'stock' && workerReadable()) {
+        // Rendered on the read worker's core (idle once the intake is done) while this thread reads the pages.
+        rendered = await renderStockInWorker({ mapping: entry.mapping, mappingsDir: config.mappingsDir, computedSkus }, stockPages(store, run, entry.merchant, deps.onProgress), out);
+        return;
+      }
       const records = entry.kind === 'stock' ? stockRecords(store, run, entry.merchant, deps.onProgress) : shipmentRecords(store, run, deps.onProgress);
-      rendered = await renderExport(mapping, records, out, entry.kind === 'stock' ? { needsCheck: computedLevel(content) } : {});
+      rendered = await renderExport(mapping, records, out, entry.kind === 'stock' ? { needsCheck: computedLevel(computedSkus) } : {});
     };
     outcome = destination.writeStream
       ? await destination.writeStream(run.fileName, produce)
@@ -195,30 +204,6 @@ async function renderToBuffer(produce: (out: Writable) => Promise<void>): Promis
   return Buffer.concat(chunks);
 }
 
-/**
- * Which stock records of a run still need the schema check when rendered: the computed bundle levels
- * (their SKUs come from lookup tables and product records, never checked as stock), and any level
- * without an asOf (only a computed level has none). A reported level was checked as a stock record by
- * the intake before it was stored (src/pipeline/records.ts), and the claim copies it unchanged.
- */
-function computedLevel(content: ExportContent): (record: Record<string, unknown>) => boolean {
-  const bundleSkus = new Set(content.kind === 'stock' ? (content.computed?.replaces ?? []) : []);
-  return (record) => bundleSkus.has(record.sku as string) || record.asOf === undefined;
-}
-
-/** A ledger stock level as a canonical stock record (schemas/stock.schema.json). */
-function stockRecord(l: StockLevel): Record<string, unknown> {
-  return {
-    merchant: l.merchant,
-    sku: l.sku,
-    ...(l.ean ? { ean: l.ean } : {}),
-    quantity: l.quantity,
-    ...(l.location !== '' ? { warehouse: l.location } : {}),
-    // '' for a computed bundle level none of whose components has a level at that location.
-    ...(l.asOf !== '' ? { asOf: l.asOf } : {}),
-  };
-}
-
 async function* itemsOf(store: Store, runId: number): AsyncGenerator<StockLevel[]> {
   let after: { sku: string; location: string } | undefined;
   for (;;) {
@@ -236,13 +221,21 @@ async function* itemsOf(store: Store, runId: number): AsyncGenerator<StockLevel[
  * bundle levels alike, as claimed (src/exports/stock-levels.ts). One page in memory at a time.
  */
 async function* stockRecords(store: Store, run: ExportRun, merchant: string, onProgress: ExportDeps['onProgress']): AsyncGenerator<Record<string, unknown>> {
+  for await (const page of stockPages(store, run, merchant, onProgress)) {
+    for (const l of page) yield stockRecord(l);
+  }
+}
+
+/**
+ * The run's stock levels page by page, as `stockRecords` reads them (each level checked to be the
+ * merchant's; progress reported per page as the page is handed on).
+ */
+async function* stockPages(store: Store, run: ExportRun, merchant: string, onProgress: ExportDeps['onProgress']): AsyncGenerator<StockLevel[]> {
   let n = 0;
   for await (const page of itemsOf(store, run.id)) {
-    for (const l of page) {
-      if (l.merchant !== merchant) throw foreignRow(run, l.merchant, merchant);
-      n++;
-      yield stockRecord(l);
-    }
+    for (const l of page) if (l.merchant !== merchant) throw foreignRow(run, l.merchant, merchant);
+    n += page.length;
+    yield page;
     onProgress?.({ items: n, total: run.items });
   }
 }

@@ -1,6 +1,12 @@
 import { WharfError } from '../errors.js';
 import type { BundleProduct, ComputedStock, PruneTask } from './store.js';
 
+/** The export_items table (see SCHEMA_SQL); SQLite's store also rebuilds an older rowid table with it. */
+export const EXPORT_ITEMS_SQL = (keyText = 'TEXT', withoutRowid = '') => `CREATE TABLE IF NOT EXISTS export_items (
+  run_id BIGINT NOT NULL, merchant TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL,
+  ean TEXT, as_of TEXT NOT NULL, PRIMARY KEY (run_id, sku, location)
+)${withoutRowid};`;
+
 /**
  * Columns added after the first release, as (table, column, type): each store adds the ones an older
  * ledger lacks before SCHEMA_SQL runs (whose indexes may use them).
@@ -29,8 +35,12 @@ export const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
  * claim time — its stock levels copied into `export_items`, its shipment outbox rows marked with its
  * `run_id` — so a run re-rendered after a crash writes identical bytes. `export_baseline` is what the
  * last successful run of an export wrote (per SKU and location), for `changes` mode.
+ *
+ * `withoutRowid` is ' WITHOUT ROWID' for SQLite: export_items is then one b-tree in key order, so a
+ * claim's copy of a merchant's stock (read in key order) appends to it once instead of writing a table
+ * and its primary-key index, and the finish's delete removes it once (PostgreSQL has no such option).
  */
-export const SCHEMA_SQL = (autoId: string, keyText = 'TEXT') => `
+export const SCHEMA_SQL = (autoId: string, keyText = 'TEXT', withoutRowid = '') => `
 CREATE TABLE IF NOT EXISTS files (
   id ${autoId}, merchant TEXT NOT NULL, channel TEXT NOT NULL, name TEXT NOT NULL, origin TEXT NOT NULL,
   size BIGINT NOT NULL, sha256 TEXT NOT NULL, mapping TEXT NOT NULL, trace_id TEXT NOT NULL, status TEXT NOT NULL,
@@ -56,10 +66,7 @@ CREATE TABLE IF NOT EXISTS export_runs (
   id ${autoId}, export TEXT NOT NULL, scheduled_at TEXT NOT NULL, file_name TEXT NOT NULL, status TEXT NOT NULL,
   items INTEGER NOT NULL DEFAULT 0, error TEXT, started_at TEXT NOT NULL, finished_at TEXT, mode TEXT, UNIQUE (export, scheduled_at)
 );
-CREATE TABLE IF NOT EXISTS export_items (
-  run_id BIGINT NOT NULL, merchant TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL,
-  ean TEXT, as_of TEXT NOT NULL, PRIMARY KEY (run_id, sku, location)
-);
+${EXPORT_ITEMS_SQL(keyText, withoutRowid)}
 CREATE TABLE IF NOT EXISTS export_baseline (
   export TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL, PRIMARY KEY (export, sku, location)
 );

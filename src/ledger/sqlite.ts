@@ -6,7 +6,7 @@ import type {
   BundleProduct, ChannelStatus, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PruneCutoffs, PruneTask, PushTargetRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
 import type { OpenCounts, OutboxAction } from './store.js';
-import { ADDED_COLUMNS, FREEZE_REFERENCES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBody, productLookups, pruneSql, toBundleProduct } from './sql.js';
+import { ADDED_COLUMNS, EXPORT_ITEMS_SQL, FREEZE_REFERENCES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBody, productLookups, pruneSql, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
 
 type Row = Record<string, unknown>;
@@ -772,14 +772,38 @@ export function buildSummary(runs: Row[], fileCounts: Row[], dupCounts: Row[], o
 /** The product lookups of intake, with their indexes (see productLookups). */
 export const PRODUCT_LOOKUPS = productLookups((f) => `json_extract(body, '$.${f}')`, () => '?');
 
-/** Creates the tables; adds columns that later versions introduced to an older ledger file. */
+/** Creates the tables; adds columns that later versions introduced to an older ledger file, rebuilds export_items WITHOUT ROWID. */
 function migrate(db: Database.Database): void {
   for (const [table, column, type] of ADDED_COLUMNS) {
     const columns = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[];
     if (columns.length > 0 && !columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
   }
-  db.exec(SCHEMA_SQL('INTEGER PRIMARY KEY'));
+  rebuildExportItems(db);
+  db.exec(SCHEMA_SQL('INTEGER PRIMARY KEY', 'TEXT', WITHOUT_ROWID));
   db.exec(PRODUCT_LOOKUPS.indexes);
+}
+
+const WITHOUT_ROWID = ' WITHOUT ROWID';
+
+/**
+ * export_items is a WITHOUT ROWID table since 2026-11-30 (see SCHEMA_SQL): an older ledger's rowid
+ * table is rebuilt as one, in one transaction, keeping its rows (the content of a claimed run not yet
+ * finished, which a restart must render again unchanged).
+ */
+function rebuildExportItems(db: Database.Database): void {
+  const isOld = () => {
+    const t = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'export_items'`).get() as { sql: string } | undefined;
+    return t !== undefined && !/WITHOUT\s+ROWID/i.test(t.sql);
+  };
+  if (!isOld()) return;
+  db.transaction(() => {
+    if (!isOld()) return; // another process rebuilt it meanwhile
+    db.exec('ALTER TABLE export_items RENAME TO export_items_rowid');
+    db.exec(EXPORT_ITEMS_SQL('TEXT', WITHOUT_ROWID));
+    db.exec(`INSERT INTO export_items (run_id, merchant, sku, location, quantity, ean, as_of)
+      SELECT run_id, merchant, sku, location, quantity, ean, as_of FROM export_items_rowid`);
+    db.exec('DROP TABLE export_items_rowid');
+  }).immediate();
 }
 
 function ledgerError(what: string, err: unknown): WharfError {

@@ -254,7 +254,9 @@ export class CompiledOutputMapping implements OutputMapping {
           for (const el of elements) {
             const row: string[] = [];
             for (const c of this.columns) {
-              const text = (await c.cell(record, el, bindings)) ?? '';
+              // Only a JSONata cell is async: awaiting every plain cell cost a microtask per cell.
+              const v = c.cell(record, el, bindings);
+              const text = (v instanceof Promise ? await v : v) ?? '';
               const bad = enc.unrepresentable(text);
               if (bad !== undefined) throw this.unrepresentable(n, c.name, text, bad);
               row.push(text);

@@ -1,5 +1,6 @@
 import { Worker } from 'node:worker_threads';
 import { ContentError, TransportError, WharfError, type ErrorCode, type ErrorDetails } from '../errors.js';
+import type { StockColumns } from '../exports/stock-record.js';
 import type { RecordKind } from '../schemas.js';
 import type { CheckedItem } from './checked.js';
 import type { MerchantRule, Provenance } from './records.js';
@@ -32,8 +33,28 @@ export interface ErrorData {
   retryable?: boolean;
 }
 
-export type ToWorker = ({ type: 'read'; id: number } & WorkerRead) | { type: 'credit' | 'cancel'; id: number };
+/** What the worker needs to render a stock export file (src/exports/render-worker.ts). */
+export interface WorkerRender {
+  /** The export's output mapping (kind stock) and where mappings live. */
+  mapping: string;
+  mappingsDir: string;
+  /** SKUs of computed bundle levels: those records are checked against the stock schema (computedLevel). */
+  computedSkus: readonly string[];
+}
+
+export type ToWorker =
+  | ({ type: 'read'; id: number } & WorkerRead)
+  | { type: 'credit' | 'cancel'; id: number }
+  | ({ type: 'render'; id: number } & WorkerRender)
+  /** The next page of levels to render, in file order; `render-end` after the last. */
+  | { type: 'render-page'; id: number; page: StockColumns }
+  | { type: 'render-end'; id: number };
 export type FromWorker =
+  /** Rendered bytes, in file order, and how many pages the worker has taken in full so far. */
+  | { type: 'bytes'; id: number; chunks: Uint8Array[]; pages: number }
+  /** The render finished (after its last `bytes`): the mapping's counts. */
+  | { type: 'rendered'; id: number; records: number; rows: number }
+
   /** `items`: a chunk of CheckedItem as JSON text (JSON.stringify/parse is several times cheaper than
    * postMessage's structured clone of many small objects; canonical records are JSON data anyway). */
   | { type: 'items'; id: number; items: string }
@@ -85,6 +106,35 @@ function theWorker(): Worker {
   return w;
 }
 
+/** One conversation with the worker (a read or a render): its id, and how to talk to it. */
+export interface WorkerJob {
+  id: number;
+  post(msg: ToWorker): void;
+  /** Ends the job: its messages are no longer delivered; the worker no longer holds the process open. */
+  close(): void;
+}
+
+/**
+ * Opens a job with the worker: `onMessage` gets every message the worker sends for it, and an
+ * 'error' message when the worker stops. The worker holds the process open while a job is open.
+ */
+export function openWorkerJob(onMessage: (msg: FromWorker) => void): WorkerJob {
+  const w = theWorker();
+  const id = nextId++;
+  active.set(id, onMessage);
+  if (active.size === 1) w.ref();
+  return {
+    id,
+    post: (msg) => {
+      if (worker === w) w.postMessage(msg);
+    },
+    close: () => {
+      active.delete(id);
+      if (active.size === 0 && worker === w) w.unref();
+    },
+  };
+}
+
 /**
  * Reads one local file in the worker: its checked records in record order, as arrays. `notice` gets
  * the mapping's notices (see MappingContext.notice). Throws what reading threw in the worker, as the
@@ -118,7 +168,7 @@ export async function* readInWorker(read: WorkerRead, notice?: (message: string)
       else if (msg.type === 'done') {
         ended = true;
         return;
-      } else {
+      } else if (msg.type === 'error') {
         ended = true;
         throw reviveError(msg.error);
       }

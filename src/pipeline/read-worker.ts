@@ -1,11 +1,13 @@
 /**
  * The read worker's thread (see src/pipeline/read-pool.ts): reads local files with their input mapping
  * and sends the checked records back in chunks, at most AHEAD chunks ahead of the pipeline. Several
- * reads may run at once; each is independent. Runs no ledger code and writes nothing.
+ * reads may run at once; each is independent. Runs no ledger code and writes nothing. It also renders
+ * stock export files for the main thread (src/exports/render-worker.ts).
  */
 import { createReadStream } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
 import { WharfError } from '../errors.js';
+import { handleRenderMessage } from '../exports/render-worker.js';
 import { loadMapping } from '../mapping/index.js';
 import { checkedChunks } from './checked.js';
 import { AHEAD, errorData, type FromWorker, type ToWorker, type WorkerRead } from './read-pool.js';
@@ -23,6 +25,7 @@ const reads = new Map<number, ReadState>();
 const send = (msg: FromWorker) => port.postMessage(msg);
 
 port.on('message', (msg: ToWorker) => {
+  if (handleRenderMessage(msg, send)) return;
   if (msg.type === 'read') {
     void read(msg.id, msg);
     return;

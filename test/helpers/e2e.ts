@@ -219,6 +219,8 @@ export interface WorkspaceOptions extends ChannelOptions {
   logLevel?: string;
   /** The config's `http:` section (none by default: `wharf run` then starts no HTTP server). */
   http?: Record<string, unknown>;
+  /** More channels of the merchant besides the folder channel (e.g. a webshop channel against a test server). */
+  channels?: Record<string, Record<string, unknown>>;
 }
 
 export const DEFAULT_RULES = [
@@ -268,7 +270,7 @@ export class Workspace {
       log: { level: o.logLevel ?? 'info' },
       delivery: { interval: o.deliveryInterval ?? 0.5, maxBackoff: 2 },
       warehouse: { orders: { path: this.warehouse } },
-      merchants: { [MERCHANT]: { name: 'E2E merchant', channels: { [CHANNEL]: channel } } },
+      merchants: { [MERCHANT]: { name: 'E2E merchant', channels: { [CHANNEL]: channel, ...o.channels } } },
       ...(o.http ? { http: o.http } : {}),
     };
   }

@@ -643,6 +643,50 @@ describe('an older ledger (records without parent_id) is upgraded on open', () =
   });
 });
 
+// ---- export_items WITHOUT ROWID ------------------------------------------------------------------
+
+describe('an older ledger\'s export_items (a rowid table) is rebuilt WITHOUT ROWID on open, keeping a claimed run\'s rows', () => {
+  it('SQLite', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const { SqliteStore } = await import('../../src/ledger/sqlite.js');
+    const { promises: fs } = await import('node:fs');
+    const dir = await fs.mkdtemp(`${(await import('node:os')).tmpdir()}/wharf-items-`);
+    const tableSql = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return (db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'export_items'`).get() as { sql: string }).sql;
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      const file = `${dir}/ledger.db`;
+      const old = new Database(file);
+      old.exec(`CREATE TABLE export_items (
+        run_id BIGINT NOT NULL, merchant TEXT NOT NULL, sku TEXT NOT NULL, location TEXT NOT NULL, quantity INTEGER NOT NULL,
+        ean TEXT, as_of TEXT NOT NULL, PRIMARY KEY (run_id, sku, location))`);
+      old.exec(`INSERT INTO export_items VALUES (7,'acme','B','',2,NULL,'t2'), (7,'acme','A','AMS',1,'871','t1'), (8,'acme','A','',5,NULL,'t3')`);
+      old.close();
+      expect(tableSql(file)).not.toMatch(/WITHOUT ROWID/);
+      for (let open = 1; open <= 2; open++) {
+        const store = new SqliteStore(file);
+        try {
+          expect(await store.exportItemsPage(7, undefined, 10)).toEqual([
+            { merchant: 'acme', sku: 'A', location: 'AMS', quantity: 1, ean: '871', asOf: 't1' },
+            { merchant: 'acme', sku: 'B', location: '', quantity: 2, ean: null, asOf: 't2' },
+          ]);
+          expect(await store.exportItemsPage(8, undefined, 10)).toHaveLength(1);
+        } finally {
+          await store.close();
+        }
+        expect(tableSql(file)).toMatch(/WITHOUT ROWID$/);
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 // ---- product lookup indexes --------------------------------------------------------------------
 
 describe('the product lookups of intake (unknownSku: report, EAN checks) use an index, also in an older ledger', () => {

@@ -83,6 +83,15 @@ export type WooConfig = CommonChannelConfig & {
      */
     shippedAt?: string;
   };
+  /**
+   * Order webhooks (wharf webhooks install): WooCommerce signs each delivery with this secret (X-WC-Webhook-Signature), and Wharf refuses deliveries whose signature does not match. See docs/operations.md, Webhooks.
+   */
+  webhooks?: {
+    /**
+     * The webhook secret, at least 16 characters (e.g. `openssl rand -base64 32`); `wharf webhooks install` gives it to WooCommerce. Use a reference: `${WOO_ACME_WEBHOOK_SECRET}` or `file:/run/secrets/woo-acme-webhook`.
+     */
+    secret: string;
+  };
 };
 /**
  * A Shopify store, read through the Admin GraphQL API at a pinned version, with a static Admin API token or a Dev Dashboard app's client id and secret: paid (or partially refunded), unfulfilled orders (and cancellations), product variants with SKU and barcode, bundles; stock set with inventorySetQuantities and parcels reported with fulfillmentCreate (`push`). See docs/connectors.md.
@@ -121,6 +130,15 @@ export type ShopifyConfig = CommonChannelConfig & {
    */
   trackingCompanies?: {
     [k: string]: string;
+  };
+  /**
+   * Order webhooks (wharf webhooks install). Shopify signs each delivery (X-Shopify-Hmac-Sha256) with the app's client secret: `clientSecret` when the channel has one; a custom app made in the admin (accessToken) gives its API secret key here. See docs/operations.md, Webhooks.
+   */
+  webhooks?: {
+    /**
+     * The app's client secret (API secret key) that signs its webhooks; not needed when `clientSecret` is set (that one is used). Use a reference: `${SHOPIFY_ACME_WEBHOOK_SECRET}`.
+     */
+    secret?: string;
   };
 };
 /**

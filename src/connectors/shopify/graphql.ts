@@ -34,7 +34,7 @@ export interface ShopifyContext {
 }
 
 export function createShopifyContext(config: ShopifyConfig, options: ConnectorOptions): ShopifyContext {
-  const secrets = secretsOf(config, shopifySecretKeys);
+  const secrets = [...secretsOf(config, shopifySecretKeys), ...(config.webhooks?.secret ? [config.webhooks.secret] : [])];
   const tuning = tuningOf(config, options);
   const http = new HttpClient({
     connector: 'shopify',

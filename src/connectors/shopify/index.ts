@@ -5,3 +5,4 @@ export { pullOrders, READY_FILTER, CANCELLED_FILTER } from './orders.js';
 export { pullProducts } from './products.js';
 export { testConnection, REQUIRED_SCOPES } from './test-connection.js';
 export { shopifyPush } from './push.js';
+export { shopifyWebhooks, SHOPIFY_ORDER_TOPICS } from './webhooks.js';

@@ -10,7 +10,7 @@ interface Connection<T> {
   nodes: T[];
 }
 
-interface OrderNode {
+export interface OrderNode {
   id: string;
   updatedAt: string;
   lineItems?: Connection<unknown>;
@@ -56,7 +56,7 @@ function orderStream(ctx: ShopifyContext, name: string, filter: string, onlyIncr
 }
 
 /** Fetches the line items beyond the first page into the order, so a record always has them all. */
-async function completeLineItems(ctx: ShopifyContext, order: OrderNode): Promise<void> {
+export async function completeLineItems(ctx: ShopifyContext, order: OrderNode): Promise<void> {
   let conn = order.lineItems;
   while (conn?.pageInfo.hasNextPage && conn.pageInfo.endCursor) {
     const after = conn.pageInfo.endCursor;

@@ -13,12 +13,8 @@ const LINE_ITEM = `id sku name title quantity currentQuantity unfulfilledQuantit
   discountedUnitPriceAfterAllDiscountsSet { ${MONEY} }
   taxLines { priceSet { ${MONEY} } }`;
 
-/** https://shopify.dev/docs/api/admin-graphql/2025-07/queries/orders */
-export const ORDERS = `query WharfOrders($first: Int!, $after: String, $query: String!, $lineItems: Int!) {
-  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
-    pageInfo { hasNextPage endCursor }
-    nodes {
-      id legacyResourceId name createdAt updatedAt processedAt cancelledAt cancelReason
+/** The fields of one order: the same for the pull and the webhook's look-up, so both give the ledger the same record. */
+const ORDER_NODE = `id legacyResourceId name createdAt updatedAt processedAt cancelledAt cancelReason
       displayFinancialStatus displayFulfillmentStatus
       email phone note currencyCode taxesIncluded
       shippingAddress { ${ADDRESS} }
@@ -31,8 +27,50 @@ export const ORDERS = `query WharfOrders($first: Int!, $after: String, $query: S
       lineItems(first: $lineItems) {
         pageInfo { hasNextPage endCursor }
         nodes { ${LINE_ITEM} }
-      }
+      }`;
+
+/** https://shopify.dev/docs/api/admin-graphql/2025-07/queries/orders */
+export const ORDERS = `query WharfOrders($first: Int!, $after: String, $query: String!, $lineItems: Int!) {
+  orders(first: $first, after: $after, query: $query, sortKey: UPDATED_AT) {
+    pageInfo { hasNextPage endCursor }
+    nodes {
+      ${ORDER_NODE}
     }
+  }
+}`;
+
+/** One order by id, for a webhook delivery. https://shopify.dev/docs/api/admin-graphql/2026-04/queries/order */
+export const ORDER = `query WharfOrder($id: ID!, $lineItems: Int!) {
+  order(id: $id) {
+    ${ORDER_NODE}
+  }
+}`;
+
+/**
+ * The app's webhook subscriptions of the order topics. From 2025-04 a subscription's address is `uri`
+ * (the older `endpoint { … callbackUrl }` is gone in 2026-07).
+ * https://shopify.dev/docs/api/admin-graphql/2026-04/queries/webhookSubscriptions
+ */
+export const WEBHOOK_SUBSCRIPTIONS = `query WharfWebhookSubscriptions($first: Int!, $after: String, $topics: [WebhookSubscriptionTopic!]) {
+  webhookSubscriptions(first: $first, after: $after, topics: $topics) {
+    pageInfo { hasNextPage endCursor }
+    nodes { id topic uri }
+  }
+}`;
+
+/** https://shopify.dev/docs/api/admin-graphql/2026-04/mutations/webhookSubscriptionCreate */
+export const WEBHOOK_CREATE = `mutation WharfWebhookCreate($topic: WebhookSubscriptionTopic!, $webhookSubscription: WebhookSubscriptionInput!) {
+  webhookSubscriptionCreate(topic: $topic, webhookSubscription: $webhookSubscription) {
+    webhookSubscription { id topic uri }
+    userErrors { field message }
+  }
+}`;
+
+/** https://shopify.dev/docs/api/admin-graphql/2026-04/mutations/webhookSubscriptionDelete */
+export const WEBHOOK_DELETE = `mutation WharfWebhookDelete($id: ID!) {
+  webhookSubscriptionDelete(id: $id) {
+    deletedWebhookSubscriptionId
+    userErrors { field message }
   }
 }`;
 

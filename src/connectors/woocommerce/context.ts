@@ -20,7 +20,8 @@ export function createWooContext(config: WooConfig, options: ConnectorOptions): 
     logger: options.logger,
     auth: wooAuth(config),
     limiter: limiterOf(config, wooDefaults.rateLimit, options),
-    secrets: secretsOf(config, wooSecretKeys),
+    // The webhook secret too: `wharf webhooks install` sends it to the shop.
+    secrets: [...secretsOf(config, wooSecretKeys), ...(config.webhooks?.secret ? [config.webhooks.secret] : [])],
     explain: wooExplain,
     tuning: tuningOf(config, options),
     headers: { accept: 'application/json' },

@@ -5,3 +5,4 @@ export { pullOrders } from './orders.js';
 export { pullProducts } from './products.js';
 export { testConnection } from './test-connection.js';
 export { wooPush } from './push.js';
+export { wooWebhooks, WOO_ORDER_TOPICS } from './webhooks.js';

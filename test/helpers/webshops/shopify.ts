@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { TestServer, type Reply, type SeenRequest } from './server.js';
 
 /**
@@ -10,6 +11,9 @@ import { TestServer, type Reply, type SeenRequest } from './server.js';
  * by the client-credentials grant at POST /admin/oauth/access_token (form or JSON: grant_type,
  * client_id, client_secret → { access_token, scope, expires_in }); tokens expire (401 after).
  * https://shopify.dev/docs/apps/build/authentication-authorization/access-tokens/client-credentials-grant
+ * Webhook subscriptions (webhookSubscriptions, webhookSubscriptionCreate with `uri`, webhookSubscriptionDelete):
+ * an order topic needs read_orders (refused in userErrors otherwise; the wording is this server's),
+ * the address must be https unless `allowHttpWebhooks`. `shopifyDeliver` sends a delivery as Shopify does.
  */
 
 export interface ShopifyState {
@@ -52,6 +56,10 @@ export interface ShopifyState {
   /** Adjustment groups created (their createdAt is the server's clock, `clock()`). */
   groups: number;
   clock: () => number;
+  /** Webhook subscriptions made through the API. */
+  webhooks: { id: string; topic: string; uri: string; format: string }[];
+  /** Accept http:// webhook addresses (Shopify wants https; the tests' daemon listens on http). */
+  allowHttpWebhooks: boolean;
 }
 
 export interface ShopifyFulfillmentOrder {
@@ -95,6 +103,8 @@ export function shopifyServer(state: Partial<ShopifyState> = {}): TestServer & {
     staleAnswers: 0,
     groups: 0,
     clock: Date.now,
+    webhooks: [],
+    allowHttpWebhooks: false,
     ...state,
   };
   const server = new TestServer((req) => handle(s, req)) as TestServer & { state: ShopifyState };
@@ -106,6 +116,7 @@ export function shopifyServer(state: Partial<ShopifyState> = {}): TestServer & {
 const SCOPE_OF: Record<string, string | string[]> = {
   WharfOrders: 'read_orders',
   WharfOrderLineItems: 'read_orders',
+  WharfOrder: 'read_orders',
   WharfVariants: 'read_products',
   WharfVariantComponents: 'read_products',
   WharfLocation: 'read_locations',
@@ -208,6 +219,22 @@ function run(s: ShopifyState, op: string, v: Record<string, unknown>, scopes: st
       const list = searchOrders(s.orders, String(v.query ?? ''));
       const page = keysetConnection(list, Number(v.first), v.after as string | null);
       return { orders: { ...page, nodes: page.nodes.map((o) => withLineItems(o, Number(v.lineItems), null)) } };
+    }
+    case 'WharfOrder': {
+      const o = s.orders.find((x) => x.id === v.id);
+      return { order: o ? withLineItems(o, Number(v.lineItems), null) : null };
+    }
+    case 'WharfWebhookSubscriptions': {
+      const topics = v.topics as string[] | null | undefined;
+      return { webhookSubscriptions: connection(s.webhooks.filter((w) => !topics || topics.includes(w.topic)).map(({ id, topic, uri }) => ({ id, topic, uri })), Number(v.first), v.after as string | null) };
+    }
+    case 'WharfWebhookCreate':
+      return { webhookSubscriptionCreate: createWebhook(s, String(v.topic), v.webhookSubscription as { uri?: string; format?: string }, scopes) };
+    case 'WharfWebhookDelete': {
+      const at = s.webhooks.findIndex((w) => w.id === v.id);
+      if (at < 0) return { webhookSubscriptionDelete: { deletedWebhookSubscriptionId: null, userErrors: [{ field: ['id'], message: 'Webhook subscription does not exist' }] } };
+      s.webhooks.splice(at, 1);
+      return { webhookSubscriptionDelete: { deletedWebhookSubscriptionId: String(v.id), userErrors: [] } };
     }
     case 'WharfOrderLineItems': {
       const o = s.orders.find((x) => x.id === v.id);
@@ -583,4 +610,54 @@ export function shopifyOrder(o: {
       taxLines: [{ priceSet: money(taxOf(l.qty * Number(l.price)).toFixed(2)) }],
     })),
   };
+}
+
+/** The scope a webhook topic's resource needs (order topics: read_orders). https://shopify.dev/docs/api/webhooks */
+const TOPIC_SCOPE: Record<string, string> = { ORDERS_CREATE: 'read_orders', ORDERS_UPDATED: 'read_orders', ORDERS_CANCELLED: 'read_orders', PRODUCTS_UPDATE: 'read_products' };
+
+function createWebhook(s: ShopifyState, topic: string, input: { uri?: string; format?: string }, scopes: string[]): Record<string, unknown> {
+  const err = (field: string[], message: string) => ({ webhookSubscription: null, userErrors: [{ field, message }] });
+  const need = TOPIC_SCOPE[topic];
+  if (!need) return err(['topic'], `Topic ${topic} is not supported by this test server`);
+  if (!scopes.includes(need) && !scopes.includes(need.replace(/^read_/, 'write_'))) return err(['webhookSubscription'], `Access denied for topic ${topic}: the app needs the \`${need}\` access scope.`);
+  const uri = String(input.uri ?? '');
+  if (!/^https?:\/\/[^\s/]+/.test(uri)) return err(['webhookSubscription', 'uri'], 'Address is invalid');
+  if (uri.startsWith('http:') && !s.allowHttpWebhooks) return err(['webhookSubscription', 'uri'], 'Address protocol http:// is not supported');
+  if (s.webhooks.some((w) => w.topic === topic && w.uri === uri)) return err(['webhookSubscription', 'uri'], 'Address for this topic has already been taken');
+  const w = { id: `gid://shopify/WebhookSubscription/${9000 + s.webhooks.length + Math.floor(Math.random() * 1000) * 100}`, topic, uri, format: input.format ?? 'JSON' };
+  s.webhooks.push(w);
+  return { webhookSubscription: { id: w.id, topic, uri }, userErrors: [] };
+}
+
+/** The REST shape of an order (snake_case, as webhook bodies carry it), from the node shape of shopifyOrder(). */
+export function restOrder(o: Record<string, unknown>): Record<string, unknown> {
+  const lines = (o.allLineItems as Record<string, unknown>[]) ?? [];
+  return {
+    id: Number(o.legacyResourceId), admin_graphql_api_id: o.id, name: o.name, email: o.email, created_at: o.createdAt, updated_at: o.updatedAt,
+    cancelled_at: o.cancelledAt, financial_status: String(o.displayFinancialStatus).toLowerCase(), fulfillment_status: null, currency: o.currencyCode,
+    total_price: (o.totalPriceSet as { shopMoney: { amount: string } }).shopMoney.amount, note: o.note,
+    line_items: lines.map((l) => ({ id: Number(String(l.id).split('/').pop()), admin_graphql_api_id: l.id, sku: l.sku, quantity: l.quantity, title: l.title })),
+  };
+}
+
+/**
+ * One delivery of `topic` (`orders/create`, `orders/updated`) for `order` (shopifyOrder's node shape) to
+ * every subscription of that topic, as Shopify sends it: POST JSON of the REST shape, X-Shopify-Topic,
+ * -Shop-Domain, -API-Version, -Webhook-Id, -Event-Id, -Triggered-At, and X-Shopify-Hmac-Sha256 = base64
+ * HMAC-SHA256 of the body with the app's client secret `secret`.
+ */
+export async function shopifyDeliver(s: ShopifyState, secret: string, topic: string, order: Record<string, unknown>, opts: { tamper?: (body: string) => string } = {}): Promise<{ url: string; status: number; body: string }[]> {
+  const subscription = topic.toUpperCase().replace('/', '_');
+  const out: { url: string; status: number; body: string }[] = [];
+  for (const w of s.webhooks.filter((x) => x.topic === subscription)) {
+    const body = JSON.stringify(restOrder(order));
+    const headers = {
+      'content-type': 'application/json', 'x-shopify-topic': topic, 'x-shopify-shop-domain': 'acme.myshopify.com', 'x-shopify-api-version': '2026-04',
+      'x-shopify-webhook-id': `wh-${Math.random().toString(16).slice(2)}`, 'x-shopify-event-id': `ev-${Math.random().toString(16).slice(2)}`, 'x-shopify-triggered-at': new Date().toISOString(),
+      'x-shopify-hmac-sha256': createHmac('sha256', secret).update(body).digest('base64'),
+    };
+    const res = await fetch(w.uri, { method: 'POST', headers, body: opts.tamper ? opts.tamper(body) : body });
+    out.push({ url: w.uri, status: res.status, body: await res.text() });
+  }
+  return out;
 }

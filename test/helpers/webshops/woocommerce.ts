@@ -1,3 +1,4 @@
+import { createHmac } from 'node:crypto';
 import { basicCredentials, TestServer, type Reply, type SeenRequest } from './server.js';
 
 /**
@@ -10,6 +11,11 @@ import { basicCredentials, TestServer, type Reply, type SeenRequest } from './se
  * `woocommerce_rest_request_entity_too_large`; per-item errors for unknown ids; empty batches),
  * `GET|PUT /orders/{id}` (status, meta_data; unknown id 400 `woocommerce_rest_shop_order_invalid_id`),
  * `GET|POST /orders/{id}/notes`. A Read-only key writing gets 401 "does not have write permissions".
+ * Webhooks (https://woocommerce.github.io/woocommerce-rest-api-docs/#webhooks): `GET /webhooks`
+ * (paged), `POST /webhooks` (topic `<resource>.<event>`, delivery_url; WooCommerce pings the URL with
+ * an unsigned form body `webhook_id=<id>` when it creates one, WC_Webhook::deliver_ping, and keeps
+ * the answer in `pings`), `PUT /webhooks/{id}`, `DELETE /webhooks/{id}?force=true` (without force:
+ * 501 `woocommerce_rest_trash_not_supported`). `wooDeliver` sends a delivery as WooCommerce does.
  */
 
 export interface WooKey {
@@ -27,6 +33,23 @@ export interface WooState {
   wooActive: boolean;
   /** Order notes by order id, as created through the API. */
   notes: Map<number, { id: number; note: string; customer_note: boolean; date_created_gmt: string }[]>;
+  /** Webhooks created through the API (the secret is kept: it signs the deliveries). */
+  webhooks: WooWebhook[];
+  /** Answers to the creation pings: status code, or the network error's message. */
+  pings: { url: string; status: number | string }[];
+}
+
+export interface WooWebhook {
+  id: number;
+  name: string;
+  status: 'active' | 'paused' | 'disabled';
+  topic: string;
+  resource: string;
+  event: string;
+  delivery_url: string;
+  secret: string;
+  api_version: 'wp_api_v3';
+  date_created_gmt: string;
 }
 
 /** WooCommerce's maximum of create+update+delete items in one batch request (WC_REST_Controller::check_batch_limit). */
@@ -35,7 +58,7 @@ export const WOO_BATCH_MAX = 100;
 const ROOT = '/wp-json/wc/v3';
 
 export function wooServer(state: Partial<WooState> = {}): TestServer & { state: WooState } {
-  const s: WooState = { keys: [], orders: [], products: [], variations: new Map(), wooActive: true, notes: new Map(), ...state };
+  const s: WooState = { keys: [], orders: [], products: [], variations: new Map(), wooActive: true, notes: new Map(), webhooks: [], pings: [], ...state };
   const server = new TestServer((req) => handle(s, req)) as TestServer & { state: WooState };
   server.state = s;
   return server;
@@ -61,7 +84,7 @@ function authenticate(s: WooState, req: SeenRequest): WooKey | Reply {
   return found;
 }
 
-function handle(s: WooState, req: SeenRequest): Reply {
+function handle(s: WooState, req: SeenRequest): Reply | Promise<Reply> {
   if (req.path === '/wp-json/' || req.path === '/wp-json') {
     return { status: 200, body: { name: 'Test Shop', url: 'https://shop.example', namespaces: s.wooActive ? ['wp/v2', 'wc/v3'] : ['wp/v2'] } };
   }
@@ -69,6 +92,8 @@ function handle(s: WooState, req: SeenRequest): Reply {
   const auth = authenticate(s, req);
   if ('status' in auth) return auth;
   const route = req.path.slice(ROOT.length);
+  const wh = /^\/webhooks(?:\/(\d+))?$/.exec(route);
+  if (wh) return webhookRoute(s, req, wh[1] === undefined ? undefined : Number(wh[1]));
   if (req.method === 'POST' && route === '/orders/batch') return { status: 200, body: {} };
   if (req.method === 'POST' && route === '/products/batch') return batch(req, (id) => s.products.find((p) => Number(p.id) === id && p.type !== 'variation'), 'woocommerce_rest_product_invalid_id');
   const vb = /^\/products\/(\d+)\/variations\/batch$/.exec(route);
@@ -268,4 +293,91 @@ export function wooOrder(o: {
     fee_lines: [],
     coupon_lines: [],
   };
+}
+
+/** The webhook as the API shows it: everything but the secret (context view). */
+function shownWebhook(w: WooWebhook): Omit<WooWebhook, 'secret'> {
+  const { secret: _secret, ...shown } = w;
+  return shown;
+}
+
+const WOO_TOPIC = /^(coupon|customer|order|product)\.(created|updated|deleted|restored)$/;
+
+async function webhookRoute(s: WooState, req: SeenRequest, id: number | undefined): Promise<Reply> {
+  if (id === undefined) {
+    if (req.method === 'GET') return list(req, s.webhooks.map(shownWebhook));
+    if (req.method !== 'POST') return error(404, 'rest_no_route', 'No route was found matching the URL and request method.');
+    const body = parseJson(req);
+    if ('status' in body && typeof body.status === 'number') return body as unknown as Reply;
+    const topic = String(body.topic ?? '');
+    if (!body.topic || !body.delivery_url) return error(400, 'rest_missing_callback_param', `Missing parameter(s): ${[!body.topic && 'topic', !body.delivery_url && 'delivery_url'].filter(Boolean).join(', ')}`);
+    if (!WOO_TOPIC.test(topic)) return error(400, 'woocommerce_rest_webhook_invalid_topic', 'Webhook topic must be valid.');
+    if (!/^https?:\/\//.test(String(body.delivery_url))) return error(400, 'rest_invalid_param', 'Invalid parameter(s): delivery_url');
+    const [resource, event] = topic.split('.') as [string, string];
+    const w: WooWebhook = {
+      id: 100 + s.webhooks.length + s.pings.length, name: String(body.name ?? ''), status: (body.status as WooWebhook['status']) ?? 'active', topic, resource, event,
+      delivery_url: String(body.delivery_url), secret: String(body.secret ?? ''), api_version: 'wp_api_v3', date_created_gmt: new Date().toISOString().slice(0, 19),
+    };
+    s.webhooks.push(w);
+    // WC_Webhook::deliver_ping: POST `webhook_id=<id>`, no signature; only 200 counts as delivered.
+    try {
+      const res = await fetch(w.delivery_url, { method: 'POST', body: `webhook_id=${w.id}`, headers: { 'content-type': 'application/x-www-form-urlencoded', 'user-agent': 'WooCommerce/9.0 Hookshot (WordPress/6.5)' } });
+      await res.arrayBuffer();
+      s.pings.push({ url: w.delivery_url, status: res.status });
+    } catch (err) {
+      s.pings.push({ url: w.delivery_url, status: (err as Error).message });
+    }
+    return { status: 201, body: shownWebhook(w) };
+  }
+  const at = s.webhooks.findIndex((w) => w.id === id);
+  if (at < 0) return error(404, 'woocommerce_rest_webhook_invalid_id', 'Invalid ID.');
+  const w = s.webhooks[at]!;
+  if (req.method === 'GET') return { status: 200, body: shownWebhook(w) };
+  if (req.method === 'DELETE') {
+    if (req.query.get('force') !== 'true') return error(501, 'woocommerce_rest_trash_not_supported', 'Webhooks do not support trashing.');
+    s.webhooks.splice(at, 1);
+    return { status: 200, body: shownWebhook(w) };
+  }
+  if (req.method !== 'PUT' && req.method !== 'POST') return error(404, 'rest_no_route', 'No route was found matching the URL and request method.');
+  const body = parseJson(req);
+  if ('status' in body && typeof body.status === 'number') return body as unknown as Reply;
+  if (typeof body.topic === 'string') {
+    if (!WOO_TOPIC.test(body.topic)) return error(400, 'woocommerce_rest_webhook_invalid_topic', 'Webhook topic must be valid.');
+    w.topic = body.topic;
+  }
+  if (typeof body.delivery_url === 'string') w.delivery_url = body.delivery_url;
+  if (typeof body.secret === 'string') w.secret = body.secret;
+  if (typeof body.name === 'string') w.name = body.name;
+  if (body.status === 'active' || body.status === 'paused' || body.status === 'disabled') w.status = body.status;
+  return { status: 200, body: shownWebhook(w) };
+}
+
+/** What a delivery got back from Wharf. */
+export interface Delivered {
+  url: string;
+  status: number;
+  body: string;
+}
+
+/**
+ * One delivery of `topic` for `resource` (an order object) to every active webhook of that topic, as
+ * WC_Webhook::deliver sends it: POST, JSON from wp_json_encode (slashes escaped as `\/`),
+ * X-WC-Webhook-Source/Topic/Resource/Event/ID/Delivery-ID, and X-WC-Webhook-Signature = base64
+ * HMAC-SHA256 of the body with the webhook's secret. `tamper` changes the body after signing.
+ */
+export async function wooDeliver(s: WooState, topic: string, resource: unknown, opts: { tamper?: (body: string) => string; signature?: string | null } = {}): Promise<Delivered[]> {
+  const out: Delivered[] = [];
+  for (const w of s.webhooks.filter((x) => x.topic === topic && x.status === 'active')) {
+    const body = JSON.stringify(resource).replace(/\//g, '\\/');
+    const signature = createHmac('sha256', w.secret).update(body).digest('base64');
+    const headers: Record<string, string> = {
+      'content-type': 'application/json', 'user-agent': 'WooCommerce/9.0 Hookshot (WordPress/6.5)',
+      'x-wc-webhook-source': 'https://shop.example/', 'x-wc-webhook-topic': topic, 'x-wc-webhook-resource': w.resource, 'x-wc-webhook-event': w.event,
+      'x-wc-webhook-id': String(w.id), 'x-wc-webhook-delivery-id': String(Math.floor(Math.random() * 1e6)),
+    };
+    if (opts.signature !== null) headers['x-wc-webhook-signature'] = opts.signature ?? signature;
+    const res = await fetch(w.delivery_url, { method: 'POST', headers, body: opts.tamper ? opts.tamper(body) : body });
+    out.push({ url: w.delivery_url, status: res.status, body: await res.text() });
+  }
+  return out;
 }
