@@ -1,6 +1,6 @@
 import type { HttpRoutes } from './server.js';
 import { WharfMetrics } from '../observe/metrics.js';
-import { setMetricsSink } from '../observe/sink.js';
+import { metricsSink, setMetricsSink } from '../observe/sink.js';
 
 /**
  * `GET /metrics` (token required): the Prometheus text format of src/observe/metrics.ts. Registering
@@ -10,7 +10,9 @@ import { setMetricsSink } from '../observe/sink.js';
 export const metricsRoutes: HttpRoutes = async (app, deps) => {
   const metrics = new WharfMetrics({ config: deps.config, store: deps.store, logger: deps.logger, jobs: () => deps.gateway.activity.list() });
   setMetricsSink(metrics);
-  app.addHook('onClose', async () => setMetricsSink(undefined));
+  app.addHook('onClose', async () => {
+    if (metricsSink() === metrics) setMetricsSink(undefined);
+  });
   app.get('/metrics', async (_request, reply) => {
     const { contentType, body } = await metrics.render();
     return reply.type(contentType).send(body);
