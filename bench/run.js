@@ -348,7 +348,7 @@ async function wharfOnceOnFile(base, label, file) {
 async function manyFiles() {
   const n = envInt('BENCH_FILES', 10_000);
   const timeoutMs = Math.max(300_000, n * 100);
-  // The daemon's default is watch: true (chokidar); BENCH_FOLDER_WATCH=false measures rescans only.
+  // The daemon's default is watch: true (fs.watch); BENCH_FOLDER_WATCH=false measures rescans only.
   const watch = process.env.BENCH_FOLDER_WATCH !== 'false';
   const t = tempDir('many');
   try {

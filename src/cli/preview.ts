@@ -1,13 +1,13 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { WharfError, describeError } from '../errors.js';
 import { configPathFrom, findChannel, loadConfig, type LoadedConfig } from '../config/load.js';
 import { merchantRuleOf, type FileChannelEntry } from '../daemon/intake-policy.js';
 import { loadMapping } from '../mapping/index.js';
 import type { InputMapping, Mapping } from '../mapping/types.js';
-import { checkRecord, type MerchantRule } from '../pipeline/records.js';
+import type { MerchantRule } from '../pipeline/records.js';
+import { previewRecords, type PreviewOutcome } from '../pipeline/preview.js';
 import { compileRules, mappingFor } from '../sources/pattern.js';
-import { describeEntry, type ErrorEntry } from '../pipeline/report.js';
+import { describeEntry } from '../pipeline/report.js';
 import { EXIT, print, type GlobalOptions } from './context.js';
 import { usage } from './exit.js';
 import { renderPreview } from './render-preview.js';
@@ -93,34 +93,11 @@ async function usable(file: string, opts: PreviewOptions): Promise<InputMapping>
   return inputMapping(opts);
 }
 
-/** Runs one file through parse -> map -> validate, calling back per record. Returns the error entries. */
-async function walk(file: string, mapping: InputMapping, opts: PreviewOptions, rule: MerchantRule, onValid: (rec: Record<string, unknown>) => void): Promise<{ read: number; invalid: number; errors: ErrorEntry[]; notes: string[]; unreadable: boolean }> {
-  const input = createReadStream(file);
-  const merchant = opts.merchant ?? 'preview';
-  const channel = opts.channel ?? 'preview';
-  const errors: ErrorEntry[] = [];
-  const notes: string[] = [];
-  let read = 0;
-  let invalid = 0;
-  const p = { merchant, channel, sourceType: 'file', fileName: path.basename(file), receivedAt: new Date(statSync(file).mtimeMs).toISOString() };
-  try {
-    for await (const rec of mapping.read(input, { merchant, channel, fileName: p.fileName, notice: (m) => notes.push(m) })) {
-      read++;
-      const { canonical, problems } = checkRecord(mapping.kind, rec, p, rule);
-      if (canonical) onValid(canonical);
-      else {
-        invalid++;
-        const externalId = typeof rec.value?.externalId === 'string' ? rec.value.externalId : rec.externalId;
-        for (const e of problems) errors.push({ record: rec.recordNo, ...(rec.line !== undefined ? { line: rec.line } : {}), ...(externalId ? { externalId } : {}), field: e.path, message: e.message });
-      }
-    }
-  } catch (err) {
-    // The file itself could not be read: that is no invalid record ("1 of 0 records invalid").
-    const d = err instanceof WharfError ? err.details : {};
-    errors.push({ ...(d.record !== undefined ? { record: d.record } : {}), ...(d.line !== undefined ? { line: d.line } : {}), message: describeError(err) });
-    return { read, invalid, errors, notes, unreadable: true };
-  }
-  return { read, invalid, errors, notes, unreadable: false };
+/** Runs one file through parse -> map -> validate (previewRecords), calling back per record. */
+async function walk(file: string, mapping: InputMapping, opts: PreviewOptions, rule: MerchantRule, onValid: (rec: Record<string, unknown>) => void): Promise<PreviewOutcome> {
+  return previewRecords(createReadStream(file), mapping, {
+    merchant: opts.merchant ?? 'preview', channel: opts.channel ?? 'preview', fileName: path.basename(file), receivedAt: new Date(statSync(file).mtimeMs).toISOString(), rule,
+  }, onValid);
 }
 
 export async function validateCommand(file: string, opts: PreviewOptions): Promise<number> {

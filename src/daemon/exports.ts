@@ -25,7 +25,7 @@ import { catchUp, exportRuns, latestExportRun } from '../schedule/catch-up.js';
  */
 
 /** Runs one export for one scheduled instant; rejects when the run failed (runExport's contract). */
-export type ExportRunner = (entry: ExportEntry, scheduledAt: Date) => Promise<unknown>;
+export type ExportRunner = (entry: ExportEntry, scheduledAt: Date, onProgress?: (p: { items: number; total?: number }) => void) => Promise<unknown>;
 
 export interface ExportSchedulerDeps {
   store: Pick<Store, 'lastExportRuns'>;
@@ -97,6 +97,8 @@ const MAX_WAIT_MS = 60 * 60_000;
 export interface Slot {
   entry: ExportEntry;
   busy: boolean;
+  /** The run in flight while busy (settles, never rejects). */
+  current?: Promise<void>;
   /** The last tick fired (or the start time): the next tick is the first planned one after it. */
   after: Date;
   timer?: NodeJS.Timeout;
@@ -162,6 +164,28 @@ export class ExportScheduler {
     return true;
   }
 
+  /**
+   * "Sync now" (the console, issue 11): runs export `key` for `at` with progress, unless a run of it
+   * is going (then `joined` is that run, which settles when it ends: never two runs of one export at
+   * once). Undefined when no export has that key. `started` rejects when the run failed.
+   */
+  runNow(key: string, at: Date, onProgress?: (p: { items: number; total?: number }) => void): { started: Promise<unknown> } | { joined: Promise<void> } | undefined {
+    const slot = this.slots.find((s) => s.entry.key === key);
+    if (!slot) return undefined;
+    if (slot.busy) return { joined: slot.current ?? Promise.resolve() };
+    slot.busy = true;
+    this.log(slot).info({ scheduledAt: at.toISOString() }, `export ${key}: run now (sync now)`);
+    const started = this.deps.run(slot.entry, at, onProgress);
+    const settled: Promise<void> = started.then(() => undefined, () => undefined).finally(() => {
+      slot.busy = false;
+      slot.current = undefined;
+      this.running.delete(settled);
+    });
+    slot.current = settled;
+    this.running.add(settled);
+    return { started };
+  }
+
   /** The slots, for tests and `fire`. */
   get exports(): readonly Slot[] {
     return this.slots;
@@ -197,8 +221,10 @@ export class ExportScheduler {
       }
     })().finally(() => {
       slot.busy = false;
+      slot.current = undefined;
       this.running.delete(job);
     });
+    slot.current = job;
     this.running.add(job);
   }
 

@@ -22,6 +22,23 @@ import { runExport } from '../exports/run.js';
 import { describeCounts, prune } from '../ledger/retention.js';
 import { GatewayActivity } from './activity.js';
 import { metricsSink } from '../observe/sink.js';
+import { JobRunner, SingleFlight, type JobKind, type JobState } from './jobs.js';
+import type { JobProgress as PullProgress, JobResult as PullResult } from './api-channel.js';
+
+/** A "sync now" request (POST /api/jobs): a channel job, or a merchant export (`<merchant>/<export>`). */
+export type SyncRequest = { channel: string; job: 'orders' | 'products' | 'stock' | 'shipments' } | { export: string };
+
+/** Why a sync request cannot be started: `status` 404 (no such channel or export) or 400 (not a job of it). */
+export interface SyncRefusal {
+  status: 400 | 404 | 409;
+  message: string;
+}
+
+/** One "poll now" of a file channel waiting for the next complete poll of the channel loop. */
+interface PollWaiter {
+  onFile(done: number, total: number): void;
+  resolve(t: PassTotals): void;
+}
 
 
 export interface PassTotals {
@@ -60,6 +77,13 @@ export class Gateway {
   private readonly pruneWake = new Wakeup();
   private markStopped!: () => void;
   private readonly stopped = new Promise<void>((resolve) => (this.markStopped = resolve));
+  /** The webshop pulls, one per channel and job at a time, whoever starts them (schedule or sync now). */
+  private readonly pulls = new SingleFlight<PullResult, PullProgress>();
+  /** "Sync now" requests (the console's API). */
+  readonly jobs = new JobRunner();
+  /** Per file channel: the "sync now" requests waiting for its next poll. */
+  private readonly pollWaiters = new Map<OpenChannel, PollWaiter[]>();
+  private running = false;
 
   /**
    * The gateway of `config`. `mode: 'once'` builds no file-system watchers: a single pass only looks.
@@ -84,7 +108,7 @@ export class Gateway {
     this.apiChannels = config.channels.filter((e) => isApiChannelType(e.config.type)).map((entry) => ({ entry, connector: connectorOf(entry, logger) }));
     this.scheduler = new Scheduler(config.timezone, logger);
     this.delivery = new WarehouseDeliveries(config, store, logger);
-    this.exports = new ExportScheduler(config.exports, { store, logger, run: (entry, at) => countedExport(runExport(entry, at, { store, config, logger }), entry) });
+    this.exports = new ExportScheduler(config.exports, { store, logger, run: (entry, at, onProgress) => countedExport(runExport(entry, at, { store, config, logger, onProgress }), entry) });
     this.pushes = new PushJobs(config, store, logger, this.apiChannels);
     for (const ch of this.channels) this.activity.add({ key: ch.entry.key, merchant: ch.entry.merchant, channel: ch.entry.channel, job: 'poll', intervalMs: ch.pollIntervalMs });
     for (const { entry, connector } of this.apiChannels) {
@@ -125,18 +149,13 @@ export class Gateway {
 
   /** One API job; errors are logged and counted, never thrown (one channel never stops another). */
   private async apiJob({ entry, connector }: { entry: ChannelEntry; connector: ChannelConnector }, job: ApiJob, totals?: PassTotals): Promise<boolean> {
-    const started = performance.now();
     try {
-      const r = await runApiJob(this.config, entry, connector, job, this.store, this.logger, () => this.activity.ok(entry.key, job));
-      this.activity.ok(entry.key, job);
-      metricsSink()?.pulled(entry.merchant, entry.channel, job, (performance.now() - started) / 1000, true);
+      const r = await this.pull({ entry, connector }, job).promise;
       if (totals) r.results.forEach((x) => count(totals, x));
       if (r.results.some((x) => x.newRecords > 0 || x.cancellations > 0)) this.deliveryWake.fire();
       return true;
     } catch (err) {
       const error = describeError(err);
-      this.activity.failed(entry.key, job, error);
-      metricsSink()?.pulled(entry.merchant, entry.channel, job, (performance.now() - started) / 1000, false);
       totals?.channelErrors.push({ channel: entry.key, error });
       this.logger.error({ merchant: entry.merchant, channel: entry.channel, job }, `${job} pull failed: ${error}`);
       return false;
@@ -164,8 +183,106 @@ export class Gateway {
     return result;
   }
 
+  /** One webshop pull, or the one of this channel and job already going (joined, with its progress). */
+  private pull({ entry, connector }: { entry: ChannelEntry; connector: ChannelConnector }, job: ApiJob, onProgress?: (p: PullProgress) => void): { promise: Promise<PullResult>; joined: boolean } {
+    return this.pulls.run(`${entry.key} ${job}`, (progress) => this.observedPull(entry, connector, job, progress), onProgress);
+  }
+
+  /** runApiJob, noted in the activity record (each page and the end) and timed for the metrics. */
+  private async observedPull(entry: ChannelEntry, connector: ChannelConnector, job: ApiJob, progress: (p: PullProgress) => void): Promise<PullResult> {
+    const started = performance.now();
+    try {
+      const r = await runApiJob(this.config, entry, connector, job, this.store, this.logger, (p) => {
+        this.activity.ok(entry.key, job);
+        progress(p);
+      });
+      this.activity.ok(entry.key, job);
+      metricsSink()?.pulled(entry.merchant, entry.channel, job, (performance.now() - started) / 1000, true);
+      return r;
+    } catch (err) {
+      this.activity.failed(entry.key, job, describeError(err));
+      metricsSink()?.pulled(entry.merchant, entry.channel, job, (performance.now() - started) / 1000, false);
+      throw err;
+    }
+  }
+
+  /**
+   * "Sync now" (issue 11 §4): starts a job in the running daemon and returns it (JobRunner: a second
+   * request while one runs returns that one, `created` false). Never runs a job twice at once:
+   * - a file channel or report source (`orders`): wakes its loop and waits for its next complete
+   *   poll (the loop is the only one that polls it);
+   * - a webshop pull (`orders`, `products`): joins the pull going (scheduled or not), else starts one;
+   * - a push (`stock`, `shipments` on a webshop channel): through PushJobs' guard and the push lease
+   *   (another process pushing makes the run a skip, said in the result);
+   * - an export (`{ export: 'demo/stock' }`, or `stock`/`shipments` with a bare merchant as channel):
+   *   joins the export's run going, else runs it for now (rounded down to the second).
+   * Returns a refusal when the daemon is not running, or the channel, export or job is unknown.
+   */
+  syncNow(req: SyncRequest): { job: JobState; created: boolean } | SyncRefusal {
+    if (!this.running || this.stopping) return { status: 409, message: 'the daemon is not running (stopping or not started): nothing can be started now' };
+    if ('export' in req) return this.syncExport(req.export);
+    const { channel, job } = req;
+    const file = this.channels.find((c) => c.entry.key === channel);
+    if (file) {
+      if (job !== 'orders') return { status: 400, message: `${channel} is a ${file.entry.config.type} channel; its only job is orders (one look at the channel and every file ready in it)` };
+      return this.jobs.start(channel, 'orders', 'files', async (report) => {
+        const t = await new Promise<PassTotals>((resolve) => {
+          const list = this.pollWaiters.get(file) ?? [];
+          list.push({ onFile: (done, total) => report({ done, total, text: `${done} of ${total} file(s)` }), resolve });
+          this.pollWaiters.set(file, list);
+          this.wakeOf(file).fire();
+        });
+        if (t.channelErrors.length > 0) throw new Error(t.channelErrors.map((e) => e.error).join('; '));
+        report({ done: t.files, total: t.files, text: `${t.files} file(s)` });
+        return { files: t.files, imported: t.imported, partial: t.partial, duplicate: t.duplicates, quarantined: t.quarantined, newOrders: t.newOrders, cancellations: t.cancellations, pending: file.source.pending };
+      });
+    }
+    const api = this.apiChannels.find((a) => a.entry.key === channel);
+    if (!api) {
+      if (!channel.includes('/') && (job === 'stock' || job === 'shipments')) return this.syncExport(`${channel}/${job}`);
+      return { status: 404, message: `no channel ${channel} in the config (channels are merchant/channel or @warehouse/<name>)` };
+    }
+    if (job === 'orders' || job === 'products') {
+      return this.jobs.start(channel, job, 'records', async (report) => {
+        const { promise } = this.pull(api, job, (p) => report({ done: p.records, text: `page ${p.pages}, ${p.records} record(s)` }));
+        const r = await promise;
+        if (r.results.some((x) => x.newRecords > 0 || x.cancellations > 0)) this.deliveryWake.fire();
+        const sum = (f: (x: PullResult['results'][number]) => number) => r.results.reduce((n, x) => n + f(x), 0);
+        report({ done: r.records, total: r.records, text: `${r.pages} page(s), ${r.records} record(s)` });
+        return { pages: r.pages, records: r.records, new: sum((x) => x.newRecords), cancellations: sum((x) => x.cancellations), duplicates: sum((x) => x.duplicates), invalid: sum((x) => x.invalid), quarantinedPages: r.results.filter((x) => x.status === 'quarantined' || x.status === 'partial').length };
+      });
+    }
+    const unit = job === 'stock' ? 'SKUs' : 'shipments';
+    if (!this.pushes.pushes(channel, job)) return { status: 400, message: `${channel} does not push ${job} (push.${job}.enabled is off, or its platform has no push)` };
+    return this.jobs.start(channel, job, unit, async (report) => {
+      const run = this.pushes.runNow(channel, job, (p) => report({ done: p.done, total: p.total, unit: p.unit, text: `${p.done}${p.total !== null ? ` of ${p.total}` : ''} ${p.unit}` }));
+      if (!run) throw new Error(`${channel} does not push ${job}`);
+      const outcome = await run;
+      if ('error' in outcome) throw new Error(outcome.error);
+      return outcome.result;
+    });
+  }
+
+  private syncExport(key: string): { job: JobState; created: boolean } | SyncRefusal {
+    if (!this.config.exports.some((e) => e.key === key)) {
+      return { status: 404, message: `no export ${key} in the config (configured: ${this.config.exports.map((e) => e.key).join(', ') || 'none'})` };
+    }
+    return this.jobs.start(key, 'export' satisfies JobKind, 'items', async (report) => {
+      const at = new Date(Math.floor(Date.now() / 1000) * 1000);
+      const run = this.exports.runNow(key, at, (p) => report({ done: p.items, total: p.total ?? null, text: `${p.items}${p.total !== undefined ? ` of ${p.total}` : ''} item(s)` }));
+      if (!run) throw new Error(`no export ${key}`);
+      if ('joined' in run) {
+        await run.joined;
+        return { joined: 'a run of this export was going (on its schedule); it has finished: see its outcome in the overview' };
+      }
+      const r = (await run.started) as Awaited<ReturnType<typeof runExport>>;
+      return { runId: r.runId, scheduledAt: r.scheduledAt, outcome: r.outcome, fileName: r.fileName ?? null, items: r.items, rows: r.rows, bytes: r.bytes };
+    });
+  }
+
   /** The daemon: loops until `stop()`. */
   async run(): Promise<void> {
+    this.running = true;
     const totals = emptyTotals();
     if (this.channels.length > 0) warmReadWorker();
     await Promise.all(this.channels.map((ch) => this.openChannel(ch, totals)));
@@ -202,6 +319,10 @@ export class Gateway {
     for (const wake of this.wakes.values()) wake.fire();
     this.deliveryWake.fire();
     this.pruneWake.fire();
+    for (const [ch, waiters] of this.pollWaiters) {
+      for (const w of waiters) w.resolve({ ...emptyTotals(), channelErrors: [{ channel: ch.entry.key, error: 'the daemon is stopping: the poll did not run' }] });
+    }
+    this.pollWaiters.clear();
   }
 
   private async openChannel(ch: OpenChannel, totals: PassTotals): Promise<void> {
@@ -217,7 +338,7 @@ export class Gateway {
   }
 
   /** One look at a channel and every ready file through intake. Returns files processed, or undefined on a channel error. */
-  private async pollChannel(ch: OpenChannel, totals?: PassTotals): Promise<number | undefined> {
+  private async pollChannel(ch: OpenChannel, totals?: PassTotals, onFile?: (done: number, total: number) => void): Promise<number | undefined> {
     const { merchant, channel } = ch.entry;
     const started = performance.now();
     let files;
@@ -234,7 +355,10 @@ export class Gateway {
       return undefined;
     }
     let processed = 0;
+    let looked = 0;
+    if (files.length > 0) onFile?.(0, files.length);
     for (const file of files) {
+      looked++;
       if (this.stopping) {
         await ch.source.release(file);
         continue;
@@ -260,6 +384,7 @@ export class Gateway {
       } finally {
         this.activity.busy(ch.entry.key, 'poll', false);
       }
+      onFile?.(looked, files.length);
     }
     metricsSink()?.polled(merchant, channel, (performance.now() - started) / 1000, true);
     await this.store.recordPoll(merchant, channel, { ok: true, inFlight: ch.source.pending });
@@ -269,7 +394,12 @@ export class Gateway {
   private async channelLoop(ch: OpenChannel): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      const processed = await this.pollChannel(ch);
+      // The "sync now" requests made before this poll began get its outcome (one made during it waits for the next).
+      const waiters = this.pollWaiters.get(ch) ?? [];
+      this.pollWaiters.delete(ch);
+      const tally = waiters.length > 0 ? emptyTotals() : undefined;
+      const processed = await this.pollChannel(ch, tally, (done, total) => waiters.forEach((w) => w.onFile(done, total)));
+      for (const w of waiters) w.resolve(tally!);
       failures = processed === undefined ? failures + 1 : 0;
       if (this.stopping) break;
       // While files are settling, look again soon; otherwise wait for the rescan or a watcher event.

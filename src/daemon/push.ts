@@ -8,6 +8,16 @@ import { runStockPush } from '../push/stock.js';
 import { Scheduler } from '../schedule/cron.js';
 import { metricsSink } from '../observe/sink.js';
 
+/** A push run's progress for "sync now": SKUs pushed of those changed, or shipments handled. */
+export interface PushProgress {
+  done: number;
+  total: number | null;
+  unit: string;
+}
+
+/** What the last run of a push did (counts), or why it failed. */
+export type PushOutcome = { result: Record<string, unknown> } | { error: string };
+
 interface PushChannel {
   entry: ChannelEntry;
   connector: ChannelConnector;
@@ -59,6 +69,9 @@ export class PushJobs {
   private readonly scheduler: Scheduler;
   private started = false;
   private stopped = false;
+  /** Per `<channel key> <job>`: listeners of the run's progress ("sync now"), and the last run's outcome. */
+  private readonly listeners = new Map<string, Set<(p: PushProgress) => void>>();
+  private readonly outcomes = new Map<string, PushOutcome>();
 
   constructor(private readonly config: LoadedConfig, private readonly store: Store, private readonly logger: Logger, channels: PushChannel[]) {
     this.scheduler = new Scheduler(config.timezone, logger);
@@ -95,6 +108,35 @@ export class PushJobs {
     for (const j of this.shipments.values()) void j.guard.request();
   }
 
+  /**
+   * "Sync now" (the console, issue 11): the push `job` of channel `key` now, through its guard (a run
+   * going makes one more run after it, never two at once; another process holding the push lease
+   * makes the run a skip, see takePushLease), with its progress. Resolves with the outcome of the
+   * last run once the push is idle. Undefined when the channel does not push this (`push.<job>.enabled`
+   * off, or the platform has no push).
+   */
+  runNow(key: string, job: 'stock' | 'shipments', onProgress?: (p: PushProgress) => void): Promise<PushOutcome> | undefined {
+    const j = (job === 'stock' ? this.stock : this.shipments).get(key);
+    if (!j) return undefined;
+    const name = `${key} ${job}`;
+    let set = this.listeners.get(name);
+    if (!set) this.listeners.set(name, (set = new Set()));
+    if (onProgress) set.add(onProgress);
+    return j.guard.request().then(() => {
+      if (onProgress) set.delete(onProgress);
+      return this.outcomes.get(name) ?? { error: 'the push did not run' };
+    });
+  }
+
+  /** Whether channel `key` pushes `job` (enabled and supported). */
+  pushes(key: string, job: 'stock' | 'shipments'): boolean {
+    return (job === 'stock' ? this.stock : this.shipments).has(key);
+  }
+
+  private progressOf(key: string, job: 'stock' | 'shipments'): (p: PushProgress) => void {
+    return (p) => this.listeners.get(`${key} ${job}`)?.forEach((l) => l(p));
+  }
+
   async stop(): Promise<void> {
     this.stopped = true;
     for (const t of this.retryTimers.values()) clearTimeout(t.timer);
@@ -105,7 +147,9 @@ export class PushJobs {
 
   private async stockRun({ entry, connector }: PushChannel): Promise<void> {
     try {
-      const r = await runStockPush(entry, connector, { store: this.store, logger: this.logger, config: this.config });
+      const progress = this.progressOf(entry.key, 'stock');
+      const r = await runStockPush(entry, connector, { store: this.store, logger: this.logger, config: this.config, onProgress: (p) => progress({ done: p.pushed, total: p.changed, unit: 'SKUs' }) });
+      this.outcomes.set(`${entry.key} stock`, { result: { skus: r.skus, changed: r.changed, pushed: r.pushed, batches: r.batches, unknown: r.unknown.length, refused: r.refused.length, ...(r.skipped ? { skipped: r.skipped } : {}) } });
       const sink = metricsSink();
       if (sink && !r.skipped) {
         sink.pushRun(entry.merchant, entry.channel, 'stock', true);
@@ -115,13 +159,16 @@ export class PushJobs {
       }
     } catch (err) {
       metricsSink()?.pushRun(entry.merchant, entry.channel, 'stock', false);
+      this.outcomes.set(`${entry.key} stock`, { error: describeError(err) });
       this.logger.error({ merchant: entry.merchant, channel: entry.channel, job: 'stock-push' }, `stock push failed; the SKUs not confirmed are pushed at the next run: ${describeError(err)}`);
     }
   }
 
   private async shipmentRun({ entry, connector }: PushChannel): Promise<void> {
     try {
-      const r = await runShipmentPush(entry, connector, { store: this.store, logger: this.logger, maxBackoffMs: this.config.delivery.maxBackoffMs });
+      const progress = this.progressOf(entry.key, 'shipments');
+      const r = await runShipmentPush(entry, connector, { store: this.store, logger: this.logger, maxBackoffMs: this.config.delivery.maxBackoffMs, onProgress: (p) => progress({ done: p.done + p.failed, total: null, unit: 'shipments' }) });
+      this.outcomes.set(`${entry.key} shipments`, { result: { pushed: r.pushed, retry: r.retry, failed: r.failed, ...(r.skipped ? { skipped: r.skipped } : {}) } });
       const sink = metricsSink();
       if (sink && !r.skipped) {
         sink.pushRun(entry.merchant, entry.channel, 'shipment', true);
@@ -132,6 +179,7 @@ export class PushJobs {
       if (r.nextRetryAt) this.armRetry(entry.key, r.nextRetryAt.getTime());
     } catch (err) {
       metricsSink()?.pushRun(entry.merchant, entry.channel, 'shipment', false);
+      this.outcomes.set(`${entry.key} shipments`, { error: describeError(err) });
       this.logger.error({ merchant: entry.merchant, channel: entry.channel, job: 'shipment-push' }, `shipment push failed; it is tried again at its next time: ${describeError(err)}`);
     }
   }

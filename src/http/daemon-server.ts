@@ -1,12 +1,13 @@
 import type { HttpSettings } from '../config/http.js';
 import { accessToken } from './auth.js';
+import { apiRoutes } from './api/index.js';
 import { startHttpServer, type HttpDeps, type HttpRoutes, type HttpServer } from './server.js';
 import { healthRoutes } from './health.js';
 import { metricsRoutes } from './metrics.js';
 import { webhookRoutes } from './webhooks.js';
 
 /** The route groups `wharf run` serves besides /healthz and the login (registered in this order). */
-export const DAEMON_ROUTES: HttpRoutes[] = [healthRoutes, metricsRoutes, webhookRoutes];
+export const DAEMON_ROUTES: HttpRoutes[] = [healthRoutes, metricsRoutes, webhookRoutes, apiRoutes];
 
 /**
  * Starts the HTTP server of `wharf run` with every route group and logs where it listens and where

@@ -1,7 +1,7 @@
 import pg from 'pg';
 import { WharfError } from '../errors.js';
 import type {
-  BundleProduct, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PruneCutoffs, PruneTask, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
+  BundleProduct, ExportContent, ExportRun, FileInfo, FileRow, FileTrail, RecordTrailResult, FileStatus, IntakeTx, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PruneCutoffs, PruneTask, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
 } from './store.js';
 import type { OpenCounts } from './store.js';
 import { ADDED_COLUMNS, FREEZE_REFERENCES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, numbered, productLookups, pruneSql, toBundleProduct } from './sql.js';
@@ -9,6 +9,7 @@ import { ADDED_COLUMNS, FREEZE_REFERENCES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, chec
 /** The product lookups of intake, with their indexes (see productLookups). */
 export const PRODUCT_LOOKUPS = productLookups((f) => `(body::json->>'${f}')`, (i) => `$${i}`);
 import { Mutex } from './mutex.js';
+import { TRAIL_INDEXES, fileTrail, findFiles, recordTrail, type AllRows } from './trail.js';
 import { buildSummary, toExportRun, toFileRow, toNoticeRow, toOpenOutbox, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
 
 type Row = Record<string, unknown>;
@@ -71,6 +72,7 @@ export class PostgresStore implements Store {
           for (const [table, column, type] of ADDED_COLUMNS) await c.query(`ALTER TABLE IF EXISTS ${table} ADD COLUMN IF NOT EXISTS ${column} ${type}`);
           await c.query(SCHEMA_SQL('BIGSERIAL PRIMARY KEY', 'TEXT COLLATE "C"'));
           await c.query(PRODUCT_LOOKUPS.indexes);
+          await c.query(TRAIL_INDEXES);
         } finally {
           await c.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK]);
         }
@@ -450,6 +452,15 @@ export class PostgresStore implements Store {
     );
   }
 
+  async markDeliveredEach(items: { id: number; fileName: string }[]): Promise<void> {
+    if (items.length === 0) return;
+    await this.query(
+      `UPDATE outbox SET status = 'delivered', delivered_at = $1, file_name = x.name, attempts = attempts + 1, last_error = NULL, sending_at = NULL
+       FROM unnest($2::bigint[], $3::text[]) AS x(id, name) WHERE outbox.id = x.id`,
+      [now(), items.map((x) => x.id), items.map((x) => x.fileName)],
+    );
+  }
+
   async markDeliveryFailed(id: number, error: string, retryAt: Date | null): Promise<void> {
     // Only a pending row can fail. With several instances, one may report a failure for a row another
     // one has delivered meanwhile (e.g. after its claim expired); turning that row into 'failed' would
@@ -794,6 +805,22 @@ export class PostgresStore implements Store {
       const notices = (await all('SELECT * FROM notices ORDER BY at DESC, key LIMIT 200')).map(toNoticeRow);
       return buildSummary(runs, fileCounts, dupCounts, outbox, failed, quarantined, dups, notices);
     }, 'BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+  }
+
+
+  /** The trail queries' runner (src/ledger/trail.ts). */
+  private readonly all: AllRows = async (sql, params) => (await this.query(numbered(sql), params)).rows;
+
+  findFiles(ref: { id: number } | { traceId: string }): Promise<FileRow[]> {
+    return findFiles(this.all, ref);
+  }
+
+  fileTrail(fileId: number, limit: number): Promise<FileTrail> {
+    return fileTrail(this.all, fileId, limit);
+  }
+
+  recordTrail(recordId: string): Promise<RecordTrailResult | undefined> {
+    return recordTrail(this.all, recordId);
   }
 
   async close(): Promise<void> {

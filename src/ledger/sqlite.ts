@@ -3,11 +3,12 @@ import path from 'node:path';
 import Database from 'better-sqlite3';
 import { WharfError } from '../errors.js';
 import type {
-  BundleProduct, ChannelStatus, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PruneCutoffs, PruneTask, PushTargetRow, StockKey, StockLevel, StockState, Store,
+  BundleProduct, ChannelStatus, FileTrail, RecordTrailResult, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PruneCutoffs, PruneTask, PushTargetRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
 import type { OpenCounts, OutboxAction } from './store.js';
 import { ADDED_COLUMNS, EXPORT_ITEMS_SQL, FREEZE_REFERENCES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBody, productLookups, pruneSql, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
+import { TRAIL_INDEXES, fileTrail, findFiles, recordTrail, type AllRows } from './trail.js';
 
 type Row = Record<string, unknown>;
 /** An export item as a raw row: the columns of ITEM_COLUMNS, in that order. */
@@ -321,6 +322,14 @@ export class SqliteStore implements Store {
       const stmt = this.stmt(`UPDATE outbox SET status = 'delivered', delivered_at = ?, file_name = ?, attempts = attempts + 1, last_error = NULL, sending_at = NULL WHERE id = ?`);
       const t = now();
       this.db.transaction(() => ids.forEach((id) => stmt.run(t, fileName, id)))();
+    });
+  }
+
+  markDeliveredEach(items: { id: number; fileName: string }[]): Promise<void> {
+    return this.run(() => {
+      const stmt = this.stmt(`UPDATE outbox SET status = 'delivered', delivered_at = ?, file_name = ?, attempts = attempts + 1, last_error = NULL, sending_at = NULL WHERE id = ?`);
+      const t = now();
+      if (items.length > 0) this.db.transaction(() => items.forEach((x) => stmt.run(t, x.fileName, x.id)))();
     });
   }
 
@@ -683,6 +692,22 @@ export class SqliteStore implements Store {
     });
   }
 
+
+  /** The trail queries' runner (src/ledger/trail.ts): each statement under the mutex, so none slips into an open intake. */
+  private readonly all: AllRows = (sql, params) => this.run(() => this.stmt(sql).all(...params) as Row[]);
+
+  findFiles(ref: { id: number } | { traceId: string }): Promise<FileRow[]> {
+    return findFiles(this.all, ref);
+  }
+
+  fileTrail(fileId: number, limit: number): Promise<FileTrail> {
+    return fileTrail(this.all, fileId, limit);
+  }
+
+  recordTrail(recordId: string): Promise<RecordTrailResult | undefined> {
+    return recordTrail(this.all, recordId);
+  }
+
   async close(): Promise<void> {
     await this.mutex.run(async () => this.db.close());
   }
@@ -781,6 +806,7 @@ function migrate(db: Database.Database): void {
   rebuildExportItems(db);
   db.exec(SCHEMA_SQL('INTEGER PRIMARY KEY', 'TEXT', WITHOUT_ROWID));
   db.exec(PRODUCT_LOOKUPS.indexes);
+  db.exec(TRAIL_INDEXES);
 }
 
 const WITHOUT_ROWID = ' WITHOUT ROWID';

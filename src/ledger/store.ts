@@ -366,6 +366,11 @@ export interface Store {
    */
   markDeliverySending(id: number): Promise<void>;
   markDelivered(ids: number[], fileName: string): Promise<void>;
+  /**
+   * Marks many deliveries delivered, each under its own file name, in one transaction (a delivery
+   * page: one ledger write for the page instead of one per file).
+   */
+  markDeliveredEach(items: { id: number; fileName: string }[]): Promise<void>;
   /** A failed attempt: retryable ones come back at `retryAt`, others become `failed` until `wharf retry`. */
   markDeliveryFailed(id: number, error: string, retryAt: Date | null): Promise<void>;
   /** The status of outbox row `id`; undefined when the ledger has no such row (never made, or delivered and pruned). */
@@ -489,7 +494,76 @@ export interface Store {
   size(): Promise<number>;
 
   summary(): Promise<LedgerSummary>;
+
+  /** The console (issue 11): the file rows with this id, or with this trace id (oldest first). See src/ledger/trail.ts. */
+  findFiles(ref: { id: number } | { traceId: string }): Promise<FileRow[]>;
+  /** The console: what file `fileId` brought and what its commit queued, each list at most `limit` long (see FileTrail). */
+  fileTrail(fileId: number, limit: number): Promise<FileTrail>;
+  /** The console: one record, the records stored under it (an order's shipments) and every delivery and push of either; undefined when unknown. */
+  recordTrail(recordId: string): Promise<RecordTrailResult | undefined>;
   close(): Promise<void>;
+}
+
+/** One stored record as the console shows it (Store.fileTrail, Store.recordTrail). */
+export interface RecordTrail {
+  id: string;
+  kind: string;
+  merchant: string;
+  channel: string;
+  status: string | null;
+  /** 1 when inserted, +1 per change. */
+  version: number;
+  /** The file that wrote its current version, and its record number there. */
+  fileId: number;
+  recordNo: number;
+  /** The record it belongs to (a shipment's order). */
+  parentId: string | null;
+  createdAt: string;
+  updatedAt: string;
+  /** The body's externalId (order number), SKU or shipment id; undefined when the body holds none or was pruned. */
+  externalId: string | undefined;
+  /** The canonical body; null when ledger.retention pruned it. */
+  body: Record<string, unknown> | null;
+}
+
+/** One delivery or push (an outbox row) as the console shows it, without its body. */
+export interface DeliveryTrail {
+  id: number;
+  /** `warehouse.orders`, `warehouse.products`, `push:<merchant>/<channel>:shipments`, `export:<merchant>:shipments`. */
+  destination: string;
+  recordId: string;
+  merchant: string;
+  action: OutboxAction;
+  status: OutboxRow['status'];
+  attempts: number;
+  lastError: string | null;
+  /** The file it went out in (warehouse deliveries, exports) once delivered. */
+  fileName: string | null;
+  /** The intake file whose commit queued it. */
+  fileId: number | null;
+  createdAt: string;
+  deliveredAt: string | null;
+  /** When the next attempt is due (pending rows only). */
+  nextAttemptAt: string | null;
+}
+
+/** What one file brought (Store.fileTrail). */
+export interface FileTrail {
+  /** Records whose current version this file wrote (new, or changed by it), in record order. */
+  records: RecordTrail[];
+  /** Such records left out of `records` (the limit). */
+  recordsMore: number;
+  /** Records this file brought again: `changed` when its content differed (then the record is also in `records`, unless a later file changed it again). */
+  duplicates: { recordId: string; kind: string | null; externalId: string | undefined; changed: boolean; at: string }[];
+  /** The deliveries and pushes its commit queued, oldest first. */
+  deliveries: DeliveryTrail[];
+}
+
+/** One record with its children and every delivery and push made for them (Store.recordTrail). */
+export interface RecordTrailResult {
+  record: RecordTrail;
+  children: RecordTrail[];
+  deliveries: DeliveryTrail[];
 }
 
 /**

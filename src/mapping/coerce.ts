@@ -154,7 +154,7 @@ export function dateConverter(o: TypeOptions, fast = true): Converter {
   const pattern = o.pattern;
   const out = (dt: DateTime): string => dt.toISO({ suppressMilliseconds: true })!;
   // The fast path (src/mapping/dates.ts): wall fields by a compiled matcher, the offset from a cache
-  // per local hour. It answers only where luxon's answer is certain; the rest goes to luxon below.
+  // per week (per local hour near a DST change). It answers only where luxon's answer is certain; the rest goes to luxon below.
   const offsets = fast && o.timezone !== undefined ? new ZoneOffsets(o.timezone) : undefined;
   const local = offsets?.usable
     ? (w: WallTime): string | undefined => {

@@ -184,9 +184,11 @@ export function formatIso(w: WallTime, offset: number, fixedZero: boolean): stri
 
 const HOUR = 3_600_000;
 const DAY = 86_400_000;
+const WEEK = 7 * DAY;
 
 /**
- * The UTC offset (minutes) of local times in one zone, per local hour. An hour counts only when the
+ * The UTC offset (minutes) of local times in one zone, per week where one offset holds for the whole
+ * week and a day either side (most weeks), else per local hour. An hour counts only when the
  * zone's offset is the same from a day before it to a day after it (checked every 6 hours, which no
  * IANA rule undercuts): luxon then reads every time of that hour with that offset, and its
  * getPossibleOffsets (which looks a day either side) finds no second candidate. Hours near a change
@@ -197,6 +199,7 @@ export class ZoneOffsets {
   /** luxon's fixed UTC zone ('UTC', 'GMT' in any case): offset 0, written `Z`. */
   readonly fixedUtc: boolean;
   private readonly byHour = new Map<number, number | null>();
+  private readonly byWeek = new Map<number, number | null>();
 
   constructor(zone: string) {
     const lowered = zone.toLowerCase();
@@ -212,24 +215,35 @@ export class ZoneOffsets {
   /** Offset in minutes of the wall time `wallMs` (its fields as if UTC), or `undefined` near a change. */
   offsetAt(wallMs: number): number | undefined {
     if (this.fixedUtc) return 0;
+    // A whole week with one offset (most weeks) answers every hour in it: dates spread over a year
+    // need ~50 computations instead of one per distinct hour.
+    const week = Math.floor(wallMs / WEEK);
+    let w = this.byWeek.get(week);
+    if (w === undefined) {
+      w = this.compute(week * WEEK, WEEK);
+      if (this.byWeek.size >= 50_000) this.byWeek.clear();
+      this.byWeek.set(week, w);
+    }
+    if (w !== null) return w;
     const hour = Math.floor(wallMs / HOUR);
     let o = this.byHour.get(hour);
     if (o === undefined) {
-      o = this.compute(hour * HOUR);
+      o = this.compute(hour * HOUR, HOUR);
       if (this.byHour.size >= 50_000) this.byHour.clear();
       this.byHour.set(hour, o);
     }
     return o ?? undefined;
   }
 
-  private compute(wallHour: number): number | null {
+  /** The offset of every wall time in [start, start + span) when one offset holds from a day before to a day after, else null. */
+  private compute(start: number, span: number): number | null {
     const zone = this.zone!;
-    const o = zone.offset(wallHour - DAY);
+    const o = zone.offset(start - DAY);
     if (!Number.isInteger(o)) return null; // local mean time before standard zones: luxon's business
-    for (let t = wallHour - DAY - 14 * HOUR; t <= wallHour + HOUR + DAY + 14 * HOUR; t += 6 * HOUR) {
+    for (let t = start - DAY - 14 * HOUR; t <= start + span + DAY + 14 * HOUR; t += 6 * HOUR) {
       if (zone.offset(t) !== o) return null;
     }
-    if (zone.offset(wallHour + HOUR + DAY + 14 * HOUR) !== o) return null;
+    if (zone.offset(start + span + DAY + 14 * HOUR) !== o) return null;
     return o;
   }
 }

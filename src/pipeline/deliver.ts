@@ -121,14 +121,17 @@ export class OutboxDelivery {
       }
     }
     const outcomes: ('delivered' | 'unchanged' | 'failed')[] = [];
-    for (const { row, name, dest, outcome } of written) {
-      const flushError = flushed.get(dest);
+    const done: Written[] = [];
+    for (const w of written) {
+      const flushError = flushed.get(w.dest);
       if (flushError !== undefined) {
-        await this.failed(row, name, flushError);
+        await this.failed(w.row, w.name, flushError);
         outcomes.push('failed');
-        continue;
-      }
-      await this.store.markDelivered([row.id], name);
+      } else done.push(w);
+    }
+    // One ledger transaction for the page's durable files.
+    await this.store.markDeliveredEach(done.map((w) => ({ id: w.row.id, fileName: w.name })));
+    for (const { row, name, outcome } of done) {
       // fileId links the delivery to the intake log lines of its file (which carry the trace id).
       this.logger.debug({ delivery: row.id, record: row.recordId, merchant: row.merchant, fileId: row.fileId, fileName: name, action: row.action },
         outcome === 'written' ? `delivered ${row.action === 'cancel' ? 'cancellation' : 'order'} ${name}` : `already delivered ${name} (identical file present)`);

@@ -57,7 +57,8 @@ export interface Batch {
   records(mapping: InputMapping, ctx: MappingContext): AsyncIterable<MappedRecord>;
   /**
    * A local file holding exactly the content `records` reads (file batches), if any: the pipeline may
-   * read that file in its read worker (src/pipeline/read-pool.ts) instead of calling `records`.
+   * read that file in its read worker (src/pipeline/read-pool.ts) instead of calling `records`. Unset
+   * for files small enough to be read in memory (see IN_MEMORY_MAX in src/sources/batch.ts).
    */
   localPath?: string;
   /**

@@ -219,8 +219,10 @@ export interface WorkspaceOptions extends ChannelOptions {
   logLevel?: string;
   /** The config's `http:` section (none by default: `wharf run` then starts no HTTP server). */
   http?: Record<string, unknown>;
-  /** More channels of the merchant besides the folder channel (e.g. a webshop channel against a test server). */
-  channels?: Record<string, Record<string, unknown>>;
+  /** More channels of merchant `demo` besides the folder channel (e.g. a webshop channel), by name. */
+  extraChannels?: Record<string, Record<string, unknown>>;
+  /** More merchants, as in the config's `merchants:` (e.g. a second merchant with its own folder channel). */
+  extraMerchants?: Record<string, Record<string, unknown>>;
 }
 
 export const DEFAULT_RULES = [
@@ -270,7 +272,7 @@ export class Workspace {
       log: { level: o.logLevel ?? 'info' },
       delivery: { interval: o.deliveryInterval ?? 0.5, maxBackoff: 2 },
       warehouse: { orders: { path: this.warehouse } },
-      merchants: { [MERCHANT]: { name: 'E2E merchant', channels: { [CHANNEL]: channel, ...o.channels } } },
+      merchants: { [MERCHANT]: { name: 'E2E merchant', channels: { [CHANNEL]: channel, ...o.extraChannels } }, ...o.extraMerchants },
       ...(o.http ? { http: o.http } : {}),
     };
   }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import { waitFor, type Daemon, type Workspace } from './e2e.js';
+import { waitFor, type Daemon, type Workspace, type WorkspaceOptions } from './e2e.js';
 
 /** A `wharf run` daemon with its HTTP server: where it listens and the access token. */
 export interface HttpDaemon {
@@ -16,8 +16,8 @@ export interface HttpDaemon {
  * Writes `ws`'s config with `http: { listen: 127.0.0.1:0, ...http }`, starts `wharf run`, waits for the
  * "HTTP server listening on …" line and reads the token (the config's, or `<var>/http-token`).
  */
-export async function startHttpDaemon(ws: Workspace, http: Record<string, unknown> = {}, env?: NodeJS.ProcessEnv): Promise<HttpDaemon> {
-  ws.writeConfig({ http: { listen: '127.0.0.1:0', ...http } });
+export async function startHttpDaemon(ws: Workspace, http: Record<string, unknown> = {}, env?: NodeJS.ProcessEnv, options: WorkspaceOptions = {}): Promise<HttpDaemon> {
+  ws.writeConfig({ ...options, http: { listen: '127.0.0.1:0', ...http } });
   const daemon = ws.start(env);
   const line = await waitFor(() => daemon.logs().find((l) => /^HTTP server listening on /.test(l.msg)), { what: 'the HTTP server to listen', daemon });
   const url = /listening on (\S+)/.exec(line.msg)![1]!;

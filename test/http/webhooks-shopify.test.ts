@@ -31,7 +31,7 @@ describe('Shopify order webhooks', () => {
     shop.state.allowHttpWebhooks = true;
     shop.state.apps.set(CLIENT_ID, { secret: CLIENT_SECRET, scopes });
     const ws = await workspace({
-      channels: {
+      extraChannels: {
         shop: {
           type: 'shopify', shop: 'acme.myshopify.com', baseUrl: shop.url, clientId: '${SHOPIFY_CLIENT_ID}', clientSecret: '${SHOPIFY_CLIENT_SECRET}',
           schedules: { orders: '0 0 1 1 *', products: '0 0 1 1 *' },

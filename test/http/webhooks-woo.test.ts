@@ -35,7 +35,7 @@ describe('WooCommerce order webhooks', () => {
     shop.state.webhooks = [];
     shop.state.pings = [];
     const ws = await workspace({
-      channels: {
+      extraChannels: {
         shop: {
           type: 'woocommerce', url: 'https://shop.example', baseUrl: `${shop.url}/wp-json/wc/v3`, consumerKey: '${WOO_KEY}', consumerSecret: '${WOO_SECRET}',
           webhooks: { secret: '${WOO_HOOK_SECRET}' }, schedules: NEVER, ...extra,

@@ -160,6 +160,15 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
     expect(await outboxCounts(store)).toEqual({ pending: 1, failed: 0, delivered: 1 });
   });
 
+  it('markDeliveredEach marks the rows of a page delivered in one call, each under its own name', async () => {
+    await importFile(store, [order('p'), order('q'), order('r')]);
+    const due = await store.dueDeliveries(WAREHOUSE_ORDERS, 10, FAR());
+    await store.markDeliveredEach([]);
+    expect(await outboxCounts(store)).toEqual({ pending: 3, failed: 0, delivered: 0 });
+    await store.markDeliveredEach(due.slice(0, 2).map((r) => ({ id: r.id, fileName: `acme-shop-${r.recordId}.json` })));
+    expect(await outboxCounts(store)).toEqual({ pending: 1, failed: 0, delivered: 2 });
+  });
+
   it('delivery lifecycle: delivered, retry later, failed until requeued', async () => {
     await importFile(store, [order('x'), order('y'), order('z')]);
     const t0 = new Date();

@@ -52,10 +52,10 @@ describe('OutboxDelivery: one folder fsync per page, marks after it', () => {
     await importFile(store, [order('A1'), order('A2'), order('A3')]);
     const dest = new WatchedFolder(dir);
     const marked: string[] = [];
-    const mark = store.markDelivered.bind(store);
-    store.markDelivered = async (ids, name) => {
-      marked.push(`${dest.calls.filter((c) => c === 'flush').length} flush(es) before marking ${name}`);
-      return mark(ids, name);
+    const mark = store.markDeliveredEach.bind(store);
+    store.markDeliveredEach = async (items) => {
+      for (const x of items) marked.push(`${dest.calls.filter((c) => c === 'flush').length} flush(es) before marking ${x.fileName}`);
+      return mark(items);
     };
     expect(await delivery(dest).deliverDue()).toEqual({ delivered: 3, unchanged: 0, failed: 0 });
     expect(dest.calls.filter((c) => c === 'flush')).toHaveLength(1);

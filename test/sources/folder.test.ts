@@ -113,39 +113,92 @@ describe('FolderSource: nothing skipped silently', () => {
 });
 
 describe('FolderSource + intake: the writer goes on while the file is read', () => {
-  it('nothing is committed or archived; the whole file is imported once stable', async () => {
-    const { SqliteStore } = await import('../../src/ledger/sqlite.js');
-    const { processBatch } = await import('../../src/pipeline/intake.js');
-    const { batchOfFile } = await import('../../src/sources/batch.js');
-    const { singleOrderCsv, MAPPINGS } = await import('../helpers/e2e.js');
-    const { root, inbox } = await setup();
-    const source = new FolderSource({
-      merchant: 'demo', channel: 'dropbox', logger: silentLogger(), watch: false,
-      config: { type: 'folder', path: inbox, files: [{ pattern: '*.csv', mapping: 'demo-orders-csv' }], minAge: 0 },
+  // Files up to IN_MEMORY_MAX are read once into memory; larger ones are streamed (hash, then records).
+  for (const size of ['small (read into memory)', 'large (streamed)'] as const) {
+    it(`${size}: nothing is committed or archived; the whole file is imported once stable`, async () => {
+      const { SqliteStore } = await import('../../src/ledger/sqlite.js');
+      const { processBatch } = await import('../../src/pipeline/intake.js');
+      const { batchOfFile, IN_MEMORY_MAX } = await import('../../src/sources/batch.js');
+      const { singleOrderCsv, MAPPINGS } = await import('../helpers/e2e.js');
+      const { root, inbox } = await setup();
+      const source = new FolderSource({
+        merchant: 'demo', channel: 'dropbox', logger: silentLogger(), watch: false,
+        config: { type: 'folder', path: inbox, files: [{ pattern: '*.csv', mapping: 'demo-orders-csv' }], minAge: 0 },
+      });
+      const store = new SqliteStore(path.join(root, 'ledger.sqlite'));
+      const deps = { store, mappingsDir: MAPPINGS, logger: silentLogger() };
+      const policy = { onInvalid: 'rejectFile' as const, maxFileSize: 1e9 };
+      try {
+        await source.open();
+        const file = path.join(inbox, 'orders.csv');
+        const first = singleOrderCsv('GROW-1');
+        const line = (id: string) => first.split('\n')[1]!.replace('GROW-1', id);
+        let content = first;
+        let orders = 1;
+        if (size === 'large (streamed)') {
+          while (content.length <= IN_MEMORY_MAX) content += `${line(`GROW-X${orders++}`)}\n`;
+        }
+        await fs.writeFile(file, content);
+        const [offered] = await pollUntil(source, 1);
+        expect(offered!.size > IN_MEMORY_MAX).toBe(size === 'large (streamed)');
+        const grow = () => appendFileSync(file, `${line('GROW-2')}\n`);
+        const batch = batchOfFile(offered!, source);
+        if (size === 'large (streamed)') {
+          // The sender resumes while Wharf reads: the append lands as the first chunk is consumed.
+          // Synchronous, so the file has grown before the read goes on (and surely before verify()).
+          const open = offered!.open;
+          offered!.open = () => open().once('data', grow);
+        } else {
+          // The one read is done once the hash is known: the sender resumes right after it.
+          const hash = batch.sha256;
+          batch.sha256 = async () => {
+            const h = await hash();
+            grow();
+            return h;
+          };
+        }
+        await expect(processBatch(batch, policy, deps)).rejects.toMatchObject({ code: 'FILE_CHANGED' });
+        expect((await store.summary()).channels.flatMap((c) => Object.values(c.files)).reduce((a, b) => a + b, 0)).toBe(0);
+        expect(await fs.readdir(inbox)).toEqual(['orders.csv']);
+        const [again] = await pollUntil(source, 1);
+        const result = await processBatch(batchOfFile(again!, source), policy, deps);
+        expect(result).toMatchObject({ status: 'imported', newRecords: orders + 1 });
+      } finally {
+        await source.close();
+        await store.close();
+      }
     });
-    const store = new SqliteStore(path.join(root, 'ledger.sqlite'));
-    const deps = { store, mappingsDir: MAPPINGS, logger: silentLogger() };
-    const policy = { onInvalid: 'rejectFile' as const, maxFileSize: 1e9 };
+  }
+});
+
+describe('FolderSource: file-system events', () => {
+  it('a new file wakes the listener (fs.watch); the inbox removed and made again is watched again', async () => {
+    const { waitFor } = await import('../helpers/e2e.js');
+    const root = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-folder-'));
+    dirs.push(root);
+    const inbox = path.join(root, 'inbox');
+    await fs.mkdir(inbox);
+    const source = new FolderSource({
+      merchant: 'm', channel: 'c', logger: silentLogger(), watch: true,
+      config: { type: 'folder', path: inbox, files: [{ pattern: '*.csv', mapping: 'x' }], minAge: 0, pollInterval: 3600 },
+    });
+    let wakes = 0;
+    source.onChange(() => wakes++);
     try {
       await source.open();
-      const file = path.join(inbox, 'orders.csv');
-      const first = singleOrderCsv('GROW-1');
-      const more = first.split('\n')[1]!.replace('GROW-1', 'GROW-2');
-      await fs.writeFile(file, first);
-      const [offered] = await pollUntil(source, 1);
-      // The sender resumes while Wharf reads: the append lands as the first chunk is consumed.
-      const open = offered!.open;
-      // Synchronous, so the file has grown before the read goes on (and surely before verify()).
-      offered!.open = () => open().once('data', () => appendFileSync(file, `${more}\n`));
-      await expect(processBatch(batchOfFile(offered!, source), policy, deps)).rejects.toMatchObject({ code: 'FILE_CHANGED' });
-      expect((await store.summary()).channels.flatMap((c) => Object.values(c.files)).reduce((a, b) => a + b, 0)).toBe(0);
-      expect(await fs.readdir(inbox)).toEqual(['orders.csv']);
-      const [again] = await pollUntil(source, 1);
-      const result = await processBatch(batchOfFile(again!, source), policy, deps);
-      expect(result).toMatchObject({ status: 'imported', newRecords: 2 });
+      await fs.writeFile(path.join(inbox, 'a.csv'), 'x');
+      await waitFor(() => wakes > 0, { what: 'a wake-up for a.csv', timeoutMs: 10_000 });
+      // The inbox disappears (an unmounted volume) and comes back: the next looks notice both, and a
+      // file in the new folder wakes the listener again.
+      await fs.rm(inbox, { recursive: true });
+      await expect(source.poll()).rejects.toThrow(/disappeared|does not exist/);
+      await fs.mkdir(inbox);
+      await source.poll();
+      const before = wakes;
+      await fs.writeFile(path.join(inbox, 'b.csv'), 'x');
+      await waitFor(() => wakes > before, { what: 'a wake-up for b.csv in the new folder', timeoutMs: 10_000 });
     } finally {
       await source.close();
-      await store.close();
     }
   });
 });

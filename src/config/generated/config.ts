@@ -591,7 +591,7 @@ export interface FolderReportSourceConfig {
    */
   pollInterval?: number;
   /**
-   * Use file-system events (chokidar) to notice new files before the next rescan.
+   * Use file-system events (fs.watch: inotify on Linux) to notice new files before the next rescan; the rescans every pollInterval stay the source of truth.
    */
   watch?: boolean;
   /**
@@ -836,7 +836,7 @@ export interface FolderChannelConfig {
    */
   pollInterval?: number;
   /**
-   * Use file-system events (chokidar) to notice new files before the next rescan.
+   * Use file-system events (fs.watch: inotify on Linux) to notice new files before the next rescan; the rescans every pollInterval stay the source of truth.
    */
   watch?: boolean;
   /**

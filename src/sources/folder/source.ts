@@ -1,6 +1,5 @@
-import { createReadStream, promises as fs } from 'node:fs';
+import { createReadStream, promises as fs, watch, type FSWatcher } from 'node:fs';
 import path from 'node:path';
-import { watch, type FSWatcher } from 'chokidar';
 import type { Logger } from '../../log.js';
 import { configDefaults, type FolderChannelConfig } from '../../config/types.js';
 import { compileRules, mappingFor, type CompiledRule } from '../pattern.js';
@@ -43,6 +42,9 @@ interface Archived {
   sha256: string;
   /** Watched until then (ms since the epoch). */
   until: number;
+  /** Next look (ms since the epoch) and the gap after it: doubling from 1 s to 1 min, so a backlog of archived files is not stat-ed at every poll. */
+  nextAt: number;
+  gapMs: number;
 }
 
 /**
@@ -70,7 +72,7 @@ export class FolderSource implements FileSource {
   private readonly listingNotices: ListingNotices;
   /** Files that cannot be opened, as they were when refused: left alone until they change. */
   private readonly refusedFiles = new Map<string, { size: number; mtimeMs: number; ino: number; notice: NoticeInput }>();
-  /** Recently archived files, looked at again at every poll for a while (a writer that stalled and resumed). */
+  /** Recently archived files, looked at again at the next poll and then at growing gaps for a while (a writer that stalled and resumed). */
   private readonly archivedWatch = new Map<string, Archived>();
   /** Files whose clean-up (archive, delete, quarantine move) failed: shown by status until it succeeds. */
   private readonly stuck = new Map<string, NoticeInput>();
@@ -128,23 +130,47 @@ export class FolderSource implements FileSource {
     }
   }
 
-  /** Events only hasten the next look; the periodic rescan stays the source of truth (NFS, Docker mounts). */
+  /**
+   * Events only hasten the next look; the periodic rescan stays the source of truth (NFS, Docker
+   * mounts, events lost in an overflow). `fs.watch` (inotify on Linux) with a short coalescing window:
+   * a burst of arrivals is one wake-up, and nothing re-reads the folder per event (chokidar did, with
+   * an lstat of every entry: 44 % of the daemon's CPU on a busy inbox, docs/benchmarks.md).
+   */
   private startWatcher(): void {
     if (!this.cfg.watch || this.watcher) return;
-    this.watcher = watch(this.cfg.path, { depth: 0, ignoreInitial: true, ignored: (p: string) => p !== this.cfg.path && isIgnoredName(path.basename(p)) });
-    const fire = () => this.listeners.forEach((l) => l());
-    this.watcher.on('add', fire).on('change', fire).on('error', (err: unknown) => this.log.warn({ err: String(err) }, 'folder watcher error; relying on rescans'));
+    let timer: NodeJS.Timeout | undefined;
+    const fire = () => {
+      timer = undefined;
+      this.listeners.forEach((l) => l());
+    };
+    let w: FSWatcher;
+    try {
+      w = watch(this.cfg.path, (_event, name) => {
+        // Our own temporary and dot-files, and the archive/quarantine folders' own changes, wake nobody.
+        if (name !== null && isIgnoredName(path.basename(String(name)))) return;
+        timer ??= setTimeout(fire, WATCH_COALESCE_MS);
+      });
+    } catch (err) {
+      this.log.warn({ err: String(err) }, 'folder watcher could not start; relying on rescans');
+      return;
+    }
+    w.on('error', (err: unknown) => {
+      this.log.warn({ err: String(err) }, 'folder watcher error; relying on rescans');
+      if (this.watcher === w) this.watcher = undefined;
+      w.close();
+    });
+    w.on('close', () => clearTimeout(timer));
+    this.watcher = w;
   }
 
   /**
-   * chokidar re-reads the whole folder on every change, which costs more than it brings while a
-   * backlog is being worked off (the daemon then looks every second anyway): the watcher rests while
-   * the inbox is busy and comes back once it is empty again.
+   * While a backlog is being worked off, the daemon looks every second anyway and every archive move
+   * would be an event: the watcher rests while the inbox is busy and comes back once it is empty again.
    */
-  private async adjustWatcher(): Promise<void> {
+  private adjustWatcher(): void {
     const busy = this.tracker.size + this.inFlight.size > BUSY_INBOX;
     if (busy && this.watcher) {
-      await this.watcher.close();
+      this.watcher.close();
       this.watcher = undefined;
       this.log.debug('inbox busy: file-system events paused, looking by rescans');
     } else if (!busy && this.tracker.size + this.inFlight.size === 0) {
@@ -160,7 +186,12 @@ export class FolderSource implements FileSource {
     let entries;
     try {
       entries = await fs.readdir(this.cfg.path, { withFileTypes: true, encoding: 'buffer' });
-      if (this.folderMissing) this.log.info({ path: this.cfg.path }, 'inbox folder is back');
+      if (this.folderMissing) {
+        this.log.info({ path: this.cfg.path }, 'inbox folder is back');
+        // A watch on the folder that disappeared sees nothing of the new one.
+        this.watcher?.close();
+        this.watcher = undefined;
+      }
       this.folderMissing = false;
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code;
@@ -247,7 +278,8 @@ export class FolderSource implements FileSource {
       if (!this.tracker.observe(name, st.size, st.mtimeMs, now, st.ino)) continue;
       if (ready.length >= this.cfg.maxFilesPerPoll) continue;
       // A file this process may not read is refused alone (reported once), not failed at every look.
-      const unreadable = await fs.open(full, 'r').then(async (h) => (await h.close(), undefined), (err: NodeJS.ErrnoException) => err);
+      // A file of our own user with its owner-read bit set is readable: no trial open needed.
+      const unreadable = ownReadable(st) ? undefined : await fs.open(full, 'r').then(async (h) => (await h.close(), undefined), (err: NodeJS.ErrnoException) => err);
       if (unreadable) {
         const notice: NoticeInput = { key: `refused:${name}`, kind: 'refused', file: name, message: `it cannot be opened for reading (${unreadable.code ?? unreadable.message}); check its permissions and owner` };
         this.refusedFiles.set(name, { size: st.size, mtimeMs: st.mtimeMs, ino: st.ino, notice });
@@ -280,7 +312,7 @@ export class FolderSource implements FileSource {
     }
     for (const name of this.refusedFiles.keys()) if (!refusedNow.has(name) && !seenNow.has(name)) this.refusedFiles.delete(name);
     await this.listingNotices.publish(notices);
-    await this.adjustWatcher();
+    this.adjustWatcher();
     return ready;
   }
 
@@ -321,7 +353,8 @@ export class FolderSource implements FileSource {
     // A symbolic link (to a file inside the inbox) is not moved: the archive or quarantine gets a
     // copy of the bytes under the link's name, and the link is removed; its target stays where it
     // is (the merchant's file, possibly the target of other links).
-    const isLink = (await fs.lstat(file.localPath).catch(() => undefined))?.isSymbolicLink() === true;
+    const own = await fs.lstat(file.localPath).catch(() => undefined);
+    const isLink = own?.isSymbolicLink() === true;
     if (settlement.outcome === 'quarantined') {
       const q = await writeQuarantine(this.cfg.quarantineDir, file.name, file.localPath, settlement.reportJson, !isLink);
       if (isLink) await fs.rm(file.localPath, { force: true });
@@ -330,17 +363,21 @@ export class FolderSource implements FileSource {
     }
     let movedTo: string | undefined;
     if (this.cfg.afterImport === 'archive') {
-      const before = await fs.stat(file.localPath);
+      // A plain file's lstat is its stat; a missing file throws here as before.
+      const before = own && !isLink ? own : await fs.stat(file.localPath);
       movedTo = isLink ? await archiveCopy(this.cfg.archiveDir, file.localPath, file.name) : await archive(this.cfg.archiveDir, file.localPath, file.name);
       const copy = isLink ? await fs.stat(movedTo) : undefined;
       if (settlement.sha256) {
         // Compared with the file as it was offered (and verified before the commit), not as it is now.
         // A link's copy is new bytes read after the commit: hashed once now (mtime -1 forces it), so a
         // target that changed meanwhile is reported; later looks compare its own size, mtime and inode.
-        const watched: Archived = { name: file.name, path: movedTo, size: file.size, mtimeMs: copy ? -1 : file.mtimeMs, ino: copy?.ino ?? before.ino, sha256: settlement.sha256, until: Date.now() + Math.max(10 * 60_000, 20 * this.cfg.minAgeMs) };
+        const watched: Archived = { name: file.name, path: movedTo, size: file.size, mtimeMs: copy ? -1 : file.mtimeMs, ino: copy?.ino ?? before.ino, sha256: settlement.sha256, until: Date.now() + Math.max(10 * 60_000, 20 * this.cfg.minAgeMs), nextAt: 0, gapMs: 1000 };
         this.archivedWatch.set(movedTo, watched);
-        await this.checkArchived(watched);
-        if (copy) watched.mtimeMs = copy.mtimeMs;
+        // A moved file keeps its inode, size and mtime: the next look (watchArchived) compares them.
+        if (copy) {
+          await this.checkArchived(watched);
+          watched.mtimeMs = copy.mtimeMs;
+        }
       }
     } else if (this.cfg.afterImport === 'delete') {
       await fs.rm(file.localPath, { force: true }); // a link itself, never its target
@@ -358,7 +395,7 @@ export class FolderSource implements FileSource {
   }
 
   async close(): Promise<void> {
-    await this.watcher?.close();
+    this.watcher?.close();
     this.watcher = undefined;
   }
 
@@ -391,7 +428,11 @@ export class FolderSource implements FileSource {
     const now = Date.now();
     for (const a of [...this.archivedWatch.values()]) {
       if (now > a.until) this.archivedWatch.delete(a.path);
-      else await this.checkArchived(a);
+      else if (now >= a.nextAt) {
+        a.nextAt = now + a.gapMs;
+        a.gapMs = Math.min(60_000, a.gapMs * 2);
+        await this.checkArchived(a);
+      }
     }
   }
 
@@ -431,8 +472,18 @@ export class FolderSource implements FileSource {
 
 }
 
+const ownUid = typeof process.getuid === 'function' ? process.getuid() : undefined;
+
+/** Whether the permission bits alone say this process can read the file (its owner, owner-read set). */
+function ownReadable(st: { uid: number; mode: number }): boolean {
+  return ownUid !== undefined && st.uid === ownUid && (st.mode & 0o400) !== 0;
+}
+
 /** Files waiting above which the watcher rests (see adjustWatcher). */
 const BUSY_INBOX = 50;
+
+/** Milliseconds a file-system event waits for others before it wakes the channel loop (one wake-up per burst). */
+const WATCH_COALESCE_MS = 25;
 
 /** A kept file is the same file while its name, size and mtime are; a changed one is taken again. */
 function keptKey(name: string, size: number, mtimeMs: number): string {

@@ -60,8 +60,14 @@ export async function deliverFile(target: string, data: Buffer, options: { syncF
       hint: 'the warehouse has not picked up (or changed) an earlier file of that name; move it away, then `wharf retry`',
     });
   }
-  await fs.mkdir(path.dirname(target), { recursive: true });
-  await writeFileAtomic(target, data, options);
+  try {
+    await writeFileAtomic(target, data, options);
+  } catch (err) {
+    // The folder is made only when it is missing, not before every file.
+    if ((err as NodeJS.ErrnoException).code !== 'ENOENT') throw err;
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await writeFileAtomic(target, data, options);
+  }
   return 'written';
 }
 

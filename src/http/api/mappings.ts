@@ -1,0 +1,73 @@
+import { Readable } from 'node:stream';
+import { WharfError, describeError } from '../../errors.js';
+import { listMappingNames, loadMapping } from '../../mapping/index.js';
+import { previewRecords } from '../../pipeline/preview.js';
+import type { HttpRoutes } from '../server.js';
+
+/** Canonical records a preview answers with at most (the counts say how many the file holds). */
+const PREVIEW_RECORDS = 500;
+
+const previewBody = {
+  type: 'object',
+  required: ['mapping', 'content'],
+  properties: {
+    mapping: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' },
+    content: { type: 'string' },
+    fileName: { type: 'string', minLength: 1, maxLength: 255 },
+  },
+  additionalProperties: false,
+} as const;
+
+/**
+ * The mapping preview (`wharf map` in the browser, issue 11 §4), on the mappings folder of the config:
+ * - `GET /api/mappings` → `{ mappings: [{ name, direction, kind, format } | { name, error }] }`;
+ * - `POST /api/preview` `{ mapping, content, fileName? }` → the canonical records the content becomes
+ *   (at most 500, `recordsShown`) and the errors (record, line, externalId, field, message), as
+ *   `wharf validate --json` counts them. Nothing is stored. 404 unknown mapping, 400 an output mapping
+ *   or a mapping that does not compile.
+ */
+export const mappingRoutes: HttpRoutes = async (app, deps) => {
+  const dir = deps.config.mappingsDir;
+
+  app.get('/api/mappings', async () => {
+    let names: string[];
+    try {
+      names = listMappingNames(dir);
+    } catch {
+      names = [];
+    }
+    const mappings = await Promise.all(names.map(async (name) => {
+      try {
+        const m = await loadMapping(name, dir);
+        return { name, direction: m.direction, kind: m.kind, format: m.format };
+      } catch (err) {
+        return { name, error: describeError(err) };
+      }
+    }));
+    return { mappings };
+  });
+
+  app.post<{ Body: { mapping: string; content: string; fileName?: string } }>('/api/preview', { schema: { body: previewBody } }, async (request, reply) => {
+    const { mapping: name, content } = request.body;
+    let mapping;
+    try {
+      mapping = await loadMapping(name, dir);
+    } catch (err) {
+      const code = err instanceof WharfError ? err.code : undefined;
+      return reply.code(code === 'MAPPING_NOT_FOUND' ? 404 : 400).send({ error: code === 'MAPPING_NOT_FOUND' ? 'not found' : 'bad request', message: describeError(err) });
+    }
+    if (mapping.direction !== 'input') return reply.code(400).send({ error: 'bad request', message: `${name} is an output mapping; the preview takes input mappings (a partner's file in, canonical records out)` });
+    const fileName = request.body.fileName ?? `preview.${mapping.format}`;
+    const records: Record<string, unknown>[] = [];
+    const outcome = await previewRecords(Readable.from([Buffer.from(content, 'utf8')]), mapping, {
+      merchant: 'preview', channel: 'preview', fileName, receivedAt: new Date().toISOString(), rule: { from: 'channel' },
+    }, (rec) => {
+      if (records.length < PREVIEW_RECORDS) records.push(rec);
+    });
+    return {
+      mapping: name, kind: mapping.kind, format: mapping.format, fileName,
+      valid: outcome.errors.length === 0, read: outcome.read, invalid: outcome.invalid, unreadable: outcome.unreadable,
+      records, recordsShown: records.length, errors: outcome.errors, notes: outcome.notes,
+    };
+  });
+};
