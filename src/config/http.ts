@@ -17,6 +17,16 @@ export interface HttpSettings {
   tls?: { cert: string; key: string };
   /** Largest request body accepted, bytes. */
   bodyLimit: number;
+  /** When /readyz says "not ready" (src/observe/readiness.ts). */
+  readiness: ReadinessSettings;
+}
+
+/** `http.readiness` with its defaults. */
+export interface ReadinessSettings {
+  /** A channel job is silent after this many of its intervals without success. */
+  silentAfter: number;
+  /** An export run must be done this long after its scheduled time, ms. */
+  exportGraceMs: number;
 }
 
 const defaults = schemaDefaults<WharfConfig>('config.schema.json').http;
@@ -42,5 +52,9 @@ export function httpSettingsOf(raw: WharfConfig, abs: (p: string) => string, dat
     tokenFile: path.join(dataDir, 'http-token'),
     ...(h.tls ? { tls: { cert: abs(h.tls.certFile), key: abs(h.tls.keyFile) } } : {}),
     bodyLimit: h.bodyLimit ?? defaults.bodyLimit,
+    readiness: {
+      silentAfter: h.readiness?.silentAfter ?? defaults.readiness.silentAfter,
+      exportGraceMs: (h.readiness?.exportGrace ?? defaults.readiness.exportGrace) * 1000,
+    },
   };
 }

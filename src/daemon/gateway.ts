@@ -20,6 +20,8 @@ import { ExportScheduler } from './exports.js';
 import { PushJobs } from './push.js';
 import { runExport } from '../exports/run.js';
 import { describeCounts, prune } from '../ledger/retention.js';
+import { GatewayActivity } from './activity.js';
+import { metricsSink } from '../observe/sink.js';
 import { JobRunner, SingleFlight, type JobKind, type JobState } from './jobs.js';
 import type { JobProgress as PullProgress, JobResult as PullResult } from './api-channel.js';
 
@@ -65,6 +67,8 @@ export class Gateway {
   private readonly exports: ExportScheduler;
   /** Stock and shipment pushes to the webshop channels that enabled them. */
   private readonly pushes: PushJobs;
+  /** What each channel job did lately (for /readyz and the metrics). */
+  readonly activity = new GatewayActivity();
   private stopping = false;
   /** Epoch ms after which the final delivery pass stops (set by stop()). */
   private deliverUntil = Infinity;
@@ -104,8 +108,12 @@ export class Gateway {
     this.apiChannels = config.channels.filter((e) => isApiChannelType(e.config.type)).map((entry) => ({ entry, connector: connectorOf(entry, logger) }));
     this.scheduler = new Scheduler(config.timezone, logger);
     this.delivery = new WarehouseDeliveries(config, store, logger);
-    this.exports = new ExportScheduler(config.exports, { store, logger, run: (entry, at, onProgress) => runExport(entry, at, { store, config, logger, onProgress }) });
+    this.exports = new ExportScheduler(config.exports, { store, logger, run: (entry, at, onProgress) => countedExport(runExport(entry, at, { store, config, logger, onProgress }), entry) });
     this.pushes = new PushJobs(config, store, logger, this.apiChannels);
+    for (const ch of this.channels) this.activity.add({ key: ch.entry.key, merchant: ch.entry.merchant, channel: ch.entry.channel, job: 'poll', intervalMs: ch.pollIntervalMs });
+    for (const { entry, connector } of this.apiChannels) {
+      for (const job of ['orders', 'products'] as const) this.activity.add({ key: entry.key, merchant: entry.merchant, channel: entry.channel, job, schedule: connector.schedules[job], timezone: config.timezone });
+    }
   }
 
   /** One pass: every source until nothing is pending, then every due delivery. */
@@ -177,7 +185,25 @@ export class Gateway {
 
   /** One webshop pull, or the one of this channel and job already going (joined, with its progress). */
   private pull({ entry, connector }: { entry: ChannelEntry; connector: ChannelConnector }, job: ApiJob, onProgress?: (p: PullProgress) => void): { promise: Promise<PullResult>; joined: boolean } {
-    return this.pulls.run(`${entry.key} ${job}`, (progress) => runApiJob(this.config, entry, connector, job, this.store, this.logger, progress), onProgress);
+    return this.pulls.run(`${entry.key} ${job}`, (progress) => this.observedPull(entry, connector, job, progress), onProgress);
+  }
+
+  /** runApiJob, noted in the activity record (each page and the end) and timed for the metrics. */
+  private async observedPull(entry: ChannelEntry, connector: ChannelConnector, job: ApiJob, progress: (p: PullProgress) => void): Promise<PullResult> {
+    const started = performance.now();
+    try {
+      const r = await runApiJob(this.config, entry, connector, job, this.store, this.logger, (p) => {
+        this.activity.ok(entry.key, job);
+        progress(p);
+      });
+      this.activity.ok(entry.key, job);
+      metricsSink()?.pulled(entry.merchant, entry.channel, job, (performance.now() - started) / 1000, true);
+      return r;
+    } catch (err) {
+      this.activity.failed(entry.key, job, describeError(err));
+      metricsSink()?.pulled(entry.merchant, entry.channel, job, (performance.now() - started) / 1000, false);
+      throw err;
+    }
   }
 
   /**
@@ -310,6 +336,7 @@ export class Gateway {
     } catch (err) {
       const error = describeError(err);
       totals.channelErrors.push({ channel: ch.entry.key, error });
+      this.activity.failed(ch.entry.key, 'poll', error);
       await this.store.recordPoll(ch.entry.merchant, ch.entry.channel, { ok: false, error });
       this.logger.error({ merchant: ch.entry.merchant, channel: ch.entry.channel }, `cannot open channel: ${error}`);
     }
@@ -318,11 +345,15 @@ export class Gateway {
   /** One look at a channel and every ready file through intake. Returns files processed, or undefined on a channel error. */
   private async pollChannel(ch: OpenChannel, totals?: PassTotals, onFile?: (done: number, total: number) => void): Promise<number | undefined> {
     const { merchant, channel } = ch.entry;
+    const started = performance.now();
     let files;
     try {
       files = await ch.source.poll();
+      this.activity.ok(ch.entry.key, 'poll');
     } catch (err) {
       const error = describeError(err);
+      this.activity.failed(ch.entry.key, 'poll', error);
+      metricsSink()?.polled(merchant, channel, (performance.now() - started) / 1000, false);
       await this.store.recordPoll(merchant, channel, { ok: false, error });
       this.logger.warn({ merchant, channel }, `poll failed: ${error}`);
       totals?.channelErrors.push({ channel: ch.entry.key, error });
@@ -337,6 +368,7 @@ export class Gateway {
         await ch.source.release(file);
         continue;
       }
+      this.activity.busy(ch.entry.key, 'poll', true);
       try {
         const result = await processBatch(batchOfFile(file, ch.source), intakePolicyOf(this.config, ch.entry), {
           store: this.store,
@@ -354,9 +386,12 @@ export class Gateway {
         // A file that changed while it was read is simply taken again once stable: not an error.
         if (err instanceof WharfError && err.code === 'FILE_CHANGED') this.logger.info({ merchant, channel, file: file.name }, describeError(err));
         else this.logger.error({ merchant, channel, file: file.name }, `could not process the file; it stays in place and is tried again: ${describeError(err)}`);
+      } finally {
+        this.activity.busy(ch.entry.key, 'poll', false);
       }
       onFile?.(looked, files.length);
     }
+    metricsSink()?.polled(merchant, channel, (performance.now() - started) / 1000, true);
     await this.store.recordPoll(merchant, channel, { ok: true, inFlight: ch.source.pending });
     return processed;
   }
@@ -440,6 +475,18 @@ function count(t: PassTotals, r: IntakeResult): void {
   else t.partial++;
   t.newOrders += r.newRecords;
   t.cancellations += r.cancellations;
+}
+
+/** Counts an export run's outcome (written, unchanged, empty, already-done, failed) for the metrics. */
+async function countedExport<T extends { outcome: string }>(run: Promise<T>, entry: { merchant: string; kind: string }): Promise<T> {
+  try {
+    const r = await run;
+    metricsSink()?.exportRun(entry.merchant, entry.kind, r.outcome);
+    return r;
+  } catch (err) {
+    metricsSink()?.exportRun(entry.merchant, entry.kind, 'failed');
+    throw err;
+  }
 }
 
 /** Gateway.open's connectorOf for a config without webshop channels: never called. */

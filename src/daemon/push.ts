@@ -6,6 +6,7 @@ import type { Logger } from '../log.js';
 import { runShipmentPush } from '../push/shipments.js';
 import { runStockPush } from '../push/stock.js';
 import { Scheduler } from '../schedule/cron.js';
+import { metricsSink } from '../observe/sink.js';
 
 /** A push run's progress for "sync now": SKUs pushed of those changed, or shipments handled. */
 export interface PushProgress {
@@ -149,7 +150,15 @@ export class PushJobs {
       const progress = this.progressOf(entry.key, 'stock');
       const r = await runStockPush(entry, connector, { store: this.store, logger: this.logger, config: this.config, onProgress: (p) => progress({ done: p.pushed, total: p.changed, unit: 'SKUs' }) });
       this.outcomes.set(`${entry.key} stock`, { result: { skus: r.skus, changed: r.changed, pushed: r.pushed, batches: r.batches, unknown: r.unknown.length, refused: r.refused.length, ...(r.skipped ? { skipped: r.skipped } : {}) } });
+      const sink = metricsSink();
+      if (sink && !r.skipped) {
+        sink.pushRun(entry.merchant, entry.channel, 'stock', true);
+        sink.pushed(entry.merchant, entry.channel, 'stock', 'pushed', r.pushed);
+        sink.pushed(entry.merchant, entry.channel, 'stock', 'unknown', r.unknown.length);
+        sink.pushed(entry.merchant, entry.channel, 'stock', 'refused', r.refused.length);
+      }
     } catch (err) {
+      metricsSink()?.pushRun(entry.merchant, entry.channel, 'stock', false);
       this.outcomes.set(`${entry.key} stock`, { error: describeError(err) });
       this.logger.error({ merchant: entry.merchant, channel: entry.channel, job: 'stock-push' }, `stock push failed; the SKUs not confirmed are pushed at the next run: ${describeError(err)}`);
     }
@@ -160,8 +169,16 @@ export class PushJobs {
       const progress = this.progressOf(entry.key, 'shipments');
       const r = await runShipmentPush(entry, connector, { store: this.store, logger: this.logger, maxBackoffMs: this.config.delivery.maxBackoffMs, onProgress: (p) => progress({ done: p.done + p.failed, total: null, unit: 'shipments' }) });
       this.outcomes.set(`${entry.key} shipments`, { result: { pushed: r.pushed, retry: r.retry, failed: r.failed, ...(r.skipped ? { skipped: r.skipped } : {}) } });
+      const sink = metricsSink();
+      if (sink && !r.skipped) {
+        sink.pushRun(entry.merchant, entry.channel, 'shipment', true);
+        sink.pushed(entry.merchant, entry.channel, 'shipment', 'pushed', r.pushed);
+        sink.pushed(entry.merchant, entry.channel, 'shipment', 'retry', r.retry);
+        sink.pushed(entry.merchant, entry.channel, 'shipment', 'failed', r.failed);
+      }
       if (r.nextRetryAt) this.armRetry(entry.key, r.nextRetryAt.getTime());
     } catch (err) {
+      metricsSink()?.pushRun(entry.merchant, entry.channel, 'shipment', false);
       this.outcomes.set(`${entry.key} shipments`, { error: describeError(err) });
       this.logger.error({ merchant: entry.merchant, channel: entry.channel, job: 'shipment-push' }, `shipment push failed; it is tried again at its next time: ${describeError(err)}`);
     }

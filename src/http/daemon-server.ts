@@ -3,10 +3,12 @@ import { accessToken } from './auth.js';
 import { apiRoutes } from './api/index.js';
 import { consoleRoutes } from './console/routes.js';
 import { startHttpServer, type HttpDeps, type HttpRoutes, type HttpServer } from './server.js';
+import { healthRoutes } from './health.js';
+import { metricsRoutes } from './metrics.js';
 import { webhookRoutes } from './webhooks.js';
 
 /** The route groups `wharf run` serves besides /healthz and the login (registered in this order). */
-export const DAEMON_ROUTES: HttpRoutes[] = [webhookRoutes, apiRoutes, consoleRoutes];
+export const DAEMON_ROUTES: HttpRoutes[] = [healthRoutes, metricsRoutes, webhookRoutes, apiRoutes, consoleRoutes];
 
 /**
  * Starts the HTTP server of `wharf run` with every route group and logs where it listens and where

@@ -3,13 +3,14 @@ import { WharfError } from '../errors.js';
 import type {
   BundleProduct, ExportContent, ExportRun, FileInfo, FileRow, FileTrail, RecordTrailResult, FileStatus, IntakeTx, LedgerActivity, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PruneCutoffs, PruneTask, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
 } from './store.js';
+import type { OpenCounts } from './store.js';
 import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, FREEZE_REFERENCES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, numbered, productLookups, pruneSql, toBundleProduct } from './sql.js';
 
 /** The product lookups of intake, with their indexes (see productLookups). */
 export const PRODUCT_LOOKUPS = productLookups((f) => `(body::json->>'${f}')`, (i) => `$${i}`);
 import { Mutex } from './mutex.js';
 import { TRAIL_INDEXES, fileTrail, findFiles, recordTrail, type AllRows } from './trail.js';
-import { activityOf, buildSummary, toExportRun, toFileRow, toNoticeRow, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
+import { activityOf, buildSummary, toExportRun, toFileRow, toNoticeRow, toOpenOutbox, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
 
 type Row = Record<string, unknown>;
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -688,6 +689,20 @@ export class PostgresStore implements Store {
   async pendingCount(destination: string): Promise<number> {
     const res = await this.query(`SELECT COUNT(*) AS n FROM outbox WHERE destination = $1 AND status = 'pending'`, [destination]);
     return Number(res.rows[0]!.n);
+  }
+
+  async openCounts(destinations: readonly string[]): Promise<OpenCounts> {
+    const outbox = await this.query(
+      `SELECT destination, merchant, action, status, COUNT(*) AS n FROM outbox WHERE destination = ANY($1::text[]) AND status IN ('pending', 'failed') GROUP BY destination, merchant, action, status`,
+      [[...new Set(destinations)]],
+    );
+    const quarantined = await this.query(
+      `SELECT merchant, channel, COUNT(*) AS n FROM files WHERE status IN ('quarantined', 'partial') AND (status = 'quarantined' OR quarantine_path IS NOT NULL) GROUP BY merchant, channel`,
+    );
+    return {
+      outbox: outbox.rows.map(toOpenOutbox),
+      quarantined: quarantined.rows.map((r) => ({ merchant: String(r.merchant), channel: String(r.channel), n: Number(r.n) })),
+    };
   }
 
   async upsertPushTargets(channel: string, targets: PushTargetRow[]): Promise<void> {

@@ -5,6 +5,7 @@ import { WharfError } from '../errors.js';
 import type {
   BundleProduct, ChannelStatus, FileTrail, RecordTrailResult, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerActivity, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PruneCutoffs, PruneTask, PushTargetRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
+import type { OpenCounts, OutboxAction } from './store.js';
 import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, EXPORT_ITEMS_SQL, FREEZE_REFERENCES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBody, productLookups, pruneSql, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
 import { TRAIL_INDEXES, fileTrail, findFiles, recordTrail, type AllRows } from './trail.js';
@@ -574,6 +575,16 @@ export class SqliteStore implements Store {
     return this.run(() => Number((this.stmt(`SELECT COUNT(*) AS n FROM outbox WHERE destination = ? AND status = 'pending'`).get(destination) as Row).n));
   }
 
+  openCounts(destinations: readonly string[]): Promise<OpenCounts> {
+    return this.run(() => {
+      const byDestination = this.stmt(`SELECT destination, merchant, action, status, COUNT(*) AS n FROM outbox WHERE destination = ? AND status IN ('pending', 'failed') GROUP BY merchant, action, status`);
+      const outbox = [...new Set(destinations)].flatMap((d) => (byDestination.all(d) as Row[]).map(toOpenOutbox));
+      const quarantined = (this.stmt(`SELECT merchant, channel, COUNT(*) AS n FROM files WHERE status IN ('quarantined', 'partial') AND (status = 'quarantined' OR quarantine_path IS NOT NULL) GROUP BY merchant, channel`).all() as Row[])
+        .map((r) => ({ merchant: String(r.merchant), channel: String(r.channel), n: Number(r.n) }));
+      return { outbox, quarantined };
+    });
+  }
+
   upsertPushTargets(channel: string, targets: PushTargetRow[]): Promise<void> {
     return this.run(() => {
       const stmt = this.stmt(`INSERT INTO push_targets (channel, sku, ean, ids, updated_at) VALUES (?,?,?,?,?)
@@ -706,6 +717,11 @@ export class SqliteStore implements Store {
   async close(): Promise<void> {
     await this.mutex.run(async () => this.db.close());
   }
+}
+
+/** One row of openCounts' outbox query (same columns in both stores). */
+export function toOpenOutbox(r: Row): OpenCounts['outbox'][number] {
+  return { destination: String(r.destination), merchant: String(r.merchant), action: r.action as OutboxAction, status: r.status as 'pending' | 'failed', n: Number(r.n) };
 }
 
 export function toFileRow(r: Row): FileRow {

@@ -331,6 +331,12 @@ export interface LedgerActivity {
   outbox: { merchant: string; destination: string; pending: number; failed: number }[];
 }
 
+/** What `Store.openCounts` returns. */
+export interface OpenCounts {
+  outbox: { destination: string; merchant: string; action: OutboxAction; status: 'pending' | 'failed'; n: number }[];
+  quarantined: { merchant: string; channel: string; n: number }[];
+}
+
 export interface LedgerSummary {
   channels: ChannelStatus[];
   /** Per-file notices, newest first (at most 200). */
@@ -470,6 +476,13 @@ export interface Store {
   lastExportRuns(exports?: string[]): Promise<ExportRun[]>;
   /** Pending rows of an outbox destination (held by a claimed run or not), e.g. a merchant's unexported shipments. */
   pendingCount(destination: string): Promise<number>;
+  /**
+   * For the metrics scrape: the pending and failed outbox rows of `destinations` by destination,
+   * merchant, action and status, and the files in quarantine (quarantined, or partly imported with a
+   * quarantined copy) by merchant and channel. Reads through the status indexes only (outbox_due,
+   * files_by_status): its cost grows with the open rows, not with the delivered history.
+   */
+  openCounts(destinations: readonly string[]): Promise<OpenCounts>;
 
   /**
    * Push (issue 9). `channel` is the channel's config key (`<merchant>/<channel>`, ChannelEntry.key).

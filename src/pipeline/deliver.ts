@@ -9,6 +9,7 @@ import type { OutputMapping } from '../mapping/types.js';
 import { NAME_MAX, fileNameFragment, shortenName } from '../transports/names.js';
 import type { FileDestination } from './ports.js';
 import { sha256 } from './hash.js';
+import { metricsSink, type DeliveryOutcome } from '../observe/sink.js';
 
 export interface OrderOutputOptions {
   /** The outbox this delivery empties (default: warehouse orders). */
@@ -135,6 +136,7 @@ export class OutboxDelivery {
       this.logger.debug({ delivery: row.id, record: row.recordId, merchant: row.merchant, fileId: row.fileId, fileName: name, action: row.action },
         outcome === 'written' ? `delivered ${row.action === 'cancel' ? 'cancellation' : 'order'} ${name}` : `already delivered ${name} (identical file present)`);
       outcomes.push(outcome === 'written' ? 'delivered' : 'unchanged');
+      countDelivery(row, outcome === 'written' ? 'delivered' : 'unchanged', 1);
     }
     return outcomes;
   }
@@ -144,6 +146,7 @@ export class OutboxDelivery {
     const log = this.logger.child({ delivery: row.id, record: row.recordId, merchant: row.merchant, fileId: row.fileId });
     const retryable = isRetryable(err) || !(err instanceof WharfError);
     const message = describeError(err);
+    countDelivery(row, retryable ? 'retry' : 'failed', 1);
     if (retryable) {
       const delay = backoffMs(row.attempts + 1, this.opts.maxBackoffMs);
       await this.store.markDeliveryFailed(row.id, message, new Date(Date.now() + delay));
@@ -189,6 +192,7 @@ export class OutboxDelivery {
         });
         await this.store.markDelivered(ids, name);
         result[written === 'written' ? 'delivered' : 'unchanged'] += ids.length;
+        countDelivery(first, written === 'written' ? 'delivered' : 'unchanged', ids.length);
         log.info({ fileName: name, orders: ids.length }, written === 'written' ? `delivered batch ${name} (${ids.length} orders)` : `already delivered ${name}`);
       } catch (err) {
         failedFiles.add(fileId);
@@ -201,6 +205,7 @@ export class OutboxDelivery {
           const page = await this.store.batchPage(this.outbox, fileId, after, 1000);
           if (page.length === 0) break;
           for (const row of page) await this.store.markDeliveryFailed(row.id, message, retryAt);
+          countDelivery(first, retryable ? 'retry' : 'failed', page.length);
           after = page[page.length - 1]!.id;
         }
         result.failed++;
@@ -235,6 +240,12 @@ export class OutboxDelivery {
     this.mappingLoaded = true;
     return this.mapping;
   }
+}
+
+/** Counts `n` deliveries like `row` (merchant, the record's channel, its action) for the metrics. */
+function countDelivery(row: OutboxRow, outcome: DeliveryOutcome, n: number): void {
+  const channel = row.body.channel;
+  metricsSink()?.delivered(row.merchant, typeof channel === 'string' ? channel : '', row.action, outcome, n);
 }
 
 /**

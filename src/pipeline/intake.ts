@@ -10,6 +10,8 @@ import { readChecked } from './read.js';
 import { DEFAULT_ROUTING, FileRouter, type RouteResult, type RoutingPolicy } from './routing.js';
 import { writeFileAtomic } from '../transports/folder/atomic.js';
 import { ErrorCollector, describeImport, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
+import { metricsSink } from '../observe/sink.js';
+import type { RecordKind } from '../schemas.js';
 
 export interface IntakePolicy {
   onInvalid: 'rejectFile' | 'acceptValid';
@@ -41,6 +43,8 @@ export interface IntakeResult {
   /** For an imported file: every record counted once, as in its log line (`2 new, 0 cancelled, …`). */
   counts?: string;
   quarantinedAt?: string;
+  /** The record kind of the batch's mapping (undefined when the batch ended before it was loaded). */
+  kind?: RecordKind;
 }
 
 /**
@@ -52,10 +56,24 @@ export interface IntakeResult {
  * committed batch whose ack did not happen, the unsettled key) turns that into a no-op.
  */
 export async function processBatch(batch: Batch, policy: IntakePolicy, deps: IntakeDeps): Promise<IntakeResult> {
+  const sink = metricsSink();
+  if (!sink) return intake(batch, policy, deps);
+  try {
+    const result = await intake(batch, policy, deps);
+    sink.fileProcessed(batch.merchant, batch.channel, result);
+    return result;
+  } catch (err) {
+    sink.fileProcessed(batch.merchant, batch.channel, 'error');
+    throw err;
+  }
+}
+
+/** processBatch without the metrics. */
+async function intake(batch: Batch, policy: IntakePolicy, deps: IntakeDeps): Promise<IntakeResult> {
   const traceId = randomBytes(6).toString('hex');
   const log = deps.logger.child({ trace: traceId, merchant: batch.merchant, channel: batch.channel, file: batch.name });
   const receivedAt = new Date().toISOString();
-  const base = { traceId, records: 0, newRecords: 0, cancellations: 0, duplicates: 0, stored: 0, invalid: 0 };
+  const base = { traceId, records: 0, newRecords: 0, cancellations: 0, duplicates: 0, stored: 0, invalid: 0, kind: undefined as RecordKind | undefined };
   let info: FileInfo = { merchant: batch.merchant, channel: batch.channel, name: batch.name, origin: batch.origin, size: batch.size, sha256: '', mapping: batch.mapping, traceId };
 
   const quarantineWhole = async (err: unknown, records = 0): Promise<IntakeResult> => {
@@ -143,6 +161,7 @@ export async function processBatch(batch: Batch, policy: IntakePolicy, deps: Int
       const m = await loadMapping(batch.mapping, deps.mappingsDir);
       if (m.direction !== 'input') throw new WharfError('MAPPING_INVALID', `mapping ${batch.mapping} is an output mapping; a channel needs an input mapping`, { where: m.file });
       mapping = m;
+      base.kind = m.kind;
     } catch (err) {
       return await quarantineWhole(err);
     }

@@ -65,6 +65,15 @@ describe('import direction', () => {
     expect(offending).toEqual([]);
   });
 
+  it('prom-client stays out of every command but `wharf run`: only src/http loads the metrics; the sink the pipeline calls imports nothing', () => {
+    const offending = filesOf(SRC)
+      .filter((file) => !['http', 'observe'].includes(path.relative(SRC, file).split(path.sep)[0]!))
+      .filter((file) => /from 'prom-client'/.test(readFileSync(file, 'utf8')) || importsOf(file).some((t) => t === path.join('observe', 'metrics.js')))
+      .map((file) => path.relative(SRC, file));
+    expect(offending).toEqual([]);
+    expect(importsOf(path.join(SRC, 'observe', 'sink.ts'))).toEqual([]);
+  });
+
   it('no transport is faked: only src/sources implements a FileSource', () => {
     const offending = filesOf(SRC)
       .filter((file) => path.relative(SRC, file).split(path.sep)[0] !== 'sources')

@@ -400,6 +400,19 @@ export interface WharfConfig {
      * Largest request body accepted, in bytes (a webhook or a pasted mapping sample); larger is refused with 413.
      */
     bodyLimit?: number;
+    /**
+     * When /readyz says "not ready" (docs/operations.md).
+     */
+    readiness?: {
+      /**
+       * A channel counts as silent when its last successful look (folder/SFTP: pollInterval) or pull (webshop: the time between two runs of its schedule) is older than this many intervals. A channel that has not succeeded since the start counts from the start.
+       */
+      silentAfter?: number;
+      /**
+       * Seconds after its scheduled time by which an export run must be done; later, the export counts as overdue.
+       */
+      exportGrace?: number;
+    };
   };
   /**
    * The warehouse system's side.

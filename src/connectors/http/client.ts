@@ -4,6 +4,7 @@ import { backoffDelay, defaultRetryPolicy, parseRetryAfter, sleep as defaultSlee
 import { networkError, platformMessage, RetryableResponse, scrub, statusError, type Explainer } from './errors.js';
 import type { EndpointLimits } from './endpoint-limits.js';
 import type { RateLimiter } from './limiter.js';
+import { metricsSink, type ApiLabels } from '../../observe/sink.js';
 
 /**
  * The one request helper every connector uses: per-attempt timeout, retries with back-off and full
@@ -51,6 +52,11 @@ export interface HttpClientOptions {
    * a key exceeds its rate). They pause the whole channel and count against the throttle allowance.
    */
   throttleStatuses?: readonly number[];
+  /**
+   * The channel the requests are for, in the metrics (src/observe/sink.ts). Default: the logger's
+   * `merchant` and `channel` bindings (the daemon's connector loggers carry them), else empty.
+   */
+  channel?: { merchant: string; channel: string };
 }
 
 export type QueryValue = string | number | boolean | undefined | null | readonly (string | number)[];
@@ -106,6 +112,8 @@ export class HttpClient {
   private readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
   private readonly random: () => number;
   private readonly now: () => number;
+  /** Labels of this client's requests in the metrics. */
+  private readonly labels: ApiLabels;
 
   constructor(private readonly o: HttpClientOptions) {
     this.connector = o.connector;
@@ -123,6 +131,8 @@ export class HttpClient {
     this.sleep = t.sleep ?? defaultSleep;
     this.random = t.random ?? Math.random;
     this.now = t.now ?? Date.now;
+    const bound = o.channel ?? (typeof o.logger.bindings === 'function' ? o.logger.bindings() : {});
+    this.labels = { platform: o.connector, merchant: typeof bound.merchant === 'string' ? bound.merchant : '', channel: typeof bound.channel === 'string' ? bound.channel : '' };
   }
 
   get limiter(): RateLimiter | undefined {
@@ -190,6 +200,7 @@ export class HttpClient {
         const isThrottle = (status !== undefined && (this.o.throttleStatuses ?? [429]).includes(status)) || e instanceof RetryableResponse;
         if (isThrottle) throttled++;
         else failures++;
+        if (isThrottle) metricsSink()?.apiThrottled(this.labels);
         if (!isThrottle && !resendable && !notSent(err)) {
           log().warn({ status, attempt, err: last.message }, 'http write not resent: it may have reached the server; the caller checks before sending again');
           throw this.givingUp(last, attempt, where);
@@ -204,6 +215,7 @@ export class HttpClient {
           throw this.givingUp(last, attempt, where, delay);
         }
         log().info({ status, attempt, retryInMs: delay, reason: last.message }, 'http retrying');
+        metricsSink()?.apiRetry(this.labels);
         // A "slow down" holds every request of the channel, not just this one.
         if (isThrottle) this.o.limiter?.pauseUntil(this.now() + delay);
         waited += delay;
@@ -231,7 +243,14 @@ export class HttpClient {
       body = new URLSearchParams(spec.form).toString();
       headers['content-type'] = 'application/x-www-form-urlencoded';
     }
-    const res = await fetch(url, { method, headers, body, signal, redirect: 'follow' });
+    let res: Response;
+    try {
+      res = await fetch(url, { method, headers, body, signal, redirect: 'follow' });
+    } catch (err) {
+      metricsSink()?.apiRequest(this.labels, 'network');
+      throw err;
+    }
+    metricsSink()?.apiRequest(this.labels, res.status);
     this.o.onResponse?.(res);
     this.o.endpoints?.observe(method, url, res.status, res.headers);
     const text = await res.text();

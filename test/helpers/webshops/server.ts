@@ -88,6 +88,11 @@ export class TestServer {
     for (let i = 0; i < count; i++) this.faults.push(fault);
   }
 
+  /** Drops the faults not used yet (a server that answered 500 recovers); returns how many were left. */
+  clearFaults(): number {
+    return this.faults.splice(0).length;
+  }
+
   /**
    * The ambiguous failure: the next `count` requests (matching `pathIncludes`/`method`, if given) are
    * handled — the change is applied — but the connection is dropped before the answer is sent, as when
