@@ -19,17 +19,30 @@ export const fileRoutes: HttpRoutes = async (app, deps) => {
   type Route = { Params: { ref: string; merchant?: string } };
   const handler = (scoped: boolean) => async (request: FastifyRequest<Route>, reply: FastifyReply) => {
     const { ref, merchant } = request.params;
-    const rows = /^[0-9a-f]{12}$/.test(ref) ? await deps.store.findFiles({ traceId: ref }) : /^\d{1,15}$/.test(ref) ? await deps.store.findFiles({ id: Number(ref) }) : [];
-    const file = rows.find((r) => !scoped || r.merchant === merchant);
-    if (!file) return reply.code(404).send(notFound(`no file ${ref}${scoped ? ` of merchant ${merchant}` : ''} in the ledger (a file id, or the 12-character trace id of its log lines)`));
-    return journey(deps, file, rows.filter((r) => r.id !== file.id && r.merchant === file.merchant));
+    const j = await fileJourney(deps, ref, scoped ? merchant : undefined);
+    if (!j) return reply.code(404).send(notFound(`no file ${ref}${scoped ? ` of merchant ${merchant}` : ''} in the ledger (a file id, or the 12-character trace id of its log lines)`));
+    return j;
   };
   app.get<Route>('/api/files/:ref/journey', { schema: { params: refParams(false) } }, handler(false));
   app.get<Route>('/api/merchants/:merchant/files/:ref/journey', { schema: { params: refParams(true) } }, handler(true));
 };
 
+/** A file's journey as `GET /api/files/:ref/journey` answers it (the console's file page renders it). */
+export type FileJourney = Awaited<ReturnType<typeof journey>>;
+
+/**
+ * The journey of the file `ref` (its ledger id, digits, or its 12-hex-digit trace id; the first row of
+ * a trace id), only when it is `merchant`'s if given; undefined when there is no such file.
+ */
+export async function fileJourney(deps: HttpDeps, ref: string, merchant?: string): Promise<FileJourney | undefined> {
+  const rows = /^[0-9a-f]{12}$/.test(ref) ? await deps.store.findFiles({ traceId: ref }) : /^\d{1,15}$/.test(ref) ? await deps.store.findFiles({ id: Number(ref) }) : [];
+  const file = rows.find((r) => merchant === undefined || r.merchant === merchant);
+  if (!file) return undefined;
+  return journey(deps, file, rows.filter((r) => r.id !== file.id && r.merchant === file.merchant));
+}
+
 /** The journey of one file row (see fileRoutes); `others` are rows with the same trace id. */
-async function journey(deps: HttpDeps, file: FileRow, others: FileRow[]): Promise<Record<string, unknown>> {
+async function journey(deps: HttpDeps, file: FileRow, others: FileRow[]) {
   const trail = await deps.store.fileTrail(file.id, JOURNEY_LIMIT);
   const changed = new Set(trail.duplicates.filter((d) => d.changed).map((d) => d.recordId));
   const report = file.quarantinePath ? await readReport(file.quarantinePath) : undefined;
