@@ -1,12 +1,12 @@
 import { html, type Html, type HtmlValue } from './html.js';
 
-/** The console's pages in the navigation; `coming` ones are filled by a later step (placeholders now). */
-export const NAV: { path: string; label: string; coming?: boolean }[] = [
+/** The console's pages in the navigation. */
+export const NAV: { path: string; label: string }[] = [
   { path: '/', label: 'Overview' },
   { path: '/quarantine', label: 'Quarantine' },
-  { path: '/files', label: 'Files', coming: true },
-  { path: '/sync', label: 'Sync', coming: true },
-  { path: '/mapping-preview', label: 'Mapping preview', coming: true },
+  { path: '/files', label: 'Files' },
+  { path: '/sync', label: 'Sync' },
+  { path: '/preview', label: 'Mapping preview' },
 ];
 
 /** Where the stylesheet is served (one route, cached by the browser; no inline styles needed). */
@@ -23,7 +23,7 @@ export interface Flash {
  * flash message, `body` in <main>, and the log-out form. `nav: false` leaves the navigation out (login).
  */
 export function layout(opts: { title: string; current?: string; body: HtmlValue; flash?: Flash; nav?: boolean }): Html {
-  const nav = opts.nav === false ? '' : html`<nav aria-label="Console"><ul>${NAV.map((n) => html`<li><a href="${n.path}"${n.path === opts.current ? html` aria-current="page"` : ''}>${n.label}${n.coming ? html` <small>(coming)</small>` : ''}</a></li>`)}</ul>
+  const nav = opts.nav === false ? '' : html`<nav aria-label="Console"><ul>${NAV.map((n) => html`<li><a href="${n.path}"${n.path === opts.current ? html` aria-current="page"` : ''}>${n.label}</a></li>`)}</ul>
 <form method="post" action="/logout" class="logout"><button type="submit">Log out</button></form></nav>`;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -82,5 +82,9 @@ form.inline{display:inline}
 label{display:block;font-weight:600;margin-bottom:.2rem}
 textarea,input[type=text],input[type=password]{font:inherit;width:100%;padding:.4rem}
 button{font:inherit;padding:.35rem 1rem;cursor:pointer}
+progress{width:100%;max-width:32rem;height:1.2rem}
+form.sync{margin:0 .3rem .3rem 0}form.sync button{padding:.15rem .6rem;font-size:.9rem}
+ol.journey{padding-left:1.2rem}ol.journey>li{margin-bottom:.5rem}
+select{font:inherit;padding:.3rem}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0 0 1rem}dl.facts dt{font-weight:600}dl.facts dd{margin:0}
 `;

@@ -1,6 +1,8 @@
 import type { ChannelOverview, ExportStatus, Overview, PushStatus } from '../../daemon/status.js';
 import { html, type Html } from './html.js';
 import { when } from './layout.js';
+import { syncButton } from './sync.js';
+import { isPlatform } from '../../connectors/platforms.js';
 
 /** Cuts a message shown in a table cell (the full text is in `wharf status` and the log). */
 function cut(s: string | null | undefined, max = 300): string {
@@ -20,6 +22,7 @@ function channelRow(c: ChannelOverview): Html {
 <td class="num">${c.filesToday}</td><td class="num">${c.ordersToday}</td>
 <td class="num">${c.quarantinedNow > 0 ? html`<a href="/quarantine?merchant=${encodeURIComponent(c.merchant)}">${c.quarantinedNow}</a>` : '0'}</td>
 <td class="num">${c.pushes ? `${c.pushes.pending} / ${c.pushes.failed}` : html`<span class="muted">—</span>`}</td>
+<td>${syncButton({ channel: c.key, job: 'orders' }, isPlatform(c.type) ? 'Pull orders' : 'Poll now')}${isPlatform(c.type) ? syncButton({ channel: c.key, job: 'products' }, 'Pull products') : ''}</td>
 </tr>`;
 }
 
@@ -33,7 +36,7 @@ function exportRow(x: ExportStatus): Html {
         ? html`in progress or interrupted, ${when(r.scheduledAt)}`
         : html`done ${when(r.finishedAt ?? r.scheduledAt)}<br><small>${r.items > 0 ? `${r.fileName}, ${r.items} item(s)` : 'nothing to export'}</small>`;
   return html`<tr><th scope="row">${x.export}</th><td>${x.schedule}<br><small class="muted">${x.timezone}</small></td><td>${last}</td><td>${when(x.nextRunAt)}</td>
-<td class="num">${x.pendingShipments ?? html`<span class="muted">—</span>`}</td></tr>`;
+<td class="num">${x.pendingShipments ?? html`<span class="muted">—</span>`}</td><td>${syncButton({ export: x.export }, 'Export now')}</td></tr>`;
 }
 
 function pushRows(p: PushStatus): Html[] {
@@ -41,11 +44,11 @@ function pushRows(p: PushStatus): Html[] {
   if (p.stock) {
     const r = p.stock.lastRun;
     const last = !r ? html`<span class="muted">never</span>` : r.ok ? html`${when(r.at)}<br><small>${r.pushed} of ${r.changed} changed SKU(s) pushed</small>` : html`<span class="state state-failing">failed</span> ${when(r.at)}<br><span class="err">${cut(r.error)}</span>`;
-    rows.push(html`<tr><th scope="row">${p.channel}</th><td>stock</td><td>${last}</td><td>${when(p.stock.nextRunAt)}</td><td class="num">—</td><td class="num">${p.stock.unknownSkus} unknown, ${p.stock.refusedSkus} refused SKU(s)</td></tr>`);
+    rows.push(html`<tr><th scope="row">${p.channel}</th><td>stock</td><td>${last}</td><td>${when(p.stock.nextRunAt)}</td><td class="num">—</td><td class="num">${p.stock.unknownSkus} unknown, ${p.stock.refusedSkus} refused SKU(s)</td><td>${syncButton({ channel: p.channel, job: 'stock' }, 'Push now')}</td></tr>`);
   }
   if (p.shipments) {
     const s = p.shipments;
-    rows.push(html`<tr><th scope="row">${p.channel}</th><td>shipments</td><td class="muted">—</td><td>${when(s.nextRunAt)}</td><td class="num">${s.pending}</td><td class="num">${s.failed} failed, ${s.retrying} retrying</td></tr>`);
+    rows.push(html`<tr><th scope="row">${p.channel}</th><td>shipments</td><td class="muted">—</td><td>${when(s.nextRunAt)}</td><td class="num">${s.pending}</td><td class="num">${s.failed} failed, ${s.retrying} retrying</td><td>${syncButton({ channel: p.channel, job: 'shipments' }, 'Push now')}</td></tr>`);
   }
   return rows;
 }
@@ -61,8 +64,8 @@ export function overviewBody(o: Overview): Html {
 <h2 id="channels">Channels</h2>
 <div class="table-wrap"><table aria-labelledby="channels">
 <thead><tr><th scope="col">Channel</th><th scope="col">Type</th><th scope="col">State</th><th scope="col">Last run</th><th scope="col">Next run</th>
-<th scope="col" class="num">Files today</th><th scope="col" class="num">Orders today</th><th scope="col" class="num">In quarantine</th><th scope="col" class="num">Pushes pending / failed</th></tr></thead>
-<tbody>${o.channels.length > 0 ? o.channels.map(channelRow) : html`<tr><td colspan="9" class="muted">No channels configured.</td></tr>`}</tbody>
+<th scope="col" class="num">Files today</th><th scope="col" class="num">Orders today</th><th scope="col" class="num">In quarantine</th><th scope="col" class="num">Pushes pending / failed</th><th scope="col">Sync now</th></tr></thead>
+<tbody>${o.channels.length > 0 ? o.channels.map(channelRow) : html`<tr><td colspan="10" class="muted">No channels configured.</td></tr>`}</tbody>
 </table></div>
 
 <h2 id="deliveries">Deliveries to the warehouse</h2>
@@ -75,14 +78,14 @@ ${o.outbox.failed > 0 ? html`<p>Failed deliveries go out again after <code>wharf
 <h2 id="exports">Exports</h2>
 ${o.exports.length > 0
     ? html`<div class="table-wrap"><table aria-labelledby="exports">
-<thead><tr><th scope="col">Export</th><th scope="col">Schedule</th><th scope="col">Last run</th><th scope="col">Next run</th><th scope="col" class="num">Shipments pending</th></tr></thead>
+<thead><tr><th scope="col">Export</th><th scope="col">Schedule</th><th scope="col">Last run</th><th scope="col">Next run</th><th scope="col" class="num">Shipments pending</th><th scope="col">Sync now</th></tr></thead>
 <tbody>${o.exports.map(exportRow)}</tbody></table></div>`
     : html`<p class="muted">No exports configured.</p>`}
 
 ${o.pushes.length > 0
     ? html`<h2 id="pushes">Webshop pushes</h2>
 <div class="table-wrap"><table aria-labelledby="pushes">
-<thead><tr><th scope="col">Channel</th><th scope="col">Push</th><th scope="col">Last run</th><th scope="col">Next run</th><th scope="col" class="num">Pending</th><th scope="col" class="num">Problems</th></tr></thead>
+<thead><tr><th scope="col">Channel</th><th scope="col">Push</th><th scope="col">Last run</th><th scope="col">Next run</th><th scope="col" class="num">Pending</th><th scope="col" class="num">Problems</th><th scope="col">Sync now</th></tr></thead>
 <tbody>${o.pushes.flatMap(pushRows)}</tbody></table></div>`
     : ''}`;
 }

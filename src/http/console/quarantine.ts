@@ -23,9 +23,9 @@ export function quarantineListBody(rows: FileRow[], merchants: string[], merchan
 ${rows.length === 0
     ? html`<p>No file in quarantine${merchant ? html` for merchant <strong>${merchant}</strong>` : ''}.</p>`
     : html`<div class="table-wrap"><table aria-describedby="qcount"><caption id="qcount">${rows.length} file(s)${merchant ? html` of merchant ${merchant}` : ''}</caption>
-<thead><tr><th scope="col">ID</th><th scope="col">File</th><th scope="col">Merchant</th><th scope="col">Channel</th><th scope="col">Reason</th><th scope="col">Received</th></tr></thead>
+<thead><tr><th scope="col">ID</th><th scope="col">File</th><th scope="col">Merchant</th><th scope="col">Channel</th><th scope="col">Reason</th><th scope="col">Received</th><th scope="col">Journey</th></tr></thead>
 <tbody>${rows.map((r) => html`<tr><td><a href="/quarantine/${r.id}">${r.id}</a></td><th scope="row"><a href="/quarantine/${r.id}">${r.name}</a>${r.status === 'partial' ? html`<br><small>partly imported</small>` : ''}</th>
-<td>${r.merchant}</td><td>${r.channel}</td><td>${reasonSummary(r)}</td><td>${when(r.receivedAt)}</td></tr>`)}</tbody></table></div>`}`;
+<td>${r.merchant}</td><td>${r.channel}</td><td>${reasonSummary(r)}</td><td>${when(r.receivedAt)}</td><td><a href="/files/${r.id}" aria-label="Journey of file ${r.id}">journey</a></td></tr>`)}</tbody></table></div>`}`;
 }
 
 function reportTable(read: ReportRead): Html {
@@ -58,7 +58,7 @@ export function quarantineFileBody(row: FileRow, report: ReportRead | undefined,
 <h1>File ${row.id}: ${row.name}</h1>
 <dl class="facts">
 <dt>Merchant</dt><dd>${row.merchant}</dd><dt>Channel</dt><dd>${row.channel}</dd><dt>Mapping</dt><dd>${row.mapping}</dd>
-<dt>Received</dt><dd>${when(row.receivedAt)}</dd><dt>Size</dt><dd>${row.size} bytes</dd><dt>Trace id</dt><dd><code>${row.traceId}</code></dd>
+<dt>Received</dt><dd>${when(row.receivedAt)}</dd><dt>Size</dt><dd>${row.size} bytes</dd><dt>Trace id</dt><dd><code>${row.traceId}</code> (<a href="/files/${row.id}">the file's journey</a>)</dd>
 <dt>State</dt><dd>${inQuarantine ? (row.status === 'partial' ? `partly imported (${row.records} record(s)); ${row.invalid} invalid record(s) in quarantine` : 'quarantined: nothing imported') : row.status}</dd>
 ${row.dismissedAt ? html`<dt>Dismissed</dt><dd>${when(row.dismissedAt)}: ${row.note ?? ''}</dd>` : ''}
 ${inQuarantine ? html`<dt>Quarantined copy</dt><dd><code>${row.quarantinePath}</code></dd>` : ''}

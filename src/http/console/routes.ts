@@ -1,13 +1,20 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { describeError } from '../../errors.js';
+import type { SyncRequest } from '../../daemon/gateway.js';
 import type { HttpRoutes } from '../server.js';
 import { gatherOverview } from '../../daemon/status.js';
 import { retryQuarantined } from '../../daemon/retry.js';
 import { readFileHead, readQuarantineReport, type FileHead } from '../../daemon/quarantine-file.js';
 import { html, type HtmlValue } from './html.js';
-import { NAV, STYLESHEET, STYLESHEET_PATH, layout, type Flash } from './layout.js';
+import { STYLESHEET, STYLESHEET_PATH, layout, type Flash } from './layout.js';
 import { overviewBody } from './overview.js';
 import { quarantineFileBody, quarantineListBody } from './quarantine.js';
+import { fileJourney } from '../api/files.js';
+import { orderView } from '../api/orders.js';
+import { listMappings, previewContent } from '../api/mappings.js';
+import { jobBody, syncBody } from './sync.js';
+import { fileSearchBody, journeyBody, orderBody } from './journey.js';
+import { previewBody } from './preview.js';
 
 const FILE_ID = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] } as const;
 /** What a redirect after an action tells the page it lands on (codes only: no text from the URL is shown). */
@@ -102,9 +109,65 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
     return reply.redirect(`/quarantine?done=dismissed&file=${id}`, 303);
   });
 
-  for (const n of NAV.filter((x) => x.coming)) {
-    app.get(n.path, async (_request, reply) => send(reply, n.label, n.path, html`<h1>${n.label}</h1><p>This page is coming in a later version of the console.</p>`));
-  }
+  // Sync now: the buttons (here and on the overview) post here; the job's page follows its progress.
+  const syncPage = async (reply: FastifyReply, flash?: Flash, code = 200) =>
+    send(reply, 'Sync', '/sync', syncBody(await gatherOverview(deps.config, deps.store, { runningSince }), deps.gateway.jobs.list()), flash, code);
+  app.get('/sync', async (_request, reply) => syncPage(reply));
+  app.post('/sync', {
+    schema: { body: { type: 'object', properties: { channel: { type: 'string', minLength: 1, maxLength: 200 }, job: { enum: ['orders', 'products', 'stock', 'shipments'] }, export: { type: 'string', minLength: 3, maxLength: 200 } }, additionalProperties: false } },
+  }, async (request, reply) => {
+    const b = request.body as { channel?: string; job?: 'orders' | 'products' | 'stock' | 'shipments'; export?: string };
+    const req: SyncRequest | undefined = b.export !== undefined && b.channel === undefined ? { export: b.export } : b.channel !== undefined && b.job !== undefined && b.export === undefined ? { channel: b.channel, job: b.job } : undefined;
+    if (!req) return syncPage(reply, { kind: 'error', text: 'Choose a channel and its job, or an export.' }, 400);
+    const r = deps.gateway.syncNow(req);
+    if ('status' in r) return syncPage(reply, { kind: 'error', text: r.message }, r.status);
+    log.info({ job: r.job.id, target: r.job.target, kind: r.job.job, created: r.created }, 'console: sync now');
+    return reply.redirect(`/sync/jobs/${r.job.id}${r.created ? '' : '?joined=1'}`, 303);
+  });
+  app.get('/sync/jobs/:id', {
+    schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^j-[0-9a-f]{12}$' } } }, querystring: { type: 'object', properties: { joined: { const: '1' } } } },
+  }, async (request, reply) => {
+    const { id } = request.params as { id: string };
+    const job = deps.gateway.jobs.get(id);
+    if (!job) return send(reply, 'Not found', '/sync', html`<h1>No job ${id}</h1><p>Jobs are kept in memory until the daemon restarts. <a href="/sync">Back to Sync</a></p>`, undefined, 404);
+    const joined = (request.query as { joined?: string }).joined === '1';
+    return send(reply, `Job ${job.id}`, '/sync', jobBody(job), joined ? { kind: 'ok', text: 'This job was running already: here is its progress.' } : undefined);
+  });
+
+  // A file's journey (by id or trace id) and an order's page.
+  const REF = { type: 'string', minLength: 1, maxLength: 100 } as const;
+  app.get('/files', { schema: { querystring: { type: 'object', properties: { ref: REF } } } }, async (request, reply) => {
+    const ref = (request.query as { ref?: string }).ref?.trim();
+    if (!ref) return send(reply, 'Files', '/files', fileSearchBody());
+    const found = await fileJourney(deps, ref.toLowerCase());
+    if (!found) return send(reply, 'Files', '/files', fileSearchBody(ref, `No file ${ref} in the ledger: give a file id (digits) or a 12-character trace id.`), undefined, 404);
+    return reply.redirect(`/files/${found.file.id}`, 303);
+  });
+  app.get('/files/:ref', { schema: { params: { type: 'object', required: ['ref'], properties: { ref: REF } } } }, async (request, reply) => {
+    const { ref } = request.params as { ref: string };
+    const j = await fileJourney(deps, ref.toLowerCase());
+    if (!j) return send(reply, 'Not found', '/files', fileSearchBody(ref, `No file ${ref} in the ledger: give a file id (digits) or a 12-character trace id.`), undefined, 404);
+    return send(reply, `File ${j.file.id}`, '/files', journeyBody(j));
+  });
+  app.get('/orders/:recordId', { schema: { params: { type: 'object', required: ['recordId'], properties: { recordId: { type: 'string', minLength: 1, maxLength: 500 } } } } }, async (request, reply) => {
+    const { recordId } = request.params as { recordId: string };
+    const v = await orderView(deps, recordId);
+    if (!v) return send(reply, 'Not found', '/files', html`<h1>No order ${recordId}</h1><p>The ledger has no order with this id (order ids are <code>merchant:channel:order number</code>). <a href="/files">Find a file</a></p>`, undefined, 404);
+    return send(reply, `Order ${v.order.externalId ?? v.order.id}`, '/files', orderBody(v));
+  });
+
+  // Mapping preview: `wharf map` in the browser; nothing is stored.
+  app.get('/preview', async (_request, reply) => send(reply, 'Mapping preview', '/preview', previewBody(await listMappings(deps.config.mappingsDir), {})));
+  app.post('/preview', {
+    schema: { body: { type: 'object', required: ['mapping'], properties: { mapping: { type: 'string', minLength: 1, maxLength: 200, pattern: '^[A-Za-z0-9][A-Za-z0-9._-]*$' }, content: { type: 'string' }, fileName: { type: 'string', maxLength: 255 } } } },
+  }, async (request, reply) => {
+    const b = request.body as { mapping: string; content?: string; fileName?: string };
+    const input = { mapping: b.mapping, content: b.content ?? '', fileName: b.fileName || undefined };
+    const mappings = await listMappings(deps.config.mappingsDir);
+    const r = await previewContent(deps.config.mappingsDir, input.mapping, input.content, input.fileName);
+    if ('status' in r) return send(reply, 'Mapping preview', '/preview', previewBody(mappings, input), { kind: 'error', text: r.message }, r.status);
+    return send(reply, 'Mapping preview', '/preview', previewBody(mappings, input, r));
+  });
 
   async function showFile(reply: FastifyReply, id: number, flash?: Flash, code = 200): Promise<FastifyReply> {
     const row = await deps.store.getFile(id);

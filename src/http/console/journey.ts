@@ -1,0 +1,104 @@
+import type { FileJourney } from '../api/files.js';
+import type { OrderView } from '../api/orders.js';
+import type { deliveryView } from '../api/shared.js';
+import { html, type Html } from './html.js';
+import { when } from './layout.js';
+
+type Delivery = ReturnType<typeof deliveryView>;
+
+/** The console's address of an order's page (`recordId` URL-encoded: it holds colons). */
+export function orderHref(recordId: string): string {
+  return `/orders/${encodeURIComponent(recordId)}`;
+}
+
+/** The file search form (GET /files?ref=…), optionally with the text that was not found. */
+export function fileSearchBody(ref?: string, problem?: string): Html {
+  return html`<h1>Files</h1>
+<form method="get" action="/files" role="search" class="filter">
+<label for="ref">File id or trace id</label>
+<input type="text" id="ref" name="ref" value="${ref ?? ''}" required maxlength="100" placeholder="e.g. 42 or 4f2a9c01b7de" autocomplete="off">
+<p><button type="submit">Show the journey</button></p></form>
+${problem ? html`<p class="err" role="alert">${problem}</p>` : ''}
+<p class="muted">The file id is the number <code>wharf status</code> and the quarantine list show; the trace id is the 12-character <code>trace</code> of every log line about the file.</p>`;
+}
+
+const STATE_CLASS: Record<Delivery['state'], string> = { done: 'state-ok', pending: 'state-waiting', failed: 'state-failing' };
+
+function deliveryTable(list: Delivery[], label: string): Html {
+  if (list.length === 0) return html`<p class="muted">None.</p>`;
+  return html`<div class="table-wrap"><table aria-label="${label}">
+<thead><tr><th scope="col" class="num">ID</th><th scope="col">Type</th><th scope="col">Destination</th><th scope="col">Record</th><th scope="col">Action</th><th scope="col">State</th><th scope="col" class="num">Attempts</th><th scope="col">Queued</th><th scope="col">Outcome</th></tr></thead>
+<tbody>${list.map((d) => html`<tr><td class="num">${d.id}</td><td>${d.type}</td><td>${d.destination}</td><td>${d.recordId}</td><td>${d.action}</td>
+<td><span class="state ${STATE_CLASS[d.state]}">${d.state}</span></td><td class="num">${d.attempts}</td><td>${when(d.queuedAt)}</td>
+<td>${d.state === 'done' ? html`${when(d.doneAt)}${d.fileName ? html`<br><small>in <code>${d.fileName}</code></small>` : ''}` : d.state === 'failed' ? html`<span class="err">${d.lastError ?? ''}</span>` : html`next attempt ${when(d.nextAttemptAt, 'soon')}${d.lastError ? html`<br><span class="err">${d.lastError}</span>` : ''}`}</td></tr>`)}</tbody></table></div>`;
+}
+
+function errorsTable(errors: { record?: number; line?: number; externalId?: string; field?: string; message: string }[], label: string): Html {
+  return html`<div class="table-wrap"><table aria-label="${label}">
+<thead><tr><th scope="col" class="num">Record</th><th scope="col" class="num">Line</th><th scope="col">Order</th><th scope="col">Field</th><th scope="col">Message</th></tr></thead>
+<tbody>${errors.map((e) => html`<tr><td class="num">${e.record ?? ''}</td><td class="num">${e.line ?? ''}</td><td>${e.externalId ?? ''}</td><td>${e.field ? html`<code>${e.field}</code>` : ''}</td><td>${e.message}</td></tr>`)}</tbody></table></div>`;
+}
+
+/** Exported for the preview page: the errors table (record, line, order, field, message). */
+export { errorsTable };
+
+/** A file's journey page: receipt, read, records (links to the orders), deliveries and pushes, where it went. */
+export function journeyBody(j: FileJourney): Html {
+  const f = j.file;
+  const loc = j.location as { place: string; folder?: string; path?: string; report?: string };
+  return html`<p><a href="/files">← Files</a></p>
+<h1>File ${f.id}: ${f.name}</h1>
+<ol class="journey">
+<li><section aria-labelledby="received"><h2 id="received">Received</h2>
+<dl class="facts"><dt>Merchant</dt><dd>${f.merchant}</dd><dt>Channel</dt><dd>${f.channel}</dd><dt>Received</dt><dd>${when(f.receivedAt)}</dd>
+<dt>From</dt><dd><code>${f.origin}</code></dd><dt>Size</dt><dd>${f.size} bytes</dd><dt>SHA-256</dt><dd><code>${f.sha256}</code></dd>
+<dt>Trace id</dt><dd><code>${f.traceId}</code></dd><dt>Mapping</dt><dd>${f.mapping}</dd></dl></section></li>
+<li><section aria-labelledby="read"><h2 id="read">Read</h2>
+<p>Outcome: <strong>${j.read.outcome}</strong>; ${j.read.records} record(s) imported, ${j.read.duplicates} duplicate(s), ${j.read.invalid} invalid.</p>
+${j.read.error ? html`<p class="err">${j.read.error}</p>` : ''}
+${j.invalid ? html`<h3>Invalid records</h3>${j.invalid.summary ? html`<p>${j.invalid.summary}</p>` : ''}${j.invalid.errors.length > 0 ? errorsTable(j.invalid.errors, 'Invalid records') : ''}${j.invalid.moreErrors > 0 ? html`<p>${j.invalid.moreErrors} more error(s).</p>` : ''}` : ''}
+</section></li>
+<li><section aria-labelledby="records"><h2 id="records">Records</h2>
+${j.records.length > 0
+    ? html`<div class="table-wrap"><table aria-labelledby="records">
+<thead><tr><th scope="col" class="num">No.</th><th scope="col">Kind</th><th scope="col">Record</th><th scope="col">Outcome</th><th scope="col">Status</th><th scope="col">Deliveries and pushes</th></tr></thead>
+<tbody>${j.records.map((r) => html`<tr><td class="num">${r.recordNo ?? ''}</td><td>${r.kind}</td>
+<th scope="row">${r.kind === 'order' ? html`<a href="${orderHref(r.recordId)}">${r.externalId ?? r.recordId}</a>` : r.externalId ?? r.recordId}</th>
+<td>${r.outcome}</td><td>${r.status ?? ''}</td><td>${r.deliveries.length > 0 ? r.deliveries.map((d) => html`<span class="state ${STATE_CLASS[d.state]}">${d.type} ${d.state}</span> <small>${d.destination}</small><br>`) : html`<span class="muted">none</span>`}</td></tr>`)}</tbody></table></div>
+${j.recordsMore > 0 ? html`<p>${j.recordsMore} more record(s) not listed.</p>` : ''}`
+    : html`<p class="muted">No records.</p>`}
+</section></li>
+<li><section aria-labelledby="deliveries"><h2 id="deliveries">Deliveries and pushes</h2>${deliveryTable(j.deliveries, 'Deliveries and pushes of the file')}</section></li>
+<li><section aria-labelledby="where"><h2 id="where">Where the file went</h2>
+<p>${loc.place === 'quarantine'
+    ? html`Quarantine: <code>${loc.path ?? ''}</code> (<a href="/quarantine/${f.id}">its report and actions</a>)`
+    : loc.place === 'archive' ? html`Archived${loc.folder ? html` in <code>${loc.folder}</code>` : ''}`
+      : loc.place === 'delete' ? 'Deleted after import (afterImport: delete)' : loc.place === 'keep' ? 'Left where it was (afterImport: keep)' : loc.place}</p>
+</section></li>
+</ol>
+${j.related.length > 0 ? html`<h2 id="related">Other rows of this trace id</h2><ul>${j.related.map((r) => html`<li><a href="/files/${r.id}">file ${r.id}</a>: ${r.status}, ${when(r.receivedAt)}</li>`)}</ul>` : ''}`;
+}
+
+function pretty(v: unknown): string {
+  return JSON.stringify(v, null, 2);
+}
+
+/** An order's page: where it came from (link to its file's journey), its canonical body, deliveries and pushes, shipments. */
+export function orderBody(v: OrderView): Html {
+  const o = v.order;
+  const src = v.origin;
+  return html`<h1>Order ${o.externalId ?? o.id}</h1>
+<dl class="facts"><dt>Record id</dt><dd><code>${o.id}</code></dd><dt>Merchant</dt><dd>${o.merchant}</dd><dt>Channel</dt><dd>${o.channel}${src.channelType ? html` <small class="muted">(${src.channelType})</small>` : ''}</dd>
+<dt>Status</dt><dd>${o.status ?? ''}</dd><dt>Version</dt><dd>${o.version}</dd><dt>First seen</dt><dd>${when(o.firstSeenAt)}</dd><dt>Changed</dt><dd>${when(o.changedAt)}</dd></dl>
+<h2 id="origin">Where it came from</h2>
+<p>${src.via === 'api' ? 'Pulled from the webshop' : src.via === 'file' ? 'From a file' : 'Unknown'}${src.file
+    ? html`: <a href="/files/${src.file.id}">${src.file.name}</a> (file ${src.file.id}, ${src.file.status}, received ${when(src.file.receivedAt)})${src.recordNo !== null && src.recordNo !== undefined ? html`, record ${src.recordNo}` : ''}${src.traceId ? html`; trace id <code>${src.traceId}</code>` : ''}`
+    : ''}.</p>
+<h2 id="deliveries">Deliveries and pushes</h2>${deliveryTable(v.deliveries, 'Deliveries and pushes of the order')}
+<h2 id="shipments">Shipments</h2>
+${v.shipments.length > 0
+    ? html`${v.shipments.map((s) => html`<section aria-label="Shipment ${s.externalId ?? s.id}"><h3>Shipment ${s.externalId ?? s.id}</h3><p>${s.status ?? ''} received ${when(s.receivedAt)}</p>${s.body ? html`<pre class="lines">${pretty(s.body)}</pre>` : ''}</section>`)}`
+    : html`<p class="muted">No shipments yet.</p>`}
+<h2 id="body">Canonical order</h2>
+${o.bodyPruned ? html`<p class="muted">The body was pruned (ledger.retention.bodiesDays).</p>` : html`<pre class="lines" tabindex="0" aria-label="Canonical order">${pretty(o.body)}</pre>`}`;
+}
