@@ -3,11 +3,11 @@
  * without this server's Origin, the merchant filter, an unknown file, and the report check that keeps
  * one channel's report off another's file.
  */
-import { promises as fs } from 'node:fs';
+import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { killAllDaemons, waitFor, workspacesPerTest } from '../helpers/e2e.js';
+import { SAMPLES, killAllDaemons, waitFor, workspacesPerTest } from '../helpers/e2e.js';
 import { startHttpDaemon } from '../helpers/http.js';
 import { readFileHead, readQuarantineReport } from '../../src/daemon/quarantine-file.js';
 import { html, raw } from '../../src/http/console/html.js';
@@ -81,5 +81,73 @@ describe('console pages', () => {
     expect(html`<a title="${evil}">${evil}</a>`.text).toBe('<a title="&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;">&quot;&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;</a>');
     expect(html`<ul>${[evil, [evil]].map((v) => html`<li>${v}</li>`)}</ul>`.text).not.toContain('<script>');
     expect(html`${raw('<b>ours</b>')}${null}${undefined}${false}${0}`.text).toBe('<b>ours</b>0');
+  });
+
+  it('journey, order, sync and preview pages: found by id or trace id, escaped, 404 pages for what is not there', async () => {
+    const ws = await workspace();
+    const h = await startHttpDaemon(ws);
+    const page = async (p: string, init?: RequestInit) => {
+      const r = await h.get(p, init);
+      return { status: r.status, location: r.headers.get('location'), type: r.headers.get('content-type'), text: await r.text() };
+    };
+    const origin = { origin: h.url };
+    await ws.drop('orders.json');
+    await waitFor(async () => (await page('/files/1')).text.includes('<strong>imported</strong>'), { what: 'orders.json imported (its journey page)', daemon: h.daemon });
+
+    // The search box: a file id or a trace id leads to the file's page; the journey lists its orders.
+    const byId = await page('/files?ref=1');
+    expect(byId.status).toBe(303);
+    expect(byId.location).toBe('/files/1');
+    const journey = await page('/files/1');
+    expect(journey.status).toBe(200);
+    const trace = /<dt>Trace id<\/dt><dd><code>([0-9a-f]{12})<\/code>/.exec(journey.text)?.[1];
+    expect(trace).toMatch(/^[0-9a-f]{12}$/);
+    expect((await page(`/files?ref=${trace!.toUpperCase()}`)).location).toBe('/files/1');
+    for (const n of ['5012', '5013', '5014']) expect(journey.text).toContain(`href="/orders/demo%3Adropbox%3A${n}"`);
+    expect(journey.text).toMatch(/Archived/);
+
+    const order = await page('/orders/demo%3Adropbox%3A5012');
+    expect(order.status).toBe(200);
+    expect(order.text).toContain('href="/files/1"');
+    expect(order.text).toContain('&quot;externalId&quot;: &quot;5012&quot;');
+
+    // Not there: 404 pages (HTML), never another merchant's or a crash.
+    for (const p of ['/files/999999', '/files/nothing-like-a-ref', '/files?ref=abc', '/orders/demo%3Adropbox%3A999', '/orders/other%3Ashop%3A5012', '/sync/jobs/j-000000000000']) {
+      const r = await page(p);
+      expect(r.status, p).toBe(404);
+      expect(r.type, p).toMatch(/text\/html/);
+    }
+
+    // Sync: refused without Origin; an unknown channel is a 404 page naming it (escaped); a poll runs and its page shows the result.
+    expect((await page('/sync', { method: 'POST', body: new URLSearchParams({ channel: 'demo/dropbox', job: 'orders' }) })).status).toBe(403);
+    const unknown = await page('/sync', { method: 'POST', headers: origin, body: new URLSearchParams({ channel: 'demo/<b>x</b>', job: 'orders' }) });
+    expect(unknown.status).toBe(404);
+    expect(unknown.text).toContain('demo/&lt;b&gt;x&lt;/b&gt;');
+    expect(unknown.text).not.toContain('<b>x</b>');
+    const started = await page('/sync', { method: 'POST', headers: origin, body: new URLSearchParams({ channel: 'demo/dropbox', job: 'orders' }) });
+    expect(started.status).toBe(303);
+    const jobPath = started.location!;
+    expect(jobPath).toMatch(/^\/sync\/jobs\/j-[0-9a-f]{12}$/);
+    const done = await waitFor(async () => {
+      const r = await page(jobPath);
+      return r.text.includes('id="result"') ? r.text : undefined;
+    }, { what: 'the poll job to finish', daemon: h.daemon });
+    expect(done).toMatch(/<dt>files<\/dt><dd>0<\/dd>/);
+    expect((await page('/sync')).text).toContain(`href="${jobPath}"`);
+
+    // Preview: markup in the sample stays text, in the box and in the records; errors listed; unknown mapping 404.
+    const sample = readFileSync(path.join(SAMPLES, 'orders.json'), 'utf8').replace('"number": "5012"', '"number": "</textarea><script>alert(1)</script>"');
+    const preview = await page('/preview', { method: 'POST', headers: origin, body: new URLSearchParams({ mapping: 'demo-orders-json', content: sample }) });
+    expect(preview.status).toBe(200);
+    expect(preview.text).not.toContain('<script>alert(1)');
+    expect(preview.text).toContain('&lt;/textarea&gt;&lt;script&gt;alert(1)&lt;/script&gt;');
+    expect(preview.text).toMatch(/3 record\(s\) read/);
+    const broken = await page('/preview', { method: 'POST', headers: origin, body: new URLSearchParams({ mapping: 'demo-orders-json', content: '{"orders": [' }) });
+    expect(broken.text).toMatch(/Unreadable/);
+    expect((await page('/preview', { method: 'POST', headers: origin, body: new URLSearchParams({ mapping: 'no-such-mapping', content: 'x' }) })).status).toBe(404);
+    expect((await page('/preview', { method: 'POST', body: new URLSearchParams({ mapping: 'demo-orders-json', content: 'x' }) })).status).toBe(403);
+
+    for (const p of ['/files/1', '/orders/demo%3Adropbox%3A5012', '/sync', '/preview', jobPath]) expect((await page(p)).text, p).not.toContain(h.token);
+    await h.daemon.stop();
   });
 });

@@ -39,3 +39,11 @@ export function html(strings: TemplateStringsArray, ...values: HtmlValue[]): Htm
 export function raw(text: string): Html {
   return new Html(text);
 }
+
+/**
+ * A <script> element with our own fixed code (never a value from outside). Built without a tagged
+ * template: the bundler rewrites a `</script>` inside one, which would need a runtime helper.
+ */
+export function inlineScript(code: string): Html {
+  return new Html('<script>' + code + '</' + 'script>');
+}

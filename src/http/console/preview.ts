@@ -1,5 +1,5 @@
 import type { MappingListed, PreviewResult } from '../api/mappings.js';
-import { html, raw, type Html } from './html.js';
+import { html, inlineScript, type Html } from './html.js';
 import { errorsTable } from './journey.js';
 
 /** What the preview form was sent with (kept in the form when the result is shown). */
@@ -30,7 +30,7 @@ ${input.content ?? ''}</textarea></p>
 </form>
 ${broken.length > 0 ? html`<p class="muted">Not offered (they do not compile): ${broken.map((m, i) => html`${i > 0 ? ', ' : ''}<code>${m.name}</code>`)}.</p>` : ''}
 ${result ? resultBlock(result) : ''}
-<script>${raw(FILE_SCRIPT)}</script>`;
+${inlineScript(FILE_SCRIPT)}`;
 }
 
 function resultBlock(r: PreviewResult): Html {

@@ -1,7 +1,7 @@
 import type { JobState } from '../../daemon/jobs.js';
 import type { Overview } from '../../daemon/status.js';
 import { isPlatform } from '../../connectors/platforms.js';
-import { html, raw, type Html } from './html.js';
+import { html, inlineScript, type Html } from './html.js';
 import { when } from './layout.js';
 
 /** What a "Sync now" button asks the daemon for (the body of `POST /sync`, as of `POST /api/jobs`). */
@@ -94,7 +94,7 @@ export function jobBody(j: JobState): Html {
 <dl class="facts"><dt>Started</dt><dd>${when(j.startedAt)}</dd><dt>Finished</dt><dd>${when(j.finishedAt, j.state === 'running' ? 'still running' : 'never')}</dd></dl>
 ${j.state === 'done' ? html`<h2 id="result">Result</h2>${resultFacts(j.result)}` : ''}
 ${j.state === 'failed' ? html`<h2 id="error">Error</h2><p class="err" role="alert">${j.error ?? 'unknown error'}</p>` : ''}
-${j.state === 'running' ? html`<script>${raw(FOLLOW_SCRIPT)}</script>` : ''}`;
+${j.state === 'running' ? inlineScript(FOLLOW_SCRIPT) : ''}`;
 }
 
 /**
