@@ -1,7 +1,7 @@
 /**
  * The console's pages over plain HTTP (the browser flow is test/console/console.test.ts): forms refused
  * without this server's Origin, the merchant filter, an unknown file, and the report check that keeps
- * one channel's report off another's file.
+ * one channel's report off another's file; the journey, order, sync and preview pages (escaping, 404s).
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';

@@ -25,7 +25,9 @@ const NOTE_MAX = 1000;
 
 /**
  * The console's pages (issue 11 §4): `/` the overview, `/quarantine` and `/quarantine/:id` with the
- * Retry and Dismiss actions, the stylesheet, and placeholders for the pages a later step adds. Every
+ * Retry and Dismiss actions, `/sync` and `/sync/jobs/:id` (sync now with live progress), `/files`,
+ * `/files/:ref` and `/orders/:recordId` (a file's journey, an order), `/preview` (the mapping preview),
+ * and the stylesheet. The data comes from the same functions as the JSON API's (src/http/api/). Every
  * page needs the session (src/http/auth.ts); every POST also needs a same-origin `Origin` header.
  */
 export const consoleRoutes: HttpRoutes = async (app, deps) => {
