@@ -1,7 +1,8 @@
 /**
  * The console's pages over plain HTTP (the browser flow is test/console/console.test.ts): forms refused
  * without this server's Origin, the merchant filter, an unknown file, and the report check that keeps
- * one channel's report off another's file; the journey, order, sync and preview pages (escaping, 404s).
+ * one channel's report off another's file; the journey, order, sync and preview pages (escaping, 404s, one
+ * merchant's page never showing another's data).
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import os from 'node:os';
@@ -85,7 +86,11 @@ describe('console pages', () => {
 
   it('journey, order, sync and preview pages: found by id or trace id, escaped, 404 pages for what is not there', async () => {
     const ws = await workspace();
-    const h = await startHttpDaemon(ws);
+    const otherInbox = path.join(ws.root, 'other-inbox');
+    await fs.mkdir(otherInbox, { recursive: true });
+    const h = await startHttpDaemon(ws, {}, undefined, {
+      extraMerchants: { other: { name: 'Other merchant', channels: { shop: { type: 'folder', path: otherInbox, files: [{ pattern: '*.json', mapping: 'demo-orders-json' }], minAge: 0.2, pollInterval: 0.25 } } } },
+    });
     const page = async (p: string, init?: RequestInit) => {
       const r = await h.get(p, init);
       return { status: r.status, location: r.headers.get('location'), type: r.headers.get('content-type'), text: await r.text() };
@@ -111,8 +116,19 @@ describe('console pages', () => {
     expect(order.text).toContain('href="/files/1"');
     expect(order.text).toContain('&quot;externalId&quot;: &quot;5012&quot;');
 
+    // Another merchant's file with the same orders: each page shows its own merchant's data only.
+    await fs.copyFile(path.join(SAMPLES, 'orders.json'), path.join(otherInbox, 'orders.json'));
+    await waitFor(async () => (await page('/files/2')).text.includes('<strong>imported</strong>'), { what: 'the other merchant\'s file imported', daemon: h.daemon });
+    const otherJourney = (await page('/files/2')).text;
+    expect(otherJourney).toContain('href="/orders/other%3Ashop%3A5012"');
+    expect(otherJourney).not.toContain('demo%3Adropbox');
+    const otherOrder = (await page('/orders/other%3Ashop%3A5012')).text;
+    expect(otherOrder).toContain('href="/files/2"');
+    expect(otherOrder).not.toMatch(/demo:dropbox|href="\/files\/1"/);
+    expect((await page('/orders/demo%3Adropbox%3A5012')).text).not.toMatch(/other:shop|href="\/files\/2"/);
+
     // Not there: 404 pages (HTML), never another merchant's or a crash.
-    for (const p of ['/files/999999', '/files/nothing-like-a-ref', '/files?ref=abc', '/orders/demo%3Adropbox%3A999', '/orders/other%3Ashop%3A5012', '/sync/jobs/j-000000000000']) {
+    for (const p of ['/files/999999', '/files/nothing-like-a-ref', '/files?ref=abc', '/orders/demo%3Adropbox%3A999', '/orders/other%3Ashop%3A999', '/sync/jobs/j-000000000000']) {
       const r = await page(p);
       expect(r.status, p).toBe(404);
       expect(r.type, p).toMatch(/text\/html/);
