@@ -4,6 +4,7 @@
  * file builders those suites share.
  */
 import { promises as fs } from 'node:fs';
+import { afterEach, beforeEach } from 'vitest';
 import os from 'node:os';
 import path from 'node:path';
 import { PostgresStore } from '../../src/ledger/postgres.js';
@@ -43,6 +44,38 @@ export const backends: Backend[] = [
     },
   },
 ];
+
+/**
+ * A fresh ledger of `backend` for each test of the calling describe block: created and opened before
+ * each test, closed and removed after it. Read `ledger.store` inside a test (the store of that test);
+ * `ledger.harness.open()` opens the same database again (a restart, a second instance).
+ */
+export function ledgerPerTest(backend: Backend): { readonly store: Store; readonly harness: Harness } {
+  let harness: Harness | undefined;
+  let store: Store | undefined;
+  beforeEach(async () => {
+    harness = await backend.create();
+    store = await harness.open();
+  });
+  afterEach(async () => {
+    await store?.close().catch(() => undefined);
+    await harness?.cleanup();
+    store = undefined;
+    harness = undefined;
+  });
+  const ready = <T>(v: T | undefined, what: string): T => {
+    if (v === undefined) throw new Error(`ledgerPerTest: no ${what} outside a test`);
+    return v;
+  };
+  return {
+    get store() {
+      return ready(store, 'store');
+    },
+    get harness() {
+      return ready(harness, 'harness');
+    },
+  };
+}
 
 // ---- builders -------------------------------------------------------------------------------------
 
