@@ -31,6 +31,15 @@ export interface ReadinessSettings {
 
 const defaults = schemaDefaults<WharfConfig>('config.schema.json').http;
 
+/** `http.readiness` of `raw` with the schema's defaults (also without an `http:` section: the console's "silent" uses it). */
+export function readinessOf(raw: WharfConfig): ReadinessSettings {
+  const r = raw.http?.readiness;
+  return {
+    silentAfter: r?.silentAfter ?? defaults.readiness.silentAfter,
+    exportGraceMs: (r?.exportGrace ?? defaults.readiness.exportGrace) * 1000,
+  };
+}
+
 /**
  * The HTTP settings of `raw`, or undefined when the config has no `http:` section (no server).
  * `abs` resolves a path relative to the config file. Throws CONFIG_INVALID for a port out of range.
@@ -52,9 +61,6 @@ export function httpSettingsOf(raw: WharfConfig, abs: (p: string) => string, dat
     tokenFile: path.join(dataDir, 'http-token'),
     ...(h.tls ? { tls: { cert: abs(h.tls.certFile), key: abs(h.tls.keyFile) } } : {}),
     bodyLimit: h.bodyLimit ?? defaults.bodyLimit,
-    readiness: {
-      silentAfter: h.readiness?.silentAfter ?? defaults.readiness.silentAfter,
-      exportGraceMs: (h.readiness?.exportGrace ?? defaults.readiness.exportGrace) * 1000,
-    },
+    readiness: readinessOf(raw),
   };
 }

@@ -2,7 +2,8 @@ import type { LoadedConfig } from '../config/load.js';
 import type { ChannelStatus, ExportRun, LedgerSummary, OutboxRow, Store } from '../ledger/store.js';
 import { shipmentExportDestination, shipmentPushDestination } from '../pipeline/routing.js';
 import { exportRuns, latestExportRun } from '../schedule/catch-up.js';
-import { nextRuns } from '../schedule/cron.js';
+import { nextRuns, scheduleGapMs } from '../schedule/cron.js';
+import { readinessOf } from '../config/http.js';
 import { isPlatform as isApiChannelType, pushSettingsOf } from '../connectors/platforms.js';
 import { commonDefaults } from '../connectors/http/config.js';
 import { sftpConfigDefaults } from '../transports/sftp/config.js';
@@ -148,15 +149,13 @@ export function cadenceOf(type: string, config: unknown): Cadence {
   return { kind: 'poll', intervalMs: (c.pollInterval ?? 10) * 1000 };
 }
 
-/** A channel is `silent` when its last look is older than this many intervals (or scheduled runs). */
-export const SILENT_AFTER_INTERVALS = 3;
 
 /** One channel as the console's overview shows it. */
 export interface ChannelOverview extends ChannelStatusOf {
   /** `<merchant>/<channel>`. */
   key: string;
   /**
-   * `failing`: its last look failed (lastError); `silent`: no look for SILENT_AFTER_INTERVALS intervals
+   * `failing`: its last look failed (lastError); `silent`: no look for `http.readiness.silentAfter` intervals (the rule /readyz uses)
    * (or never, while the daemon has run longer than that); `waiting`: not looked at yet; else `ok`.
    */
   state: 'ok' | 'failing' | 'silent' | 'waiting';
@@ -207,13 +206,14 @@ export async function gatherOverview(cfg: LoadedConfig, store: Store, opts: { no
   const activity = await store.activitySince(todayFrom);
   const act = new Map(activity.channels.map((a) => [`${a.merchant}/${a.channel}`, a]));
   const entries = new Map([...cfg.channels, ...cfg.reportSources].map((e) => [e.key, e]));
+  const { silentAfter } = readinessOf(cfg.raw);
   const channels: ChannelOverview[] = channelStatuses(cfg, summary).map((c) => {
     const key = `${c.merchant}/${c.channel}`;
     const cadence = cadenceOf(c.type, entries.get(key)?.config);
     const push = activity.outbox.filter((o) => o.destination === shipmentPushDestination(key));
     return {
       ...c, key, cadence,
-      state: channelState(c, cadence, cfg.timezone, now, opts.runningSince),
+      state: channelState(c, cadence, cfg.timezone, now, silentAfter, opts.runningSince),
       nextRunAt: nextRunOf(c, cadence, cfg.timezone, now),
       filesToday: act.get(key)?.files ?? 0,
       ordersToday: act.get(key)?.orders ?? 0,
@@ -237,16 +237,14 @@ function sum(rows: { pending: number; failed: number }[], k: 'pending' | 'failed
 }
 
 /** How long a channel may go without a look before it counts as silent, in ms. */
-function silenceLimitMs(cadence: Cadence, timezone: string, from: Date): number {
-  if (cadence.kind === 'poll') return SILENT_AFTER_INTERVALS * cadence.intervalMs;
-  const runs = nextRuns(cadence.schedule, timezone, from, 2);
-  const gap = runs.length === 2 ? runs[1]!.getTime() - runs[0]!.getTime() : 86_400_000;
-  return SILENT_AFTER_INTERVALS * gap;
+function silenceLimitMs(cadence: Cadence, timezone: string, from: Date, silentAfter: number): number {
+  const interval = cadence.kind === 'poll' ? cadence.intervalMs : scheduleGapMs(cadence.schedule, timezone, from) ?? 86_400_000;
+  return silentAfter * interval;
 }
 
-function channelState(c: ChannelStatus, cadence: Cadence, timezone: string, now: Date, runningSince?: number): ChannelOverview['state'] {
+function channelState(c: ChannelStatus, cadence: Cadence, timezone: string, now: Date, silentAfter: number, runningSince?: number): ChannelOverview['state'] {
   if (c.lastError && (!c.lastOkAt || (c.lastErrorAt ?? '') > c.lastOkAt)) return 'failing';
-  const limit = silenceLimitMs(cadence, timezone, now);
+  const limit = silenceLimitMs(cadence, timezone, now, silentAfter);
   if (!c.lastPollAt) return runningSince !== undefined && now.getTime() - runningSince > limit ? 'silent' : 'waiting';
   return now.getTime() - Date.parse(c.lastPollAt) > limit ? 'silent' : 'ok';
 }

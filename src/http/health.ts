@@ -1,5 +1,6 @@
 import type { HttpRoutes } from './server.js';
 import { readiness } from '../observe/readiness.js';
+import { readinessOf } from '../config/http.js';
 
 /**
  * `GET /readyz` (token required): 200 `{"status":"ready",…}` when the ledger answers, no channel job
@@ -8,7 +9,7 @@ import { readiness } from '../observe/readiness.js';
  * up, no token) is part of the server itself (src/http/server.ts).
  */
 export const healthRoutes: HttpRoutes = async (app, deps) => {
-  const settings = deps.config.http?.readiness ?? { silentAfter: 3, exportGraceMs: 600_000 };
+  const settings = deps.config.http?.readiness ?? readinessOf(deps.config.raw);
   app.get('/readyz', async (_request, reply) => {
     const { gateway } = deps;
     const r = await readiness({ store: deps.store, jobs: gateway.activity.list(), startedAt: gateway.activity.startedAt, exports: deps.config.exports, settings });

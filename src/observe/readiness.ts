@@ -3,7 +3,7 @@ import type { ReadinessSettings } from '../config/http.js';
 import type { ExportEntry } from '../config/load.js';
 import type { ExportRun, Store } from '../ledger/store.js';
 import type { JobActivity } from '../daemon/activity.js';
-import { nextRuns } from '../schedule/cron.js';
+import { scheduleGapMs } from '../schedule/cron.js';
 import { latestExportRun } from '../schedule/catch-up.js';
 
 /**
@@ -103,8 +103,7 @@ export function channelCheck(job: JobActivity, startedAt: number, now: Date, sil
 function intervalOf(job: JobActivity, now: Date): number | undefined {
   if (job.intervalMs !== undefined) return job.intervalMs;
   if (!job.schedule) return undefined;
-  const [a, b] = nextRuns(job.schedule, job.timezone ?? 'UTC', now, 2);
-  return a && b ? b.getTime() - a.getTime() : undefined;
+  return scheduleGapMs(job.schedule, job.timezone ?? 'UTC', now);
 }
 
 /**

@@ -23,6 +23,15 @@ export function nextRuns(expression: string, timezone: string, from: Date, count
   return compile(expression, timezone, 'schedule').nextRuns(count, from);
 }
 
+/**
+ * The gap between the next two runs of `expression` after `from`, in ms (a schedule's interval, as
+ * the console's "silent" and /readyz use it); undefined when it has fewer than two runs ahead.
+ */
+export function scheduleGapMs(expression: string, timezone: string, from: Date): number | undefined {
+  const [a, b] = nextRuns(expression, timezone, from, 2);
+  return a && b ? b.getTime() - a.getTime() : undefined;
+}
+
 function compile(expression: string, timezone: string, where: string): Cron {
   try {
     // A job-less Cron only evaluates the pattern: it schedules nothing.
