@@ -10,6 +10,7 @@ export default function setup(): void {
   const missing = [
     { file: '/usr/sbin/sshd', pkg: 'openssh-server', why: 'the SFTP tests run their own sshd (not started as a service)' },
     { file: '/usr/bin/chromium', pkg: 'chromium', why: 'the web console tests drive it headless through playwright-core' },
+    { file: '/usr/bin/openssl', pkg: 'openssl', why: 'the HTTPS test makes its own self-signed certificate' },
   ].filter((p) => !existsSync(p.file));
   if (missing.length > 0) {
     const root = process.getuid?.() === 0;

@@ -1,5 +1,7 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, statSync } from 'node:fs';
+import { request } from 'node:https';
 import { createServer } from 'node:net';
-import { statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllDaemons, workspacesPerTest } from '../helpers/e2e.js';
@@ -103,5 +105,39 @@ describe('the HTTP server of wharf run', () => {
     } finally {
       blocker.close();
     }
+  });
+
+  it('serves HTTPS with the configured PEM files (Secure session cookie), and names an unreadable key file', async () => {
+    const ws = await workspace();
+    const cert = path.join(ws.root, 'cert.pem');
+    const key = path.join(ws.root, 'key.pem');
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1'], { stdio: 'ignore' });
+    const h = await startHttpDaemon(ws, { tls: { certFile: cert, keyFile: key } });
+    expect(h.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
+    const ca = readFileSync(cert);
+    const call = (p: string, method = 'GET', body?: string) => new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
+      const req = request(h.url + p, { ca, method, headers: body ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+      });
+      req.on('error', reject);
+      req.end(body);
+    });
+    const health = await call('/healthz');
+    expect(health.status).toBe(200);
+    expect(JSON.parse(health.body)).toMatchObject({ status: 'ok' });
+    const login = await call('/login', 'POST', new URLSearchParams({ token: h.token, next: '/' }).toString());
+    expect(login.status).toBe(303);
+    expect(String(login.headers['set-cookie'])).toMatch(/; Secure/);
+    // Plain HTTP to the TLS port gets no answer a client could mistake for the API.
+    await expect(fetch(h.url.replace('https:', 'http:') + '/healthz').then((r) => r.status)).rejects.toThrow();
+    await h.daemon.stop();
+
+    ws.writeConfig({ http: { listen: '127.0.0.1:0', tls: { certFile: cert, keyFile: path.join(ws.root, 'missing-key.pem') } } });
+    const run = ws.start();
+    const exit = await run.exited;
+    expect(exit.code).not.toBe(0);
+    expect(run.stderr).toMatch(/cannot read http\.tls\.keyFile: ENOENT/);
+    expect(run.stderr).toContain('missing-key.pem');
   });
 });
