@@ -2,6 +2,7 @@ import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SAMPLES, killAllDaemons, waitFor, workspacesPerTest, type Workspace } from '../helpers/e2e.js';
+import { Scrape } from '../helpers/metrics.js';
 import { startHttpDaemon } from '../helpers/http.js';
 import { wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
 
@@ -112,6 +113,9 @@ describe('the console API', () => {
     }, { what: 'the export job to end', daemon: h.daemon });
     expect(exported).toMatchObject({ state: 'done', job: 'export', target: 'other/stock', result: { outcome: 'written', items: 0 } });
     expect(readdirSync(path.join(ws.root, 'other-out'))).toEqual([exported.result.fileName]);
+    // ... and counted once in /metrics (the run went through the export scheduler).
+    const metrics = new Scrape(await (await h.get('/metrics')).text());
+    expect(metrics.value('wharf_export_runs_total', { merchant: 'other', kind: 'stock', outcome: 'written' })).toBe(1);
 
     // The token is required for every API route.
     for (const p of ['/api/files/1/journey', `/api/orders/${encodeURIComponent('demo:dropbox:5012')}`, '/api/mappings', '/api/jobs']) {
@@ -229,6 +233,8 @@ describe('the console API', () => {
     expect((await start({ channel: 'demo/woo', job: 'stock' })).status).toBe(400); // push.stock is off
 
     // The shipment push (on): through its guard and lease; nothing owed, nothing pushed.
+    const runsOf = async () => new Scrape(await (await h.get('/metrics')).text()).value('wharf_push_runs_total', { merchant: 'demo', channel: 'woo', kind: 'shipment', outcome: 'ok' }) ?? 0;
+    const runsBefore = await runsOf();
     const push = await start({ channel: 'demo/woo', job: 'shipments' });
     expect(push.status).toBe(202);
     const pushed = await waitFor(async () => {
@@ -236,6 +242,9 @@ describe('the console API', () => {
       return s.body.state !== 'running' ? s.body : undefined;
     }, { what: 'the shipment push job to end', daemon: h.daemon });
     expect(pushed).toMatchObject({ state: 'done', result: { pushed: 0, failed: 0, retry: 0 } });
+    // Counted in /metrics: one more ok run, nothing pushed.
+    expect(await runsOf()).toBe(runsBefore + 1);
+    expect(new Scrape(await (await h.get('/metrics')).text()).value('wharf_pushes_total', { merchant: 'demo', channel: 'woo', kind: 'shipment', outcome: 'pushed' }) ?? 0).toBe(0);
     expect((await start({ channel: 'demo/woo', job: 'dance' })).status).toBe(400);
     expect((await start({ export: 'demo/stock' })).status).toBe(404);
     expect((await h.get('/api/jobs/j-000000000000')).status).toBe(404);
