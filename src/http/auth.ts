@@ -66,6 +66,22 @@ export function authenticated(request: FastifyRequest, token: string): boolean {
   return typeof cookie === 'string' && sameSecret(cookie, sessionValue(token));
 }
 
+/**
+ * True when the request's Origin header names this server: its host and port are the request's Host
+ * header. The scheme is not compared, so that a TLS reverse proxy in front (browser on https, Wharf on
+ * http) works, as long as the proxy passes the Host header on (nginx: `proxy_set_header Host $host`).
+ */
+export function sameOrigin(request: FastifyRequest): boolean {
+  const origin = request.headers.origin;
+  const host = request.headers.host;
+  if (typeof origin !== 'string' || typeof host !== 'string') return false;
+  try {
+    return new URL(origin).host === host.toLowerCase();
+  } catch {
+    return false;
+  }
+}
+
 /** A path the login may send the browser back to: same site only (no `//host`, no scheme). */
 export function safeNext(next: unknown): string {
   return typeof next === 'string' && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/';
@@ -77,6 +93,15 @@ export function safeNext(next: unknown): string {
  */
 export function registerAuth(app: FastifyInstance, token: string, tls: boolean): void {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
+    // A browser sends the session cookie with any request to this site, also one a page on another
+    // port or host makes it send (SameSite=Strict does not tell ports apart): a state-changing request
+    // that rides on the cookie must come from a page of this server. Bearer calls (scripts) carry no cookie risk.
+    const changes = request.method !== 'GET' && request.method !== 'HEAD';
+    const byCookie = changes && typeof request.headers.authorization !== 'string' && (request.cookies[SESSION_COOKIE] !== undefined || request.url.split('?')[0] === '/login');
+    if (byCookie && !request.url.startsWith('/webhooks/') && !sameOrigin(request)) {
+      request.log.warn('cookie request refused: Origin header missing or from another site');
+      return reply.code(403).send({ error: 'forbidden', message: 'this must be sent from a page of this server (its Origin header); scripts send `Authorization: Bearer <token>` instead' });
+    }
     if (request.routeOptions.config.public) return;
     if (authenticated(request, token)) return;
     const wantsPage = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');

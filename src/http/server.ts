@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { STATUS_CODES } from 'node:http';
 import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
@@ -9,6 +10,9 @@ import type { Store } from '../ledger/store.js';
 import type { Logger } from '../log.js';
 import type { Gateway } from '../daemon/gateway.js';
 import { accessToken, registerAuth } from './auth.js';
+
+/** How long a client may take to send one request (headers and body), ms. */
+export const REQUEST_TIMEOUT_MS = 30_000;
 
 /** What the HTTP routes may use: the daemon's loaded config, ledger, logger and running gateway. */
 export interface HttpDeps {
@@ -40,6 +44,10 @@ export async function buildHttpServer(settings: HttpSettings, deps: HttpDeps, ro
   const app = Fastify({
     logger: false,
     bodyLimit: settings.bodyLimit,
+    // A client that sends its request slowly (a body trickled in) is cut off, and stopping the daemon
+    // closes every connection (SSE streams, keep-alive, a half-sent request) instead of waiting for them.
+    requestTimeout: REQUEST_TIMEOUT_MS,
+    forceCloseConnections: true,
     ...(settings.tls ? { https: { cert: readPem(settings.tls.cert, 'http.tls.certFile'), key: readPem(settings.tls.key, 'http.tls.keyFile') } } : {}),
   });
   const log = deps.logger.child({ component: 'http' });
@@ -50,7 +58,7 @@ export async function buildHttpServer(settings: HttpSettings, deps: HttpDeps, ro
     else log.warn({ method: request.method, route: request.routeOptions.url, status, code: err.code }, `HTTP request refused: ${err.message}`);
     // A 4xx message from fastify (body too large, bad JSON, wrong content type) says what is wrong with the
     // request and quotes none of it; a 5xx says nothing of the inside.
-    void reply.code(status).send({ error: status >= 500 ? 'internal' : 'bad request', message: status >= 500 ? 'the request failed inside Wharf; the log has the details' : err.message });
+    void reply.code(status).send({ error: status >= 500 ? 'internal' : (STATUS_CODES[status] ?? 'Bad Request').toLowerCase(), message: status >= 500 ? 'the request failed inside Wharf; the log has the details' : err.message });
   });
   app.setNotFoundHandler((request, reply) => {
     void reply.code(404).send({ error: 'not found', message: `no route ${request.method} ${request.url.split('?')[0]}` });

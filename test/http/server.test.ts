@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, statSync } from 'node:fs';
 import { request } from 'node:https';
-import { createServer } from 'node:net';
+import { createConnection, createServer } from 'node:net';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllDaemons, workspacesPerTest } from '../helpers/e2e.js';
@@ -51,13 +51,14 @@ describe('the HTTP server of wharf run', () => {
     expect(form.status).toBe(200);
     expect(await form.text()).toContain('name="token"');
 
-    const bad = await h.get('/login', { auth: false, method: 'POST', body: new URLSearchParams({ token: 'wrong-token-value-here', next: '/x' }) });
+    const origin = { origin: h.url };
+    const bad = await h.get('/login', { auth: false, method: 'POST', headers: origin, body: new URLSearchParams({ token: 'wrong-token-value-here', next: '/x' }) });
     expect(bad.status).toBe(303);
     expect(bad.headers.get('location')).toMatch(/failed=1/);
     expect(bad.headers.get('set-cookie')).toBeNull();
 
     // An outside address as `next` is not followed.
-    const good = await h.get('/login', { auth: false, method: 'POST', body: new URLSearchParams({ token: h.token, next: '//evil.example/' }) });
+    const good = await h.get('/login', { auth: false, method: 'POST', headers: origin, body: new URLSearchParams({ token: h.token, next: '//evil.example/' }) });
     expect(good.status).toBe(303);
     expect(good.headers.get('location')).toBe('/');
     const cookie = good.headers.get('set-cookie')!;
@@ -69,15 +70,28 @@ describe('the HTTP server of wharf run', () => {
     expect(withCookie.status).toBe(404);
     const forged = await h.get('/nowhere', { auth: false, headers: { cookie: 'wharf_session=forged' } });
     expect(forged.status).toBe(401);
+
+    // A state-changing request riding on the cookie must come from a page of this server: refused from
+    // another port of the same host (SameSite does not tell ports apart) or without Origin; a script's
+    // Bearer call needs no Origin. The login form itself too.
+    const session = { cookie: cookie.split(';')[0]!, 'content-type': 'application/json' };
+    const job = JSON.stringify({ channel: 'demo/dropbox', job: 'orders' });
+    const foreign = await h.get('/api/jobs', { auth: false, method: 'POST', headers: { ...session, origin: 'http://127.0.0.1:9' }, body: job });
+    expect(foreign.status).toBe(403);
+    expect((await h.get('/api/jobs', { auth: false, method: 'POST', headers: session, body: job })).status).toBe(403);
+    expect((await h.get('/api/preview', { auth: false, method: 'POST', headers: { ...session, origin: 'http://evil.example' }, body: '{}' })).status).toBe(403);
+    expect((await h.get('/api/jobs', { auth: false, method: 'POST', headers: { ...session, origin: h.url }, body: job })).status).toBe(202);
+    expect((await h.get('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: job })).status).toBeLessThan(300);
+    expect((await h.get('/login', { auth: false, method: 'POST', headers: { origin: 'http://evil.example' }, body: new URLSearchParams({ token: h.token }) })).status).toBe(403);
     await h.daemon.stop();
   });
 
   it('refuses an oversized or malformed request with a clear 4xx and keeps serving', async () => {
     const ws = await workspace();
     const h = await startHttpDaemon(ws, { bodyLimit: 2048 });
-    const big = await h.get('/login', { auth: false, method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${'x'.repeat(5000)}` });
+    const big = await h.get('/login', { auth: false, method: 'POST', headers: { origin: h.url, 'content-type': 'application/x-www-form-urlencoded' }, body: `token=${'x'.repeat(5000)}` });
     expect(big.status).toBe(413);
-    const badJson = await h.get('/login', { auth: false, method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"token":' });
+    const badJson = await h.get('/login', { auth: false, method: 'POST', headers: { origin: h.url, 'content-type': 'application/json' }, body: '{"token":' });
     expect(badJson.status).toBe(400);
     expect(((await badJson.json()) as { message: string }).message).toMatch(/JSON/i);
     const health = await h.get('/healthz', { auth: false });
@@ -115,8 +129,8 @@ describe('the HTTP server of wharf run', () => {
     const h = await startHttpDaemon(ws, { tls: { certFile: cert, keyFile: key } });
     expect(h.url).toMatch(/^https:\/\/127\.0\.0\.1:\d+$/);
     const ca = readFileSync(cert);
-    const call = (p: string, method = 'GET', body?: string) => new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
-      const req = request(h.url + p, { ca, method, headers: body ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } : {} }, (res) => {
+    const call = (p: string, method = 'GET', body?: string, origin?: string) => new Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }>((resolve, reject) => {
+      const req = request(h.url + p, { ca, method, headers: body ? { 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body), ...(origin ? { origin } : {}) } : {} }, (res) => {
         let text = '';
         res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
       });
@@ -126,7 +140,7 @@ describe('the HTTP server of wharf run', () => {
     const health = await call('/healthz');
     expect(health.status).toBe(200);
     expect(JSON.parse(health.body)).toMatchObject({ status: 'ok' });
-    const login = await call('/login', 'POST', new URLSearchParams({ token: h.token, next: '/' }).toString());
+    const login = await call('/login', 'POST', new URLSearchParams({ token: h.token, next: '/' }).toString(), h.url);
     expect(login.status).toBe(303);
     expect(String(login.headers['set-cookie'])).toMatch(/; Secure/);
     // Plain HTTP to the TLS port gets no answer a client could mistake for the API.
@@ -139,5 +153,19 @@ describe('the HTTP server of wharf run', () => {
     expect(exit.code).not.toBe(0);
     expect(run.stderr).toMatch(/cannot read http\.tls\.keyFile: ENOENT/);
     expect(run.stderr).toContain('missing-key.pem');
+  });
+
+  it('a client still sending its request body does not hold up the shutdown: its connection is closed', async () => {
+    const ws = await workspace();
+    const h = await startHttpDaemon(ws);
+    const { port, hostname } = new URL(h.url);
+    const socket = createConnection({ port: Number(port), host: hostname });
+    await new Promise<void>((resolve) => socket.once('connect', resolve));
+    socket.on('error', () => undefined);
+    socket.write(`POST /api/preview HTTP/1.1\r\nHost: ${hostname}:${port}\r\nAuthorization: Bearer ${h.token}\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"mapping":`);
+    const closed = new Promise<void>((resolve) => socket.once('close', () => resolve()));
+    expect(await h.daemon.stop('SIGTERM', 20_000)).toEqual({ code: 0, signal: null });
+    expect(h.daemon.stderr).not.toMatch(/still busy/);
+    await closed;
   });
 });

@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sameOrigin } from '../auth.js';
 import { describeError } from '../../errors.js';
 import type { SyncRequest } from '../../daemon/gateway.js';
 import type { HttpRoutes } from '../server.js';
@@ -183,19 +184,3 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
     return send(reply, `File ${row.id}`, '/quarantine', quarantineFileBody(row, report, head), flash, code);
   }
 };
-
-/**
- * True when the request's Origin header names this server: its host and port are the request's Host
- * header. The scheme is not compared, so that a TLS reverse proxy in front (browser on https, Wharf on
- * http) works, as long as the proxy passes the Host header on (nginx: `proxy_set_header Host $host`).
- */
-function sameOrigin(request: FastifyRequest): boolean {
-  const origin = request.headers.origin;
-  const host = request.headers.host;
-  if (typeof origin !== 'string' || typeof host !== 'string') return false;
-  try {
-    return new URL(origin).host === host.toLowerCase();
-  } catch {
-    return false;
-  }
-}
