@@ -163,6 +163,13 @@ describe('the console API', () => {
     expect(errors.length).toBeGreaterThan(0);
     expect(errors.some((e) => typeof e.record === 'number' && typeof e.field === 'string')).toBe(true);
 
+    // Thousands of bad records: the first 500 errors, and how many there are.
+    const many = JSON.stringify({ orders: Array.from({ length: 1200 }, (_, i) => ({ id: i, number: `BAD-${i}` })) });
+    const capped = await post({ mapping: 'demo-orders-json', content: many });
+    expect(capped.status).toBe(200);
+    expect((capped.body.errors as unknown[]).length).toBe(500);
+    expect(capped.body.errorsTotal as number).toBeGreaterThanOrEqual(1200);
+
     const notJson = await post({ mapping: 'demo-orders-json', content: '{"orders": [' });
     expect(notJson.status).toBe(200);
     expect(notJson.body).toMatchObject({ valid: false, unreadable: true });

@@ -7,6 +7,8 @@ import type { ErrorEntry } from '../../pipeline/report.js';
 
 /** Canonical records a preview answers with at most (the counts say how many the file holds). */
 const PREVIEW_RECORDS = 500;
+/** Errors a preview answers at most (a pasted file of thousands of bad rows stays a readable page). */
+const PREVIEW_ERRORS = 500;
 
 const previewBody = {
   type: 'object',
@@ -65,7 +67,9 @@ export async function listMappings(dir: string): Promise<MappingListed[]> {
 export interface PreviewResult {
   mapping: string; kind: string; format: string; fileName: string;
   valid: boolean; read: number; invalid: number; unreadable: boolean;
-  records: Record<string, unknown>[]; recordsShown: number; errors: ErrorEntry[]; notes: string[];
+  records: Record<string, unknown>[]; recordsShown: number;
+  /** The first PREVIEW_ERRORS problems; `errorsTotal` counts them all. */
+  errors: ErrorEntry[]; errorsTotal: number; notes: string[];
 }
 
 /** Why a preview was not run: 404 no such mapping, 400 one that does not compile or is an output mapping. */
@@ -76,7 +80,7 @@ export interface PreviewRefusal {
 
 /**
  * Runs `content` through the input mapping `name` of folder `dir` as `wharf validate` would, storing
- * nothing: the canonical records (at most 500) and the errors. `{ status: 404 }` for an unknown
+ * nothing: the canonical records (at most 500) and the errors (at most 500, `errorsTotal` all). `{ status: 404 }` for an unknown
  * mapping, `{ status: 400 }` for one that does not compile or is an output mapping.
  */
 export async function previewContent(dir: string, name: string, content: string, fileNameGiven?: string): Promise<PreviewResult | PreviewRefusal> {
@@ -98,6 +102,6 @@ export async function previewContent(dir: string, name: string, content: string,
   return {
     mapping: name, kind: mapping.kind, format: mapping.format, fileName,
     valid: outcome.errors.length === 0, read: outcome.read, invalid: outcome.invalid, unreadable: outcome.unreadable,
-    records, recordsShown: records.length, errors: outcome.errors, notes: outcome.notes,
+    records, recordsShown: records.length, errors: outcome.errors.slice(0, PREVIEW_ERRORS), errorsTotal: outcome.errors.length, notes: outcome.notes,
   };
 }

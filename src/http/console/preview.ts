@@ -35,7 +35,7 @@ ${inlineScript(FILE_SCRIPT)}`;
 
 function resultBlock(r: PreviewResult): Html {
   return html`<section aria-labelledby="result"><h2 id="result">Result</h2>
-<p role="status" class="${r.valid ? 'state state-ok' : 'state state-failing'}">${r.valid ? 'Valid' : r.unreadable ? 'Unreadable' : 'Invalid'}: ${r.read} record(s) read, ${r.invalid} invalid, ${r.errors.length} error(s).</p>
+<p role="status" class="${r.valid ? 'state state-ok' : 'state state-failing'}">${r.valid ? 'Valid' : r.unreadable ? 'Unreadable' : 'Invalid'}: ${r.read} record(s) read, ${r.invalid} invalid, ${r.errorsTotal} error(s)${r.errorsTotal > r.errors.length ? html` (the first ${r.errors.length} shown)` : ''}.</p>
 ${r.notes.length > 0 ? html`<ul>${r.notes.map((n) => html`<li>${n}</li>`)}</ul>` : ''}
 ${r.errors.length > 0 ? html`<h3 id="errors">Errors</h3>${errorsTable(r.errors, 'Errors')}` : ''}
 <h3 id="records">Canonical records</h3>
