@@ -1,5 +1,4 @@
 import type { HttpSettings } from '../config/http.js';
-import { accessToken } from './auth.js';
 import { apiRoutes } from './api/index.js';
 import { consoleRoutes } from './console/routes.js';
 import { startHttpServer, type HttpDeps, type HttpRoutes, type HttpServer } from './server.js';
@@ -16,9 +15,8 @@ export const DAEMON_ROUTES: HttpRoutes[] = [healthRoutes, metricsRoutes, webhook
  */
 export async function startDaemonHttp(settings: HttpSettings, deps: HttpDeps): Promise<HttpServer> {
   const server = await startHttpServer(settings, deps, DAEMON_ROUTES);
-  const { source } = accessToken(settings);
   const loopback = /^(127\.|::1$|localhost$)/.test(settings.host);
-  deps.logger.info(`HTTP server listening on ${server.url} (console ${server.url}/, access token: ${source})`);
+  deps.logger.info(`HTTP server listening on ${server.url} (console ${server.url}/, access token: ${server.tokenSource})`);
   if (!loopback && !settings.tls) deps.logger.warn(`the HTTP server listens on ${settings.host}, not on loopback, without TLS: the access token crosses the network in clear text; set http.tls or put a TLS proxy in front`);
   return server;
 }

@@ -30,6 +30,8 @@ export interface HttpServer {
   /** The address it listens on, e.g. `http://127.0.0.1:8780` (the real port when `listen` gave 0). */
   readonly url: string;
   readonly app: FastifyInstance;
+  /** Where the access token came from (`http.token in the config` or the token file's path), never the token. */
+  readonly tokenSource: string;
   /** Stops accepting connections and waits for requests in hand (fastify's close). */
   close(): Promise<void>;
 }
@@ -37,10 +39,10 @@ export interface HttpServer {
 /**
  * Builds the server (not listening): cookies, form bodies, the token check (src/http/auth.ts),
  * `/healthz`, JSON errors that never echo a request body, then each of `routes`.
- * Throws CONFIG_SECRET when the token or the TLS files cannot be read.
+ * `token` is the access token (read or made by accessToken when not given). Throws CONFIG_SECRET when
+ * the token or the TLS files cannot be read.
  */
-export async function buildHttpServer(settings: HttpSettings, deps: HttpDeps, routes: HttpRoutes[] = []): Promise<FastifyInstance> {
-  const { token } = accessToken(settings);
+export async function buildHttpServer(settings: HttpSettings, deps: HttpDeps, routes: HttpRoutes[] = [], token = accessToken(settings).token): Promise<FastifyInstance> {
   const app = Fastify({
     logger: false,
     bodyLimit: settings.bodyLimit,
@@ -80,7 +82,8 @@ export async function buildHttpServer(settings: HttpSettings, deps: HttpDeps, ro
  * use or cannot be bound (with the address and how to fix it), and what buildHttpServer throws.
  */
 export async function startHttpServer(settings: HttpSettings, deps: HttpDeps, routes: HttpRoutes[] = []): Promise<HttpServer> {
-  const app = await buildHttpServer(settings, deps, routes);
+  const { token, source } = accessToken(settings);
+  const app = await buildHttpServer(settings, deps, routes, token);
   try {
     await app.listen({ host: settings.host, port: settings.port });
   } catch (err) {
@@ -95,7 +98,7 @@ export async function startHttpServer(settings: HttpSettings, deps: HttpDeps, ro
   const port = typeof address === 'object' && address ? address.port : settings.port;
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `${settings.tls ? 'https' : 'http'}://${host}:${port}`;
-  return { url, app, close: () => app.close() };
+  return { url, app, tokenSource: source, close: () => app.close() };
 }
 
 function readPem(file: string, field: string): Buffer {

@@ -19,6 +19,7 @@ export interface BatchOutcome {
   newRecords: number;
   cancellations: number;
   duplicates: number;
+  /** Records stored that owe no delivery: orders cancelled before they were ever sent, stock levels, shipments. */
   stored: number;
   invalid: number;
 }

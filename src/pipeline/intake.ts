@@ -10,7 +10,7 @@ import { readChecked } from './read.js';
 import { DEFAULT_ROUTING, FileRouter, type RouteResult, type RoutingPolicy } from './routing.js';
 import { writeFileAtomic } from '../transports/folder/atomic.js';
 import { ErrorCollector, describeImport, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
-import { metricsSink } from '../observe/sink.js';
+import { metricsSink, type BatchOutcome } from '../observe/sink.js';
 import type { RecordKind } from '../schemas.js';
 
 export interface IntakePolicy {
@@ -28,17 +28,10 @@ export interface IntakeDeps {
   logger: Logger;
 }
 
-export interface IntakeResult {
-  status: 'imported' | 'partial' | 'duplicate' | 'quarantined';
+/** A batch's outcome (the counts the metrics take, src/observe/sink.ts) with its ledger ids and report. */
+export interface IntakeResult extends BatchOutcome {
   fileId: number;
   traceId: string;
-  records: number;
-  newRecords: number;
-  cancellations: number;
-  duplicates: number;
-  /** Records stored that owe no delivery: orders cancelled before they were ever sent, stock levels, shipments. */
-  stored: number;
-  invalid: number;
   summary?: string;
   /** For an imported file: every record counted once, as in its log line (`2 new, 0 cancelled, …`). */
   counts?: string;

@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SAMPLES, expectedErrors, killAllDaemons, waitFor, workspacesPerTest } from '../helpers/e2e.js';
 import { startHttpDaemon } from '../helpers/http.js';
 import { logIn, openBrowser, type ConsoleBrowser } from '../helpers/browser.js';
-import { wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
+import { wooShopWithOrders } from '../helpers/webshops/woocommerce.js';
 
 const workspace = workspacesPerTest();
 let browser: ConsoleBrowser | undefined;
@@ -27,14 +27,11 @@ const SECRET = 'cs_2222222222222222222222222222222222222222';
 
 describe('console pages: sync, journey, preview', () => {
   it('syncs a webshop channel with live progress, follows a file to its orders, previews a sample with errors', async () => {
-    const server = await wooServer({ keys: [{ key: KEY, secret: SECRET, permissions: 'read' }] }).start();
+    const { server, channel } = await wooShopWithOrders(150, KEY, SECRET);
     cleanup.push(() => server.stop());
-    const t0 = Date.now() - 86_400_000;
-    for (let i = 1; i <= 150; i++) server.state.orders.push(wooOrder({ id: i, modified: new Date(t0 + i * 1000).toISOString().slice(0, 19) }));
     const ws = await workspace();
-    const never = '0 0 1 1 *';
     const h = await startHttpDaemon(ws, {}, { WOO_KEY: KEY, WOO_SECRET: SECRET }, {
-      extraChannels: { woo: { type: 'woocommerce', url: 'https://shop.example', baseUrl: `${server.url}/wp-json/wc/v3`, consumerKey: '${WOO_KEY}', consumerSecret: '${WOO_SECRET}', schedules: { orders: never, products: never, stock: never, shipments: never } } },
+      extraChannels: { woo: channel },
     });
     const b = (browser = await openBrowser());
     const page = b.page;

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { SAMPLES, killAllDaemons, waitFor, workspacesPerTest, type Workspace } from '../helpers/e2e.js';
 import { Scrape } from '../helpers/metrics.js';
 import { startHttpDaemon } from '../helpers/http.js';
-import { wooOrder, wooServer } from '../helpers/webshops/woocommerce.js';
+import { wooShopWithOrders } from '../helpers/webshops/woocommerce.js';
 
 /**
  * The console's JSON API (issue 11 §4) against a real `wharf run`: a file's journey, an order's page,
@@ -189,14 +189,11 @@ describe('the console API', () => {
   it('syncs a webshop channel now: one job for two requests, live progress to the end over SSE', async () => {
     const KEY = 'ck_1111111111111111111111111111111111111111';
     const SECRET = 'cs_2222222222222222222222222222222222222222';
-    const server = await wooServer({ keys: [{ key: KEY, secret: SECRET, permissions: 'read' }] }).start();
+    const { server, channel } = await wooShopWithOrders(150, KEY, SECRET, { push: { shipments: { enabled: true } } });
     cleanup.push(() => server.stop());
-    const t0 = Date.now() - 86_400_000;
-    for (let i = 1; i <= 150; i++) server.state.orders.push(wooOrder({ id: i, modified: new Date(t0 + i * 1000).toISOString().slice(0, 19) }));
     const ws = await workspace();
-    const never = '0 0 1 1 *';
     const h = await startHttpDaemon(ws, {}, { WOO_KEY: KEY, WOO_SECRET: SECRET }, {
-      extraChannels: { woo: { type: 'woocommerce', url: 'https://shop.example', baseUrl: `${server.url}/wp-json/wc/v3`, consumerKey: '${WOO_KEY}', consumerSecret: '${WOO_SECRET}', schedules: { orders: never, products: never, stock: never, shipments: never }, push: { shipments: { enabled: true } } } },
+      extraChannels: { woo: channel },
     });
     const start = (body: unknown) => json<{ id: string; created: boolean; state: string; events: string; error?: string; message?: string }>(
       h.get('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),

@@ -381,3 +381,22 @@ export async function wooDeliver(s: WooState, topic: string, resource: unknown, 
   }
   return out;
 }
+
+/** Cron of a job that never runs in a test (once a year, on New Year's midnight). */
+export const NEVER = '0 0 1 1 *';
+
+/**
+ * A read key's test server with `n` processing orders (ids 1…n, modified a second apart from a day
+ * ago), and the config of a WooCommerce channel on it whose scheduled jobs never run (credentials from
+ * `${WOO_KEY}`/`${WOO_SECRET}`; `extra` merged in). Stop the server when done.
+ */
+export async function wooShopWithOrders(n: number, key: string, secret: string, extra: Record<string, unknown> = {}): Promise<{ server: TestServer & { state: WooState }; channel: Record<string, unknown> }> {
+  const server = await wooServer({ keys: [{ key, secret, permissions: 'read' }] }).start();
+  const t0 = Date.now() - 86_400_000;
+  for (let i = 1; i <= n; i++) server.state.orders.push(wooOrder({ id: i, modified: new Date(t0 + i * 1000).toISOString().slice(0, 19) }));
+  const channel = {
+    type: 'woocommerce', url: 'https://shop.example', baseUrl: `${server.url}/wp-json/wc/v3`, consumerKey: '${WOO_KEY}', consumerSecret: '${WOO_SECRET}',
+    schedules: { orders: NEVER, products: NEVER, stock: NEVER, shipments: NEVER }, ...extra,
+  };
+  return { server, channel };
+}
