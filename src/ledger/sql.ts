@@ -1,11 +1,43 @@
 import { WharfError } from '../errors.js';
 import type { BundleProduct, ComputedStock, PruneTask } from './store.js';
 
-/** The export_items table (see SCHEMA_SQL); SQLite's store also rebuilds an older rowid table with it. */
-export const EXPORT_ITEMS_SQL = (keyText = 'TEXT', withoutRowid = '') => `CREATE TABLE IF NOT EXISTS export_items (
+/**
+ * The keyed tables that SQLite keeps WITHOUT ROWID (see SCHEMA_SQL) as (name, CREATE statement,
+ * columns); SQLite's store also rebuilds an older ledger's rowid table of that name with it.
+ */
+export const KEYED_TABLES = (keyText = 'TEXT', withoutRowid = ''): { name: string; sql: string; columns: string }[] => [
+  {
+    name: 'stock',
+    sql: `CREATE TABLE IF NOT EXISTS stock (
+  merchant TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL, ean TEXT,
+  as_of TEXT NOT NULL, file_id BIGINT NOT NULL, seen_file_id BIGINT NOT NULL, seen_record_no INTEGER NOT NULL,
+  updated_at TEXT NOT NULL, PRIMARY KEY (merchant, sku, location)
+)${withoutRowid};`,
+    columns: 'merchant, sku, location, quantity, ean, as_of, file_id, seen_file_id, seen_record_no, updated_at',
+  },
+  {
+    name: 'export_items',
+    sql: `CREATE TABLE IF NOT EXISTS export_items (
   run_id BIGINT NOT NULL, merchant TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL,
   ean TEXT, as_of TEXT NOT NULL, PRIMARY KEY (run_id, sku, location)
-)${withoutRowid};`;
+)${withoutRowid};`,
+    columns: 'run_id, merchant, sku, location, quantity, ean, as_of',
+  },
+  {
+    name: 'export_baseline',
+    sql: `CREATE TABLE IF NOT EXISTS export_baseline (
+  export TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL, PRIMARY KEY (export, sku, location)
+)${withoutRowid};`,
+    columns: 'export, sku, location, quantity',
+  },
+  {
+    name: 'push_stock',
+    sql: `CREATE TABLE IF NOT EXISTS push_stock (
+  channel TEXT NOT NULL, sku ${keyText} NOT NULL, quantity INTEGER NOT NULL, pushed_at TEXT NOT NULL, PRIMARY KEY (channel, sku)
+)${withoutRowid};`,
+    columns: 'channel, sku, quantity, pushed_at',
+  },
+];
 
 /**
  * Columns added after the first release, as (table, column, type): each store adds the ones an older
@@ -38,9 +70,10 @@ export const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
  * `run_id` — so a run re-rendered after a crash writes identical bytes. `export_baseline` is what the
  * last successful run of an export wrote (per SKU and location), for `changes` mode.
  *
- * `withoutRowid` is ' WITHOUT ROWID' for SQLite: export_items is then one b-tree in key order, so a
- * claim's copy of a merchant's stock (read in key order) appends to it once instead of writing a table
- * and its primary-key index, and the finish's delete removes it once (PostgreSQL has no such option).
+ * `withoutRowid` is ' WITHOUT ROWID' for SQLite, for the keyed tables (KEYED_TABLES: stock, export_items,
+ * export_baseline, push_stock): each is then one b-tree in key order instead of a table plus its
+ * primary-key index, so a report's stock writes, a claim's copy of a merchant's stock (read in key order)
+ * and the finish's delete touch one tree per row, not two (PostgreSQL has no such option).
  */
 export const SCHEMA_SQL = (autoId: string, keyText = 'TEXT', withoutRowid = '') => `
 CREATE TABLE IF NOT EXISTS files (
@@ -59,21 +92,13 @@ CREATE TABLE IF NOT EXISTS records (
   created_at TEXT NOT NULL, updated_at TEXT NOT NULL, parent_id TEXT
 );
 CREATE INDEX IF NOT EXISTS records_by_parent ON records (parent_id);
-CREATE TABLE IF NOT EXISTS stock (
-  merchant TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL, ean TEXT,
-  as_of TEXT NOT NULL, file_id BIGINT NOT NULL, seen_file_id BIGINT NOT NULL, seen_record_no INTEGER NOT NULL,
-  updated_at TEXT NOT NULL, PRIMARY KEY (merchant, sku, location)
-);
 -- (stock_by_report, on seen_file_id, served no query: a full report's zeroing reads by merchant.)
 DROP INDEX IF EXISTS stock_by_report;
 CREATE TABLE IF NOT EXISTS export_runs (
   id ${autoId}, export TEXT NOT NULL, scheduled_at TEXT NOT NULL, file_name TEXT NOT NULL, status TEXT NOT NULL,
   items INTEGER NOT NULL DEFAULT 0, error TEXT, started_at TEXT NOT NULL, finished_at TEXT, mode TEXT, UNIQUE (export, scheduled_at)
 );
-${EXPORT_ITEMS_SQL(keyText, withoutRowid)}
-CREATE TABLE IF NOT EXISTS export_baseline (
-  export TEXT NOT NULL, sku ${keyText} NOT NULL, location ${keyText} NOT NULL, quantity INTEGER NOT NULL, PRIMARY KEY (export, sku, location)
-);
+${KEYED_TABLES(keyText, withoutRowid).map((t) => t.sql).join('\n')}
 CREATE TABLE IF NOT EXISTS duplicates (
   id ${autoId}, record_id TEXT NOT NULL, file_id BIGINT NOT NULL, changed INTEGER NOT NULL, at TEXT NOT NULL
 );
@@ -105,9 +130,6 @@ CREATE TABLE IF NOT EXISTS push_targets (
 );
 CREATE INDEX IF NOT EXISTS push_targets_by_ean ON push_targets (channel, ean);
 CREATE TABLE IF NOT EXISTS leases (name TEXT PRIMARY KEY, holder TEXT NOT NULL, expires_at TEXT NOT NULL);
-CREATE TABLE IF NOT EXISTS push_stock (
-  channel TEXT NOT NULL, sku ${keyText} NOT NULL, quantity INTEGER NOT NULL, pushed_at TEXT NOT NULL, PRIMARY KEY (channel, sku)
-);
 `;
 
 /** The quarantine list: wholly quarantined files, and partly imported ones whose bad part sits in quarantine. */

@@ -6,7 +6,7 @@ import type {
   BundleProduct, ChannelStatus, FileTrail, RecordTrailResult, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerActivity, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PruneCutoffs, PruneTask, PushTargetRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
 import type { OpenCounts, OutboxAction } from './store.js';
-import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, EXPORT_ITEMS_SQL, FREEZE_REFERENCES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBody, productLookups, pruneSql, toBundleProduct } from './sql.js';
+import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, FREEZE_REFERENCES, KEYED_TABLES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBody, productLookups, pruneSql, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
 import { TRAIL_INDEXES, fileTrail, findFiles, recordTrail, type AllRows } from './trail.js';
 
@@ -833,13 +833,13 @@ export function activityOf(files: Row[], orders: Row[], outbox: Row[]): LedgerAc
 /** The product lookups of intake, with their indexes (see productLookups). */
 export const PRODUCT_LOOKUPS = productLookups((f) => `json_extract(body, '$.${f}')`, () => '?');
 
-/** Creates the tables; adds columns that later versions introduced to an older ledger file, rebuilds export_items WITHOUT ROWID. */
+/** Creates the tables; adds columns that later versions introduced to an older ledger file, rebuilds the keyed tables WITHOUT ROWID. */
 function migrate(db: Database.Database): void {
   for (const [table, column, type] of ADDED_COLUMNS) {
     const columns = db.prepare(`SELECT name FROM pragma_table_info('${table}')`).all() as { name: string }[];
     if (columns.length > 0 && !columns.some((c) => c.name === column)) db.exec(`ALTER TABLE ${table} ADD COLUMN ${column} ${type}`);
   }
-  rebuildExportItems(db);
+  for (const table of KEYED_TABLES('TEXT', WITHOUT_ROWID)) rebuildWithoutRowid(db, table);
   db.exec(SCHEMA_SQL('INTEGER PRIMARY KEY', 'TEXT', WITHOUT_ROWID));
   db.exec(PRODUCT_LOOKUPS.indexes);
   db.exec(TRAIL_INDEXES);
@@ -848,23 +848,23 @@ function migrate(db: Database.Database): void {
 const WITHOUT_ROWID = ' WITHOUT ROWID';
 
 /**
- * export_items is a WITHOUT ROWID table since 2026-11-30 (see SCHEMA_SQL): an older ledger's rowid
- * table is rebuilt as one, in one transaction, keeping its rows (the content of a claimed run not yet
+ * The keyed tables (KEYED_TABLES) are WITHOUT ROWID tables since 2026-11-30 (export_items) and
+ * 2026-12-01 (stock, export_baseline, push_stock): an older ledger's rowid table is rebuilt as one, in
+ * one transaction, keeping its rows (current stock levels, the content of a claimed run not yet
  * finished, which a restart must render again unchanged).
  */
-function rebuildExportItems(db: Database.Database): void {
+function rebuildWithoutRowid(db: Database.Database, table: { name: string; sql: string; columns: string }): void {
   const isOld = () => {
-    const t = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'export_items'`).get() as { sql: string } | undefined;
+    const t = db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table.name) as { sql: string } | undefined;
     return t !== undefined && !/WITHOUT\s+ROWID/i.test(t.sql);
   };
   if (!isOld()) return;
   db.transaction(() => {
     if (!isOld()) return; // another process rebuilt it meanwhile
-    db.exec('ALTER TABLE export_items RENAME TO export_items_rowid');
-    db.exec(EXPORT_ITEMS_SQL('TEXT', WITHOUT_ROWID));
-    db.exec(`INSERT INTO export_items (run_id, merchant, sku, location, quantity, ean, as_of)
-      SELECT run_id, merchant, sku, location, quantity, ean, as_of FROM export_items_rowid`);
-    db.exec('DROP TABLE export_items_rowid');
+    db.exec(`ALTER TABLE ${table.name} RENAME TO ${table.name}_rowid`);
+    db.exec(table.sql);
+    db.exec(`INSERT INTO ${table.name} (${table.columns}) SELECT ${table.columns} FROM ${table.name}_rowid`);
+    db.exec(`DROP TABLE ${table.name}_rowid`);
   }).immediate();
 }
 

@@ -695,10 +695,52 @@ describe('an older ledger (records without parent_id) is upgraded on open', () =
   });
 });
 
-// ---- export_items WITHOUT ROWID ------------------------------------------------------------------
+// ---- keyed tables WITHOUT ROWID ------------------------------------------------------------------
 
-describe('an older ledger\'s export_items (a rowid table) is rebuilt WITHOUT ROWID on open, keeping a claimed run\'s rows', () => {
-  it('SQLite', async () => {
+describe('an older ledger\'s keyed tables (rowid tables) are rebuilt WITHOUT ROWID on open, keeping their rows', () => {
+  it('SQLite: stock keeps every level, and takes the next report', async () => {
+    const Database = (await import('better-sqlite3')).default;
+    const { SqliteStore } = await import('../../src/ledger/sqlite.js');
+    const { promises: fs } = await import('node:fs');
+    const dir = await fs.mkdtemp(`${(await import('node:os')).tmpdir()}/wharf-stock-`);
+    const tableSql = (file: string) => {
+      const db = new Database(file, { readonly: true });
+      try {
+        return (db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'stock'`).get() as { sql: string }).sql;
+      } finally {
+        db.close();
+      }
+    };
+    try {
+      const file = `${dir}/ledger.db`;
+      const old = new Database(file);
+      old.exec(`CREATE TABLE stock (
+        merchant TEXT NOT NULL, sku TEXT NOT NULL, location TEXT NOT NULL, quantity INTEGER NOT NULL, ean TEXT,
+        as_of TEXT NOT NULL, file_id BIGINT NOT NULL, seen_file_id BIGINT NOT NULL, seen_record_no INTEGER NOT NULL,
+        updated_at TEXT NOT NULL, PRIMARY KEY (merchant, sku, location))`);
+      old.exec(`INSERT INTO stock VALUES ('acme','B','',2,NULL,'2026-11-01T00:00:00Z',1,1,2,'t'), ('acme','A','AMS',1,'871','2026-11-01T00:00:00Z',1,1,1,'t'),
+        ('other','A','',9,NULL,'2026-11-01T00:00:00Z',2,2,1,'t')`);
+      old.close();
+      expect(tableSql(file)).not.toMatch(/WITHOUT ROWID/);
+      for (let open = 1; open <= 2; open++) {
+        const store = new SqliteStore(file);
+        try {
+          expect(await store.stockPage('acme', undefined, 10)).toMatchObject([
+            { merchant: 'acme', sku: 'A', location: 'AMS', quantity: 1, ean: '871' },
+            { merchant: 'acme', sku: 'B', location: '', quantity: 2 },
+          ]);
+          expect(await store.stockPage('other', undefined, 10)).toMatchObject([{ merchant: 'other', sku: 'A', quantity: 9 }]);
+        } finally {
+          await store.close();
+        }
+        expect(tableSql(file)).toMatch(/WITHOUT ROWID$/);
+      }
+    } finally {
+      await fs.rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('SQLite: export_items keeps a claimed run\'s rows', async () => {
     const Database = (await import('better-sqlite3')).default;
     const { SqliteStore } = await import('../../src/ledger/sqlite.js');
     const { promises: fs } = await import('node:fs');
