@@ -285,9 +285,16 @@ export function formatAjvErrors(errors: ErrorObject[] | null | undefined, option
   return out;
 }
 
+/** validateRecord's validators by kind: a key built per record (`${kind}.schema.json`) cost a string and its hash each time. */
+const recordValidators = new Map<RecordKind, ValidateFunction>();
+
 /** Validates one canonical record; returns no errors when it is valid. */
 export function validateRecord(kind: RecordKind, value: unknown): FieldError[] {
-  const validate = validatorFor(`${kind}.schema.json`);
+  let validate = recordValidators.get(kind);
+  if (!validate) {
+    validate = validatorFor(`${kind}.schema.json`);
+    recordValidators.set(kind, validate);
+  }
   if (validate(value)) return [];
   return formatAjvErrors(validate.errors, { showValues: true });
 }

@@ -62,7 +62,7 @@ async function render(id: number, r: WorkerRender, send: (msg: FromWorker) => vo
         cb();
       },
     });
-    async function* records(): AsyncGenerator<Record<string, unknown>> {
+    async function* pages(): AsyncGenerator<Record<string, unknown>[]> {
       for (;;) {
         while (state.pages.length === 0 && !state.ended && !state.cancelled) {
           flush();
@@ -72,12 +72,14 @@ async function render(id: number, r: WorkerRender, send: (msg: FromWorker) => vo
         if (state.cancelled) throw new Error('render cancelled');
         const page = state.pages.shift();
         if (!page) return;
-        for (let i = 0; i < page.sku.length; i++) yield columnRecord(page, i);
+        const records = new Array<Record<string, unknown>>(page.sku.length);
+        for (let i = 0; i < page.sku.length; i++) records[i] = columnRecord(page, i);
+        yield records;
         taken++;
         flush();
       }
     }
-    const counts = await renderExport(mapping, records(), out, { needsCheck: computedLevel(r.computedSkus) });
+    const counts = await renderExport(mapping, { pages: pages() }, out, { needsCheck: computedLevel(r.computedSkus) });
     await new Promise<void>((resolve) => out.end(resolve));
     flush();
     send({ type: 'rendered', id, records: counts.records, rows: counts.rows });

@@ -1,5 +1,6 @@
 import { Writable } from 'node:stream';
 import { ContentError } from '../errors.js';
+import { pagesOf, type RenderInput } from '../mapping/pages.js';
 import type { OutputMapping, RenderCounts } from '../mapping/types.js';
 import { validateRecord, type FieldError, type RecordKind } from '../schemas.js';
 
@@ -9,8 +10,11 @@ export interface ExportRenderResult extends RenderCounts {
   bytes: number;
 }
 
-/** Canonical records an export renders, e.g. rows read from the stock state with a cursor. */
-export type CanonicalRecords = Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>;
+/**
+ * Canonical records an export renders, e.g. rows read from the stock state with a cursor: one by one,
+ * or in pages (RecordPages: one await per page, the cheaper way for many records).
+ */
+export type CanonicalRecords = RenderInput;
 
 /**
  * Checks one canonical record against schemas/<kind>.schema.json. Returns a ContentError
@@ -45,7 +49,7 @@ function describeFieldError(e: FieldError): string {
  */
 export async function renderExport(mapping: OutputMapping, records: CanonicalRecords, out: Writable, options: RenderOptions = {}): Promise<ExportRenderResult> {
   const counter = new CountingWritable(out);
-  const counts = await mapping.render(checked(mapping.kind, records, options.needsCheck), counter);
+  const counts = await mapping.render({ pages: checked(mapping.kind, records, options.needsCheck) }, counter);
   await counter.flush();
   return { ...counts, bytes: counter.bytes };
 }
@@ -60,17 +64,17 @@ export interface RenderOptions {
   needsCheck?: (record: Record<string, unknown>) => boolean;
 }
 
-async function* checked(kind: RecordKind, records: CanonicalRecords, needsCheck: RenderOptions['needsCheck']): AsyncGenerator<Record<string, unknown>> {
+/** `records` page by page, each record checked (see RenderOptions) before its page is handed on. */
+async function* checked(kind: RecordKind, records: CanonicalRecords, needsCheck: RenderOptions['needsCheck']): AsyncGenerator<readonly Record<string, unknown>[]> {
   let n = 0;
-  for await (const record of records) {
-    n++;
-    if (needsCheck && !needsCheck(record)) {
-      yield record;
-      continue;
+  for await (const page of pagesOf(records)) {
+    for (const record of page) {
+      n++;
+      if (needsCheck && !needsCheck(record)) continue;
+      const problem = canonicalProblem(kind, record, n);
+      if (problem) throw problem;
     }
-    const problem = canonicalProblem(kind, record, n);
-    if (problem) throw problem;
-    yield record;
+    yield page;
   }
 }
 

@@ -121,8 +121,8 @@ export async function runExport(entry: ExportEntry, scheduledAt: Date, deps: Exp
         rendered = await renderStockInWorker({ mapping: entry.mapping, mappingsDir: config.mappingsDir, computedSkus }, stockPages(store, run, entry.merchant, deps.onProgress), out);
         return;
       }
-      const records = entry.kind === 'stock' ? stockRecords(store, run, entry.merchant, deps.onProgress) : shipmentRecords(store, run, deps.onProgress);
-      rendered = await renderExport(mapping, records, out, entry.kind === 'stock' ? { needsCheck: computedLevel(computedSkus) } : {});
+      const pages = entry.kind === 'stock' ? stockRecords(store, run, entry.merchant, deps.onProgress) : shipmentRecords(store, run, deps.onProgress);
+      rendered = await renderExport(mapping, { pages }, out, entry.kind === 'stock' ? { needsCheck: computedLevel(computedSkus) } : {});
     };
     outcome = destination.writeStream
       ? await destination.writeStream(run.fileName, produce)
@@ -220,10 +220,8 @@ async function* itemsOf(store: Store, runId: number): AsyncGenerator<StockLevel[
  * The run's stock levels as canonical stock records in (sku, location) order: reported and computed
  * bundle levels alike, as claimed (src/exports/stock-levels.ts). One page in memory at a time.
  */
-async function* stockRecords(store: Store, run: ExportRun, merchant: string, onProgress: ExportDeps['onProgress']): AsyncGenerator<Record<string, unknown>> {
-  for await (const page of stockPages(store, run, merchant, onProgress)) {
-    for (const l of page) yield stockRecord(l);
-  }
+async function* stockRecords(store: Store, run: ExportRun, merchant: string, onProgress: ExportDeps['onProgress']): AsyncGenerator<Record<string, unknown>[]> {
+  for await (const page of stockPages(store, run, merchant, onProgress)) yield page.map(stockRecord);
 }
 
 /**
@@ -241,15 +239,13 @@ async function* stockPages(store: Store, run: ExportRun, merchant: string, onPro
 }
 
 /** The run's shipment rows, by outbox id: one canonical shipment each. */
-async function* shipmentRecords(store: Store, run: ExportRun, onProgress: ExportDeps['onProgress']): AsyncGenerator<Record<string, unknown>> {
+async function* shipmentRecords(store: Store, run: ExportRun, onProgress: ExportDeps['onProgress']): AsyncGenerator<Record<string, unknown>[]> {
   let after = 0;
   let n = 0;
   for (;;) {
     const page = await store.exportRowsPage(run.id, after, PAGE);
-    for (const row of page) {
-      n++;
-      yield row.body;
-    }
+    n += page.length;
+    yield page.map((row) => row.body);
     onProgress?.({ items: n, total: run.items });
     if (page.length < PAGE) return;
     after = page[page.length - 1]!.id;

@@ -2,15 +2,15 @@ import type { StockLevel } from '../ledger/store.js';
 
 /** A ledger stock level as a canonical stock record (schemas/stock.schema.json). */
 export function stockRecord(l: StockLevel): Record<string, unknown> {
-  return {
-    merchant: l.merchant,
-    sku: l.sku,
-    ...(l.ean ? { ean: l.ean } : {}),
-    quantity: l.quantity,
-    ...(l.location !== '' ? { warehouse: l.location } : {}),
-    // '' for a computed bundle level none of whose components has a level at that location.
-    ...(l.asOf !== '' ? { asOf: l.asOf } : {}),
-  };
+  // Assigned one by one, in the schema's order (merchant, sku, ean, quantity, warehouse, asOf): the
+  // conditional spreads this replaced took V8's slow object-spread path once per exported level.
+  const r: Record<string, unknown> = { merchant: l.merchant, sku: l.sku };
+  if (l.ean) r.ean = l.ean;
+  r.quantity = l.quantity;
+  if (l.location !== '') r.warehouse = l.location;
+  // '' for a computed bundle level none of whose components has a level at that location.
+  if (l.asOf !== '') r.asOf = l.asOf;
+  return r;
 }
 
 /**

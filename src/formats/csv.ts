@@ -56,6 +56,20 @@ export async function* readCsv(
   options: CsvReadOptions = {},
   onHeader?: (columns: string[], line: number) => void,
 ): AsyncGenerator<CsvRow> {
+  for await (const page of readCsvPages(input, options, onHeader)) yield* page;
+}
+
+/**
+ * `readCsv`'s rows in pages: the rows of each decoded chunk of the file (about 64 KiB) as one array,
+ * in file order, never empty. The consumer awaits once per page, not once per row (an async generator
+ * costs a promise and a microtask per value; at a million rows through several of them, a large share
+ * of the read). Rows read before an error are yielded (as a last page) before the error is thrown.
+ */
+export async function* readCsvPages(
+  input: Readable | AsyncIterable<Buffer | string>,
+  options: CsvReadOptions = {},
+  onHeader?: (columns: string[], line: number) => void,
+): AsyncGenerator<CsvRow[]> {
   const quote = options.quote ?? '"';
   const delimiter = options.delimiter ?? ',';
   // csv-parse counts a CRLF inside a quoted cell as two lines; `extra` is how many such CRLFs came
@@ -111,7 +125,7 @@ export async function* readCsv(
   // from the parser's running counts (`parser.info`, https://csv.js.org/parse/info/) at its push:
   // an `on_record` hook would make csv-parse build two info objects per row, a third of parse time.
   // (test/formats/csv-quirks.test.ts pins the line numbers this gives.)
-  const queue: CsvRow[] = [];
+  let queue: CsvRow[] = [];
   const parser: Parser = parse(parserOptions);
   const info = parser.info; // the same object throughout, updated in place as csv-parse reads
   const pushToStream = parser.push.bind(parser);
@@ -129,7 +143,8 @@ export async function* readCsv(
   // `ending` is the file's last character: whether the last row has its line ending.
   let decodeFailure: unknown;
   let ending = '';
-  const parsed = async function* (): AsyncGenerator<CsvRow> {
+  /** The rows csv-parse pushed for each decoded chunk, one array per chunk (never empty). */
+  const parsed = async function* (): AsyncGenerator<CsvRow[]> {
     const texts = decodeStream(input, options.encoding);
     try {
       for (;;) {
@@ -143,14 +158,20 @@ export async function* readCsv(
         if (next.done) break;
         ending = next.value[next.value.length - 1]!;
         parser.write(next.value);
-        for (let i = 0; i < queue.length; i++) yield queue[i]!;
-        queue.length = 0;
+        if (queue.length > 0) {
+          const page = queue;
+          queue = [];
+          yield page;
+        }
         if (parser.errored) throw parser.errored;
       }
       parser.end();
       await finished(parser);
-      for (let i = 0; i < queue.length; i++) yield queue[i]!;
-      queue.length = 0;
+      if (queue.length > 0) {
+        const page = queue;
+        queue = [];
+        yield page;
+      }
     } finally {
       // Stopped early (a header the mapping cannot use, an error): close the input too.
       if (!parser.destroyed) parser.destroy();
@@ -170,55 +191,70 @@ export async function* readCsv(
   // A row with fewer cells than columns waits until the next record (or the end) shows whether it
   // is the file's last one and lacks its line ending: then the file was cut off in that row.
   let short: CsvRow | undefined;
+  // The rows of the page being built; yielded after each parsed page, and before an error is thrown.
+  let out: CsvRow[] = [];
+  const take = (row: CsvRow): void => {
+    if (short) {
+      out.push(short);
+      short = undefined;
+    }
+    const { cells, line } = row;
+    let blank = true;
+    for (let i = 0; i < cells.length; i++) {
+      if (cells[i]!.trim() !== '') {
+        blank = false;
+        break;
+      }
+    }
+    if (blank) return; // `;;;;` rows that spreadsheet exports leave behind
+    if (first) {
+      first = false;
+      const sep = sepLine(cells, delimiter);
+      if (sep !== undefined) {
+        if (sep !== delimiter) {
+          throw new ContentError('PARSE_FAILED', `the file's first line says sep=${sep} but the mapping's delimiter is ${echo(delimiter)}`, {
+            line,
+            hint: `set csv.delimiter: ${echo(sep)} in the mapping if the file really is separated by ${echo(sep)}`,
+          });
+        }
+        return; // Excel's "sep=;" hint line: not the header
+      }
+    }
+    if (!headerSeen) {
+      headerSeen = true;
+      columns = options.columns ? [...options.columns] : cells.map((c) => c.trim());
+      onHeader?.(columns, line);
+      return;
+    }
+    rows++;
+    if (columns && cells.length !== columns.length) {
+      if (cells.length < columns.length) {
+        short = row;
+        return;
+      }
+      const error = extraCells(cells, columns.length, line);
+      if (error) {
+        out.push({ line, cells, error });
+        return;
+      }
+    }
+    out.push(row);
+  };
   try {
-    for await (const row of parsed()) {
-      if (short) {
-        yield short;
-        short = undefined;
+    for await (const page of parsed()) {
+      for (let i = 0; i < page.length; i++) take(page[i]!);
+      if (out.length > 0) {
+        const done = out;
+        out = [];
+        yield done;
       }
-      const { cells, line } = row;
-      let blank = true;
-      for (let i = 0; i < cells.length; i++) {
-        if (cells[i]!.trim() !== '') {
-          blank = false;
-          break;
-        }
-      }
-      if (blank) continue; // `;;;;` rows that spreadsheet exports leave behind
-      if (first) {
-        first = false;
-        const sep = sepLine(cells, delimiter);
-        if (sep !== undefined) {
-          if (sep !== delimiter) {
-            throw new ContentError('PARSE_FAILED', `the file's first line says sep=${sep} but the mapping's delimiter is ${echo(delimiter)}`, {
-              line,
-              hint: `set csv.delimiter: ${echo(sep)} in the mapping if the file really is separated by ${echo(sep)}`,
-            });
-          }
-          continue; // Excel's "sep=;" hint line: not the header
-        }
-      }
-      if (!headerSeen) {
-        headerSeen = true;
-        columns = options.columns ? [...options.columns] : cells.map((c) => c.trim());
-        onHeader?.(columns, line);
-        continue;
-      }
-      rows++;
-      if (columns && cells.length !== columns.length) {
-        if (cells.length < columns.length) {
-          short = row;
-          continue;
-        }
-        const error = extraCells(cells, columns.length, line);
-        if (error) {
-          yield { line, cells, error };
-          continue;
-        }
-      }
-      yield row;
     }
   } catch (err) {
+    if (out.length > 0) {
+      const done = out;
+      out = [];
+      yield done;
+    }
     // A csv-parse error after a bad byte follows from the cut: the bad byte is the problem. Our own
     // errors (a header without the mapped columns) come from lines before it and stand.
     if (decodeFailure !== undefined && !(err instanceof WharfError)) throw decodeFailure;
@@ -234,7 +270,7 @@ export async function* readCsv(
         hint: 'a complete file ends its last row with a line break, or that row has all its cells',
       });
     }
-    yield short;
+    yield [short];
   }
   if (!headerSeen) throw new ContentError('FILE_EMPTY', 'the file is empty', { line: 1 });
   if (rows === 0) {

@@ -49,36 +49,58 @@ export interface NdjsonRecord extends SourceRecord {
  * record (not of the file). Memory stays flat: only the current line is held.
  */
 export async function* readNdjson(input: Readable | AsyncIterable<Buffer | string>, options: { encoding?: string } = {}): AsyncGenerator<NdjsonRecord> {
+  for await (const page of readNdjsonPages(input, options)) yield* page;
+}
+
+/**
+ * `readNdjson`'s records in pages: those of each decoded chunk of the file as one array (never
+ * empty), so the consumer awaits once per page instead of once per record.
+ */
+export async function* readNdjsonPages(input: Readable | AsyncIterable<Buffer | string>, options: { encoding?: string } = {}): AsyncGenerator<NdjsonRecord[]> {
   let pending = '';
   let lineNo = 0;
   let records = 0;
+  let page: NdjsonRecord[] = [];
   // `last`: the file's final line, without a line ending. Valid JSON there is fine (many writers
   // leave the last newline out); invalid JSON there most likely means the file was cut off.
-  function* take(line: string, last = false): Generator<NdjsonRecord> {
+  const take = (line: string, last = false): void => {
     lineNo++;
     const text = line.endsWith('\r') ? line.slice(0, -1) : line;
     if (text.trim() === '') return;
     records++;
     try {
-      yield { line: lineNo, data: JSON.parse(text) };
+      page.push({ line: lineNo, data: JSON.parse(text) });
     } catch (err) {
       const why = clipMessage(cutQuoted((err as Error).message), 200);
       const error = last
         ? `not valid JSON, and line ${lineNo} is the last line and has no line ending: the file looks cut off; send it again complete (${why})`
         : `not valid JSON: ${why}`;
-      yield { line: lineNo, data: undefined, error };
+      page.push({ line: lineNo, data: undefined, error });
     }
-  }
-  for await (const chunk of decodeStream(input, options.encoding)) {
-    pending += chunk;
-    let start = 0;
-    for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n', start)) {
-      yield* take(pending.slice(start, nl));
-      start = nl + 1;
+  };
+  const full = (): NdjsonRecord[] => {
+    const done = page;
+    page = [];
+    return done;
+  };
+  try {
+    for await (const chunk of decodeStream(input, options.encoding)) {
+      pending += chunk;
+      let start = 0;
+      for (let nl = pending.indexOf('\n'); nl !== -1; nl = pending.indexOf('\n', start)) {
+        take(pending.slice(start, nl));
+        start = nl + 1;
+      }
+      pending = pending.slice(start);
+      if (page.length > 0) yield full();
     }
-    pending = pending.slice(start);
+  } catch (err) {
+    // A decode error: the lines before it are read and counted first.
+    if (page.length > 0) yield full();
+    throw err;
   }
-  if (pending !== '') yield* take(pending, true);
+  if (pending !== '') take(pending, true);
+  if (page.length > 0) yield full();
   if (records === 0) throw new ContentError('FILE_EMPTY', 'the file is empty', { line: 1 });
 }
 

@@ -1,8 +1,8 @@
 import type { LookupTable } from './lookups.js';
 import type { Readable } from 'node:stream';
 import { ContentError, WharfError, echo, echoList } from '../errors.js';
-import { readCsv, type CsvReadOptions } from '../formats/csv.js';
-import { readJsonRecords, readNdjson } from '../formats/json.js';
+import { readCsvPages, type CsvReadOptions } from '../formats/csv.js';
+import { readJsonRecords, readNdjsonPages } from '../formats/json.js';
 import { readXmlRecords } from '../formats/xml.js';
 import type { RecordKind } from '../schemas.js';
 import { ambiguousColumn, cellGetter, columnIndex, findColumn, objectGetter, objectPathCode, rowObject, type Getter } from './accessors.js';
@@ -58,12 +58,16 @@ export class CompiledInputMapping implements InputMapping {
   }
 
   read(input: Readable, ctx: MappingContext): AsyncIterable<MappedRecord> {
+    return flatten(this.readPages(input, ctx));
+  }
+
+  readPages(input: Readable, ctx: MappingContext): AsyncIterable<MappedRecord[]> {
     const s = this.s;
     switch (s.format) {
       case 'csv':
         return this.readCsvFile(input, ctx);
       case 'ndjson':
-        return this.records(readNdjson(input, { encoding: s.encoding }), ctx, this.objectMapper!, objectGetter, s.groupBy);
+        return this.records(readNdjsonPages(input, { encoding: s.encoding }), ctx, this.objectMapper!, objectGetter, s.groupBy);
       case 'json':
         return this.fromPromise(readJsonRecords(input, { record: s.json!.record, encoding: s.json!.encoding }), ctx);
       case 'xml':
@@ -72,25 +76,31 @@ export class CompiledInputMapping implements InputMapping {
   }
 
   mapObjects(items: Iterable<unknown> | AsyncIterable<unknown>, ctx: MappingContext): AsyncIterable<MappedRecord> {
+    return flatten(this.mapObjectPages(items, ctx));
+  }
+
+  mapObjectPages(items: Iterable<unknown> | AsyncIterable<unknown>, ctx: MappingContext): AsyncIterable<MappedRecord[]> {
     if (!this.objectMapper) {
       throw new WharfError('MAPPING_INVALID', `mapping ${this.name} reads CSV columns; records that arrive as objects need a json, ndjson or xml mapping`, { where: this.file });
     }
-    const mapper = this.objectMapper;
-    const sourceItems = (async function* () {
-      for await (const data of items) yield { data } as SourceItem;
-    })();
-    return this.records(sourceItems, ctx, mapper, objectGetter, this.s.groupBy);
+    const source = Symbol.iterator in items
+      ? pagesOfItems(items as Iterable<unknown>)
+      : (async function* () {
+          for await (const data of items) yield [{ data } as SourceItem];
+        })();
+    return this.records(source, ctx, this.objectMapper, objectGetter, this.s.groupBy);
   }
 
-  private async *fromPromise(items: Promise<SourceItem[]>, ctx: MappingContext): AsyncGenerator<MappedRecord> {
-    yield* this.records(await items, ctx, this.objectMapper!, objectGetter, this.s.groupBy);
+  private async *fromPromise(items: Promise<SourceItem[]>, ctx: MappingContext): AsyncGenerator<MappedRecord[]> {
+    const all = await items;
+    yield* this.records(chunksOf(all), ctx, this.objectMapper!, objectGetter, this.s.groupBy);
   }
 
-  private async *readCsvFile(input: Readable, ctx: MappingContext): AsyncGenerator<MappedRecord> {
+  private async *readCsvFile(input: Readable, ctx: MappingContext): AsyncGenerator<MappedRecord[]> {
     const s = this.s;
     let mapper: RecordMapper | undefined;
     let getter: (path: string) => Getter = objectGetter;
-    const rows = readCsv(input, s.csv ?? {}, (columns, line) => {
+    const pages = readCsvPages(input, s.csv ?? {}, (columns, line) => {
       this.checkHeader(columns, line, ctx);
       getter = (path) => cellGetter(columnIndex(columns, path));
       const cell = (path: string) => {
@@ -100,7 +110,14 @@ export class CompiledInputMapping implements InputMapping {
       mapper = new RecordMapper(s.scope, { getter, code: cell, exprInput: rowObject(columns) });
     });
     const items = (async function* () {
-      for await (const row of rows) yield (row.error === undefined ? { line: row.line, data: row.cells } : { line: row.line, data: row.cells, error: row.error }) as SourceItem;
+      for await (const rows of pages) {
+        const page = new Array<SourceItem>(rows.length);
+        for (let i = 0; i < rows.length; i++) {
+          const row = rows[i]!;
+          page[i] = row.error === undefined ? { line: row.line, data: row.cells } : { line: row.line, data: row.cells, error: row.error };
+        }
+        yield page;
+      }
     })();
     // The header callback runs before the first row, so the mapper exists by the time records() needs it.
     yield* this.records(items, ctx, () => mapper!, (p) => getter(p), s.groupBy);
@@ -148,23 +165,26 @@ export class CompiledInputMapping implements InputMapping {
     );
   }
 
-  /** Groups consecutive items by key (when `groupBy` is set) and maps each record. */
+  /**
+   * Groups consecutive items by key (when `groupBy` is set) and maps each record; pages in, pages
+   * out (a page of records per page of items, none empty), one await per page unless the mapping has
+   * JSONata expressions. Records finished before an error are yielded before it is thrown.
+   */
   private async *records(
-    source: AsyncIterable<SourceItem> | Iterable<SourceItem>,
+    source: AsyncIterable<readonly SourceItem[]>,
     ctx: MappingContext,
     mapperOf: RecordMapper | (() => RecordMapper),
     getterOf: (path: string) => Getter,
     groupBy: string | undefined,
-  ): AsyncGenerator<MappedRecord> {
+  ): AsyncGenerator<MappedRecord[]> {
     const resolve = typeof mapperOf === 'function' ? mapperOf : () => mapperOf;
     let recordNo = 0;
     let keyOf: Getter | undefined;
     const firstLine = new Map<string, number | undefined>();
     let group: { key: string; line?: number; rows: unknown[]; repeatOf?: number | null; errors?: MappedRecord['errors'] } | undefined;
+    let out: MappedRecord[] = [];
 
-    const emit = async (line: number | undefined, rec: RecordCtx, extra?: MappedRecord['errors']): Promise<MappedRecord> => {
-      const mapper = resolve();
-      const result = mapper.hasExpr ? await mapper.mapAsync(rec, this.bindings(mapper, rec, ctx, groupBy !== undefined)) : mapper.mapSync(rec);
+    const made = (line: number | undefined, result: { value?: Record<string, unknown>; partial?: Record<string, unknown>; errors: MappedRecord['errors'] }, extra?: MappedRecord['errors']): MappedRecord => {
       recordNo++;
       if (result.value && !extra?.length) return { recordNo, line, value: result.value, errors: result.errors };
       // An invalid record still names its external id (from what could be mapped), for the report.
@@ -172,7 +192,18 @@ export class CompiledInputMapping implements InputMapping {
       const errors = extra?.length ? [...extra, ...result.errors] : result.errors;
       return typeof externalId === 'string' && externalId !== '' ? { recordNo, line, externalId, errors } : { recordNo, line, errors };
     };
-    const flush = async (): Promise<MappedRecord | undefined> => {
+    /** Maps one record into `out`: synchronously, unless the mapping has JSONata expressions. */
+    const emit = (line: number | undefined, rec: RecordCtx, extra?: MappedRecord['errors']): Promise<void> | undefined => {
+      const mapper = resolve();
+      if (!mapper.hasExpr) {
+        out.push(made(line, mapper.mapSync(rec), extra));
+        return undefined;
+      }
+      return mapper.mapAsync(rec, this.bindings(mapper, rec, ctx, groupBy !== undefined)).then((result) => {
+        out.push(made(line, result, extra));
+      });
+    };
+    const flush = (): Promise<void> | undefined => {
       if (!group) return undefined;
       const g = group;
       group = undefined;
@@ -182,49 +213,60 @@ export class CompiledInputMapping implements InputMapping {
       }
       return emit(g.line, { first: g.rows[0], rows: g.rows }, extra);
     };
+    const taken = (): MappedRecord[] => {
+      const done = out;
+      out = [];
+      return done;
+    };
 
     try {
-      for await (const item of source) {
-        if (item.error !== undefined && item.data === undefined) {
-          // Nothing readable (a line of NDJSON that is not JSON): a record of its own.
-          const done = await flush();
-          if (done) yield done;
-          recordNo++;
-          yield { recordNo, line: item.line, errors: [{ path: '', message: item.error }] };
-          continue;
+      for await (const page of source) {
+        for (const item of page) {
+          if (item.error !== undefined && item.data === undefined) {
+            // Nothing readable (a line of NDJSON that is not JSON): a record of its own.
+            const f = flush();
+            if (f) await f;
+            recordNo++;
+            out.push({ recordNo, line: item.line, errors: [{ path: '', message: item.error }] });
+            continue;
+          }
+          // A row with an error of its own (too many cells) is still mapped, to name its record.
+          const rowErrors = item.error !== undefined ? [{ path: '', message: item.error }] : undefined;
+          if (groupBy === undefined) {
+            const e = emit(item.line, { first: item.data, rows: [item.data] }, rowErrors);
+            if (e) await e;
+            continue;
+          }
+          keyOf ??= getterOf(groupBy);
+          const raw = keyOf(item.data);
+          const key = raw === undefined || raw === null ? '' : String(raw).trim();
+          if (group && key !== '' && key === group.key) {
+            group.rows.push(item.data);
+            if (rowErrors) (group.errors ??= []).push(...rowErrors);
+            continue;
+          }
+          const f = flush();
+          if (f) await f;
+          group = { key, line: item.line, rows: [item.data] };
+          if (rowErrors) group.errors = rowErrors;
+          if (key !== '') {
+            if (firstLine.has(key)) group.repeatOf = firstLine.get(key) ?? null;
+            else firstLine.set(key, item.line);
+          }
         }
-        // A row with an error of its own (too many cells) is still mapped, to name its record.
-        const rowErrors = item.error !== undefined ? [{ path: '', message: item.error }] : undefined;
-        if (groupBy === undefined) {
-          yield await emit(item.line, { first: item.data, rows: [item.data] }, rowErrors);
-          continue;
-        }
-        keyOf ??= getterOf(groupBy);
-        const raw = keyOf(item.data);
-        const key = raw === undefined || raw === null ? '' : String(raw).trim();
-        if (group && key !== '' && key === group.key) {
-          group.rows.push(item.data);
-          if (rowErrors) (group.errors ??= []).push(...rowErrors);
-          continue;
-        }
-        const done = await flush();
-        if (done) yield done;
-        group = { key, line: item.line, rows: [item.data] };
-        if (rowErrors) group.errors = rowErrors;
-        if (key !== '') {
-          if (firstLine.has(key)) group.repeatOf = firstLine.get(key) ?? null;
-          else firstLine.set(key, item.line);
-        }
+        if (out.length > 0) yield taken();
       }
     } catch (err) {
       // The file cannot be read on: the rows read so far still make their record, so that "N records
       // read before the error" counts them (the file is refused as a whole anyway).
-      const done = await flush();
-      if (done) yield done;
+      const f = flush();
+      if (f) await f;
+      if (out.length > 0) yield taken();
       throw err;
     }
-    const done = await flush();
-    if (done) yield done;
+    const f = flush();
+    if (f) await f;
+    if (out.length > 0) yield taken();
   }
 
   private bindings(mapper: RecordMapper, rec: RecordCtx, ctx: MappingContext, grouped: boolean): Record<string, unknown> {
@@ -237,4 +279,30 @@ export class CompiledInputMapping implements InputMapping {
     if (grouped) out.rows = rec.rows.map((r) => mapper.exprInput(r));
     return out;
   }
+}
+
+/** Items per page when they are all at hand (an API page, a parsed JSON or XML file). */
+const ITEMS_PAGE = 500;
+
+/** Already parsed items as pages of SourceItem. */
+async function* pagesOfItems(items: Iterable<unknown>): AsyncGenerator<SourceItem[]> {
+  let page: SourceItem[] = [];
+  for (const data of items) {
+    page.push({ data });
+    if (page.length >= ITEMS_PAGE) {
+      yield page;
+      page = [];
+    }
+  }
+  if (page.length > 0) yield page;
+}
+
+/** `items` in pages of ITEMS_PAGE. */
+async function* chunksOf(items: readonly SourceItem[]): AsyncGenerator<SourceItem[]> {
+  for (let i = 0; i < items.length; i += ITEMS_PAGE) yield items.slice(i, i + ITEMS_PAGE);
+}
+
+/** Pages as single values, in order. */
+async function* flatten<T>(pages: AsyncIterable<readonly T[]>): AsyncGenerator<T> {
+  for await (const page of pages) yield* page;
 }

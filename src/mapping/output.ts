@@ -13,6 +13,7 @@ import type { ValueSpecDoc } from './fields.js';
 import { outputFormatter } from './coerce.js';
 import { buildLookup, type LookupSpec, type LookupTable } from './lookups.js';
 import type { MappingProblem } from './problems.js';
+import { pagesOf, type RenderInput } from './pages.js';
 import type { FormatName, OutputMapping, RenderCounts } from './types.js';
 
 // jsonata is one CommonJS file: required, not imported, because Node scans a CommonJS file that ESM
@@ -235,7 +236,7 @@ export class CompiledOutputMapping implements OutputMapping {
    * the file's encoding cannot represent throws a ContentError 'RECORD_INVALID' naming the record,
    * column and value; whatever was written before that must be discarded by the caller.
    */
-  async render(records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, out: Writable): Promise<RenderCounts> {
+  async render(input: RenderInput, out: Writable): Promise<RenderCounts> {
     const bindings = {};
     let n = 0;
     let rowCount = 0;
@@ -247,7 +248,7 @@ export class CompiledOutputMapping implements OutputMapping {
         // Rows go to csv-stringify (and `out`) CSV_CHUNK_ROWS at a time: one call per record spent more
         // on csv-stringify's per-call set-up than on the rows. Memory stays bounded by the chunk.
         let rows: string[][] = [];
-        for await (const record of records) {
+        for await (const page of pagesOf(input)) for (const record of page) {
           n++;
           const elements = this.each ? listOf(this.each(record)) : [undefined];
           if (elements.length === 0) elements.push(undefined);
@@ -274,7 +275,7 @@ export class CompiledOutputMapping implements OutputMapping {
         return { records: n, rows: rowCount };
       }
       case 'ndjson':
-        for await (const record of records) {
+        for await (const page of pagesOf(input)) for (const record of page) {
           n++;
           await writeChunk(out, ndjsonLine(await this.shape(record, bindings)));
         }
@@ -283,7 +284,7 @@ export class CompiledOutputMapping implements OutputMapping {
         const root = this.s.json?.root;
         const indent = root ? '    ' : '  ';
         await writeChunk(out, root ? `{\n  ${JSON.stringify(root)}: [` : '[');
-        for await (const record of records) {
+        for await (const page of pagesOf(input)) for (const record of page) {
           const text = JSON.stringify(await this.shape(record, bindings), null, 2).replace(/\n/g, `\n${indent}`);
           await writeChunk(out, `${n++ ? ',' : ''}\n${indent}${text}`);
         }
@@ -293,7 +294,7 @@ export class CompiledOutputMapping implements OutputMapping {
       }
       case 'xml': {
         const xml = { root: this.s.xml!.root, record: this.s.xml!.record, declaration: this.s.xml!.declaration };
-        for await (const record of records) {
+        for await (const page of pagesOf(input)) for (const record of page) {
           const element = xmlRecordElement(await this.shape(record, bindings), xml);
           await writeChunk(out, n++ === 0 ? `${xmlHead(xml.declaration)}<${xml.root}>\n${element}` : element);
         }

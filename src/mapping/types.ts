@@ -1,6 +1,7 @@
 import type { Readable, Writable } from 'node:stream';
 import type { FieldError, RecordKind } from '../schemas.js';
 import type { LookupTable } from './lookups.js';
+import type { RenderInput } from './pages.js';
 
 export type FormatName = 'csv' | 'xml' | 'json' | 'ndjson';
 
@@ -44,12 +45,19 @@ export interface InputMapping {
    */
   read(input: Readable, ctx: MappingContext): AsyncIterable<MappedRecord>;
   /**
+   * `read`'s records in pages (arrays of records in file order, none empty): one await per page
+   * instead of one per record, the way the pipeline reads (src/pipeline/checked.ts).
+   */
+  readPages(input: Readable, ctx: MappingContext): AsyncIterable<MappedRecord[]>;
+  /**
    * Maps records that arrived already parsed (the objects of an API page): each item is one source
    * record, exactly as an item of the mapping's JSON record array would be (numbered from 1, no line
    * numbers). Only for object formats (json, ndjson, xml); a CSV mapping throws a MAPPING_INVALID
    * WharfError, since its fields name columns, not object paths.
    */
   mapObjects(items: Iterable<unknown> | AsyncIterable<unknown>, ctx: MappingContext): AsyncIterable<MappedRecord>;
+  /** `mapObjects`'s records in pages (see readPages). */
+  mapObjectPages(items: Iterable<unknown> | AsyncIterable<unknown>, ctx: MappingContext): AsyncIterable<MappedRecord[]>;
   /**
    * The lookup tables this mapping uses as `bundles` (bundle SKU → [{ sku, quantity }]), for
    * computing bundle stock (src/exports/bundles.ts); empty when it has none.
@@ -69,7 +77,7 @@ export interface OutputMapping {
    * Renders canonical records into one file's bytes. Deterministic: same records, same bytes.
    * Writes with back-pressure and does not end `out` (the caller fsyncs/closes/renames it).
    */
-  render(records: Iterable<Record<string, unknown>> | AsyncIterable<Record<string, unknown>>, out: Writable): Promise<RenderCounts>;
+  render(records: RenderInput, out: Writable): Promise<RenderCounts>;
 }
 
 /** What one render wrote. */

@@ -19,17 +19,18 @@ export interface CheckedItem {
 export const READ_CHUNK = 500;
 
 /**
- * Maps records through checkRecord into arrays of up to READ_CHUNK (the in-process reader, and the
- * read worker's loop). When the source throws, the records read before are yielded first.
+ * Maps pages of records (InputMapping.readPages) through checkRecord into arrays of up to READ_CHUNK
+ * (the in-process reader, and the read worker's loop). When the source throws, the records read
+ * before are yielded first.
  */
 export async function* checkedChunks(
-  records: AsyncIterable<{ recordNo: number; line?: number; value?: Record<string, unknown>; errors: { path: string; message: string }[]; externalId?: string }>,
+  pages: AsyncIterable<readonly { recordNo: number; line?: number; value?: Record<string, unknown>; errors: { path: string; message: string }[]; externalId?: string }[]>,
   mapping: { kind: InputMapping['kind'] },
   options: { provenance: Omit<Provenance, 'recordNo'>; merchantOf?: MerchantRule },
 ): AsyncGenerator<CheckedItem[]> {
   let chunk: CheckedItem[] = [];
   try {
-    for await (const rec of records) {
+    for await (const page of pages) for (const rec of page) {
       const { canonical, problems } = checkRecord(mapping.kind, rec, options.provenance, options.merchantOf);
       const item: CheckedItem = { recordNo: rec.recordNo, problems };
       if (rec.line !== undefined) item.line = rec.line;

@@ -50,11 +50,12 @@ export interface Batch {
    */
   sha256(): Promise<string>;
   /**
-   * The batch's records, read with its input mapping (loaded by the pipeline from `mapping`): a file
-   * is streamed through `mapping.read`, already parsed records go through `mapping.mapObjects`.
-   * Whole-batch content problems throw a ContentError (the batch is quarantined).
+   * The batch's records in pages, read with its input mapping (loaded by the pipeline from
+   * `mapping`): a file is streamed through `mapping.readPages`, already parsed records go through
+   * `mapping.mapObjectPages`. Whole-batch content problems throw a ContentError (the batch is
+   * quarantined), after the records read before them.
    */
-  records(mapping: InputMapping, ctx: MappingContext): AsyncIterable<MappedRecord>;
+  records(mapping: InputMapping, ctx: MappingContext): AsyncIterable<MappedRecord[]>;
   /**
    * A local file holding exactly the content `records` reads (file batches), if any: the pipeline may
    * read that file in its read worker (src/pipeline/read-pool.ts) instead of calling `records`. Unset

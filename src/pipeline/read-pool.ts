@@ -3,6 +3,7 @@ import { ContentError, TransportError, WharfError, type ErrorCode, type ErrorDet
 import type { StockColumns } from '../exports/stock-record.js';
 import type { RecordKind } from '../schemas.js';
 import type { CheckedItem } from './checked.js';
+import { decodeItems } from './item-codec.js';
 import type { MerchantRule, Provenance } from './records.js';
 
 /**
@@ -55,8 +56,7 @@ export type FromWorker =
   /** The render finished (after its last `bytes`): the mapping's counts. */
   | { type: 'rendered'; id: number; records: number; rows: number }
 
-  /** `items`: a chunk of CheckedItem as JSON text (JSON.stringify/parse is several times cheaper than
-   * postMessage's structured clone of many small objects; canonical records are JSON data anyway). */
+  /** `items`: a chunk of CheckedItem as text (src/pipeline/item-codec.ts). */
   | { type: 'items'; id: number; items: string }
   | { type: 'notice'; id: number; message: string }
   | { type: 'done'; id: number }
@@ -162,7 +162,7 @@ export async function* readInWorker(read: WorkerRead, notice?: (message: string)
         // every waiting message in one task, so without it timers (the shutdown bound), signals and the
         // other loops would wait for the whole file.
         await new Promise<void>((resolve) => setImmediate(resolve));
-        yield JSON.parse(msg.items) as CheckedItem[];
+        yield decodeItems(read.kind, msg.items);
         w.postMessage({ type: 'credit', id } satisfies ToWorker);
       } else if (msg.type === 'notice') notice?.(msg.message);
       else if (msg.type === 'done') {

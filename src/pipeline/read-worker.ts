@@ -10,6 +10,7 @@ import { WharfError } from '../errors.js';
 import { handleRenderMessage } from '../exports/render-worker.js';
 import { loadMapping } from '../mapping/index.js';
 import { checkedChunks } from './checked.js';
+import { encodeItems } from './item-codec.js';
 import { AHEAD, errorData, type FromWorker, type ToWorker, type WorkerRead } from './read-pool.js';
 
 interface ReadState {
@@ -48,9 +49,9 @@ async function read(id: number, r: WorkerRead): Promise<void> {
     }
     const ctx = { ...r.ctx, notice: (message: string) => send({ type: 'notice', id, message }) };
     const input = createReadStream(r.path, { highWaterMark: 1 << 16 });
-    for await (const items of checkedChunks(mapping.read(input, ctx), mapping, r)) {
+    for await (const items of checkedChunks(mapping.readPages(input, ctx), mapping, r)) {
       if (state.cancelled) break;
-      send({ type: 'items', id, items: JSON.stringify(items) });
+      send({ type: 'items', id, items: encodeItems(r.kind, items) });
       state.ahead++;
       while (state.ahead >= AHEAD && !state.cancelled) await new Promise<void>((resolve) => (state.wake = resolve));
       state.wake = undefined;

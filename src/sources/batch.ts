@@ -43,9 +43,9 @@ export function fileBatch(file: ReadyFile, sourceType: string, ends: FileBatchEn
     sha256: small ? async () => sha256(await bytes()) : () => sha256File(file.localPath),
     records: small
       ? (mapping, ctx) => (async function* () {
-          yield* mapping.read(Readable.from([await bytes()], { objectMode: false }), ctx);
+          yield* mapping.readPages(Readable.from([await bytes()], { objectMode: false }), ctx);
         })()
-      : (mapping, ctx) => mapping.read(file.open(), ctx),
+      : (mapping, ctx) => mapping.readPages(file.open(), ctx),
     ack: (outcome) => ends.ack(outcome),
     nack: () => ends.nack(),
   };

@@ -35,7 +35,7 @@ export function pageBatch(page: PageBatchInput): Batch {
     mapping: page.mapping,
     size: json.length,
     sha256: async () => hash,
-    records: (mapping, ctx) => mapping.mapObjects(page.records, ctx),
+    records: (mapping, ctx) => mapping.mapObjectPages(page.records, ctx),
     async ack(outcome) {
       if (outcome.outcome !== 'quarantined') return {};
       const q = await writeQuarantine(page.quarantineDir, page.name, json, outcome.reportJson, false);

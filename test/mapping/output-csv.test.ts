@@ -190,3 +190,32 @@ fields: { '@_sku': sku, qty: quantity, where: warehouse }
     }
   });
 });
+
+describe('render input: records one by one (sync or async) or in pages, the same bytes', () => {
+  it('an array, an async generator and RecordPages of 1,000 records render identically, records numbered across pages', async () => {
+    const records = Array.from({ length: 1000 }, (_, i) => stock(`S${i}`, i, i % 7 === 0 ? { warehouse: 'AMS' } : {}));
+    const m = stockCsv('{ delimiter: ";" }');
+    const fromArray = bytes();
+    expect(await m.render(records, fromArray.stream)).toEqual({ records: 1000, rows: 1000 });
+    async function* one(): AsyncGenerator<Record<string, unknown>> {
+      for (const r of records) yield r;
+    }
+    const fromAsync = bytes();
+    await m.render(one(), fromAsync.stream);
+    async function* pages(): AsyncGenerator<Record<string, unknown>[]> {
+      for (let i = 0; i < records.length; i += 300) yield records.slice(i, i + 300);
+    }
+    const fromPages = bytes();
+    expect(await m.render({ pages: pages() }, fromPages.stream)).toEqual({ records: 1000, rows: 1000 });
+    expect(fromAsync.buffer().equals(fromArray.buffer())).toBe(true);
+    expect(fromPages.buffer().equals(fromArray.buffer())).toBe(true);
+    // A refused cell in the third page names its record number counted over all pages.
+    const bad = records.map((r, i) => (i === 777 ? { ...r, warehouse: 'Lager €' } : r));
+    async function* badPages(): AsyncGenerator<Record<string, unknown>[]> {
+      for (let i = 0; i < bad.length; i += 300) yield bad.slice(i, i + 300);
+    }
+    const err = await stockCsv('{ encoding: iso-8859-1 }').render({ pages: badPages() }, bytes().stream).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(WharfError);
+    expect((err as Error).message).toMatch(/^record 778, column "Where"/);
+  });
+});

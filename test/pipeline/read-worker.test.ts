@@ -44,7 +44,7 @@ describe('read worker (dist/)', () => {
     const mapping = (await loadMapping('warehouse-stock-csv', MAPPINGS)) as InputMapping;
     const { createReadStream } = await import('node:fs');
     const out: CheckedItem[] = [];
-    const records = mapping.read(createReadStream(file), { merchant: 'acme', channel: 'wms', fileName: 'stock.csv' });
+    const records = mapping.readPages(createReadStream(file), { merchant: 'acme', channel: 'wms', fileName: 'stock.csv' });
     for await (const chunk of checkedChunks(records, mapping, { provenance, merchantOf: { from: 'fixed', merchant: 'acme' } })) out.push(...chunk);
     return out;
   };
