@@ -51,7 +51,7 @@ function holderId(): string {
 
 /** The holder string of a lease as a LeaseHolder (host '' and pid 0 when it is not one of ours). */
 export function parseHolder(holder: string, expiresAt: string): LeaseHolder {
-  const m = /^([^:]*):(\d+):[0-9a-f]+(?::([A-Za-z0-9-]+)@(.+))?$/.exec(holder);
+  const m = /^([^:]*):(\d+):[^:]*(?::([A-Za-z0-9-]+)@(.+))?$/.exec(holder);
   if (!m) return { host: '', pid: 0, expiresAt, raw: holder };
   return { host: m[1]!, pid: Number(m[2]), ...(m[3] ? { role: m[3], since: m[4] } : {}), expiresAt, raw: holder };
 }
