@@ -15,6 +15,8 @@ export type ErrorCode =
   | 'RECORD_INVALID'
   | 'LEDGER_FAILED'
   | 'DELIVERY_CONFLICT'
+  /** Another process runs this channel's job right now (its ledger lease): try again later. */
+  | 'CHANNEL_BUSY'
   | 'TRANSPORT_FAILED'
   | 'HOST_KEY_MISMATCH'
   | 'AUTH_FAILED'

@@ -19,7 +19,7 @@ export class CliExit extends Error {
 /** Error codes that mean "the input or the remote end failed", not "Wharf was set up or called wrong". */
 const FAILED: ReadonlySet<ErrorCode> = new Set<ErrorCode>([
   'PARSE_FAILED', 'FILE_TOO_LARGE', 'FILE_EMPTY', 'ENCODING_INVALID', 'UNSAFE_NAME', 'RECORD_INVALID',
-  'DELIVERY_CONFLICT', 'TRANSPORT_FAILED', 'HOST_KEY_MISMATCH', 'AUTH_FAILED',
+  'DELIVERY_CONFLICT', 'CHANNEL_BUSY', 'TRANSPORT_FAILED', 'HOST_KEY_MISMATCH', 'AUTH_FAILED',
 ]);
 
 /**

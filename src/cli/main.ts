@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { describeError } from '../errors.js';
+import { WharfError, describeError } from '../errors.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { JobProgress } from '../daemon/api-channel.js';
 import { CliExit, EXIT, cliLogger, config, print, store, type GlobalOptions } from './context.js';
@@ -24,7 +24,9 @@ program
   .configureHelp({ showGlobalOptions: true })
   .showHelpAfterError()
   // Usage errors become CommanderErrors (exit 2 in exitFor) instead of commander's own exit 1.
-  .exitOverride();
+  .exitOverride()
+  // The verb names this process in the ledger leases it takes ("being pulled by the running daemon (pid N)").
+  .hook('preAction', async (_program, action) => (await import('../schedule/lease.js')).setLeaseRole(action.name()));
 
 const globals = (): GlobalOptions => program.opts<GlobalOptions>();
 
@@ -295,6 +297,8 @@ program
         const quarantined = r.results.filter((x) => x.status === 'quarantined' || x.status === 'partial').length;
         print(`${entry.key} ${job}: ${r.records} record(s) in ${r.pages} page(s): ${fresh} new, ${quarantined} page(s) with invalid records quarantined; ${d.delivered} delivered`);
       } catch (err) {
+        // Another process pulls this channel now: say who and since when, not "failed".
+        if (err instanceof WharfError && err.code === 'CHANNEL_BUSY') throw new CliExit(EXIT.failed, `wharf: ${err.message}`);
         throw new CliExit(EXIT.failed, `wharf: ${entry.key} ${job} failed: ${describeError(err)}`);
       } finally {
         await ledger.close();

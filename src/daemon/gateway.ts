@@ -11,7 +11,7 @@ import { Wakeup } from './wakeup.js';
 import { warmReadWorker } from '../pipeline/read-pool.js';
 import { buildChannel, type OpenChannel } from './channels.js';
 import { intakePolicyOf, isReportSource } from './intake-policy.js';
-import { runApiJob, type ApiJob } from './api-channel.js';
+import { isChannelBusy, runApiJob, type ApiJob } from './api-channel.js';
 import { isPlatform as isApiChannelType } from '../connectors/platforms.js';
 import type { ChannelConnector } from '../connectors/index.js';
 import { Scheduler } from '../schedule/cron.js';
@@ -156,6 +156,11 @@ export class Gateway {
       return true;
     } catch (err) {
       const error = describeError(err);
+      if (isChannelBusy(err)) {
+        // Another process (`wharf sync`) pulls this channel now: it takes what this run would; the next run the rest.
+        this.logger.info({ merchant: entry.merchant, channel: entry.channel, job }, `${job} pull skipped: ${error}`);
+        return true;
+      }
       totals?.channelErrors.push({ channel: entry.key, error });
       this.logger.error({ merchant: entry.merchant, channel: entry.channel, job }, `${job} pull failed: ${error}`);
       return false;
@@ -200,6 +205,8 @@ export class Gateway {
       metricsSink()?.pulled(entry.merchant, entry.channel, job, (performance.now() - started) / 1000, true);
       return r;
     } catch (err) {
+      // Another process pulling it is no failure of the channel (see apiJob).
+      if (isChannelBusy(err)) throw err;
       this.activity.failed(entry.key, job, describeError(err));
       metricsSink()?.pulled(entry.merchant, entry.channel, job, (performance.now() - started) / 1000, false);
       throw err;

@@ -49,8 +49,12 @@ export type ToWorker =
   | ({ type: 'render'; id: number } & WorkerRender)
   /** The next page of levels to render, in file order; `render-end` after the last. */
   | { type: 'render-page'; id: number; page: StockColumns }
-  | { type: 'render-end'; id: number };
+  | { type: 'render-end'; id: number }
+  /** A mapping preview (src/pipeline/preview-remote.ts): `content` is the pasted file. */
+  | { type: 'preview'; id: number; mappingsDir: string; mapping: string; content: string; fileName?: string };
 export type FromWorker =
+  /** A preview's answer: a PreviewResult or PreviewRefusal as JSON text. */
+  | { type: 'previewed'; id: number; result: string }
   /** Rendered bytes, in file order, and how many pages the worker has taken in full so far. */
   | { type: 'bytes'; id: number; chunks: Uint8Array[]; pages: number }
   /** The render finished (after its last `bytes`): the mapping's counts. */

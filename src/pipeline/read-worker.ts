@@ -2,7 +2,8 @@
  * The read worker's thread (see src/pipeline/read-pool.ts): reads local files with their input mapping
  * and sends the checked records back in chunks, at most AHEAD chunks ahead of the pipeline. Several
  * reads may run at once; each is independent. Runs no ledger code and writes nothing. It also renders
- * stock export files for the main thread (src/exports/render-worker.ts).
+ * stock export files (src/exports/render-worker.ts) and runs mapping previews
+ * (src/pipeline/preview-worker.ts) for the main thread.
  */
 import { createReadStream } from 'node:fs';
 import { parentPort } from 'node:worker_threads';
@@ -11,6 +12,7 @@ import { handleRenderMessage } from '../exports/render-worker.js';
 import { loadMapping } from '../mapping/index.js';
 import { checkedChunks } from './checked.js';
 import { encodeItems } from './item-codec.js';
+import { handlePreviewMessage } from './preview-worker.js';
 import { AHEAD, errorData, type FromWorker, type ToWorker, type WorkerRead } from './read-pool.js';
 
 interface ReadState {
@@ -26,7 +28,7 @@ const reads = new Map<number, ReadState>();
 const send = (msg: FromWorker) => port.postMessage(msg);
 
 port.on('message', (msg: ToWorker) => {
-  if (handleRenderMessage(msg, send)) return;
+  if (handleRenderMessage(msg, send) || handlePreviewMessage(msg, send)) return;
   if (msg.type === 'read') {
     void read(msg.id, msg);
     return;

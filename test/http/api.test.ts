@@ -1,7 +1,8 @@
-import { copyFileSync, mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { SAMPLES, killAllDaemons, waitFor, workspacesPerTest, type Workspace } from '../helpers/e2e.js';
+import { SAMPLES, killAllDaemons, waitFor, wharf, workspacesPerTest, type Workspace } from '../helpers/e2e.js';
 import { Scrape } from '../helpers/metrics.js';
 import { startHttpDaemon } from '../helpers/http.js';
 import { wooShopWithOrders } from '../helpers/webshops/woocommerce.js';
@@ -183,6 +184,58 @@ describe('the console API', () => {
     expect(list.status).toBe(200);
     expect(list.body.mappings).toContainEqual({ name: 'demo-orders-json', direction: 'input', kind: 'order', format: 'json' });
     expect(list.body.mappings).toContainEqual({ name: 'warehouse-orders-csv', direction: 'output', kind: 'order', format: 'csv' });
+    await h.daemon.stop();
+  });
+
+  it('runs large previews off the main thread: /healthz answers while they run; the result is what wharf map prints', async () => {
+    const ws = await workspace();
+    const h = await startHttpDaemon(ws, { bodyLimit: 16 << 20 });
+    // ~6 MiB of orders: seconds of parsing, mapping and checking per preview.
+    const sample = (JSON.parse(readFileSync(path.join(SAMPLES, 'orders.json'), 'utf8')) as { orders: Record<string, unknown>[] }).orders;
+    const orders = Array.from({ length: 5000 }, (_, i) => ({ ...sample[i % sample.length], id: 100_000 + i, number: String(100_000 + i) }));
+    const file = path.join(ws.root, 'big-orders.json');
+    writeFileSync(file, JSON.stringify({ orders }, null, 2));
+    const body = JSON.stringify({ mapping: 'demo-orders-json', content: readFileSync(file, 'utf8'), fileName: 'big-orders.json' });
+    const u = new URL(h.url);
+
+    // Three previews, each body sent in full before /healthz is asked (node:http tells when it is).
+    const answered: string[] = [];
+    const sent: Promise<void>[] = [];
+    const previews = [0, 1, 2].map((i) => new Promise<{ status: number; text: string }>((resolve, reject) => {
+      const req = http.request({ host: u.hostname, port: u.port, path: '/api/preview', method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${h.token}` } }, (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (d: string) => (text += d)).on('end', () => {
+          answered.push(`preview ${i}`);
+          resolve({ status: res.statusCode ?? 0, text });
+        });
+      });
+      req.on('error', reject);
+      sent.push(new Promise<void>((done) => req.end(body, done)));
+    }));
+    await Promise.all(sent);
+    // /healthz, one request after the other, until the first preview has answered: the main thread
+    // must keep answering while the previews are worked on (before: not one answer in between).
+    let healthy = 0;
+    while (answered.length === 0) {
+      const r = await h.get('/healthz', { auth: false });
+      expect(r.status).toBe(200);
+      await r.text();
+      if (answered.length === 0) healthy++;
+    }
+    const results = await Promise.all(previews);
+    expect(healthy).toBeGreaterThanOrEqual(5);
+    for (const r of results) expect(r.status).toBe(200);
+    const preview = JSON.parse(results[0]!.text) as { valid: boolean; read: number; recordsShown: number; errorsTotal: number; records: Record<string, unknown>[] };
+    expect(preview).toMatchObject({ valid: true, read: 5000, recordsShown: 500, errorsTotal: 0 });
+
+    // The same records as `wharf map` prints for the file (but for when it was received: the file's
+    // mtime there, the moment of the preview here).
+    const cli = await wharf(['map', file, '--mapping', 'demo-orders-json', '--config', ws.configPath]);
+    expect(cli.code).toBe(0);
+    const printed = JSON.parse(cli.stdout) as Record<string, unknown>[];
+    expect(printed).toHaveLength(5000);
+    const unstamped = (r: Record<string, unknown>) => ({ ...r, source: { ...(r.source as object), receivedAt: 'x' } });
+    expect(preview.records.map(unstamped)).toEqual(printed.slice(0, 500).map(unstamped));
     await h.daemon.stop();
   });
 

@@ -12,7 +12,8 @@ import { overviewBody } from './overview.js';
 import { quarantineFileBody, quarantineListBody } from './quarantine.js';
 import { fileJourney } from '../api/files.js';
 import { orderView } from '../api/orders.js';
-import { listMappings, previewContent } from '../api/mappings.js';
+import { listMappings, refuse, type PreviewResult } from '../api/mappings.js';
+import { previewInWorker } from '../../pipeline/preview-remote.js';
 import { jobBody, syncBody } from './sync.js';
 import { fileSearchBody, journeyBody, orderBody } from './journey.js';
 import { previewBody } from './preview.js';
@@ -167,9 +168,9 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
     const b = request.body as { mapping: string; content?: string; fileName?: string };
     const input = { mapping: b.mapping, content: b.content ?? '', fileName: b.fileName || undefined };
     const mappings = await listMappings(deps.config.mappingsDir);
-    const r = await previewContent(deps.config.mappingsDir, input.mapping, input.content, input.fileName);
-    if ('status' in r) return send(reply, 'Mapping preview', '/preview', previewBody(mappings, input), { kind: 'error', text: r.message }, r.status);
-    return send(reply, 'Mapping preview', '/preview', previewBody(mappings, input, r));
+    const r = await previewInWorker(deps.config.mappingsDir, input.mapping, input.content, input.fileName);
+    if ('status' in r) return send(refuse(reply, r), 'Mapping preview', '/preview', previewBody(mappings, input), { kind: 'error', text: r.message }, r.status);
+    return send(reply, 'Mapping preview', '/preview', previewBody(mappings, input, JSON.parse(r.json) as PreviewResult));
   });
 
   async function showFile(reply: FastifyReply, id: number, flash?: Flash, code = 200): Promise<FastifyReply> {
