@@ -43,7 +43,8 @@ interface Journey {
   records: { recordId: string; kind: string; externalId: string | null; outcome: string; order?: string; deliveries: Delivery[] }[];
   invalid: { errors: { record?: number; line?: number; field?: string; message: string }[] } | null;
   deliveries: Delivery[];
-  location: { place: string; path?: string; folder?: string };
+  location: { place: string; path?: string; folder?: string; retriedAs?: number | null };
+  related: { relation: string; id: number; status: string; journey: string }[];
 }
 
 describe('the console API', () => {
@@ -143,6 +144,25 @@ describe('the console API', () => {
     expect(j.invalid?.errors.length).toBeGreaterThan(0);
     expect(j.invalid!.errors[0]!.message).toBeTruthy();
     expect(j.invalid!.errors).toEqual(ws.report('orders-broken.json').errors);
+
+    // Fixed in place and retried: a new file row with a trace id of its own; the two journeys link each other.
+    copyFileSync(path.join(SAMPLES, 'orders.json'), j.location.path!);
+    const retried = await h.get('/quarantine/1/retry', { method: 'POST', headers: { origin: h.url } });
+    expect(retried.status).toBe(303);
+    expect(retried.headers.get('location')).toBe('/quarantine?done=retried&file=1&as=2');
+    const old = (await json<Journey>(h.get('/api/files/1/journey'))).body;
+    const retry = (await json<Journey>(h.get('/api/files/2/journey'))).body;
+    expect(retry.file.traceId).not.toBe(old.file.traceId);
+    expect(old.location).toEqual({ place: 'retried', retriedAs: 2 });
+    expect(old.related).toEqual([expect.objectContaining({ relation: 'retriedAs', id: 2, status: 'imported', journey: '/api/merchants/demo/files/2/journey' })]);
+    expect(retry.related).toEqual([expect.objectContaining({ relation: 'retryOf', id: 1, status: 'retried', journey: '/api/merchants/demo/files/1/journey' })]);
+    expect(retry.location.place).toBe('archive');
+    // The console pages say so, with links both ways.
+    const oldPage = await (await h.get('/files/1')).text();
+    expect(oldPage).toMatch(/Retried as <a href="\/files\/2">file 2<\/a>/);
+    expect(oldPage).toMatch(/Retried from the quarantine: <a href="\/files\/2">file 2<\/a> is the retry/);
+    expect(await (await h.get('/files/2')).text()).toMatch(/the retry of <a href="\/files\/1">file 1<\/a>/);
+    expect(await (await h.get('/quarantine/1')).text()).toMatch(/retried as <a href="\/files\/2">file 2<\/a>/);
     await h.daemon.stop();
   });
 

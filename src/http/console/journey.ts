@@ -1,4 +1,4 @@
-import type { FileJourney } from '../api/files.js';
+import type { FileJourney, RelatedFile } from '../api/files.js';
 import type { OrderView } from '../api/orders.js';
 import type { deliveryView } from '../api/shared.js';
 import { html, type Html } from './html.js';
@@ -45,9 +45,10 @@ export { errorsTable };
 /** A file's journey page: receipt, read, records (links to the orders), deliveries and pushes, where it went. */
 export function journeyBody(j: FileJourney): Html {
   const f = j.file;
-  const loc = j.location as { place: string; folder?: string; path?: string; report?: string };
+  const retryOf = j.related.find((r) => r.relation === 'retryOf');
   return html`<p><a href="/files">← Files</a></p>
 <h1>File ${f.id}: ${f.name}</h1>
+${retryOf ? html`<p class="retry-of">This file is the retry of <a href="/files/${retryOf.id}">file ${retryOf.id}</a> (<code>${retryOf.name}</code>), which was in the quarantine.</p>` : ''}
 <ol class="journey">
 <li><section aria-labelledby="received"><h2 id="received">Received</h2>
 <dl class="facts"><dt>Merchant</dt><dd>${f.merchant}</dd><dt>Channel</dt><dd>${f.channel}</dd><dt>Received</dt><dd>${when(f.receivedAt)}</dd>
@@ -70,13 +71,34 @@ ${j.recordsMore > 0 ? html`<p>${j.recordsMore} more record(s) not listed.</p>` :
 </section></li>
 <li><section aria-labelledby="deliveries"><h2 id="deliveries">Deliveries and pushes</h2>${deliveryTable(j.deliveries, 'Deliveries and pushes of the file')}</section></li>
 <li><section aria-labelledby="where"><h2 id="where">Where the file went</h2>
-<p>${loc.place === 'quarantine'
-    ? html`Quarantine: <code>${loc.path ?? ''}</code> (<a href="/quarantine/${f.id}">its report and actions</a>)`
-    : loc.place === 'archive' ? html`Archived${loc.folder ? html` in <code>${loc.folder}</code>` : ''}`
-      : loc.place === 'delete' ? 'Deleted after import (afterImport: delete)' : loc.place === 'keep' ? 'Left where it was (afterImport: keep)' : loc.place}</p>
+<p>${placeText(j.location, f.id)}</p>
 </section></li>
 </ol>
-${j.related.length > 0 ? html`<h2 id="related">Other rows of this trace id</h2><ul>${j.related.map((r) => html`<li><a href="/files/${r.id}">file ${r.id}</a>: ${r.status}, ${when(r.receivedAt)}</li>`)}</ul>` : ''}`;
+${relatedBlock(j.related)}`;
+}
+
+/** The "Where the file went" sentence for each place of FileLocation. */
+function placeText(loc: FileJourney['location'], id: number): Html {
+  switch (loc.place) {
+    case 'quarantine': return html`Quarantine${loc.path ? html`: <code>${loc.path}</code>` : ''} (<a href="/quarantine/${id}">its report and actions</a>)`;
+    case 'archive': return html`Archived${loc.folder ? html` in <code>${loc.folder}</code>` : ''}`;
+    case 'delete': return html`Deleted after import (afterImport: delete)`;
+    case 'keep': return html`Left where it was (afterImport: keep)`;
+    case 'api': return html`Nothing to move: a page of a webshop pull or a webhook body`;
+    case 'retried': return loc.retriedAs !== null
+      ? html`Retried from the quarantine: <a href="/files/${loc.retriedAs}">file ${loc.retriedAs}</a> is the retry`
+      : html`Retried from the quarantine (the ledger does not say as which file)`;
+    case 'dismissed': return html`Dismissed from the quarantine${loc.at ? html` on ${when(loc.at)}` : ''}${loc.note ? html` with the note “${loc.note}”` : ''}`;
+    case 'unknown': return html`Unknown: the file's channel is no longer in the config`;
+  }
+}
+
+const RELATION_TEXT: Record<RelatedFile['relation'], string> = { retryOf: 'Retry of', retriedAs: 'Retried as', sameTrace: 'Same trace id' };
+
+/** The files linked to this one: the quarantined file it is a retry of, the file its retry made, rows of its trace id. */
+function relatedBlock(related: RelatedFile[]): Html | '' {
+  if (related.length === 0) return '';
+  return html`<section aria-labelledby="related"><h2 id="related">Related files</h2><ul>${related.map((r) => html`<li>${RELATION_TEXT[r.relation]} <a href="/files/${r.id}">file ${r.id}</a> (<code>${r.name}</code>): ${r.status}, received ${when(r.receivedAt)}</li>`)}</ul></section>`;
 }
 
 function pretty(v: unknown): string {

@@ -73,5 +73,5 @@ ${inQuarantine
 <form method="post" action="/quarantine/${row.id}/dismiss"><h2>Dismiss</h2><label for="note">Note (why it needs no retry)</label>
 <textarea id="note" name="note" rows="2" required maxlength="1000"></textarea><p><button type="submit">Dismiss</button></p></form>
 </div>`
-    : html`<p>This file is no longer in the quarantine${row.status === 'retried' ? ' (it was retried; the retry is a file of its own)' : ''}.</p>${row.error ? html`<p>Its error was: ${row.error}</p>` : ''}`}`;
+    : html`<p>This file is no longer in the quarantine${row.retriedAs !== null ? html`: it was retried as <a href="/files/${row.retriedAs}">file ${row.retriedAs}</a>` : row.status === 'retried' ? ' (it was retried; the retry is a file of its own)' : ''}.</p>${row.error ? html`<p>Its error was: ${row.error}</p>` : ''}`}`;
 }
