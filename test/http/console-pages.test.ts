@@ -54,6 +54,47 @@ describe('console pages', () => {
     await h.daemon.stop();
   });
 
+  it('answers bad input on a console page with an HTML page saying what was wrong, how to fix it, and a link back; /api/ stays JSON', async () => {
+    const ws = await workspace();
+    const h = await startHttpDaemon(ws);
+    await ws.put('bad.csv', 'not;the;right;header\n1;2;3;4\n');
+    const id = await waitFor(async () => /href="\/quarantine\/(\d+)"/.exec(await (await h.get('/quarantine')).text())?.[1], { what: 'bad.csv in the quarantine', daemon: h.daemon });
+    const page = async (p: string, init?: RequestInit) => {
+      const r = await h.get(p, { ...init, headers: { accept: 'text/html', ...init?.headers } });
+      return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+    };
+    const origin = { origin: h.url };
+    const cases: { path: string; init?: RequestInit; status: number; says: RegExp; back: string }[] = [
+      { path: '/quarantine/abc', status: 400, says: /the file id \(&quot;abc&quot;\) must be a whole number/, back: '/quarantine' },
+      { path: `/quarantine/${id}/dismiss`, init: { method: 'POST', headers: origin, body: new URLSearchParams({ note: '' }) }, status: 400, says: /the note \(why the file needs no retry\) is empty/, back: `/quarantine/${id}` },
+      { path: `/quarantine/${id}/dismiss`, init: { method: 'POST', headers: origin, body: new URLSearchParams({}) }, status: 400, says: /the note \(why the file needs no retry\) is missing/, back: `/quarantine/${id}` },
+      { path: `/quarantine/${id}/dismiss`, init: { method: 'POST', body: new URLSearchParams({ note: 'x' }) }, status: 403, says: /must be sent from the console itself/, back: `/quarantine/${id}` },
+      { path: '/quarantine?merchant=demo&file=x', status: 400, says: /&quot;file&quot; \(&quot;x&quot;\) must be a whole number/, back: '/quarantine' },
+      { path: '/sync/jobs/%3Cb%3Enope', status: 400, says: /the job id \(&quot;&lt;b&gt;nope&quot;\) does not have the right form/, back: '/sync' },
+      { path: '/sync', init: { method: 'POST', headers: origin, body: new URLSearchParams({ channel: 'demo/dropbox', job: 'dance' }) }, status: 400, says: /the job \(&quot;dance&quot;\) is not one of the values/, back: '/sync' },
+      { path: `/files/${'9'.repeat(120)}`, status: 400, says: /the file id or trace id \(&quot;9{60}…&quot;\) must be at most 100 characters long/, back: '/files' },
+      { path: `/files/${'9'.repeat(2000)}`, status: 414, says: /longer than 1500 characters/, back: '/' },
+      { path: '/files/%E0%A4%A', status: 400, says: /not a valid URL/, back: '/' },
+      { path: '/no-such-page', status: 404, says: /no page \/no-such-page/, back: '/' },
+    ];
+    for (const c of cases) {
+      const r = await page(c.path, c.init);
+      expect(r.status, c.path).toBe(c.status);
+      expect(r.type, c.path).toMatch(/^text\/html/);
+      expect(r.text, c.path).toMatch(c.says);
+      expect(r.text, c.path).toContain(`href="${c.back}"`);
+      expect(r.text, c.path).not.toContain('<b>nope');
+    }
+    expect((await ws.status()).quarantined).toHaveLength(1);
+    // The JSON API answers JSON for the same kinds of mistakes.
+    for (const p of ['/api/jobs/abc', '/api/no-such-route']) {
+      const r = await h.get(p, { headers: { accept: 'text/html' } });
+      expect(r.headers.get('content-type'), p).toMatch(/^application\/json/);
+      expect(((await r.json()) as { error: string }).error, p).toMatch(/bad request|not found/);
+    }
+    await h.daemon.stop();
+  });
+
   it('shows a report only when it names the file\'s own merchant and channel; reads at most the first lines and bytes', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-console-'));
     try {

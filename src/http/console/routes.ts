@@ -16,12 +16,19 @@ import { listMappings, previewContent } from '../api/mappings.js';
 import { jobBody, syncBody } from './sync.js';
 import { fileSearchBody, journeyBody, orderBody } from './journey.js';
 import { previewBody } from './preview.js';
+import { consoleProblem, problemBody, type RouteError } from './errors.js';
 
 const FILE_ID = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] } as const;
 /** What a redirect after an action tells the page it lands on (codes only: no text from the URL is shown). */
 const DONE = ['retried', 'still-invalid', 'dismissed'] as const;
 type Done = (typeof DONE)[number];
 const MERCHANT_FILTER_MAX = 200;
+
+/** The navigation entry a console address belongs to (marked as current on its pages). */
+function currentOf(url: string): string {
+  const section = url.split('?')[0]!.split('/')[1] ?? '';
+  return section === 'orders' ? '/files' : `/${section}`;
+}
 const NOTE_MAX = 1000;
 
 /**
@@ -38,12 +45,22 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
   const send = (reply: FastifyReply, title: string, current: string, body: HtmlValue, flash?: Flash, code = 200) =>
     reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(layout({ title, current, body, flash }).text);
 
+  // Whatever a console route cannot serve (a value in the address or form its schema refuses, a form
+  // from another site, a failure inside) is answered with a page saying what was wrong, how to fix it,
+  // and a link back — never JSON (the /api/ routes keep the server's JSON errors).
+  app.setErrorHandler((err: RouteError, request, reply) => {
+    const p = consoleProblem(err, request);
+    if (p.status >= 500) log.error({ method: request.method, route: request.routeOptions.url, error: describeError(err) }, 'HTTP request failed');
+    else log.warn({ method: request.method, route: request.routeOptions.url, status: p.status, code: err.code }, `console request refused: ${p.what}`);
+    return send(reply, p.title, currentOf(request.url), problemBody(p), undefined, p.status);
+  });
+
   // Forms post with the session cookie (SameSite=Strict); a cross-site form or script is refused here too.
-  app.addHook('preHandler', async (request, reply) => {
+  app.addHook('preHandler', async (request) => {
     if (request.method !== 'POST') return;
     if (!sameOrigin(request)) {
       log.warn({ route: request.routeOptions.url }, 'console form refused: Origin header missing or from another site');
-      return reply.code(403).send({ error: 'forbidden', message: 'this form must be sent from the console itself (Origin header of this server)' });
+      throw Object.assign(new Error('This form must be sent from the console itself (the Origin header of this server); it came from another site or without one.'), { statusCode: 403 });
     }
   });
 
@@ -128,6 +145,7 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
     return reply.redirect(`/sync/jobs/${r.job.id}${r.created ? '' : '?joined=1'}`, 303);
   });
   app.get('/sync/jobs/:id', {
+    config: { fields: { id: 'the job id' } },
     schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^j-[0-9a-f]{12}$' } } }, querystring: { type: 'object', properties: { joined: { const: '1' } } } },
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
