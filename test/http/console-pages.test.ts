@@ -168,6 +168,29 @@ describe('console pages', () => {
     expect(otherOrder).not.toMatch(/demo:dropbox|href="\/files\/1"/);
     expect((await page('/orders/demo%3Adropbox%3A5012')).text).not.toMatch(/other:shop|href="\/files\/2"/);
 
+    // The recent files: newest first, each linking to its journey; by merchant; paged.
+    const fileLinks = (text: string) => [...text.matchAll(/<th scope="row"><a href="(\/files\/\d+[^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+    expect(fileLinks((await page('/files')).text)).toEqual(['/files/2', '/files/1']);
+    expect(fileLinks((await page('/files?merchant=other')).text)).toEqual(['/files/2?merchant=other']);
+    expect(fileLinks((await page('/files?merchant=demo')).text)).toEqual(['/files/1?merchant=demo']);
+    const first = (await page('/files?limit=1')).text;
+    expect(fileLinks(first)).toEqual(['/files/2']);
+    expect(first).toContain('href="/files?before=2&amp;limit=1">Older files');
+    const older = (await page('/files?before=2&limit=1')).text;
+    expect(fileLinks(older)).toEqual(['/files/1']);
+    expect(older).toContain('href="/files?limit=1">Newest files');
+    expect(older).not.toContain('Older files');
+    // Under a merchant's filter, the pages and their links stay that merchant's; another's file or order is not there.
+    const scopedJourney = (await page('/files/2?merchant=other')).text;
+    expect(scopedJourney).toContain('href="/orders/other%3Ashop%3A5012?merchant=other"');
+    expect((await page('/orders/other%3Ashop%3A5012?merchant=other')).text).toContain('href="/files/2?merchant=other"');
+    for (const p of ['/files/1?merchant=other', `/files/${trace}?merchant=other`, '/files?ref=1&merchant=other', '/orders/demo%3Adropbox%3A5012?merchant=other', '/quarantine/1?merchant=other']) {
+      const r = await page(p);
+      expect(r.status, p).toBe(404);
+      // (The 404 page names what was asked for; nothing of what the ledger holds for it.)
+      expect(r.text, p).not.toMatch(/demo%3Adropbox%3A501[34]|href="\/files\/1|File 1:|&quot;externalId&quot;|dropbox<\/dd>/);
+    }
+
     // Not there: 404 pages (HTML), never another merchant's or a crash.
     for (const p of ['/files/999999', '/files/nothing-like-a-ref', '/files?ref=abc', '/orders/demo%3Adropbox%3A999', '/orders/other%3Ashop%3A999', '/sync/jobs/j-000000000000']) {
       const r = await page(p);

@@ -7,14 +7,14 @@ import { gatherOverview } from '../../daemon/status.js';
 import { retryQuarantined } from '../../daemon/retry.js';
 import { readFileHead, readQuarantineReport, type FileHead } from '../../daemon/quarantine-file.js';
 import { html, type HtmlValue } from './html.js';
-import { STYLESHEET, STYLESHEET_PATH, layout, type Flash } from './layout.js';
+import { STYLESHEET, STYLESHEET_PATH, layout, scoped, type Flash } from './layout.js';
 import { overviewBody } from './overview.js';
 import { quarantineFileBody, quarantineListBody } from './quarantine.js';
 import { fileJourney } from '../api/files.js';
 import { orderView } from '../api/orders.js';
 import { listMappings, previewContent } from '../api/mappings.js';
 import { jobBody, syncBody } from './sync.js';
-import { fileSearchBody, journeyBody, orderBody } from './journey.js';
+import { filesBody, journeyBody, orderBody, type FilesPage } from './journey.js';
 import { previewBody } from './preview.js';
 import { consoleProblem, problemBody, type RouteError } from './errors.js';
 
@@ -30,6 +30,8 @@ function currentOf(url: string): string {
   return section === 'orders' ? '/files' : `/${section}`;
 }
 const NOTE_MAX = 1000;
+/** Files per page of the Files page's recent list. */
+const RECENT_FILES = 50;
 
 /**
  * The console's pages (issue 11 §4): `/` the overview, `/quarantine` and `/quarantine/:id` with the
@@ -89,14 +91,14 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
   });
 
   app.get('/quarantine/:id', {
-    schema: { params: FILE_ID, querystring: { type: 'object', properties: { done: { enum: [...DONE] }, from: { type: 'integer', minimum: 1 } } } },
+    schema: { params: FILE_ID, querystring: { type: 'object', properties: { done: { enum: [...DONE] }, from: { type: 'integer', minimum: 1 }, merchant: { type: 'string', maxLength: MERCHANT_FILTER_MAX } } } },
   }, async (request, reply) => {
     const { id } = request.params as { id: number };
-    const q = request.query as { done?: Done; from?: number };
+    const q = request.query as { done?: Done; from?: number; merchant?: string };
     const flash: Flash | undefined = q.done === 'still-invalid' && q.from
       ? { kind: 'error', text: `File ${q.from} was retried and is still invalid: this is its new entry in the quarantine.` }
       : undefined;
-    return showFile(reply, id, flash);
+    return showFile(reply, id, flash, 200, q.merchant || undefined);
   });
 
   app.post('/quarantine/:id/retry', { schema: { params: FILE_ID } }, async (request, reply) => {
@@ -155,26 +157,45 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
     return send(reply, `Job ${job.id}`, '/sync', jobBody(job), joined ? { kind: 'ok', text: 'This job was running already: here is its progress.' } : undefined);
   });
 
-  // A file's journey (by id or trace id) and an order's page.
+  // Files: the recent files and the search; a file's journey (by id or trace id) and an order's page.
+  // Under the merchant filter (`?merchant=`) each answers only that merchant's files and orders.
   const REF = { type: 'string', minLength: 1, maxLength: 100 } as const;
-  app.get('/files', { schema: { querystring: { type: 'object', properties: { ref: REF } } } }, async (request, reply) => {
-    const ref = (request.query as { ref?: string }).ref?.trim();
-    if (!ref) return send(reply, 'Files', '/files', fileSearchBody());
-    const found = await fileJourney(deps, ref.toLowerCase());
-    if (!found) return send(reply, 'Files', '/files', fileSearchBody(ref, `No file ${ref} in the ledger: give a file id (digits) or a 12-character trace id.`), undefined, 404);
-    return reply.redirect(`/files/${found.file.id}`, 303);
+  const MERCHANT = { type: 'string', maxLength: MERCHANT_FILTER_MAX } as const;
+  const merchants = Object.keys(deps.config.raw.merchants);
+  const filesPage = async (reply: FastifyReply, q: { merchant?: string; before?: number; limit?: number }, search?: Pick<FilesPage, 'ref' | 'problem'>, code = 200) => {
+    const limit = q.limit ?? RECENT_FILES;
+    const rows = await deps.store.recentFiles({ merchant: q.merchant, beforeId: q.before, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    return send(reply, 'Files', '/files', filesBody({
+      merchants, merchant: q.merchant, rows: page, before: q.before, olderBefore: rows.length > limit ? page.at(-1)!.id : undefined, limit: q.limit, ...search,
+    }), undefined, code);
+  };
+  const notFoundText = (what: string, merchant: string | undefined) => `No ${what} in the ledger${merchant ? ` for merchant ${merchant}` : ''}`;
+  app.get('/files', {
+    config: { fields: { limit: 'the number of files per page' } },
+    schema: { querystring: { type: 'object', properties: { ref: REF, merchant: MERCHANT, before: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 500 } } } },
+  }, async (request, reply) => {
+    const q = request.query as { ref?: string; merchant?: string; before?: number; limit?: number };
+    const merchant = q.merchant || undefined;
+    const ref = q.ref?.trim();
+    if (!ref) return filesPage(reply, { merchant, before: q.before, limit: q.limit });
+    const found = await fileJourney(deps, ref.toLowerCase(), merchant);
+    if (!found) return filesPage(reply, { merchant }, { ref, problem: `${notFoundText(`file ${ref}`, merchant)}: give a file id (digits) or a 12-character trace id.` }, 404);
+    return reply.redirect(scoped(`/files/${found.file.id}`, merchant), 303);
   });
-  app.get('/files/:ref', { schema: { params: { type: 'object', required: ['ref'], properties: { ref: REF } } } }, async (request, reply) => {
+  app.get('/files/:ref', { schema: { params: { type: 'object', required: ['ref'], properties: { ref: REF } }, querystring: { type: 'object', properties: { merchant: MERCHANT } } } }, async (request, reply) => {
     const { ref } = request.params as { ref: string };
-    const j = await fileJourney(deps, ref.toLowerCase());
-    if (!j) return send(reply, 'Not found', '/files', fileSearchBody(ref, `No file ${ref} in the ledger: give a file id (digits) or a 12-character trace id.`), undefined, 404);
-    return send(reply, `File ${j.file.id}`, '/files', journeyBody(j));
+    const merchant = (request.query as { merchant?: string }).merchant || undefined;
+    const j = await fileJourney(deps, ref.toLowerCase(), merchant);
+    if (!j) return filesPage(reply, { merchant }, { ref, problem: `${notFoundText(`file ${ref}`, merchant)}: give a file id (digits) or a 12-character trace id.` }, 404);
+    return send(reply, `File ${j.file.id}`, '/files', journeyBody(j, merchant));
   });
-  app.get('/orders/:recordId', { schema: { params: { type: 'object', required: ['recordId'], properties: { recordId: { type: 'string', minLength: 1, maxLength: 500 } } } } }, async (request, reply) => {
+  app.get('/orders/:recordId', { schema: { params: { type: 'object', required: ['recordId'], properties: { recordId: { type: 'string', minLength: 1, maxLength: 500 } } }, querystring: { type: 'object', properties: { merchant: MERCHANT } } } }, async (request, reply) => {
     const { recordId } = request.params as { recordId: string };
-    const v = await orderView(deps, recordId);
-    if (!v) return send(reply, 'Not found', '/files', html`<h1>No order ${recordId}</h1><p>The ledger has no order with this id (order ids are <code>merchant:channel:order number</code>). <a href="/files">Find a file</a></p>`, undefined, 404);
-    return send(reply, `Order ${v.order.externalId ?? v.order.id}`, '/files', orderBody(v));
+    const merchant = (request.query as { merchant?: string }).merchant || undefined;
+    const v = await orderView(deps, recordId, merchant);
+    if (!v) return send(reply, 'Not found', '/files', html`<h1>No order ${recordId}</h1><p>${notFoundText('order with this id', merchant)} (order ids are <code>merchant:channel:order number</code>). <a href="${scoped('/files', merchant)}">Find a file</a></p>`, undefined, 404);
+    return send(reply, `Order ${v.order.externalId ?? v.order.id}`, '/files', orderBody(v, merchant));
   });
 
   // Mapping preview: `wharf map` in the browser; nothing is stored.
@@ -190,15 +211,17 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
     return send(reply, 'Mapping preview', '/preview', previewBody(mappings, input, r));
   });
 
-  async function showFile(reply: FastifyReply, id: number, flash?: Flash, code = 200): Promise<FastifyReply> {
-    const row = await deps.store.getFile(id);
-    if (!row) return send(reply, 'Not found', '/quarantine', html`<h1>No file ${id}</h1><p>The ledger has no file with this id. <a href="/quarantine">Back to the quarantine</a></p>`, flash, 404);
+  async function showFile(reply: FastifyReply, id: number, flash?: Flash, code = 200, merchant?: string): Promise<FastifyReply> {
+    const found = await deps.store.getFile(id);
+    // Under a merchant filter another merchant's file is not there (the same page as for no file at all).
+    const row = found && (merchant === undefined || found.merchant === merchant) ? found : undefined;
+    if (!row) return send(reply, 'Not found', '/quarantine', html`<h1>No file ${id}</h1><p>${notFoundText('file with this id', merchant)}. <a href="${scoped('/quarantine', merchant)}">Back to the quarantine</a></p>`, flash, 404);
     let report;
     let head: FileHead | { problem: string } | undefined;
     if (row.quarantinePath) {
       report = await readQuarantineReport(row);
       head = await readFileHead(row.quarantinePath).catch((err: unknown) => ({ problem: `the quarantined copy cannot be read: ${describeError(err)}` }));
     }
-    return send(reply, `File ${row.id}`, '/quarantine', quarantineFileBody(row, report, head), flash, code);
+    return send(reply, `File ${row.id}`, '/quarantine', quarantineFileBody(row, report, head, merchant), flash, code);
   }
 };
