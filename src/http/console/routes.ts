@@ -39,6 +39,8 @@ const RECENT_FILES = 50;
  * `/files/:ref` and `/orders/:recordId` (a file's journey, an order), `/preview` (the mapping preview),
  * and the stylesheet. The data comes from the same functions as the JSON API's (src/http/api/). Every
  * page needs the session (src/http/auth.ts); every POST also needs a same-origin `Origin` header.
+ * `?merchant=` (the merchant filter) scopes the lists and the file, quarantined-file and order pages
+ * to one merchant. What a route cannot serve is answered with an HTML page (src/http/console/errors.ts).
  */
 export const consoleRoutes: HttpRoutes = async (app, deps) => {
   const log = deps.logger.child({ component: 'console' });
