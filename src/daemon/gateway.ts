@@ -240,8 +240,9 @@ export class Gateway {
           this.wakeOf(file).fire();
         });
         if (t.channelErrors.length > 0) throw new Error(t.channelErrors.map((e) => e.error).join('; '));
-        report({ done: t.files, total: t.files, text: `${t.files} file(s)` });
-        return { files: t.files, imported: t.imported, partial: t.partial, duplicate: t.duplicates, quarantined: t.quarantined, newOrders: t.newOrders, cancellations: t.cancellations, pending: file.source.pending };
+        const pending = file.source.pending;
+        report({ done: t.files, total: t.files, text: pollText(t.files, pending, file.source.pendingReason) });
+        return { files: t.files, imported: t.imported, partial: t.partial, duplicate: t.duplicates, quarantined: t.quarantined, newOrders: t.newOrders, cancellations: t.cancellations, pending, ...(pending > 0 && file.source.pendingReason ? { pendingWaitingFor: file.source.pendingReason } : {}) };
       });
     }
     const api = this.apiChannels.find((a) => a.entry.key === channel);
@@ -280,9 +281,11 @@ export class Gateway {
       if (!run) throw new Error(`no export ${key}`);
       if ('joined' in run) {
         await run.joined;
+        report({ text: 'joined the run of this export that was going on its schedule; it has finished' });
         return { joined: 'a run of this export was going (on its schedule); it has finished: see its outcome in the overview' };
       }
       const r = (await run.started) as Awaited<ReturnType<typeof runExport>>;
+      report({ done: r.items, total: r.items, text: exportText(r) });
       return { runId: r.runId, scheduledAt: r.scheduledAt, outcome: r.outcome, fileName: r.fileName ?? null, items: r.items, rows: r.rows, bytes: r.bytes };
     });
   }
@@ -499,4 +502,26 @@ async function countedExport<T extends { outcome: string }>(run: Promise<T>, ent
 /** Gateway.open's connectorOf for a config without webshop channels: never called. */
 function noConnectors(entry: ChannelEntry): never {
   throw new Error(`internal: no connectors loaded for ${entry.key}`);
+}
+
+/**
+ * A file channel's "sync now" in one line: how many files it took, and when files were seen but not
+ * read yet, how many and what they wait for (the source's `pendingReason`), so "0 files" is never
+ * left without its reason.
+ */
+export function pollText(files: number, pending: number, reason: string | undefined): string {
+  const waiting = pending > 0 ? `${pending} file(s) seen but not read yet, waiting for ${reason ?? 'them to be complete'}; the channel takes them at a later look` : '';
+  if (files === 0) return pending > 0 ? `no file ready: ${waiting}` : 'no file ready: the channel has no new file';
+  return `${files} file(s) taken${waiting ? `; ${waiting}` : ''}`;
+}
+
+/** An export job's outcome in one line: the file written (or why none was). */
+export function exportText(r: { outcome: string; fileName?: string; items: number; rows: number }): string {
+  switch (r.outcome) {
+    case 'written': return `wrote ${r.fileName ?? 'the file'}: ${r.items} item(s), ${r.rows} row(s)`;
+    case 'unchanged': return `${r.fileName ?? 'the file'} was there already with the same content (${r.items} item(s))`;
+    case 'empty': return 'nothing to export: no item, so no file (writeEmpty is off)';
+    case 'already-done': return `this run was done already${r.fileName ? ` (${r.fileName})` : ''}: nothing written again`;
+    default: return `${r.outcome}: ${r.items} item(s)`;
+  }
 }

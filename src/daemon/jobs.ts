@@ -10,7 +10,11 @@ export interface JobProgress {
   total: number | null;
   /** What `done` counts: files, records, SKUs, shipments, items. */
   unit: string;
-  /** One line for people, e.g. "page 3, 250 records". */
+  /**
+   * One line for people: while running what the job is doing ("page 3, 250 records"), once ended what
+   * it did ("3 file(s) taken", "wrote stock-….csv: 12 item(s), 12 row(s)", `failed: <error>`); never
+   * left at "starting".
+   */
   text: string;
 }
 
@@ -35,6 +39,15 @@ export interface JobState {
 /** Runs the work of one job: reports progress, resolves with its result (rejects with its error). */
 export type JobWork = (report: (p: Partial<JobProgress>) => void) => Promise<Record<string, unknown>>;
 
+/** A job's progress text until its work reports. */
+const STARTING = 'starting';
+
+/** `files 0, imported 0` from a result's numbers and words (nested values left out). */
+function resultText(r: Record<string, unknown>): string {
+  const parts = Object.entries(r).filter(([, v]) => typeof v === 'number' || typeof v === 'string').map(([k, v]) => `${k} ${String(v)}`);
+  return parts.length > 0 ? parts.join(', ') : 'nothing to report';
+}
+
 /** How many finished jobs are remembered (oldest forgotten first). */
 const KEEP_FINISHED = 200;
 
@@ -57,7 +70,7 @@ export class JobRunner {
     if (busy) return { job: busy, created: false };
     const state: JobState = {
       id: `j-${randomBytes(6).toString('hex')}`, target, job, state: 'running', startedAt: new Date().toISOString(), finishedAt: null,
-      progress: { done: 0, total: null, unit, text: 'starting' }, result: null, error: null,
+      progress: { done: 0, total: null, unit, text: STARTING }, result: null, error: null,
     };
     this.jobs.set(state.id, state);
     this.running.set(key, state);
@@ -71,9 +84,12 @@ export class JobRunner {
         state.result = await work(report);
         state.state = 'done';
         if (state.progress.total === null) state.progress = { ...state.progress, total: state.progress.done };
+        // A work that never said what it did still ends with words for people, not "starting".
+        if (state.progress.text === STARTING) state.progress = { ...state.progress, text: `done: ${resultText(state.result)}` };
       } catch (err) {
         state.error = describeError(err);
         state.state = 'failed';
+        state.progress = { ...state.progress, text: `failed: ${state.error}` };
       }
       state.finishedAt = new Date().toISOString();
       this.running.delete(key);

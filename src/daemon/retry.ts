@@ -67,7 +67,7 @@ export async function retryQuarantined(cfg: LoadedConfig, store: Store, row: Fil
   };
   try {
     const result = await processBatch(fileBatch(file, entry.config.type, ends), intakePolicyOf(cfg, entry), { store, mappingsDir: cfg.mappingsDir, logger });
-    await store.markRetried(row.id);
+    await store.markRetried(row.id, result.fileId);
     const delivers = result.newRecords > 0 || result.cancellations > 0;
     if (result.status === 'imported' || result.status === 'duplicate') {
       return {

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { STATUS_CODES } from 'node:http';
-import Fastify, { type FastifyInstance, type FastifyPluginAsync } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyPluginAsync, type FastifyReply, type FastifyRequest } from 'fastify';
 import fastifyCookie from '@fastify/cookie';
 import fastifyFormbody from '@fastify/formbody';
 import { WharfError, describeError } from '../errors.js';
@@ -10,9 +10,14 @@ import type { Store } from '../ledger/store.js';
 import type { Logger } from '../log.js';
 import type { Gateway } from '../daemon/gateway.js';
 import { accessToken, registerAuth } from './auth.js';
+import { html } from './console/html.js';
+import { layout } from './console/layout.js';
 
 /** How long a client may take to send one request (headers and body), ms. */
 export const REQUEST_TIMEOUT_MS = 30_000;
+
+/** The longest route parameter taken, characters as sent (URL-encoded). */
+export const MAX_PARAM_LENGTH = 1500;
 
 /** What the HTTP routes may use: the daemon's loaded config, ledger, logger and running gateway. */
 export interface HttpDeps {
@@ -50,6 +55,10 @@ export async function buildHttpServer(settings: HttpSettings, deps: HttpDeps, ro
     // closes every connection (SSE streams, keep-alive, a half-sent request) instead of waiting for them.
     requestTimeout: REQUEST_TIMEOUT_MS,
     forceCloseConnections: true,
+    // Route parameters up to the longest any route's schema takes (an order id, URL-encoded, may pass
+    // fastify's default of 100 characters); a longer one is answered by frameworkError.
+    maxParamLength: MAX_PARAM_LENGTH,
+    frameworkErrors: (err, request, reply) => frameworkError(err, request, reply),
     ...(settings.tls ? { https: { cert: readPem(settings.tls.cert, 'http.tls.certFile'), key: readPem(settings.tls.key, 'http.tls.keyFile') } } : {}),
   });
   const log = deps.logger.child({ component: 'http' });
@@ -63,7 +72,16 @@ export async function buildHttpServer(settings: HttpSettings, deps: HttpDeps, ro
     void reply.code(status).send({ error: status >= 500 ? 'internal' : (STATUS_CODES[status] ?? 'Bad Request').toLowerCase(), message: status >= 500 ? 'the request failed inside Wharf; the log has the details' : err.message });
   });
   app.setNotFoundHandler((request, reply) => {
-    void reply.code(404).send({ error: 'not found', message: `no route ${request.method} ${request.url.split('?')[0]}` });
+    const where = request.url.split('?')[0]!;
+    // A browser asking for a page that is not there gets a page (the console's), any other client JSON.
+    if (wantsPage(request.headers.accept, where)) {
+      void reply.code(404).type('text/html; charset=utf-8').send(layout({
+        title: 'Not found',
+        body: html`<h1>Not found</h1><p class="err" role="alert">The console has no page ${where}.</p><p>Check the address, or start from the navigation above.</p><p><a href="/">Back to the overview</a></p>`,
+      }).text);
+      return;
+    }
+    void reply.code(404).send({ error: 'not found', message: `no route ${request.method} ${where}` });
   });
 
   await app.register(fastifyCookie);
@@ -99,6 +117,29 @@ export async function startHttpServer(settings: HttpSettings, deps: HttpDeps, ro
   const host = settings.host.includes(':') ? `[${settings.host}]` : settings.host;
   const url = `${settings.tls ? 'https' : 'http'}://${host}:${port}`;
   return { url, app, tokenSource: source, close: () => app.close() };
+}
+
+/**
+ * An address fastify's router refuses before any route runs (a broken %-escape, a parameter longer than
+ * MAX_PARAM_LENGTH): a page for a browser, JSON for anything else; neither quotes the address.
+ */
+function frameworkError(err: Error & { statusCode?: number; code?: string }, request: FastifyRequest, reply: FastifyReply): void {
+  const status = err.statusCode && err.statusCode >= 400 ? err.statusCode : 400;
+  const message = err.code === 'FST_ERR_MAX_PARAM_LENGTH' ? `a part of the address is longer than ${MAX_PARAM_LENGTH} characters`
+    : err.code === 'FST_ERR_BAD_URL' ? 'the address is not a valid URL (a broken %-escape)' : (STATUS_CODES[status] ?? 'bad request').toLowerCase();
+  if (wantsPage(request.headers.accept, request.url.split('?')[0]!)) {
+    void reply.code(status).type('text/html; charset=utf-8').send(layout({
+      title: STATUS_CODES[status] ?? 'Bad request',
+      body: html`<h1>${STATUS_CODES[status] ?? 'Bad request'}</h1><p class="err" role="alert">The address was not right: ${message}.</p><p>Check the address (a link from the console's pages is always right).</p><p><a href="/">Back to the overview</a></p>`,
+    }).text);
+    return;
+  }
+  void reply.code(status).send({ error: (STATUS_CODES[status] ?? 'bad request').toLowerCase(), message });
+}
+
+/** A browser page request (Accept names text/html) outside the JSON routes (/api/, /webhooks/, /metrics, /healthz, /readyz). */
+function wantsPage(accept: string | undefined, where: string): boolean {
+  return /text\/html/.test(accept ?? '') && !/^\/(api|webhooks)(\/|$)|^\/(metrics|healthz|readyz)$/.test(where);
 }
 
 function readPem(file: string, field: string): Buffer {

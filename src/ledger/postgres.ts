@@ -3,13 +3,13 @@ import { WharfError } from '../errors.js';
 import type {
   BundleProduct, ExportContent, ExportRun, FileInfo, FileRow, FileTrail, RecordTrailResult, FileStatus, IntakeTx, LedgerActivity, LedgerRecord, LedgerSummary, NoticeInput, NoticeKind, OutboxRow, OutboxWrite, PruneCutoffs, PruneTask, PushTargetRow, RecordWrite, StockKey, StockLevel, StockWrite, Store,
 } from './store.js';
-import type { OpenCounts } from './store.js';
+import type { FileRef, RecentFilesQuery, OpenCounts } from './store.js';
 import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, FREEZE_REFERENCES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, numbered, productLookups, pruneSql, toBundleProduct } from './sql.js';
 
 /** The product lookups of intake, with their indexes (see productLookups). */
 export const PRODUCT_LOOKUPS = productLookups((f) => `(body::json->>'${f}')`, (i) => `$${i}`);
 import { Mutex } from './mutex.js';
-import { TRAIL_INDEXES, fileTrail, findFiles, recordTrail, type AllRows } from './trail.js';
+import { TRAIL_INDEXES, fileTrail, findFiles, recentFiles, recordTrail, type AllRows } from './trail.js';
 import { activityOf, buildSummary, toExportRun, toFileRow, toNoticeRow, toOpenOutbox, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
 
 type Row = Record<string, unknown>;
@@ -380,8 +380,8 @@ export class PostgresStore implements Store {
     await this.query('UPDATE files SET quarantine_path = $1 WHERE id = $2', [quarantinePath, id]);
   }
 
-  async markRetried(id: number): Promise<void> {
-    await this.query(`UPDATE files SET status = CASE WHEN status = 'quarantined' THEN 'retried' ELSE status END, quarantine_path = NULL WHERE id = $1`, [id]);
+  async markRetried(id: number, retriedAs?: number): Promise<void> {
+    await this.query(`UPDATE files SET status = CASE WHEN status = 'quarantined' THEN 'retried' ELSE status END, quarantine_path = NULL, retried_as = COALESCE($2, retried_as) WHERE id = $1`, [id, retriedAs ?? null]);
   }
 
   async dismissFile(id: number, note: string): Promise<boolean> {
@@ -825,8 +825,12 @@ export class PostgresStore implements Store {
   /** The trail queries' runner (src/ledger/trail.ts). */
   private readonly all: AllRows = async (sql, params) => (await this.query(numbered(sql), params)).rows;
 
-  findFiles(ref: { id: number } | { traceId: string }): Promise<FileRow[]> {
+  findFiles(ref: FileRef): Promise<FileRow[]> {
     return findFiles(this.all, ref);
+  }
+
+  recentFiles(q: RecentFilesQuery): Promise<FileRow[]> {
+    return recentFiles(this.all, q);
   }
 
   fileTrail(fileId: number, limit: number): Promise<FileTrail> {

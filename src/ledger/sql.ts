@@ -51,6 +51,7 @@ export const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
   ['outbox', 'sending_at', 'TEXT'],
   ['files', 'note', 'TEXT'],
   ['files', 'dismissed_at', 'TEXT'],
+  ['files', 'retried_as', 'BIGINT'],
 ];
 
 /**
@@ -80,7 +81,8 @@ CREATE TABLE IF NOT EXISTS files (
   id ${autoId}, merchant TEXT NOT NULL, channel TEXT NOT NULL, name TEXT NOT NULL, origin TEXT NOT NULL,
   size BIGINT NOT NULL, sha256 TEXT NOT NULL, mapping TEXT NOT NULL, trace_id TEXT NOT NULL, status TEXT NOT NULL,
   records INTEGER NOT NULL DEFAULT 0, duplicates INTEGER NOT NULL DEFAULT 0, invalid INTEGER NOT NULL DEFAULT 0,
-  error TEXT, quarantine_path TEXT, original_id BIGINT, received_at TEXT NOT NULL, note TEXT, dismissed_at TEXT
+  error TEXT, quarantine_path TEXT, original_id BIGINT, received_at TEXT NOT NULL, note TEXT, dismissed_at TEXT,
+  retried_as BIGINT
 );
 CREATE INDEX IF NOT EXISTS files_by_hash ON files (merchant, channel, sha256, status);
 CREATE INDEX IF NOT EXISTS files_by_status ON files (status);

@@ -5,10 +5,10 @@ import { WharfError } from '../errors.js';
 import type {
   BundleProduct, ChannelStatus, FileTrail, RecordTrailResult, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerActivity, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PruneCutoffs, PruneTask, PushTargetRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
-import type { OpenCounts, OutboxAction } from './store.js';
+import type { FileRef, RecentFilesQuery, OpenCounts, OutboxAction } from './store.js';
 import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, FREEZE_REFERENCES, KEYED_TABLES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBody, productLookups, pruneSql, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
-import { TRAIL_INDEXES, fileTrail, findFiles, recordTrail, type AllRows } from './trail.js';
+import { TRAIL_INDEXES, fileTrail, findFiles, recentFiles, recordTrail, type AllRows } from './trail.js';
 
 type Row = Record<string, unknown>;
 /** An export item as a raw row: the columns of ITEM_COLUMNS, in that order. */
@@ -287,11 +287,11 @@ export class SqliteStore implements Store {
     });
   }
 
-  markRetried(id: number): Promise<void> {
+  markRetried(id: number, retriedAs?: number): Promise<void> {
     return this.run(() => {
       // A partially accepted file keeps its 'partial' status for the records it brought; only its
       // quarantine entry is cleared.
-      this.stmt(`UPDATE files SET status = CASE WHEN status = 'quarantined' THEN 'retried' ELSE status END, quarantine_path = NULL WHERE id = ?`).run(id);
+      this.stmt(`UPDATE files SET status = CASE WHEN status = 'quarantined' THEN 'retried' ELSE status END, quarantine_path = NULL, retried_as = COALESCE(?, retried_as) WHERE id = ?`).run(retriedAs ?? null, id);
     });
   }
 
@@ -702,8 +702,12 @@ export class SqliteStore implements Store {
   /** The trail queries' runner (src/ledger/trail.ts): each statement under the mutex, so none slips into an open intake. */
   private readonly all: AllRows = (sql, params) => this.run(() => this.stmt(sql).all(...params) as Row[]);
 
-  findFiles(ref: { id: number } | { traceId: string }): Promise<FileRow[]> {
+  findFiles(ref: FileRef): Promise<FileRow[]> {
     return findFiles(this.all, ref);
+  }
+
+  recentFiles(q: RecentFilesQuery): Promise<FileRow[]> {
+    return recentFiles(this.all, q);
   }
 
   fileTrail(fileId: number, limit: number): Promise<FileTrail> {
@@ -731,6 +735,7 @@ export function toFileRow(r: Row): FileRow {
     status: r.status as FileStatus, records: Number(r.records), duplicates: Number(r.duplicates), invalid: Number(r.invalid),
     error: (r.error as string | null) ?? null, quarantinePath: (r.quarantine_path as string | null) ?? null, receivedAt: String(r.received_at),
     note: (r.note as string | null | undefined) ?? null, dismissedAt: (r.dismissed_at as string | null | undefined) ?? null,
+    retriedAs: r.retried_as === null || r.retried_as === undefined ? null : Number(r.retried_as),
   };
 }
 

@@ -47,6 +47,21 @@ export interface FileRow extends FileInfo {
   note: string | null;
   /** When it was dismissed (UTC ISO 8601), else null. */
   dismissedAt: string | null;
+  /** The file row its retry made (Store.markRetried), once a quarantined file was retried; else null. */
+  retriedAs: number | null;
+}
+
+/**
+ * Which file rows Store.findFiles answers: by ledger id; by trace id (oldest first); the row whose
+ * retry made file `retriedAs` (a retry is a file row of its own, with a trace id of its own).
+ */
+export type FileRef = { id: number } | { traceId: string } | { retriedAs: number };
+
+/** A page of Store.recentFiles: newest first, only `merchant`'s when given, ids below `beforeId` when given. */
+export interface RecentFilesQuery {
+  merchant?: string;
+  beforeId?: number;
+  limit: number;
 }
 
 export interface StoredRecord {
@@ -363,8 +378,11 @@ export interface Store {
   listQuarantined(): Promise<FileRow[]>;
   /** Where a partially accepted file's quarantined copy went (set after the source moved it). */
   setQuarantinePath(id: number, quarantinePath: string | null): Promise<void>;
-  /** Marks a quarantined file as handled by `wharf retry` (the retry itself is a new file row). */
-  markRetried(id: number): Promise<void>;
+  /**
+   * Marks a quarantined file as handled by `wharf retry`; the retry itself is a new file row, `retriedAs`
+   * (kept on the old row, so a file's journey links the two: Store.findFiles({ retriedAs })).
+   */
+  markRetried(id: number, retriedAs?: number): Promise<void>;
   /**
    * Dismisses a file from the quarantine list with a person's `note` (the console's Dismiss): status
    * `dismissed` (a partly imported file stays `partial`), quarantine path cleared, note and time kept.
@@ -521,8 +539,10 @@ export interface Store {
 
   summary(): Promise<LedgerSummary>;
 
-  /** The console (issue 11): the file rows with this id, or with this trace id (oldest first). See src/ledger/trail.ts. */
-  findFiles(ref: { id: number } | { traceId: string }): Promise<FileRow[]>;
+  /** The console (issue 11): the file rows with this id, with this trace id (oldest first), or the one retried as a file. See src/ledger/trail.ts. */
+  findFiles(ref: FileRef): Promise<FileRow[]>;
+  /** The console's recent files: newest first, at most `limit`, keyset-paged by id (see RecentFilesQuery). */
+  recentFiles(q: RecentFilesQuery): Promise<FileRow[]>;
   /** The console: what file `fileId` brought and what its commit queued, each list at most `limit` long (see FileTrail). */
   fileTrail(fileId: number, limit: number): Promise<FileTrail>;
   /** The console: one record, the records stored under it (an order's shipments) and every delivery and push of either; undefined when unknown. */

@@ -1,6 +1,6 @@
 import { toFileRow } from './sqlite.js';
 import { NO_BODY } from './sql.js';
-import type { DeliveryTrail, FileRow, FileTrail, RecordTrail, RecordTrailResult } from './store.js';
+import type { DeliveryTrail, FileRef, FileRow, FileTrail, RecentFilesQuery, RecordTrail, RecordTrailResult } from './store.js';
 
 /**
  * The console's read-only ledger queries (issue 11 §4: a file's journey, an order's page), written
@@ -14,16 +14,38 @@ export const TRAIL_INDEXES = `CREATE INDEX IF NOT EXISTS records_by_file ON reco
 CREATE INDEX IF NOT EXISTS outbox_by_file_id ON outbox (file_id);
 CREATE INDEX IF NOT EXISTS outbox_by_record ON outbox (record_id);
 CREATE INDEX IF NOT EXISTS duplicates_by_file ON duplicates (file_id);
-CREATE INDEX IF NOT EXISTS files_by_trace ON files (trace_id);`;
+CREATE INDEX IF NOT EXISTS files_by_trace ON files (trace_id);
+CREATE INDEX IF NOT EXISTS files_by_retry ON files (retried_as);
+CREATE INDEX IF NOT EXISTS files_by_merchant ON files (merchant, id);`;
 
 const DELIVERY_COLUMNS = 'id, destination, record_id, merchant, action, status, attempts, last_error, file_name, file_id, created_at, delivered_at, next_attempt_at';
 const RECORD_COLUMNS = 'id, kind, merchant, channel, status, version, file_id, record_no, parent_id, created_at, updated_at, body';
 
-/** The file rows with this id, or carrying this trace id (a retried file's rows share none), oldest first. */
-export async function findFiles(all: AllRows, ref: { id: number } | { traceId: string }): Promise<FileRow[]> {
+/**
+ * The file rows with this id, carrying this trace id (a retried file's rows share none: the retry has
+ * a trace id of its own), oldest first, or the row whose retry made file `retriedAs`.
+ */
+export async function findFiles(all: AllRows, ref: FileRef): Promise<FileRow[]> {
   const rows = 'id' in ref
     ? await all('SELECT * FROM files WHERE id = ?', [ref.id])
-    : await all('SELECT * FROM files WHERE trace_id = ? ORDER BY id', [ref.traceId]);
+    : 'traceId' in ref ? await all('SELECT * FROM files WHERE trace_id = ? ORDER BY id', [ref.traceId])
+      : await all('SELECT * FROM files WHERE retried_as = ? ORDER BY id', [ref.retriedAs]);
+  return rows.map(toFileRow);
+}
+
+/** The console's recent files: newest first (by id), only `merchant`'s when given, ids below `beforeId`, at most `limit`. */
+export async function recentFiles(all: AllRows, q: RecentFilesQuery): Promise<FileRow[]> {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (q.merchant !== undefined) {
+    where.push('merchant = ?');
+    params.push(q.merchant);
+  }
+  if (q.beforeId !== undefined) {
+    where.push('id < ?');
+    params.push(q.beforeId);
+  }
+  const rows = await all(`SELECT * FROM files${where.length > 0 ? ` WHERE ${where.join(' AND ')}` : ''} ORDER BY id DESC LIMIT ?`, [...params, q.limit]);
   return rows.map(toFileRow);
 }
 

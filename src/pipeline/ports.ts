@@ -120,6 +120,11 @@ export interface FileSource {
   release(file: ReadyFile): Promise<void>;
   /** Files seen but not yet complete: `wharf once` keeps looking while there are any. */
   readonly pending: number;
+  /**
+   * What the pending files wait for, in words that follow "waiting for", e.g. `minAge: unchanged for
+   * 5 s across two looks` or `their done-file (<name>.done)`; absent when the source cannot say.
+   */
+  readonly pendingReason?: string;
   /** Optional change notifications (folder watcher): the daemon polls early when this fires. */
   onChange?(listener: () => void): void;
   close(): Promise<void>;

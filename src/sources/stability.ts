@@ -40,3 +40,11 @@ export class StabilityTracker {
     this.seen.clear();
   }
 }
+
+/**
+ * What a file seen but not yet read waits for, in words that follow "waiting for": its done-file when
+ * the channel has `doneFiles`, else to stay unchanged for `minAgeMs` across two looks.
+ */
+export function waitReason(doneSuffix: string | undefined, minAgeMs: number): string {
+  return doneSuffix ? `their done-file (<name>${doneSuffix})` : `minAge: to stay unchanged for ${Math.round(minAgeMs / 100) / 10} s across two looks`;
+}

@@ -78,6 +78,22 @@ describe('the web console', () => {
     await expect(page.getByRole('row').filter({ hasText: 'orders-semicolon.csv' }).count()).resolves.toBe(0);
     await b.screenshot('04-after-retry');
 
+    // The journeys link the retries: the first retry (still invalid) and the second (imported) each say whose retry they are.
+    const flash = (await page.getByRole('status').filter({ hasText: 'retried and imported' }).textContent())!;
+    const [, from, as] = /File (\d+) \(orders-semicolon\.csv\) was retried and imported as file (\d+)/.exec(flash)!;
+    await page.goto(`${h.url}/files/${from}`);
+    await page.getByRole('heading', { level: 1, name: /orders-semicolon\.csv$/ }).waitFor();
+    const related = page.getByRole('region', { name: 'Related files' });
+    await expect(related.textContent()).resolves.toMatch(new RegExp(`Retry of file \\d+[^]*Retried as file ${as}`));
+    await expect(page.getByRole('region', { name: 'Where the file went' }).textContent()).resolves.toContain(`Retried from the quarantine: file ${as} is the retry`);
+    await b.screenshot('08-retried-file-journey');
+    await related.getByRole('link', { name: `file ${as}` }).click();
+    await page.getByRole('heading', { level: 1, name: new RegExp(`^File ${as}: orders-semicolon\\.csv$`) }).waitFor();
+    await expect(page.getByText(`This file is the retry of file ${from}`).count()).resolves.toBe(1);
+    await expect(page.getByRole('region', { name: 'Read' }).textContent()).resolves.toMatch(/imported/);
+    await page.getByRole('link', { name: `file ${from}` }).first().click();
+    await page.getByRole('heading', { level: 1, name: new RegExp(`^File ${from}: `) }).waitFor();
+
     // A file whose content carries markup: quarantined (bad quantity), shown escaped, then dismissed.
     const xss = readFileSync(path.join(SAMPLES, 'orders-semicolon.csv'), 'utf8').replace(';2;6,95;', ';<script>alert(1)</script>;6,95;');
     expect(xss).toContain('<script>');
@@ -114,9 +130,17 @@ describe('the web console', () => {
     expect(cells[6]).toBe('0');
     await b.screenshot('07-overview-after');
 
-    // Nothing secret on any page, and no console errors anywhere.
+    // A mistyped address: a page saying what was wrong and how to fix it, with a way back.
+    const bad = await page.goto(`${h.url}/quarantine/abc`);
+    expect(bad?.status()).toBe(400);
+    await expect(page.getByRole('alert').textContent()).resolves.toBe('The address was not right: the file id ("abc") must be a whole number.');
+    await b.screenshot('09-bad-address');
+    await page.getByRole('link', { name: 'Back to the quarantine' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Quarantine' }).waitFor();
+
+    // Nothing secret on any page, and no console errors anywhere (but the 400 of the mistyped address, as Chromium reports it).
     for (const p of ['/', '/quarantine', '/login']) expect(await (await h.get(p, { headers: { accept: 'text/html' } })).text()).not.toContain(h.token);
-    expect(b.errors).toEqual([]);
+    expect(b.errors).toEqual([`console error on ${h.url}/quarantine/abc: Failed to load resource: the server responded with a status of 400 (Bad Request)`]);
     await h.daemon.stop();
   });
 });

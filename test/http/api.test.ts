@@ -44,7 +44,8 @@ interface Journey {
   records: { recordId: string; kind: string; externalId: string | null; outcome: string; order?: string; deliveries: Delivery[] }[];
   invalid: { errors: { record?: number; line?: number; field?: string; message: string }[] } | null;
   deliveries: Delivery[];
-  location: { place: string; path?: string; folder?: string };
+  location: { place: string; path?: string; folder?: string; retriedAs?: number | null };
+  related: { relation: string; id: number; status: string; journey: string }[];
 }
 
 describe('the console API', () => {
@@ -144,6 +145,25 @@ describe('the console API', () => {
     expect(j.invalid?.errors.length).toBeGreaterThan(0);
     expect(j.invalid!.errors[0]!.message).toBeTruthy();
     expect(j.invalid!.errors).toEqual(ws.report('orders-broken.json').errors);
+
+    // Fixed in place and retried: a new file row with a trace id of its own; the two journeys link each other.
+    copyFileSync(path.join(SAMPLES, 'orders.json'), j.location.path!);
+    const retried = await h.get('/quarantine/1/retry', { method: 'POST', headers: { origin: h.url } });
+    expect(retried.status).toBe(303);
+    expect(retried.headers.get('location')).toBe('/quarantine?done=retried&file=1&as=2');
+    const old = (await json<Journey>(h.get('/api/files/1/journey'))).body;
+    const retry = (await json<Journey>(h.get('/api/files/2/journey'))).body;
+    expect(retry.file.traceId).not.toBe(old.file.traceId);
+    expect(old.location).toEqual({ place: 'retried', retriedAs: 2 });
+    expect(old.related).toEqual([expect.objectContaining({ relation: 'retriedAs', id: 2, status: 'imported', journey: '/api/merchants/demo/files/2/journey' })]);
+    expect(retry.related).toEqual([expect.objectContaining({ relation: 'retryOf', id: 1, status: 'retried', journey: '/api/merchants/demo/files/1/journey' })]);
+    expect(retry.location.place).toBe('archive');
+    // The console pages say so, with links both ways.
+    const oldPage = await (await h.get('/files/1')).text();
+    expect(oldPage).toMatch(/Retried as <a href="\/files\/2">file 2<\/a>/);
+    expect(oldPage).toMatch(/Retried from the quarantine: <a href="\/files\/2">file 2<\/a> is the retry/);
+    expect(await (await h.get('/files/2')).text()).toMatch(/the retry of <a href="\/files\/1">file 1<\/a>/);
+    expect(await (await h.get('/quarantine/1')).text()).toMatch(/retried as <a href="\/files\/2">file 2<\/a>/);
     await h.daemon.stop();
   });
 
@@ -280,9 +300,11 @@ describe('the console API', () => {
 
     const state = await json<{ state: string; result: Record<string, number> }>(h.get(`/api/jobs/${first.body.id}`));
     expect(state.body).toMatchObject({ state: 'done', result: { new: 150 } });
-    // A finished job's event stream ends at once with its final state.
+    // A finished job's event stream gives its final state at once, then ends.
     const again = await readSse(await h.get(first.body.events), 5_000);
-    expect(again).toMatch(/^event: end\n/);
+    const late = [...again.matchAll(/event: (\w+)\ndata: (.*)\n\n/g)].map((m) => ({ event: m[1]!, job: JSON.parse(m[2]!) as { state: string; result: Record<string, number> } }));
+    expect(late.map((e) => e.event)).toEqual(['progress', 'end']);
+    expect(late[0]!.job).toMatchObject({ state: 'done', result: { records: 150, new: 150 } });
 
     // Refusals: an unknown channel, a job the channel lacks, a malformed request.
     expect((await start({ channel: 'demo/nope', job: 'orders' })).status).toBe(404);
@@ -310,12 +332,48 @@ describe('the console API', () => {
     const poll = await start({ channel: 'demo/dropbox', job: 'orders' });
     expect(poll.status).toBe(202);
     const polled = await waitFor(async () => {
-      const s = await json<{ state: string; result: Record<string, number> }>(h.get(`/api/jobs/${poll.body.id}`));
+      const s = await json<{ state: string; result: Record<string, number>; progress: { text: string } }>(h.get(`/api/jobs/${poll.body.id}`));
       return s.body.state !== 'running' ? s.body : undefined;
     }, { what: 'the file channel poll to finish', daemon: h.daemon });
-    expect(polled).toMatchObject({ state: 'done', result: { files: 0 } });
+    expect(polled).toMatchObject({ state: 'done', result: { files: 0, pending: 0 }, progress: { text: 'no file ready: the channel has no new file' } });
     // No answer carries a secret.
     expect(JSON.stringify(end)).not.toContain(SECRET);
+    await h.daemon.stop();
+  });
+});
+
+describe('sync now says what it did', () => {
+  it('a poll whose files are younger than minAge says they wait for it; an export says the file it wrote; a late event stream gets the result', async () => {
+    const ws = await workspace({ minAge: 3600 });
+    const h = await startHttpDaemon(ws, {}, undefined, { minAge: 3600, extraMerchants: otherMerchant(ws) });
+    const start = (body: unknown) => json<{ id: string; events: string }>(h.get('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+    type Job = { state: string; progress: { text: string; done: number; total: number | null }; result: Record<string, unknown> };
+    const finished = (id: string) => waitFor(async () => {
+      const s = await json<Job>(h.get(`/api/jobs/${id}`));
+      return s.body.state !== 'running' ? s.body : undefined;
+    }, { what: `job ${id} to end`, daemon: h.daemon });
+
+    copyFileSync(path.join(SAMPLES, 'orders.json'), path.join(ws.inbox, 'orders-1.json'));
+    const poll = await start({ channel: 'demo/dropbox', job: 'orders' });
+    const polled = await finished(poll.body.id);
+    expect(polled).toMatchObject({ state: 'done', result: { files: 0, pending: 1, pendingWaitingFor: 'minAge: to stay unchanged for 3600 s across two looks' } });
+    expect(polled.progress.text).toBe('no file ready: 1 file(s) seen but not read yet, waiting for minAge: to stay unchanged for 3600 s across two looks; the channel takes them at a later look');
+    const pollPage = await (await h.get(`/sync/jobs/${poll.body.id}`)).text();
+    expect(pollPage).toContain('1 file(s) seen but not read yet, waiting for minAge');
+
+    const exp = await start({ export: 'other/stock' });
+    const exported = await finished(exp.body.id);
+    expect(exported.state).toBe('done');
+    expect(exported.progress.text).toMatch(/^wrote stock-\d{8}-\d{6}\.csv: 0 item\(s\), 0 row\(s\)$/);
+    const expPage = await (await h.get(`/sync/jobs/${exp.body.id}`)).text();
+    expect(expPage).not.toContain('starting');
+    expect(expPage).toMatch(/wrote stock-\d{8}-\d{6}\.csv/);
+
+    // Subscribed after the end: the final state comes first, then `end`.
+    const text = await readSse(await h.get(exp.body.events), 5_000);
+    const events = [...text.matchAll(/event: (\w+)\ndata: (.*)\n\n/g)].map((m) => ({ event: m[1]!, job: JSON.parse(m[2]!) as Job }));
+    expect(events.map((e) => e.event)).toEqual(['progress', 'end']);
+    expect(events[0]!.job).toMatchObject({ state: 'done', progress: { text: exported.progress.text }, result: { outcome: 'written' } });
     await h.daemon.stop();
   });
 });

@@ -54,6 +54,47 @@ describe('console pages', () => {
     await h.daemon.stop();
   });
 
+  it('answers bad input on a console page with an HTML page saying what was wrong, how to fix it, and a link back; /api/ stays JSON', async () => {
+    const ws = await workspace();
+    const h = await startHttpDaemon(ws);
+    await ws.put('bad.csv', 'not;the;right;header\n1;2;3;4\n');
+    const id = await waitFor(async () => /href="\/quarantine\/(\d+)"/.exec(await (await h.get('/quarantine')).text())?.[1], { what: 'bad.csv in the quarantine', daemon: h.daemon });
+    const page = async (p: string, init?: RequestInit) => {
+      const r = await h.get(p, { ...init, headers: { accept: 'text/html', ...init?.headers } });
+      return { status: r.status, type: r.headers.get('content-type'), text: await r.text() };
+    };
+    const origin = { origin: h.url };
+    const cases: { path: string; init?: RequestInit; status: number; says: RegExp; back: string }[] = [
+      { path: '/quarantine/abc', status: 400, says: /the file id \(&quot;abc&quot;\) must be a whole number/, back: '/quarantine' },
+      { path: `/quarantine/${id}/dismiss`, init: { method: 'POST', headers: origin, body: new URLSearchParams({ note: '' }) }, status: 400, says: /the note \(why the file needs no retry\) is empty/, back: `/quarantine/${id}` },
+      { path: `/quarantine/${id}/dismiss`, init: { method: 'POST', headers: origin, body: new URLSearchParams({}) }, status: 400, says: /the note \(why the file needs no retry\) is missing/, back: `/quarantine/${id}` },
+      { path: `/quarantine/${id}/dismiss`, init: { method: 'POST', body: new URLSearchParams({ note: 'x' }) }, status: 403, says: /must be sent from the console itself/, back: `/quarantine/${id}` },
+      { path: '/quarantine?merchant=demo&file=x', status: 400, says: /&quot;file&quot; \(&quot;x&quot;\) must be a whole number/, back: '/quarantine' },
+      { path: '/sync/jobs/%3Cb%3Enope', status: 400, says: /the job id \(&quot;&lt;b&gt;nope&quot;\) does not have the right form/, back: '/sync' },
+      { path: '/sync', init: { method: 'POST', headers: origin, body: new URLSearchParams({ channel: 'demo/dropbox', job: 'dance' }) }, status: 400, says: /the job \(&quot;dance&quot;\) is not one of the values/, back: '/sync' },
+      { path: `/files/${'9'.repeat(120)}`, status: 400, says: /the file id or trace id \(&quot;9{60}…&quot;\) must be at most 100 characters long/, back: '/files' },
+      { path: `/files/${'9'.repeat(2000)}`, status: 414, says: /longer than 1500 characters/, back: '/' },
+      { path: '/files/%E0%A4%A', status: 400, says: /not a valid URL/, back: '/' },
+      { path: '/no-such-page', status: 404, says: /no page \/no-such-page/, back: '/' },
+    ];
+    for (const c of cases) {
+      const r = await page(c.path, c.init);
+      expect(r.status, c.path).toBe(c.status);
+      expect(r.type, c.path).toMatch(/^text\/html/);
+      expect(r.text, c.path).toMatch(c.says);
+      expect(r.text, c.path).toContain(`href="${c.back}"`);
+      expect(r.text, c.path).not.toContain('<b>nope');
+    }
+    expect((await ws.status()).quarantined).toHaveLength(1);
+    // The JSON API answers JSON for the same kinds of mistakes.
+    for (const p of ['/api/jobs/abc', '/api/no-such-route']) {
+      const r = await h.get(p, { headers: { accept: 'text/html' } });
+      expect(r.headers.get('content-type'), p).toMatch(/^application\/json/);
+      expect(((await r.json()) as { error: string }).error, p).toMatch(/bad request|not found/);
+    }
+    await h.daemon.stop();
+  });
+
   it('shows a report only when it names the file\'s own merchant and channel; reads at most the first lines and bytes', async () => {
     const dir = await fs.mkdtemp(path.join(os.tmpdir(), 'wharf-console-'));
     try {
@@ -126,6 +167,29 @@ describe('console pages', () => {
     expect(otherOrder).toContain('href="/files/2"');
     expect(otherOrder).not.toMatch(/demo:dropbox|href="\/files\/1"/);
     expect((await page('/orders/demo%3Adropbox%3A5012')).text).not.toMatch(/other:shop|href="\/files\/2"/);
+
+    // The recent files: newest first, each linking to its journey; by merchant; paged.
+    const fileLinks = (text: string) => [...text.matchAll(/<th scope="row"><a href="(\/files\/\d+[^"]*)"/g)].map((m) => m[1]!.replace(/&amp;/g, '&'));
+    expect(fileLinks((await page('/files')).text)).toEqual(['/files/2', '/files/1']);
+    expect(fileLinks((await page('/files?merchant=other')).text)).toEqual(['/files/2?merchant=other']);
+    expect(fileLinks((await page('/files?merchant=demo')).text)).toEqual(['/files/1?merchant=demo']);
+    const first = (await page('/files?limit=1')).text;
+    expect(fileLinks(first)).toEqual(['/files/2']);
+    expect(first).toContain('href="/files?before=2&amp;limit=1">Older files');
+    const older = (await page('/files?before=2&limit=1')).text;
+    expect(fileLinks(older)).toEqual(['/files/1']);
+    expect(older).toContain('href="/files?limit=1">Newest files');
+    expect(older).not.toContain('Older files');
+    // Under a merchant's filter, the pages and their links stay that merchant's; another's file or order is not there.
+    const scopedJourney = (await page('/files/2?merchant=other')).text;
+    expect(scopedJourney).toContain('href="/orders/other%3Ashop%3A5012?merchant=other"');
+    expect((await page('/orders/other%3Ashop%3A5012?merchant=other')).text).toContain('href="/files/2?merchant=other"');
+    for (const p of ['/files/1?merchant=other', `/files/${trace}?merchant=other`, '/files?ref=1&merchant=other', '/orders/demo%3Adropbox%3A5012?merchant=other', '/quarantine/1?merchant=other']) {
+      const r = await page(p);
+      expect(r.status, p).toBe(404);
+      // (The 404 page names what was asked for; nothing of what the ledger holds for it.)
+      expect(r.text, p).not.toMatch(/demo%3Adropbox%3A501[34]|href="\/files\/1|File 1:|&quot;externalId&quot;|dropbox<\/dd>/);
+    }
 
     // Not there: 404 pages (HTML), never another merchant's or a crash.
     for (const p of ['/files/999999', '/files/nothing-like-a-ref', '/files?ref=abc', '/orders/demo%3Adropbox%3A999', '/orders/other%3Ashop%3A999', '/sync/jobs/j-000000000000']) {

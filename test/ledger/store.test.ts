@@ -120,9 +120,18 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
 
     const listed = await store.listQuarantined();
     expect(listed.map((f) => [f.id, f.status, f.error, f.quarantinePath, f.invalid])).toEqual([[qId, 'quarantined', 'line 3: bad date', '/q/orders.csv', 2]]);
-    await store.markRetried(qId);
-    expect((await store.getFile(qId))?.status).toBe('retried');
+    await store.markRetried(qId, dupId);
+    expect(await store.getFile(qId)).toMatchObject({ status: 'retried', retriedAs: dupId });
     expect(await store.listQuarantined()).toEqual([]);
+    // The console's journey links the two both ways; the recent files come newest first, by merchant, paged.
+    expect((await store.findFiles({ retriedAs: dupId })).map((f) => f.id)).toEqual([qId]);
+    expect(await store.findFiles({ retriedAs: fileId })).toEqual([]);
+    const otherId = await store.recordQuarantinedFile(fileInfo({ merchant: 'other' }), 'bad', '/q/other.csv', 1);
+    const all = [otherId, dupId, fileId, qId].sort((a, b) => b - a);
+    expect((await store.recentFiles({ limit: 10 })).map((f) => f.id)).toEqual(all);
+    expect((await store.recentFiles({ merchant: 'other', limit: 10 })).map((f) => f.id)).toEqual([otherId]);
+    expect((await store.recentFiles({ merchant: 'acme', limit: 2 })).map((f) => f.id)).toEqual(all.filter((id) => id !== otherId).slice(0, 2));
+    expect((await store.recentFiles({ merchant: 'acme', beforeId: all.filter((id) => id !== otherId)[1], limit: 10 })).map((f) => f.id)).toEqual(all.filter((id) => id !== otherId).slice(2));
   });
 
   it('a partial file counts as imported, is listed while its quarantined copy exists, and keeps its status when retried', async () => {

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { isPlatform } from '../../connectors/platforms.js';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FileRow, DeliveryTrail } from '../../ledger/store.js';
 import type { HttpDeps, HttpRoutes } from '../server.js';
@@ -41,14 +42,62 @@ export async function fileJourney(deps: HttpDeps, ref: string, merchant?: string
   return journey(deps, file, rows.filter((r) => r.id !== file.id && r.merchant === file.merchant));
 }
 
+/**
+ * Where a file went (`location` of its journey), by `place`:
+ * - `archive` (with the `folder` when known), `delete`, `keep`: imported, then as the channel's `afterImport` says;
+ * - `api`: a page of a webshop pull or a webhook body: nothing on disk to move;
+ * - `quarantine`: the quarantined copy (`path`, null when it could not be moved) and its `report`;
+ * - `retried`: the quarantined copy was run through intake again (`wharf retry`, the console's Retry)
+ *   as file `retriedAs` (null when the ledger does not know which: a retry before Wharf kept the link);
+ * - `dismissed`: taken off the quarantine by a person, with the `note` and `at`;
+ * - `unknown`: imported, but its channel is no longer in the config.
+ */
+export type FileLocation =
+  | { place: 'archive'; folder?: string }
+  | { place: 'delete' | 'keep' | 'api' | 'unknown' }
+  | { place: 'quarantine'; path: string | null; report: string | null }
+  | { place: 'retried'; retriedAs: number | null }
+  | { place: 'dismissed'; note: string | null; at: string | null };
+
+/**
+ * Another file row of a journey: `retriedAs` the file this one's retry made, `retryOf` the quarantined
+ * file whose retry this one is, `sameTrace` a row with the same trace id.
+ */
+export interface RelatedFile {
+  relation: 'retriedAs' | 'retryOf' | 'sameTrace';
+  id: number; name: string; status: string; receivedAt: string; journey: string;
+}
+
+function locationOf(deps: HttpDeps, file: FileRow): FileLocation {
+  const entry = [...deps.config.channels, ...deps.config.reportSources].find((e) => e.merchant === file.merchant && e.channel === file.channel);
+  if (file.quarantinePath) return { place: 'quarantine', path: file.quarantinePath, report: `${file.quarantinePath}.errors.json` };
+  if (file.status === 'quarantined') return { place: 'quarantine', path: null, report: null };
+  if (file.status === 'retried') return { place: 'retried', retriedAs: file.retriedAs };
+  if (file.status === 'dismissed') return { place: 'dismissed', note: file.note, at: file.dismissedAt };
+  if (!entry) return { place: 'unknown' };
+  if (isPlatform(entry.config.type)) return { place: 'api' };
+  const afterImport = 'afterImport' in entry.config ? (entry.config.afterImport ?? 'archive') : 'archive';
+  const archiveAt = 'archiveDir' in entry.config ? entry.config.archiveDir : 'archiveFolder' in entry.config ? entry.config.archiveFolder : undefined;
+  if (afterImport === 'archive') return archiveAt ? { place: 'archive', folder: archiveAt } : { place: 'archive' };
+  return { place: afterImport };
+}
+
+/** The rows linked to `file` by a retry (either way; same merchant only), then those of its trace id. */
+async function relatedFiles(deps: HttpDeps, file: FileRow, sameTrace: FileRow[]): Promise<RelatedFile[]> {
+  const own = (r: FileRow | undefined): r is FileRow => r !== undefined && r.merchant === file.merchant;
+  const retryOf = (await deps.store.findFiles({ retriedAs: file.id })).filter(own);
+  const retriedAs = file.retriedAs !== null ? (await deps.store.findFiles({ id: file.retriedAs })).filter(own) : [];
+  const view = (relation: RelatedFile['relation']) => (r: FileRow): RelatedFile => ({
+    relation, id: r.id, name: r.name, status: r.status, receivedAt: r.receivedAt, journey: `/api/merchants/${encodeURIComponent(r.merchant)}/files/${r.id}/journey`,
+  });
+  return [...retryOf.map(view('retryOf')), ...retriedAs.map(view('retriedAs')), ...sameTrace.map(view('sameTrace'))];
+}
+
 /** The journey of one file row (see fileRoutes); `others` are rows with the same trace id. */
 async function journey(deps: HttpDeps, file: FileRow, others: FileRow[]) {
   const trail = await deps.store.fileTrail(file.id, JOURNEY_LIMIT);
   const changed = new Set(trail.duplicates.filter((d) => d.changed).map((d) => d.recordId));
   const report = file.quarantinePath ? await readReport(file.quarantinePath) : undefined;
-  const entry = [...deps.config.channels, ...deps.config.reportSources].find((e) => e.merchant === file.merchant && e.channel === file.channel);
-  const afterImport = entry && 'afterImport' in entry.config ? (entry.config.afterImport ?? 'archive') : undefined;
-  const archiveAt = entry && 'archiveDir' in entry.config ? entry.config.archiveDir : entry && 'archiveFolder' in entry.config ? entry.config.archiveFolder : undefined;
   const byRecord = new Map<string, DeliveryTrail[]>();
   for (const d of trail.deliveries) {
     const key = d.recordId.replace(/#[0-9a-f]{16}$/, ''); // a product delivery's key carries its content hash
@@ -79,10 +128,8 @@ async function journey(deps: HttpDeps, file: FileRow, others: FileRow[]) {
     recordsMore: trail.recordsMore,
     invalid: report ? { errors: report.errors, moreErrors: report.moreErrors, summary: report.summary, hint: report.hint } : file.invalid > 0 ? { errors: [], moreErrors: file.invalid, summary: file.error, hint: 'the quarantine report is no longer there' } : null,
     deliveries: trail.deliveries.map(deliveryView),
-    location: file.quarantinePath
-      ? { place: 'quarantine', path: file.quarantinePath, report: `${file.quarantinePath}.errors.json` }
-      : file.status === 'imported' || file.status === 'duplicate' || file.status === 'partial' ? { place: afterImport ?? 'unknown', ...(afterImport === 'archive' && archiveAt ? { folder: archiveAt } : {}) } : { place: file.status },
-    related: others.map((r) => ({ id: r.id, status: r.status, receivedAt: r.receivedAt, journey: `/api/files/${r.id}/journey` })),
+    location: locationOf(deps, file),
+    related: await relatedFiles(deps, file, others),
   };
 }
 

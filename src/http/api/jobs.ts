@@ -25,8 +25,9 @@ const idParams = { type: 'object', required: ['id'], properties: { id: { type: '
  *   target and kind that is running already (`created` false); 404 unknown channel or export, 400
  *   not a job of that channel, 409 the daemon is stopping.
  * - `GET /api/jobs` the recent jobs, newest first; `GET /api/jobs/:id` one job (JobState).
- * - `GET /api/jobs/:id/events` server-sent events: `progress` with the job at each change (the first
- *   at once), then one `end` with its final state, and the stream closes.
+ * - `GET /api/jobs/:id/events` server-sent events: `progress` with the job at once (also for a job
+ *   that has ended: its final state) and at each change, then one `end` with its final state, and the
+ *   stream closes.
  */
 export const jobRoutes: HttpRoutes = async (app, deps) => {
   app.post<{ Body: { channel?: string; job?: (typeof JOBS)[number]; export?: string } }>('/api/jobs', { schema: { body: startBody } }, async (request, reply) => {
@@ -54,12 +55,13 @@ export const jobRoutes: HttpRoutes = async (app, deps) => {
     const res = reply.raw;
     res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-store', connection: 'keep-alive', 'x-accel-buffering': 'no' });
     const send = (event: 'progress' | 'end', j: JobState) => res.write(`event: ${event}\ndata: ${JSON.stringify(j)}\n\n`);
+    // Every stream starts with the job's state as it is now, so a late subscriber sees the result too.
+    send('progress', job);
     if (job.state !== 'running') {
       send('end', job);
       res.end();
       return;
     }
-    send('progress', job);
     const stop = deps.gateway.jobs.subscribe(job.id, (j) => {
       if (j.state === 'running') send('progress', j);
       else {

@@ -36,6 +36,25 @@ ${opts.body}
 </main></body></html>`;
 }
 
+/**
+ * `href` with the merchant filter (`?merchant=<id>`) when one is chosen: a page reached from a
+ * merchant's pages stays that merchant's (its links carry the filter on, and a file, order or quarantine
+ * page under a filter answers 404 for another merchant's file or order).
+ */
+export function scoped(href: string, merchant: string | undefined): string {
+  return merchant ? `${href}${href.includes('?') ? '&' : '?'}merchant=${encodeURIComponent(merchant)}` : href;
+}
+
+/** The console's address of a file's journey, under the merchant filter when chosen. */
+export function fileHref(id: number, merchant?: string): string {
+  return scoped(`/files/${id}`, merchant);
+}
+
+/** The console's address of a quarantined file's page, under the merchant filter when chosen. */
+export function quarantineHref(id: number, merchant?: string): string {
+  return scoped(`/quarantine/${id}`, merchant);
+}
+
 /** `2026-11-30T04:01:02.345Z` → `2026-11-30 04:01:02 UTC` (in a <time> element), or `never`. */
 export function when(iso: string | null | undefined, none = 'never'): Html {
   if (!iso) return html`<span class="muted">${none}</span>`;

@@ -2,7 +2,7 @@ import type { FileRow } from '../../ledger/store.js';
 import type { FileHead, ReportRead } from '../../daemon/quarantine-file.js';
 import { HEAD_MAX_BYTES } from '../../daemon/quarantine-file.js';
 import { html, type Html } from './html.js';
-import { when } from './layout.js';
+import { fileHref, quarantineHref, scoped, when } from './layout.js';
 
 /** The most of a reason a list row shows (the file's page has the whole report). */
 const REASON_MAX = 240;
@@ -24,8 +24,8 @@ ${rows.length === 0
     ? html`<p>No file in quarantine${merchant ? html` for merchant <strong>${merchant}</strong>` : ''}.</p>`
     : html`<div class="table-wrap"><table aria-describedby="qcount"><caption id="qcount">${rows.length} file(s)${merchant ? html` of merchant ${merchant}` : ''}</caption>
 <thead><tr><th scope="col">ID</th><th scope="col">File</th><th scope="col">Merchant</th><th scope="col">Channel</th><th scope="col">Reason</th><th scope="col">Received</th><th scope="col">Journey</th></tr></thead>
-<tbody>${rows.map((r) => html`<tr><td><a href="/quarantine/${r.id}">${r.id}</a></td><th scope="row"><a href="/quarantine/${r.id}">${r.name}</a>${r.status === 'partial' ? html`<br><small>partly imported</small>` : ''}</th>
-<td>${r.merchant}</td><td>${r.channel}</td><td>${reasonSummary(r)}</td><td>${when(r.receivedAt)}</td><td><a href="/files/${r.id}" aria-label="Journey of file ${r.id}">journey</a></td></tr>`)}</tbody></table></div>`}`;
+<tbody>${rows.map((r) => html`<tr><td><a href="${quarantineHref(r.id, merchant)}">${r.id}</a></td><th scope="row"><a href="${quarantineHref(r.id, merchant)}">${r.name}</a>${r.status === 'partial' ? html`<br><small>partly imported</small>` : ''}</th>
+<td>${r.merchant}</td><td>${r.channel}</td><td>${reasonSummary(r)}</td><td>${when(r.receivedAt)}</td><td><a href="${fileHref(r.id, merchant)}" aria-label="Journey of file ${r.id}">journey</a></td></tr>`)}</tbody></table></div>`}`;
 }
 
 function reportTable(read: ReportRead): Html {
@@ -51,14 +51,14 @@ function headBlock(head: FileHead | { problem: string }, marked: Set<number>): H
 }
 
 /** A quarantined file's page: facts, the report next to the first lines, and the Retry and Dismiss forms. */
-export function quarantineFileBody(row: FileRow, report: ReportRead | undefined, head: FileHead | { problem: string } | undefined): Html {
+export function quarantineFileBody(row: FileRow, report: ReportRead | undefined, head: FileHead | { problem: string } | undefined, scope?: string): Html {
   const inQuarantine = row.status === 'quarantined' || (row.status === 'partial' && row.quarantinePath !== null);
   const marked = new Set(report?.ok ? report.report.errors.flatMap((e) => (e.line !== undefined ? [e.line] : [])) : []);
-  return html`<p><a href="/quarantine">← Quarantine</a></p>
+  return html`<p><a href="${scoped('/quarantine', scope)}">← Quarantine</a></p>
 <h1>File ${row.id}: ${row.name}</h1>
 <dl class="facts">
 <dt>Merchant</dt><dd>${row.merchant}</dd><dt>Channel</dt><dd>${row.channel}</dd><dt>Mapping</dt><dd>${row.mapping}</dd>
-<dt>Received</dt><dd>${when(row.receivedAt)}</dd><dt>Size</dt><dd>${row.size} bytes</dd><dt>Trace id</dt><dd><code>${row.traceId}</code> (<a href="/files/${row.id}">the file's journey</a>)</dd>
+<dt>Received</dt><dd>${when(row.receivedAt)}</dd><dt>Size</dt><dd>${row.size} bytes</dd><dt>Trace id</dt><dd><code>${row.traceId}</code> (<a href="${fileHref(row.id, scope)}">the file's journey</a>)</dd>
 <dt>State</dt><dd>${inQuarantine ? (row.status === 'partial' ? `partly imported (${row.records} record(s)); ${row.invalid} invalid record(s) in quarantine` : 'quarantined: nothing imported') : row.status}</dd>
 ${row.dismissedAt ? html`<dt>Dismissed</dt><dd>${when(row.dismissedAt)}: ${row.note ?? ''}</dd>` : ''}
 ${inQuarantine ? html`<dt>Quarantined copy</dt><dd><code>${row.quarantinePath}</code></dd>` : ''}
@@ -73,5 +73,5 @@ ${inQuarantine
 <form method="post" action="/quarantine/${row.id}/dismiss"><h2>Dismiss</h2><label for="note">Note (why it needs no retry)</label>
 <textarea id="note" name="note" rows="2" required maxlength="1000"></textarea><p><button type="submit">Dismiss</button></p></form>
 </div>`
-    : html`<p>This file is no longer in the quarantine${row.status === 'retried' ? ' (it was retried; the retry is a file of its own)' : ''}.</p>${row.error ? html`<p>Its error was: ${row.error}</p>` : ''}`}`;
+    : html`<p>This file is no longer in the quarantine${row.retriedAs !== null ? html`: it was retried as <a href="${fileHref(row.retriedAs, scope)}">file ${row.retriedAs}</a>` : row.status === 'retried' ? ' (it was retried; the retry is a file of its own)' : ''}.</p>${row.error ? html`<p>Its error was: ${row.error}</p>` : ''}`}`;
 }

@@ -7,7 +7,7 @@ import { gatherOverview } from '../../daemon/status.js';
 import { retryQuarantined } from '../../daemon/retry.js';
 import { readFileHead, readQuarantineReport, type FileHead } from '../../daemon/quarantine-file.js';
 import { html, type HtmlValue } from './html.js';
-import { STYLESHEET, STYLESHEET_PATH, layout, type Flash } from './layout.js';
+import { STYLESHEET, STYLESHEET_PATH, layout, scoped, type Flash } from './layout.js';
 import { overviewBody } from './overview.js';
 import { quarantineFileBody, quarantineListBody } from './quarantine.js';
 import { fileJourney } from '../api/files.js';
@@ -15,15 +15,24 @@ import { orderView } from '../api/orders.js';
 import { listMappings, refuse, type PreviewResult } from '../api/mappings.js';
 import { previewInWorker } from '../../pipeline/preview-remote.js';
 import { jobBody, syncBody } from './sync.js';
-import { fileSearchBody, journeyBody, orderBody } from './journey.js';
+import { filesBody, journeyBody, orderBody, type FilesPage } from './journey.js';
 import { previewBody } from './preview.js';
+import { consoleProblem, problemBody, type RouteError } from './errors.js';
 
 const FILE_ID = { type: 'object', properties: { id: { type: 'integer', minimum: 1 } }, required: ['id'] } as const;
 /** What a redirect after an action tells the page it lands on (codes only: no text from the URL is shown). */
 const DONE = ['retried', 'still-invalid', 'dismissed'] as const;
 type Done = (typeof DONE)[number];
 const MERCHANT_FILTER_MAX = 200;
+
+/** The navigation entry a console address belongs to (marked as current on its pages). */
+function currentOf(url: string): string {
+  const section = url.split('?')[0]!.split('/')[1] ?? '';
+  return section === 'orders' ? '/files' : `/${section}`;
+}
 const NOTE_MAX = 1000;
+/** Files per page of the Files page's recent list. */
+const RECENT_FILES = 50;
 
 /**
  * The console's pages (issue 11 §4): `/` the overview, `/quarantine` and `/quarantine/:id` with the
@@ -31,6 +40,8 @@ const NOTE_MAX = 1000;
  * `/files/:ref` and `/orders/:recordId` (a file's journey, an order), `/preview` (the mapping preview),
  * and the stylesheet. The data comes from the same functions as the JSON API's (src/http/api/). Every
  * page needs the session (src/http/auth.ts); every POST also needs a same-origin `Origin` header.
+ * `?merchant=` (the merchant filter) scopes the lists and the file, quarantined-file and order pages
+ * to one merchant. What a route cannot serve is answered with an HTML page (src/http/console/errors.ts).
  */
 export const consoleRoutes: HttpRoutes = async (app, deps) => {
   const log = deps.logger.child({ component: 'console' });
@@ -39,12 +50,22 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
   const send = (reply: FastifyReply, title: string, current: string, body: HtmlValue, flash?: Flash, code = 200) =>
     reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(layout({ title, current, body, flash }).text);
 
+  // Whatever a console route cannot serve (a value in the address or form its schema refuses, a form
+  // from another site, a failure inside) is answered with a page saying what was wrong, how to fix it,
+  // and a link back — never JSON (the /api/ routes keep the server's JSON errors).
+  app.setErrorHandler((err: RouteError, request, reply) => {
+    const p = consoleProblem(err, request);
+    if (p.status >= 500) log.error({ method: request.method, route: request.routeOptions.url, error: describeError(err) }, 'HTTP request failed');
+    else log.warn({ method: request.method, route: request.routeOptions.url, status: p.status, code: err.code }, `console request refused: ${p.what}`);
+    return send(reply, p.title, currentOf(request.url), problemBody(p), undefined, p.status);
+  });
+
   // Forms post with the session cookie (SameSite=Strict); a cross-site form or script is refused here too.
-  app.addHook('preHandler', async (request, reply) => {
+  app.addHook('preHandler', async (request) => {
     if (request.method !== 'POST') return;
     if (!sameOrigin(request)) {
       log.warn({ route: request.routeOptions.url }, 'console form refused: Origin header missing or from another site');
-      return reply.code(403).send({ error: 'forbidden', message: 'this form must be sent from the console itself (Origin header of this server)' });
+      throw Object.assign(new Error('This form must be sent from the console itself (the Origin header of this server); it came from another site or without one.'), { statusCode: 403 });
     }
   });
 
@@ -73,14 +94,14 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
   });
 
   app.get('/quarantine/:id', {
-    schema: { params: FILE_ID, querystring: { type: 'object', properties: { done: { enum: [...DONE] }, from: { type: 'integer', minimum: 1 } } } },
+    schema: { params: FILE_ID, querystring: { type: 'object', properties: { done: { enum: [...DONE] }, from: { type: 'integer', minimum: 1 }, merchant: { type: 'string', maxLength: MERCHANT_FILTER_MAX } } } },
   }, async (request, reply) => {
     const { id } = request.params as { id: number };
-    const q = request.query as { done?: Done; from?: number };
+    const q = request.query as { done?: Done; from?: number; merchant?: string };
     const flash: Flash | undefined = q.done === 'still-invalid' && q.from
       ? { kind: 'error', text: `File ${q.from} was retried and is still invalid: this is its new entry in the quarantine.` }
       : undefined;
-    return showFile(reply, id, flash);
+    return showFile(reply, id, flash, 200, q.merchant || undefined);
   });
 
   app.post('/quarantine/:id/retry', { schema: { params: FILE_ID } }, async (request, reply) => {
@@ -129,6 +150,7 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
     return reply.redirect(`/sync/jobs/${r.job.id}${r.created ? '' : '?joined=1'}`, 303);
   });
   app.get('/sync/jobs/:id', {
+    config: { fields: { id: 'the job id' } },
     schema: { params: { type: 'object', required: ['id'], properties: { id: { type: 'string', pattern: '^j-[0-9a-f]{12}$' } } }, querystring: { type: 'object', properties: { joined: { const: '1' } } } },
   }, async (request, reply) => {
     const { id } = request.params as { id: string };
@@ -138,26 +160,45 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
     return send(reply, `Job ${job.id}`, '/sync', jobBody(job), joined ? { kind: 'ok', text: 'This job was running already: here is its progress.' } : undefined);
   });
 
-  // A file's journey (by id or trace id) and an order's page.
+  // Files: the recent files and the search; a file's journey (by id or trace id) and an order's page.
+  // Under the merchant filter (`?merchant=`) each answers only that merchant's files and orders.
   const REF = { type: 'string', minLength: 1, maxLength: 100 } as const;
-  app.get('/files', { schema: { querystring: { type: 'object', properties: { ref: REF } } } }, async (request, reply) => {
-    const ref = (request.query as { ref?: string }).ref?.trim();
-    if (!ref) return send(reply, 'Files', '/files', fileSearchBody());
-    const found = await fileJourney(deps, ref.toLowerCase());
-    if (!found) return send(reply, 'Files', '/files', fileSearchBody(ref, `No file ${ref} in the ledger: give a file id (digits) or a 12-character trace id.`), undefined, 404);
-    return reply.redirect(`/files/${found.file.id}`, 303);
+  const MERCHANT = { type: 'string', maxLength: MERCHANT_FILTER_MAX } as const;
+  const merchants = Object.keys(deps.config.raw.merchants);
+  const filesPage = async (reply: FastifyReply, q: { merchant?: string; before?: number; limit?: number }, search?: Pick<FilesPage, 'ref' | 'problem'>, code = 200) => {
+    const limit = q.limit ?? RECENT_FILES;
+    const rows = await deps.store.recentFiles({ merchant: q.merchant, beforeId: q.before, limit: limit + 1 });
+    const page = rows.slice(0, limit);
+    return send(reply, 'Files', '/files', filesBody({
+      merchants, merchant: q.merchant, rows: page, before: q.before, olderBefore: rows.length > limit ? page.at(-1)!.id : undefined, limit: q.limit, ...search,
+    }), undefined, code);
+  };
+  const notFoundText = (what: string, merchant: string | undefined) => `No ${what} in the ledger${merchant ? ` for merchant ${merchant}` : ''}`;
+  app.get('/files', {
+    config: { fields: { limit: 'the number of files per page' } },
+    schema: { querystring: { type: 'object', properties: { ref: REF, merchant: MERCHANT, before: { type: 'integer', minimum: 1 }, limit: { type: 'integer', minimum: 1, maximum: 500 } } } },
+  }, async (request, reply) => {
+    const q = request.query as { ref?: string; merchant?: string; before?: number; limit?: number };
+    const merchant = q.merchant || undefined;
+    const ref = q.ref?.trim();
+    if (!ref) return filesPage(reply, { merchant, before: q.before, limit: q.limit });
+    const found = await fileJourney(deps, ref.toLowerCase(), merchant);
+    if (!found) return filesPage(reply, { merchant }, { ref, problem: `${notFoundText(`file ${ref}`, merchant)}: give a file id (digits) or a 12-character trace id.` }, 404);
+    return reply.redirect(scoped(`/files/${found.file.id}`, merchant), 303);
   });
-  app.get('/files/:ref', { schema: { params: { type: 'object', required: ['ref'], properties: { ref: REF } } } }, async (request, reply) => {
+  app.get('/files/:ref', { schema: { params: { type: 'object', required: ['ref'], properties: { ref: REF } }, querystring: { type: 'object', properties: { merchant: MERCHANT } } } }, async (request, reply) => {
     const { ref } = request.params as { ref: string };
-    const j = await fileJourney(deps, ref.toLowerCase());
-    if (!j) return send(reply, 'Not found', '/files', fileSearchBody(ref, `No file ${ref} in the ledger: give a file id (digits) or a 12-character trace id.`), undefined, 404);
-    return send(reply, `File ${j.file.id}`, '/files', journeyBody(j));
+    const merchant = (request.query as { merchant?: string }).merchant || undefined;
+    const j = await fileJourney(deps, ref.toLowerCase(), merchant);
+    if (!j) return filesPage(reply, { merchant }, { ref, problem: `${notFoundText(`file ${ref}`, merchant)}: give a file id (digits) or a 12-character trace id.` }, 404);
+    return send(reply, `File ${j.file.id}`, '/files', journeyBody(j, merchant));
   });
-  app.get('/orders/:recordId', { schema: { params: { type: 'object', required: ['recordId'], properties: { recordId: { type: 'string', minLength: 1, maxLength: 500 } } } } }, async (request, reply) => {
+  app.get('/orders/:recordId', { schema: { params: { type: 'object', required: ['recordId'], properties: { recordId: { type: 'string', minLength: 1, maxLength: 500 } } }, querystring: { type: 'object', properties: { merchant: MERCHANT } } } }, async (request, reply) => {
     const { recordId } = request.params as { recordId: string };
-    const v = await orderView(deps, recordId);
-    if (!v) return send(reply, 'Not found', '/files', html`<h1>No order ${recordId}</h1><p>The ledger has no order with this id (order ids are <code>merchant:channel:order number</code>). <a href="/files">Find a file</a></p>`, undefined, 404);
-    return send(reply, `Order ${v.order.externalId ?? v.order.id}`, '/files', orderBody(v));
+    const merchant = (request.query as { merchant?: string }).merchant || undefined;
+    const v = await orderView(deps, recordId, merchant);
+    if (!v) return send(reply, 'Not found', '/files', html`<h1>No order ${recordId}</h1><p>${notFoundText('order with this id', merchant)} (order ids are <code>merchant:channel:order number</code>). <a href="${scoped('/files', merchant)}">Find a file</a></p>`, undefined, 404);
+    return send(reply, `Order ${v.order.externalId ?? v.order.id}`, '/files', orderBody(v, merchant));
   });
 
   // Mapping preview: `wharf map` in the browser; nothing is stored.
@@ -173,15 +214,17 @@ export const consoleRoutes: HttpRoutes = async (app, deps) => {
     return send(reply, 'Mapping preview', '/preview', previewBody(mappings, input, JSON.parse(r.json) as PreviewResult));
   });
 
-  async function showFile(reply: FastifyReply, id: number, flash?: Flash, code = 200): Promise<FastifyReply> {
-    const row = await deps.store.getFile(id);
-    if (!row) return send(reply, 'Not found', '/quarantine', html`<h1>No file ${id}</h1><p>The ledger has no file with this id. <a href="/quarantine">Back to the quarantine</a></p>`, flash, 404);
+  async function showFile(reply: FastifyReply, id: number, flash?: Flash, code = 200, merchant?: string): Promise<FastifyReply> {
+    const found = await deps.store.getFile(id);
+    // Under a merchant filter another merchant's file is not there (the same page as for no file at all).
+    const row = found && (merchant === undefined || found.merchant === merchant) ? found : undefined;
+    if (!row) return send(reply, 'Not found', '/quarantine', html`<h1>No file ${id}</h1><p>${notFoundText('file with this id', merchant)}. <a href="${scoped('/quarantine', merchant)}">Back to the quarantine</a></p>`, flash, 404);
     let report;
     let head: FileHead | { problem: string } | undefined;
     if (row.quarantinePath) {
       report = await readQuarantineReport(row);
       head = await readFileHead(row.quarantinePath).catch((err: unknown) => ({ problem: `the quarantined copy cannot be read: ${describeError(err)}` }));
     }
-    return send(reply, `File ${row.id}`, '/quarantine', quarantineFileBody(row, report, head), flash, code);
+    return send(reply, `File ${row.id}`, '/quarantine', quarantineFileBody(row, report, head, merchant), flash, code);
   }
 };

@@ -89,7 +89,7 @@ export function jobBody(j: JobState): Html {
 <section aria-labelledby="progress-h" class="job" data-job="${j.id}" data-state="${j.state}">
 <h2 id="progress-h">Progress</h2>
 <p><progress id="job-progress" aria-label="Job progress"${max !== null ? html` max="${max}"` : ''}${value !== null ? html` value="${value}"` : ''}></progress></p>
-<p id="job-state" role="status" aria-live="polite"><span class="state ${STATE_CLASS[j.state]}">${j.state}</span>: <span id="job-text">${j.progress.text}</span> <small class="muted" id="job-count">(${j.progress.done}${j.progress.total !== null ? ` of ${j.progress.total}` : ''} ${j.progress.unit})</small></p>
+<p id="job-state" role="status" aria-live="polite"><span class="state ${STATE_CLASS[j.state]}">${j.state}</span>: <span id="job-text">${j.progress.text}</span>${j.state === 'running' ? html` <small class="muted" id="job-count">(${j.progress.done}${j.progress.total !== null ? ` of ${j.progress.total}` : ''} ${j.progress.unit})</small>` : ''}</p>
 </section>
 <dl class="facts"><dt>Started</dt><dd>${when(j.startedAt)}</dd><dt>Finished</dt><dd>${when(j.finishedAt, j.state === 'running' ? 'still running' : 'never')}</dd></dl>
 ${j.state === 'done' ? html`<h2 id="result">Result</h2>${resultFacts(j.result)}` : ''}

@@ -3,6 +3,7 @@ import path from 'node:path';
 import type { Logger } from '../../log.js';
 import { configDefaults, type FolderChannelConfig } from '../../config/types.js';
 import { compileRules, mappingFor, type CompiledRule } from '../pattern.js';
+import { waitReason } from '../stability.js';
 import { describeRawName, invalidUtf8Message, isIgnoredName, unsafeNameReason, doneSuffixOf } from '../../transports/names.js';
 import { writeQuarantine } from '../quarantine.js';
 import { archive, archiveCopy } from '../archive.js';
@@ -107,6 +108,11 @@ export class FolderSource implements FileSource {
   /** Files seen but not yet stable: the caller looks again soon while there are any. */
   get pending(): number {
     return this.tracker.size;
+  }
+
+  /** What the pending files wait for (FileSource contract). */
+  get pendingReason(): string {
+    return waitReason(this.doneSuffix, this.cfg.minAgeMs);
   }
 
   /**

@@ -11,6 +11,7 @@ import type { AckResult, BatchOutcome, FileSource, ReadyFile } from '../../pipel
 import { resolveSftpSource, type ResolvedSftpSource, type SftpChannelConfig } from '../../transports/sftp/config.js';
 import { SftpConnection, isNoSuchFile, sftpStatusOf } from '../../transports/sftp/connection.js';
 import { compileRules, mappingFor, type CompiledRule } from '../pattern.js';
+import { waitReason } from '../stability.js';
 import { ListingNotices, MemoryNoticeBoard, type NoticeBoard } from '../notices.js';
 import type { NoticeInput } from '../../ledger/store.js';
 import { resolveEntry } from './listing.js';
@@ -125,6 +126,11 @@ export class SftpSource implements FileSource {
       if (!this.knownSeen.has(key) && !this.awaitingMove.has(key)) n++;
     }
     return n;
+  }
+
+  /** What the pending files wait for (FileSource contract). */
+  get pendingReason(): string {
+    return waitReason(this.settings.doneSuffix, this.settings.minAgeMs);
   }
 
   /** Largest file taken, in bytes: a ReadyFile with a larger `size` was not downloaded (see `open()`). */
