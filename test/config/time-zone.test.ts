@@ -20,4 +20,18 @@ describe('isTimeZone', () => {
     expect(isTimeZone('UTC')).toBe(true);
     expect(isTimeZone('Mars/Olympus_Mons')).toBe(false);
   });
+
+  it('answers UTC, the default schedule.timezone, without setting up ICU date formatting (no Intl.DateTimeFormat)', async () => {
+    // A fresh process (the test runner has formatted dates already), on the built module (npm test builds first).
+    const { execFileSync } = await import('node:child_process');
+    const code = `
+      const made = [];
+      const Real = Intl.DateTimeFormat;
+      Intl.DateTimeFormat = function (...a) { made.push(a[1] && a[1].timeZone); return new Real(...a); };
+      const { isTimeZone } = await import(${JSON.stringify(new URL('../../dist/time-zone.js', import.meta.url).href)});
+      const answers = ['UTC', 'Etc/UTC', 'GMT', 'Zulu'].map(isTimeZone);
+      console.log(JSON.stringify({ answers, made: made.length }));`;
+    const out = execFileSync(process.execPath, ['--input-type=module', '-e', code], { encoding: 'utf8' });
+    expect(JSON.parse(out)).toEqual({ answers: [true, true, true, true], made: 0 });
+  });
 });
