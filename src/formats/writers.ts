@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { stringify } from 'csv-stringify/sync';
-import iconv from 'iconv-lite';
+import { createRequire } from 'node:module';
+import type Iconv from 'iconv-lite';
 import type { XMLBuilder } from 'fast-xml-parser';
 import { XML_ATTR_PREFIX, XML_TEXT_KEY, fastXmlParser } from './xml.js';
 
@@ -170,6 +171,13 @@ export interface OutputEncoder {
 const encoders = new Map<OutputEncodingName, OutputEncoder>();
 
 /**
+ * iconv-lite, loaded on the first single-byte encoder: most processes write only UTF-8, and loading it
+ * (with its encoding tables) is 6–30 ms of a process start (docs/benchmarks.md "push: process start").
+ */
+let iconvLib: typeof Iconv | undefined;
+const iconv = (): typeof Iconv => (iconvLib ??= createRequire(import.meta.url)('iconv-lite') as typeof Iconv);
+
+/**
  * The encoder for an output encoding. Single-byte encodings are written with iconv-lite
  * (https://github.com/ashtuchkin/iconv-lite), which on its own would write `?` for a character it
  * cannot represent; so the characters each encoding has are taken from iconv-lite's own table (the
@@ -187,7 +195,7 @@ export function outputEncoding(name: OutputEncodingName): OutputEncoder {
     const chars = new Set<string>();
     const all = Buffer.alloc(256);
     for (let i = 0; i < 256; i++) all[i] = i;
-    for (const ch of iconv.decode(all, name)) if (ch !== '\uFFFD') chars.add(ch);
+    for (const ch of iconv().decode(all, name)) if (ch !== '\uFFFD') chars.add(ch);
     enc = {
       name,
       unrepresentable: (t) => {
@@ -196,7 +204,7 @@ export function outputEncoding(name: OutputEncodingName): OutputEncoder {
         for (const ch of t) if (!chars.has(ch)) return ch;
         return undefined;
       },
-      encode: (t) => iconv.encode(t, name),
+      encode: (t) => iconv().encode(t, name),
     };
   }
   encoders.set(name, enc);
