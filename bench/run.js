@@ -258,7 +258,7 @@ async function api() {
     }
     table(rows);
     console.log(`  CPU wharf: ${cpu.join('; ')}; bare: ${fmt.s(bare.userMs)} user + ${fmt.s(bare.systemMs)} sys`);
-    console.log('  ratio = bare time / wharf time (aim ≥ 0.8). Wharf times include process start, mapping, validation, the ledger and the files.');
+    console.log('  ratio = bare time / wharf time (aim: batch: file ≥ 0.8, batch: order ≥ 0.4). Wharf times include process start, mapping, validation, the ledger and the files.');
   } finally {
     server.kill('SIGKILL');
     t.cleanup();
@@ -307,8 +307,8 @@ async function large() {
       ['wharf once (batch: file)', fmt.int(lines), fmt.s(wharf.elapsedMs), fmt.int(w.lps), fmt.num(w.mbps), fmt.mb(wharf.maxRssKb)],
       ['wharf once, 1/4 size', fmt.int(quarter), fmt.s(wharfQ.elapsedMs), fmt.int(q.lps), fmt.num(q.mbps), fmt.mb(wharfQ.maxRssKb)],
     ]);
-    console.log(`  ratio wharf/bare throughput: ${(w.lps / b.lps).toFixed(2)}  (aim ≥ 0.5)`);
-    console.log(`  peak RSS wharf full/quarter size: ${(wharf.maxRssKb / wharfQ.maxRssKb).toFixed(2)}  (1.00 = flat; the input is 4× larger)`);
+    console.log(`  ratio wharf/bare throughput: ${(w.lps / b.lps).toFixed(2)}  (aim ≥ 0.6, issue 10)`);
+    console.log(`  peak RSS wharf full/quarter size: ${(wharf.maxRssKb / wharfQ.maxRssKb).toFixed(2)}  (1.00 = flat; the input is 4× larger; aim ≤ 1.15)`);
     console.log(`  CPU wharf: ${fmt.s(wharf.userMs)} user + ${fmt.s(wharf.systemMs)} sys; bare: ${fmt.s(bare.userMs)} user + ${fmt.s(bare.systemMs)} sys`);
     // The ledger right after the import (orders delivered, nothing pruned yet): SQLite file + WAL.
     console.log(`  ledger size after wharf once: ${fmt.num(wharf.ledgerBytes / 1e6)} MB = ${(wharf.ledgerBytes / gen.bytes).toFixed(2)}× the input  (aim ≤ 1.5×)`);
