@@ -707,15 +707,16 @@ describe('an older ledger (records without parent_id) is upgraded on open', () =
 // ---- keyed tables WITHOUT ROWID ------------------------------------------------------------------
 
 describe('an older ledger\'s keyed tables (rowid tables) are rebuilt WITHOUT ROWID on open, keeping their rows', () => {
-  it('SQLite: stock keeps every level, and takes the next report', async () => {
+  /** Makes a ledger file holding `table` as an old rowid table, then opens it twice with SqliteStore and runs `check`. */
+  async function rebuilt(table: string, create: string, rows: string, check: (store: import('../../src/ledger/sqlite.js').SqliteStore) => Promise<void>): Promise<void> {
     const Database = (await import('better-sqlite3')).default;
     const { SqliteStore } = await import('../../src/ledger/sqlite.js');
     const { promises: fs } = await import('node:fs');
-    const dir = await fs.mkdtemp(`${(await import('node:os')).tmpdir()}/wharf-stock-`);
+    const dir = await fs.mkdtemp(`${(await import('node:os')).tmpdir()}/wharf-keyed-`);
     const tableSql = (file: string) => {
       const db = new Database(file, { readonly: true });
       try {
-        return (db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'stock'`).get() as { sql: string }).sql;
+        return (db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = ?`).get(table) as { sql: string }).sql;
       } finally {
         db.close();
       }
@@ -723,22 +724,14 @@ describe('an older ledger\'s keyed tables (rowid tables) are rebuilt WITHOUT ROW
     try {
       const file = `${dir}/ledger.db`;
       const old = new Database(file);
-      old.exec(`CREATE TABLE stock (
-        merchant TEXT NOT NULL, sku TEXT NOT NULL, location TEXT NOT NULL, quantity INTEGER NOT NULL, ean TEXT,
-        as_of TEXT NOT NULL, file_id BIGINT NOT NULL, seen_file_id BIGINT NOT NULL, seen_record_no INTEGER NOT NULL,
-        updated_at TEXT NOT NULL, PRIMARY KEY (merchant, sku, location))`);
-      old.exec(`INSERT INTO stock VALUES ('acme','B','',2,NULL,'2026-11-01T00:00:00Z',1,1,2,'t'), ('acme','A','AMS',1,'871','2026-11-01T00:00:00Z',1,1,1,'t'),
-        ('other','A','',9,NULL,'2026-11-01T00:00:00Z',2,2,1,'t')`);
+      old.exec(create);
+      old.exec(rows);
       old.close();
       expect(tableSql(file)).not.toMatch(/WITHOUT ROWID/);
       for (let open = 1; open <= 2; open++) {
         const store = new SqliteStore(file);
         try {
-          expect(await store.stockPage('acme', undefined, 10)).toMatchObject([
-            { merchant: 'acme', sku: 'A', location: 'AMS', quantity: 1, ean: '871' },
-            { merchant: 'acme', sku: 'B', location: '', quantity: 2 },
-          ]);
-          expect(await store.stockPage('other', undefined, 10)).toMatchObject([{ merchant: 'other', sku: 'A', quantity: 9 }]);
+          await check(store);
         } finally {
           await store.close();
         }
@@ -747,46 +740,36 @@ describe('an older ledger\'s keyed tables (rowid tables) are rebuilt WITHOUT ROW
     } finally {
       await fs.rm(dir, { recursive: true, force: true });
     }
+  }
+
+  it('SQLite: stock keeps every level of every merchant', async () => {
+    await rebuilt('stock', `CREATE TABLE stock (
+        merchant TEXT NOT NULL, sku TEXT NOT NULL, location TEXT NOT NULL, quantity INTEGER NOT NULL, ean TEXT,
+        as_of TEXT NOT NULL, file_id BIGINT NOT NULL, seen_file_id BIGINT NOT NULL, seen_record_no INTEGER NOT NULL,
+        updated_at TEXT NOT NULL, PRIMARY KEY (merchant, sku, location))`,
+    `INSERT INTO stock VALUES ('acme','B','',2,NULL,'2026-11-01T00:00:00Z',1,1,2,'t'), ('acme','A','AMS',1,'871','2026-11-01T00:00:00Z',1,1,1,'t'),
+        ('other','A','',9,NULL,'2026-11-01T00:00:00Z',2,2,1,'t')`,
+    async (store) => {
+      expect(await store.stockPage('acme', undefined, 10)).toMatchObject([
+        { merchant: 'acme', sku: 'A', location: 'AMS', quantity: 1, ean: '871' },
+        { merchant: 'acme', sku: 'B', location: '', quantity: 2 },
+      ]);
+      expect(await store.stockPage('other', undefined, 10)).toMatchObject([{ merchant: 'other', sku: 'A', quantity: 9 }]);
+    });
   });
 
   it('SQLite: export_items keeps a claimed run\'s rows', async () => {
-    const Database = (await import('better-sqlite3')).default;
-    const { SqliteStore } = await import('../../src/ledger/sqlite.js');
-    const { promises: fs } = await import('node:fs');
-    const dir = await fs.mkdtemp(`${(await import('node:os')).tmpdir()}/wharf-items-`);
-    const tableSql = (file: string) => {
-      const db = new Database(file, { readonly: true });
-      try {
-        return (db.prepare(`SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'export_items'`).get() as { sql: string }).sql;
-      } finally {
-        db.close();
-      }
-    };
-    try {
-      const file = `${dir}/ledger.db`;
-      const old = new Database(file);
-      old.exec(`CREATE TABLE export_items (
+    await rebuilt('export_items', `CREATE TABLE export_items (
         run_id BIGINT NOT NULL, merchant TEXT NOT NULL, sku TEXT NOT NULL, location TEXT NOT NULL, quantity INTEGER NOT NULL,
-        ean TEXT, as_of TEXT NOT NULL, PRIMARY KEY (run_id, sku, location))`);
-      old.exec(`INSERT INTO export_items VALUES (7,'acme','B','',2,NULL,'t2'), (7,'acme','A','AMS',1,'871','t1'), (8,'acme','A','',5,NULL,'t3')`);
-      old.close();
-      expect(tableSql(file)).not.toMatch(/WITHOUT ROWID/);
-      for (let open = 1; open <= 2; open++) {
-        const store = new SqliteStore(file);
-        try {
-          expect(await store.exportItemsPage(7, undefined, 10)).toEqual([
-            { merchant: 'acme', sku: 'A', location: 'AMS', quantity: 1, ean: '871', asOf: 't1' },
-            { merchant: 'acme', sku: 'B', location: '', quantity: 2, ean: null, asOf: 't2' },
-          ]);
-          expect(await store.exportItemsPage(8, undefined, 10)).toHaveLength(1);
-        } finally {
-          await store.close();
-        }
-        expect(tableSql(file)).toMatch(/WITHOUT ROWID$/);
-      }
-    } finally {
-      await fs.rm(dir, { recursive: true, force: true });
-    }
+        ean TEXT, as_of TEXT NOT NULL, PRIMARY KEY (run_id, sku, location))`,
+    `INSERT INTO export_items VALUES (7,'acme','B','',2,NULL,'t2'), (7,'acme','A','AMS',1,'871','t1'), (8,'acme','A','',5,NULL,'t3')`,
+    async (store) => {
+      expect(await store.exportItemsPage(7, undefined, 10)).toEqual([
+        { merchant: 'acme', sku: 'A', location: 'AMS', quantity: 1, ean: '871', asOf: 't1' },
+        { merchant: 'acme', sku: 'B', location: '', quantity: 2, ean: null, asOf: 't2' },
+      ]);
+      expect(await store.exportItemsPage(8, undefined, 10)).toHaveLength(1);
+    });
   });
 });
 
