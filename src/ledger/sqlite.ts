@@ -170,6 +170,8 @@ export class SqliteStore implements Store {
     // `inGroup`, which `run` and `beginIntake` consult.
     const view = Object.create(this) as SqliteStore;
     Object.defineProperty(view, 'inGroup', { value: group });
+    // The trail queries' runner is a bound field: the view needs its own, or it would wait for the group's mutex.
+    Object.defineProperty(view, 'all', { value: ((sql, params) => view.run(() => view.stmt(sql).all(...params) as Row[])) satisfies AllRows });
     Object.defineProperty(group, 'store', { value: view });
     return group;
   }

@@ -39,7 +39,7 @@ export class IntakeGroup {
   private forgets: { scope: string; key: string }[] = [];
   private files = 0;
   private openedAt = 0;
-  private readonly onCommitted: { batch: Batch; fn: () => void }[] = [];
+  private readonly onCommitted: { batch: Batch; done: () => void; failed?: (() => void) | undefined }[] = [];
 
   constructor(private readonly ledger: LedgerGroup) {}
 
@@ -65,11 +65,11 @@ export class IntakeGroup {
   }
 
   /**
-   * Runs `fn` once `batch` is done: after the group's commit and its ack (if deferred) succeeded. Not
-   * when the commit failed, nor when its ack failed (then the file is given back, as when intake throws).
+   * Runs `done` once `batch` is done: after the group's commit and its ack (if deferred) succeeded; or
+   * `failed` when the commit or its ack failed (then the file is given back, as when intake throws).
    */
-  whenDone(batch: Batch, fn: () => void): void {
-    this.onCommitted.push({ batch, fn });
+  whenDone(batch: Batch, done: () => void, failed?: () => void): void {
+    this.onCommitted.push({ batch, done, failed });
   }
 
   /**
@@ -103,6 +103,7 @@ export class IntakeGroup {
         await this.ledger.commit();
       } catch (err) {
         for (const s of settlements) await s.batch.nack().catch(() => undefined);
+        for (const c of committed) c.failed?.();
         throw err;
       }
     }
@@ -117,7 +118,10 @@ export class IntakeGroup {
         s.log.error(`could not process the file; it stays in place and is tried again: ${describeError(err)}`);
       }
     }
-    for (const c of committed) if (!failed.has(c.batch)) c.fn();
+    for (const c of committed) {
+      if (failed.has(c.batch)) c.failed?.();
+      else c.done();
+    }
   }
 
   /** Commits what is open and forgets the keys of the files settled since (one last small transaction). */
@@ -131,11 +135,12 @@ export class IntakeGroup {
   /** Gives up the open group (a ledger failure): nothing of it is kept, its deferred files are given back. */
   async abandon(): Promise<void> {
     const settlements = this.settlements;
+    const committed = this.onCommitted.splice(0);
     this.settlements = [];
-    this.onCommitted.length = 0;
     this.files = 0;
     await this.ledger.rollback().catch(() => undefined);
     for (const s of settlements) await s.batch.nack().catch(() => undefined);
+    for (const c of committed) c.failed?.();
   }
 
   private async begin(): Promise<void> {

@@ -60,7 +60,9 @@ export async function processBatch(batch: Batch, policy: IntakePolicy, deps: Int
   if (!sink) return intake(batch, policy, deps);
   try {
     const result = await intake(batch, policy, deps);
-    sink.fileProcessed(batch.merchant, batch.channel, result);
+    // In a group the file counts once its group is committed and it is acked (else as an error: it comes again).
+    if (deps.group) deps.group.whenDone(batch, () => sink.fileProcessed(batch.merchant, batch.channel, result), () => sink.fileProcessed(batch.merchant, batch.channel, 'error'));
+    else sink.fileProcessed(batch.merchant, batch.channel, result);
     return result;
   } catch (err) {
     sink.fileProcessed(batch.merchant, batch.channel, 'error');

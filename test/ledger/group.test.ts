@@ -31,6 +31,9 @@ describe('ledger group commit (SQLite)', () => {
     // A later file of the group sees what an earlier one wrote (its duplicate check works inside it).
     const again = await importFile(group.store, [order('A-1')], fileInfo({ name: 'a-again.csv' }));
     expect(again.outcomes).toEqual(['duplicate']);
+    // Every read through the group's store answers from inside it (none waits for the mutex the group holds).
+    expect((await group.store.getFile(c.fileId))?.name).toBe('c.csv');
+    expect((await group.store.findFiles({ id: a.fileId })).map((f) => f.name)).toEqual(['a.csv']);
     await group.commit();
 
     expect(await statuses(store, [a.fileId, c.fileId, again.fileId])).toEqual(['imported', 'imported', 'imported']);
