@@ -6,6 +6,8 @@ import type { Store } from '../ledger/store.js';
 import type { DeliveryResult } from '../pipeline/deliver.js';
 import { WarehouseDeliveries } from './deliveries.js';
 import { processBatch, type IntakeResult } from '../pipeline/intake.js';
+import { IntakeGroup } from '../pipeline/group.js';
+import type { ReadyFile } from '../pipeline/ports.js';
 import { batchOfFile } from '../sources/batch.js';
 import { Wakeup } from './wakeup.js';
 import { warmReadWorker } from '../pipeline/read-pool.js';
@@ -52,6 +54,9 @@ export interface PassTotals {
   deliveries: DeliveryResult;
   channelErrors: { channel: string; error: string }[];
 }
+
+/** Small files of a poll read ahead of the one in intake (see pollChannel). */
+const PREFETCH = 4;
 
 /**
  * The running gateway: every channel's source, the intake pipeline and the warehouse delivery.
@@ -372,35 +377,69 @@ export class Gateway {
     let processed = 0;
     let looked = 0;
     if (files.length > 0) onFile?.(0, files.length);
-    for (const file of files) {
+    // Several files per ledger transaction (src/pipeline/group.ts), when the store offers it.
+    const ledgerGroup = files.length > 1 ? this.store.group?.() : undefined;
+    const group = ledgerGroup && new IntakeGroup(ledgerGroup);
+    /** A file's outcome counts once its ledger writes are committed (with its group's, in a group). */
+    const counted = (result: IntakeResult) => {
+      processed++;
+      if (totals) count(totals, result);
+      if (result.newRecords > 0 || result.cancellations > 0) this.deliveryWake.fire();
+      if (isReportSource(ch.entry) && (result.status === 'imported' || result.status === 'partial') && !this.stopping) {
+        this.pushes.stockChanged(ch.entry.reportMerchant);
+        this.pushes.shipmentsChanged();
+      }
+    };
+    const failed = (file: ReadyFile, err: unknown) => {
+      // A file that changed while it was read is simply taken again once stable: not an error.
+      if (err instanceof WharfError && err.code === 'FILE_CHANGED') this.logger.info({ merchant, channel, file: file.name }, describeError(err));
+      else this.logger.error({ merchant, channel, file: file.name }, `could not process the file; it stays in place and is tried again: ${describeError(err)}`);
+    };
+    /** The ledger failed to begin or commit a group: the files of that group and the rest are given back. */
+    let broken: { error: unknown } | undefined;
+    const giveUp = async (error: unknown) => {
+      broken ??= { error };
+      await group?.abandon();
+    };
+    // Small files are read a few ahead (at most PREFETCH × IN_MEMORY_MAX bytes held), so that their reads
+    // overlap the ledger work on the file before them; they are still taken one at a time, in name order.
+    const batches = files.map((file) => batchOfFile(file, ch.source));
+    for (const [i, file] of files.entries()) {
       looked++;
-      if (this.stopping) {
+      if (!this.stopping && !broken) for (let j = i + 1; j <= i + PREFETCH && j < batches.length; j++) batches[j]!.prefetch?.();
+      if (this.stopping || broken) {
         await ch.source.release(file);
         continue;
       }
+      if (group) {
+        try {
+          await group.next();
+        } catch (err) {
+          await giveUp(err);
+          await ch.source.release(file);
+          continue;
+        }
+      }
       this.activity.busy(ch.entry.key, 'poll', true);
       try {
-        const result = await processBatch(batchOfFile(file, ch.source), intakePolicyOf(this.config, ch.entry), {
-          store: this.store,
+        const result = await processBatch(batches[i]!, intakePolicyOf(this.config, ch.entry), {
+          store: group?.store ?? this.store,
           mappingsDir: this.config.mappingsDir,
           logger: this.logger,
+          ...(group ? { group } : {}),
         });
-        processed++;
-        if (totals) count(totals, result);
-        if (result.newRecords > 0 || result.cancellations > 0) this.deliveryWake.fire();
-        if (isReportSource(ch.entry) && (result.status === 'imported' || result.status === 'partial') && !this.stopping) {
-          this.pushes.stockChanged(ch.entry.reportMerchant);
-          this.pushes.shipmentsChanged();
-        }
+        if (group) group.whenDone(batches[i]!, () => counted(result));
+        else counted(result);
       } catch (err) {
-        // A file that changed while it was read is simply taken again once stable: not an error.
-        if (err instanceof WharfError && err.code === 'FILE_CHANGED') this.logger.info({ merchant, channel, file: file.name }, describeError(err));
-        else this.logger.error({ merchant, channel, file: file.name }, `could not process the file; it stays in place and is tried again: ${describeError(err)}`);
+        failed(file, err);
       } finally {
         this.activity.busy(ch.entry.key, 'poll', false);
       }
       onFile?.(looked, files.length);
     }
+    if (group && !broken) await group.end().catch(giveUp);
+    // None of the failed group's files is kept: they were given back untouched and come again.
+    if (broken) this.logger.error({ merchant, channel }, `could not commit files to the ledger; they stay in place and are tried again: ${describeError(broken.error)}`);
     metricsSink()?.polled(merchant, channel, (performance.now() - started) / 1000, true);
     await this.store.recordPoll(merchant, channel, { ok: true, inFlight: ch.source.pending });
     return processed;

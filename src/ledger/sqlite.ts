@@ -5,7 +5,7 @@ import { WharfError } from '../errors.js';
 import type {
   BundleProduct, ChannelStatus, FileTrail, RecordTrailResult, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerActivity, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PruneCutoffs, PruneTask, PushTargetRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
-import type { FileRef, RecentFilesQuery, OpenCounts, OutboxAction } from './store.js';
+import type { FileRef, LedgerGroup, RecentFilesQuery, OpenCounts, OutboxAction } from './store.js';
 import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, FREEZE_REFERENCES, KEYED_TABLES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBody, productLookups, pruneSql, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
 import { TRAIL_INDEXES, fileTrail, findFiles, recentFiles, recordTrail, type AllRows } from './trail.js';
@@ -22,6 +22,11 @@ const now = () => new Date().toISOString();
  * depends on the count), ~1 ms per 500 keys, 40 prepares in a 10,000-SKU stock push.
  */
 const JSON_LIST = '(SELECT value FROM json_each(?))';
+
+/** What a group's view of the store asks of its group. */
+interface SqliteGroup {
+  readonly open: boolean;
+}
 
 /**
  * The embedded ledger: one SQLite file in WAL mode. better-sqlite3 is synchronous, so an intake that
@@ -41,6 +46,10 @@ export class SqliteStore implements Store {
       // NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS crash may lose the last one.
       this.db.pragma('synchronous = NORMAL');
       this.db.pragma('busy_timeout = 10000');
+      // Statement and savepoint journals (a group commit's per-file savepoints, see `group`) in memory:
+      // they only serve rolling back inside this process, never recovery after a crash (the WAL does
+      // that), and as temporary files they cost a write system call per page.
+      this.db.pragma('temp_store = MEMORY');
       migrate(this.db);
     } catch (err) {
       throw new WharfError('LEDGER_FAILED', `cannot open the SQLite ledger: ${(err as Error).message}`, {
@@ -98,8 +107,73 @@ export class SqliteStore implements Store {
     return st;
   }
 
+  /**
+   * Set only on a group's view of this store (see `group`): while that group is open, the view's calls
+   * run inside its transaction instead of waiting for the mutex the group holds.
+   */
+  private readonly inGroup: SqliteGroup | undefined = undefined;
+
   private run<T>(fn: () => T): Promise<T> {
+    if (this.inGroup?.open) {
+      try {
+        return Promise.resolve(fn());
+      } catch (err) {
+        return Promise.reject(err as Error);
+      }
+    }
     return this.mutex.run(async () => fn());
+  }
+
+  /**
+   * A group commit (Store.group): one `BEGIN IMMEDIATE … COMMIT` around several files' intakes, each
+   * file in a savepoint (SAVEPOINT / RELEASE, or ROLLBACK TO on failure), so a bad file leaves the
+   * others of its group alone. The group holds the mutex while open, like a single intake does.
+   */
+  group(): LedgerGroup {
+    const mutex = this.mutex;
+    const db = this.db;
+    let release: (() => void) | undefined;
+    const end = (sql: 'COMMIT' | 'ROLLBACK') => {
+      if (!release) return;
+      const done = release;
+      release = undefined;
+      try {
+        if (db.inTransaction) db.exec(sql);
+        else if (sql === 'COMMIT') throw new Error('the transaction was rolled back by SQLite (an earlier statement failed with a disk or I/O error)');
+      } catch (err) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        throw ledgerError(`ledger group ${sql} failed`, err);
+      } finally {
+        done();
+      }
+    };
+    const group: SqliteGroup & LedgerGroup = {
+      get open() {
+        return release !== undefined;
+      },
+      store: undefined as unknown as Store,
+      begin: async () => {
+        if (release) throw new Error('ledger group already open');
+        const held = await mutex.acquire();
+        try {
+          db.exec('BEGIN IMMEDIATE');
+        } catch (err) {
+          held();
+          throw new WharfError('LEDGER_FAILED', `cannot start a ledger transaction: ${(err as Error).message}`, {}, { retryable: true });
+        }
+        release = held;
+      },
+      commit: async () => end('COMMIT'),
+      rollback: async () => end('ROLLBACK'),
+    };
+    // The view shares everything with this store (database, prepared statements, mutex) but its own
+    // `inGroup`, which `run` and `beginIntake` consult.
+    const view = Object.create(this) as SqliteStore;
+    Object.defineProperty(view, 'inGroup', { value: group });
+    // The trail queries' runner is a bound field: the view needs its own, or it would wait for the group's mutex.
+    Object.defineProperty(view, 'all', { value: ((sql, params) => view.run(() => view.stmt(sql).all(...params) as Row[])) satisfies AllRows });
+    Object.defineProperty(group, 'store', { value: view });
+    return group;
   }
 
   findImportedFile(merchant: string, channel: string, sha256: string): Promise<FileRow | undefined> {
@@ -129,20 +203,28 @@ export class SqliteStore implements Store {
   }
 
   async beginIntake(info: FileInfo): Promise<IntakeTx> {
-    const release = await this.mutex.acquire();
+    const db = this.db;
+    const grouped = this.inGroup?.open === true;
+    // In an open group: a savepoint of the group's transaction (the group holds the mutex); else a transaction of its own.
+    const [begin, commitSql, rollbackSql]: [string, string, string] = grouped
+      ? ['SAVEPOINT intake', 'RELEASE intake', 'ROLLBACK TO intake; RELEASE intake']
+      : ['BEGIN IMMEDIATE', 'COMMIT', 'ROLLBACK'];
+    // A group whose transaction SQLite rolled back (a disk or I/O error): a savepoint now would open a
+    // transaction of its own, committed apart from the group.
+    if (grouped && !db.inTransaction) throw new WharfError('LEDGER_FAILED', 'the ledger group was rolled back after an earlier error', {}, { retryable: true });
+    const release = grouped ? () => undefined : await this.mutex.acquire();
     let open = true;
     try {
-      this.db.exec('BEGIN IMMEDIATE');
+      db.exec(begin);
     } catch (err) {
       release();
       throw new WharfError('LEDGER_FAILED', `cannot start a ledger transaction: ${(err as Error).message}`, {}, { retryable: true });
     }
-    const db = this.db;
     let fileId: number;
     try {
       fileId = this.insertFile(info, 'imported');
     } catch (err) {
-      db.exec('ROLLBACK');
+      if (db.inTransaction) db.exec(rollbackSql);
       release();
       throw ledgerError('cannot record the file', err);
     }
@@ -159,15 +241,21 @@ export class SqliteStore implements Store {
        VALUES (?,?,?,?,?,'pending',?,?,?) ON CONFLICT (destination, record_id, action) DO NOTHING`,
     );
     const findEan = this.stmt(PRODUCT_LOOKUPS.skuForEan);
-    const finish = (sql: 'COMMIT' | 'ROLLBACK') => {
+    const finish = (end: 'COMMIT' | 'ROLLBACK') => {
       if (!open) throw new Error('intake transaction already finished');
       open = false;
       try {
-        db.exec(sql);
+        // A disk or I/O error may have made SQLite roll back the whole transaction (a group's too):
+        // then there is nothing left to commit, and the group's own commit reports it.
+        if (!db.inTransaction) {
+          if (end === 'COMMIT') throw new Error('the transaction was rolled back by SQLite after an earlier error');
+          return;
+        }
+        db.exec(end === 'COMMIT' ? commitSql : rollbackSql);
       } catch (err) {
-        // A failed COMMIT can leave the transaction open; end it so the next intake can begin.
-        if (db.inTransaction) db.exec('ROLLBACK');
-        throw ledgerError(`ledger ${sql} failed`, err);
+        // A failed COMMIT can leave the transaction (or savepoint) open; end it so the next intake can begin.
+        if (db.inTransaction) db.exec(rollbackSql);
+        throw ledgerError(`ledger ${end} failed`, err);
       } finally {
         release();
       }

@@ -218,6 +218,29 @@ export interface IntakeTx {
   rollback(): Promise<void>;
 }
 
+/**
+ * A group commit over one store (Store.group). While open it holds the store's one write transaction:
+ * every call made through `store` runs inside it (and sees what earlier files of the group wrote), and
+ * every other caller of the store waits until `commit` or `rollback`. While closed, `store` behaves as
+ * the plain store. Nothing written in a group is durable before `commit` returned, so a caller that
+ * acts on a file's outcome (archives it, moves it to quarantine) does so only after the commit.
+ */
+export interface LedgerGroup {
+  /** The store seen through this group (see above). */
+  readonly store: Store;
+  /** True between `begin` and `commit`/`rollback`. */
+  readonly open: boolean;
+  /** Waits for the store's other callers, then opens the group's transaction. LEDGER_FAILED (retryable) if it cannot. */
+  begin(): Promise<void>;
+  /**
+   * Commits everything written since `begin` and lets the store's other callers in. On failure the
+   * transaction is rolled back (nothing of the group is kept) and LEDGER_FAILED is thrown.
+   */
+  commit(): Promise<void>;
+  /** Discards everything written since `begin` (no-op when closed). */
+  rollback(): Promise<void>;
+}
+
 export type OutboxAction = 'order' | 'cancel' | 'product' | 'shipment';
 
 export interface OutboxRow {
@@ -372,8 +395,17 @@ export interface Store {
   recordDuplicateFile(info: FileInfo, originalId: number): Promise<number>;
   /** Records a file that was quarantined as a whole (parse error, size limit, or rejectFile). */
   recordQuarantinedFile(info: FileInfo, error: string, quarantinePath: string | null, invalid: number): Promise<number>;
-  /** Opens the intake transaction for one file. Only one may be open per store at a time. */
+  /**
+   * Opens the intake transaction for one file. Only one may be open per store at a time. On a group's
+   * store (see `group`) while the group is open: a savepoint inside the group's transaction instead.
+   */
   beginIntake(info: FileInfo): Promise<IntakeTx>;
+  /**
+   * A group commit (optional; SQLite): several files' intakes in one ledger transaction, each file in a
+   * savepoint of its own, so that the commit's fixed cost (WAL frames of the shared pages, locks) is
+   * paid once per group instead of once per file. Created closed; see LedgerGroup.
+   */
+  group?(): LedgerGroup;
   getFile(id: number): Promise<FileRow | undefined>;
   listQuarantined(): Promise<FileRow[]>;
   /** Where a partially accepted file's quarantined copy went (set after the source moved it). */

@@ -4,14 +4,15 @@ import { ContentError, WharfError, describeError } from '../errors.js';
 import { loadMapping } from '../mapping/index.js';
 import type { InputMapping } from '../mapping/types.js';
 import type { FileInfo, Store } from '../ledger/store.js';
-import type { Batch } from './ports.js';
+import type { Batch, BatchOutcome } from './ports.js';
 import { recordKey, type MerchantRule } from './records.js';
 import { readChecked } from './read.js';
 import { DEFAULT_ROUTING, FileRouter, type RouteResult, type RoutingPolicy } from './routing.js';
 import { writeFileAtomic } from '../transports/folder/atomic.js';
 import { ErrorCollector, describeImport, reportHint, summarise, type ErrorEntry, type ErrorReport } from './report.js';
-import { metricsSink, type BatchOutcome } from '../observe/sink.js';
+import { metricsSink, type BatchOutcome as Counted } from '../observe/sink.js';
 import type { RecordKind } from '../schemas.js';
+import type { IntakeGroup } from './group.js';
 
 export interface IntakePolicy {
   onInvalid: 'rejectFile' | 'acceptValid';
@@ -23,13 +24,19 @@ export interface IntakePolicy {
 }
 
 export interface IntakeDeps {
+  /** The ledger; with `group`, that group's store (`group.store`). */
   store: Store;
   mappingsDir: string;
   logger: Logger;
+  /**
+   * A group commit this batch joins (src/pipeline/group.ts): its ledger writes are committed with the
+   * group's, and its ack waits for that commit. The caller has called `group.next()` for this batch.
+   */
+  group?: IntakeGroup;
 }
 
 /** A batch's outcome (the counts the metrics take, src/observe/sink.ts) with its ledger ids and report. */
-export interface IntakeResult extends BatchOutcome {
+export interface IntakeResult extends Counted {
   fileId: number;
   traceId: string;
   summary?: string;
@@ -53,7 +60,9 @@ export async function processBatch(batch: Batch, policy: IntakePolicy, deps: Int
   if (!sink) return intake(batch, policy, deps);
   try {
     const result = await intake(batch, policy, deps);
-    sink.fileProcessed(batch.merchant, batch.channel, result);
+    // In a group the file counts once its group is committed and it is acked (else as an error: it comes again).
+    if (deps.group) deps.group.whenDone(batch, () => sink.fileProcessed(batch.merchant, batch.channel, result), () => sink.fileProcessed(batch.merchant, batch.channel, 'error'));
+    else sink.fileProcessed(batch.merchant, batch.channel, result);
     return result;
   } catch (err) {
     sink.fileProcessed(batch.merchant, batch.channel, 'error');
@@ -87,7 +96,23 @@ async function intake(batch: Batch, policy: IntakePolicy, deps: IntakeDeps): Pro
   };
 
   const reportJson = (report: ErrorReport) => `${JSON.stringify(report, null, 2)}\n`;
-  const quarantine = async (report: ErrorReport, fileIdIfPartial: number): Promise<IntakeResult> => {
+  /**
+   * Acks a file whose ledger writes are done: now, or (in a group) once the group is committed, and
+   * then forgets its unsettled key. Nothing may follow this in intake: the ack may not have happened yet.
+   */
+  const settleCommitted = async (outcome: BatchOutcome, forget?: { scope: string; key: string }): Promise<void> => {
+    if (deps.group) {
+      deps.group.defer({ batch, outcome, ...(forget ? { forget } : {}), log });
+      return;
+    }
+    await batch.ack(outcome);
+    if (forget) await deps.store.removeSeen(forget.scope, forget.key);
+  };
+  // In a group, a quarantine first commits the group (a partly imported file's records must be durable
+  // before the file moves) and runs with the store free (a source's ack may write to the ledger).
+  const quarantine = (report: ErrorReport, fileIdIfPartial: number): Promise<IntakeResult> =>
+    deps.group ? deps.group.outside(() => quarantineNow(report, fileIdIfPartial)) : quarantineNow(report, fileIdIfPartial);
+  const quarantineNow = async (report: ErrorReport, fileIdIfPartial: number): Promise<IntakeResult> => {
     // Callers have verified the file (it did not change while it was read).
     if (fileIdIfPartial) withFileId(report, fileIdIfPartial);
     const settled = await batch.ack({ outcome: 'quarantined', reportJson: reportJson(report) });
@@ -123,8 +148,7 @@ async function intake(batch: Batch, policy: IntakePolicy, deps: IntakeDeps): Pro
       // Our own unfinished step, not a merchant's re-drop: this very file was committed but its archive
       // (or delete) did not happen (a crash, a full archive volume, a dropped connection). Finish it.
       await batch.verify?.();
-      await batch.ack({ outcome: 'imported', sha256: info.sha256 });
-      await deps.store.removeSeen(unsettled.scope, unsettled.key);
+      await settleCommitted({ outcome: 'imported', sha256: info.sha256 }, unsettled);
       log.info({ fileId: earlier.id }, `finished the clean-up of ${batch.name}, imported earlier as file ${earlier.id}; not read again`);
       return { ...base, status: 'imported', fileId: earlier.id };
     }
@@ -144,7 +168,7 @@ async function intake(batch: Batch, policy: IntakePolicy, deps: IntakeDeps): Pro
     if (earlier) {
       await batch.verify?.();
       const fileId = await deps.store.recordDuplicateFile(info, earlier.id);
-      await batch.ack({ outcome: 'duplicate', sha256: info.sha256 });
+      await settleCommitted({ outcome: 'duplicate', sha256: info.sha256 });
       log.info({ fileId, original: earlier.id }, `duplicate file: same content as file ${earlier.id} (${earlier.name}, ${earlier.receivedAt}); nothing sent again`);
       return { ...base, status: 'duplicate', fileId };
     }
@@ -253,8 +277,7 @@ async function intake(batch: Batch, policy: IntakePolicy, deps: IntakeDeps): Pro
     // next look at this file finishes it instead of counting a duplicate from the merchant.
     await tx.addSeen(unsettled.scope, unsettled.key);
     await tx.commit({ status: 'imported', records: imported, duplicates, invalid: 0 });
-    await batch.ack({ outcome: 'imported', sha256: info.sha256 });
-    await deps.store.removeSeen(unsettled.scope, unsettled.key);
+    await settleCommitted({ outcome: 'imported', sha256: info.sha256 }, unsettled);
     const counts = describeImport(mapping.kind, { fresh, cancellations, duplicates, stored, tally: router.tally });
     log.info({ fileId: tx.fileId, records: read, new: fresh, cancellations, duplicates, stored, ...(notes.length ? { notes } : {}) }, `imported ${batch.name}: ${counts}${notes.length ? ` (note: ${notes.join('; ')})` : ''}`);
     return { ...base, status: 'imported', fileId: tx.fileId, records: read, newRecords: fresh, cancellations, duplicates, stored, counts };

@@ -63,6 +63,13 @@ export interface Batch {
    */
   localPath?: string;
   /**
+   * Starts reading the content now, in the background (a small file into memory), so that reading it
+   * overlaps the work on the batch before it; optional. Errors are not thrown here: `sha256` and
+   * `records` throw them when called. `verify` still runs after reading, so a file read early is
+   * checked like any other.
+   */
+  prefetch?(): void;
+  /**
    * Checks, after reading and just before the ledger commit, that the content is still the one that
    * was offered (a file's size, mtime and, for local files, inode). Throws a retryable FILE_CHANGED
    * error when it is not: the pipeline then rolls back and nacks. Absent for content held in memory.

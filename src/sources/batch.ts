@@ -50,6 +50,8 @@ export function fileBatch(file: ReadyFile, sourceType: string, ends: FileBatchEn
     nack: () => ends.nack(),
   };
   if (!small) batch.localPath = file.localPath;
+  // The rejection, if any, stays in `held` for sha256/records to throw; this handler only keeps it from being unhandled.
+  else batch.prefetch = () => void bytes().catch(() => undefined);
   if (file.verify) batch.verify = () => file.verify!();
   return batch;
 }
