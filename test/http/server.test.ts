@@ -34,6 +34,8 @@ describe('the HTTP server of wharf run', () => {
     expect(h.token.length).toBeGreaterThanOrEqual(40);
     // Never logged.
     expect(h.daemon.stderr).not.toContain(h.token);
+    // No library warning on stderr at start (fastify's FSTDEP022 for a deprecated option was printed).
+    expect(h.daemon.stderr).not.toMatch(/Warning/);
     await h.daemon.stop();
 
     const again = await startHttpDaemon(ws);
