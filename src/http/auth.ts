@@ -6,6 +6,7 @@ import { WharfError } from '../errors.js';
 import type { HttpSettings } from '../config/http.js';
 import { html } from './console/html.js';
 import { layout } from './console/layout.js';
+import { backLink, problemBody, type ConsoleProblem } from './console/errors.js';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
@@ -89,7 +90,8 @@ export function safeNext(next: unknown): string {
 
 /**
  * Registers the token check for every non-public route, `GET/POST /login` and `POST /logout`.
- * A browser asking for a page without a session is sent to /login; anything else gets 401 JSON.
+ * A browser asking for a page without a session is sent to /login; a console form sent without one
+ * (401) or from another site (403) gets an HTML page saying so; anything else gets JSON.
  */
 export function registerAuth(app: FastifyInstance, token: string, tls: boolean): void {
   app.addHook('onRequest', async (request: FastifyRequest, reply: FastifyReply) => {
@@ -100,12 +102,29 @@ export function registerAuth(app: FastifyInstance, token: string, tls: boolean):
     const byCookie = changes && typeof request.headers.authorization !== 'string' && (request.cookies[SESSION_COOKIE] !== undefined || request.url.split('?')[0] === '/login');
     if (byCookie && !request.url.startsWith('/webhooks/') && !sameOrigin(request)) {
       request.log.warn('cookie request refused: Origin header missing or from another site');
+      if (consolePage(request)) {
+        return sendProblem(reply, {
+          status: 403, title: 'Forbidden', back: backLink(request),
+          what: 'This form must be sent from the console itself (the Origin header of this server); it came from another site or without one. Nothing was done.',
+          fix: 'Use the form on the console\'s own page (reload it first); forms from other sites are refused.',
+        });
+      }
       return reply.code(403).send({ error: 'forbidden', message: 'this must be sent from a page of this server (its Origin header); scripts send `Authorization: Bearer <token>` instead' });
     }
     if (request.routeOptions.config.public) return;
     if (authenticated(request, token)) return;
     const wantsPage = request.method === 'GET' && (request.headers.accept ?? '').includes('text/html');
     if (wantsPage) return reply.redirect(`/login?next=${encodeURIComponent(request.url)}`, 303);
+    if (consolePage(request)) {
+      // A form sent without a valid session (logged out in another tab, or the token changed since the
+      // page was loaded): a page with the way back in, not the API's JSON.
+      const back = backLink(request).href;
+      return sendProblem(reply.header('www-authenticate', 'Bearer realm="wharf"'), {
+        status: 401, title: 'Not logged in', back: { href: `/login?next=${encodeURIComponent(back)}`, label: 'Log in' },
+        what: 'This form was sent without a valid session (you logged out, or the access token changed since the page was loaded). Nothing was done.',
+        fix: 'Log in again with the access token, then send the form again.',
+      });
+    }
     return reply.code(401).header('www-authenticate', 'Bearer realm="wharf"').send({ error: 'unauthorized', message: 'this needs the access token: send `Authorization: Bearer <token>` (http.token, or the file named in the startup log)' });
   });
 
@@ -129,6 +148,21 @@ export function registerAuth(app: FastifyInstance, token: string, tls: boolean):
     reply.clearCookie(SESSION_COOKIE, { path: '/' });
     return reply.redirect('/login', 303);
   });
+}
+
+/**
+ * True for a browser's request to the console (it accepts HTML, and the address is no /api/ route,
+ * webhook, /metrics or /readyz): refusals are answered with a page, not the API's JSON.
+ */
+function consolePage(request: FastifyRequest): boolean {
+  const p = request.url.split('?')[0]!;
+  return (request.headers.accept ?? '').includes('text/html') && !/^\/(?:api|webhooks)(?:\/|$)/.test(p) && p !== '/metrics' && p !== '/readyz' && p !== '/healthz';
+}
+
+/** Answers `p` as a console error page (no navigation: the visitor may have no session). */
+function sendProblem(reply: FastifyReply, p: ConsoleProblem): FastifyReply {
+  return reply.code(p.status).type('text/html; charset=utf-8').header('cache-control', 'no-store')
+    .send(layout({ title: p.title, nav: false, body: problemBody(p) }).text);
 }
 
 function loginPage(next: string, failed: boolean): string {

@@ -56,8 +56,9 @@ export async function buildHttpServer(settings: HttpSettings, deps: HttpDeps, ro
     requestTimeout: REQUEST_TIMEOUT_MS,
     forceCloseConnections: true,
     // Route parameters up to the longest any route's schema takes (an order id, URL-encoded, may pass
-    // fastify's default of 100 characters); a longer one is answered by frameworkError.
-    maxParamLength: MAX_PARAM_LENGTH,
+    // fastify's default of 100 characters); a longer one is answered by frameworkError. Under
+    // routerOptions: the top-level option is deprecated (FSTDEP022) and printed a warning at every start.
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     frameworkErrors: (err, request, reply) => frameworkError(err, request, reply),
     ...(settings.tls ? { https: { cert: readPem(settings.tls.cert, 'http.tls.certFile'), key: readPem(settings.tls.key, 'http.tls.keyFile') } } : {}),
   });

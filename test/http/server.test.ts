@@ -34,6 +34,8 @@ describe('the HTTP server of wharf run', () => {
     expect(h.token.length).toBeGreaterThanOrEqual(40);
     // Never logged.
     expect(h.daemon.stderr).not.toContain(h.token);
+    // No library warning on stderr at start (fastify's FSTDEP022 for a deprecated option was printed).
+    expect(h.daemon.stderr).not.toMatch(/Warning/);
     await h.daemon.stop();
 
     const again = await startHttpDaemon(ws);
@@ -83,6 +85,45 @@ describe('the HTTP server of wharf run', () => {
     expect((await h.get('/api/jobs', { auth: false, method: 'POST', headers: { ...session, origin: h.url }, body: job })).status).toBe(202);
     expect((await h.get('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: job })).status).toBeLessThan(300);
     expect((await h.get('/login', { auth: false, method: 'POST', headers: { origin: 'http://evil.example' }, body: new URLSearchParams({ token: h.token }) })).status).toBe(403);
+    await h.daemon.stop();
+  });
+
+  it('answers a console form from another site (403) or without a session (401) with a page, and the API with JSON', async () => {
+    const ws = await workspace();
+    const h = await startHttpDaemon(ws);
+    const login = await h.get('/login', { auth: false, method: 'POST', headers: { origin: h.url }, body: new URLSearchParams({ token: h.token }) });
+    const cookie = login.headers.get('set-cookie')!.split(';')[0]!;
+    const browser = { accept: 'text/html,application/xhtml+xml,*/*;q=0.8' };
+    const form = new URLSearchParams({ note: 'no need' });
+
+    // A page on another port of this host makes the browser post a console form with the session cookie.
+    const foreign = await h.get('/quarantine/1/dismiss', { auth: false, method: 'POST', headers: { ...browser, cookie, origin: 'http://127.0.0.1:9' }, body: form });
+    expect(foreign.status).toBe(403);
+    expect(foreign.headers.get('content-type')).toMatch(/^text\/html/);
+    const foreignPage = await foreign.text();
+    expect(foreignPage).toContain('came from another site');
+    expect(foreignPage).toContain('href="/quarantine/1"');
+    const foreignLogin = await h.get('/login', { auth: false, method: 'POST', headers: { ...browser, origin: 'http://evil.example' }, body: new URLSearchParams({ token: h.token }) });
+    expect(foreignLogin.status).toBe(403);
+    expect(foreignLogin.headers.get('content-type')).toMatch(/^text\/html/);
+    expect(foreignLogin.headers.get('set-cookie')).toBeNull();
+
+    // A form sent after the session ended (a stale cookie, or none): a page with the way back in.
+    for (const headers of [{ ...browser, cookie: 'wharf_session=stale', origin: h.url }, { ...browser, origin: h.url }]) {
+      const stale = await h.get('/quarantine/1/dismiss', { auth: false, method: 'POST', headers, body: form });
+      expect(stale.status).toBe(401);
+      expect(stale.headers.get('content-type')).toMatch(/^text\/html/);
+      expect(await stale.text()).toContain('href="/login?next=%2Fquarantine%2F1"');
+    }
+
+    // The JSON API keeps answering JSON, whatever the Accept header says.
+    const job = JSON.stringify({ channel: 'demo/dropbox', job: 'orders' });
+    const api = await h.get('/api/jobs', { auth: false, method: 'POST', headers: { ...browser, cookie, origin: 'http://127.0.0.1:9', 'content-type': 'application/json' }, body: job });
+    expect(api.status).toBe(403);
+    expect(await api.json()).toMatchObject({ error: 'forbidden' });
+    const apiNoSession = await h.get('/api/jobs', { auth: false, method: 'POST', headers: { ...browser, origin: h.url, 'content-type': 'application/json' }, body: job });
+    expect(apiNoSession.status).toBe(401);
+    expect(await apiNoSession.json()).toMatchObject({ error: 'unauthorized' });
     await h.daemon.stop();
   });
 

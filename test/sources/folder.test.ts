@@ -105,9 +105,16 @@ describe('FolderSource: nothing skipped silently', () => {
     await expect(source.open()).rejects.toThrow(/inbox folder .* does not exist/);
     await expect(fs.stat(inbox)).rejects.toThrow();
     await expect(source.poll()).rejects.toThrow(/does not exist/);
+    await expect(source.poll()).rejects.toMatchObject({ details: { hint: expect.stringMatching(/set create: true/) as unknown } });
     const created = await setup({ create: true });
     await created.source.open();
     expect((await fs.stat(created.inbox)).isDirectory()).toBe(true);
+    // Made at the start only: gone later, it is an error whose hint does not ask for create: true again.
+    await fs.rm(created.inbox, { recursive: true });
+    const err = await created.source.poll().catch((e: unknown) => e);
+    expect(err).toMatchObject({ message: expect.stringMatching(/does not exist/) as unknown, details: { hint: expect.stringMatching(/only when wharf starts/) as unknown } });
+    expect((err as { details: { hint: string } }).details.hint).not.toMatch(/set create: true/);
+    await expect(fs.stat(created.inbox)).rejects.toThrow();
     await created.source.close();
   });
 });

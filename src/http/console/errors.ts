@@ -104,7 +104,7 @@ function cut(s: string): string {
 }
 
 /** The page to go back to: a form's own page for a POST (`/quarantine/5` for `/quarantine/5/dismiss`), else the section's list. */
-function backLink(request: FastifyRequest): { href: string; label: string } {
+export function backLink(request: FastifyRequest): { href: string; label: string } {
   const parts = request.url.split('?')[0]!.split('/').filter(Boolean);
   const section = parts[0] ?? '';
   const label = SECTION_LABEL[section];

@@ -131,7 +131,11 @@ export class FolderSource implements FileSource {
       const why = st instanceof Error ? (st.code === 'ENOENT' ? 'does not exist' : `cannot be read (${st.code ?? st.message})`) : 'is not a folder';
       throw new TransportError(`the inbox folder ${this.cfg.path} ${why}`, {
         where: this.cfg.path,
-        hint: 'mount the volume or create the folder (or set create: true on the channel to let Wharf create it)',
+        // create: true makes the folder only when the channel opens: one that vanishes later is not
+        // re-created (an unmounted volume), so the hint must not send the user to a setting already on.
+        hint: this.cfg.create
+          ? 'mount the volume or create the folder again (create: true makes it only when wharf starts; a folder that disappears later is not re-created)'
+          : 'mount the volume or create the folder (or set create: true on the channel to let Wharf create it)',
       });
     }
   }
