@@ -3,7 +3,7 @@
  * page are written, their folder fsynced once (FileDestination.flush), and only then are the rows
  * marked delivered; a flush that fails marks none of them delivered.
  */
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -63,6 +63,44 @@ describe('OutboxDelivery: one folder fsync per page, marks after it', () => {
     expect(marked).toHaveLength(3);
     for (const m of marked) expect(m).toMatch(/^1 flush\(es\) before marking/);
     expect(readdirSync(dir).filter((f) => !f.startsWith('.'))).toHaveLength(3);
+    expect(await store.pendingCount(WAREHOUSE_ORDERS)).toBe(0);
+  });
+
+  it('writes several files at once, but an order before its cancellation, each visible only when complete', async () => {
+    const ids = Array.from({ length: 40 }, (_, i) => `P${i}`);
+    // Every third order comes again cancelled right after it, before any delivery: its order file and
+    // its cancellation are queued next to each other, so a naive parallel write would start both at once.
+    await importFile(store, ids.flatMap((id, i) => (i % 3 === 0 ? [order(id), order(id, 'cancelled')] : [order(id)])));
+    const events: string[] = [];
+    let inFlight = 0;
+    let most = 0;
+    class Timed extends WatchedFolder {
+      override async writeDeferred(name: string, data: Buffer) {
+        events.push(`start ${name}`);
+        most = Math.max(most, ++inFlight);
+        try {
+          return await super.writeDeferred(name, data);
+        } finally {
+          inFlight--;
+          events.push(`end ${name}`);
+        }
+      }
+    }
+    const dest = new Timed(dir);
+    expect(await delivery(dest).deliverDue()).toEqual({ delivered: 54, unchanged: 0, failed: 0 });
+    expect(most).toBeGreaterThan(1);
+    expect(most).toBeLessThanOrEqual(dest.parallelWrites);
+    for (const id of ids.filter((_, i) => i % 3 === 0)) {
+      const orderDone = events.indexOf(`end acme-shop-${id}.json`);
+      const cancelStarted = events.indexOf(`start acme-shop-${id}.cancel.json`);
+      expect(orderDone).toBeGreaterThanOrEqual(0);
+      expect(cancelStarted).toBeGreaterThan(orderDone);
+    }
+    const files = readdirSync(dir);
+    expect(files.filter((f) => f.startsWith('.'))).toEqual([]);
+    expect(files).toHaveLength(54);
+    expect(JSON.parse(readFileSync(path.join(dir, 'acme-shop-P3.cancel.json'), 'utf8'))).toMatchObject({ externalId: 'P3', status: 'cancelled' });
+    expect(JSON.parse(readFileSync(path.join(dir, 'acme-shop-P3.json'), 'utf8'))).toMatchObject({ externalId: 'P3', status: 'open' });
     expect(await store.pendingCount(WAREHOUSE_ORDERS)).toBe(0);
   });
 
