@@ -306,15 +306,22 @@ export class SqliteStore implements Store {
   }
 
   dueDeliveries(destination: string, limit: number, at = new Date()): Promise<OutboxRow[]> {
+    // The ids first, then the rows: selected together, SQLite computed every due row's columns (the
+    // body looked up from its record) before sorting them by id and keeping `limit` — a page of 200
+    // read all 10,000 pending bodies.
     return this.run(() =>
-      (this.stmt(`SELECT ${OUTBOX_ROW} FROM outbox WHERE destination = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`)
+      (this.stmt(`SELECT ${OUTBOX_ROW} FROM outbox WHERE id IN (
+         SELECT id FROM outbox WHERE destination = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?) ORDER BY id`)
         .all(destination, at.toISOString(), limit) as Row[]).map(toOutboxRow),
     );
   }
 
   nextBatchFile(destination: string, at = new Date()): Promise<number | undefined> {
+    // `+next_attempt_at`: walks outbox_by_file in file order and stops at the first due row, instead
+    // of reading every due row through outbox_due for their minimum (a call per batch file). Rows
+    // without a file (MIN skipped them; ORDER BY puts NULL first) are left out.
     return this.run(() => {
-      const row = this.stmt(`SELECT MIN(file_id) AS f FROM outbox WHERE destination = ? AND status = 'pending' AND next_attempt_at <= ?`)
+      const row = this.stmt(`SELECT file_id AS f FROM outbox WHERE destination = ? AND status = 'pending' AND file_id IS NOT NULL AND +next_attempt_at <= ? ORDER BY file_id LIMIT 1`)
         .get(destination, at.toISOString()) as { f: number | null } | undefined;
       return row?.f ?? undefined;
     });
