@@ -15,7 +15,17 @@ type Row = Record<string, unknown>;
 type ItemRow = [merchant: string, sku: string, location: string, quantity: number, ean: string | null, asOf: string];
 const ITEM_COLUMNS = 'merchant, sku, location, quantity, ean, as_of';
 const ASCII = /^[\x00-\x7f]*$/;
-const now = () => new Date().toISOString();
+let lastNowMs = Number.NaN;
+let lastNowIso = '';
+/** The time as UTC ISO text; formatted once per millisecond (an intake asks once or twice per record). */
+const now = (): string => {
+  const ms = Date.now();
+  if (ms !== lastNowMs) {
+    lastNowMs = ms;
+    lastNowIso = new Date(ms).toISOString();
+  }
+  return lastNowIso;
+};
 /**
  * A list of keys bound as one JSON array text (`IN (SELECT value FROM json_each(?))`): one prepared
  * statement for any number of keys. An `IN (?,?,…)` list per call was prepared anew each time (its text
