@@ -6,7 +6,7 @@ import type {
   BundleProduct, ChannelStatus, FileTrail, RecordTrailResult, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerActivity, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PruneCutoffs, PruneTask, PushTargetRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
 import type { FileRef, RecentFilesQuery, OpenCounts, OutboxAction } from './store.js';
-import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, FREEZE_REFERENCES, KEYED_TABLES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBody, productLookups, pruneSql, toBundleProduct } from './sql.js';
+import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, FREEZE_REFERENCES, KEYED_TABLES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBodyText, productLookups, pruneSql, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
 import { TRAIL_INDEXES, fileTrail, findFiles, recentFiles, recordTrail, type AllRows } from './trail.js';
 
@@ -756,11 +756,21 @@ export function toFileRow(r: Row): FileRow {
   };
 }
 
+/**
+ * An outbox row read from either store. A pruned body throws here (outboxBodyText); the body is parsed
+ * from its text when first read (a batch file of canonical NDJSON copies `bodyJson` and never parses it).
+ */
 export function toOutboxRow(r: Row): OutboxRow {
+  const bodyJson = outboxBodyText(r as { id: unknown; record_id: unknown; body: unknown });
+  let body: Record<string, unknown> | undefined;
   return {
     id: Number(r.id), destination: String(r.destination), recordId: String(r.record_id), merchant: String(r.merchant),
     action: r.action as OutboxRow['action'], attempts: Number(r.attempts), status: r.status as OutboxRow['status'],
-    lastError: (r.last_error as string | null) ?? null, fileId: r.file_id === null || r.file_id === undefined ? null : Number(r.file_id), body: outboxBody(r as { id: unknown; record_id: unknown; body: unknown }),
+    lastError: (r.last_error as string | null) ?? null, fileId: r.file_id === null || r.file_id === undefined ? null : Number(r.file_id),
+    get body(): Record<string, unknown> {
+      return (body ??= JSON.parse(bodyJson) as Record<string, unknown>);
+    },
+    bodyJson,
     sendingSince: (r.sending_at as string | null | undefined) ?? null,
   };
 }

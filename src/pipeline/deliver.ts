@@ -222,11 +222,12 @@ export class OutboxDelivery {
         const rows = this.rowsOf(fileId, ids);
         const written = await dest.writeStream(name, async (out) => {
           if (mapping) {
-            await mapping.render(rows, out);
+            await mapping.render(bodiesOf(rows), out);
             return;
           }
-          for await (const body of rows) {
-            if (!out.write(`${JSON.stringify(body)}\n`)) await once(out, 'drain');
+          // Canonical NDJSON: the body's stored text is its compact JSON already (OutboxRow.bodyJson).
+          for await (const row of rows) {
+            if (!out.write(`${row.bodyJson ?? JSON.stringify(row.body)}\n`)) await once(out, 'drain');
           }
         });
         await this.store.markDelivered(ids, name);
@@ -253,15 +254,15 @@ export class OutboxDelivery {
     }
   }
 
-  /** The canonical bodies a file queued, page by page; collects their outbox ids for the final mark. */
-  private async *rowsOf(fileId: number, ids: number[]): AsyncGenerator<Record<string, unknown>> {
+  /** The rows a file queued, page by page; collects their outbox ids for the final mark. */
+  private async *rowsOf(fileId: number, ids: number[]): AsyncGenerator<OutboxRow> {
     let after = 0;
     for (;;) {
       const page = await this.store.batchPage(this.outbox, fileId, after, 1000);
       if (page.length === 0) return;
       for (const row of page) {
         ids.push(row.id);
-        yield row.body;
+        yield row;
       }
       after = page[page.length - 1]!.id;
     }
@@ -288,6 +289,11 @@ export class OutboxDelivery {
       throw err;
     }
   }
+}
+
+/** The canonical bodies of `rows`, for an output mapping. */
+async function* bodiesOf(rows: AsyncIterable<OutboxRow>): AsyncGenerator<Record<string, unknown>> {
+  for await (const row of rows) yield row.body;
 }
 
 /** Counts `n` deliveries like `row` (merchant, the record's channel, its action) for the metrics. */

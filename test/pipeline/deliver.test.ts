@@ -104,6 +104,20 @@ describe('OutboxDelivery: one folder fsync per page, marks after it', () => {
     expect(await store.pendingCount(WAREHOUSE_ORDERS)).toBe(0);
   });
 
+  it('batch: file writes each body as the ledger holds it, one compact JSON line per order', async () => {
+    const odd = { note: 'quote " backslash \\ tab \t é 𝄞 \u2028', total: 1e21, small: 0.1 + 0.2, neg: -0 };
+    const { fileId } = await importFile(store, [order('N1', 'open', odd), order('N2'), order('N3', 'open', { lines: [{ sku: 'S', quantity: 3 }] })]);
+    const batch = new OutboxDelivery(store, { destinationFor: () => new FolderDestination(dir), batch: 'file', mappingsDir: path.resolve('mappings'), maxBackoffMs: 60_000 }, silentLogger());
+    expect(await batch.deliverDue()).toEqual({ delivered: 3, unchanged: 0, failed: 0 });
+    const lines = readFileSync(path.join(dir, `acme-shop-${fileId}.ndjson`), 'utf8').split('\n');
+    expect(lines.pop()).toBe('');
+    const bodies = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(bodies.map((b) => b.externalId)).toEqual(['N1', 'N2', 'N3']);
+    // Byte for byte what JSON.stringify of the parsed body gives (the earlier way of writing the line).
+    expect(lines).toEqual(bodies.map((b) => JSON.stringify(b)));
+    expect(bodies[0]).toMatchObject({ note: odd.note, total: 1e21, small: 0.30000000000000004, neg: 0 });
+  });
+
   it('a flush that fails: no row is marked delivered; they stay owed and come again', async () => {
     await importFile(store, [order('B1'), order('B2')]);
     const dest = new WatchedFolder(dir);
