@@ -187,12 +187,17 @@ export const FREEZE_REFERENCES = `UPDATE outbox SET body = (SELECT r.body FROM r
 
 /** An outbox row's body as OutboxRow gives it: throws when it was pruned (only delivered rows can be). */
 export function outboxBody(r: { id: unknown; record_id: unknown; body: unknown }): Record<string, unknown> {
+  return JSON.parse(outboxBodyText(r)) as Record<string, unknown>;
+}
+
+/** The JSON text of an outbox row's body as stored (see outboxBody, whose error it throws). */
+export function outboxBodyText(r: { id: unknown; record_id: unknown; body: unknown }): string {
   if (typeof r.body !== 'string' || r.body === NO_BODY) {
     throw new WharfError('LEDGER_FAILED', `the content of delivery d${String(r.id)} (record ${String(r.record_id)}) is no longer in the ledger: it was pruned by ledger.retention`, {
       hint: 'only a delivered delivery can lose its content this way (after ledger.retention.bodiesDays); it is not sent again',
     });
   }
-  return JSON.parse(r.body) as Record<string, unknown>;
+  return r.body;
 }
 
 /**

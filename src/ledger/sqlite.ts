@@ -6,7 +6,7 @@ import type {
   BundleProduct, ChannelStatus, FileTrail, RecordTrailResult, ExportContent, ExportRun, FileInfo, FileRow, FileStatus, IntakeTx, LedgerActivity, LedgerSummary, NoticeInput, NoticeKind, NoticeRow, OutboxRow, PruneCutoffs, PruneTask, PushTargetRow, StockKey, StockLevel, StockState, Store,
 } from './store.js';
 import type { FileRef, LedgerGroup, RecentFilesQuery, OpenCounts, OutboxAction } from './store.js';
-import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, FREEZE_REFERENCES, KEYED_TABLES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBody, productLookups, pruneSql, toBundleProduct } from './sql.js';
+import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, FREEZE_REFERENCES, KEYED_TABLES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBodyText, productLookups, pruneSql, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
 import { TRAIL_INDEXES, fileTrail, findFiles, recentFiles, recordTrail, type AllRows } from './trail.js';
 
@@ -15,7 +15,17 @@ type Row = Record<string, unknown>;
 type ItemRow = [merchant: string, sku: string, location: string, quantity: number, ean: string | null, asOf: string];
 const ITEM_COLUMNS = 'merchant, sku, location, quantity, ean, as_of';
 const ASCII = /^[\x00-\x7f]*$/;
-const now = () => new Date().toISOString();
+let lastNowMs = Number.NaN;
+let lastNowIso = '';
+/** The time as UTC ISO text; formatted once per millisecond (an intake asks once or twice per record). */
+const now = (): string => {
+  const ms = Date.now();
+  if (ms !== lastNowMs) {
+    lastNowMs = ms;
+    lastNowIso = new Date(ms).toISOString();
+  }
+  return lastNowIso;
+};
 /**
  * A list of keys bound as one JSON array text (`IN (SELECT value FROM json_each(?))`): one prepared
  * statement for any number of keys. An `IN (?,?,…)` list per call was prepared anew each time (its text
@@ -394,15 +404,22 @@ export class SqliteStore implements Store {
   }
 
   dueDeliveries(destination: string, limit: number, at = new Date()): Promise<OutboxRow[]> {
+    // The ids first, then the rows: selected together, SQLite computed every due row's columns (the
+    // body looked up from its record) before sorting them by id and keeping `limit` — a page of 200
+    // read all 10,000 pending bodies.
     return this.run(() =>
-      (this.stmt(`SELECT ${OUTBOX_ROW} FROM outbox WHERE destination = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?`)
+      (this.stmt(`SELECT ${OUTBOX_ROW} FROM outbox WHERE id IN (
+         SELECT id FROM outbox WHERE destination = ? AND status = 'pending' AND next_attempt_at <= ? ORDER BY id LIMIT ?) ORDER BY id`)
         .all(destination, at.toISOString(), limit) as Row[]).map(toOutboxRow),
     );
   }
 
   nextBatchFile(destination: string, at = new Date()): Promise<number | undefined> {
+    // `+next_attempt_at`: walks outbox_by_file in file order and stops at the first due row, instead
+    // of reading every due row through outbox_due for their minimum (a call per batch file). Rows
+    // without a file (MIN skipped them; ORDER BY puts NULL first) are left out.
     return this.run(() => {
-      const row = this.stmt(`SELECT MIN(file_id) AS f FROM outbox WHERE destination = ? AND status = 'pending' AND next_attempt_at <= ?`)
+      const row = this.stmt(`SELECT file_id AS f FROM outbox WHERE destination = ? AND status = 'pending' AND file_id IS NOT NULL AND +next_attempt_at <= ? ORDER BY file_id LIMIT 1`)
         .get(destination, at.toISOString()) as { f: number | null } | undefined;
       return row?.f ?? undefined;
     });
@@ -827,11 +844,21 @@ export function toFileRow(r: Row): FileRow {
   };
 }
 
+/**
+ * An outbox row read from either store. A pruned body throws here (outboxBodyText); the body is parsed
+ * from its text when first read (a batch file of canonical NDJSON copies `bodyJson` and never parses it).
+ */
 export function toOutboxRow(r: Row): OutboxRow {
+  const bodyJson = outboxBodyText(r as { id: unknown; record_id: unknown; body: unknown });
+  let body: Record<string, unknown> | undefined;
   return {
     id: Number(r.id), destination: String(r.destination), recordId: String(r.record_id), merchant: String(r.merchant),
     action: r.action as OutboxRow['action'], attempts: Number(r.attempts), status: r.status as OutboxRow['status'],
-    lastError: (r.last_error as string | null) ?? null, fileId: r.file_id === null || r.file_id === undefined ? null : Number(r.file_id), body: outboxBody(r as { id: unknown; record_id: unknown; body: unknown }),
+    lastError: (r.last_error as string | null) ?? null, fileId: r.file_id === null || r.file_id === undefined ? null : Number(r.file_id),
+    get body(): Record<string, unknown> {
+      return (body ??= JSON.parse(bodyJson) as Record<string, unknown>);
+    },
+    bodyJson,
     sendingSince: (r.sending_at as string | null | undefined) ?? null,
   };
 }

@@ -260,6 +260,12 @@ export interface OutboxRow {
    */
   body: Record<string, unknown>;
   /**
+   * `body` as the ledger holds it: its JSON text, which is JSON.stringify of the body (the stores
+   * write nothing else), so a delivery that writes the body as compact JSON can copy this text. The
+   * stores parse `body` from it only when it is first read. Absent in rows made elsewhere.
+   */
+  bodyJson?: string;
+  /**
    * When an attempt began sending this row (`markDeliverySending`, UTC ISO text) and no outcome was
    * recorded since: read back by a later run, the process that sent it died mid-send (kill -9, crash,
    * power loss), so the receiver may have applied it — an ambiguous failure like a lost answer. Null

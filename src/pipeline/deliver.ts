@@ -26,6 +26,9 @@ export interface OrderOutputOptions {
   maxBackoffMs: number;
 }
 
+/** At most this many order files in flight at once (batch: order), where the destination allows more than one. */
+const MAX_PARALLEL_WRITES = 8;
+
 /** An order file written, its row not yet marked delivered. */
 interface Written {
   row: OutboxRow;
@@ -47,8 +50,7 @@ export interface DeliveryResult {
  * the same bytes again, which the destination recognises as 'unchanged': never a second order.
  */
 export class OutboxDelivery {
-  private mapping: OutputMapping | undefined;
-  private mappingLoaded = false;
+  private mappingLoad: Promise<OutputMapping | undefined> | undefined;
 
   private readonly outbox: string;
 
@@ -69,24 +71,61 @@ export class OutboxDelivery {
         if (stop()) return result;
         const rows = await this.store.dueDeliveries(this.outbox, batch);
         if (rows.length === 0) return result;
-        // The files of a page are written, their folders fsynced once, then the rows marked delivered.
-        const written: Written[] = [];
+        // The files of a page are written (several at once where the destination allows), their
+        // folders fsynced once, then the rows marked delivered.
+        const slots: (Written | 'failed' | undefined)[] = new Array<Written | 'failed' | undefined>(rows.length);
+        let error: { err: unknown } | undefined;
         try {
-          for (const row of rows) {
-            if (stop()) break;
-            const w = await this.writeOne(row);
-            if (w) written.push(w);
-            else result.failed++;
-          }
+          error = await this.writePage(rows, slots, stop);
         } finally {
+          const written: Written[] = [];
+          for (const s of slots) {
+            if (s === 'failed') result.failed++;
+            else if (s) written.push(s);
+          }
           for (const outcome of await this.settle(written)) result[outcome]++;
         }
+        if (error) throw error.err;
         if (stop() || rows.length < batch) return result;
       }
     } finally {
       const n = result.delivered + result.unchanged + result.failed;
       if (n > 0) this.logger.info({ ...result }, `delivery pass: ${result.delivered} file(s) written, ${result.unchanged} already present, ${result.failed} failed`);
     }
+  }
+
+  /**
+   * Writes the files of one page of due rows into `slots` (same index as `rows`; undefined: not
+   * written because `stop` said so). Up to the destinations' `parallelWrites` files are in flight at
+   * once (the fsync of one file waits on the disk, not the CPU); the rows of one record (an order and
+   * its cancellation) are written one after the other in outbox order, so a cancellation never
+   * becomes visible before its order. Waits for every write it started, even when one threw; returns
+   * the first error thrown (writeOne reports a delivery's own failure itself; this is the ledger's).
+   */
+  private async writePage(rows: OutboxRow[], slots: (Written | 'failed' | undefined)[], stop: () => boolean): Promise<{ err: unknown } | undefined> {
+    const lanes = new Map<string, number[]>();
+    let width = MAX_PARALLEL_WRITES;
+    for (let i = 0; i < rows.length; i++) {
+      const row = rows[i]!;
+      const lane = lanes.get(row.recordId);
+      if (lane) lane.push(i);
+      else lanes.set(row.recordId, [i]);
+      width = Math.min(width, this.opts.destinationFor(row.merchant).parallelWrites ?? 1);
+    }
+    const queue = [...lanes.values()];
+    let next = 0;
+    const worker = async (): Promise<void> => {
+      while (next < queue.length) {
+        const lane = queue[next++]!;
+        for (const i of lane) {
+          if (stop()) return;
+          slots[i] = (await this.writeOne(rows[i]!)) ?? 'failed';
+        }
+      }
+    };
+    const done = await Promise.allSettled(Array.from({ length: Math.max(1, Math.min(width, queue.length)) }, worker));
+    const rejected = done.find((d): d is PromiseRejectedResult => d.status === 'rejected');
+    return rejected ? { err: rejected.reason } : undefined;
   }
 
   /** Renders and writes one order file (its folder's fsync deferred where the destination can); undefined when it failed (already marked). */
@@ -183,11 +222,12 @@ export class OutboxDelivery {
         const rows = this.rowsOf(fileId, ids);
         const written = await dest.writeStream(name, async (out) => {
           if (mapping) {
-            await mapping.render(rows, out);
+            await mapping.render(bodiesOf(rows), out);
             return;
           }
-          for await (const body of rows) {
-            if (!out.write(`${JSON.stringify(body)}\n`)) await once(out, 'drain');
+          // Canonical NDJSON: the body's stored text is its compact JSON already (OutboxRow.bodyJson).
+          for await (const row of rows) {
+            if (!out.write(`${row.bodyJson ?? JSON.stringify(row.body)}\n`)) await once(out, 'drain');
           }
         });
         await this.store.markDelivered(ids, name);
@@ -214,32 +254,46 @@ export class OutboxDelivery {
     }
   }
 
-  /** The canonical bodies a file queued, page by page; collects their outbox ids for the final mark. */
-  private async *rowsOf(fileId: number, ids: number[]): AsyncGenerator<Record<string, unknown>> {
+  /** The rows a file queued, page by page; collects their outbox ids for the final mark. */
+  private async *rowsOf(fileId: number, ids: number[]): AsyncGenerator<OutboxRow> {
     let after = 0;
     for (;;) {
       const page = await this.store.batchPage(this.outbox, fileId, after, 1000);
       if (page.length === 0) return;
       for (const row of page) {
         ids.push(row.id);
-        yield row.body;
+        yield row;
       }
       after = page[page.length - 1]!.id;
     }
   }
 
-  private async outputMapping(): Promise<OutputMapping | undefined> {
-    if (!this.mappingLoaded && this.opts.mapping) {
+  /** The output mapping, loaded once (concurrent writers share the one load); undefined for canonical JSON. */
+  private outputMapping(): Promise<OutputMapping | undefined> {
+    this.mappingLoad ??= this.loadOutputMapping();
+    return this.mappingLoad;
+  }
+
+  private async loadOutputMapping(): Promise<OutputMapping | undefined> {
+    if (!this.opts.mapping) return undefined;
+    try {
       const m = await loadMapping(this.opts.mapping, this.opts.mappingsDir);
       const kind = this.outbox === WAREHOUSE_ORDERS ? 'order' : 'product';
       if (m.direction !== 'output' || m.kind !== kind) {
         throw new WharfError('MAPPING_INVALID', `${this.outbox}.mapping ${this.opts.mapping} must be an output mapping of kind ${kind}`, { where: m.file });
       }
-      this.mapping = m;
+      return m;
+    } catch (err) {
+      // Not kept: the next delivery tries again (a mapping fixed meanwhile is picked up).
+      this.mappingLoad = undefined;
+      throw err;
     }
-    this.mappingLoaded = true;
-    return this.mapping;
   }
+}
+
+/** The canonical bodies of `rows`, for an output mapping. */
+async function* bodiesOf(rows: AsyncIterable<OutboxRow>): AsyncGenerator<Record<string, unknown>> {
+  for await (const row of rows) yield row.body;
 }
 
 /** Counts `n` deliveries like `row` (merchant, the record's channel, its action) for the metrics. */

@@ -155,6 +155,12 @@ export interface FileDestination {
    * Callers mark a delivery done only after `flush` returned. Absent: use `write`.
    */
   writeDeferred?(name: string, data: Buffer): Promise<'written' | 'unchanged'>;
+  /**
+   * How many `write`/`writeDeferred` calls may run at once, for different names (default 1: one at a
+   * time). A local folder takes several: each file's fsync waits on the disk, and the file system
+   * journals concurrent ones together.
+   */
+  readonly parallelWrites?: number;
   /** Makes every `writeDeferred` file so far durable (folder fsync). Throws like `write`. */
   flush?(): Promise<void>;
   /** Same contract as `write`, for outputs too large for memory: `produce` streams the bytes. */

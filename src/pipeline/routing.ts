@@ -93,6 +93,29 @@ export function contentHash(body: Record<string, unknown>): string {
 }
 
 /**
+ * A record's stored JSON text and its contentHash, with one JSON.stringify of the record: a canonical
+ * record carries `source` as its last key (toCanonical), so its text without `source` is the text of
+ * the whole record with `,"source":…` cut from the end. The hash is the same as contentHash's (the
+ * ledger compares it with hashes stored before). A record whose last key is not `source` (none of
+ * toCanonical's) takes contentHash's way.
+ */
+export function storedForm(body: Record<string, unknown>): { json: string; hash: string } {
+  const json = JSON.stringify(body);
+  let last: string | undefined;
+  for (const k in body) last = k;
+  if (last !== 'source' || body.source === undefined) {
+    const hash = 'source' in body ? contentHash(body) : createHash('sha256').update(json).digest('hex');
+    return { json, hash };
+  }
+  const tail = `"source":${JSON.stringify(body.source)}}`;
+  if (!json.endsWith(tail)) return { json, hash: contentHash(body) };
+  const head = json.slice(0, json.length - tail.length);
+  // `{` when source is the only key, else `{…,`: without source that is `{}` or `{…}`.
+  const rest = head === '{' ? '{}' : `${head.slice(0, -1)}}`;
+  return { json, hash: createHash('sha256').update(rest).digest('hex') };
+}
+
+/**
  * The one rule for what an incoming order means given what the ledger knows (DESIGN rule 5):
  * first sight of an open order is new; an open order seen again cancelled is a cancellation;
  * everything else is a duplicate (logged and counted, never sent twice).
@@ -195,8 +218,7 @@ export class FileRouter {
       this.queueStock(rec, undefined);
       return (await this.flushStock<undefined>())[0]!.result;
     }
-    const body = JSON.stringify(rec.body);
-    const hash = contentHash(rec.body);
+    const { json: body, hash } = storedForm(rec.body);
     const status = typeof rec.body.status === 'string' ? rec.body.status : null;
     const write = { id: rec.id, kind: rec.kind, merchant: rec.merchant, channel: rec.channel, hash, body, recordNo: rec.recordNo };
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {

@@ -15,6 +15,8 @@ import type { Logger } from '../../log.js';
 export class FolderDestination implements FileDestination {
   readonly kind = 'folder';
   readonly describe: string;
+  /** Distinct names are independent files (temporary name, fsync, rename): several may be written at once. */
+  readonly parallelWrites = 8;
   private swept: Promise<void> | undefined;
   /** A writeDeferred rename since the last flush. */
   private unsynced = false;

@@ -13,7 +13,7 @@ import { isStaleTempName, tempNameFor } from '../names.js';
  */
 export async function writeFileAtomic(target: string, data: Buffer, options: { syncFolder?: boolean } = {}): Promise<void> {
   const dir = path.dirname(target);
-  const tmp = path.join(dir, tempNameFor(path.basename(target), randomBytes(4).toString('hex')));
+  const tmp = path.join(dir, tempNameFor(path.basename(target), tempUnique()));
   const handle = await fs.open(tmp, 'wx');
   try {
     await handle.writeFile(data);
@@ -28,6 +28,20 @@ export async function writeFileAtomic(target: string, data: Buffer, options: { s
     throw err;
   }
   if (options.syncFolder !== false) await syncDir(dir);
+}
+
+/** Random once per process; with the host and pid in the name and a counter, no two temp names meet. */
+const PROCESS_RANDOM = randomBytes(4).toString('hex');
+let tempSeq = 0;
+
+/**
+ * The `random` part of a temporary name (tempNameFor): 8 hex digits drawn once per process (a later
+ * process with the same pid does not meet a temp file a killed one left) and a counter (up to 8 hex
+ * digits), instead of drawing random bytes for every file written.
+ */
+function tempUnique(): string {
+  tempSeq = (tempSeq + 1) % 0x1_0000_0000;
+  return `${PROCESS_RANDOM}${tempSeq.toString(16)}`;
 }
 
 /** fsync of a folder: makes the renames into it durable. A file system that refuses it is let be. */
@@ -79,7 +93,7 @@ export async function deliverFile(target: string, data: Buffer, options: { syncF
 export async function deliverStream(target: string, produce: (out: Writable) => Promise<void>): Promise<'written' | 'unchanged'> {
   const dir = path.dirname(target);
   await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, tempNameFor(path.basename(target), randomBytes(4).toString('hex')));
+  const tmp = path.join(dir, tempNameFor(path.basename(target), tempUnique()));
   const out = createWriteStream(tmp, { flags: 'wx' });
   try {
     await produce(out);
