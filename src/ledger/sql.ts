@@ -97,7 +97,10 @@ CREATE TABLE IF NOT EXISTS records (
   version INTEGER NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL, file_id BIGINT NOT NULL, record_no INTEGER NOT NULL,
   created_at TEXT NOT NULL, updated_at TEXT NOT NULL, parent_id TEXT, packed ${blob}
 );
-CREATE INDEX IF NOT EXISTS records_by_parent ON records (parent_id);
+-- Records stored under another (a shipment's order): partial, as most records (orders) have no parent.
+-- Every query on it compares parent_id (=, IN), which both SQLite and PostgreSQL see implies NOT NULL.
+DROP INDEX IF EXISTS records_by_parent;
+CREATE INDEX IF NOT EXISTS records_children ON records (parent_id) WHERE parent_id IS NOT NULL;
 -- (stock_by_report, on seen_file_id, served no query: a full report's zeroing reads by merchant.)
 DROP INDEX IF EXISTS stock_by_report;
 CREATE TABLE IF NOT EXISTS export_runs (
@@ -114,7 +117,9 @@ CREATE TABLE IF NOT EXISTS outbox (
   next_attempt_at TEXT NOT NULL, file_name TEXT, created_at TEXT NOT NULL, delivered_at TEXT, file_id BIGINT, run_id BIGINT,
   sending_at TEXT, packed ${blob}, UNIQUE (destination, record_id, action)
 );
-CREATE INDEX IF NOT EXISTS outbox_by_run ON outbox (run_id);
+-- A stock or shipment export run's rows: partial, as order deliveries never belong to a run.
+DROP INDEX IF EXISTS outbox_by_run;
+CREATE INDEX IF NOT EXISTS outbox_runs ON outbox (run_id) WHERE run_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (destination, status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_by_file ON outbox (destination, status, file_id, id);
 -- Undelivered rows that reference their record's body (body ''): found when the record changes (to

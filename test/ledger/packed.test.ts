@@ -2,7 +2,7 @@
  * Order bodies stored compressed (src/ledger/packed.ts): the codec round-trips and refuses what it
  * cannot read; on both ledgers an order's row holds packed bytes while every reader gets the same body
  * back; and a ledger written before bodies were packed (plain JSON bodies, no `packed` columns) still
- * reads, delivers, freezes and prunes after the upgrade.
+ * reads, delivers, freezes and prunes after the upgrade, which also makes two indexes partial.
  */
 import { promises as fs } from 'node:fs';
 import os from 'node:os';
@@ -57,6 +57,8 @@ interface RawLedger {
   open(): Promise<Store>;
   all(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   run(sql: string, params?: unknown[]): Promise<void>;
+  /** The names of the indexes on `table`. */
+  indexes(table: string): Promise<string[]>;
   cleanup(): Promise<void>;
 }
 
@@ -78,6 +80,7 @@ const rawBackends: { name: string; create(): Promise<RawLedger> }[] = [
         open: async () => new SqliteStore(file),
         all: async (sql, params = []) => withDb((db) => db.prepare(sql).all(...params) as Record<string, unknown>[]),
         run: async (sql, params = []) => void withDb((db) => db.prepare(sql).run(...params)),
+        indexes: async (table) => withDb((db) => (db.prepare(`SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?`).all(table) as { name: string }[]).map((r) => r.name)),
         cleanup: () => fs.rm(dir, { recursive: true, force: true }),
       };
     },
@@ -94,6 +97,7 @@ const rawBackends: { name: string; create(): Promise<RawLedger> }[] = [
         open: () => PostgresStore.connect(schema.url),
         all: (sql, params = []) => schema.query(numbered(sql), params),
         run: async (sql, params = []) => void (await schema.query(numbered(sql), params)),
+        indexes: async (table) => (await schema.query<{ name: string }>(`SELECT indexname AS name FROM pg_indexes WHERE schemaname = current_schema() AND tablename = $1`, [table])).map((r) => r.name),
         cleanup: () => schema.drop(),
       };
     },
@@ -161,9 +165,19 @@ describe.each(rawBackends)('packed bodies in the ledger: $name', (backend) => {
     }
     await raw.run(`ALTER TABLE records DROP COLUMN packed`);
     await raw.run(`ALTER TABLE outbox DROP COLUMN packed`);
+    // and its indexes on every record's parent and every delivery's run.
+    await raw.run(`DROP INDEX records_children`);
+    await raw.run(`CREATE INDEX records_by_parent ON records (parent_id)`);
+    await raw.run(`DROP INDEX outbox_runs`);
+    await raw.run(`CREATE INDEX outbox_by_run ON outbox (run_id)`);
     expect((await raw.all(`SELECT body FROM records WHERE id = 'acme:shop:O1'`))[0]!.body).toBe(JSON.stringify(old1.body));
 
     store = await raw.open();
+    // The upgrade swapped the full indexes for partial ones (only children have a parent, only export rows a run).
+    expect(await raw.indexes('records')).toContain('records_children');
+    expect(await raw.indexes('records')).not.toContain('records_by_parent');
+    expect(await raw.indexes('outbox')).toContain('outbox_runs');
+    expect(await raw.indexes('outbox')).not.toContain('outbox_by_run');
     const tx = await open().beginIntake(fileInfo());
     expect(await tx.recordBody('acme:shop:O1')).toEqual(old1.body);
     await tx.rollback();
