@@ -49,7 +49,8 @@ const CURRENT = 1;
 
 /** Canonical JSON text as stored bytes (format byte + raw deflate with that format's dictionary). */
 export function packBody(json: string): Buffer {
-  const z = deflateRawSync(json, { dictionary: DICTIONARIES[CURRENT], windowBits: WINDOW_BITS[CURRENT], memLevel: 6 });
+  // chunkSize: the output buffer zlib starts with (default 16 KB); an order packs to a few hundred bytes.
+  const z = deflateRawSync(json, { dictionary: DICTIONARIES[CURRENT], windowBits: WINDOW_BITS[CURRENT], memLevel: 6, chunkSize: 1024 });
   const out = Buffer.allocUnsafe(z.length + 1);
   out[0] = CURRENT;
   z.copy(out, 1);
@@ -68,7 +69,7 @@ export function unpackBody(bytes: Uint8Array, where: string): string {
     });
   }
   try {
-    return inflateRawSync(bytes.subarray(1), { dictionary, windowBits: WINDOW_BITS[bytes[0]!] }).toString('utf8');
+    return inflateRawSync(bytes.subarray(1), { dictionary, windowBits: WINDOW_BITS[bytes[0]!], chunkSize: 4096 }).toString('utf8');
   } catch (err) {
     throw new WharfError('LEDGER_FAILED', `${where}: the stored body cannot be read (${(err as Error).message})`, {
       hint: 'the ledger file is damaged: restore it from a backup',
