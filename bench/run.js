@@ -4,9 +4,9 @@
 // RSS, and every benchmark measures its baseline in the same run.
 //
 //   npm run bench                 build, then all benchmarks
-//   node bench/run.js large       one (large | many-files | node-red | sftp | api | stock | push), after `npm run build`
+//   node bench/run.js large       one (large | ledger | many-files | node-red | sftp | api | stock | push), after `npm run build`
 //
-// Sizes: BENCH_LINES (large, default 1,000,000), BENCH_FILES (many-files, 10,000), BENCH_PEER_FILES (node-red, 5,000), BENCH_API_ORDERS (api, 10,000),
+// Sizes: BENCH_LINES (large and ledger, default 1,000,000), BENCH_FILES (many-files, 10,000), BENCH_PEER_FILES (node-red, 5,000), BENCH_API_ORDERS (api, 10,000),
 // BENCH_STOCK_SKUS (stock, 200,000), BENCH_PUSH_SKUS (push, 10,000; BENCH_PUSH_CONCURRENCY, BENCH_PUSH_LATENCY_MS),
 // BENCH_SFTP_FILES (sftp, 2,000). BENCH_KEEP=1 keeps the temp folders. See docs/benchmarks.md for
 // BENCH_FOLDER_WATCH, BENCH_SFTP_AFTER_IMPORT, BENCH_NODE_FLAGS and BENCH_MEMLOG.
@@ -22,7 +22,7 @@ import {
 import { FLOW_FILE, ensureNodeRed, nodeRedCacheDir, runNodeRed } from './peers/node-red.js';
 import { startSshd } from './sshd.js';
 
-const BENCHES = { large, 'many-files': manyFiles, 'node-red': nodeRed, sftp, api, stock, push };
+const BENCHES = { large, ledger, 'many-files': manyFiles, 'node-red': nodeRed, sftp, api, stock, push };
 
 // -------------------------------------------------------------------------------------------- stock
 
@@ -316,6 +316,35 @@ async function large() {
     console.log(same.same
       ? `  check: Wharf's NDJSON and the bare loop's are identical (${fmt.int(same.records)} orders, ignoring source.receivedAt)`
       : `  check: OUTPUTS DIFFER at order ${same.firstDiff.record}:\n    wharf ${same.firstDiff.wharf}\n    bare  ${same.firstDiff.bare}`);
+  } finally {
+    t.cleanup();
+  }
+}
+
+/**
+ * The SQLite ledger right after `wharf once` imports a generated order CSV (the large benchmark's input
+ * and setup, without the bare loop): its size against the input's, the process's CPU time, and where
+ * the bytes are (SQLite's dbstat: pages per table and index).
+ */
+async function ledger() {
+  const lines = envInt('BENCH_LINES', 1_000_000);
+  const t = tempDir('ledger');
+  try {
+    const data = path.join(t.dir, 'data');
+    await fs.mkdir(data);
+    const file = path.join(data, `orders-${lines}.csv`);
+    const gen = await writeOrdersCsv(file, lines);
+    const wharf = await wharfOnceOnFile(t.dir, 'full', file);
+    console.log(`  ${fmt.int(lines)} lines, ${fmt.int(gen.orders)} orders, ${fmt.num(gen.bytes / 1e6)} MB; wharf once CPU ${fmt.s(wharf.userMs)} user + ${fmt.s(wharf.systemMs)} sys, peak RSS ${fmt.mb(wharf.maxRssKb)}`);
+    console.log(`  ledger size after wharf once: ${fmt.num(wharf.ledgerBytes / 1e6)} MB = ${(wharf.ledgerBytes / gen.bytes).toFixed(2)}× the input  (aim ≤ 1.5×)`);
+    const { default: Database } = await import('better-sqlite3');
+    const db = new Database(path.join(t.dir, 'wharf-full', 'ledger', 'wharf.sqlite'), { readonly: true });
+    try {
+      const rows = db.prepare('SELECT name, SUM(pgsize) AS bytes FROM dbstat GROUP BY name ORDER BY bytes DESC').all();
+      table([['table or index', 'MB', '× input'], ...rows.filter((r) => r.bytes >= 1e5).map((r) => [r.name, fmt.num(r.bytes / 1e6), (r.bytes / gen.bytes).toFixed(2)])]);
+    } finally {
+      db.close();
+    }
   } finally {
     t.cleanup();
   }

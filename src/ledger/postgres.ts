@@ -9,6 +9,7 @@ import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMIS
 /** The product lookups of intake, with their indexes (see productLookups). */
 export const PRODUCT_LOOKUPS = productLookups((f) => `(body::json->>'${f}')`, (i) => `$${i}`);
 import { Mutex } from './mutex.js';
+import { rowBody, storedColumns } from './packed.js';
 import { TRAIL_INDEXES, fileTrail, findFiles, recentFiles, recordTrail, type AllRows } from './trail.js';
 import { activityOf, buildSummary, toExportRun, toFileRow, toNoticeRow, toOpenOutbox, toOutboxRow, toStockLevel, toStockState } from './sqlite.js';
 
@@ -69,8 +70,8 @@ export class PostgresStore implements Store {
       await store.withClient(async (c) => {
         await c.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK]);
         try {
-          for (const [table, column, type] of ADDED_COLUMNS) await c.query(`ALTER TABLE IF EXISTS ${table} ADD COLUMN IF NOT EXISTS ${column} ${type}`);
-          await c.query(SCHEMA_SQL('BIGSERIAL PRIMARY KEY', 'TEXT COLLATE "C"'));
+          for (const [table, column, type] of ADDED_COLUMNS) await c.query(`ALTER TABLE IF EXISTS ${table} ADD COLUMN IF NOT EXISTS ${column} ${type === 'BLOB' ? 'BYTEA' : type}`);
+          await c.query(SCHEMA_SQL('BIGSERIAL PRIMARY KEY', 'TEXT COLLATE "C"', '', 'BYTEA'));
           await c.query(PRODUCT_LOOKUPS.indexes);
           await c.query(TRAIL_INDEXES);
         } finally {
@@ -241,16 +242,18 @@ export class PostgresStore implements Store {
     // (and locks) the committed row again, so exactly one instance sees a record as new.
     const insertRecord = async (r: RecordWrite): Promise<boolean> => {
       const t = now();
+      const stored = storedColumns(r.kind, r.body);
       return (await q(
-        `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at, parent_id)
-         VALUES ($1,$2,$3,$4,$5,1,$6,$7,$8,$9,$10,$11,$12) ON CONFLICT (id) DO NOTHING RETURNING id`,
-        [r.id, r.kind, r.merchant, r.channel, r.status, r.hash, r.body, fileId, r.recordNo, t, t, r.parentId ?? null],
+        `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, packed, file_id, record_no, created_at, updated_at, parent_id)
+         VALUES ($1,$2,$3,$4,$5,1,$6,$7,$8,$9,$10,$11,$12,$13) ON CONFLICT (id) DO NOTHING RETURNING id`,
+        [r.id, r.kind, r.merchant, r.channel, r.status, r.hash, stored.body, stored.packed, fileId, r.recordNo, t, t, r.parentId ?? null],
       )).rowCount === 1;
     };
-    const updateRecord = async (r: Pick<RecordWrite, 'id' | 'status' | 'hash' | 'body' | 'recordNo'>): Promise<void> => {
+    const updateRecord = async (r: Pick<RecordWrite, 'id' | 'kind' | 'status' | 'hash' | 'body' | 'recordNo'>): Promise<void> => {
       await q(numbered(FREEZE_REFERENCES), [r.id, r.id]);
-      await q('UPDATE records SET status = $1, version = version + 1, hash = $2, body = $3, file_id = $4, record_no = $5, updated_at = $6 WHERE id = $7',
-        [r.status, r.hash, r.body, fileId, r.recordNo, now(), r.id]);
+      const stored = storedColumns(r.kind, r.body);
+      await q('UPDATE records SET status = $1, version = version + 1, hash = $2, body = $3, packed = $4, file_id = $5, record_no = $6, updated_at = $7 WHERE id = $8',
+        [r.status, r.hash, stored.body, stored.packed, fileId, r.recordNo, now(), r.id]);
     };
     const addDuplicate = async (recordId: string, changed: boolean): Promise<void> => {
       await q('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES ($1,$2,$3,$4)', [recordId, fileId, changed ? 1 : 0, now()]);
@@ -277,12 +280,14 @@ export class PostgresStore implements Store {
       addDuplicate,
       enqueue,
       recordBody: async (id) => {
-        const r = (await q('SELECT body FROM records WHERE id = $1', [id])).rows[0];
-        return r ? (r.body === NO_BODY ? null : (JSON.parse(String(r.body)) as Record<string, unknown>)) : undefined;
+        const r = (await q('SELECT body, packed FROM records WHERE id = $1', [id])).rows[0];
+        if (!r) return undefined;
+        const body = rowBody(r.body, r.packed, `record ${id}`);
+        return body === null ? null : (JSON.parse(body) as Record<string, unknown>);
       },
       childBodies: async (parentId, kind) =>
-        (await q(`SELECT body FROM records WHERE parent_id = $1 AND kind = $2 AND body <> '' ORDER BY created_at, id`, [parentId, kind])).rows
-          .map((r) => JSON.parse(String(r.body)) as Record<string, unknown>),
+        (await q(`SELECT id, body, packed FROM records WHERE parent_id = $1 AND kind = $2 AND body <> '' ORDER BY created_at, id`, [parentId, kind])).rows
+          .map((r) => JSON.parse(rowBody(r.body, r.packed, `record ${String(r.id)}`) ?? 'null') as Record<string, unknown>),
       productExists: async (merchant, sku) =>
         (await q(PRODUCT_LOOKUPS.exists, [merchant, sku])).rows.length > 0,
       // One statement per batch (unnest of column arrays), not one round trip per level.
@@ -561,9 +566,9 @@ export class PostgresStore implements Store {
     const file = await this.query(`SELECT id FROM files WHERE merchant = $1 AND channel = $2 AND sha256 = $3 AND status IN ('imported','partial') ORDER BY id LIMIT 1`, [merchant, channel, sha256]);
     if (!file.rows[0]) return undefined;
     const fileId = Number((file.rows[0] as { id: string | number }).id);
-    const rows = await this.query('SELECT id, body FROM records WHERE file_id = $1 ORDER BY record_no, id LIMIT $2', [fileId, limit]);
+    const rows = await this.query('SELECT id, body, packed FROM records WHERE file_id = $1 ORDER BY record_no, id LIMIT $2', [fileId, limit]);
     const total = await this.query('SELECT COUNT(*) AS n FROM records WHERE file_id = $1', [fileId]);
-    return { fileId, ids: (rows.rows as { id: string; body: string }[]).map(externalIdOf), more: Math.max(0, Number((total.rows[0] as { n: string }).n) - rows.rows.length) };
+    return { fileId, ids: (rows.rows as { id: string; body: string; packed: unknown }[]).map(externalIdOf), more: Math.max(0, Number((total.rows[0] as { n: string }).n) - rows.rows.length) };
   }
 
   async addNotice(merchant: string, channel: string, n: NoticeInput): Promise<boolean> {

@@ -1,4 +1,5 @@
 import { WharfError } from '../errors.js';
+import { rowBody } from './packed.js';
 import type { BundleProduct, ComputedStock, PruneTask } from './store.js';
 
 /**
@@ -41,7 +42,7 @@ export const KEYED_TABLES = (keyText = 'TEXT', withoutRowid = ''): { name: strin
 
 /**
  * Columns added after the first release, as (table, column, type): each store adds the ones an older
- * ledger lacks before SCHEMA_SQL runs (whose indexes may use them).
+ * ledger lacks before SCHEMA_SQL runs (whose indexes may use them). Type BLOB is BYTEA in PostgreSQL.
  */
 export const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
   ['outbox', 'file_id', 'BIGINT'],
@@ -52,6 +53,9 @@ export const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
   ['files', 'note', 'TEXT'],
   ['files', 'dismissed_at', 'TEXT'],
   ['files', 'retried_as', 'BIGINT'],
+  // An order body stored compressed (src/ledger/packed.ts), its `body` then PACKED.
+  ['records', 'packed', 'BLOB'],
+  ['outbox', 'packed', 'BLOB'],
 ];
 
 /**
@@ -76,7 +80,7 @@ export const ADDED_COLUMNS: [table: string, column: string, type: string][] = [
  * primary-key index, so a report's stock writes, a claim's copy of a merchant's stock (read in key order)
  * and the finish's delete touch one tree per row, not two (PostgreSQL has no such option).
  */
-export const SCHEMA_SQL = (autoId: string, keyText = 'TEXT', withoutRowid = '') => `
+export const SCHEMA_SQL = (autoId: string, keyText = 'TEXT', withoutRowid = '', blob = 'BLOB') => `
 CREATE TABLE IF NOT EXISTS files (
   id ${autoId}, merchant TEXT NOT NULL, channel TEXT NOT NULL, name TEXT NOT NULL, origin TEXT NOT NULL,
   size BIGINT NOT NULL, sha256 TEXT NOT NULL, mapping TEXT NOT NULL, trace_id TEXT NOT NULL, status TEXT NOT NULL,
@@ -91,9 +95,12 @@ CREATE INDEX IF NOT EXISTS files_by_received ON files (received_at);
 CREATE TABLE IF NOT EXISTS records (
   id TEXT PRIMARY KEY, kind TEXT NOT NULL, merchant TEXT NOT NULL, channel TEXT NOT NULL, status TEXT,
   version INTEGER NOT NULL, hash TEXT NOT NULL, body TEXT NOT NULL, file_id BIGINT NOT NULL, record_no INTEGER NOT NULL,
-  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, parent_id TEXT
+  created_at TEXT NOT NULL, updated_at TEXT NOT NULL, parent_id TEXT, packed ${blob}
 );
-CREATE INDEX IF NOT EXISTS records_by_parent ON records (parent_id);
+-- Records stored under another (a shipment's order): partial, as most records (orders) have no parent.
+-- Every query on it compares parent_id (=, IN), which both SQLite and PostgreSQL see implies NOT NULL.
+DROP INDEX IF EXISTS records_by_parent;
+CREATE INDEX IF NOT EXISTS records_children ON records (parent_id) WHERE parent_id IS NOT NULL;
 -- (stock_by_report, on seen_file_id, served no query: a full report's zeroing reads by merchant.)
 DROP INDEX IF EXISTS stock_by_report;
 CREATE TABLE IF NOT EXISTS export_runs (
@@ -108,9 +115,11 @@ CREATE TABLE IF NOT EXISTS outbox (
   id ${autoId}, destination TEXT NOT NULL, record_id TEXT NOT NULL, merchant TEXT NOT NULL, action TEXT NOT NULL,
   body TEXT NOT NULL, status TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0, last_error TEXT,
   next_attempt_at TEXT NOT NULL, file_name TEXT, created_at TEXT NOT NULL, delivered_at TEXT, file_id BIGINT, run_id BIGINT,
-  sending_at TEXT, UNIQUE (destination, record_id, action)
+  sending_at TEXT, packed ${blob}, UNIQUE (destination, record_id, action)
 );
-CREATE INDEX IF NOT EXISTS outbox_by_run ON outbox (run_id);
+-- A stock or shipment export run's rows: partial, as order deliveries never belong to a run.
+DROP INDEX IF EXISTS outbox_by_run;
+CREATE INDEX IF NOT EXISTS outbox_runs ON outbox (run_id) WHERE run_id IS NOT NULL;
 CREATE INDEX IF NOT EXISTS outbox_due ON outbox (destination, status, next_attempt_at);
 CREATE INDEX IF NOT EXISTS outbox_by_file ON outbox (destination, status, file_id, id);
 -- Undelivered rows that reference their record's body (body ''): found when the record changes (to
@@ -165,39 +174,42 @@ export const ACTIVITY_OUTBOX = `SELECT merchant, destination, status, COUNT(*) A
  * An outbox row's `body` that stands for "the body of the record named by `record_id`" (OutboxWrite
  * body null), and a record's `body` after retention pruned it. Empty text rather than NULL: the
  * columns are NOT NULL in every ledger made so far (SQLite cannot drop that constraint in place), and
- * '' is never canonical JSON, so it cannot be mistaken for a body.
+ * '' is never canonical JSON, so it cannot be mistaken for a body. (A body stored compressed is
+ * PACKED in `body`, the bytes in `packed`: see src/ledger/packed.ts.)
  */
 export const NO_BODY = '';
 
 /**
  * The columns of an outbox row as OutboxRow needs them (select it `FROM outbox`): a row that references
- * its record's body gets that body (a primary-key lookup per row); a row made before bodies were
- * referenced carries its own.
+ * its record's body gets that body and its packed bytes (primary-key lookups); a row made before bodies
+ * were referenced, or whose body was frozen into it, carries its own.
  */
 export const OUTBOX_ROW = `id, destination, record_id, merchant, action, attempts, status, last_error, file_id, sending_at,
-  CASE WHEN body = '' THEN (SELECT r.body FROM records r WHERE r.id = outbox.record_id) ELSE body END AS body`;
+  CASE WHEN body = '' THEN (SELECT r.body FROM records r WHERE r.id = outbox.record_id) ELSE body END AS body,
+  CASE WHEN body = '' THEN (SELECT r.packed FROM records r WHERE r.id = outbox.record_id) ELSE packed END AS packed`;
 
 /**
- * Before a record's body changes: copies it into the undelivered outbox rows that reference it, so they
- * still render what was decided when they were queued (a pending order delivery when its cancellation
- * arrives). Parameters: the record id, twice.
+ * Before a record's body changes: copies it (as stored, packed or not) into the undelivered outbox rows
+ * that reference it, so they still render what was decided when they were queued (a pending order
+ * delivery when its cancellation arrives). Parameters: the record id, twice.
  */
-export const FREEZE_REFERENCES = `UPDATE outbox SET body = (SELECT r.body FROM records r WHERE r.id = ?)
+export const FREEZE_REFERENCES = `UPDATE outbox SET (body, packed) = (SELECT r.body, r.packed FROM records r WHERE r.id = ?)
   WHERE record_id = ? AND body = '' AND status <> 'delivered'`;
 
 /** An outbox row's body as OutboxRow gives it: throws when it was pruned (only delivered rows can be). */
-export function outboxBody(r: { id: unknown; record_id: unknown; body: unknown }): Record<string, unknown> {
+export function outboxBody(r: { id: unknown; record_id: unknown; body: unknown; packed?: unknown }): Record<string, unknown> {
   return JSON.parse(outboxBodyText(r)) as Record<string, unknown>;
 }
 
-/** The JSON text of an outbox row's body as stored (see outboxBody, whose error it throws). */
-export function outboxBodyText(r: { id: unknown; record_id: unknown; body: unknown }): string {
-  if (typeof r.body !== 'string' || r.body === NO_BODY) {
+/** The JSON text of an outbox row's body as stored, unpacked (see outboxBody, whose error it throws). */
+export function outboxBodyText(r: { id: unknown; record_id: unknown; body: unknown; packed?: unknown }): string {
+  const body = rowBody(r.body, r.packed, `delivery d${String(r.id)} (record ${String(r.record_id)})`);
+  if (body === null) {
     throw new WharfError('LEDGER_FAILED', `the content of delivery d${String(r.id)} (record ${String(r.record_id)}) is no longer in the ledger: it was pruned by ledger.retention`, {
       hint: 'only a delivered delivery can lose its content this way (after ledger.retention.bodiesDays); it is not sent again',
     });
   }
-  return r.body;
+  return body;
 }
 
 /**
@@ -225,7 +237,7 @@ export function pruneSql(task: PruneTask, c: string, lock: string): { table: str
           AND NOT ${owed('o')}
           AND NOT EXISTS (SELECT 1 FROM records s WHERE s.parent_id = o.id AND (s.updated_at${c} >= ? OR ${owed('s')}))
           ORDER BY o.id${lock}`,
-        apply: [`UPDATE records SET body = '' WHERE parent_id IN (IDS) AND body <> ''`, `UPDATE records SET body = '' WHERE id IN (IDS)`],
+        apply: [`UPDATE records SET body = '', packed = NULL WHERE parent_id IN (IDS) AND body <> ''`, `UPDATE records SET body = '', packed = NULL WHERE id IN (IDS)`],
       };
     case 'records':
       return {
@@ -281,9 +293,9 @@ CREATE INDEX IF NOT EXISTS records_product_ean ON records (merchant, ${field('ea
 }
 
 /** A stored record as people know it: the body's `externalId` (an order's number), else its record id. */
-export function externalIdOf(row: { id: string; body: string }): string {
+export function externalIdOf(row: { id: string; body: string; packed?: unknown }): string {
   try {
-    const ext = (JSON.parse(row.body) as { externalId?: unknown }).externalId;
+    const ext = (JSON.parse(rowBody(row.body, row.packed, `record ${row.id}`) ?? '') as { externalId?: unknown }).externalId;
     return typeof ext === 'string' || typeof ext === 'number' ? String(ext) : row.id;
   } catch {
     return row.id;

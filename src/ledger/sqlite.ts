@@ -8,6 +8,7 @@ import type {
 import type { FileRef, LedgerGroup, RecentFilesQuery, OpenCounts, OutboxAction } from './store.js';
 import { ACTIVITY_FILES, ACTIVITY_ORDERS, ACTIVITY_OUTBOX, ADDED_COLUMNS, DISMISSED_FILES, DISMISS_FILE, FREEZE_REFERENCES, KEYED_TABLES, QUARANTINED_FILES, NO_BODY, OUTBOX_ROW, SCHEMA_SQL, checkComputed, externalIdOf, outboxBodyText, productLookups, pruneSql, toBundleProduct } from './sql.js';
 import { Mutex } from './mutex.js';
+import { rowBody, storedColumns } from './packed.js';
 import { TRAIL_INDEXES, fileTrail, findFiles, recentFiles, recordTrail, type AllRows } from './trail.js';
 
 type Row = Record<string, unknown>;
@@ -240,10 +241,10 @@ export class SqliteStore implements Store {
     }
     const getRecord = this.stmt('SELECT kind, merchant, status, hash, version FROM records WHERE id = ?');
     const insertRecord = this.stmt(
-      `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, file_id, record_no, created_at, updated_at, parent_id)
-       VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`,
+      `INSERT INTO records (id, kind, merchant, channel, status, version, hash, body, packed, file_id, record_no, created_at, updated_at, parent_id)
+       VALUES (?,?,?,?,?,1,?,?,?,?,?,?,?,?) ON CONFLICT (id) DO NOTHING`,
     );
-    const updateRecord = this.stmt('UPDATE records SET status = ?, version = version + 1, hash = ?, body = ?, file_id = ?, record_no = ?, updated_at = ? WHERE id = ?');
+    const updateRecord = this.stmt('UPDATE records SET status = ?, version = version + 1, hash = ?, body = ?, packed = ?, file_id = ?, record_no = ?, updated_at = ? WHERE id = ?');
     const freeze = this.stmt(FREEZE_REFERENCES);
     const insertDuplicate = this.stmt('INSERT INTO duplicates (record_id, file_id, changed, at) VALUES (?,?,?,?)');
     const enqueue = this.stmt(
@@ -278,15 +279,18 @@ export class SqliteStore implements Store {
       },
       insertRecord: async (r) => {
         const t = now();
-        return insertRecord.run(r.id, r.kind, r.merchant, r.channel, r.status, r.hash, r.body, fileId, r.recordNo, t, t, r.parentId ?? null).changes === 1;
+        const stored = storedColumns(r.kind, r.body);
+        return insertRecord.run(r.id, r.kind, r.merchant, r.channel, r.status, r.hash, stored.body, stored.packed, fileId, r.recordNo, t, t, r.parentId ?? null).changes === 1;
       },
       recordBody: async (id) => {
-        const r = this.stmt('SELECT body FROM records WHERE id = ?').get(id) as { body: string } | undefined;
-        return r ? (r.body === NO_BODY ? null : (JSON.parse(r.body) as Record<string, unknown>)) : undefined;
+        const r = this.stmt('SELECT body, packed FROM records WHERE id = ?').get(id) as { body: string; packed: unknown } | undefined;
+        if (!r) return undefined;
+        const body = rowBody(r.body, r.packed, `record ${id}`);
+        return body === null ? null : (JSON.parse(body) as Record<string, unknown>);
       },
       childBodies: async (parentId, kind) =>
-        (this.stmt(`SELECT body FROM records WHERE parent_id = ? AND kind = ? AND body <> '' ORDER BY created_at, id`).all(parentId, kind) as { body: string }[])
-          .map((r) => JSON.parse(r.body) as Record<string, unknown>),
+        (this.stmt(`SELECT id, body, packed FROM records WHERE parent_id = ? AND kind = ? AND body <> '' ORDER BY created_at, id`).all(parentId, kind) as { id: string; body: string; packed: unknown }[])
+          .map((r) => JSON.parse(rowBody(r.body, r.packed, `record ${r.id}`) ?? 'null') as Record<string, unknown>),
       productExists: async (merchant, sku) =>
         this.stmt(PRODUCT_LOOKUPS.exists).get(merchant, sku) !== undefined,
       // better-sqlite3 is synchronous: a batch is one pass of prepared statements, with no await per level.
@@ -333,7 +337,8 @@ export class SqliteStore implements Store {
       },
       updateRecord: async (r) => {
         freeze.run(r.id, r.id);
-        updateRecord.run(r.status, r.hash, r.body, fileId, r.recordNo, now(), r.id);
+        const stored = storedColumns(r.kind, r.body);
+        updateRecord.run(r.status, r.hash, stored.body, stored.packed, fileId, r.recordNo, now(), r.id);
       },
       addDuplicate: async (recordId, changed) => {
         insertDuplicate.run(recordId, fileId, changed ? 1 : 0, now());
@@ -538,7 +543,7 @@ export class SqliteStore implements Store {
       const file = this.stmt(`SELECT id FROM files WHERE merchant = ? AND channel = ? AND sha256 = ? AND status IN ('imported','partial') ORDER BY id LIMIT 1`).get(merchant, channel, sha256) as { id: number | bigint } | undefined;
       if (!file) return undefined;
       const fileId = Number(file.id);
-      const rows = this.stmt('SELECT id, body FROM records WHERE file_id = ? ORDER BY record_no, id LIMIT ?').all(fileId, limit) as { id: string; body: string }[];
+      const rows = this.stmt('SELECT id, body, packed FROM records WHERE file_id = ? ORDER BY record_no, id LIMIT ?').all(fileId, limit) as { id: string; body: string; packed: unknown }[];
       const total = Number((this.stmt('SELECT COUNT(*) AS n FROM records WHERE file_id = ?').get(fileId) as { n: number | bigint }).n);
       return { fileId, ids: rows.map(externalIdOf), more: Math.max(0, total - rows.length) };
     });
@@ -849,7 +854,7 @@ export function toFileRow(r: Row): FileRow {
  * from its text when first read (a batch file of canonical NDJSON copies `bodyJson` and never parses it).
  */
 export function toOutboxRow(r: Row): OutboxRow {
-  const bodyJson = outboxBodyText(r as { id: unknown; record_id: unknown; body: unknown });
+  const bodyJson = outboxBodyText(r as { id: unknown; record_id: unknown; body: unknown; packed?: unknown });
   let body: Record<string, unknown> | undefined;
   return {
     id: Number(r.id), destination: String(r.destination), recordId: String(r.record_id), merchant: String(r.merchant),

@@ -174,7 +174,7 @@ export interface IntakeTx {
    * Replaces a record's status, hash and body (version + 1, this file and record number). Undelivered
    * outbox rows that reference the record's body (OutboxWrite.body null) get the old body copied in first.
    */
-  updateRecord(rec: Pick<RecordWrite, 'id' | 'status' | 'hash' | 'body' | 'recordNo'>): Promise<void>;
+  updateRecord(rec: Pick<RecordWrite, 'id' | 'kind' | 'status' | 'hash' | 'body' | 'recordNo'>): Promise<void>;
   /** Notes that this file brought `recordId` again; `changed` when its content differed. */
   addDuplicate(recordId: string, changed: boolean): Promise<void>;
   /** Queues a delivery for this file; ignored when (destination, recordId, action) is queued already. */

@@ -1,5 +1,5 @@
 import { toFileRow } from './sqlite.js';
-import { NO_BODY } from './sql.js';
+import { rowBody } from './packed.js';
 import type { DeliveryTrail, FileRef, FileRow, FileTrail, RecentFilesQuery, RecordTrail, RecordTrailResult } from './store.js';
 
 /**
@@ -19,7 +19,7 @@ CREATE INDEX IF NOT EXISTS files_by_retry ON files (retried_as);
 CREATE INDEX IF NOT EXISTS files_by_merchant ON files (merchant, id);`;
 
 const DELIVERY_COLUMNS = 'id, destination, record_id, merchant, action, status, attempts, last_error, file_name, file_id, created_at, delivered_at, next_attempt_at';
-const RECORD_COLUMNS = 'id, kind, merchant, channel, status, version, file_id, record_no, parent_id, created_at, updated_at, body';
+const RECORD_COLUMNS = 'id, kind, merchant, channel, status, version, file_id, record_no, parent_id, created_at, updated_at, body, packed';
 
 /**
  * The file rows with this id, carrying this trace id (a retried file's rows share none: the retry has
@@ -60,7 +60,7 @@ export async function fileTrail(all: AllRows, fileId: number, limit: number): Pr
   const records = (await all(`SELECT ${RECORD_COLUMNS} FROM records WHERE file_id = ? ORDER BY record_no, id LIMIT ?`, [fileId, limit + 1])).map(toRecordTrail);
   const recordCount = records.length > limit ? Number((await all('SELECT COUNT(*) AS n FROM records WHERE file_id = ?', [fileId]))[0]?.n ?? 0) : records.length;
   const dups = await all(
-    `SELECT d.record_id, d.changed, d.at, r.kind, r.body FROM duplicates d LEFT JOIN records r ON r.id = d.record_id WHERE d.file_id = ? ORDER BY d.id LIMIT ?`,
+    `SELECT d.record_id, d.changed, d.at, r.kind, r.body, r.packed FROM duplicates d LEFT JOIN records r ON r.id = d.record_id WHERE d.file_id = ? ORDER BY d.id LIMIT ?`,
     [fileId, limit],
   );
   const deliveries = (await all(`SELECT ${DELIVERY_COLUMNS} FROM outbox WHERE file_id = ? ORDER BY id LIMIT ?`, [fileId, limit])).map(toDeliveryTrail);
@@ -70,7 +70,7 @@ export async function fileTrail(all: AllRows, fileId: number, limit: number): Pr
     duplicates: dups.map((d) => ({
       recordId: String(d.record_id),
       kind: d.kind === null || d.kind === undefined ? null : String(d.kind),
-      externalId: externalIdOfBody(String(d.record_id), d.body),
+      externalId: externalIdOfBody(rowBody(d.body, d.packed, `record ${String(d.record_id)}`)),
       changed: Number(d.changed) === 1,
       at: String(d.at),
     })),
@@ -94,12 +94,13 @@ export async function recordTrail(all: AllRows, recordId: string): Promise<Recor
 }
 
 function toRecordTrail(r: Record<string, unknown>): RecordTrail {
-  const body = typeof r.body === 'string' && r.body !== NO_BODY ? (JSON.parse(r.body) as Record<string, unknown>) : null;
+  const text = rowBody(r.body, r.packed, `record ${String(r.id)}`);
+  const body = text === null ? null : (JSON.parse(text) as Record<string, unknown>);
   return {
     id: String(r.id), kind: String(r.kind), merchant: String(r.merchant), channel: String(r.channel), status: (r.status as string | null) ?? null,
     version: Number(r.version), fileId: Number(r.file_id), recordNo: Number(r.record_no), parentId: (r.parent_id as string | null) ?? null,
     createdAt: String(r.created_at), updatedAt: String(r.updated_at),
-    externalId: externalIdOfBody(String(r.id), r.body), body,
+    externalId: externalIdOfBody(text), body,
   };
 }
 
@@ -114,8 +115,8 @@ function toDeliveryTrail(r: Record<string, unknown>): DeliveryTrail {
 }
 
 /** The body's externalId (an order number) or SKU, else undefined (pruned body, stock, no such record). */
-function externalIdOfBody(_id: string, body: unknown): string | undefined {
-  if (typeof body !== 'string' || body === NO_BODY) return undefined;
+function externalIdOfBody(body: string | null): string | undefined {
+  if (body === null) return undefined;
   try {
     const b = JSON.parse(body) as { externalId?: unknown; sku?: unknown; shipmentId?: unknown };
     const v = b.externalId ?? b.sku ?? b.shipmentId;

@@ -54,7 +54,8 @@ describe.each(backends)('ledger store conformance: $name', (backend) => {
     expect(await tx.insertRecord(w)).toBe(true);
     expect(await tx.insertRecord({ ...w, hash: 'other' })).toBe(false);
     expect(await tx.getRecord('r1')).toEqual({ kind: 'order', merchant: 'acme', status: 'open', hash: 'h1', version: 1 });
-    await tx.updateRecord({ id: 'r1', status: 'cancelled', hash: 'h2', body: '{"a":2}', recordNo: 3 });
+    await tx.updateRecord({ id: 'r1', kind: 'order', status: 'cancelled', hash: 'h2', body: '{"a":2}', recordNo: 3 });
+    expect(await tx.recordBody('r1')).toEqual({ a: 2 });
     expect(await tx.getRecord('r1')).toEqual({ kind: 'order', merchant: 'acme', status: 'cancelled', hash: 'h2', version: 2 });
     await tx.addDuplicate('r1', true);
     await tx.commit({ status: 'imported', records: 1, duplicates: 1, invalid: 0 });
