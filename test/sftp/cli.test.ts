@@ -1,5 +1,6 @@
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startSshd, type Sshd } from '../helpers/sshd.js';
 import { REPO, wharf } from '../helpers/cli.js';
@@ -143,5 +144,33 @@ merchants:
     expect(second.stdout).toContain('files: 0');
     expect(await fs.readdir(path.join(work, 'warehouse-keep'))).toEqual(delivered);
     expect(await fs.readdir(keepDir)).toEqual(['orders.xml']);
+  });
+  it('downloads several files at once (concurrency 4) but commits them in arrival order, and archives every one', async () => {
+    const dir = path.join(sshd.root, 'many', 'out');
+    await fs.mkdir(dir, { recursive: true });
+    const [header, ...rows] = (await fs.readFile(path.join(REPO, 'samples/orders-semicolon.csv'), 'utf8')).split('\n').filter(Boolean);
+    const orders = [...new Set(rows.map((r) => r.split(';')[0]!))];
+    // One order per file; the oldest file has the last name, so arrival order is not name order.
+    const names: string[] = [];
+    for (const [i, id] of orders.entries()) {
+      const name = `drop-${String(orders.length - i).padStart(2, '0')}.csv`;
+      names.push(name);
+      await fs.writeFile(path.join(dir, name), `${[header, ...rows.filter((r) => r.startsWith(`${id};`))].join('\n')}\n`);
+      const t = new Date(Date.UTC(2026, 10, 1, 12, i));
+      await fs.utimes(path.join(dir, name), t, t);
+    }
+    const cfg = await writeConfig({ hostKey: sshd.hostKeyFingerprint, suffix: '-many', merchant: 'many', dir, extra: '        concurrency: 4\n' });
+    const r = await wharf(['once', '--config', cfg]);
+    expect(r.code).toBe(0);
+    expect((await fs.readdir(path.join(work, 'warehouse-many'))).length).toBe(orders.length);
+    expect(await fs.readdir(dir)).toEqual(['archive']);
+    expect((await fs.readdir(path.join(dir, 'archive'))).sort()).toEqual([...names].sort());
+    const db = new Database(path.join(work, 'wharf-many.sqlite'), { readonly: true });
+    try {
+      const committed = db.prepare('SELECT name, status FROM files ORDER BY id').all() as { name: string; status: string }[];
+      expect(committed).toEqual(names.map((name) => ({ name, status: 'imported' })));
+    } finally {
+      db.close();
+    }
   });
 });

@@ -13,6 +13,26 @@ afterAll(async () => {
 });
 
 describe('SftpSource', () => {
+  it('archives into a folder removed on the server since the last move (the folder is made again)', async () => {
+    const dir = await freshDir(sshd, 'archive-gone');
+    await fs.writeFile(path.join(dir, 'one.csv'), 'id,qty\n1,2\n');
+    const { source } = await makeSource(sshd, { paths: [dir] });
+    await source.open();
+    try {
+      const [first] = await pollUntil(source, 1);
+      expect(await source.settle(first!, { outcome: 'imported' })).toEqual({ movedTo: path.join(dir, 'archive', 'one.csv') });
+      // Someone clears the archive on the server; the source remembered that the folder exists.
+      await fs.rm(path.join(dir, 'archive'), { recursive: true });
+      await fs.writeFile(path.join(dir, 'two.csv'), 'id,qty\n3,4\n');
+      const [second] = await pollUntil(source, 1);
+      expect(await source.settle(second!, { outcome: 'imported' })).toEqual({ movedTo: path.join(dir, 'archive', 'two.csv') });
+      expect(await listDir(dir)).toEqual(['archive']);
+      expect(await listDir(path.join(dir, 'archive'))).toEqual(['two.csv']);
+    } finally {
+      await source.close();
+    }
+  });
+
   it('takes complete files, hands out their content, and archives them after settle', async () => {
     const dir = await freshDir(sshd, 'happy');
     await fs.writeFile(path.join(dir, 'a.csv'), 'id,qty\n1,2\n');

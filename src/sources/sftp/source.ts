@@ -97,6 +97,8 @@ export class SftpSource implements FileSource {
   private polling: Promise<unknown> = Promise.resolve();
   private readonly listingNotices: ListingNotices;
   private readonly board: NoticeBoard;
+  /** Archive and error folders known to exist on the server, so a move costs no `stat` of its folder. */
+  private readonly knownDirs = new Set<string>();
   /** Files this source cannot stage or read for a reason of their own, by remote path: left alone until they change. */
   private readonly refused = new Map<string, { size: number; mtime: number; reason: string }>();
 
@@ -221,14 +223,15 @@ export class SftpSource implements FileSource {
     // Refusals below join this poll's notices.
 
     await fs.mkdir(this.stagingDir, { recursive: true });
-    const results: ReadyFile[] = [];
+    // In the batch's (arrival) order, whichever download finishes first: intake commits in this order.
+    const results: (ReadyFile | undefined)[] = new Array<ReadyFile | undefined>(batch.length);
     let failure: unknown;
-    await eachLimit(batch, s.concurrency, async (file) => {
+    await eachLimit(batch, s.concurrency, async (file, i) => {
       // After a lost connection the rest of this batch waits for the next poll.
       if (failure && sftpStatusOf(failure) === undefined) return;
       try {
         const readyFile = await this.take(file);
-        if (readyFile) results.push(readyFile);
+        results[i] = readyFile;
       } catch (err) {
         const reason = fileOwnFailure(err);
         if (reason) {
@@ -244,9 +247,10 @@ export class SftpSource implements FileSource {
       }
     });
     await this.listingNotices.publish(notices);
-    if (results.length === 0 && failure) throw failure;
-    if (results.length > 0) this.logger.info({ files: results.length }, 'sftp files staged');
-    return results;
+    const staged = results.filter((f): f is ReadyFile => f !== undefined);
+    if (staged.length === 0 && failure) throw failure;
+    if (staged.length > 0) this.logger.info({ files: staged.length }, 'sftp files staged');
+    return staged;
   }
 
   /** Downloads one stable file into staging and checks it did not change meanwhile. */
@@ -427,10 +431,22 @@ export class SftpSource implements FileSource {
       await this.connection.unlinkIfExists(file.remotePath);
     } else {
       const dir = path.posix.join(file.root, folder, file.relDir);
-      await this.connection.mkdirp(dir);
-      movedTo = file.viaLink
-        ? await this.copyLinkedIntoFolder(claim, dir)
-        : await this.renameToFreeName(file.remotePath, dir, file.name);
+      const move = () => (file.viaLink ? this.copyLinkedIntoFolder(claim, dir) : this.renameToFreeName(file.remotePath, dir, file.name));
+      if (!this.knownDirs.has(dir)) {
+        await this.connection.mkdirp(dir);
+        movedTo = await move();
+      } else {
+        try {
+          movedTo = await move();
+        } catch (err) {
+          // The folder may have been removed on the server since: make it again and try once more.
+          if (sftpStatusOf(err) === undefined) throw err;
+          this.knownDirs.delete(dir);
+          await this.connection.mkdirp(dir);
+          movedTo = await move();
+        }
+      }
+      this.knownDirs.add(dir);
     }
     if (this.settings.doneSuffix) await this.connection.unlinkIfExists(file.remotePath + this.settings.doneSuffix);
     return movedTo;
@@ -579,10 +595,13 @@ function settledKey(key: string, folder: string): string {
 }
 
 /** Runs `fn` over `items` with at most `limit` at a time. */
-async function eachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+async function eachLimit<T>(items: T[], limit: number, fn: (item: T, index: number) => Promise<void>): Promise<void> {
   let next = 0;
   const worker = async () => {
-    while (next < items.length) await fn(items[next++]!);
+    while (next < items.length) {
+      const i = next++;
+      await fn(items[i]!, i);
+    }
   };
   await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
 }
