@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killAllDaemons, waitFor, workspacesPerTest, type Workspace } from '../helpers/e2e.js';
@@ -183,7 +183,15 @@ describe('WooCommerce order webhooks', () => {
     const text = '{"id": 44';
     const signedGarbage = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-wc-webhook-topic': 'order.created', 'x-wc-webhook-signature': signBody(text, HOOK_SECRET) }, body: text });
     expect(signedGarbage.status).toBe(200);
-    expect(await signedGarbage.json()).toMatchObject({ status: 'quarantined' });
+    const garbage = await signedGarbage.json() as { status: string; fileId: number; invalid: number; message: string };
+    expect(garbage).toMatchObject({ status: 'quarantined', invalid: 0 });
+    expect(garbage.message).toMatch(/the body is not valid JSON: /);
+    // The quarantined copy is the raw body, its report one error saying so (not the mapping's per-field errors).
+    const copies = readdirSync(qdir).filter((f) => !f.endsWith('.errors.json') && readFileSync(path.join(qdir, f), 'utf8') === text);
+    expect(copies).toHaveLength(1);
+    const report = JSON.parse(readFileSync(path.join(qdir, `${copies[0]}.errors.json`), 'utf8')) as { errors: { message: string }[] };
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]!.message).toMatch(/^the body is not valid JSON: .{5,}/);
 
     const big = Buffer.alloc(100 * 1024, 'a');
     const tooBig = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-wc-webhook-signature': signBody(big, HOOK_SECRET) }, body: big });
