@@ -141,6 +141,26 @@ describe('the HTTP server of wharf run', () => {
     await h.daemon.stop();
   });
 
+  it('answers another method on an existing address with 405 and Allow: a page for the console, JSON under /api/; an unknown address stays 404', async () => {
+    const ws = await workspace();
+    const h = await startHttpDaemon(ws);
+    const page = { accept: 'text/html', origin: h.url };
+    for (const [method, where, allow] of [['PUT', '/', 'GET'], ['POST', '/files/1', 'GET'], ['DELETE', '/quarantine/3/retry', 'POST']] as const) {
+      const r = await h.get(where, { method, headers: page });
+      expect(r.status, `${method} ${where}`).toBe(405);
+      expect(r.headers.get('allow')!.split(', ')).toContain(allow);
+      expect(r.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await r.text()).toContain(`does not take ${method}`);
+    }
+    const api = await h.get('/api/jobs', { method: 'DELETE', headers: { accept: 'text/html' } });
+    expect(api.status).toBe(405);
+    expect(api.headers.get('allow')).toMatch(/GET/);
+    expect(await api.json()).toMatchObject({ error: 'method not allowed' });
+    const missing = await h.get('/no-such-page', { method: 'PUT', headers: page });
+    expect(missing.status).toBe(404);
+    await h.daemon.stop();
+  });
+
   it('says clearly when the port is taken, and wharf once starts no server', async () => {
     const ws = await workspace();
     const blocker = createServer();
