@@ -16,7 +16,7 @@ const WOO_PING = /^webhook_id=\d{1,20}$/;
  *   order the mapping accepts is quarantined like a bad API page and answered 200: sending it again
  *   would not change it; `wharf retry` takes it after the mapping is fixed; a body that is not JSON
  *   is quarantined as its raw bytes with the one error `the body is not valid JSON: …`);
- * - 200 `{status: ignored}` for a topic or order state Wharf does not take, and WooCommerce's ping;
+ * - 200 `{status: ignored}` for a topic or order state Wharf does not take; 200 `{status: ok}` for WooCommerce's ping;
  * - 401 for a missing or wrong signature (logged without the body), 404 for an unknown channel or
  *   one without a webhook secret, 413 over http.bodyLimit;
  * - 503 when Wharf could not take it (stopping, ledger or shop unreachable): the platform sends it again.

@@ -102,6 +102,10 @@ describe('WooCommerce order webhooks', () => {
     const [replayed] = await wooDeliver(shop.state, 'order.created', order);
     expect(replayed!.status).toBe(200);
     expect(JSON.parse(replayed!.body)).toMatchObject({ status: 'duplicate' });
+    // Other bytes, the same JSON value (pretty-printed, unescaped slashes): the content is compared after parsing, so a duplicate too.
+    const pretty = JSON.stringify(order, null, 2);
+    const resent = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-wc-webhook-topic': 'order.created', 'x-wc-webhook-signature': signBody(pretty, HOOK_SECRET) }, body: pretty });
+    expect(await resent.json()).toMatchObject({ status: 'duplicate' });
     // order.updated for a change Wharf does not act on (a note): another body, the same order: a duplicate record.
     const [updated] = await wooDeliver(shop.state, 'order.updated', { ...order, customer_note: 'bel even aan' });
     expect(JSON.parse(updated!.body)).toMatchObject({ status: 'imported', newOrders: 0, duplicates: 1 });
@@ -161,6 +165,8 @@ describe('WooCommerce order webhooks', () => {
     // WooCommerce's ping on creation: unsigned form body, answered 200 and nothing else.
     const ping = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'webhook_id=77' });
     expect(ping.status).toBe(200);
+    // As docs/operations.md (Webhooks) says: an answer of its own, not "ignored".
+    expect(await ping.json()).toEqual({ status: 'ok', message: 'ping received' });
 
     // Pending payment: not an order the pull takes; 200 so WooCommerce does not retry, nothing imported.
     const [pending] = await wooDeliver(shop.state, 'order.created', wooOrder({ id: 4302, modified: '2026-05-04T10:00:00Z', status: 'pending' }));
