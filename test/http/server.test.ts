@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllDaemons, workspacesPerTest } from '../helpers/e2e.js';
 import { startHttpDaemon } from '../helpers/http.js';
+import { listeningMessage } from '../../src/http/daemon-server.js';
 
 const workspace = workspacesPerTest();
 afterEach(killAllDaemons);
@@ -159,6 +160,16 @@ describe('the HTTP server of wharf run', () => {
     const missing = await h.get('/no-such-page', { method: 'PUT', headers: page });
     expect(missing.status).toBe(404);
     await h.daemon.stop();
+  });
+
+  it('gives a usable console address when listening on all interfaces', () => {
+    expect(listeningMessage('http://127.0.0.1:8780', '127.0.0.1', 'var/http-token')).toBe('HTTP server listening on http://127.0.0.1:8780 (console http://127.0.0.1:8780/, access token: var/http-token)');
+    for (const host of ['0.0.0.0', '::']) {
+      const line = listeningMessage(`https://${host.includes(':') ? `[${host}]` : host}:8781`, host, 'WHARF_HTTP_TOKEN');
+      expect(line).toContain('listening on all interfaces');
+      expect(line).toContain("console https://<this host's name or address>:8781/, e.g. https://127.0.0.1:8781/");
+      expect(line).not.toMatch(/https:\/\/(0\.0\.0\.0|\[::\]):8781\//);
+    }
   });
 
   it('says clearly when the port is taken, and wharf once starts no server', async () => {
