@@ -62,17 +62,19 @@ export const webhookRoutes: HttpRoutes = async (app, deps) => {
       // Signed by the shop but no JSON: quarantined as the raw bytes with that one error (answered 2xx,
       // like any body the mapping refuses: sending it again would not change it).
       notJson = err instanceof Error ? err.message : String(err);
+      payload = null;
     }
     try {
-      if (notJson !== undefined) {
-        const r = await deps.gateway.intakeUnreadableWebhook(api, raw, notJson);
-        log.warn({ ...where, topic, fileId: r.fileId, trace: r.traceId }, `webhook body is not valid JSON: ${r.status}`);
-        return answer(reply, 200, { status: r.status, fileId: r.fileId, newOrders: 0, cancellations: 0, duplicates: 0, invalid: r.invalid, ...(r.summary ? { message: r.summary } : {}) });
-      }
+      // A topic Wharf does not take is ignored whatever its body; not JSON for an order topic is quarantined.
       const got = await hooks.receive(topic, payload);
       if ('ignored' in got) {
         log.info({ ...where, topic }, `webhook ignored: ${got.ignored}`);
         return answer(reply, 200, { status: 'ignored', message: got.ignored });
+      }
+      if (notJson !== undefined) {
+        const r = await deps.gateway.intakeUnreadableWebhook(api, raw, notJson);
+        log.warn({ ...where, topic, fileId: r.fileId, trace: r.traceId }, `webhook body is not valid JSON: ${r.status}`);
+        return answer(reply, 200, { status: r.status, fileId: r.fileId, newOrders: 0, cancellations: 0, duplicates: 0, invalid: r.invalid, ...(r.summary ? { message: r.summary } : {}) });
       }
       const r = await deps.gateway.intakeWebhook(api, got.records);
       log.info({ ...where, topic, fileId: r.fileId, trace: r.traceId }, `webhook taken: ${r.status}${r.newRecords ? `, ${r.newRecords} new` : ''}${r.duplicates ? `, ${r.duplicates} duplicate` : ''}`);

@@ -198,6 +198,9 @@ describe('WooCommerce order webhooks', () => {
     const report = JSON.parse(readFileSync(path.join(qdir, `${copies[0]}.errors.json`), 'utf8')) as { errors: { message: string }[] };
     expect(report.errors).toHaveLength(1);
     expect(report.errors[0]!.message).toMatch(/^the body is not valid JSON: .{5,}/);
+    // Not JSON on a topic Wharf does not take: ignored, as any body on that topic.
+    const otherTopic = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-wc-webhook-topic': 'product.updated', 'x-wc-webhook-signature': signBody(text, HOOK_SECRET) }, body: text });
+    expect(await otherTopic.json()).toMatchObject({ status: 'ignored' });
 
     const big = Buffer.alloc(100 * 1024, 'a');
     const tooBig = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-wc-webhook-signature': signBody(big, HOOK_SECRET) }, body: big });
