@@ -193,6 +193,12 @@ export class Gateway {
     return result;
   }
 
+  /** A verified webhook delivery whose body is not JSON: quarantined as the raw bytes (src/daemon/webhook-intake.ts). */
+  async intakeUnreadableWebhook(api: { entry: ChannelEntry; connector: ChannelConnector }, raw: Buffer, parseMessage: string): Promise<IntakeResult> {
+    const { intakeUnreadableWebhook } = await import('./webhook-intake.js');
+    return intakeUnreadableWebhook(this.config, api.entry, api.connector, raw, parseMessage, this.store, this.logger);
+  }
+
   /** One webshop pull, or the one of this channel and job already going (joined, with its progress). */
   private pull({ entry, connector }: { entry: ChannelEntry; connector: ChannelConnector }, job: ApiJob, onProgress?: (p: PullProgress) => void): { promise: Promise<PullResult>; joined: boolean } {
     return this.pulls.run(`${entry.key} ${job}`, (progress) => this.observedPull(entry, connector, job, progress), onProgress);

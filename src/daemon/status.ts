@@ -157,8 +157,12 @@ export interface ChannelOverview extends ChannelStatusOf {
   /**
    * `failing`: its last look failed (lastError); `silent`: no look for `http.readiness.silentAfter` intervals (the rule /readyz uses)
    * (or never, while the daemon has run longer than that); `waiting`: not looked at yet; else `ok`.
+   * With `runningSince`, only looks by this process count: a last look from before the start (a
+   * previous run of the daemon) gives `waiting` (or `silent`), with `previousRun` saying how it went.
    */
   state: 'ok' | 'failing' | 'silent' | 'waiting';
+  /** The last look when it was made before this process started (null otherwise): failing with its error, or ok. */
+  previousRun: PreviousRun | null;
   cadence: Cadence;
   /** The next poll (last look + interval) or the next scheduled pull, UTC ISO 8601; null when unknown. */
   nextRunAt: string | null;
@@ -169,6 +173,15 @@ export interface ChannelOverview extends ChannelStatusOf {
   quarantinedNow: number;
   /** Shipment pushes to this channel (webshop channels that push them): pending and failed now. */
   pushes: { pending: number; failed: number } | null;
+}
+
+/** How a channel's last look went when a previous run of the daemon made it. */
+export interface PreviousRun {
+  failing: boolean;
+  /** The last error when failing. */
+  error: string | null;
+  /** When the last look (or the error, when failing) happened, UTC ISO 8601. */
+  at: string | null;
 }
 
 /** One merchant's deliveries to the warehouse (orders) and its shipments waiting for its export. */
@@ -213,7 +226,7 @@ export async function gatherOverview(cfg: LoadedConfig, store: Store, opts: { no
     const push = activity.outbox.filter((o) => o.destination === shipmentPushDestination(key));
     return {
       ...c, key, cadence,
-      state: channelState(c, cadence, cfg.timezone, now, silentAfter, opts.runningSince),
+      ...channelState(c, cadence, cfg.timezone, now, silentAfter, opts.runningSince),
       nextRunAt: nextRunOf(c, cadence, cfg.timezone, now),
       filesToday: act.get(key)?.files ?? 0,
       ordersToday: act.get(key)?.orders ?? 0,
@@ -242,11 +255,22 @@ function silenceLimitMs(cadence: Cadence, timezone: string, from: Date, silentAf
   return silentAfter * interval;
 }
 
-function channelState(c: ChannelStatus, cadence: Cadence, timezone: string, now: Date, silentAfter: number, runningSince?: number): ChannelOverview['state'] {
-  if (c.lastError && (!c.lastOkAt || (c.lastErrorAt ?? '') > c.lastOkAt)) return 'failing';
+/**
+ * A channel's state (see ChannelOverview.state) and, when its last look was made before `runningSince`
+ * (epoch ms, this process's start), how that previous run's look went: such a look says nothing about
+ * this process, the same as /readyz (src/observe/readiness.ts) counts only this process's looks.
+ */
+export function channelState(c: ChannelStatus, cadence: Cadence, timezone: string, now: Date, silentAfter: number, runningSince?: number): Pick<ChannelOverview, 'state' | 'previousRun'> {
+  const failing = !!c.lastError && (!c.lastOkAt || (c.lastErrorAt ?? '') > c.lastOkAt);
+  const lastLook = [c.lastPollAt, c.lastErrorAt, c.lastOkAt].reduce<string | null>((a, b) => (b && (!a || b > a) ? b : a), null);
   const limit = silenceLimitMs(cadence, timezone, now, silentAfter);
-  if (!c.lastPollAt) return runningSince !== undefined && now.getTime() - runningSince > limit ? 'silent' : 'waiting';
-  return now.getTime() - Date.parse(c.lastPollAt) > limit ? 'silent' : 'ok';
+  if (lastLook && runningSince !== undefined && Date.parse(lastLook) < runningSince) {
+    const previousRun: PreviousRun = failing ? { failing, error: c.lastError, at: c.lastErrorAt } : { failing, error: null, at: lastLook };
+    return { state: now.getTime() - runningSince > limit ? 'silent' : 'waiting', previousRun };
+  }
+  if (failing) return { state: 'failing', previousRun: null };
+  if (!c.lastPollAt) return { state: runningSince !== undefined && now.getTime() - runningSince > limit ? 'silent' : 'waiting', previousRun: null };
+  return { state: now.getTime() - Date.parse(c.lastPollAt) > limit ? 'silent' : 'ok', previousRun: null };
 }
 
 function nextRunOf(c: ChannelStatus, cadence: Cadence, timezone: string, now: Date): string | null {

@@ -72,8 +72,26 @@ export async function buildHttpServer(settings: HttpSettings, deps: HttpDeps, ro
     // request and quotes none of it; a 5xx says nothing of the inside.
     void reply.code(status).send({ error: status >= 500 ? 'internal' : (STATUS_CODES[status] ?? 'Bad Request').toLowerCase(), message: status >= 500 ? 'the request failed inside Wharf; the log has the details' : err.message });
   });
+  // Every route's method and pattern, so an address that exists under another method is answered 405 with Allow.
+  const known: { method: string; pattern: RegExp }[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) known.push({ method, pattern: routePattern(route.url ?? route.path) });
+  });
   app.setNotFoundHandler((request, reply) => {
     const where = request.url.split('?')[0]!;
+    const allow = [...new Set(known.filter((r) => r.pattern.test(where)).map((r) => r.method))];
+    if (allow.length > 0) {
+      void reply.header('allow', allow.join(', '));
+      if (wantsPage(request.headers.accept, where)) {
+        void reply.code(405).type('text/html; charset=utf-8').send(layout({
+          title: 'Method not allowed',
+          body: html`<h1>Method not allowed</h1><p class="err" role="alert">The console's page ${where} does not take ${request.method} (it takes ${allow.join(', ')}).</p><p>Use the links and buttons of the console's pages.</p><p><a href="/">Back to the overview</a></p>`,
+        }).text);
+        return;
+      }
+      void reply.code(405).send({ error: 'method not allowed', message: `${request.method} is not allowed on ${where}; allowed: ${allow.join(', ')}` });
+      return;
+    }
     // A browser asking for a page that is not there gets a page (the console's), any other client JSON.
     if (wantsPage(request.headers.accept, where)) {
       void reply.code(404).type('text/html; charset=utf-8').send(layout({
@@ -136,6 +154,12 @@ function frameworkError(err: Error & { statusCode?: number; code?: string }, req
     return;
   }
   void reply.code(status).send({ error: (STATUS_CODES[status] ?? 'bad request').toLowerCase(), message });
+}
+
+/** A route's URL pattern (`/files/:ref`, `/x/*`) as a regular expression for a request's path. */
+function routePattern(url: string): RegExp {
+  const parts = url.split(/(:[A-Za-z0-9_]+|\*)/).map((p) => (p === '*' ? '.*' : p.startsWith(':') ? '[^/]+' : p.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')));
+  return new RegExp(`^${parts.join('')}$`);
 }
 
 /** A browser page request (Accept names text/html) outside the JSON routes (/api/, /webhooks/, /metrics, /healthz, /readyz). */

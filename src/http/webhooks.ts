@@ -14,8 +14,9 @@ const WOO_PING = /^webhook_id=\d{1,20}$/;
  * Public (no access token): the signature over the raw body is the authentication. Answers
  * - 200 `{status: imported|duplicate|quarantined|partial}` after the ledger commit (a body that is no
  *   order the mapping accepts is quarantined like a bad API page and answered 200: sending it again
- *   would not change it; `wharf retry` takes it after the mapping is fixed);
- * - 200 `{status: ignored}` for a topic or order state Wharf does not take, and WooCommerce's ping;
+ *   would not change it; `wharf retry` takes it after the mapping is fixed; a body that is not JSON
+ *   is quarantined as its raw bytes with the one error `the body is not valid JSON: …`);
+ * - 200 `{status: ignored}` for a topic or order state Wharf does not take; 200 `{status: ok}` for WooCommerce's ping;
  * - 401 for a missing or wrong signature (logged without the body), 404 for an unknown channel or
  *   one without a webhook secret, 413 over http.bodyLimit;
  * - 503 when Wharf could not take it (stopping, ledger or shop unreachable): the platform sends it again.
@@ -54,17 +55,26 @@ export const webhookRoutes: HttpRoutes = async (app, deps) => {
     if (deps.gateway.isStopping) return answer(reply.header('retry-after', '60'), 503, { error: 'unavailable', message: 'Wharf is stopping; send it again later' });
 
     let payload: unknown;
+    let notJson: string | undefined;
     try {
       payload = JSON.parse(raw.toString('utf8'));
-    } catch {
-      // Signed by the shop but no JSON: kept as text, so the mapping refuses it and it lands in quarantine.
-      payload = raw.toString('utf8');
+    } catch (err) {
+      // Signed by the shop but no JSON: quarantined as the raw bytes with that one error (answered 2xx,
+      // like any body the mapping refuses: sending it again would not change it).
+      notJson = err instanceof Error ? err.message : String(err);
+      payload = null;
     }
     try {
+      // A topic Wharf does not take is ignored whatever its body; not JSON for an order topic is quarantined.
       const got = await hooks.receive(topic, payload);
       if ('ignored' in got) {
         log.info({ ...where, topic }, `webhook ignored: ${got.ignored}`);
         return answer(reply, 200, { status: 'ignored', message: got.ignored });
+      }
+      if (notJson !== undefined) {
+        const r = await deps.gateway.intakeUnreadableWebhook(api, raw, notJson);
+        log.warn({ ...where, topic, fileId: r.fileId, trace: r.traceId }, `webhook body is not valid JSON: ${r.status}`);
+        return answer(reply, 200, { status: r.status, fileId: r.fileId, newOrders: 0, cancellations: 0, duplicates: 0, invalid: r.invalid, ...(r.summary ? { message: r.summary } : {}) });
       }
       const r = await deps.gateway.intakeWebhook(api, got.records);
       log.info({ ...where, topic, fileId: r.fileId, trace: r.traceId }, `webhook taken: ${r.status}${r.newRecords ? `, ${r.newRecords} new` : ''}${r.duplicates ? `, ${r.duplicates} duplicate` : ''}`);

@@ -1,6 +1,6 @@
 import { Readable } from 'node:stream';
 import { WharfError, describeError } from '../errors.js';
-import { loadMapping } from '../mapping/index.js';
+import { listMappingNames, loadMapping } from '../mapping/index.js';
 import { previewRecords } from './preview.js';
 import type { ErrorEntry } from './report.js';
 
@@ -42,7 +42,9 @@ export async function previewContent(dir: string, name: string, content: string,
     mapping = await loadMapping(name, dir);
   } catch (err) {
     const code = err instanceof WharfError ? err.code : undefined;
-    return { status: code === 'MAPPING_NOT_FOUND' ? 404 : 400, message: describeError(err) };
+    // Not found: the message names the missing file once, and offers only what the preview takes.
+    if (code === 'MAPPING_NOT_FOUND') return { status: 404, message: `${(err as WharfError).message}; ${await inputMappingsHint(dir)}` };
+    return { status: 400, message: describeError(err) };
   }
   if (mapping.direction !== 'input') return { status: 400, message: `${name} is an output mapping; the preview takes input mappings (a partner's file in, canonical records out)` };
   const fileName = fileNameGiven ?? `preview.${mapping.format}`;
@@ -57,4 +59,20 @@ export async function previewContent(dir: string, name: string, content: string,
     valid: outcome.errors.length === 0, read: outcome.read, invalid: outcome.invalid, unreadable: outcome.unreadable,
     records, recordsShown: records.length, errors: outcome.errors.slice(0, PREVIEW_ERRORS), errorsTotal: outcome.errors.length, notes: outcome.notes,
   };
+}
+
+/** "input mappings: a, b" — the mappings of `dir` that compile and that the preview takes — or that there are none. */
+async function inputMappingsHint(dir: string): Promise<string> {
+  let names: string[];
+  try {
+    names = listMappingNames(dir);
+  } catch {
+    names = [];
+  }
+  const inputs: string[] = [];
+  for (const n of names) {
+    const m = await loadMapping(n, dir).catch(() => undefined);
+    if (m?.direction === 'input') inputs.push(n);
+  }
+  return inputs.length > 0 ? `input mappings: ${inputs.join(', ')}` : 'there is no input mapping in the mappings folder';
 }

@@ -195,7 +195,13 @@ describe('the console API', () => {
     expect(notJson.status).toBe(200);
     expect(notJson.body).toMatchObject({ valid: false, unreadable: true });
 
-    expect((await post({ mapping: 'no-such-mapping', content: 'x' })).status).toBe(404);
+    const unknown = await post({ mapping: 'no-such-mapping', content: 'x' });
+    expect(unknown.status).toBe(404);
+    // The missing file named once; only the mappings the preview takes are offered (no output mapping).
+    const message = unknown.body.message as string;
+    expect(message.match(/no-such-mapping\.yaml/g)).toHaveLength(1);
+    expect(message).toMatch(/input mappings: .*demo-orders-json/);
+    expect(message).not.toContain('warehouse-orders-csv');
     expect((await post({ mapping: '../etc/passwd', content: 'x' })).status).toBe(400);
     expect((await post({ mapping: 'warehouse-orders-csv', content: 'x' })).status).toBe(400);
     expect((await post({ content: 'x' })).status).toBe(400);

@@ -54,6 +54,32 @@ describe('console pages', () => {
     await h.daemon.stop();
   });
 
+  it('names an unknown merchant in the filter, keeps control characters out of the page, says "press Retry" next to the button', async () => {
+    const ws = await workspace();
+    const h = await startHttpDaemon(ws);
+    await ws.put('bad.csv', 'not;the;right;header\n1;2;3;4\n');
+    const id = await waitFor(async () => /href="\/quarantine\/(\d+)"/.exec(await (await h.get('/quarantine')).text())?.[1], { what: 'bad.csv in the quarantine', daemon: h.daemon });
+
+    for (const where of ['/quarantine?merchant=nosuch', '/files?merchant=nosuch']) {
+      const text = await (await h.get(where)).text();
+      expect(text, where).toContain('<option value="nosuch" selected>nosuch (unknown merchant)</option>');
+      expect(text, where).not.toMatch(/<option value="" selected/);
+      expect(text, where).not.toContain('bad.csv');
+    }
+    expect(await (await h.get('/quarantine?merchant=demo')).text()).toContain('<option value="demo" selected>demo</option>');
+
+    const nul = await h.get('/files/%00x%1F', { headers: { accept: 'text/html' } });
+    expect(nul.status).toBe(404);
+    const nulText = await nul.text();
+    // eslint-disable-next-line no-control-regex -- looking for control characters
+    expect(nulText).not.toMatch(/[\u0000-\u0008\u000B\u000C\u000E-\u001F]/);
+    expect(nulText).toContain('\uFFFDx\uFFFD');
+
+    const page = await (await h.get(`/quarantine/${id}`)).text();
+    expect(page).toContain(`press Retry, or run \`wharf retry ${id}\``);
+    await h.daemon.stop();
+  });
+
   it('answers bad input on a console page with an HTML page saying what was wrong, how to fix it, and a link back; /api/ stays JSON', async () => {
     const ws = await workspace();
     const h = await startHttpDaemon(ws);

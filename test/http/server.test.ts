@@ -6,6 +6,7 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killAllDaemons, workspacesPerTest } from '../helpers/e2e.js';
 import { startHttpDaemon } from '../helpers/http.js';
+import { listeningMessage } from '../../src/http/daemon-server.js';
 
 const workspace = workspacesPerTest();
 afterEach(killAllDaemons);
@@ -139,6 +140,36 @@ describe('the HTTP server of wharf run', () => {
     expect(health.status).toBe(200);
     expect(h.daemon.alive).toBe(true);
     await h.daemon.stop();
+  });
+
+  it('answers another method on an existing address with 405 and Allow: a page for the console, JSON under /api/; an unknown address stays 404', async () => {
+    const ws = await workspace();
+    const h = await startHttpDaemon(ws);
+    const page = { accept: 'text/html', origin: h.url };
+    for (const [method, where, allow] of [['PUT', '/', 'GET'], ['POST', '/files/1', 'GET'], ['DELETE', '/quarantine/3/retry', 'POST']] as const) {
+      const r = await h.get(where, { method, headers: page });
+      expect(r.status, `${method} ${where}`).toBe(405);
+      expect(r.headers.get('allow')!.split(', ')).toContain(allow);
+      expect(r.headers.get('content-type')).toMatch(/text\/html/);
+      expect(await r.text()).toContain(`does not take ${method}`);
+    }
+    const api = await h.get('/api/jobs', { method: 'DELETE', headers: { accept: 'text/html' } });
+    expect(api.status).toBe(405);
+    expect(api.headers.get('allow')).toMatch(/GET/);
+    expect(await api.json()).toMatchObject({ error: 'method not allowed' });
+    const missing = await h.get('/no-such-page', { method: 'PUT', headers: page });
+    expect(missing.status).toBe(404);
+    await h.daemon.stop();
+  });
+
+  it('gives a usable console address when listening on all interfaces', () => {
+    expect(listeningMessage('http://127.0.0.1:8780', '127.0.0.1', 'var/http-token')).toBe('HTTP server listening on http://127.0.0.1:8780 (console http://127.0.0.1:8780/, access token: var/http-token)');
+    for (const host of ['0.0.0.0', '::']) {
+      const line = listeningMessage(`https://${host.includes(':') ? `[${host}]` : host}:8781`, host, 'WHARF_HTTP_TOKEN');
+      expect(line).toContain('listening on all interfaces');
+      expect(line).toContain("console https://<this host's name or address>:8781/, e.g. https://127.0.0.1:8781/");
+      expect(line).not.toMatch(/https:\/\/(0\.0\.0\.0|\[::\]):8781\//);
+    }
   });
 
   it('says clearly when the port is taken, and wharf once starts no server', async () => {

@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { readdirSync, existsSync } from 'node:fs';
+import { readdirSync, readFileSync, existsSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { killAllDaemons, waitFor, workspacesPerTest, type Workspace } from '../helpers/e2e.js';
@@ -102,6 +102,10 @@ describe('WooCommerce order webhooks', () => {
     const [replayed] = await wooDeliver(shop.state, 'order.created', order);
     expect(replayed!.status).toBe(200);
     expect(JSON.parse(replayed!.body)).toMatchObject({ status: 'duplicate' });
+    // Other bytes, the same JSON value (pretty-printed, unescaped slashes): the content is compared after parsing, so a duplicate too.
+    const pretty = JSON.stringify(order, null, 2);
+    const resent = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-wc-webhook-topic': 'order.created', 'x-wc-webhook-signature': signBody(pretty, HOOK_SECRET) }, body: pretty });
+    expect(await resent.json()).toMatchObject({ status: 'duplicate' });
     // order.updated for a change Wharf does not act on (a note): another body, the same order: a duplicate record.
     const [updated] = await wooDeliver(shop.state, 'order.updated', { ...order, customer_note: 'bel even aan' });
     expect(JSON.parse(updated!.body)).toMatchObject({ status: 'imported', newOrders: 0, duplicates: 1 });
@@ -161,6 +165,8 @@ describe('WooCommerce order webhooks', () => {
     // WooCommerce's ping on creation: unsigned form body, answered 200 and nothing else.
     const ping = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'webhook_id=77' });
     expect(ping.status).toBe(200);
+    // As docs/operations.md (Webhooks) says: an answer of its own, not "ignored".
+    expect(await ping.json()).toEqual({ status: 'ok', message: 'ping received' });
 
     // Pending payment: not an order the pull takes; 200 so WooCommerce does not retry, nothing imported.
     const [pending] = await wooDeliver(shop.state, 'order.created', wooOrder({ id: 4302, modified: '2026-05-04T10:00:00Z', status: 'pending' }));
@@ -183,7 +189,18 @@ describe('WooCommerce order webhooks', () => {
     const text = '{"id": 44';
     const signedGarbage = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-wc-webhook-topic': 'order.created', 'x-wc-webhook-signature': signBody(text, HOOK_SECRET) }, body: text });
     expect(signedGarbage.status).toBe(200);
-    expect(await signedGarbage.json()).toMatchObject({ status: 'quarantined' });
+    const garbage = await signedGarbage.json() as { status: string; fileId: number; invalid: number; message: string };
+    expect(garbage).toMatchObject({ status: 'quarantined', invalid: 0 });
+    expect(garbage.message).toMatch(/the body is not valid JSON: /);
+    // The quarantined copy is the raw body, its report one error saying so (not the mapping's per-field errors).
+    const copies = readdirSync(qdir).filter((f) => !f.endsWith('.errors.json') && readFileSync(path.join(qdir, f), 'utf8') === text);
+    expect(copies).toHaveLength(1);
+    const report = JSON.parse(readFileSync(path.join(qdir, `${copies[0]}.errors.json`), 'utf8')) as { errors: { message: string }[] };
+    expect(report.errors).toHaveLength(1);
+    expect(report.errors[0]!.message).toMatch(/^the body is not valid JSON: .{5,}/);
+    // Not JSON on a topic Wharf does not take: ignored, as any body on that topic.
+    const otherTopic = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-wc-webhook-topic': 'product.updated', 'x-wc-webhook-signature': signBody(text, HOOK_SECRET) }, body: text });
+    expect(await otherTopic.json()).toMatchObject({ status: 'ignored' });
 
     const big = Buffer.alloc(100 * 1024, 'a');
     const tooBig = await fetch(hook, { method: 'POST', headers: { 'content-type': 'application/json', 'x-wc-webhook-signature': signBody(big, HOOK_SECRET) }, body: big });

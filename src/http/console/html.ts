@@ -15,10 +15,16 @@ export class Html {
 /** What an `html` interpolation may be: escaped when a string or number, joined when a list, nothing when null/undefined/false. */
 export type HtmlValue = Html | string | number | boolean | null | undefined | readonly HtmlValue[];
 
-/** Escapes `& < > " '` (enough for text and quoted attribute values). */
+/**
+ * Escapes `& < > " '` (enough for text and quoted attribute values), and replaces control characters
+ * (NUL and the other C0/C1 controls but tab, line feed and carriage return; not allowed in an HTML
+ * page) with U+FFFD, so a value echoed from the address (`/files/%00`) or a file never puts one in the page.
+ */
 export function escapeHtml(s: string): string {
-  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!);
+  return s.replace(/[&<>"']/g, (c) => ESCAPES[c]!).replace(CONTROL, '\uFFFD');
 }
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const CONTROL = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F]/g;
 const ESCAPES: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 
 function render(v: HtmlValue): string {

@@ -3,7 +3,7 @@ import type { FileRow } from '../../ledger/store.js';
 import type { OrderView } from '../api/orders.js';
 import type { deliveryView } from '../api/shared.js';
 import { html, type Html } from './html.js';
-import { fileHref, quarantineHref, scoped, when } from './layout.js';
+import { fileHref, merchantSelect, quarantineHref, scoped, when } from './layout.js';
 
 type Delivery = ReturnType<typeof deliveryView>;
 
@@ -43,7 +43,7 @@ ${p.problem ? html`<p class="err" role="alert">${p.problem}</p>` : ''}
 <p class="muted">The file id is the number <code>wharf status</code> and the quarantine list show; the trace id is the 12-character <code>trace</code> of every log line about the file.</p>
 <h2 id="recent">Recent files</h2>
 <form method="get" action="/files" class="filter"><label for="merchant">Merchant</label>
-<select id="merchant" name="merchant"><option value="">all merchants</option>${p.merchants.map((x) => html`<option value="${x}"${x === m ? html` selected` : ''}>${x}</option>`)}</select>
+${merchantSelect(p.merchants, m)}
 <button type="submit">Show</button></form>
 ${p.rows.length === 0
     ? html`<p>No ${p.before ? 'older ' : ''}file${m ? html` of merchant <strong>${m}</strong>` : ''} in the ledger.</p>`

@@ -107,3 +107,13 @@ ol.journey{padding-left:1.2rem}ol.journey>li{margin-bottom:.5rem}
 select{font:inherit;padding:.3rem}
 dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem;margin:0 0 1rem}dl.facts dt{font-weight:600}dl.facts dd{margin:0}
 `;
+
+/**
+ * The merchant filter's choices: "all merchants" and the configured ones, `merchant` selected. A
+ * merchant asked for that is not configured is shown selected as "<name> (unknown merchant)" — the
+ * lists are filtered to it (and so empty), never shown as if "all merchants" were chosen.
+ */
+export function merchantSelect(merchants: readonly string[], merchant: string | undefined): Html {
+  const unknown = merchant !== undefined && !merchants.includes(merchant);
+  return html`<select id="merchant" name="merchant"><option value="">all merchants</option>${merchants.map((m) => html`<option value="${m}"${m === merchant ? html` selected` : ''}>${m}</option>`)}${unknown ? html`<option value="${merchant}" selected>${merchant} (unknown merchant)</option>` : ''}</select>`;
+}

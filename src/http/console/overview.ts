@@ -12,11 +12,19 @@ function cut(s: string | null | undefined, max = 300): string {
 
 const STATE_TEXT: Record<ChannelOverview['state'], string> = { ok: 'ok', failing: 'failing', silent: 'silent', waiting: 'not run yet' };
 
+/** A last look made before this process started: labelled as the previous run's, never as the current state. */
+function previousRun(p: ChannelOverview['previousRun']): Html | string {
+  if (!p) return '';
+  return p.failing
+    ? html`<br><small>previous run: failing: <span class="err">${cut(p.error)}</span> since ${when(p.at)}</small>`
+    : html`<br><small>previous run: ok, last look ${when(p.at)}</small>`;
+}
+
 function channelRow(c: ChannelOverview): Html {
   const every = c.cadence.kind === 'poll' ? `every ${c.cadence.intervalMs / 1000} s` : c.cadence.schedule;
   return html`<tr>
 <th scope="row">${c.key}</th><td>${c.type}</td>
-<td><span class="state state-${c.state}">${STATE_TEXT[c.state]}</span>${c.state === 'failing' ? html`<br><span class="err">${cut(c.lastError)}</span><br><small>since ${when(c.lastErrorAt)}</small>` : ''}${c.state === 'silent' ? html`<br><small>last look ${when(c.lastPollAt)}</small>` : ''}</td>
+<td><span class="state state-${c.state}">${STATE_TEXT[c.state]}</span>${c.state === 'failing' ? html`<br><span class="err">${cut(c.lastError)}</span><br><small>since ${when(c.lastErrorAt)}</small>` : ''}${c.state === 'silent' && !c.previousRun ? html`<br><small>last look ${when(c.lastPollAt)}</small>` : ''}${previousRun(c.previousRun)}</td>
 <td>${when(c.lastPollAt)}${c.lastOkAt && c.lastOkAt !== c.lastPollAt ? html`<br><small>last ok ${when(c.lastOkAt)}</small>` : ''}</td>
 <td>${when(c.nextRunAt, 'after the first look')}<br><small class="muted">${every}</small></td>
 <td class="num">${c.filesToday}</td><td class="num">${c.ordersToday}</td>

@@ -2,7 +2,7 @@ import type { FileRow } from '../../ledger/store.js';
 import type { FileHead, ReportRead } from '../../daemon/quarantine-file.js';
 import { HEAD_MAX_BYTES } from '../../daemon/quarantine-file.js';
 import { html, type Html } from './html.js';
-import { fileHref, quarantineHref, scoped, when } from './layout.js';
+import { fileHref, merchantSelect, quarantineHref, scoped, when } from './layout.js';
 
 /** The most of a reason a list row shows (the file's page has the whole report). */
 const REASON_MAX = 240;
@@ -18,7 +18,7 @@ export function reasonSummary(row: FileRow): string {
 export function quarantineListBody(rows: FileRow[], merchants: string[], merchant: string | undefined): Html {
   return html`<h1>Quarantine</h1>
 <form method="get" action="/quarantine" class="filter"><label for="merchant">Merchant</label>
-<select id="merchant" name="merchant"><option value="">all merchants</option>${merchants.map((m) => html`<option value="${m}"${m === merchant ? html` selected` : ''}>${m}</option>`)}</select>
+${merchantSelect(merchants, merchant)}
 <button type="submit">Show</button></form>
 ${rows.length === 0
     ? html`<p>No file in quarantine${merchant ? html` for merchant <strong>${merchant}</strong>` : ''}.</p>`
@@ -26,6 +26,11 @@ ${rows.length === 0
 <thead><tr><th scope="col">ID</th><th scope="col">File</th><th scope="col">Merchant</th><th scope="col">Channel</th><th scope="col">Reason</th><th scope="col">Received</th><th scope="col">Journey</th></tr></thead>
 <tbody>${rows.map((r) => html`<tr><td><a href="${quarantineHref(r.id, merchant)}">${r.id}</a></td><th scope="row"><a href="${quarantineHref(r.id, merchant)}">${r.name}</a>${r.status === 'partial' ? html`<br><small>partly imported</small>` : ''}</th>
 <td>${r.merchant}</td><td>${r.channel}</td><td>${reasonSummary(r)}</td><td>${when(r.receivedAt)}</td><td><a href="${fileHref(r.id, merchant)}" aria-label="Journey of file ${r.id}">journey</a></td></tr>`)}</tbody></table></div>`}`;
+}
+
+/** The report's hint as the console says it: the Retry button is next to it, so "run `wharf retry 5`" becomes "press Retry, or run `wharf retry 5`". */
+function consoleHint(hint: string): string {
+  return hint.replace(/\brun (`wharf retry \d+`)/, 'press Retry, or run $1');
 }
 
 function reportTable(read: ReportRead): Html {
@@ -37,7 +42,7 @@ function reportTable(read: ReportRead): Html {
 <tbody>${r.errors.map((e) => html`<tr><td class="num">${e.record ?? ''}</td><td class="num">${e.line ?? ''}</td><td>${e.externalId ?? ''}</td><td>${e.field ? html`<code>${e.field}</code>` : ''}</td><td>${e.message}</td></tr>`)}</tbody>
 </table></div>
 ${r.moreErrors > 0 ? html`<p>${r.moreErrors} more error(s) not in the report; <code>wharf validate</code> lists them all.</p>` : ''}
-<p class="muted">${r.hint}</p>`;
+<p class="muted">${consoleHint(r.hint)}</p>`;
 }
 
 function headBlock(head: FileHead | { problem: string }, marked: Set<number>): Html {

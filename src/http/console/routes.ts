@@ -45,7 +45,8 @@ const RECENT_FILES = 50;
  */
 export const consoleRoutes: HttpRoutes = async (app, deps) => {
   const log = deps.logger.child({ component: 'console' });
-  const runningSince = Date.now();
+  // The overview counts only looks by this process (as /readyz does): older ones are a previous run's.
+  const runningSince = deps.gateway.activity.startedAt;
   const retrying = new Set<number>();
   const send = (reply: FastifyReply, title: string, current: string, body: HtmlValue, flash?: Flash, code = 200) =>
     reply.code(code).type('text/html; charset=utf-8').header('cache-control', 'no-store').send(layout({ title, current, body, flash }).text);
