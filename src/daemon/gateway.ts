@@ -88,6 +88,8 @@ export class Gateway {
   readonly jobs = new JobRunner();
   /** Per file channel: the "sync now" requests waiting for its next poll. */
   private readonly pollWaiters = new Map<OpenChannel, PollWaiter[]>();
+  /** Per file channel: the totals of the poll going on now (a "sync now" made meanwhile counts its files too). */
+  private readonly pollsRunning = new Map<OpenChannel, PassTotals>();
   private running = false;
 
   /**
@@ -244,15 +246,20 @@ export class Gateway {
     if (file) {
       if (job !== 'orders') return { status: 400, message: `${channel} is a ${file.entry.config.type} channel; its only job is orders (one look at the channel and every file ready in it)` };
       return this.jobs.start(channel, 'orders', 'files', async (report) => {
-        const t = await new Promise<PassTotals>((resolve) => {
+        // A poll going on now may be taking the very files the request is about: its files count too
+        // (it ends before the next poll, which this request waits for, begins).
+        const running = this.pollsRunning.get(file);
+        const next = await new Promise<PassTotals>((resolve) => {
           const list = this.pollWaiters.get(file) ?? [];
           list.push({ onFile: (done, total) => report({ done, total, text: `${done} of ${total} file(s)` }), resolve });
           this.pollWaiters.set(file, list);
           this.wakeOf(file).fire();
         });
-        if (t.channelErrors.length > 0) throw new Error(t.channelErrors.map((e) => e.error).join('; '));
+        if (next.channelErrors.length > 0) throw new Error(next.channelErrors.map((e) => e.error).join('; '));
+        const t = running ? addTotals(running, next) : next;
         const pending = file.source.pending;
-        report({ done: t.files, total: t.files, text: pollText(t.files, pending, file.source.pendingReason) });
+        const joined = running && running.files > 0 ? ` (${running.files} of them by the poll that was going on when asked)` : '';
+        report({ done: t.files, total: t.files, text: `${pollText(t.files, pending, file.source.pendingReason)}${joined}` });
         return { files: t.files, imported: t.imported, partial: t.partial, duplicate: t.duplicates, quarantined: t.quarantined, newOrders: t.newOrders, cancellations: t.cancellations, pending, ...(pending > 0 && file.source.pendingReason ? { pendingWaitingFor: file.source.pendingReason } : {}) };
       });
     }
@@ -457,9 +464,11 @@ export class Gateway {
       // The "sync now" requests made before this poll began get its outcome (one made during it waits for the next).
       const waiters = this.pollWaiters.get(ch) ?? [];
       this.pollWaiters.delete(ch);
-      const tally = waiters.length > 0 ? emptyTotals() : undefined;
+      const tally = emptyTotals();
+      this.pollsRunning.set(ch, tally);
       const processed = await this.pollChannel(ch, tally, (done, total) => waiters.forEach((w) => w.onFile(done, total)));
-      for (const w of waiters) w.resolve(tally!);
+      this.pollsRunning.delete(ch);
+      for (const w of waiters) w.resolve(tally);
       failures = processed === undefined ? failures + 1 : 0;
       if (this.stopping) break;
       // While files are settling, look again soon; otherwise wait for the rescan or a watcher event.
@@ -554,6 +563,15 @@ function noConnectors(entry: ChannelEntry): never {
  * read yet, how many and what they wait for (the source's `pendingReason`), so "0 files" is never
  * left without its reason.
  */
+/** The file counts of two polls together (the errors are the second's: the one a request waited for). */
+function addTotals(a: PassTotals, b: PassTotals): PassTotals {
+  return {
+    files: a.files + b.files, imported: a.imported + b.imported, duplicates: a.duplicates + b.duplicates, quarantined: a.quarantined + b.quarantined,
+    partial: a.partial + b.partial, newOrders: a.newOrders + b.newOrders, cancellations: a.cancellations + b.cancellations,
+    deliveries: b.deliveries, channelErrors: b.channelErrors,
+  };
+}
+
 export function pollText(files: number, pending: number, reason: string | undefined): string {
   const waiting = pending > 0 ? `${pending} file(s) seen but not read yet, waiting for ${reason ?? 'them to be complete'}; the channel takes them at a later look` : '';
   if (files === 0) return pending > 0 ? `no file ready: ${waiting}` : 'no file ready: the channel has no new file';

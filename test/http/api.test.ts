@@ -382,6 +382,34 @@ describe('sync now says what it did', () => {
     expect(events[0]!.job).toMatchObject({ state: 'done', progress: { text: exported.progress.text }, result: { outcome: 'written' } });
     await h.daemon.stop();
   });
+
+  it('a poll asked for while a poll is taking files counts the files of that poll too (not "no new file")', async () => {
+    // No watcher and an hour between polls: the daemon looks only when asked (and again 1 s after a look that saw files settling).
+    const ws = await workspace({ minAge: 0, watch: false, pollInterval: 3600 });
+    const h = await startHttpDaemon(ws, {}, undefined, { minAge: 0, watch: false, pollInterval: 3600 });
+    const start = (body: unknown) => json<{ id: string }>(h.get('/api/jobs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }));
+    type Job = { state: string; progress: { text: string }; result: { files: number; pending: number } };
+    const finished = (id: string) => waitFor(async () => {
+      const s = await json<Job>(h.get(`/api/jobs/${id}`));
+      return s.body.state !== 'running' ? s.body : undefined;
+    }, { what: `job ${id} to end`, daemon: h.daemon, timeoutMs: 60_000 });
+    const sample = JSON.parse(readFileSync(path.join(SAMPLES, 'orders.json'), 'utf8')) as { export: Record<string, unknown>; orders: Record<string, unknown>[] };
+    const FILES = 300;
+    for (let i = 0; i < FILES; i++) {
+      const orders = [{ ...sample.orders[0], id: 900_000 + i, number: String(900_000 + i) }];
+      writeFileSync(path.join(ws.inbox, `join-${String(i).padStart(3, '0')}.json`), JSON.stringify({ export: { ...sample.export, count: 1 }, orders }));
+    }
+    // The first look sees the files settling (two looks make a file stable); the look 1 s later takes them all.
+    const first = await finished((await start({ channel: 'demo/dropbox', job: 'orders' })).body.id);
+    expect(first.result).toMatchObject({ files: 0, pending: FILES });
+    await waitFor(() => ws.archived().length > 0, { what: 'the poll to take its first files', daemon: h.daemon, timeoutMs: 30_000 });
+    const joined = await finished((await start({ channel: 'demo/dropbox', job: 'orders' })).body.id);
+    expect(ws.archived().length).toBe(FILES);
+    expect(joined.state).toBe('done');
+    expect(joined.result.files).toBe(FILES);
+    expect(joined.progress.text).toMatch(new RegExp(`^${FILES} file\\(s\\) taken \\(${FILES} of them by the poll that was going on when asked\\)$`));
+    await h.daemon.stop();
+  });
 });
 
 /** Reads a server-sent event stream to its end (the server closes it), failing after `ms`. */
