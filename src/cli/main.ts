@@ -66,6 +66,9 @@ program
       await http?.close();
     }
     await ledger.close();
+    // Last: after the HTTP server's connections and the ledger are closed (logged earlier, a refused
+    // request's line could follow it).
+    logger.info('wharf stopped cleanly');
   });
 
 program

@@ -331,7 +331,6 @@ export class Gateway {
     await this.delivery.deliverDue(outOfTime).catch((err: unknown) => this.logger.error(`final delivery pass failed; pending deliveries go out at the next start: ${describeError(err)}`));
     if (cut) this.logger.warn(`shutdownTimeout reached: deliveries still owed stay pending in the ledger and go out at the next start`);
     await this.close();
-    this.logger.info('wharf stopped cleanly');
   }
 
   /** Wakes the delivery loop now (after a retry from the console queued deliveries), instead of at its next interval. */
