@@ -460,7 +460,8 @@ export class Gateway {
   private async channelLoop(ch: OpenChannel): Promise<void> {
     let failures = 0;
     while (!this.stopping) {
-      // The "sync now" requests made before this poll began get its outcome (one made during it waits for the next).
+      // The "sync now" requests made before this poll began get its outcome; one made during it waits for
+      // the next and counts this one's files too (pollsRunning).
       const waiters = this.pollWaiters.get(ch) ?? [];
       this.pollWaiters.delete(ch);
       const tally = emptyTotals();

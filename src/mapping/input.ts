@@ -75,10 +75,6 @@ export class CompiledInputMapping implements InputMapping {
     }
   }
 
-  mapObjects(items: Iterable<unknown> | AsyncIterable<unknown>, ctx: MappingContext): AsyncIterable<MappedRecord> {
-    return flatten(this.mapObjectPages(items, ctx));
-  }
-
   mapObjectPages(items: Iterable<unknown> | AsyncIterable<unknown>, ctx: MappingContext): AsyncIterable<MappedRecord[]> {
     if (!this.objectMapper) {
       throw new WharfError('MAPPING_INVALID', `mapping ${this.name} reads CSV columns; records that arrive as objects need a json, ndjson or xml mapping`, { where: this.file });

@@ -50,13 +50,11 @@ export interface InputMapping {
    */
   readPages(input: Readable, ctx: MappingContext): AsyncIterable<MappedRecord[]>;
   /**
-   * Maps records that arrived already parsed (the objects of an API page): each item is one source
-   * record, exactly as an item of the mapping's JSON record array would be (numbered from 1, no line
-   * numbers). Only for object formats (json, ndjson, xml); a CSV mapping throws a MAPPING_INVALID
+   * Maps records that arrived already parsed (the objects of an API page), in pages as readPages
+   * gives them: each item is one source record, exactly as an item of the mapping's JSON record array
+   * would be (numbered from 1, no line numbers). Only for object formats (json, ndjson, xml); a CSV mapping throws a MAPPING_INVALID
    * WharfError, since its fields name columns, not object paths.
    */
-  mapObjects(items: Iterable<unknown> | AsyncIterable<unknown>, ctx: MappingContext): AsyncIterable<MappedRecord>;
-  /** `mapObjects`'s records in pages (see readPages). */
   mapObjectPages(items: Iterable<unknown> | AsyncIterable<unknown>, ctx: MappingContext): AsyncIterable<MappedRecord[]>;
   /**
    * The lookup tables this mapping uses as `bundles` (bundle SKU → [{ sku, quantity }]), for
