@@ -6,18 +6,13 @@
  */
 import { promises as fs, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { SAMPLES, copyMappings, expectedRecords, killAllDaemons, orderFileName, waitFor, workspacesPerTest } from '../helpers/e2e.js';
+import { describe, expect, it } from 'vitest';
+import { SAMPLES, copyMappings, expectedRecords, orderFileName, waitFor, workspacesPerTest } from '../helpers/e2e.js';
 import { startHttpDaemon, type HttpDaemon } from '../helpers/http.js';
-import { logIn, openBrowser, type ConsoleBrowser } from '../helpers/browser.js';
+import { browsersPerTest, logIn } from '../helpers/browser.js';
 
 const workspace = workspacesPerTest();
-let browser: ConsoleBrowser | undefined;
-afterEach(async () => {
-  await browser?.close();
-  browser = undefined;
-  await killAllDaemons();
-});
+const openTestBrowser = browsersPerTest();
 
 /** The quarantine list as the server renders it (fetched with the token, not through the browser). */
 async function quarantineHtml(h: HttpDaemon): Promise<string> {
@@ -37,7 +32,7 @@ describe('the web console', () => {
     ws.mappingsDir = maps;
     const h = await startHttpDaemon(ws);
 
-    const b = (browser = await openBrowser());
+    const b = await openTestBrowser();
     const page = b.page;
     await logIn(b, h.url, h.token);
     const channelRow = page.getByRole('row').filter({ has: page.getByRole('rowheader', { name: 'demo/dropbox' }) });

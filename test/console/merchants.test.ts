@@ -8,18 +8,13 @@
  */
 import { promises as fs } from 'node:fs';
 import path from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { SAMPLES, killAllDaemons, waitFor, workspacesPerTest } from '../helpers/e2e.js';
+import { describe, expect, it } from 'vitest';
+import { SAMPLES, waitFor, workspacesPerTest } from '../helpers/e2e.js';
 import { startHttpDaemon, type HttpDaemon } from '../helpers/http.js';
-import { logIn, openBrowser, type ConsoleBrowser } from '../helpers/browser.js';
+import { browsersPerTest, logIn } from '../helpers/browser.js';
 
 const workspace = workspacesPerTest();
-let browser: ConsoleBrowser | undefined;
-afterEach(async () => {
-  await browser?.close();
-  browser = undefined;
-  await killAllDaemons();
-});
+const openTestBrowser = browsersPerTest();
 
 /** What identifies merchant demo's data on a page: its file names, its record ids and their links, its channel. */
 const DEMO_DATA = /demo-orders\.json|demo-bad\.csv|demo:dropbox|demo%3Adropbox|dropbox/;
@@ -50,7 +45,7 @@ describe('the web console with two merchants', () => {
       return j.read.outcome === 'imported' ? j.file.traceId : undefined;
     }, { what: 'demo-orders.json imported', daemon: h.daemon });
 
-    const b = (browser = await openBrowser());
+    const b = await openTestBrowser();
     const page = b.page;
     await logIn(b, h.url, h.token);
     const main = page.getByRole('main');

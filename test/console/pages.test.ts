@@ -9,15 +9,13 @@ import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { SAMPLES, expectedErrors, killAllDaemons, waitFor, workspacesPerTest } from '../helpers/e2e.js';
 import { startHttpDaemon } from '../helpers/http.js';
-import { logIn, openBrowser, type ConsoleBrowser } from '../helpers/browser.js';
+import { browsersPerTest, logIn } from '../helpers/browser.js';
 import { wooShopWithOrders } from '../helpers/webshops/woocommerce.js';
 
 const workspace = workspacesPerTest();
-let browser: ConsoleBrowser | undefined;
+const openTestBrowser = browsersPerTest();
 let cleanup: (() => Promise<void>)[] = [];
 afterEach(async () => {
-  await browser?.close();
-  browser = undefined;
   await killAllDaemons();
   for (const c of cleanup.splice(0).reverse()) await c();
 });
@@ -33,7 +31,7 @@ describe('console pages: sync, journey, preview', () => {
     const h = await startHttpDaemon(ws, {}, { WOO_KEY: KEY, WOO_SECRET: SECRET }, {
       extraChannels: { woo: channel },
     });
-    const b = (browser = await openBrowser());
+    const b = await openTestBrowser();
     const page = b.page;
     await logIn(b, h.url, h.token);
 

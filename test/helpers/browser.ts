@@ -1,5 +1,6 @@
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
+import { afterEach } from 'vitest';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 import { ROOT } from './e2e.js';
 
@@ -60,4 +61,20 @@ export async function logIn(b: ConsoleBrowser, url: string, token: string): Prom
   await b.page.getByLabel('Access token').fill(token);
   await b.page.getByRole('button', { name: 'Log in' }).click();
   await b.page.getByRole('heading', { level: 1, name: 'Overview' }).waitFor();
+}
+
+/**
+ * For a test file: returns an opener of headless Chromium (openBrowser) whose browsers are closed after
+ * each test (the workspaces' daemons are stopped by workspacesPerTest's own afterEach).
+ */
+export function browsersPerTest(): () => Promise<ConsoleBrowser> {
+  const open: ConsoleBrowser[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((b) => b.close()));
+  });
+  return async () => {
+    const b = await openBrowser();
+    open.push(b);
+    return b;
+  };
 }
